@@ -1,0 +1,68 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format check-migrations lock clean
+
+help:
+	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
+	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
+	@echo "make lint    ruff and the migration check"
+	@echo "make lock    re-pin every dependency in requirements.lock"
+
+# Installs are pinned by requirements.lock; a stamp file per extra means a
+# change to either file reinstalls.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-base: $(BIN)/python pyproject.toml requirements.lock
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-base
+	$(PIP) install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+AXE := tests/browser/node_modules/.installed
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(VENV)/.installed-base
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	@echo "The portal is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	@bindir=$$(tests/tools/test-prerequisites) && \
+	$(MAKE) --no-print-directory $(AXE) && \
+	NFC_PG_BINDIR=$$bindir $(BIN)/python -m pytest --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-pin: resolve the newest versions pyproject.toml allows in a scratch
+# venv and write them down. Commit the result with the reason.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e ".[dev]"
+	.venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) tests/browser/node_modules var .pytest_cache

@@ -1,0 +1,41 @@
+from django.contrib import admin, messages
+
+from advisers import services
+from advisers.models import User
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    """Staff accounts. Adding one sends the person an invitation e-mail."""
+
+    list_display = ["full_name", "email", "role", "is_active", "invitation_sent_at", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["full_name", "email"]
+    ordering = ["full_name"]
+    fields = ["full_name", "email", "role", "is_active"]
+    readonly_fields = ["invitation_sent_at", "last_login", "date_joined"]
+    actions = ["resend_invitation"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["full_name", "email", "role"]
+        return [*self.fields, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.staff_invite(user=obj)
+            messages.info(request, f"An invitation to set a password is on its way to {obj.email}.")
+
+    @admin.action(description="Send the invitation e-mail again")
+    def resend_invitation(self, request, queryset):
+        sent = sum(services.staff_invitation_resend(user=user) for user in queryset)
+        skipped = queryset.count() - sent
+        self.message_user(request, f"Invitations sent again: {sent}.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} not sent: they have already set a password or are closed.",
+                level=messages.WARNING,
+            )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdvisersConfig(AppConfig):
+    name = "advisers"
+    verbose_name = "Staff"

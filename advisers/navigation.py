@@ -1,0 +1,47 @@
+"""What each person can reach, shown in the header and on their home page.
+
+Each app adds its pages here with the permission that opens them, so the
+menu never offers a page that would answer 403.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from advisers.permissions import has_perm
+
+
+@dataclass(frozen=True)
+class Destination:
+    label: str
+    url_name: str
+    perm: str
+    description: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+DESTINATIONS = [
+    Destination("Home", "advisers:home", "portal.use", "Your start page."),
+    Destination(
+        "Staff accounts",
+        "admin:index",
+        "accounts.manage",
+        "Invite staff, change their roles and close accounts.",
+    ),
+    Destination(
+        "Account security",
+        "mfa_index",
+        "portal.use",
+        "Two-factor authentication and recovery codes.",
+    ),
+    Destination(
+        "Change password", "account_change_password", "portal.use", "Choose a new password."
+    ),
+]
+
+
+def destinations_for(user) -> list[Destination]:
+    return [d for d in DESTINATIONS if has_perm(user, d.perm)]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from advisers import views
+
+app_name = "advisers"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,45 @@
+"""The Celery application: Redis broker, tasks found in each app's tasks.py.
+
+Its settings are the CELERY_* names in nfc/settings.py, where the beat
+schedule is kept in code too.
+"""
+
+import os
+import smtplib
+
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfc.settings")
+
+# Failures worth another try: a service that is briefly away. Anything else
+# is a bug, and retrying it would only repeat it.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    BrokerError,
+    ConnectionError,
+    TimeoutError,
+    smtplib.SMTPException,
+)
+
+
+class NfcTask(DjangoTask):
+    """Every task retries transient failures with exponential backoff.
+
+    Enqueue with ``delay_on_commit``, so a task never runs before the rows it
+    reads are committed, and never runs at all if the transaction rolls back.
+    """
+
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = True
+    retry_backoff_max = 10 * 60
+    retry_jitter = True
+    max_retries = 8
+
+
+app = Celery("nfc", task_cls=NfcTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

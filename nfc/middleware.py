@@ -1,0 +1,70 @@
+import re
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
+
+from nfc.logging import request_id_var
+
+# An id from the proxy is kept only if it is short and plain, so that a
+# client cannot write arbitrary text into our logs through the header.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, for its log lines and its X-Request-ID header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+SIGNED_IN_AT = "nfc_signed_in_at"
+LAST_SEEN_AT = "nfc_last_seen_at"
+
+
+class SessionLifetimeMiddleware:
+    """Signs a person out after a spell idle, and after an absolute maximum.
+
+    Django's session cookie age alone would do one or the other; staff
+    sessions need both, so a stolen session cannot be kept alive forever.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = timezone.now()
+            signed_in_at = _read_time(request.session.get(SIGNED_IN_AT))
+            last_seen_at = _read_time(request.session.get(LAST_SEEN_AT))
+            if signed_in_at is None:
+                request.session[SIGNED_IN_AT] = now.isoformat()
+            elif now - signed_in_at > settings.NFC_SESSION_MAX_AGE or (
+                last_seen_at and now - last_seen_at > settings.NFC_SESSION_IDLE_TIMEOUT
+            ):
+                logout(request)
+                messages.info(
+                    request, "You were signed out to keep the portal safe. Please sign in again."
+                )
+                return redirect_to_login(request.get_full_path())
+            request.session[LAST_SEEN_AT] = now.isoformat()
+        return self.get_response(request)
+
+
+def _read_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from nfc import views
+
+# The admin has no login of its own: it sends people to the same allauth
+# sign-in, with its rate limits and two-factor step.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Network for Communities: administration"
+admin.site.site_title = "NfC administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("staff/", include("advisers.urls")),
+    path("api/v1/", include("advisers.api.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,120 @@
+"""Shared fixtures: the real PostgreSQL and Redis, and one persona per role.
+
+`make test` starts PostgreSQL (pytest-postgresql) and Redis (pytest-redis)
+as throwaway processes; the suite always runs on PostgreSQL.
+"""
+
+import contextlib
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connections
+
+from advisers.models import Role
+from nfc.celery import app as celery_app
+from tests.factories import UserFactory
+
+
+def pytest_configure(config):
+    # Hashing passwords properly is slow on purpose; tests need no such cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(postgresql_proc):
+    """Point Django at the throwaway PostgreSQL before the test database is made."""
+    settings.DATABASES["default"].update(
+        ENGINE="django.db.backends.postgresql",
+        NAME="nfc",
+        HOST=postgresql_proc.host,
+        PORT=str(postgresql_proc.port),
+        USER=postgresql_proc.user,
+        PASSWORD=postgresql_proc.password or "",
+        OPTIONS={},
+        # Threads (a live server, a Celery worker) must not hold connections
+        # past their request or task, or the test database cannot be dropped.
+        CONN_MAX_AGE=0,
+    )
+    # Django may already hold a (never opened) SQLite connection object made
+    # from the local default; drop it so the next use builds a PostgreSQL one.
+    with contextlib.suppress(AttributeError):
+        del connections["default"]
+
+
+@pytest.fixture
+def redis_url(redis_proc) -> str:
+    return f"redis://{redis_proc.host}:{redis_proc.port}/0"
+
+
+@pytest.fixture
+def celery_on_redis(redis_url, redis_proc):
+    """Celery as in production: tasks go through the real Redis, not in-process."""
+    previous = {
+        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
+    }
+    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    _forget_celery_connections()
+    yield celery_app
+    celery_app.conf.update(previous)
+    _forget_celery_connections()
+
+
+def _forget_celery_connections():
+    # Celery caches its result backend per thread and its producer pool per
+    # app, built from the settings of the moment; drop them so the next use
+    # reads the settings just changed.
+    with contextlib.suppress(AttributeError):
+        del celery_app._local.backend
+    celery_app.pool.force_close_all()
+    celery_app._pool = None
+
+
+@pytest.fixture
+def celery_worker(celery_on_redis, transactional_db):
+    """A real Celery worker, in a thread, consuming the default queue from Redis."""
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker checks)
+
+    with start_worker(
+        celery_on_redis, queues=["default"], perform_ping_check=True, shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def adviser(db):
+    return UserFactory(role=Role.ADVISER, full_name="Asha Adviser", email="asha@example.org")
+
+
+@pytest.fixture
+def community_worker(db):
+    return UserFactory(role=Role.COMMUNITY_WORKER, full_name="Callum Worker")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role=Role.MANAGER, full_name="Mina Manager")
+
+
+@pytest.fixture
+def evaluator(db):
+    return UserFactory(role=Role.EVALUATOR, full_name="Evan Evaluator")
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(role=Role.ADMINISTRATOR, full_name="Ada Administrator")
+
+
+@pytest.fixture
+def outsider(db):
+    """An adviser of other areas: signed in, but outside the scope under test."""
+    return UserFactory(role=Role.ADVISER, full_name="Otto Outsider")
+
+
+@pytest.fixture
+def persona(request):
+    """Parametrize with a role's fixture name, or "anonymous"."""
+    if request.param == "anonymous":
+        return None
+    return request.getfixturevalue(request.param)

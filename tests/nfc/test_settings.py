@@ -1,0 +1,94 @@
+import json
+
+import pytest
+from django.db import connection
+
+from tests.support import clean_env, production_env, run_python
+
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "engine": s.DATABASES["default"]["ENGINE"],
+    "name": str(s.DATABASES["default"]["NAME"]),
+    "host": s.DATABASES["default"].get("HOST", ""),
+    "eager": s.CELERY_TASK_ALWAYS_EAGER,
+    "broker": s.CELERY_BROKER_URL,
+    "cache": s.CACHES["default"]["BACKEND"],
+    "cache_location": s.CACHES["default"].get("LOCATION", ""),
+    "email": s.EMAIL_BACKEND,
+    "debug": s.DEBUG,
+}))
+"""
+
+
+def show_settings(**env):
+    result = run_python(
+        "-c", SHOW_SETTINGS, env=clean_env(DJANGO_SETTINGS_MODULE="nfc.settings", **env)
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_suite_runs_on_postgresql(db):
+    assert connection.vendor == "postgresql"
+
+
+def test_with_no_variables_the_portal_uses_sqlite_and_runs_tasks_in_process():
+    shown = show_settings()
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["name"].endswith("var/nfc.sqlite3")
+    assert shown["eager"] is True
+    assert shown["broker"] == ""
+    assert shown["cache"].endswith("LocMemCache")
+    assert shown["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert shown["debug"] is True
+
+
+def test_database_url_switches_to_postgresql():
+    shown = show_settings(DATABASE_URL="postgres://nfc:secret@db.internal:5432/nfc")
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["name"] == "nfc"
+    assert shown["host"] == "db.internal"
+
+
+def test_redis_url_sets_the_broker_and_the_cache_and_stops_in_process_tasks():
+    shown = show_settings(REDIS_URL="redis://cache.internal:6379/0")
+    assert shown["broker"] == "redis://cache.internal:6379/0"
+    assert shown["cache"].endswith("RedisCache")
+    assert shown["cache_location"] == "redis://cache.internal:6379/0"
+    assert shown["eager"] is False
+
+
+def test_production_mode_refuses_to_start_and_names_every_missing_variable():
+    result = run_python("manage.py", "check", env=clean_env(DJANGO_ENV="production"))
+    assert result.returncode != 0
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"):
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_mode_refuses_to_start_without_one_variable(missing):
+    env = production_env()
+    del env[missing]
+    result = run_python("manage.py", "check", env=env)
+    assert result.returncode != 0
+    assert f"production needs these environment variables: {missing}" in result.stderr
+
+
+def test_production_mode_passes_the_deployment_checklist_without_a_warning():
+    result = run_python(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env()
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_mode_logs_json_lines():
+    code = "import django, logging; django.setup(); logging.getLogger('nfc').warning('hello')"
+    result = run_python("-c", code, env=production_env(DJANGO_SETTINGS_MODULE="nfc.settings"))
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "hello"
+    assert line["level"] == "WARNING"
+    assert line["request_id"] == "-"

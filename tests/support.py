@@ -1,0 +1,69 @@
+"""Helpers for tests that start the portal's own commands as separate processes."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from django.db import connection
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Variables that configure the portal; a child process starts without them
+# unless the test sets them, so it sees the settings as a fresh machine would.
+PORTAL_VARIABLES = {
+    "DJANGO_ENV",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "CSRF_TRUSTED_ORIGINS",
+    "NFC_BASE_URL",
+}
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in PORTAL_VARIABLES}
+    env.update(overrides)
+    return env
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """Everything production mode asks for, pointed at the test's own services."""
+    values = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "a-long-random-test-secret-key-that-is-not-used-anywhere-else-1234",
+        "ALLOWED_HOSTS": "portal.example.org",
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nfc",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "EMAIL_URL": "smtp://127.0.0.1:1025",
+    }
+    values.update(overrides)
+    return clean_env(**values)
+
+
+def run_python(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def current_database_url() -> str:
+    """The URL of the database this test run is using (the test database)."""
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
