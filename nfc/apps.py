@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.core.signals import request_finished
 
 
 class NfcConfig(AppConfig):
     name = "nfc"
     verbose_name = "Network for Communities"
+
+    def ready(self):
+        from nfc.logging import forget_request_id
+
+        request_finished.connect(forget_request_id, dispatch_uid="nfc.forget_request_id")

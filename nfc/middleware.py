@@ -24,11 +24,11 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(request.id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Left set until the request finishes (nfc.apps resets it then), so
+        # that Django's own lines logged after the middleware, such as
+        # "Not Found", carry the id too.
+        request_id_var.set(request.id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
 

@@ -9,6 +9,7 @@ import contextlib
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 
 from advisers.models import Role
@@ -19,6 +20,12 @@ from tests.factories import UserFactory
 def pytest_configure(config):
     # Hashing passwords properly is slow on purpose; tests need no such cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -53,21 +60,12 @@ def celery_on_redis(redis_url, redis_proc):
     previous = {
         key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
     }
+    # Celery builds its connection pool and result backend on first use and
+    # keeps them; in-process (eager) tasks never use either, and every test
+    # here gets the same session-wide Redis, so they are always the right ones.
     celery_app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    _forget_celery_connections()
     yield celery_app
     celery_app.conf.update(previous)
-    _forget_celery_connections()
-
-
-def _forget_celery_connections():
-    # Celery caches its result backend per thread and its producer pool per
-    # app, built from the settings of the moment; drop them so the next use
-    # reads the settings just changed.
-    with contextlib.suppress(AttributeError):
-        del celery_app._local.backend
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
 
 
 @pytest.fixture
@@ -118,3 +116,18 @@ def persona(request):
     if request.param == "anonymous":
         return None
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def admin_client_for(client_factory, administrator):
+    """A client signed in as the administrator persona (with two-factor done)."""
+    admin = client_factory()
+    admin.force_login(administrator)
+    return admin
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+
+    return Client

@@ -1,0 +1,214 @@
+"""Signing in, two-factor authentication, session limits and closed accounts."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.utils import timezone
+
+from advisers.models import Role
+from nfc.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOO_MANY = "Too many failed login attempts"
+WRONG = "The email address and/or password you specified are not correct."
+
+
+def totp_code(secret: str) -> str:
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client, email, password=PASSWORD, **extra):
+    return client.post("/accounts/login/", {"login": email, "password": password}, **extra)
+
+
+def sign_in_with_two_factor(client, user):
+    """The real sign-in: password, then the authenticator app's code."""
+    sign_in(client, user.email)
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(user.totp_secret)})
+    assert "_auth_user_id" in client.session
+
+
+def test_staff_sign_in_with_their_e_mail_address_and_land_on_their_home(client, adviser):
+    response = sign_in(client, "ASHA@example.org ")
+    assert response.status_code == 302
+    assert response.url == "/staff/"
+    home = client.get("/staff/")
+    assert "You are signed in as <strong>Adviser</strong>" in home.text
+
+
+def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(client, adviser):
+    wrong_password = sign_in(client, adviser.email, "not-the-password")
+    unknown = sign_in(client, "nobody@example.org", "not-the-password")
+    assert WRONG in wrong_password.text
+    assert WRONG in unknown.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_wrong_passwords_lock_the_address_out_even_for_the_right_one(client, adviser):
+    for _ in range(5):
+        assert WRONG in sign_in(client, adviser.email, "not-the-password").text
+    response = sign_in(client, adviser.email)
+    assert TOO_MANY in response.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_address_is_throttled_like_a_real_one(client):
+    for _ in range(5):
+        sign_in(client, "nobody@example.org", "guess")
+    assert TOO_MANY in sign_in(client, "nobody@example.org", "guess").text
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_per_address_limit(client, db):
+    # No trusted proxy: the socket's address counts, whatever the header says.
+    for n in range(10):
+        sign_in(client, f"guess{n}@example.org", "guess", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    response = sign_in(
+        client, "guess-last@example.org", "guess", HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+    assert TOO_MANY in response.text
+
+
+def test_behind_one_trusted_proxy_only_the_address_it_saw_counts(client, db, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    # The client forges the left part; the proxy appends the real address.
+    for n in range(10):
+        sign_in(
+            client, f"guess{n}@example.org", "guess", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 192.0.2.50"
+        )
+    forged = sign_in(
+        client, "again@example.org", "guess", HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.50"
+    )
+    assert TOO_MANY in forged.text
+    other_client = sign_in(client, "again@example.org", "guess", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert TOO_MANY not in other_client.text
+
+
+def test_there_is_no_public_sign_up(client, db):
+    response = client.post("/accounts/signup/", {"email": "new@example.org", "password1": PASSWORD})
+    assert "Accounts are for staff only" in response.text
+    from advisers.models import User
+
+    assert not User.objects.filter(email="new@example.org").exists()
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.ADMINISTRATOR])
+def test_managers_and_administrators_must_set_up_two_factor_first(client, role):
+    person = UserFactory(role=role, totp=False)
+    client.force_login(person)
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/2fa/totp/activate/"
+
+
+def test_the_setting_asks_two_factor_of_every_role(client, settings, adviser):
+    settings.NFC_MFA_REQUIRED_FOR_ALL = True
+    client.force_login(adviser)
+    assert client.get("/staff/").url == "/accounts/2fa/totp/activate/"
+
+
+def test_an_adviser_may_work_without_two_factor(client, adviser):
+    client.force_login(adviser)
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_manager_sets_up_an_authenticator_app_and_gets_in(client):
+    manager = UserFactory(role=Role.MANAGER, totp=False)
+    sign_in(client, manager.email)
+    assert client.get("/staff/").url == "/accounts/2fa/totp/activate/"
+    # Setting up a second factor is a sensitive change: allauth asks for the
+    # password once more first.
+    assert client.get("/accounts/2fa/totp/activate/").url.startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    setup = client.get("/accounts/2fa/totp/activate/")
+    assert setup.status_code == 200
+    secret = setup.context["form"].secret
+    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=manager, type=Authenticator.Type.TOTP).exists()
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_manager_with_two_factor_is_asked_for_a_code_when_signing_in(client, manager):
+    response = sign_in(client, manager.email)
+    assert response.url == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session
+    wrong = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200
+    assert "_auth_user_id" not in client.session
+    right = client.post("/accounts/2fa/authenticate/", {"code": totp_code(manager.totp_secret)})
+    assert right.status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_manager_cannot_switch_two_factor_off(client, manager):
+    sign_in_with_two_factor(client, manager)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    response = client.post("/accounts/2fa/totp/deactivate/")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert Authenticator.objects.filter(user=manager, type=Authenticator.Type.TOTP).exists()
+
+
+def test_an_adviser_may_switch_their_own_two_factor_off(client):
+    adviser = UserFactory(role=Role.ADVISER, totp=True)
+    sign_in_with_two_factor(client, adviser)
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert client.post("/accounts/2fa/totp/deactivate/").status_code == 302
+    assert not Authenticator.objects.filter(user=adviser, type=Authenticator.Type.TOTP).exists()
+
+
+def _age_session(client, *, signed_in_ago: timedelta, last_seen_ago: timedelta) -> None:
+    session = client.session
+    now = timezone.now()
+    session[SIGNED_IN_AT] = (now - signed_in_ago).isoformat()
+    session[LAST_SEEN_AT] = (now - last_seen_ago).isoformat()
+    session.save()
+
+
+def test_a_session_idle_too_long_ends(client, adviser, settings):
+    client.force_login(adviser)
+    idle = settings.NFC_SESSION_IDLE_TIMEOUT + timedelta(minutes=1)
+    _age_session(client, signed_in_ago=idle, last_seen_ago=idle)
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_busy_session_still_ends_at_the_absolute_maximum(client, adviser, settings):
+    client.force_login(adviser)
+    _age_session(
+        client,
+        signed_in_ago=settings.NFC_SESSION_MAX_AGE + timedelta(minutes=1),
+        last_seen_ago=timedelta(minutes=1),
+    )
+    assert client.get("/staff/").url.startswith("/accounts/login/")
+
+
+def test_an_active_session_within_both_limits_carries_on(client, adviser):
+    client.force_login(adviser)
+    _age_session(client, signed_in_ago=timedelta(hours=2), last_seen_ago=timedelta(minutes=5))
+    assert client.get("/staff/").status_code == 200
+
+
+def test_closing_an_account_ends_that_persons_sessions(client, admin_client_for, adviser):
+    client.force_login(adviser)
+    assert client.get("/staff/").status_code == 200
+    admin_client_for.post(
+        f"/admin/advisers/user/{adviser.pk}/change/",
+        {"full_name": adviser.full_name, "email": adviser.email, "role": adviser.role},
+    )
+    adviser.refresh_from_db()
+    assert adviser.is_active is False
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")

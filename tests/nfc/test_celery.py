@@ -1,0 +1,114 @@
+"""Celery on the real Redis, with a real worker."""
+
+import redis
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from advisers import services
+from advisers.models import Role, User
+from advisers.tasks import invitation_send_task, sessions_clear_expired_task
+from nfc.celery import app
+
+
+def test_a_task_goes_through_redis_to_a_real_worker_and_its_result_comes_back(celery_worker):
+    Session.objects.create(
+        session_key="expired-session",
+        session_data="",
+        expire_date=timezone.now() - timezone.timedelta(days=1),
+    )
+    Session.objects.create(
+        session_key="current-session",
+        session_data="",
+        expire_date=timezone.now() + timezone.timedelta(days=1),
+    )
+    result = sessions_clear_expired_task.delay()
+    assert result.get(timeout=20) == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["current-session"]
+
+
+def test_the_worker_sends_an_invitation_e_mail(celery_worker, mailoutbox):
+    newcomer = User.objects.create_user(
+        "worker@example.org", full_name="Wen Worker", role=Role.ADVISER
+    )
+    result = invitation_send_task.delay(newcomer.pk)
+    assert result.get(timeout=20) is True
+    assert [m.to for m in mailoutbox] == [["worker@example.org"]]
+    # A second delivery of the same job finds the work claimed and sends nothing.
+    assert invitation_send_task.delay(newcomer.pk).get(timeout=20) is False
+    assert len(mailoutbox) == 1
+
+
+def test_a_task_is_sent_to_the_broker_only_when_the_transaction_commits(
+    celery_on_redis, transactional_db
+):
+    broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
+    broker.delete("default")
+    with transaction.atomic():
+        services.staff_invite(
+            user=User(email="later@example.org", full_name="Lou Later", role=Role.ADVISER)
+        )
+        assert broker.llen("default") == 0
+    assert broker.llen("default") == 1
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(celery_on_redis, transactional_db):
+    broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
+    broker.delete("default")
+    try:
+        with transaction.atomic():
+            services.staff_invite(
+                user=User(email="never@example.org", full_name="Ned Never", role=Role.ADVISER)
+            )
+            raise RuntimeError("something later in the request failed")
+    except RuntimeError:
+        pass
+    assert broker.llen("default") == 0
+    assert not User.objects.filter(email="never@example.org").exists()
+
+
+def test_task_arguments_are_ids_not_personal_data(celery_on_redis, transactional_db):
+    broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
+    broker.delete("default")
+    with transaction.atomic():
+        services.staff_invite(
+            user=User(email="private@example.org", full_name="Pat Private", role=Role.ADVISER)
+        )
+    message = broker.lindex("default", 0).decode()
+    assert "private@example.org" not in message
+    assert "Pat Private" not in message
+
+
+def test_jobs_are_not_lost_when_a_worker_dies():
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    # Redis re-delivers an unacknowledged job only after the visibility
+    # timeout, which must outlast the longest job.
+    assert conf.broker_transport_options["visibility_timeout"] > settings.NFC_LONGEST_TASK_SECONDS
+    assert conf.task_time_limit < settings.NFC_LONGEST_TASK_SECONDS
+
+
+def test_every_task_retries_transient_failures_with_backoff():
+    for name, task in app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        assert task.retry_backoff is True, name
+        assert ConnectionError in task.autoretry_for, name
+
+
+def test_report_jobs_have_a_queue_of_their_own():
+    route = app.amqp.router.route({}, "evaluation.tasks.report_build_task")
+    assert route["queue"].name == "reports"
+    assert (
+        app.amqp.router.route({}, "advisers.tasks.invitation_send_task")["queue"].name == "default"
+    )
+
+
+def test_the_beat_schedule_names_tasks_that_exist():
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+    assert invitation_send_task.name in app.tasks

@@ -1,0 +1,83 @@
+"""The public home page, the health check and what every response carries."""
+
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from advisers.demo import DEMO_STAFF
+from advisers.models import User
+from tests.support import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_says_what_the_nfc_is_and_how_to_ask_for_help(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "<h1>Network for Communities</h1>" in response.text
+    assert "How to ask for help" in response.text
+    assert 'href="#main"' in response.text
+
+
+def test_every_page_carries_a_strict_content_security_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_health_check_answers_200_with_the_database_and_in_process_tasks(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
+
+
+def test_health_check_sees_a_live_broker(client, settings, redis_url):
+    settings.CELERY_BROKER_URL = redis_url
+    assert client.get("/healthz").json()["broker"] == "ok"
+
+
+def test_health_check_answers_503_when_the_broker_is_down(client, settings):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "down"
+
+
+def test_health_check_ignores_the_host_header(client):
+    assert client.get("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 200
+
+
+def test_each_response_has_a_request_id_that_its_log_lines_carry(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/no-such-page/")
+    request_id = response["X-Request-ID"]
+    assert len(request_id) == 32
+    assert any(getattr(record, "request_id", None) == request_id for record in caplog.records)
+
+
+def test_a_plain_request_id_from_the_proxy_is_kept_and_anything_else_replaced(client):
+    assert client.get("/", HTTP_X_REQUEST_ID="abc-123-def")["X-Request-ID"] == "abc-123-def"
+    forged = client.get("/", HTTP_X_REQUEST_ID="bad\nid injected into logs")["X-Request-ID"]
+    assert "\n" not in forged
+    assert forged != "bad\nid injected into logs"
+
+
+def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
+    call_command("seed_demo")
+    first = list(User.objects.order_by("email").values_list("email", "role"))
+    call_command("seed_demo")
+    assert list(User.objects.order_by("email").values_list("email", "role")) == first
+    assert len(first) == len(DEMO_STAFF)
+    out = capsys.readouterr().out
+    assert "manager@example.org" in out
+    assert "Password for all of them" in out
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="never in production"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
