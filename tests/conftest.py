@@ -49,23 +49,28 @@ def django_db_modify_db_settings(postgresql_proc):
         del connections["default"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url(redis_proc) -> str:
     return f"redis://{redis_proc.host}:{redis_proc.port}/0"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_talks_to_the_test_redis(redis_url):
+    """Celery's broker is the throwaway Redis for the whole run.
+
+    Tasks still run in-process by default; Celery builds its connection pool
+    on first use (even in-process) and keeps it, so the broker must be the
+    right one from the start for the tests that send through Redis.
+    """
+    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url)
+
+
 @pytest.fixture
-def celery_on_redis(redis_url, redis_proc):
+def celery_on_redis():
     """Celery as in production: tasks go through the real Redis, not in-process."""
-    previous = {
-        key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")
-    }
-    # Celery builds its connection pool and result backend on first use and
-    # keeps them; in-process (eager) tasks never use either, and every test
-    # here gets the same session-wide Redis, so they are always the right ones.
-    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    celery_app.conf.task_always_eager = False
     yield celery_app
-    celery_app.conf.update(previous)
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture
