@@ -8,6 +8,7 @@ import contextlib
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -78,10 +79,20 @@ def celery_worker(celery_on_redis, transactional_db):
     """A real Celery worker, in a thread, consuming the default queue from Redis."""
     import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker checks)
 
-    with start_worker(
-        celery_on_redis, queues=["default"], perform_ping_check=True, shutdown_timeout=10
-    ) as worker:
-        yield worker
+    # A deployed worker closes its database connection after each task
+    # (Celery's Django fix-up); this in-thread one must too, or the test
+    # database cannot be dropped at the end of the run.
+    def close_connections(**kwargs):
+        connections.close_all()
+
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            celery_on_redis, queues=["default"], perform_ping_check=True, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_connections)
 
 
 @pytest.fixture
@@ -136,3 +147,19 @@ def client_factory():
     from django.test import Client
 
     return Client
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Drop the test database cleanly at the end of the run.
+
+    Playwright's sync API switches greenlets, and Django keeps connections
+    per context, so a connection opened beside a browser test can outlive
+    every reference to it; PostgreSQL will not drop a database in use.
+    """
+    yield
+    with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

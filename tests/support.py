@@ -23,6 +23,8 @@ PORTAL_VARIABLES = {
     "DJANGO_SETTINGS_MODULE",
     "CSRF_TRUSTED_ORIGINS",
     "NFC_BASE_URL",
+    # Set for the browser tests only (see tests/browser/conftest.py).
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
