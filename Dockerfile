@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
-RUN pip install -c requirements.lock -e .
+RUN pip install -c requirements.lock .
 
 COPY . .
 # collectstatic reads settings; production mode's required variables are

@@ -22,11 +22,11 @@ $(BIN)/python:
 
 $(VENV)/.installed-base: $(BIN)/python pyproject.toml requirements.lock
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c requirements.lock -e .
+	$(PIP) install --quiet -c requirements.lock .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed-base
-	$(PIP) install --quiet -c requirements.lock -e ".[dev]"
+	$(PIP) install --quiet -c requirements.lock ".[dev]"
 	touch $@
 
 AXE := tests/browser/node_modules/.installed
