@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class AdvisersConfig(AppConfig):
     name = "advisers"
-    verbose_name = "Staff"
+    verbose_name = "People"

@@ -67,6 +67,8 @@ class User(AbstractBaseUser):
     REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
+        verbose_name = "staff member"
+        verbose_name_plural = "staff"
         ordering = ["full_name"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),

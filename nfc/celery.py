@@ -9,8 +9,11 @@ import smtplib
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from celery.signals import task_postrun, task_prerun
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
+
+from nfc.logging import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfc.settings")
 
@@ -43,3 +46,14 @@ class NfcTask(DjangoTask):
 app = Celery("nfc", task_cls=NfcTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# A job's log lines carry its task id where a request's carry the request id.
+@task_prerun.connect
+def _log_with_task_id(task_id=None, **kwargs):
+    request_id_var.set(task_id or "-")
+
+
+@task_postrun.connect
+def _log_without_task_id(**kwargs):
+    request_id_var.set("-")

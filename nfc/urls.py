@@ -12,6 +12,8 @@ admin.site.site_title = "NfC administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Pages without an icon link (the admin's) make browsers ask for this.
+    path("favicon.ico", views.favicon),
     path("staff/", include("advisers.urls")),
     path("api/v1/", include("advisers.api.urls")),
     path("accounts/", include("allauth.urls")),

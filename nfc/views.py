@@ -1,7 +1,13 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 
 @require_safe
 def home(request):
     return render(request, "home.html")
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("img/favicon.svg"), permanent=True)

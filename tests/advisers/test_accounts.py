@@ -1,5 +1,6 @@
 """Signing in, two-factor authentication, session limits and closed accounts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -212,3 +213,36 @@ def test_closing_an_account_ends_that_persons_sessions(client, admin_client_for,
     response = client.get("/staff/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_a_password_reset_e_mails_a_link_that_sets_a_new_password(client, adviser, mailoutbox):
+    response = client.post("/accounts/password/reset/", {"email": "asha@example.org"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    link = re.search(r"http://\S+", mailoutbox[0].body).group(0)
+    form_url = client.get(link, follow=True).request["PATH_INFO"]
+    client.post(
+        form_url, {"password1": "a-new-long-password-1", "password2": "a-new-long-password-1"}
+    )
+    assert sign_in(client, adviser.email, "a-new-long-password-1").url == "/staff/"
+
+
+def test_a_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
+    client, adviser, mailoutbox
+):
+    known = client.post("/accounts/password/reset/", {"email": "asha@example.org"})
+    unknown = client.post("/accounts/password/reset/", {"email": "stranger@example.org"})
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url)
+    assert [m.to for m in mailoutbox] == [["asha@example.org"]]
+
+
+def test_a_new_password_that_is_too_short_is_refused_and_the_old_one_still_works(
+    client, adviser, mailoutbox
+):
+    client.post("/accounts/password/reset/", {"email": "asha@example.org"})
+    link = re.search(r"http://\S+", mailoutbox[0].body).group(0)
+    form_url = client.get(link, follow=True).request["PATH_INFO"]
+    response = client.post(form_url, {"password1": "short", "password2": "short"})
+    assert response.status_code == 200
+    assert "This password is too short" in response.text
+    assert sign_in(client, adviser.email).url == "/staff/"

@@ -112,3 +112,13 @@ def test_the_beat_schedule_names_tasks_that_exist():
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
     assert invitation_send_task.name in app.tasks
+
+
+def test_a_jobs_log_lines_carry_its_task_id(celery_worker, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        result = sessions_clear_expired_task.delay()
+        result.get(timeout=20)
+    ids = {getattr(r, "request_id", None) for r in caplog.records if r.name == "celery.app.trace"}
+    assert result.id in ids

@@ -1,0 +1,57 @@
+"""Account pages every member of staff uses, and an administrator inviting a
+colleague, in real Chromium with accessibility checks."""
+
+import pytest
+from playwright.sync_api import expect
+
+from advisers.models import Role, User
+from tests.advisers.test_accounts import totp_code
+from tests.browser.conftest import assert_healthy
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, user):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if getattr(user, "totp_secret", None):
+        page.get_by_label("Code").fill(totp_code(user.totp_secret))
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/2fa/", "/accounts/password/change/", "/accounts/reauthenticate/"]
+)
+def test_account_pages_load_cleanly(page, url):
+    sign_in(page, UserFactory(role=Role.ADVISER))
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_healthy(page)
+
+
+def test_the_password_reset_page_loads_cleanly(page):
+    page.goto("/accounts/password/reset/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_healthy(page)
+
+
+def test_an_administrator_invites_a_colleague_from_the_admin_site(page, mailoutbox):
+    administrator = UserFactory(role=Role.ADMINISTRATOR, full_name="Ada Administrator")
+    sign_in(page, administrator)
+    page.get_by_role("link", name="Staff accounts").first.click()
+    page.get_by_role("link", name="Staff", exact=True).click()
+    page.get_by_role("link", name="Add staff member").click()
+    page.get_by_label("Full name").fill("Nia Newcomer")
+    page.get_by_label("E-mail address").fill("nia@example.org")
+    page.get_by_label("Role").select_option(label="Community worker")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(
+        page.get_by_text("An invitation to set a password is on its way to nia@example.org")
+    ).to_be_visible()
+    assert page.console_errors == []
+    assert User.objects.get(email="nia@example.org").role == Role.COMMUNITY_WORKER
+    assert [m.to for m in mailoutbox] == [["nia@example.org"]]
