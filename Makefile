@@ -17,8 +17,11 @@ help:
 
 # Installs are pinned by requirements.lock; a stamp file per extra means a
 # change to either file reinstalls.
+# Debian and Ubuntu ship venv's pip bootstrap separately (python3-venv).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	  echo "Python's venv module is missing: sudo apt-get install python3-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
 $(VENV)/.installed-base: $(BIN)/python pyproject.toml requirements.lock
 	$(PIP) install --quiet --upgrade pip
@@ -40,10 +43,18 @@ run: $(VENV)/.installed-base
 	@echo "The portal is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite sets up its own services: variables meant for a deployed portal
+# (a real REDIS_URL, say) must not reach it.
+PORTAL_VARIABLES := DJANGO_ENV DEBUG SECRET_KEY ALLOWED_HOSTS DATABASE_URL REDIS_URL EMAIL_URL \
+	NFC_BASE_URL NFC_TRUSTED_PROXY_COUNT NFC_MFA_REQUIRED_FOR_ALL DJANGO_SETTINGS_MODULE
+TEST_TMP := $(or $(TMPDIR),/tmp)/nfc-pytest-$(shell id -un)
+
 test: $(VENV)/.installed-dev
 	@bindir=$$(tests/tools/test-prerequisites) && \
 	$(MAKE) --no-print-directory $(AXE) && \
-	NFC_PG_BINDIR=$$bindir $(BIN)/python -m pytest --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl $(PYTEST_ARGS)
+	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
+	$(BIN)/python -m pytest --basetemp=$(TEST_TMP) \
+	  --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,5 +1,10 @@
+import base64
+import hashlib
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet
+from django.conf import settings
 
 from advisers.permissions import two_factor_required
 
@@ -13,6 +18,20 @@ class StaffOnlyAccountAdapter(DefaultAccountAdapter):
 
 class StaffMFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator) -> bool:
-        # Those who must use two-factor authentication may replace their
-        # authenticator app, but never switch it off.
+        # Those who must use two-factor authentication cannot switch it off;
+        # if they lose their phone, an administrator removes the old app and
+        # they set up a new one at their next sign-in.
         return not two_factor_required(authenticator.user)
+
+    # Authenticator secrets are encrypted at rest, so neither a database dump
+    # nor the admin site gives anybody a second factor.
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(settings.NFC_MFA_ENCRYPTION_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))

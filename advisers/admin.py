@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 
 from advisers import services
@@ -39,3 +40,24 @@ class UserAdmin(admin.ModelAdmin):
                 f"{skipped} not sent: they have already set a password or are closed.",
                 level=messages.WARNING,
             )
+
+
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Two-factor devices. An administrator can remove a lost one (the person
+    then sets up a new one at their next sign-in); nobody can read a secret."""
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__full_name", "user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

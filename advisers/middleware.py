@@ -1,14 +1,16 @@
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 
 from advisers.permissions import two_factor_required
 
-# Paths a person must still reach to set up two-factor authentication (or
-# give up and sign out); everything else waits until it is done.
-_SET_UP_PATHS = ("/accounts/", "/" + settings.STATIC_URL.lstrip("/"))
+# The pages a person must still reach to set up two-factor authentication,
+# or to give up and sign out; every other page waits until it is done.
+SET_UP_PAGES = frozenset(
+    {"mfa_activate_totp", "account_reauthenticate", "mfa_reauthenticate", "account_logout"}
+)
 
 
 class RequireTwoFactorMiddleware:
@@ -25,8 +27,8 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not request.path.startswith(_SET_UP_PATHS)
             and two_factor_required(user)
+            and _url_name(request) not in SET_UP_PAGES
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
         ):
             messages.warning(
@@ -36,3 +38,10 @@ class RequireTwoFactorMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def _url_name(request) -> str | None:
+    try:
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None

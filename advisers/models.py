@@ -108,4 +108,6 @@ class User(AbstractBaseUser):
         return has_perm(self, perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        return self.is_staff
+        from advisers.permissions import has_admin_module_perm
+
+        return has_admin_module_perm(self, app_label)

@@ -30,6 +30,12 @@ CAN: dict[str, frozenset[str]] = {
     Role.ADMINISTRATOR: frozenset({"portal.use", "accounts.manage"}),
 }
 
+# Apps whose records administrators keep on the Django admin site. The
+# admin's model permissions of any other app are refused, so a model holding
+# residents' details never appears there by accident.
+ADMIN_SITE_APPS = frozenset({"advisers", "mfa"})
+_ADMIN_ACTIONS = ("add_", "change_", "delete_", "view_")
+
 # Roles that reach residents' details across the programme, or every
 # account, must prove who they are with a second factor.
 TWO_FACTOR_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
@@ -38,15 +44,26 @@ TWO_FACTOR_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 def has_perm(user, perm: str, obj=None) -> bool:
     """Whether ``user`` may do ``perm`` (to ``obj``, where scope matters).
 
-    Permissions outside the NfC table are the Django admin's model
-    permissions ("app.change_model"); they follow "accounts.manage".
+    Besides the NfC's own permissions, the Django admin asks for its model
+    permissions ("advisers.change_user"): administrators hold those for the
+    apps in ADMIN_SITE_APPS. Any other name is a mistake in the code, and
+    raises rather than quietly answering.
     """
+    app_label, _, codename = perm.partition(".")
+    is_admin_model_perm = codename.startswith(_ADMIN_ACTIONS)
+    if perm not in PERMISSIONS and not is_admin_model_perm:
+        raise ValueError(f"Unknown permission {perm!r}: add it to advisers.permissions.")
     if not (user.is_authenticated and user.is_active):
         return False
     granted = CAN.get(user.role, frozenset())
-    if perm in PERMISSIONS:
-        return perm in granted
-    return "accounts.manage" in granted
+    if is_admin_model_perm:
+        return app_label in ADMIN_SITE_APPS and "accounts.manage" in granted
+    return perm in granted
+
+
+def has_admin_module_perm(user, app_label: str) -> bool:
+    """Whether the admin site shows this app to ``user``."""
+    return app_label in ADMIN_SITE_APPS and has_perm(user, "accounts.manage")
 
 
 def permissions_of(user) -> list[str]:

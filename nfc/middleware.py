@@ -1,4 +1,6 @@
+import logging
 import re
+import time
 import uuid
 from datetime import datetime
 
@@ -10,27 +12,53 @@ from django.utils import timezone
 
 from nfc.logging import request_id_var
 
+access_log = logging.getLogger("nfc.access")
+
 # An id from the proxy is kept only if it is short and plain, so that a
 # client cannot write arbitrary text into our logs through the header.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
-    """Gives each request an id, for its log lines and its X-Request-ID header."""
+    """Gives each request an id, for its log lines and its X-Request-ID header,
+    and writes one access-log line per request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        # Only a proxy of ours may name the request; a client's header is ignored.
+        incoming = (
+            request.headers.get("X-Request-ID", "") if settings.NFC_TRUSTED_PROXY_COUNT else ""
+        )
         request.id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         # Left set until the request finishes (nfc.apps resets it then), so
         # that Django's own lines logged after the middleware, such as
         # "Not Found", carry the id too.
         request_id_var.set(request.id)
+        started = time.monotonic()
         response = self.get_response(request)
         response["X-Request-ID"] = request.id
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            _route_of(request),
+            response.status_code,
+            extra={
+                "method": request.method,
+                "route": _route_of(request),
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            },
+        )
         return response
+
+
+def _route_of(request) -> str:
+    # The URL pattern, not the path: paths can carry private tokens (a
+    # password-reset key, a resident's private link) that must not be logged.
+    match = getattr(request, "resolver_match", None)
+    return "/" + match.route if match else "(no route)"
 
 
 SIGNED_IN_AT = "nfc_signed_in_at"

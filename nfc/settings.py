@@ -27,7 +27,14 @@ PRODUCTION = DJANGO_ENV == "production"
 if PRODUCTION:
     # Fail at start-up, naming every missing variable at once, rather than
     # serve with a guessable key, an open Host header or a throwaway database.
-    _required = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"]
+    _required = [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "NFC_BASE_URL",
+    ]
     _missing = [name for name in _required if not env.str(name, default="")]
     if _missing:
         raise ImproperlyConfigured(
@@ -37,6 +44,8 @@ if PRODUCTION:
         )
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -44,6 +53,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The address people use to reach the portal; e-mails sent by background
 # tasks (which have no request to read it from) build their links on it.
 NFC_BASE_URL = env.str("NFC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not NFC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("NFC_BASE_URL must be the portal's https:// address in production.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -158,10 +169,16 @@ ACCOUNT_RATE_LIMITS = {
 }
 # How many reverse proxies stand in front of the portal. Only that many
 # entries from the right of X-Forwarded-For are believed, so a client cannot
-# forge its address to dodge the rate limits. 0: use the socket's address.
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NFC_TRUSTED_PROXY_COUNT", default=0)
+# forge its address to dodge the rate limits. 0: use the socket's address,
+# and believe no X-Forwarded-* or X-Request-ID header at all.
+NFC_TRUSTED_PROXY_COUNT = env.int("NFC_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = NFC_TRUSTED_PROXY_COUNT
 
 MFA_ADAPTER = "advisers.adapters.StaffMFAAdapter"
+# Authenticator secrets are encrypted in the database with this key. Set it
+# on its own in production: if it is left to follow SECRET_KEY, changing
+# SECRET_KEY makes everyone set up two-factor authentication again.
+NFC_MFA_ENCRYPTION_KEY = env.str("NFC_MFA_ENCRYPTION_KEY", default="") or SECRET_KEY
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Network for Communities"
 # Managers and administrators must always use two-factor authentication;
@@ -200,7 +217,8 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The health check is asked over plain HTTP from inside the stack.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if NFC_TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -311,6 +329,8 @@ LOGGING = {
         # Django adds a console handler of its own; one line per event is enough.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # One line per request; runserver prints its own in development.
+        "nfc.access": {"level": "INFO" if PRODUCTION else "WARNING"},
         "celery": {"level": LOG_LEVEL},
     },
 }

@@ -16,6 +16,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("staff/", include("advisers.urls")),
     path("api/v1/", include("advisers.api.urls")),
+    # A sign-in address is changed by an administrator, never by its owner
+    # (allauth would let anyone add and switch to an unverified address).
+    path("accounts/email/", views.not_found),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
@@ -11,3 +12,7 @@ def home(request):
 @require_safe
 def favicon(request):
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+def not_found(request):
+    raise Http404

@@ -43,6 +43,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/nfc",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "EMAIL_URL": "smtp://127.0.0.1:1025",
+        "NFC_BASE_URL": "https://portal.example.org",
     }
     values.update(overrides)
     return clean_env(**values)

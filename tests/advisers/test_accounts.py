@@ -246,3 +246,58 @@ def test_a_new_password_that_is_too_short_is_refused_and_the_old_one_still_works
     assert response.status_code == 200
     assert "This password is too short" in response.text
     assert sign_in(client, adviser.email).url == "/staff/"
+
+
+def test_nobody_changes_their_own_sign_in_address(client, adviser):
+    client.force_login(adviser)
+    assert client.get("/accounts/email/").status_code == 404
+    client.post("/accounts/email/", {"action_add": "", "email": "other@example.org"})
+    adviser.refresh_from_db()
+    assert adviser.email == "asha@example.org"
+
+
+def test_a_manager_without_two_factor_reaches_no_other_account_page(client):
+    manager = UserFactory(role=Role.MANAGER, totp=False)
+    client.force_login(manager)
+    for url in ("/accounts/password/change/", "/accounts/2fa/", "/api/v1/me/", "/"):
+        assert client.get(url).url == "/accounts/2fa/totp/activate/", url
+
+
+def test_an_administrator_without_two_factor_cannot_reach_the_admin_site(client):
+    administrator = UserFactory(role=Role.ADMINISTRATOR, totp=False)
+    client.force_login(administrator)
+    assert client.get("/admin/").url == "/accounts/2fa/totp/activate/"
+
+
+def test_a_password_alone_does_not_open_the_admin_site(client, administrator):
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": administrator.email, "password": PASSWORD}
+    )
+    assert response.url.startswith("/accounts/login/")
+    sign_in(client, administrator.email)
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").url.startswith("/admin/login/")
+
+
+def test_authenticator_secrets_are_encrypted_in_the_database(manager):
+    stored = Authenticator.objects.get(user=manager, type=Authenticator.Type.TOTP).data["secret"]
+    assert stored != manager.totp_secret
+    assert manager.totp_secret not in stored
+
+
+def test_an_administrator_removes_a_lost_authenticator_and_the_manager_sets_up_again(
+    client, admin_client_for, manager
+):
+    authenticator = Authenticator.objects.get(user=manager, type=Authenticator.Type.TOTP)
+    admin_client_for.post(f"/admin/mfa/authenticator/{authenticator.pk}/delete/", {"post": "yes"})
+    assert not Authenticator.objects.filter(pk=authenticator.pk).exists()
+    client.force_login(manager)
+    assert client.get("/staff/").url == "/accounts/2fa/totp/activate/"
+
+
+def test_no_one_can_read_an_authenticator_secret_on_the_admin_site(admin_client_for, manager):
+    authenticator = Authenticator.objects.get(user=manager, type=Authenticator.Type.TOTP)
+    page = admin_client_for.get(f"/admin/mfa/authenticator/{authenticator.pk}/change/")
+    assert page.status_code == 200
+    assert authenticator.data["secret"] not in page.text
+    assert manager.totp_secret not in page.text

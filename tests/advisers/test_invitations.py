@@ -21,12 +21,14 @@ def add_staff(admin_client, capture, **fields):
 
 
 def link_in(message) -> str:
-    return re.search(r"http://\S+", message.body).group(0)
+    """The invitation's link, as a path on the test server."""
+    return re.search(r"https?://[^/\s]+(/\S+)", message.body).group(1)
 
 
 def test_adding_staff_sends_an_invitation_they_use_to_choose_a_password(
-    admin_client_for, client, mailoutbox, django_capture_on_commit_callbacks
+    admin_client_for, client, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
+    settings.NFC_BASE_URL = "https://portal.example.org"
     response = add_staff(admin_client_for, django_capture_on_commit_callbacks)
     assert response.status_code == 302
     newcomer = User.objects.get(email="nia.newcomer@example.org")
@@ -36,6 +38,7 @@ def test_adding_staff_sends_an_invitation_they_use_to_choose_a_password(
     invitation = mailoutbox[0]
     assert invitation.to == ["nia.newcomer@example.org"]
     assert "as Adviser" in invitation.body
+    assert "https://portal.example.org/accounts/password/reset/key/" in invitation.body
 
     set_password_page = client.get(link_in(invitation), follow=True)
     assert set_password_page.status_code == 200

@@ -103,3 +103,14 @@ def test_two_factor_is_required_of_managers_and_administrators_only(
 def test_a_setting_can_require_two_factor_of_everyone(settings, adviser):
     settings.NFC_MFA_REQUIRED_FOR_ALL = True
     assert two_factor_required(adviser)
+
+
+def test_an_unknown_permission_is_a_mistake_not_a_quiet_yes(administrator):
+    with pytest.raises(ValueError, match="Unknown permission"):
+        has_perm(administrator, "casework.veiw")
+
+
+def test_administrators_get_admin_site_permissions_only_for_the_apps_kept_there(administrator):
+    assert has_perm(administrator, "mfa.delete_authenticator")
+    assert not has_perm(administrator, "casework.view_supportrequest")
+    assert not administrator.has_module_perms("casework")

@@ -3,6 +3,7 @@ test run's own PostgreSQL and Redis (no Docker engine runs on our machines)."""
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -67,8 +68,12 @@ def wait_until(check, *, seconds: float = 30):
 
 def test_the_stack_has_its_services_each_with_a_health_check():
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(SERVICES)
-    for name in ("postgres", "redis", "web", "worker", "reports-worker"):
+    for name in ("postgres", "redis", "web", "worker", "reports-worker", "beat"):
         assert "healthcheck" in SERVICES[name], name
+
+
+def test_only_the_host_itself_can_reach_the_web_service():
+    assert SERVICES["web"]["ports"] == ["127.0.0.1:8000:8000"]
 
 
 def test_the_migrate_service_runs(stack_env):
@@ -136,11 +141,51 @@ def test_a_worker_service_starts_and_passes_its_health_check(stack_env, service)
         )
 
 
-def test_the_beat_service_starts_its_schedule(stack_env, tmp_path):
-    command = [
-        part.replace("/tmp/celerybeat-schedule", str(tmp_path / "schedule"))
-        for part in SERVICES["beat"]["command"]
-    ]
+def test_the_web_service_serves_pages_and_collected_static_files_behind_a_proxy(
+    stack_env, tmp_path
+):
+    port = free_port()
+    env = {
+        **stack_env,
+        "PORT": str(port),
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "NFC_TRUSTED_PROXY_COUNT": "1",
+    }
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert collect.returncode == 0, collect.stderr
+    proxy_headers = {
+        "Host": "localhost",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+    }
+
+    def get(path):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=proxy_headers)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+
+    def up():
+        try:
+            return get("/healthz")[0] == 200
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    with running(SERVICES["web"]["command"], env):
+        assert wait_until(up)
+        status, html = get("/")
+        assert status == 200
+        stylesheet = re.search(r'href="(/static/css/nfc\.[0-9a-f]+\.css)"', html).group(1)
+        assert get(stylesheet)[0] == 200
+
+
+def test_the_beat_service_starts_its_schedule_and_passes_its_health_check(stack_env, tmp_path):
+    command = [part.replace("/tmp/", f"{tmp_path}/") for part in SERVICES["beat"]["command"]]
     with running(command, stack_env) as beat:
         lines = []
 
@@ -151,3 +196,9 @@ def test_the_beat_service_starts_its_schedule(stack_env, tmp_path):
 
         assert wait_until(started, seconds=30), "".join(lines)
         assert beat.poll() is None
+        check = (
+            SERVICES["beat"]["healthcheck"]["test"][1]
+            .replace("$$", "$")
+            .replace("/tmp/", f"{tmp_path}/")
+        )
+        assert subprocess.run(["sh", "-c", check], timeout=10).returncode == 0

@@ -58,11 +58,30 @@ def test_each_response_has_a_request_id_that_its_log_lines_carry(client, caplog)
     assert any(getattr(record, "request_id", None) == request_id for record in caplog.records)
 
 
-def test_a_plain_request_id_from_the_proxy_is_kept_and_anything_else_replaced(client):
+def test_a_request_id_sent_by_a_client_is_ignored(client):
+    assert (
+        client.get("/", HTTP_X_REQUEST_ID="chosen-by-client")["X-Request-ID"] != "chosen-by-client"
+    )
+
+
+def test_behind_a_trusted_proxy_its_plain_request_id_is_kept_and_anything_else_replaced(
+    client, settings
+):
+    settings.NFC_TRUSTED_PROXY_COUNT = 1
     assert client.get("/", HTTP_X_REQUEST_ID="abc-123-def")["X-Request-ID"] == "abc-123-def"
     forged = client.get("/", HTTP_X_REQUEST_ID="bad\nid injected into logs")["X-Request-ID"]
     assert "\n" not in forged
     assert forged != "bad\nid injected into logs"
+
+
+def test_each_request_writes_one_access_line_with_its_route_not_its_path(client, caplog):
+    with caplog.at_level(logging.INFO, logger="nfc.access"):
+        response = client.get("/accounts/password/reset/key/abc-secret-token/")
+    [line] = [r for r in caplog.records if r.name == "nfc.access"]
+    assert line.status == response.status_code
+    assert line.request_id == response["X-Request-ID"]
+    assert "secret-token" not in line.getMessage()
+    assert "<key>" in line.route or "(?P<key>" in line.route
 
 
 def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):

@@ -64,7 +64,14 @@ def test_redis_url_sets_the_broker_and_the_cache_and_stops_in_process_tasks():
 def test_production_mode_refuses_to_start_and_names_every_missing_variable():
     result = run_python("manage.py", "check", env=clean_env(DJANGO_ENV="production"))
     assert result.returncode != 0
-    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"):
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "EMAIL_URL",
+        "NFC_BASE_URL",
+    ):
         assert name in result.stderr
 
 
@@ -75,6 +82,30 @@ def test_production_mode_refuses_to_start_without_one_variable(missing):
     result = run_python("manage.py", "check", env=env)
     assert result.returncode != 0
     assert f"production needs these environment variables: {missing}" in result.stderr
+
+
+def test_production_mode_refuses_debug_pages():
+    result = run_python("manage.py", "check", env=production_env(DEBUG="true"))
+    assert result.returncode != 0
+    assert "DEBUG must be off" in result.stderr
+
+
+def test_production_mode_refuses_a_plain_http_base_address():
+    result = run_python(
+        "manage.py", "check", env=production_env(NFC_BASE_URL="http://portal.example.org")
+    )
+    assert result.returncode != 0
+    assert "https://" in result.stderr
+
+
+def test_migrations_and_demo_data_run_on_the_local_sqlite_default(tmp_path):
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    migrate = run_python("manage.py", "migrate", "--no-input", env=env, timeout=120)
+    assert migrate.returncode == 0, migrate.stderr
+    for _ in range(2):
+        seed = run_python("manage.py", "seed_demo", env=env, timeout=120)
+        assert seed.returncode == 0, seed.stderr
+    assert "adviser@example.org" in seed.stdout
 
 
 def test_production_mode_passes_the_deployment_checklist_without_a_warning():
