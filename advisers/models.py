@@ -111,3 +111,156 @@ class User(AbstractBaseUser):
         from advisers.permissions import has_admin_module_perm
 
         return has_admin_module_perm(self, app_label)
+
+
+# The NfC's model: a named adviser for up to 10 areas; a community worker on
+# the ground in up to 5. Database constraints hold both caps (see the slots).
+ADVISER_CASELOAD_CAP = 10
+COMMUNITY_WORKER_AREA_CAP = 5
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class AdviserAssignment(models.Model):
+    """An adviser named for an area, from a date until someone takes over.
+
+    Each current assignment fills one of the adviser's numbered places
+    (``slot``, 1 to 10), unique per adviser: so the database itself refuses
+    an eleventh area, however the write arrives. Ended assignments are kept
+    as the area's history of reassignments.
+    """
+
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.CASCADE, related_name="adviser_assignments"
+    )
+    adviser = models.ForeignKey(User, on_delete=models.PROTECT, related_name="adviser_assignments")
+    slot = models.PositiveSmallIntegerField()
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    assigned_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area"],
+                condition=models.Q(ended_on__isnull=True),
+                name="area_has_one_named_adviser",
+            ),
+            models.UniqueConstraint(
+                fields=["adviser", "slot"],
+                condition=models.Q(ended_on__isnull=True),
+                name="adviser_caseload_place_used_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot__gte=1, slot__lte=ADVISER_CASELOAD_CAP),
+                name="adviser_caseload_at_most_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="adviser_assignment_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.adviser} for {self.area}"
+
+
+class CommunityWorkerAllocation(models.Model):
+    """A community worker's days in an area: 2 a month unless agreed otherwise.
+
+    Like adviser assignments, current allocations fill numbered places (1 to
+    5) so the database holds the cap.
+    """
+
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.CASCADE, related_name="community_worker_allocations"
+    )
+    worker = models.ForeignKey(User, on_delete=models.PROTECT, related_name="allocations")
+    slot = models.PositiveSmallIntegerField()
+    days_per_month = models.DecimalField(max_digits=4, decimal_places=1, default=2)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    assigned_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area"],
+                condition=models.Q(ended_on__isnull=True),
+                name="area_has_one_community_worker",
+            ),
+            models.UniqueConstraint(
+                fields=["worker", "slot"],
+                condition=models.Q(ended_on__isnull=True),
+                name="worker_area_place_used_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(slot__gte=1, slot__lte=COMMUNITY_WORKER_AREA_CAP),
+                name="community_worker_at_most_5_areas",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_per_month__gt=0, days_per_month__lte=20),
+                name="allocation_days_per_month_sensible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="allocation_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} in {self.area}"
+
+
+class TimeRecord(models.Model):
+    """Time an adviser or community worker gave an area."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "Visit"
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Phone call"
+        ONLINE = "online", "Online"
+        OTHER = "other", "Other"
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="time_records")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="time_records")
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VISIT)
+    note = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["area", "date"]),
+            models.Index(fields=["person", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0, hours__lte=24), name="time_record_hours_0_to_24"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours} h in {self.area} on {self.date}"

@@ -20,15 +20,45 @@ from advisers.models import Role
 PERMISSIONS = {
     "portal.use": "Sign in and use the staff pages",
     "accounts.manage": "Invite staff, change roles and close accounts (the admin site)",
+    "areas.view": "See the areas in their scope",
+    "areas.view_all": "See every area, not only those they are assigned to",
+    "areas.view_contacts": "See the names and contact details of an area's people",
+    "areas.edit": "Change an area's stage, partnership, contacts and funding",
+    "areas.export": "Download area lists as CSV",
+    "caseloads.manage": "Assign advisers and community workers to areas",
+    "time.record": "Record the time they give their own areas",
+    "time.correct": "Record or correct time for anybody",
 }
 
 CAN: dict[str, frozenset[str]] = {
-    Role.ADVISER: frozenset({"portal.use"}),
-    Role.COMMUNITY_WORKER: frozenset({"portal.use"}),
-    Role.MANAGER: frozenset({"portal.use"}),
-    Role.EVALUATOR: frozenset({"portal.use"}),
-    Role.ADMINISTRATOR: frozenset({"portal.use", "accounts.manage"}),
+    Role.ADVISER: frozenset(
+        {"portal.use", "areas.view", "areas.view_contacts", "areas.edit", "time.record"}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(
+        {"portal.use", "areas.view", "areas.view_contacts", "time.record"}
+    ),
+    Role.MANAGER: frozenset(
+        {
+            "portal.use",
+            "areas.view",
+            "areas.view_all",
+            "areas.view_contacts",
+            "areas.edit",
+            "areas.export",
+            "caseloads.manage",
+            "time.correct",
+        }
+    ),
+    # Evaluators see facts and figures, never people's contact details.
+    Role.EVALUATOR: frozenset({"portal.use", "areas.view", "areas.view_all", "areas.export"}),
+    Role.ADMINISTRATOR: frozenset(
+        {"portal.use", "accounts.manage", "areas.view", "areas.view_all"}
+    ),
 }
+
+# Permissions that, without "areas.view_all", reach only the areas a person
+# is assigned to: checked against the object when one is given.
+_SCOPED_TO_AREA = frozenset({"areas.view", "areas.view_contacts", "areas.edit", "time.record"})
 
 # Apps whose records administrators keep on the Django admin site. The
 # admin's model permissions of any other app are refused, so a model holding
@@ -58,7 +88,42 @@ def has_perm(user, perm: str, obj=None) -> bool:
     granted = CAN.get(user.role, frozenset())
     if is_admin_model_perm:
         return app_label in ADMIN_SITE_APPS and "accounts.manage" in granted
-    return perm in granted
+    if perm not in granted:
+        return False
+    if obj is not None and perm in _SCOPED_TO_AREA and "areas.view_all" not in granted:
+        return is_assigned_to(user, obj)
+    return True
+
+
+def is_assigned_to(user, area) -> bool:
+    """Whether ``user`` is the named adviser or the community worker of ``area`` now."""
+    if user.role == Role.ADVISER:
+        return area.adviser_assignments.current().filter(adviser=user).exists()
+    if user.role == Role.COMMUNITY_WORKER:
+        return area.community_worker_allocations.current().filter(worker=user).exists()
+    return False
+
+
+def scope_areas(areas, user):
+    """The areas ``user`` may see: all, their own, or none.
+
+    Lists and detail pages both fetch through this, so a list never shows an
+    area its page would refuse.
+    """
+    if has_perm(user, "areas.view_all"):
+        return areas
+    if not has_perm(user, "areas.view"):
+        return areas.none()
+    if user.role == Role.ADVISER:
+        return areas.filter(
+            adviser_assignments__adviser=user, adviser_assignments__ended_on__isnull=True
+        )
+    if user.role == Role.COMMUNITY_WORKER:
+        return areas.filter(
+            community_worker_allocations__worker=user,
+            community_worker_allocations__ended_on__isnull=True,
+        )
+    return areas.none()
 
 
 def has_admin_module_perm(user, app_label: str) -> bool:

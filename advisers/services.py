@@ -1,16 +1,30 @@
 """Writes about staff accounts. The admin, commands and tasks all call these."""
 
+import datetime
+from decimal import Decimal
+
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from advisers.models import User
+from advisers.models import (
+    ADVISER_CASELOAD_CAP,
+    COMMUNITY_WORKER_AREA_CAP,
+    AdviserAssignment,
+    CommunityWorkerAllocation,
+    Role,
+    TimeRecord,
+    User,
+)
+from advisers.permissions import has_perm, require_perm
 from advisers.tasks import invitation_send_task
+from areas.models import Area
 
 
 @transaction.atomic
@@ -73,3 +87,143 @@ def invitation_claim(*, user_id: int) -> User | None:
         invitation_sent_at=timezone.now()
     )
     return User.objects.get(pk=user_id) if claimed else None
+
+
+# --- Caseloads ----------------------------------------------------------
+
+
+def _free_place(taken: set[int], cap: int) -> int | None:
+    return next((place for place in range(1, cap + 1) if place not in taken), None)
+
+
+def _names(areas) -> str:
+    return ", ".join(area.name for area in areas)
+
+
+@transaction.atomic
+def area_assign_adviser(
+    *, area: Area, adviser: User, by: User | None, reason: str = "", on: datetime.date | None = None
+) -> AdviserAssignment:
+    """Make ``adviser`` the area's named adviser from ``on`` (today by default).
+
+    The previous named adviser's assignment ends that day and stays as
+    history. Refused, naming the adviser and their caseload, when they
+    already have 10 areas; the database constraint backs this up.
+    """
+    on = on or timezone.localdate()
+    if adviser.role != Role.ADVISER or not adviser.is_active:
+        raise ValidationError(f"{adviser} is not an active adviser.")
+    # Lock the adviser's row so two managers assigning at once cannot both
+    # take the last place in the same caseload.
+    User.objects.select_for_update().get(pk=adviser.pk)
+    current = AdviserAssignment.objects.current().filter(area=area).first()
+    if current and current.adviser_id == adviser.pk:
+        raise ValidationError(f"{adviser} is already the named adviser for {area.name}.")
+    caseload = list(
+        AdviserAssignment.objects.current().filter(adviser=adviser).select_related("area")
+    )
+    place = _free_place({a.slot for a in caseload}, ADVISER_CASELOAD_CAP)
+    if place is None:
+        raise ValidationError(
+            f"{adviser} already has {ADVISER_CASELOAD_CAP} areas, the most an adviser can have: "
+            f"{_names(sorted((a.area for a in caseload), key=lambda a: a.name))}."
+        )
+    if current:
+        current.ended_on = on
+        current.save(update_fields=["ended_on"])
+    return AdviserAssignment.objects.create(
+        area=area, adviser=adviser, slot=place, started_on=on, reason=reason, assigned_by=by
+    )
+
+
+@transaction.atomic
+def area_allocate_community_worker(
+    *,
+    area: Area,
+    worker: User,
+    by: User | None,
+    days_per_month: Decimal = Decimal(2),
+    reason: str = "",
+    on: datetime.date | None = None,
+) -> CommunityWorkerAllocation:
+    """Give the area to ``worker`` (2 days a month unless agreed otherwise).
+
+    Refused, naming the worker and their areas, when they already have 5.
+    """
+    on = on or timezone.localdate()
+    if worker.role != Role.COMMUNITY_WORKER or not worker.is_active:
+        raise ValidationError(f"{worker} is not an active community worker.")
+    User.objects.select_for_update().get(pk=worker.pk)
+    current = CommunityWorkerAllocation.objects.current().filter(area=area).first()
+    if current and current.worker_id == worker.pk:
+        if current.days_per_month == days_per_month:
+            raise ValidationError(f"{worker} already works in {area.name}.")
+        current.days_per_month = days_per_month
+        current.save(update_fields=["days_per_month"])
+        return current
+    areas = list(
+        CommunityWorkerAllocation.objects.current().filter(worker=worker).select_related("area")
+    )
+    place = _free_place({a.slot for a in areas}, COMMUNITY_WORKER_AREA_CAP)
+    if place is None:
+        raise ValidationError(
+            f"{worker} already works in {COMMUNITY_WORKER_AREA_CAP} areas, the most a community "
+            f"worker can have: {_names(sorted((a.area for a in areas), key=lambda a: a.name))}."
+        )
+    if current:
+        current.ended_on = on
+        current.save(update_fields=["ended_on"])
+    return CommunityWorkerAllocation.objects.create(
+        area=area,
+        worker=worker,
+        slot=place,
+        days_per_month=days_per_month,
+        started_on=on,
+        reason=reason,
+        assigned_by=by,
+    )
+
+
+@transaction.atomic
+def area_release(*, area: Area, on: datetime.date | None = None) -> None:
+    """End the area's current adviser and community-worker assignments (it left)."""
+    on = on or timezone.localdate()
+    AdviserAssignment.objects.current().filter(area=area).update(ended_on=on)
+    CommunityWorkerAllocation.objects.current().filter(area=area).update(ended_on=on)
+
+
+# --- Time ---------------------------------------------------------------
+
+
+@transaction.atomic
+def time_record_add(
+    *,
+    person: User,
+    area: Area,
+    date: datetime.date,
+    hours: Decimal,
+    kind: str,
+    by: User,
+    note: str = "",
+) -> TimeRecord:
+    """Record time ``person`` gave ``area``.
+
+    People record their own time, for areas they are assigned to; a manager
+    may record or correct anyone's.
+    """
+    if by.pk != person.pk:
+        require_perm(by, "time.correct")
+    elif not has_perm(by, "time.record", area) and not has_perm(by, "time.correct"):
+        raise ValidationError(
+            f"{area.name} is not one of your areas, so you cannot record time there."
+        )
+    if date > timezone.localdate():
+        raise ValidationError("The date cannot be in the future.")
+    if not (Decimal(0) < hours <= Decimal(24)):
+        raise ValidationError("Give between a few minutes and 24 hours.")
+    record = TimeRecord(
+        person=person, area=area, date=date, hours=hours, kind=kind, note=note, recorded_by=by
+    )
+    record.full_clean()
+    record.save()
+    return record

@@ -191,6 +191,14 @@ SESSION_COOKIE_AGE = int(NFC_SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- The NfC's model ----------------------------------------------------
+
+# Time is recorded in hours; support is promised in days of this length.
+NFC_HOURS_PER_DAY = env.float("NFC_HOURS_PER_DAY", default=7.5)
+# Days a month each area is promised: from its adviser and its community worker.
+NFC_ADVISER_DAYS_PER_AREA = 2
+NFC_COMMUNITY_WORKER_DAYS_PER_AREA = 2
+
 # --- Security headers ----------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,90 @@
+"""Reads across staff, areas and time: caseloads and suggestions."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from advisers.models import ADVISER_CASELOAD_CAP, AdviserAssignment, Role, User
+from areas.models import Area
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first day of ``month`` and the first day of the month after."""
+    start = month.replace(day=1)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def hours_to_days(hours: Decimal) -> Decimal:
+    return (Decimal(hours) / Decimal(str(settings.NFC_HOURS_PER_DAY))).quantize(Decimal("0.1"))
+
+
+def _hours_given(person: User, month: datetime.date):
+    start, end = month_bounds(month)
+    return Coalesce(
+        Sum(
+            "time_records__hours",
+            filter=Q(
+                time_records__person=person,
+                time_records__date__gte=start,
+                time_records__date__lt=end,
+            ),
+        ),
+        Value(Decimal(0)),
+        output_field=DecimalField(max_digits=8, decimal_places=2),
+    )
+
+
+def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
+    """The adviser's areas, each with the hours they gave it in ``month`` and
+    the last day anyone recorded time there. One query, whatever the size."""
+    return list(
+        Area.objects.filter(
+            adviser_assignments__adviser=adviser, adviser_assignments__ended_on__isnull=True
+        )
+        .annotate(
+            hours_this_month=_hours_given(adviser, month), last_contact=Max("time_records__date")
+        )
+        .order_by("name")
+    )
+
+
+def community_worker_areas(*, worker: User, month: datetime.date) -> list[Area]:
+    """The worker's areas, with their allocation and the hours given in ``month``."""
+    return list(
+        Area.objects.filter(
+            community_worker_allocations__worker=worker,
+            community_worker_allocations__ended_on__isnull=True,
+        )
+        .annotate(
+            days_allocated=Max("community_worker_allocations__days_per_month"),
+            hours_this_month=_hours_given(worker, month),
+        )
+        .order_by("name")
+    )
+
+
+def adviser_suggestion(*, area: Area) -> User | None:
+    """Who should be the area's adviser: someone already working in the same
+    region, then someone with areas of the same type, then whoever has the
+    most room; never an adviser whose caseload is full."""
+    current = AdviserAssignment.objects.current()
+    return (
+        User.objects.filter(role=Role.ADVISER, is_active=True)
+        .exclude(adviser_assignments__in=current.filter(area=area))
+        .annotate(
+            areas_held=Count(
+                "adviser_assignments", filter=Q(adviser_assignments__ended_on__isnull=True)
+            ),
+            same_region=Exists(current.filter(adviser=OuterRef("pk"), area__region=area.region)),
+            same_type=Exists(
+                current.filter(adviser=OuterRef("pk"), area__types__in=area.types.all())
+            ),
+        )
+        .filter(areas_held__lt=ADVISER_CASELOAD_CAP)
+        .order_by("-same_region", "-same_type", "areas_held", "full_name")
+        .first()
+    )

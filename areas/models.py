@@ -1,0 +1,234 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+WARD_CODE_VALIDATOR = RegexValidator(
+    r"^E05\d{6}$", "A ward code is E05 followed by six digits, e.g. E05001158."
+)
+
+# England has 32,844 small areas (LSOAs) in the English Indices of Deprivation 2019.
+IMD_2019_SMALL_AREAS = 32_844
+
+
+class Region(models.TextChoices):
+    """The nine English regions, by their ONS names."""
+
+    NORTH_EAST = "north_east", "North East"
+    NORTH_WEST = "north_west", "North West"
+    YORKSHIRE = "yorkshire", "Yorkshire and The Humber"
+    EAST_MIDLANDS = "east_midlands", "East Midlands"
+    WEST_MIDLANDS = "west_midlands", "West Midlands"
+    EAST = "east", "East of England"
+    LONDON = "london", "London"
+    SOUTH_EAST = "south_east", "South East"
+    SOUTH_WEST = "south_west", "South West"
+
+
+class Stage(models.TextChoices):
+    """Where an area is in the programme, in order."""
+
+    OUTREACH = "outreach", "Outreach"
+    YEAR_ZERO = "year_zero", "Year Zero (planning)"
+    PLAN_AGREED = "plan_agreed", "Plan agreed"
+    DELIVERING = "delivering", "Delivering"
+    LEAVING = "leaving", "Leaving"
+    LEFT = "left", "Left the programme"
+
+
+class Cohort(models.IntegerChoices):
+    YEAR_1 = 1, "Year 1"
+    YEAR_2 = 2, "Year 2"
+    YEAR_3 = 3, "Year 3"
+
+
+class AreaType(models.Model):
+    """A kind of place (coastal, outer estate...); an area may be several."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AreaQuerySet(models.QuerySet):
+    def in_programme(self):
+        return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
+
+    def visible_to(self, user):
+        from advisers.permissions import scope_areas
+
+        return scope_areas(self, user)
+
+
+class Area(models.Model):
+    """A target neighbourhood: an electoral ward, by its ONS code."""
+
+    ward_code = models.CharField(
+        "ward code", max_length=9, unique=True, validators=[WARD_CODE_VALIDATOR]
+    )
+    name = models.CharField(max_length=120)
+    local_authority = models.CharField(max_length=120)
+    region = models.CharField(max_length=20, choices=Region.choices)
+    types = models.ManyToManyField(AreaType, blank=True, related_name="areas")
+    population = models.PositiveIntegerField(null=True, blank=True)
+    small_areas = models.PositiveSmallIntegerField("small areas (LSOAs)", null=True, blank=True)
+    small_areas_most_deprived = models.PositiveSmallIntegerField(
+        "small areas in the most deprived tenth", null=True, blank=True
+    )
+    population_most_deprived = models.PositiveIntegerField(
+        "people in the most deprived tenth", null=True, blank=True
+    )
+    imd_rank = models.PositiveIntegerField(
+        "IMD 2019 rank",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "1 is the most deprived of England's 32,844 small areas. For a ward: the "
+            "population-weighted average of its small areas' ranks."
+        ),
+    )
+    imd_decile = models.PositiveSmallIntegerField(
+        "IMD 2019 decile", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    cni_rank = models.PositiveIntegerField(
+        "Community Needs Index rank", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    cohort = models.PositiveSmallIntegerField(choices=Cohort.choices, null=True, blank=True)
+    joined_on = models.DateField(null=True, blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imd_decile__isnull=True)
+                | models.Q(imd_decile__gte=1, imd_decile__lte=10),
+                name="area_imd_decile_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cohort__isnull=True) | models.Q(stage__gt=""),
+                name="area_in_programme_has_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.local_authority})"
+
+    @property
+    def in_programme(self) -> bool:
+        return self.cohort is not None and self.stage != Stage.LEFT
+
+    @property
+    def share_most_deprived(self) -> float | None:
+        """Share of residents living in England's most deprived tenth of small areas."""
+        if not self.population or self.population_most_deprived is None:
+            return None
+        return self.population_most_deprived / self.population
+
+
+class StageChange(models.Model):
+    """One step in an area's journey through the programme."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="stage_changes")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    changed_on = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} from {self.changed_on:%d %b %Y}"
+
+
+class Partnership(models.Model):
+    """The residents' partnership or group that leads the work in an area."""
+
+    area = models.OneToOneField(Area, on_delete=models.CASCADE, related_name="partnership")
+    name = models.CharField(max_length=150)
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    trusted_organisation = models.CharField(
+        "Locally Trusted Organisation",
+        max_length=150,
+        blank=True,
+        help_text="The local charity that holds money for the partnership, if any.",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LocalContact(models.Model):
+    """Someone the NfC works with in an area: a council officer, a councillor, a group."""
+
+    class Kind(models.TextChoices):
+        COUNCIL_OFFICER = "council_officer", "Council officer"
+        COUNCILLOR = "councillor", "Councillor"
+        LOCAL_GROUP = "local_group", "Local group"
+        OTHER = "other", "Other"
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    role = models.CharField(max_length=120, blank=True, help_text="e.g. Regeneration officer")
+    organisation = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class FundingBid(models.Model):
+    """Money an area pursues, from idea to decision."""
+
+    class Stream(models.TextChoices):
+        UKSPF = "ukspf", "UK Shared Prosperity Fund"
+        TOWNS_FUND = "towns_fund", "Towns Fund"
+        LEVELLING_UP = "levelling_up", "Levelling Up Fund"
+        COMMUNITY_WEALTH = "community_wealth", "Community Wealth Fund"
+        LOTTERY = "lottery", "National Lottery"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        SUBMITTED = "submitted", "Submitted"
+        AWARDED = "awarded", "Awarded"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="funding_bids")
+    stream = models.CharField(max_length=20, choices=Stream.choices)
+    description = models.CharField(max_length=200, blank=True)
+    amount_sought = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount_secured = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    submitted_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stream_display()}: £{self.amount_sought:,.0f}"

@@ -1,0 +1,58 @@
+"""Writes about areas: joining the programme and moving through its stages."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from advisers.services import area_release
+from areas.models import Area, Cohort, Stage, StageChange
+
+
+@transaction.atomic
+def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by=None) -> Area:
+    """Bring an area into the programme in a yearly cohort, at outreach."""
+    if area.in_programme:
+        raise ValidationError(f"{area.name} is already in the programme.")
+    if cohort not in Cohort.values:
+        raise ValidationError("The cohort is year 1, 2 or 3.")
+    area.cohort = cohort
+    area.joined_on = joined_on
+    area.stage = Stage.OUTREACH
+    area.save(update_fields=["cohort", "joined_on", "stage"])
+    StageChange.objects.create(
+        area=area,
+        stage=Stage.OUTREACH,
+        changed_on=joined_on,
+        note="Joined the programme",
+        recorded_by=by,
+    )
+    return area
+
+
+@transaction.atomic
+def area_change_stage(
+    *, area: Area, stage: str, on: datetime.date, by=None, note: str = ""
+) -> StageChange:
+    """Move an area to another stage, keeping the history.
+
+    An area that has left gives up its places in its adviser's and community
+    worker's caseloads.
+    """
+    if area.cohort is None:
+        raise ValidationError(f"{area.name} is not in the programme.")
+    if stage == area.stage:
+        raise ValidationError(f"{area.name} is already at {Stage(stage).label}.")
+    latest = area.stage_changes.first()
+    if latest and on < latest.changed_on:
+        raise ValidationError(
+            f"The date cannot be before the last change ({latest.changed_on:%d %B %Y})."
+        )
+    change = StageChange.objects.create(
+        area=area, stage=stage, changed_on=on, note=note, recorded_by=by
+    )
+    area.stage = stage
+    area.save(update_fields=["stage"])
+    if stage == Stage.LEFT:
+        area_release(area=area, on=on)
+    return change
