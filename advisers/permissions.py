@@ -80,7 +80,7 @@ def has_perm(user, perm: str, obj=None) -> bool:
     raises rather than quietly answering.
     """
     app_label, _, codename = perm.partition(".")
-    is_admin_model_perm = codename.startswith(_ADMIN_ACTIONS)
+    is_admin_model_perm = perm not in PERMISSIONS and codename.startswith(_ADMIN_ACTIONS)
     if perm not in PERMISSIONS and not is_admin_model_perm:
         raise ValueError(f"Unknown permission {perm!r}: add it to advisers.permissions.")
     if not (user.is_authenticated and user.is_active):
