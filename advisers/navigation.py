@@ -26,6 +26,12 @@ class Destination:
 DESTINATIONS = [
     Destination("Home", "advisers:home", "portal.use", "Your start page."),
     Destination(
+        "Areas",
+        "areas:list",
+        "areas.view",
+        "Neighbourhoods: their facts, people, time and funding.",
+    ),
+    Destination(
         "Staff accounts",
         "admin:index",
         "accounts.manage",

@@ -6,4 +6,5 @@ app_name = "advisers"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("time/", views.time_record_add, name="time_record_add"),
 ]

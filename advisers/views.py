@@ -1,10 +1,73 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
 
-from advisers.permissions import permission_required
+from advisers import selectors, services
+from advisers.forms import TimeRecordForm
+from advisers.models import Role
+from advisers.permissions import has_perm, permission_required
+from areas.models import Area
+
+
+def _recordable_areas(user):
+    """Where ``user`` may record time: their own areas, or any for a manager."""
+    if has_perm(user, "time.correct"):
+        return Area.objects.all()
+    return Area.objects.visible_to(user)
 
 
 @require_safe
 @permission_required("portal.use")
 def home(request):
-    return render(request, "advisers/home.html")
+    """Each person's start page: an adviser's caseload, a community worker's
+    areas and days, or what the role can reach."""
+    user = request.user
+    month = timezone.localdate()
+    context = {"month": month}
+    if user.role == Role.ADVISER:
+        context["caseload"] = selectors.caseload(adviser=user, month=month)
+        context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
+    elif user.role == Role.COMMUNITY_WORKER:
+        context["worker_areas"] = selectors.community_worker_areas(worker=user, month=month)
+    if has_perm(user, "time.record"):
+        context["time_form"] = TimeRecordForm(areas=_recordable_areas(user))
+        context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+    return render(request, "advisers/home.html", context)
+
+
+@require_POST
+@permission_required("portal.use")
+def time_record_add(request):
+    form = TimeRecordForm(request.POST, areas=_recordable_areas(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.time_record_add(
+                person=request.user,
+                area=data["area"],
+                date=data["date"],
+                hours=data["hours"],
+                kind=data["kind"],
+                note=data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            amount = f"{data['amount'].normalize():f} {data['unit']}"
+            messages.success(
+                request, f"Recorded {amount} in {data['area'].name} on {data['date']:%-d %B}."
+            )
+            return redirect(_next_page(request))
+    return render(request, "advisers/time_record_form.html", {"form": form}, status=400)
+
+
+def _next_page(request) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "advisers:home"

@@ -2,7 +2,7 @@ import logging
 import re
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -63,6 +63,7 @@ def _route_of(request) -> str:
 
 SIGNED_IN_AT = "nfc_signed_in_at"
 LAST_SEEN_AT = "nfc_last_seen_at"
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class SessionLifetimeMiddleware:
@@ -90,7 +91,10 @@ class SessionLifetimeMiddleware:
                     request, "You were signed out to keep the portal safe. Please sign in again."
                 )
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_SEEN_AT] = now.isoformat()
+            # Noting the time at most once a minute spares a session write
+            # on every request; the idle limit is counted in minutes anyway.
+            if last_seen_at is None or now - last_seen_at > LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN_AT] = now.isoformat()
         return self.get_response(request)
 
 

@@ -1,8 +1,12 @@
+import datetime
+
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from advisers.models import Role, User
 from advisers.permissions import TWO_FACTOR_ROLES
+from areas.models import Area, Region, Stage
+from areas.services import area_change_stage, area_join_programme
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -26,3 +30,28 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and wanted:
             user.totp_secret = generate_totp_secret()
             TOTP.activate(user, user.totp_secret)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+        django_get_or_create = ("ward_code",)
+
+    ward_code = factory.Sequence(lambda n: f"E05{900000 + n:06d}")
+    name = factory.Sequence(lambda n: f"Neighbourhood {n}")
+    local_authority = "Sunderland"
+    region = Region.NORTH_EAST
+    population = 6000
+    population_most_deprived = 3000
+    small_areas = 4
+    small_areas_most_deprived = 2
+    imd_rank = 1200
+    imd_decile = 1
+
+
+def in_programme(area: Area, *, cohort: int = 1, stage: str = Stage.OUTREACH) -> Area:
+    """Put an area in the programme through the real services."""
+    area_join_programme(area=area, cohort=cohort, joined_on=datetime.date(2026, 4, 1))
+    if stage != Stage.OUTREACH:
+        area_change_stage(area=area, stage=stage, on=datetime.date(2026, 6, 1))
+    return area

@@ -1,0 +1,60 @@
+from django import forms
+from django.utils import timezone
+
+from advisers.models import Role, User
+from areas.models import AreaType, Cohort, Region, Stage
+
+
+class AreaFilterForm(forms.Form):
+    q = forms.CharField(label="Name, council or ward code", required=False, max_length=100)
+    region = forms.ChoiceField(choices=[("", "Any region"), *Region.choices], required=False)
+    area_type = forms.ModelChoiceField(
+        label="Type", queryset=AreaType.objects.all(), required=False, empty_label="Any type"
+    )
+    cohort = forms.TypedChoiceField(
+        choices=[("", "Any cohort"), *Cohort.choices], coerce=int, empty_value=None, required=False
+    )
+    stage = forms.ChoiceField(choices=[("", "Any stage"), *Stage.choices], required=False)
+    adviser = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.ADVISER), required=False, empty_label="Any adviser"
+    )
+
+
+def _today():
+    return timezone.localdate()
+
+
+class AssignAdviserForm(forms.Form):
+    adviser = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.ADVISER, is_active=True),
+        empty_label="Choose an adviser",
+    )
+    on = forms.DateField(
+        label="From", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        max_length=300, required=False, help_text="For the history, e.g. 'Balancing caseloads'."
+    )
+
+
+class AllocateCommunityWorkerForm(forms.Form):
+    worker = forms.ModelChoiceField(
+        label="Community worker",
+        queryset=User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True),
+        empty_label="Choose a community worker",
+    )
+    days_per_month = forms.DecimalField(
+        label="Days a month", initial=2, min_value=0.5, max_value=20, max_digits=4, decimal_places=1
+    )
+    on = forms.DateField(
+        label="From", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class StageChangeForm(forms.Form):
+    stage = forms.ChoiceField(choices=Stage.choices)
+    on = forms.DateField(
+        label="Since", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(max_length=300, required=False)

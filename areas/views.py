@@ -1,0 +1,178 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from advisers import selectors as staff_selectors
+from advisers import services as staff_services
+from advisers.forms import TimeRecordForm
+from advisers.permissions import has_perm, permission_required, require_perm
+from areas import selectors, services
+from areas.forms import (
+    AllocateCommunityWorkerForm,
+    AreaFilterForm,
+    AssignAdviserForm,
+    StageChangeForm,
+)
+from areas.models import Area
+from nfc.csv import csv_response
+
+AREAS_PER_PAGE = 100
+
+
+def _filtered_areas(request):
+    form = AreaFilterForm(request.GET or None)
+    areas = Area.objects.visible_to(request.user)
+    if form.is_valid():
+        areas = selectors.filter_areas(areas, **form.cleaned_data)
+    return form, selectors.areas_with_people(areas).prefetch_related("types").order_by("name")
+
+
+@require_safe
+@permission_required("areas.view")
+def area_list(request):
+    form, areas = _filtered_areas(request)
+    page = Paginator(areas, AREAS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "areas/area_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_export": has_perm(request.user, "areas.export"),
+        },
+    )
+
+
+@require_safe
+@permission_required("areas.export")
+def area_export(request):
+    _, areas = _filtered_areas(request)
+    header = [
+        "ward_code",
+        "name",
+        "local_authority",
+        "region",
+        "types",
+        "population",
+        "imd_rank",
+        "imd_decile",
+        "cni_rank",
+        "cohort",
+        "joined_on",
+        "stage",
+        "adviser",
+        "community_worker",
+    ]
+    rows = (
+        [
+            area.ward_code,
+            area.name,
+            area.local_authority,
+            area.get_region_display(),
+            "; ".join(t.name for t in area.types.all()),
+            area.population,
+            area.imd_rank,
+            area.imd_decile,
+            area.cni_rank,
+            area.cohort,
+            area.joined_on,
+            area.get_stage_display(),
+            area.adviser_name,
+            area.community_worker_name,
+        ]
+        for area in areas
+    )
+    return csv_response(f"areas-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
+
+
+def _visible_area(request, ward_code: str) -> Area:
+    return get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
+
+
+@require_safe
+@permission_required("areas.view")
+def area_detail(request, ward_code):
+    area = _visible_area(request, ward_code)
+    user = request.user
+    can_record = has_perm(user, "time.record", area) or has_perm(user, "time.correct")
+    context = {
+        "area": area,
+        "types": area.types.all(),
+        "adviser_assignments": area.adviser_assignments.select_related("adviser", "assigned_by"),
+        "allocations": area.community_worker_allocations.select_related("worker"),
+        "time_records": area.time_records.select_related("person")[:20],
+        "funding_bids": area.funding_bids.all(),
+        "stage_changes": area.stage_changes.select_related("recorded_by"),
+        "can_see_contacts": has_perm(user, "areas.view_contacts", area),
+        "can_edit": has_perm(user, "areas.edit", area),
+        "can_manage_caseloads": has_perm(user, "caseloads.manage"),
+        "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
+        "stage_form": StageChangeForm(initial={"stage": area.stage}) if area.cohort else None,
+    }
+    if context["can_see_contacts"]:
+        context["contacts"] = area.contacts.all()
+        context["partnership"] = getattr(area, "partnership", None)
+    return render(request, "areas/area_detail.html", context)
+
+
+@require_POST
+@permission_required("areas.edit")
+def area_stage(request, ward_code):
+    area = _visible_area(request, ward_code)
+    require_perm(request.user, "areas.edit", area)
+    form = StageChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.area_change_stage(area=area, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{area.name} is now at {area.get_stage_display()}.")
+            return redirect("areas:detail", ward_code=area.ward_code)
+    return render(request, "areas/area_stage.html", {"area": area, "form": form}, status=400)
+
+
+@permission_required("caseloads.manage")
+def area_assign(request, ward_code):
+    """Name an area's adviser or community worker; suggests an adviser."""
+    area = _visible_area(request, ward_code)
+    suggestion = staff_selectors.adviser_suggestion(area=area)
+    adviser_form = AssignAdviserForm(initial={"adviser": suggestion})
+    worker_form = AllocateCommunityWorkerForm()
+    status = 200
+    if request.method == "POST":
+        if "assign_adviser" in request.POST:
+            adviser_form = AssignAdviserForm(request.POST)
+            form, assign = adviser_form, staff_services.area_assign_adviser
+        else:
+            worker_form = AllocateCommunityWorkerForm(request.POST)
+            form, assign = worker_form, staff_services.area_allocate_community_worker
+        if form.is_valid():
+            try:
+                assign(area=area, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Saved: {area.name} has its new assignment.")
+                return redirect("areas:detail", ward_code=area.ward_code)
+        status = 400
+    return render(
+        request,
+        "areas/area_assign.html",
+        {
+            "area": area,
+            "suggestion": suggestion,
+            "adviser_form": adviser_form,
+            "worker_form": worker_form,
+            "adviser_assignments": area.adviser_assignments.select_related(
+                "adviser", "assigned_by"
+            ),
+        },
+        status=status,
+    )

@@ -1,0 +1,27 @@
+"""CSV downloads that a spreadsheet opens safely."""
+
+import csv
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+
+# A cell starting with one of these is run as a formula by spreadsheet
+# programs; a leading apostrophe makes it plain text again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A byte-order mark, so that Excel reads the file as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return response

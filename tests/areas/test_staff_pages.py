@@ -1,0 +1,368 @@
+"""The staff area pages: who sees what, the forms, the CSV and the query counts."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services
+from advisers.models import AdviserAssignment, Role, TimeRecord
+from areas.models import LocalContact, Partnership, Stage, StageChange
+from tests.factories import AreaFactory, UserFactory, in_programme
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator", "outsider"]
+
+
+@pytest.fixture
+def area(adviser, community_worker):
+    """An area in the programme: Asha is its adviser, Callum its community worker."""
+    area = in_programme(AreaFactory(name="Hendon", ward_code="E05001158"), stage=Stage.YEAR_ZERO)
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    Partnership.objects.create(
+        area=area, name="Hendon Together", contact_email="chair@hendon.example"
+    )
+    LocalContact.objects.create(area=area, name="Cllr Pat Jones", kind=LocalContact.Kind.COUNCILLOR)
+    return area
+
+
+def client_for(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+# (url name, method, who may) for each page about `area`; the rest get 403,
+# or 404 where the area is outside their scope, or a sign-in page.
+PAGES = [
+    (
+        "/staff/areas/",
+        "get",
+        {"adviser", "community_worker", "manager", "evaluator", "administrator", "outsider"},
+    ),
+    (
+        "/staff/areas/E05001158/",
+        "get",
+        {"adviser", "community_worker", "manager", "evaluator", "administrator"},
+    ),
+    ("/staff/areas/export.csv", "get", {"manager", "evaluator"}),
+    ("/staff/areas/E05001158/people/", "get", {"manager"}),
+]
+# An adviser of other areas may use area pages, but this one is outside
+# their scope: it does not exist for them.
+NOT_FOUND = {("/staff/areas/E05001158/", "outsider")}
+
+
+@pytest.mark.parametrize(("url", "method", "allowed"), PAGES)
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_who_may_open_each_area_page(request, area, url, method, allowed, role):
+    user = None if role == "anonymous" else request.getfixturevalue(role)
+    response = getattr(client_for(user), method)(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+    elif role in allowed:
+        assert response.status_code == 200
+    elif (url, role) in NOT_FOUND:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 403
+
+
+def test_an_adviser_sees_only_their_caseload_in_the_list_and_nothing_else(area, adviser, outsider):
+    elsewhere = AreaFactory(name="Elsewhere")
+    mine = client_for(adviser).get("/staff/areas/")
+    assert "Hendon" in mine.text
+    assert "Elsewhere" not in mine.text
+    theirs = client_for(outsider).get("/staff/areas/")
+    assert "Hendon" not in theirs.text
+    assert client_for(outsider).get(f"/staff/areas/{area.ward_code}/").status_code == 404
+    assert client_for(adviser).get(f"/staff/areas/{elsewhere.ward_code}/").status_code == 404
+
+
+def test_an_evaluator_sees_the_facts_but_never_the_contacts(area, evaluator, adviser):
+    page = client_for(evaluator).get(f"/staff/areas/{area.ward_code}/")
+    assert "Hendon" in page.text
+    assert "chair@hendon.example" not in page.text
+    assert "Cllr Pat Jones" not in page.text
+    assert "chair@hendon.example" in client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+
+
+def test_the_area_page_shows_its_people_stage_timeline_and_time(area, adviser):
+    TimeRecord.objects.create(
+        person=adviser, area=area, date=timezone.localdate(), hours=Decimal("7.5")
+    )
+    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    assert "Named adviser: <strong>Asha Adviser</strong>" in page
+    assert "Year Zero (planning)" in page
+    assert "Outreach" in page
+    assert "<td>1</td>" in page
+
+
+def test_the_list_filters_by_stage_and_searches_by_ward_code(area, manager):
+    AreaFactory(name="Somewhere Else")
+    by_stage = client_for(manager).get("/staff/areas/", {"stage": Stage.YEAR_ZERO})
+    assert "Hendon" in by_stage.text
+    assert "Somewhere Else" not in by_stage.text
+    by_code = client_for(manager).get("/staff/areas/", {"q": "e05001158"})
+    assert "Hendon" in by_code.text
+    assert "Somewhere Else" not in by_code.text
+
+
+def test_the_csv_export_neutralises_formulas(area, manager):
+    AreaFactory(name='=HYPERLINK("http://evil.example")', ward_code="E05000001")
+    response = client_for(manager).get("/staff/areas/export.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    names = {row[1] for row in rows[1:]}
+    assert '\'=HYPERLINK("http://evil.example")' in names
+    assert "Hendon" in names
+    assert rows[0][0] == "ward_code"
+
+
+def test_the_list_query_count_stays_flat_as_areas_grow(manager, django_assert_max_num_queries):
+    client = client_for(manager)
+
+    def load():
+        with django_assert_max_num_queries(12):
+            assert client.get("/staff/areas/").status_code == 200
+
+    advisers = [UserFactory(role=Role.ADVISER) for _ in range(4)]
+    for n in range(5):
+        services.area_assign_adviser(area=AreaFactory(), adviser=advisers[n % 4], by=None)
+    load()
+    for n in range(25):
+        services.area_assign_adviser(area=AreaFactory(), adviser=advisers[n % 4], by=None)
+    load()
+
+
+def test_the_area_page_query_count_stays_flat_as_time_records_grow(
+    area, adviser, django_assert_max_num_queries
+):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(20):
+            assert client.get(f"/staff/areas/{area.ward_code}/").status_code == 200
+
+    load()
+    TimeRecord.objects.bulk_create(
+        TimeRecord(person=adviser, area=area, date=timezone.localdate(), hours=1) for _ in range(60)
+    )
+    load()
+
+
+# --- Recording time -----------------------------------------------------
+
+
+def test_a_community_worker_records_a_day_in_one_step(area, community_worker):
+    response = client_for(community_worker).post(
+        "/staff/time/",
+        {
+            "area": area.pk,
+            "date": timezone.localdate(),
+            "amount": "1",
+            "unit": "days",
+            "kind": "visit",
+        },
+    )
+    assert response.status_code == 302
+    record = TimeRecord.objects.get()
+    assert (record.person, record.area, record.hours) == (community_worker, area, Decimal("7.50"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"area": ""}, "This field is required."),
+        ({"amount": "-1"}, "greater than or equal to 0.1"),
+        ({"amount": "lots"}, "Enter a number."),
+        ({"amount": "4", "unit": "days"}, "more than 24 hours"),
+        ({"date": "2999-01-01"}, "cannot be in the future"),
+        ({"date": "31/02/2026"}, "Enter a valid date."),
+        ({"kind": "party"}, "Select a valid choice."),
+    ],
+)
+def test_bad_time_is_refused_with_a_message_and_what_was_typed_is_kept(
+    area, adviser, change, message
+):
+    data = {
+        "area": area.pk,
+        "date": timezone.localdate(),
+        "amount": "1",
+        "unit": "days",
+        "kind": "visit",
+        "note": "Met the chair",
+    }
+    data.update(change)
+    response = client_for(adviser).post("/staff/time/", data)
+    assert response.status_code == 400
+    assert message in response.text
+    assert "Met the chair" in response.text
+    assert not TimeRecord.objects.exists()
+
+
+def test_nobody_records_time_in_an_area_that_is_not_theirs(area, outsider):
+    response = client_for(outsider).post(
+        "/staff/time/",
+        {
+            "area": area.pk,
+            "date": timezone.localdate(),
+            "amount": "1",
+            "unit": "days",
+            "kind": "visit",
+        },
+    )
+    assert response.status_code == 400
+    assert not TimeRecord.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["evaluator", "administrator"])
+def test_roles_without_areas_of_their_own_record_no_time(request, area, role):
+    response = client_for(request.getfixturevalue(role)).post(
+        "/staff/time/",
+        {
+            "area": area.pk,
+            "date": timezone.localdate(),
+            "amount": "1",
+            "unit": "days",
+            "kind": "visit",
+        },
+    )
+    assert response.status_code == 400
+    assert not TimeRecord.objects.exists()
+
+
+# --- Stage and people ---------------------------------------------------
+
+
+def test_the_adviser_moves_their_area_to_the_next_stage(area, adviser):
+    response = client_for(adviser).post(
+        f"/staff/areas/{area.ward_code}/stage/",
+        {"stage": Stage.PLAN_AGREED, "on": timezone.localdate()},
+    )
+    assert response.status_code == 302
+    area.refresh_from_db()
+    assert area.stage == Stage.PLAN_AGREED
+    assert area.stage_changes.first().recorded_by == adviser
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"stage": "finished", "on": "2026-07-01"}, "Select a valid choice."),
+        ({"stage": Stage.YEAR_ZERO, "on": "2026-07-01"}, "already at Year Zero"),
+        ({"stage": Stage.PLAN_AGREED, "on": "2020-01-01"}, "cannot be before the last change"),
+    ],
+)
+def test_a_bad_stage_change_is_refused_and_nothing_changes(area, adviser, data, message):
+    before = StageChange.objects.count()
+    response = client_for(adviser).post(f"/staff/areas/{area.ward_code}/stage/", data)
+    assert response.status_code == 400
+    assert message in response.text
+    assert StageChange.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("evaluator", 403), ("community_worker", 403), ("outsider", 404)]
+)
+def test_only_the_adviser_or_a_manager_changes_the_stage(request, area, role, status):
+    response = client_for(request.getfixturevalue(role)).post(
+        f"/staff/areas/{area.ward_code}/stage/",
+        {"stage": Stage.PLAN_AGREED, "on": timezone.localdate()},
+    )
+    assert response.status_code == status
+    area.refresh_from_db()
+    assert area.stage == Stage.YEAR_ZERO
+
+
+def test_a_manager_reassigns_an_area_with_a_reason(area, manager, outsider):
+    response = client_for(manager).post(
+        f"/staff/areas/{area.ward_code}/people/",
+        {
+            "assign_adviser": "",
+            "adviser": outsider.pk,
+            "on": timezone.localdate(),
+            "reason": "Closer to home",
+        },
+    )
+    assert response.status_code == 302
+    assert AdviserAssignment.objects.current().get(area=area).adviser == outsider
+
+
+def test_the_form_refuses_an_eleventh_area_and_names_the_adviser(area, manager):
+    full = UserFactory(role=Role.ADVISER, full_name="Fay Full")
+    for _ in range(10):
+        services.area_assign_adviser(area=AreaFactory(), adviser=full, by=None)
+    response = client_for(manager).post(
+        f"/staff/areas/{area.ward_code}/people/",
+        {"assign_adviser": "", "adviser": full.pk, "on": timezone.localdate(), "reason": "Test"},
+    )
+    assert response.status_code == 400
+    assert "Fay Full already has 10 areas" in response.text
+    assert AdviserAssignment.objects.current().get(area=area).adviser.full_name == "Asha Adviser"
+
+
+def test_the_people_page_suggests_an_adviser(area, manager):
+    other = AreaFactory(region=area.region)
+    page = client_for(manager).get(f"/staff/areas/{other.ward_code}/people/")
+    assert "Suggested: <strong>Asha Adviser</strong>" in page.text
+
+
+def test_a_bad_community_worker_allocation_is_refused(area, manager, community_worker):
+    response = client_for(manager).post(
+        f"/staff/areas/{area.ward_code}/people/",
+        {
+            "allocate_worker": "",
+            "worker": community_worker.pk,
+            "days_per_month": "0",
+            "on": timezone.localdate(),
+        },
+    )
+    assert response.status_code == 400
+    assert "greater than or equal to 0.5" in response.text
+
+
+# --- Home pages ---------------------------------------------------------
+
+
+def test_the_advisers_home_is_their_caseload(area, adviser):
+    TimeRecord.objects.create(
+        person=adviser, area=area, date=timezone.localdate(), hours=Decimal("11.25")
+    )
+    page = client_for(adviser).get("/staff/").text
+    assert "My caseload" in page
+    assert "1.5 of 2" in page
+
+
+def test_the_community_workers_home_shows_their_days_against_their_allocation(
+    area, community_worker
+):
+    page = client_for(community_worker).get("/staff/").text
+    assert "My areas" in page
+    assert "0 of 2" in page
+    assert "Record a day" in page
+
+
+def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num_queries):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(10):
+            assert client.get("/staff/").status_code == 200
+
+    areas = [AreaFactory() for _ in range(10)]
+    services.area_assign_adviser(area=areas[0], adviser=adviser, by=None)
+    load()
+    for area in areas[1:]:
+        services.area_assign_adviser(area=area, adviser=adviser, by=None)
+        TimeRecord.objects.bulk_create(
+            TimeRecord(person=adviser, area=area, date=timezone.localdate(), hours=1)
+            for _ in range(10)
+        )
+    load()
