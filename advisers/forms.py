@@ -14,7 +14,8 @@ class TimeRecordForm(forms.Form):
 
     area = forms.ModelChoiceField(queryset=None, empty_label=None)
     date = forms.DateField(
-        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     amount = forms.DecimalField(
         label="How long",

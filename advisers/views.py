@@ -63,7 +63,7 @@ def time_record_add(request):
                 request, f"Recorded {amount} in {data['area'].name} on {data['date']:%-d %B}."
             )
             return redirect(_next_page(request))
-    return render(request, "advisers/time_record_form.html", {"form": form}, status=400)
+    return render(request, "advisers/time_record_form.html", {"form": form})
 
 
 def _next_page(request) -> str:

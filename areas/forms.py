@@ -30,7 +30,9 @@ class AssignAdviserForm(forms.Form):
         empty_label="Choose an adviser",
     )
     on = forms.DateField(
-        label="From", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(
         max_length=300, required=False, help_text="For the history, e.g. 'Balancing caseloads'."
@@ -47,7 +49,9 @@ class AllocateCommunityWorkerForm(forms.Form):
         label="Days a month", initial=2, min_value=0.5, max_value=20, max_digits=4, decimal_places=1
     )
     on = forms.DateField(
-        label="From", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(max_length=300, required=False)
 
@@ -55,6 +59,8 @@ class AllocateCommunityWorkerForm(forms.Form):
 class StageChangeForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices)
     on = forms.DateField(
-        label="Since", initial=_today, widget=forms.DateInput(attrs={"type": "date"})
+        label="Since",
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(max_length=300, required=False)

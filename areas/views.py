@@ -135,7 +135,7 @@ def area_stage(request, ward_code):
         else:
             messages.success(request, f"{area.name} is now at {area.get_stage_display()}.")
             return redirect("areas:detail", ward_code=area.ward_code)
-    return render(request, "areas/area_stage.html", {"area": area, "form": form}, status=400)
+    return render(request, "areas/area_stage.html", {"area": area, "form": form})
 
 
 @permission_required("caseloads.manage")
@@ -145,7 +145,6 @@ def area_assign(request, ward_code):
     suggestion = staff_selectors.adviser_suggestion(area=area)
     adviser_form = AssignAdviserForm(initial={"adviser": suggestion})
     worker_form = AllocateCommunityWorkerForm()
-    status = 200
     if request.method == "POST":
         if "assign_adviser" in request.POST:
             adviser_form = AssignAdviserForm(request.POST)
@@ -161,7 +160,6 @@ def area_assign(request, ward_code):
             else:
                 messages.success(request, f"Saved: {area.name} has its new assignment.")
                 return redirect("areas:detail", ward_code=area.ward_code)
-        status = 400
     return render(
         request,
         "areas/area_assign.html",
@@ -174,5 +172,4 @@ def area_assign(request, ward_code):
                 "adviser", "assigned_by"
             ),
         },
-        status=status,
     )

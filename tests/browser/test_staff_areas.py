@@ -1,0 +1,70 @@
+"""Staff journeys through areas and caseloads, in real Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from advisers import services
+from advisers.models import Role, TimeRecord
+from areas.models import Stage
+from tests.browser.conftest import assert_healthy
+from tests.browser.test_accounts import sign_in
+from tests.factories import AreaFactory, UserFactory, in_programme
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def hendon():
+    return in_programme(AreaFactory(name="Hendon", ward_code="E05001158"), stage=Stage.YEAR_ZERO)
+
+
+def test_a_community_worker_records_a_day_from_their_home_page(page, hendon):
+    worker = UserFactory(role=Role.COMMUNITY_WORKER, full_name="Callum Worker")
+    services.area_allocate_community_worker(area=hendon, worker=worker, by=None)
+    sign_in(page, worker)
+    expect(page.get_by_role("heading", name="My areas")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Hendon"))).to_contain_text("0 of 2")
+    assert_healthy(page)
+
+    page.get_by_role("button", name="Record time").click()
+    expect(page.get_by_text(re.compile(r"Recorded 1 days in Hendon"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Hendon"))).to_contain_text("1 of 2")
+    assert TimeRecord.objects.get().person == worker
+
+
+def test_a_bad_amount_keeps_what_was_typed_and_says_what_is_wrong(page, hendon):
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
+    sign_in(page, adviser)
+    page.get_by_label("How long").fill("4")
+    page.get_by_label("Note").fill("Planning day with the group")
+    page.get_by_role("button", name="Record time").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("more than 24 hours")
+    expect(summary).to_be_focused()
+    expect(page.get_by_label("Note")).to_have_value("Planning day with the group")
+    assert_healthy(page)
+    assert not TimeRecord.objects.exists()
+
+
+def test_a_manager_finds_an_area_and_names_the_suggested_adviser(page, hendon):
+    manager = UserFactory(role=Role.MANAGER, full_name="Mina Manager")
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    services.area_assign_adviser(area=AreaFactory(region=hendon.region), adviser=adviser, by=None)
+    sign_in(page, manager)
+    page.get_by_role("link", name="Areas", exact=True).first.click()
+    page.get_by_label("Name, council or ward code").fill("Hendon")
+    page.get_by_role("button", name="Show areas").click()
+    assert_healthy(page)
+    page.get_by_role("link", name="Hendon").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hendon")
+    assert_healthy(page)
+
+    page.get_by_role("link", name="Change who works here").click()
+    expect(page.get_by_text("Suggested: Asha Adviser")).to_be_visible()
+    assert_healthy(page)
+    page.get_by_label("Reason").first.fill("New area in the North East")
+    page.get_by_role("button", name="Save the adviser").click()
+    expect(page.get_by_text("Named adviser: Asha Adviser")).to_be_visible()
