@@ -5,9 +5,11 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from advisers.demo import DEMO_STAFF
-from advisers.models import User
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
+from advisers.selectors import caseload, hours_to_days
+from areas.models import Area, StageChange
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
@@ -84,15 +86,53 @@ def test_each_request_writes_one_access_line_with_its_route_not_its_path(client,
     assert "<key>" in line.route or "(?P<key>" in line.route
 
 
+def _demo_counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Area,
+            StageChange,
+            AdviserAssignment,
+            CommunityWorkerAllocation,
+            TimeRecord,
+        )
+    }
+
+
 def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     call_command("seed_demo")
-    first = list(User.objects.order_by("email").values_list("email", "role"))
+    first = _demo_counts()
     call_command("seed_demo")
-    assert list(User.objects.order_by("email").values_list("email", "role")) == first
-    assert len(first) == len(DEMO_STAFF)
+    assert _demo_counts() == first
+    assert first["Area"] == 225
+    assert Area.objects.in_programme().count() == 100
+    assert set(Area.objects.in_programme().values_list("cohort", flat=True)) == {1, 2, 3}
+    assert len(set(Area.objects.in_programme().values_list("region", flat=True))) == 9
     out = capsys.readouterr().out
     assert "manager@example.org" in out
     assert "Password for all of them" in out
+
+
+def test_seed_demo_fills_every_caseload_and_shows_areas_on_track_and_behind():
+    call_command("seed_demo")
+    advisers = User.objects.filter(role=Role.ADVISER)
+    workers = User.objects.filter(role=Role.COMMUNITY_WORKER)
+    assert advisers.count() == 10
+    assert workers.count() == 20
+    for adviser in advisers:
+        assert AdviserAssignment.objects.current().filter(adviser=adviser).count() == 10
+    for worker in workers:
+        assert CommunityWorkerAllocation.objects.current().filter(worker=worker).count() == 5
+    last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    days = [
+        hours_to_days(area.hours_this_month)
+        for adviser in advisers
+        for area in caseload(adviser=adviser, month=last_month)
+        if area.joined_on < last_month
+    ]
+    assert any(d >= 2 for d in days)
+    assert any(d < 1 for d in days)
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

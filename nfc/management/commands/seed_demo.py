@@ -1,8 +1,11 @@
+import random
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from advisers.demo import DEMO_PASSWORD, demo_staff_seed
+from advisers.demo import DEMO_PASSWORD, demo_caseloads_seed, demo_staff_seed, demo_time_seed
 from advisers.permissions import two_factor_required
+from areas.demo import demo_areas_import, demo_programme_seed
 
 
 class Command(BaseCommand):
@@ -13,7 +16,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo makes accounts with a published password; never in production."
             )
+        # A fixed seed: the same demo every time, on every machine.
+        rng = random.Random(2026)
         people = demo_staff_seed()
+        demo_areas_import()
+        programme = demo_programme_seed(rng=rng)
+        demo_caseloads_seed(programme=programme)
+        demo_time_seed(rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ as:"))
         for user in people:
             note = (
@@ -22,4 +31,7 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"  {user.get_role_display():<24} {user.email}{note}")
+        self.stdout.write(
+            "  (and adviser2@ to adviser10@, community.worker2@ to community.worker20@example.org)"
+        )
         self.stdout.write(f"Password for all of them: {DEMO_PASSWORD}")
