@@ -55,6 +55,18 @@ class AreaType(models.Model):
 
 
 class AreaQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Areas whose neighbourhood or council name holds ``text``, or whose
+        ward code is ``text`` (in any case)."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            models.Q(name__icontains=text)
+            | models.Q(local_authority__icontains=text)
+            | models.Q(ward_code__iexact=text)
+        )
+
     def in_programme(self):
         return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
 

@@ -1,6 +1,6 @@
 """Reads about areas for the staff pages: lists with their people."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
 from areas.models import Area
@@ -22,11 +22,7 @@ def filter_areas(
     areas: QuerySet[Area], *, q="", region="", area_type=None, cohort=None, stage="", adviser=None
 ):
     """Narrow a list of areas by the staff list's filters; blanks mean "any"."""
-    if q:
-        q = q.strip()
-        areas = areas.filter(
-            Q(name__icontains=q) | Q(local_authority__icontains=q) | Q(ward_code__iexact=q)
-        )
+    areas = areas.search(q)
     if region:
         areas = areas.filter(region=region)
     if area_type is not None:
