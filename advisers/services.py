@@ -96,6 +96,14 @@ def _free_place(taken: set[int], cap: int) -> int | None:
     return next((place for place in range(1, cap + 1) if place not in taken), None)
 
 
+def _require_in_programme(area: Area) -> None:
+    # Places in a caseload are for the programme's areas only.
+    if not area.in_programme:
+        raise ValidationError(
+            f"{area.name} is not in the programme, so it has no adviser or community worker."
+        )
+
+
 def _names(areas) -> str:
     return ", ".join(area.name for area in areas)
 
@@ -111,6 +119,7 @@ def area_assign_adviser(
     already have 10 areas; the database constraint backs this up.
     """
     on = on or timezone.localdate()
+    _require_in_programme(area)
     if adviser.role != Role.ADVISER or not adviser.is_active:
         raise ValidationError(f"{adviser} is not an active adviser.")
     # Lock the adviser's row so two managers assigning at once cannot both
@@ -151,6 +160,7 @@ def area_allocate_community_worker(
     Refused, naming the worker and their areas, when they already have 5.
     """
     on = on or timezone.localdate()
+    _require_in_programme(area)
     if worker.role != Role.COMMUNITY_WORKER or not worker.is_active:
         raise ValidationError(f"{worker} is not an active community worker.")
     User.objects.select_for_update().get(pk=worker.pk)

@@ -41,6 +41,8 @@ def area_change_stage(
     """
     if area.cohort is None:
         raise ValidationError(f"{area.name} is not in the programme.")
+    if area.stage == Stage.LEFT:
+        raise ValidationError(f"{area.name} has left the programme: it must join again first.")
     if stage == area.stage:
         raise ValidationError(f"{area.name} is already at {Stage(stage).label}.")
     latest = area.stage_changes.first()

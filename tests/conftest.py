@@ -75,7 +75,7 @@ def celery_on_redis():
 
 
 @pytest.fixture
-def celery_worker(celery_on_redis, transactional_db):
+def celery_worker(celery_on_redis, django_db_serialized_rollback, transactional_db):
     """A real Celery worker, in a thread, consuming the default queue from Redis."""
     import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker checks)
 

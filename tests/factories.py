@@ -33,9 +33,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
+    """An area, in the programme at outreach unless the test says otherwise:
+    ``programme=False`` for one outside it, ``programme=Stage.DELIVERING`` for
+    one further on (moved there through the real services)."""
+
     class Meta:
         model = Area
         django_get_or_create = ("ward_code",)
+        skip_postgeneration_save = True
 
     ward_code = factory.Sequence(lambda n: f"E05{900000 + n:06d}")
     name = factory.Sequence(lambda n: f"Neighbourhood {n}")
@@ -48,10 +53,10 @@ class AreaFactory(factory.django.DjangoModelFactory):
     imd_rank = 1200
     imd_decile = 1
 
-
-def in_programme(area: Area, *, cohort: int = 1, stage: str = Stage.OUTREACH) -> Area:
-    """Put an area in the programme through the real services."""
-    area_join_programme(area=area, cohort=cohort, joined_on=datetime.date(2026, 4, 1))
-    if stage != Stage.OUTREACH:
-        area_change_stage(area=area, stage=stage, on=datetime.date(2026, 6, 1))
-    return area
+    @factory.post_generation
+    def programme(area, create, extracted, **kwargs):
+        if not create or extracted is False or area.cohort is not None:
+            return
+        area_join_programme(area=area, cohort=1, joined_on=datetime.date(2026, 4, 1))
+        if extracted not in (None, True, Stage.OUTREACH):
+            area_change_stage(area=area, stage=extracted, on=datetime.date(2026, 6, 1))

@@ -12,7 +12,7 @@ from advisers import selectors, services
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord
 from areas.models import AreaType, Region, Stage
 from areas.services import area_change_stage
-from tests.factories import AreaFactory, UserFactory, in_programme
+from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_a_community_workers_days_in_an_area_can_differ(community_worker):
 
 
 def test_an_area_that_leaves_gives_up_its_places(adviser, community_worker):
-    area = in_programme(AreaFactory(), stage=Stage.DELIVERING)
+    area = AreaFactory(programme=Stage.DELIVERING)
     services.area_assign_adviser(area=area, adviser=adviser, by=None)
     services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
     area_change_stage(area=area, stage=Stage.LEFT, on=timezone.localdate())

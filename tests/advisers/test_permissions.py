@@ -18,7 +18,13 @@ STAFF_PAGES = [
     ("/admin/advisers/user/", ["administrator"]),
     ("/admin/advisers/user/add/", ["administrator"]),
 ]
-PUBLIC_PAGES = ["/", "/accounts/login/", "/accounts/password/reset/"]
+PUBLIC_PAGES = [
+    "/",
+    "/accounts/login/",
+    "/accounts/password/reset/",
+    "/neighbourhoods/",
+    "/about-the-data/",
+]
 
 
 def _matrix():
@@ -52,7 +58,7 @@ def test_staff_page_access(client, persona, url, expected):
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
 @pytest.mark.parametrize("persona", ["anonymous"], indirect=True)
-def test_public_pages_open_to_everyone(client, persona, url):
+def test_public_pages_open_to_everyone(client, db, persona, url):
     assert client.get(url).status_code == 200
 
 

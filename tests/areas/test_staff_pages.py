@@ -11,7 +11,7 @@ from django.utils import timezone
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
 from areas.models import LocalContact, Partnership, Stage, StageChange
-from tests.factories import AreaFactory, UserFactory, in_programme
+from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator",
 @pytest.fixture
 def area(adviser, community_worker):
     """An area in the programme: Asha is its adviser, Callum its community worker."""
-    area = in_programme(AreaFactory(name="Hendon", ward_code="E05001158"), stage=Stage.YEAR_ZERO)
+    area = AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.YEAR_ZERO)
     services.area_assign_adviser(area=area, adviser=adviser, by=None)
     services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
     Partnership.objects.create(

@@ -9,7 +9,10 @@ from tests.advisers.test_accounts import totp_code
 from tests.browser.conftest import assert_healthy
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page, user):

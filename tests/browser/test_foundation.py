@@ -10,7 +10,10 @@ from tests.advisers.test_accounts import totp_code
 from tests.browser.conftest import assert_healthy
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_home_page_loads_cleanly_and_says_how_to_ask_for_help(page):

@@ -10,14 +10,17 @@ from advisers.models import Role, TimeRecord
 from areas.models import Stage
 from tests.browser.conftest import assert_healthy
 from tests.browser.test_accounts import sign_in
-from tests.factories import AreaFactory, UserFactory, in_programme
+from tests.factories import AreaFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
 def hendon():
-    return in_programme(AreaFactory(name="Hendon", ward_code="E05001158"), stage=Stage.YEAR_ZERO)
+    return AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.YEAR_ZERO)
 
 
 def test_a_community_worker_records_a_day_from_their_home_page(page, hendon):

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import psutil
+import pytest
 import redis
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -51,9 +52,8 @@ def test_the_worker_sends_an_invitation_e_mail(celery_worker, mailoutbox):
     assert len(mailoutbox) == 1
 
 
-def test_a_task_is_sent_to_the_broker_only_when_the_transaction_commits(
-    celery_on_redis, transactional_db
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_task_is_sent_to_the_broker_only_when_the_transaction_commits(celery_on_redis):
     broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
     broker.delete("default")
     with transaction.atomic():
@@ -64,7 +64,8 @@ def test_a_task_is_sent_to_the_broker_only_when_the_transaction_commits(
     assert broker.llen("default") == 1
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back(celery_on_redis, transactional_db):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_nothing_is_sent_when_the_transaction_rolls_back(celery_on_redis):
     broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
     broker.delete("default")
     try:
@@ -79,7 +80,8 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(celery_on_redis, transa
     assert not User.objects.filter(email="never@example.org").exists()
 
 
-def test_task_arguments_are_ids_not_personal_data(celery_on_redis, transactional_db):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_task_arguments_are_ids_not_personal_data(celery_on_redis):
     broker = redis.Redis.from_url(celery_on_redis.conf.broker_url)
     broker.delete("default")
     with transaction.atomic():
