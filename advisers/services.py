@@ -237,3 +237,10 @@ def time_record_add(
     record.full_clean()
     record.save()
     return record
+
+
+def time_record_remove(*, record: TimeRecord, by: User) -> None:
+    """Take back a wrong record: one's own, or anyone's for a manager."""
+    if record.person_id != by.pk:
+        require_perm(by, "time.correct")
+    record.delete()

@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers import selectors, services
 from advisers.forms import TimeRecordForm
-from advisers.models import Role
+from advisers.models import Role, TimeRecord
 from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 
@@ -71,3 +71,17 @@ def _next_page(request) -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return "advisers:home"
+
+
+@require_POST
+@permission_required("portal.use")
+def time_record_remove(request, pk):
+    scope = TimeRecord.objects.all()
+    if not has_perm(request.user, "time.correct"):
+        scope = scope.filter(person=request.user)
+    record = get_object_or_404(scope.select_related("area"), pk=pk)
+    services.time_record_remove(record=record, by=request.user)
+    messages.success(
+        request, f"Removed the time recorded in {record.area.name} on {record.date:%-d %B}."
+    )
+    return redirect(_next_page(request))

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from advisers.models import Role, User
-from areas.models import AreaType, Cohort, Region, Stage
+from areas.models import AreaType, Cohort, FundingBid, LocalContact, Partnership, Region, Stage
 
 
 class AreaFilterForm(forms.Form):
@@ -64,3 +64,49 @@ class StageChangeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(max_length=300, required=False)
+
+
+class PartnershipForm(forms.ModelForm):
+    class Meta:
+        model = Partnership
+        fields = ["name", "contact_name", "contact_email", "contact_phone", "trusted_organisation"]
+        labels = {"name": "Name of the partnership or group"}
+
+
+class LocalContactForm(forms.ModelForm):
+    class Meta:
+        model = LocalContact
+        fields = ["name", "kind", "role", "organisation", "email", "phone"]
+
+
+class FundingBidForm(forms.ModelForm):
+    class Meta:
+        model = FundingBid
+        fields = [
+            "stream",
+            "description",
+            "amount_sought",
+            "amount_secured",
+            "status",
+            "submitted_on",
+            "decided_on",
+        ]
+        labels = {"amount_sought": "Amount sought (£)", "amount_secured": "Amount secured (£)"}
+        widgets = {
+            "submitted_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        sought, secured = cleaned.get("amount_sought"), cleaned.get("amount_secured")
+        if sought is not None and secured and secured > sought:
+            self.add_error(
+                "amount_secured", "The amount secured cannot be more than the amount sought."
+            )
+        if cleaned.get("status") == FundingBid.Status.AWARDED and not secured:
+            self.add_error("amount_secured", "An award needs the amount secured.")
+        submitted, decided = cleaned.get("submitted_on"), cleaned.get("decided_on")
+        if submitted and decided and decided < submitted:
+            self.add_error("decided_on", "The decision cannot come before the bid was submitted.")
+        return cleaned

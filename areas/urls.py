@@ -10,4 +10,13 @@ urlpatterns = [
     path("<str:ward_code>/", views.area_detail, name="detail"),
     path("<str:ward_code>/stage/", views.area_stage, name="stage"),
     path("<str:ward_code>/people/", views.area_assign, name="assign"),
+    path("<str:ward_code>/partnership/", views.area_partnership, name="partnership"),
+    path("<str:ward_code>/contacts/add/", views.area_contact_add, name="contact_add"),
+    path(
+        "<str:ward_code>/contacts/<int:pk>/remove/",
+        views.area_contact_remove,
+        name="contact_remove",
+    ),
+    path("<str:ward_code>/funding/add/", views.area_funding_add, name="funding_add"),
+    path("<str:ward_code>/funding/<int:pk>/", views.area_funding_edit, name="funding_edit"),
 ]

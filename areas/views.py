@@ -14,6 +14,9 @@ from areas.forms import (
     AllocateCommunityWorkerForm,
     AreaFilterForm,
     AssignAdviserForm,
+    FundingBidForm,
+    LocalContactForm,
+    PartnershipForm,
     StageChangeForm,
 )
 from areas.models import Area
@@ -112,6 +115,7 @@ def area_detail(request, ward_code):
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
+        "can_correct_time": has_perm(user, "time.correct"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
         "stage_form": StageChangeForm(initial={"stage": area.stage}) if area.cohort else None,
     }
@@ -173,3 +177,60 @@ def area_assign(request, ward_code):
             ),
         },
     )
+
+
+def _editable_area(request, ward_code: str) -> Area:
+    area = _visible_area(request, ward_code)
+    require_perm(request.user, "areas.edit", area)
+    return area
+
+
+def _save_form(request, area, form, *, title: str, saved: str):
+    """The shared end of the edit pages: save and go back, or show the errors."""
+    if request.method == "POST" and form.is_valid():
+        form.instance.area = area
+        form.save()
+        messages.success(request, saved)
+        return redirect("areas:detail", ward_code=area.ward_code)
+    return render(request, "areas/area_form.html", {"area": area, "form": form, "title": title})
+
+
+@permission_required("areas.edit")
+def area_partnership(request, ward_code):
+    area = _editable_area(request, ward_code)
+    form = PartnershipForm(request.POST or None, instance=getattr(area, "partnership", None))
+    return _save_form(request, area, form, title="Partnership", saved="The partnership is saved.")
+
+
+@permission_required("areas.edit")
+def area_contact_add(request, ward_code):
+    area = _editable_area(request, ward_code)
+    form = LocalContactForm(request.POST or None)
+    return _save_form(
+        request, area, form, title="Add a local contact", saved="The contact is saved."
+    )
+
+
+@require_POST
+@permission_required("areas.edit")
+def area_contact_remove(request, ward_code, pk):
+    area = _editable_area(request, ward_code)
+    contact = get_object_or_404(area.contacts, pk=pk)
+    contact.delete()
+    messages.success(request, f"{contact.name} is no longer listed.")
+    return redirect("areas:detail", ward_code=area.ward_code)
+
+
+@permission_required("areas.edit")
+def area_funding_add(request, ward_code):
+    area = _editable_area(request, ward_code)
+    form = FundingBidForm(request.POST or None)
+    return _save_form(request, area, form, title="Add funding", saved="The funding is saved.")
+
+
+@permission_required("areas.edit")
+def area_funding_edit(request, ward_code, pk):
+    area = _editable_area(request, ward_code)
+    bid = get_object_or_404(area.funding_bids, pk=pk)
+    form = FundingBidForm(request.POST or None, instance=bid)
+    return _save_form(request, area, form, title="Update funding", saved="The funding is saved.")

@@ -366,3 +366,167 @@ def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num
             for _ in range(10)
         )
     load()
+
+
+# --- Partnership, contacts and funding ------------------------------------
+
+EDIT_PAGES = [
+    "/staff/areas/E05001158/partnership/",
+    "/staff/areas/E05001158/contacts/add/",
+    "/staff/areas/E05001158/funding/add/",
+]
+EDIT_EXPECTED = {
+    "adviser": 200,
+    "manager": 200,
+    "community_worker": 403,
+    "evaluator": 403,
+    "administrator": 403,
+    "outsider": 404,
+}
+
+
+@pytest.mark.parametrize("url", EDIT_PAGES)
+@pytest.mark.parametrize(("role", "status"), EDIT_EXPECTED.items())
+def test_who_may_edit_an_areas_partnership_contacts_and_funding(request, area, url, role, status):
+    assert client_for(request.getfixturevalue(role)).get(url).status_code == status
+
+
+def test_the_adviser_records_a_funding_bid_and_updates_it(area, adviser):
+    client = client_for(adviser)
+    response = client.post(
+        f"/staff/areas/{area.ward_code}/funding/add/",
+        {
+            "stream": "ukspf",
+            "description": "Community hub",
+            "amount_sought": "50000",
+            "amount_secured": "0",
+            "status": "submitted",
+            "submitted_on": "2026-05-01",
+        },
+    )
+    assert response.status_code == 302
+    bid = area.funding_bids.get()
+    client.post(
+        f"/staff/areas/{area.ward_code}/funding/{bid.pk}/",
+        {
+            "stream": "ukspf",
+            "description": "Community hub",
+            "amount_sought": "50000",
+            "amount_secured": "45000",
+            "status": "awarded",
+            "submitted_on": "2026-05-01",
+            "decided_on": "2026-09-01",
+        },
+    )
+    bid.refresh_from_db()
+    assert (bid.status, bid.amount_secured) == ("awarded", Decimal(45000))
+    assert "£45,000" in client.get(f"/staff/areas/{area.ward_code}/").text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amount_sought": ""}, "This field is required."),
+        ({"amount_sought": "-5"}, "greater than or equal to 0"),
+        ({"amount_secured": "90000"}, "cannot be more than the amount sought"),
+        ({"status": "awarded", "amount_secured": "0"}, "An award needs the amount secured"),
+        ({"decided_on": "2026-01-01"}, "cannot come before the bid was submitted"),
+        ({"stream": "bitcoin"}, "Select a valid choice."),
+    ],
+)
+def test_bad_funding_is_refused_with_a_message_and_nothing_saved(area, adviser, change, message):
+    data = {
+        "stream": "ukspf",
+        "description": "Community hub",
+        "amount_sought": "50000",
+        "amount_secured": "0",
+        "status": "submitted",
+        "submitted_on": "2026-05-01",
+    }
+    data.update(change)
+    response = client_for(adviser).post(f"/staff/areas/{area.ward_code}/funding/add/", data)
+    assert response.status_code == 200
+    assert message in response.text
+    assert "Community hub" in response.text
+    assert not area.funding_bids.exists()
+
+
+def test_the_adviser_adds_and_removes_a_local_contact(area, adviser):
+    client = client_for(adviser)
+    client.post(
+        f"/staff/areas/{area.ward_code}/contacts/add/",
+        {
+            "name": "Jo Officer",
+            "kind": "council_officer",
+            "role": "Regeneration officer",
+            "email": "jo@council.example",
+        },
+    )
+    contact = area.contacts.get(name="Jo Officer")
+    assert "jo@council.example" in client.get(f"/staff/areas/{area.ward_code}/").text
+    client.post(f"/staff/areas/{area.ward_code}/contacts/{contact.pk}/remove/")
+    assert not area.contacts.filter(name="Jo Officer").exists()
+
+
+def test_a_contact_with_a_bad_address_is_refused(area, adviser):
+    response = client_for(adviser).post(
+        f"/staff/areas/{area.ward_code}/contacts/add/",
+        {"name": "Jo Officer", "kind": "council_officer", "email": "not an address"},
+    )
+    assert "Enter a valid email address." in response.text
+    assert not area.contacts.filter(name="Jo Officer").exists()
+
+
+def test_an_outsider_cannot_remove_a_contact(area, outsider):
+    contact = area.contacts.get()
+    response = client_for(outsider).post(
+        f"/staff/areas/{area.ward_code}/contacts/{contact.pk}/remove/"
+    )
+    assert response.status_code == 404
+    assert area.contacts.filter(pk=contact.pk).exists()
+
+
+def test_the_partnership_is_changed_in_place(area, adviser):
+    client_for(adviser).post(
+        f"/staff/areas/{area.ward_code}/partnership/",
+        {
+            "name": "Hendon Together CIC",
+            "trusted_organisation": "Hendon Trust",
+            "contact_email": "chair@hendon.example",
+        },
+    )
+    partnership = Partnership.objects.get(area=area)
+    assert (partnership.name, partnership.trusted_organisation) == (
+        "Hendon Together CIC",
+        "Hendon Trust",
+    )
+
+
+def test_a_partnership_without_a_name_is_refused(area, adviser):
+    response = client_for(adviser).post(f"/staff/areas/{area.ward_code}/partnership/", {"name": ""})
+    assert "This field is required." in response.text
+    assert Partnership.objects.get(area=area).name == "Hendon Together"
+
+
+# --- Correcting time ------------------------------------------------------
+
+
+def test_people_remove_their_own_wrong_time_and_managers_anyones(
+    area, adviser, community_worker, manager
+):
+    own = TimeRecord.objects.create(person=adviser, area=area, date=timezone.localdate(), hours=1)
+    theirs = TimeRecord.objects.create(
+        person=community_worker, area=area, date=timezone.localdate(), hours=1
+    )
+    assert client_for(adviser).post(f"/staff/time/{theirs.pk}/remove/").status_code == 404
+    assert client_for(adviser).post(f"/staff/time/{own.pk}/remove/").status_code == 302
+    assert client_for(manager).post(f"/staff/time/{theirs.pk}/remove/").status_code == 302
+    assert not TimeRecord.objects.exists()
+
+
+def test_an_evaluator_cannot_remove_time(area, adviser, evaluator):
+    record = TimeRecord.objects.create(
+        person=adviser, area=area, date=timezone.localdate(), hours=1
+    )
+    assert client_for(evaluator).post(f"/staff/time/{record.pk}/remove/").status_code == 404
+    assert TimeRecord.objects.filter(pk=record.pk).exists()
