@@ -24,7 +24,13 @@ class UserAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            released = services.staff_account_save(user=obj, changed=form.changed_data)
+            if released:
+                messages.warning(
+                    request,
+                    f"{obj} no longer works in {released} area{'s' if released != 1 else ''}: "
+                    "name someone new for them from each area's page.",
+                )
         else:
             services.staff_invite(user=obj)
             messages.info(request, f"An invitation to set a password is on its way to {obj.email}.")

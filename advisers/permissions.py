@@ -12,6 +12,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from rest_framework.permissions import BasePermission
 
 from advisers.models import Role
@@ -63,7 +64,7 @@ _SCOPED_TO_AREA = frozenset({"areas.view", "areas.view_contacts", "areas.edit", 
 # Apps whose records administrators keep on the Django admin site. The
 # admin's model permissions of any other app are refused, so a model holding
 # residents' details never appears there by accident.
-ADMIN_SITE_APPS = frozenset({"advisers", "mfa"})
+ADMIN_SITE_APPS = frozenset({"advisers", "mfa", "areas"})
 _ADMIN_ACTIONS = ("add_", "change_", "delete_", "view_")
 
 # Roles that reach residents' details across the programme, or every
@@ -95,13 +96,20 @@ def has_perm(user, perm: str, obj=None) -> bool:
     return True
 
 
-def is_assigned_to(user, area) -> bool:
-    """Whether ``user`` is the named adviser or the community worker of ``area`` now."""
+def is_assigned_to(user, area, on=None) -> bool:
+    """Whether ``user`` is the named adviser or the community worker of
+    ``area``: now, or on the day ``on``."""
     if user.role == Role.ADVISER:
-        return area.adviser_assignments.current().filter(adviser=user).exists()
-    if user.role == Role.COMMUNITY_WORKER:
-        return area.community_worker_allocations.current().filter(worker=user).exists()
-    return False
+        assignments = area.adviser_assignments.filter(adviser=user)
+    elif user.role == Role.COMMUNITY_WORKER:
+        assignments = area.community_worker_allocations.filter(worker=user)
+    else:
+        return False
+    if on is None:
+        return assignments.current().exists()
+    return assignments.filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on
+    ).exists()
 
 
 def scope_areas(areas, user):
@@ -115,14 +123,9 @@ def scope_areas(areas, user):
     if not has_perm(user, "areas.view"):
         return areas.none()
     if user.role == Role.ADVISER:
-        return areas.filter(
-            adviser_assignments__adviser=user, adviser_assignments__ended_on__isnull=True
-        )
+        return areas.advised_by(user)
     if user.role == Role.COMMUNITY_WORKER:
-        return areas.filter(
-            community_worker_allocations__worker=user,
-            community_worker_allocations__ended_on__isnull=True,
-        )
+        return areas.worked_in_by(user)
     return areas.none()
 
 

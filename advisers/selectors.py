@@ -42,9 +42,7 @@ def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
     """The adviser's areas, each with the hours they gave it in ``month`` and
     the last day anyone recorded time there. One query, whatever the size."""
     return list(
-        Area.objects.filter(
-            adviser_assignments__adviser=adviser, adviser_assignments__ended_on__isnull=True
-        )
+        Area.objects.advised_by(adviser)
         .annotate(
             hours_this_month=_hours_given(adviser, month), last_contact=Max("time_records__date")
         )
@@ -55,10 +53,7 @@ def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
 def community_worker_areas(*, worker: User, month: datetime.date) -> list[Area]:
     """The worker's areas, with their allocation and the hours given in ``month``."""
     return list(
-        Area.objects.filter(
-            community_worker_allocations__worker=worker,
-            community_worker_allocations__ended_on__isnull=True,
-        )
+        Area.objects.worked_in_by(worker)
         .annotate(
             days_allocated=Max("community_worker_allocations__days_per_month"),
             hours_this_month=_hours_given(worker, month),

@@ -22,7 +22,7 @@ from advisers.models import (
     TimeRecord,
     User,
 )
-from advisers.permissions import has_perm, require_perm
+from advisers.permissions import has_perm, is_assigned_to, require_perm
 from advisers.tasks import invitation_send_task
 from areas.models import Area
 
@@ -39,6 +39,18 @@ def staff_invite(*, user: User) -> User:
     user.save()
     invitation_send_task.delay_on_commit(user.pk)
     return user
+
+
+@transaction.atomic
+def staff_account_save(*, user: User, changed: list[str]) -> int:
+    """Save changes to a staff account. A closed account, or a new role,
+    gives up the person's areas (how many is returned) so that no area keeps
+    a named adviser who can no longer act for it."""
+    user.full_clean()
+    user.save()
+    if "role" in changed or ("is_active" in changed and not user.is_active):
+        return person_release(person=user)
+    return 0
 
 
 @transaction.atomic
@@ -92,10 +104,6 @@ def invitation_claim(*, user_id: int) -> User | None:
 # --- Caseloads ----------------------------------------------------------
 
 
-def _free_place(taken: set[int], cap: int) -> int | None:
-    return next((place for place in range(1, cap + 1) if place not in taken), None)
-
-
 def _require_in_programme(area: Area) -> None:
     # Places in a caseload are for the programme's areas only.
     if not area.in_programme:
@@ -104,8 +112,32 @@ def _require_in_programme(area: Area) -> None:
         )
 
 
-def _names(areas) -> str:
-    return ", ".join(area.name for area in areas)
+def _check_start(on: datetime.date, current) -> None:
+    if on > timezone.localdate():
+        raise ValidationError("The start date cannot be in the future.")
+    if current and on < current.started_on:
+        raise ValidationError(
+            f"The start date cannot be before {current.started_on:%-d %B %Y}, when "
+            f"the present assignment began."
+        )
+
+
+def _free_place(held: list, cap: int, *, person: User, doing: str, who: str) -> int:
+    """The first of ``person``'s numbered places not held, or refuse, naming
+    them and their areas, when all ``cap`` are."""
+    taken = {assignment.slot for assignment in held}
+    place = next((n for n in range(1, cap + 1) if n not in taken), None)
+    if place is None:
+        names = ", ".join(sorted(assignment.area.name for assignment in held))
+        raise ValidationError(
+            f"{person} already {doing} {cap} areas, the most {who} can have: {names}."
+        )
+    return place
+
+
+def _end(assignment, on: datetime.date) -> None:
+    assignment.ended_on = on
+    assignment.save(update_fields=["ended_on"])
 
 
 @transaction.atomic
@@ -122,24 +154,19 @@ def area_assign_adviser(
     _require_in_programme(area)
     if adviser.role != Role.ADVISER or not adviser.is_active:
         raise ValidationError(f"{adviser} is not an active adviser.")
-    # Lock the adviser's row so two managers assigning at once cannot both
-    # take the last place in the same caseload.
+    # Lock the area, then the adviser, so that two managers acting at once
+    # can neither both name an adviser for one area nor both take the last
+    # place in one caseload.
+    Area.objects.select_for_update().get(pk=area.pk)
     User.objects.select_for_update().get(pk=adviser.pk)
     current = AdviserAssignment.objects.current().filter(area=area).first()
     if current and current.adviser_id == adviser.pk:
         raise ValidationError(f"{adviser} is already the named adviser for {area.name}.")
-    caseload = list(
-        AdviserAssignment.objects.current().filter(adviser=adviser).select_related("area")
-    )
-    place = _free_place({a.slot for a in caseload}, ADVISER_CASELOAD_CAP)
-    if place is None:
-        raise ValidationError(
-            f"{adviser} already has {ADVISER_CASELOAD_CAP} areas, the most an adviser can have: "
-            f"{_names(sorted((a.area for a in caseload), key=lambda a: a.name))}."
-        )
+    _check_start(on, current)
+    held = list(AdviserAssignment.objects.current().filter(adviser=adviser).select_related("area"))
+    place = _free_place(held, ADVISER_CASELOAD_CAP, person=adviser, doing="has", who="an adviser")
     if current:
-        current.ended_on = on
-        current.save(update_fields=["ended_on"])
+        _end(current, on)
     return AdviserAssignment.objects.create(
         area=area, adviser=adviser, slot=place, started_on=on, reason=reason, assigned_by=by
     )
@@ -151,38 +178,47 @@ def area_allocate_community_worker(
     area: Area,
     worker: User,
     by: User | None,
-    days_per_month: Decimal = Decimal(2),
+    days_per_month: Decimal | None = None,
     reason: str = "",
     on: datetime.date | None = None,
 ) -> CommunityWorkerAllocation:
-    """Give the area to ``worker`` (2 days a month unless agreed otherwise).
+    """Give the area to ``worker``, 2 days a month unless agreed otherwise.
 
-    Refused, naming the worker and their areas, when they already have 5.
+    Changing the days of the present worker starts a new allocation too, so
+    the history keeps what was agreed when. Refused, naming the worker and
+    their areas, when they already have 5.
     """
     on = on or timezone.localdate()
+    days_per_month = Decimal(
+        days_per_month
+        if days_per_month is not None
+        else settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA
+    )
     _require_in_programme(area)
     if worker.role != Role.COMMUNITY_WORKER or not worker.is_active:
         raise ValidationError(f"{worker} is not an active community worker.")
+    Area.objects.select_for_update().get(pk=area.pk)
     User.objects.select_for_update().get(pk=worker.pk)
     current = CommunityWorkerAllocation.objects.current().filter(area=area).first()
+    _check_start(on, current)
     if current and current.worker_id == worker.pk:
         if current.days_per_month == days_per_month:
             raise ValidationError(f"{worker} already works in {area.name}.")
-        current.days_per_month = days_per_month
-        current.save(update_fields=["days_per_month"])
-        return current
-    areas = list(
-        CommunityWorkerAllocation.objects.current().filter(worker=worker).select_related("area")
-    )
-    place = _free_place({a.slot for a in areas}, COMMUNITY_WORKER_AREA_CAP)
-    if place is None:
-        raise ValidationError(
-            f"{worker} already works in {COMMUNITY_WORKER_AREA_CAP} areas, the most a community "
-            f"worker can have: {_names(sorted((a.area for a in areas), key=lambda a: a.name))}."
+        _end(current, on)
+        place = current.slot
+    else:
+        held = list(
+            CommunityWorkerAllocation.objects.current().filter(worker=worker).select_related("area")
         )
-    if current:
-        current.ended_on = on
-        current.save(update_fields=["ended_on"])
+        place = _free_place(
+            held,
+            COMMUNITY_WORKER_AREA_CAP,
+            person=worker,
+            doing="works in",
+            who="a community worker",
+        )
+        if current:
+            _end(current, on)
     return CommunityWorkerAllocation.objects.create(
         area=area,
         worker=worker,
@@ -198,8 +234,29 @@ def area_allocate_community_worker(
 def area_release(*, area: Area, on: datetime.date | None = None) -> None:
     """End the area's current adviser and community-worker assignments (it left)."""
     on = on or timezone.localdate()
-    AdviserAssignment.objects.current().filter(area=area).update(ended_on=on)
-    CommunityWorkerAllocation.objects.current().filter(area=area).update(ended_on=on)
+    for current in (
+        *AdviserAssignment.objects.current().filter(area=area),
+        *CommunityWorkerAllocation.objects.current().filter(area=area),
+    ):
+        if on < current.started_on:
+            raise ValidationError(
+                f"The date cannot be before {current.started_on:%-d %B %Y}, when "
+                f"{current.area.name}'s present assignment began."
+            )
+        _end(current, on)
+
+
+@transaction.atomic
+def person_release(*, person: User, on: datetime.date | None = None) -> int:
+    """End every current assignment of a person whose account closes or whose
+    role changes, freeing their areas for someone else; how many ended."""
+    on = on or timezone.localdate()
+    ended = 0
+    for model, field in ((AdviserAssignment, "adviser"), (CommunityWorkerAllocation, "worker")):
+        for current in model.objects.current().filter(**{field: person}):
+            _end(current, max(on, current.started_on))
+            ended += 1
+    return ended
 
 
 # --- Time ---------------------------------------------------------------
@@ -218,14 +275,15 @@ def time_record_add(
 ) -> TimeRecord:
     """Record time ``person`` gave ``area``.
 
-    People record their own time, for areas they are assigned to; a manager
-    may record or correct anyone's.
+    People record their own time, for areas they were assigned to on that
+    day; a manager may record or correct anyone's.
     """
     if by.pk != person.pk:
         require_perm(by, "time.correct")
-    elif not has_perm(by, "time.record", area) and not has_perm(by, "time.correct"):
+    elif not (has_perm(by, "time.record") and is_assigned_to(by, area, on=date)):
         raise ValidationError(
-            f"{area.name} is not one of your areas, so you cannot record time there."
+            f"You were not working in {area.name} on {date:%-d %B %Y}, "
+            "so you cannot record time there."
         )
     if date > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")

@@ -14,10 +14,8 @@ from areas.models import Area
 
 
 def _recordable_areas(user):
-    """Where ``user`` may record time: their own areas, or any for a manager."""
-    if has_perm(user, "time.correct"):
-        return Area.objects.all()
-    return Area.objects.visible_to(user)
+    """Where ``user`` may record their own time: the areas they work in now."""
+    return Area.objects.visible_to(user) if has_perm(user, "time.record") else Area.objects.none()
 
 
 @require_safe
@@ -40,7 +38,7 @@ def home(request):
 
 
 @require_POST
-@permission_required("portal.use")
+@permission_required("time.record")
 def time_record_add(request):
     form = TimeRecordForm(request.POST, areas=_recordable_areas(request.user))
     if form.is_valid():
@@ -63,14 +61,24 @@ def time_record_add(request):
                 request, f"Recorded {amount} in {data['area'].name} on {data['date']:%-d %B}."
             )
             return redirect(_next_page(request))
-    return render(request, "advisers/time_record_form.html", {"form": form})
+    return render(
+        request,
+        "advisers/time_record_form.html",
+        {"form": form, "next_url": _next_page(request, default="")},
+    )
 
 
-def _next_page(request) -> str:
+def _next_page(request, default: str = "advisers:home") -> str:
+    """Where to go after a time form: the page it was on, if that is ours and
+    is not the form's own address (which answers POST only)."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if (
+        target
+        and target != request.path
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
         return target
-    return "advisers:home"
+    return default
 
 
 @require_POST

@@ -2,7 +2,16 @@ from django import forms
 from django.utils import timezone
 
 from advisers.models import Role, User
-from areas.models import AreaType, Cohort, FundingBid, LocalContact, Partnership, Region, Stage
+from areas.models import (
+    Area,
+    AreaType,
+    Cohort,
+    FundingBid,
+    LocalContact,
+    Partnership,
+    Region,
+    Stage,
+)
 
 
 class AreaFilterForm(forms.Form):
@@ -18,6 +27,7 @@ class AreaFilterForm(forms.Form):
     adviser = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.ADVISER), required=False, empty_label="Any adviser"
     )
+    without_adviser = forms.BooleanField(label="Only areas with no named adviser", required=False)
 
 
 def _today():
@@ -110,3 +120,22 @@ class FundingBidForm(forms.ModelForm):
         if submitted and decided and decided < submitted:
             self.add_error("decided_on", "The decision cannot come before the bid was submitted.")
         return cleaned
+
+
+class JoinProgrammeForm(forms.Form):
+    cohort = forms.TypedChoiceField(label="Cohort", choices=Cohort.choices, coerce=int)
+    joined_on = forms.DateField(
+        label="Joined on",
+        initial=_today,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class AreaFactsForm(forms.ModelForm):
+    """What staff keep about an area beyond the published figures."""
+
+    class Meta:
+        model = Area
+        fields = ["types", "cni_rank", "notes"]
+        widgets = {"types": forms.CheckboxSelectMultiple}
+        help_texts = {"notes": "For staff only: never shown on the public pages or to evaluators."}

@@ -67,6 +67,26 @@ class AreaQuerySet(models.QuerySet):
             | models.Q(ward_code__iexact=text)
         )
 
+    def advised_by(self, adviser):
+        """The adviser's caseload: the areas they are the named adviser of now."""
+        return self.filter(
+            adviser_assignments__adviser=adviser, adviser_assignments__ended_on__isnull=True
+        )
+
+    def worked_in_by(self, worker):
+        """The areas a community worker is allocated to now."""
+        return self.filter(
+            community_worker_allocations__worker=worker,
+            community_worker_allocations__ended_on__isnull=True,
+        )
+
+    def without_adviser(self):
+        """Areas in the programme with no named adviser now: to be filled."""
+        from advisers.models import AdviserAssignment
+
+        named = AdviserAssignment.objects.current().filter(area=models.OuterRef("pk"))
+        return self.in_programme().exclude(models.Exists(named))
+
     def in_programme(self):
         return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
 

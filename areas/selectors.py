@@ -19,7 +19,15 @@ def areas_with_people(areas: QuerySet[Area]) -> QuerySet[Area]:
 
 
 def filter_areas(
-    areas: QuerySet[Area], *, q="", region="", area_type=None, cohort=None, stage="", adviser=None
+    areas: QuerySet[Area],
+    *,
+    q="",
+    region="",
+    area_type=None,
+    cohort=None,
+    stage="",
+    adviser=None,
+    without_adviser=False,
 ):
     """Narrow a list of areas by the staff list's filters; blanks mean "any"."""
     areas = areas.search(q)
@@ -32,7 +40,7 @@ def filter_areas(
     if stage:
         areas = areas.filter(stage=stage)
     if adviser is not None:
-        areas = areas.filter(
-            adviser_assignments__adviser=adviser, adviser_assignments__ended_on__isnull=True
-        )
+        areas = areas.advised_by(adviser)
+    if without_adviser:
+        areas = areas.without_adviser()
     return areas

@@ -10,6 +10,8 @@ urlpatterns = [
     path("<str:ward_code>/", views.area_detail, name="detail"),
     path("<str:ward_code>/stage/", views.area_stage, name="stage"),
     path("<str:ward_code>/people/", views.area_assign, name="assign"),
+    path("<str:ward_code>/join/", views.area_join, name="join"),
+    path("<str:ward_code>/facts/", views.area_facts, name="facts"),
     path("<str:ward_code>/partnership/", views.area_partnership, name="partnership"),
     path("<str:ward_code>/contacts/add/", views.area_contact_add, name="contact_add"),
     path(

@@ -12,14 +12,16 @@ from advisers.permissions import has_perm, permission_required, require_perm
 from areas import selectors, services
 from areas.forms import (
     AllocateCommunityWorkerForm,
+    AreaFactsForm,
     AreaFilterForm,
     AssignAdviserForm,
     FundingBidForm,
+    JoinProgrammeForm,
     LocalContactForm,
     PartnershipForm,
     StageChangeForm,
 )
-from areas.models import Area
+from areas.models import Area, Stage
 from nfc.csv import csv_response
 
 AREAS_PER_PAGE = 100
@@ -103,7 +105,7 @@ def _visible_area(request, ward_code: str) -> Area:
 def area_detail(request, ward_code):
     area = _visible_area(request, ward_code)
     user = request.user
-    can_record = has_perm(user, "time.record", area) or has_perm(user, "time.correct")
+    can_record = has_perm(user, "time.record", area)
     context = {
         "area": area,
         "types": area.types.all(),
@@ -132,6 +134,10 @@ def area_stage(request, ward_code):
     require_perm(request.user, "areas.edit", area)
     form = StageChangeForm(request.POST)
     if form.is_valid():
+        # Taking an area out of the programme frees its places in two
+        # caseloads: a manager's decision, not the adviser's alone.
+        if form.cleaned_data["stage"] in (Stage.LEAVING, Stage.LEFT):
+            require_perm(request.user, "caseloads.manage")
         try:
             services.area_change_stage(area=area, by=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -234,3 +240,30 @@ def area_funding_edit(request, ward_code, pk):
     bid = get_object_or_404(area.funding_bids, pk=pk)
     form = FundingBidForm(request.POST or None, instance=bid)
     return _save_form(request, area, form, title="Update funding", saved="The funding is saved.")
+
+
+@permission_required("areas.edit")
+def area_facts(request, ward_code):
+    area = _editable_area(request, ward_code)
+    form = AreaFactsForm(request.POST or None, instance=area)
+    return _save_form(request, area, form, title="Types and notes", saved="Saved.")
+
+
+@permission_required("caseloads.manage")
+def area_join(request, ward_code):
+    """Bring an area into the programme in a cohort, at outreach."""
+    area = _visible_area(request, ward_code)
+    form = JoinProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.area_join_programme(area=area, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{area.name} is in the programme. Now name its adviser.")
+            return redirect("areas:assign", ward_code=area.ward_code)
+    return render(
+        request,
+        "areas/area_form.html",
+        {"area": area, "form": form, "title": "Bring into the programme"},
+    )

@@ -111,7 +111,9 @@ def test_a_community_workers_days_in_an_area_can_differ(community_worker):
         area=area, worker=community_worker, by=None, days_per_month=Decimal("3.5")
     )
     assert changed.days_per_month == Decimal("3.5")
-    assert CommunityWorkerAllocation.objects.filter(area=area).count() == 1
+    # The earlier agreement stays in the history.
+    assert CommunityWorkerAllocation.objects.current().get(area=area) == changed
+    assert CommunityWorkerAllocation.objects.filter(area=area).count() == 2
 
 
 def test_an_area_that_leaves_gives_up_its_places(adviser, community_worker):
@@ -162,7 +164,7 @@ def test_people_record_time_for_their_own_areas_only(adviser, outsider, manager)
         by=adviser,
     )
     assert record.recorded_by == adviser
-    with pytest.raises(ValidationError, match="not one of your areas"):
+    with pytest.raises(ValidationError, match="were not working in"):
         services.time_record_add(
             person=outsider, area=area, date=today, hours=Decimal(2), kind="call", by=outsider
         )
@@ -215,3 +217,91 @@ def test_the_caseload_counts_this_months_days_and_the_last_contact(adviser, comm
     assert rows[first.pk].last_contact == today
     assert rows[second.pk].hours_this_month == 0
     assert rows[second.pk].last_contact is None
+
+
+def test_time_cannot_be_recorded_for_a_day_before_the_person_worked_there(adviser):
+    [area] = give_areas(adviser, 1)
+    before = AdviserAssignment.objects.get(area=area).started_on - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="were not working in"):
+        services.time_record_add(
+            person=adviser, area=area, date=before, hours=Decimal(2), kind="visit", by=adviser
+        )
+
+
+def test_the_previous_adviser_may_still_record_the_days_they_worked(adviser, outsider):
+    [area] = give_areas(adviser, 1)
+    AdviserAssignment.objects.filter(area=area).update(started_on=datetime.date(2026, 1, 1))
+    services.area_assign_adviser(area=area, adviser=outsider, by=None, on=datetime.date(2026, 6, 1))
+    services.time_record_add(
+        person=adviser,
+        area=area,
+        date=datetime.date(2026, 5, 20),
+        hours=Decimal(2),
+        kind="visit",
+        by=adviser,
+    )
+    with pytest.raises(ValidationError, match="were not working in"):
+        services.time_record_add(
+            person=adviser,
+            area=area,
+            date=datetime.date(2026, 6, 2),
+            hours=Decimal(2),
+            kind="visit",
+            by=adviser,
+        )
+
+
+def test_a_manager_records_no_time_of_their_own_in_areas(manager):
+    area = AreaFactory()
+    with pytest.raises(ValidationError, match="were not working in"):
+        services.time_record_add(
+            person=manager,
+            area=area,
+            date=timezone.localdate(),
+            hours=Decimal(2),
+            kind="visit",
+            by=manager,
+        )
+
+
+@pytest.mark.parametrize("days", [-400, 1])
+def test_an_assignment_cannot_start_before_the_present_one_or_in_the_future(
+    adviser, outsider, days
+):
+    [area] = give_areas(adviser, 1)
+    with pytest.raises(ValidationError, match="start date cannot be"):
+        services.area_assign_adviser(
+            area=area,
+            adviser=outsider,
+            by=None,
+            on=timezone.localdate() + datetime.timedelta(days=days),
+        )
+    assert AdviserAssignment.objects.current().get(area=area).adviser == adviser
+
+
+def test_leaving_cannot_be_dated_before_the_present_assignment(adviser):
+    area = AreaFactory(programme=Stage.DELIVERING)
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    with pytest.raises(ValidationError, match="cannot be before"):
+        area_change_stage(area=area, stage=Stage.LEFT, on=datetime.date(2026, 6, 2))
+    area.refresh_from_db()
+    assert area.stage == Stage.DELIVERING
+    assert AdviserAssignment.objects.current().filter(area=area).exists()
+
+
+def test_closing_an_account_or_changing_its_role_frees_its_areas(adviser, community_worker):
+    give_areas(adviser, 3)
+    services.area_allocate_community_worker(area=AreaFactory(), worker=community_worker, by=None)
+    adviser.is_active = False
+    assert services.staff_account_save(user=adviser, changed=["is_active"]) == 3
+    community_worker.role = Role.ADVISER
+    assert services.staff_account_save(user=community_worker, changed=["role"]) == 1
+    assert not AdviserAssignment.objects.current().exists()
+    assert not CommunityWorkerAllocation.objects.current().exists()
+
+
+def test_a_name_change_keeps_the_areas(adviser):
+    give_areas(adviser, 2)
+    adviser.full_name = "Asha Adviser-Smith"
+    assert services.staff_account_save(user=adviser, changed=["full_name"]) == 0
+    assert AdviserAssignment.objects.current().filter(adviser=adviser).count() == 2

@@ -17,6 +17,7 @@ STAFF_PAGES = [
     ("/admin/", ["administrator"]),
     ("/admin/advisers/user/", ["administrator"]),
     ("/admin/advisers/user/add/", ["administrator"]),
+    ("/admin/areas/areatype/", ["administrator"]),
 ]
 PUBLIC_PAGES = [
     "/",
@@ -120,3 +121,7 @@ def test_administrators_get_admin_site_permissions_only_for_the_apps_kept_there(
     assert has_perm(administrator, "mfa.delete_authenticator")
     assert not has_perm(administrator, "casework.view_supportrequest")
     assert not administrator.has_module_perms("casework")
+
+
+def test_areas_themselves_are_not_on_the_admin_site(admin_client_for):
+    assert admin_client_for.get("/admin/areas/area/").status_code == 404

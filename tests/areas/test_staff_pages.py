@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
-from areas.models import LocalContact, Partnership, Stage, StageChange
+from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_roles_without_areas_of_their_own_record_no_time(request, area, role):
             "kind": "visit",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert not TimeRecord.objects.exists()
 
 
@@ -530,3 +530,155 @@ def test_an_evaluator_cannot_remove_time(area, adviser, evaluator):
     )
     assert client_for(evaluator).post(f"/staff/time/{record.pk}/remove/").status_code == 404
     assert TimeRecord.objects.filter(pk=record.pk).exists()
+
+
+# --- After review: notes, leaving, joining, facts and the time form's way back ---
+
+
+def test_notes_are_for_the_people_who_work_there_not_for_evaluators(area, adviser, evaluator):
+    area.notes = "Chair is unwell, go gently"
+    area.save()
+    TimeRecord.objects.create(
+        person=adviser, area=area, date=timezone.localdate(), hours=1, note="Met Pat at home"
+    )
+    assert "Chair is unwell" in client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    page = client_for(evaluator).get(f"/staff/areas/{area.ward_code}/").text
+    assert "Chair is unwell" not in page
+    assert "Met Pat at home" not in page
+
+
+@pytest.mark.parametrize("stage", [Stage.LEAVING, Stage.LEFT])
+def test_only_a_manager_takes_an_area_out_of_the_programme(area, adviser, manager, stage):
+    data = {"stage": stage, "on": timezone.localdate()}
+    assert (
+        client_for(adviser).post(f"/staff/areas/{area.ward_code}/stage/", data).status_code == 403
+    )
+    area.refresh_from_db()
+    assert area.stage == Stage.YEAR_ZERO
+    assert (
+        client_for(manager).post(f"/staff/areas/{area.ward_code}/stage/", data).status_code == 302
+    )
+    area.refresh_from_db()
+    assert area.stage == stage
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("manager", 200),
+        ("adviser", 403),
+        ("community_worker", 403),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_may_bring_an_area_into_the_programme(request, role, status):
+    outside = AreaFactory(programme=False, ward_code="E05000777")
+    assert (
+        client_for(request.getfixturevalue(role))
+        .get(f"/staff/areas/{outside.ward_code}/join/")
+        .status_code
+        == status
+    )
+
+
+def test_a_manager_brings_an_area_in_and_is_asked_to_name_its_adviser(manager):
+    outside = AreaFactory(programme=False)
+    response = client_for(manager).post(
+        f"/staff/areas/{outside.ward_code}/join/",
+        {"cohort": "3", "joined_on": timezone.localdate()},
+    )
+    assert response.url == f"/staff/areas/{outside.ward_code}/people/"
+    outside.refresh_from_db()
+    assert (outside.cohort, outside.stage) == (3, Stage.OUTREACH)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"cohort": "4", "joined_on": "2026-04-01"}, "Select a valid choice."),
+        ({"cohort": "1", "joined_on": ""}, "This field is required."),
+    ],
+)
+def test_a_bad_joining_is_refused(manager, data, message):
+    outside = AreaFactory(programme=False)
+    response = client_for(manager).post(f"/staff/areas/{outside.ward_code}/join/", data)
+    assert message in response.text
+    outside.refresh_from_db()
+    assert outside.cohort is None
+
+
+def test_an_area_already_in_the_programme_cannot_join_again(area, manager):
+    response = client_for(manager).post(
+        f"/staff/areas/{area.ward_code}/join/", {"cohort": "2", "joined_on": timezone.localdate()}
+    )
+    assert "already in the programme" in response.text
+    area.refresh_from_db()
+    assert area.cohort == 1
+
+
+def test_the_adviser_changes_the_types_and_notes(area, adviser):
+    coastal, _ = AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})
+    client_for(adviser).post(
+        f"/staff/areas/{area.ward_code}/facts/",
+        {"types": [coastal.pk], "notes": "Meets on Tuesdays"},
+    )
+    area.refresh_from_db()
+    assert list(area.types.all()) == [coastal]
+    assert area.notes == "Meets on Tuesdays"
+
+
+def test_a_bad_community_needs_rank_is_refused(area, adviser):
+    response = client_for(adviser).post(
+        f"/staff/areas/{area.ward_code}/facts/", {"cni_rank": "0", "notes": "Kept"}
+    )
+    assert "greater than or equal to 1" in response.text
+    area.refresh_from_db()
+    assert area.notes == ""
+
+
+def test_the_list_shows_areas_waiting_for_an_adviser(area, manager):
+    waiting = AreaFactory(name="Waiting Ward")
+    AreaFactory(name="Outside Ward", programme=False)
+    page = client_for(manager).get("/staff/areas/", {"without_adviser": "on"}).text
+    assert "Waiting Ward" in page
+    assert "Hendon" not in page
+    assert "Outside Ward" not in page
+    assert waiting.in_programme
+
+
+def test_after_fixing_a_time_form_error_the_person_goes_back_where_they_were(area, adviser):
+    client = client_for(adviser)
+    data = {
+        "area": area.pk,
+        "date": timezone.localdate(),
+        "amount": "4",
+        "unit": "days",
+        "kind": "visit",
+        "next": f"/staff/areas/{area.ward_code}/",
+    }
+    error_page = client.post("/staff/time/", data)
+    assert f'name="next" value="/staff/areas/{area.ward_code}/"' in error_page.text
+    data["amount"] = "1"
+    assert client.post("/staff/time/", data).url == f"/staff/areas/{area.ward_code}/"
+
+
+def test_the_time_form_never_sends_people_to_its_own_address(area, adviser):
+    data = {
+        "area": area.pk,
+        "date": timezone.localdate(),
+        "amount": "1",
+        "unit": "days",
+        "kind": "visit",
+        "next": "/staff/time/",
+    }
+    assert client_for(adviser).post("/staff/time/", data).url == "/staff/"
+
+
+def test_closing_an_account_in_the_admin_frees_its_areas(area, adviser, admin_client_for):
+    admin_client_for.post(
+        f"/admin/advisers/user/{adviser.pk}/change/",
+        {"full_name": adviser.full_name, "email": adviser.email, "role": adviser.role},
+    )
+    assert not AdviserAssignment.objects.current().filter(area=area).exists()
+    assert AdviserAssignment.objects.get(area=area).ended_on == timezone.localdate()
