@@ -160,10 +160,13 @@ class Area(models.Model):
 
     @property
     def share_most_deprived(self) -> float | None:
-        """Share of residents living in England's most deprived tenth of small areas."""
+        """Share of residents living in England's most deprived tenth of small
+        areas; None when unknown, or when the figures cannot both be right
+        (more such people than live here)."""
         if not self.population or self.population_most_deprived is None:
             return None
-        return self.population_most_deprived / self.population
+        share = self.population_most_deprived / self.population
+        return share if share <= 1 else None
 
 
 class StageChange(models.Model):

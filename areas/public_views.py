@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from areas.models import IMD_2019_SMALL_AREAS, Area, Region, Stage
+from areas.templatetags.area_figures import as_percent
 
 AREAS_PER_PAGE = 50
 
@@ -157,26 +158,14 @@ def _share_in_words(share: float) -> str:
     return f"about {tenths} in 10 people"
 
 
-def _percent(share: float) -> str:
-    percent = round(share * 100)
-    # Never round a few people down to none, or nearly all up to all.
-    if percent == 0 and share > 0:
-        return "less than 1%"
-    if percent == 100 and share < 1:
-        return "more than 99%"
-    return f"{percent}%"
-
-
 def public_facts(area: Area) -> dict[str, Figure]:
     """The area's published figures in plain words (missing ones are None)."""
     share = area.share_most_deprived
-    # More people in the most deprived tenth than live here is a mistake in
-    # the data: better to say we do not have the figure than to show it.
-    if share is None or share > 1:
+    if share is None:
         most_deprived = Figure(None)
     else:
         most_deprived = Figure(
-            f"{_percent(share)} ({_share_in_words(share)})",
+            f"{as_percent(share)} ({_share_in_words(share)})",
             f"{_number(area.population_most_deprived)} of the {_number(area.population)} "
             "people here live in a small area that is among the most deprived tenth "
             "in England.",

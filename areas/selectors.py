@@ -13,8 +13,9 @@ def areas_with_people(areas: QuerySet[Area]) -> QuerySet[Area]:
     worker = CommunityWorkerAllocation.objects.current().filter(area=OuterRef("pk"))
     return areas.annotate(
         adviser_name=Subquery(adviser.values("adviser__full_name")[:1]),
-        adviser_id=Subquery(adviser.values("adviser_id")[:1]),
+        adviser_email=Subquery(adviser.values("adviser__email")[:1]),
         community_worker_name=Subquery(worker.values("worker__full_name")[:1]),
+        community_worker_email=Subquery(worker.values("worker__email")[:1]),
     )
 
 
@@ -44,3 +45,44 @@ def filter_areas(
     if without_adviser:
         areas = areas.without_adviser()
     return areas
+
+
+# The CSV export's columns: the import's own names, so a downloaded file can
+# be edited and imported again.
+EXPORT_COLUMNS = [
+    "ward_code",
+    "name",
+    "local_authority",
+    "region",
+    "types",
+    "population",
+    "imd_rank",
+    "imd_decile",
+    "cni_rank",
+    "cohort",
+    "joined_on",
+    "stage",
+    "adviser",
+    "community_worker",
+]
+
+
+def export_rows(areas: QuerySet[Area]):
+    """One row per area (from areas_with_people, types prefetched)."""
+    for area in areas:
+        yield [
+            area.ward_code,
+            area.name,
+            area.local_authority,
+            area.get_region_display(),
+            ";".join(t.slug for t in area.types.all()),
+            area.population,
+            area.imd_rank,
+            area.imd_decile,
+            area.cni_rank,
+            area.cohort,
+            area.joined_on,
+            area.stage,
+            area.adviser_email,
+            area.community_worker_email,
+        ]

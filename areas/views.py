@@ -58,42 +58,11 @@ def area_list(request):
 @permission_required("areas.export")
 def area_export(request):
     _, areas = _filtered_areas(request)
-    header = [
-        "ward_code",
-        "name",
-        "local_authority",
-        "region",
-        "types",
-        "population",
-        "imd_rank",
-        "imd_decile",
-        "cni_rank",
-        "cohort",
-        "joined_on",
-        "stage",
-        "adviser",
-        "community_worker",
-    ]
-    rows = (
-        [
-            area.ward_code,
-            area.name,
-            area.local_authority,
-            area.get_region_display(),
-            "; ".join(t.name for t in area.types.all()),
-            area.population,
-            area.imd_rank,
-            area.imd_decile,
-            area.cni_rank,
-            area.cohort,
-            area.joined_on,
-            area.get_stage_display(),
-            area.adviser_name,
-            area.community_worker_name,
-        ]
-        for area in areas
+    return csv_response(
+        f"areas-{timezone.localdate():%Y-%m-%d}.csv",
+        selectors.EXPORT_COLUMNS,
+        selectors.export_rows(areas),
     )
-    return csv_response(f"areas-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
 
 
 def _visible_area(request, ward_code: str) -> Area:
@@ -106,11 +75,14 @@ def area_detail(request, ward_code):
     area = _visible_area(request, ward_code)
     user = request.user
     can_record = has_perm(user, "time.record", area)
+    adviser_assignments = list(area.adviser_assignments.select_related("adviser", "assigned_by"))
+    allocations = list(area.community_worker_allocations.select_related("worker"))
     context = {
         "area": area,
         "types": area.types.all(),
-        "adviser_assignments": area.adviser_assignments.select_related("adviser", "assigned_by"),
-        "allocations": area.community_worker_allocations.select_related("worker"),
+        "adviser_assignments": adviser_assignments,
+        "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
+        "current_allocation": next((a for a in allocations if a.ended_on is None), None),
         "time_records": area.time_records.select_related("person")[:20],
         "funding_bids": area.funding_bids.all(),
         "stage_changes": area.stage_changes.select_related("recorded_by"),

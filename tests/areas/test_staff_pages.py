@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -115,14 +116,37 @@ def test_the_list_filters_by_stage_and_searches_by_ward_code(area, manager):
     assert "Somewhere Else" not in by_code.text
 
 
-def test_the_csv_export_neutralises_formulas(area, manager):
-    AreaFactory(name='=HYPERLINK("http://evil.example")', ward_code="E05000001")
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t"])
+def test_the_csv_export_neutralises_formulas(area, manager, start):
+    AreaFactory(name=f'{start}HYPERLINK("http://evil.example")', ward_code="E05000001")
     response = client_for(manager).get("/staff/areas/export.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     names = {row[1] for row in rows[1:]}
-    assert '\'=HYPERLINK("http://evil.example")' in names
+    assert f'\'{start}HYPERLINK("http://evil.example")' in names
     assert "Hendon" in names
     assert rows[0][0] == "ward_code"
+
+
+def test_an_exported_file_imports_back_unchanged(area, manager, tmp_path):
+    response = client_for(manager).get("/staff/areas/export.csv")
+    exported = tmp_path / "areas.csv"
+    exported.write_bytes(response.content)
+    out = io.StringIO()
+    call_command("import_areas", str(exported), stdout=out)
+    assert "0 created, 0 updated, 1 unchanged" in out.getvalue()
+
+
+def test_the_export_query_count_stays_flat(manager, django_assert_max_num_queries):
+    client = client_for(manager)
+
+    def download():
+        with django_assert_max_num_queries(8):
+            assert client.get("/staff/areas/export.csv").status_code == 200
+
+    download()
+    for _ in range(20):
+        AreaFactory()
+    download()
 
 
 def test_the_list_query_count_stays_flat_as_areas_grow(manager, django_assert_max_num_queries):
