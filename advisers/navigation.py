@@ -32,6 +32,12 @@ DESTINATIONS = [
         "Neighbourhoods: their facts, people, time and funding.",
     ),
     Destination(
+        "Caseloads",
+        "advisers:caseloads",
+        "caseloads.manage",
+        "Who holds how many areas, and who has room for more.",
+    ),
+    Destination(
         "Staff accounts",
         "admin:index",
         "accounts.manage",

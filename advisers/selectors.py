@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from advisers.models import ADVISER_CASELOAD_CAP, AdviserAssignment, Role, User
@@ -83,3 +83,32 @@ def adviser_suggestion(*, area: Area) -> User | None:
         .order_by("-same_region", "-same_type", "areas_held", "full_name")
         .first()
     )
+
+
+def caseload_overview() -> dict[str, list[User]]:
+    """Every active adviser and community worker with how many areas they
+    hold now (and, for workers, the days a month those add up to): two
+    queries, whatever the number of people or areas."""
+    advisers = (
+        User.objects.filter(role=Role.ADVISER, is_active=True)
+        .annotate(
+            areas_held=Count(
+                "adviser_assignments", filter=Q(adviser_assignments__ended_on__isnull=True)
+            )
+        )
+        .annotate(room=Value(ADVISER_CASELOAD_CAP) - F("areas_held"))
+        .order_by("full_name")
+    )
+    workers = (
+        User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True)
+        .annotate(
+            areas_held=Count("allocations", filter=Q(allocations__ended_on__isnull=True)),
+            days_a_month=Coalesce(
+                Sum("allocations__days_per_month", filter=Q(allocations__ended_on__isnull=True)),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=6, decimal_places=1),
+            ),
+        )
+        .order_by("full_name")
+    )
+    return {"advisers": list(advisers), "community_workers": list(workers)}

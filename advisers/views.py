@@ -8,7 +8,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from advisers import selectors, services
 from advisers.forms import TimeRecordForm
-from advisers.models import Role, TimeRecord
+from advisers.models import (
+    ADVISER_CASELOAD_CAP,
+    COMMUNITY_WORKER_AREA_CAP,
+    Role,
+    TimeRecord,
+)
 from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 
@@ -93,3 +98,14 @@ def time_record_remove(request, pk):
         request, f"Removed the time recorded in {record.area.name} on {record.date:%-d %B}."
     )
     return redirect(_next_page(request))
+
+
+@require_safe
+@permission_required("caseloads.manage")
+def caseloads(request):
+    """Who holds how many areas, and who has room: for managers."""
+    context = selectors.caseload_overview()
+    context["waiting"] = Area.objects.without_adviser().count()
+    context["adviser_cap"] = ADVISER_CASELOAD_CAP
+    context["worker_cap"] = COMMUNITY_WORKER_AREA_CAP
+    return render(request, "advisers/caseloads.html", context)

@@ -305,3 +305,48 @@ def test_a_name_change_keeps_the_areas(adviser):
     adviser.full_name = "Asha Adviser-Smith"
     assert services.staff_account_save(user=adviser, changed=["full_name"]) == 0
     assert AdviserAssignment.objects.current().filter(adviser=adviser).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("manager", 200),
+        ("adviser", 403),
+        ("community_worker", 403),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_may_see_the_caseloads_page(client, request, role, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get("/staff/caseloads/").status_code == status
+
+
+def test_the_caseloads_page_shows_who_has_room_and_what_waits(
+    client, manager, adviser, community_worker
+):
+    give_areas(adviser, 7)
+    services.area_allocate_community_worker(
+        area=AreaFactory(), worker=community_worker, by=None, days_per_month=Decimal("3")
+    )
+    AreaFactory(name="Waiting Ward")
+    client.force_login(manager)
+    page = client.get("/staff/caseloads/").text
+    assert "7 of 10" in page
+    assert "3 more" in page
+    assert "1 of 5" in page
+    # Two areas have no adviser: the worker's, and the waiting one.
+    assert "2 areas in the programme have no named adviser" in page
+
+
+def test_the_caseloads_page_query_count_stays_flat(client, manager, django_assert_max_num_queries):
+    client.force_login(manager)
+
+    def load():
+        with django_assert_max_num_queries(10):
+            assert client.get("/staff/caseloads/").status_code == 200
+
+    load()
+    for _ in range(5):
+        give_areas(UserFactory(role=Role.ADVISER), 3)
+    load()
