@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from advisers.services import area_release
-from areas.models import Area, Cohort, Stage, StageChange
+from areas.models import Area, Cohort, FundingBid, LocalContact, Partnership, Stage, StageChange
 
 
 @transaction.atomic
@@ -58,3 +58,47 @@ def area_change_stage(
     if stage == Stage.LEFT:
         area_release(area=area, on=on)
     return change
+
+
+# --- What staff keep about an area ----------------------------------------
+# Plain records with no rules beyond their forms'; they are written here so
+# that the staff pages, the import and a future API all write them alike.
+
+
+@transaction.atomic
+def area_facts_save(*, area: Area, types, cni_rank: int | None, notes: str, by=None) -> Area:
+    area.cni_rank = cni_rank
+    area.notes = notes
+    area.full_clean()
+    area.save(update_fields=["cni_rank", "notes"])
+    area.types.set(types)
+    return area
+
+
+@transaction.atomic
+def partnership_save(*, area: Area, by=None, **fields) -> Partnership:
+    partnership, _ = Partnership.objects.update_or_create(area=area, defaults=fields)
+    return partnership
+
+
+@transaction.atomic
+def local_contact_add(*, area: Area, by=None, **fields) -> LocalContact:
+    contact = LocalContact(area=area, **fields)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def local_contact_remove(*, contact: LocalContact, by=None) -> None:
+    contact.delete()
+
+
+@transaction.atomic
+def funding_bid_save(*, area: Area, bid: FundingBid | None = None, by=None, **fields) -> FundingBid:
+    bid = bid or FundingBid(area=area)
+    for name, value in fields.items():
+        setattr(bid, name, value)
+    bid.full_clean()
+    bid.save()
+    return bid

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -163,11 +165,11 @@ def _editable_area(request, ward_code: str) -> Area:
     return area
 
 
-def _save_form(request, area, form, *, title: str, saved: str):
-    """The shared end of the edit pages: save and go back, or show the errors."""
+def _edit_page(request, area, form, save, *, title: str, saved: str):
+    """The shared end of the edit pages: save through the service and go
+    back, or show the form again with its errors."""
     if request.method == "POST" and form.is_valid():
-        form.instance.area = area
-        form.save()
+        save(area=area, by=request.user, **form.cleaned_data)
         messages.success(request, saved)
         return redirect("areas:detail", ward_code=area.ward_code)
     return render(request, "areas/area_form.html", {"area": area, "form": form, "title": title})
@@ -177,15 +179,27 @@ def _save_form(request, area, form, *, title: str, saved: str):
 def area_partnership(request, ward_code):
     area = _editable_area(request, ward_code)
     form = PartnershipForm(request.POST or None, instance=getattr(area, "partnership", None))
-    return _save_form(request, area, form, title="Partnership", saved="The partnership is saved.")
+    return _edit_page(
+        request,
+        area,
+        form,
+        services.partnership_save,
+        title="Partnership",
+        saved="The partnership is saved.",
+    )
 
 
 @permission_required("areas.edit")
 def area_contact_add(request, ward_code):
     area = _editable_area(request, ward_code)
     form = LocalContactForm(request.POST or None)
-    return _save_form(
-        request, area, form, title="Add a local contact", saved="The contact is saved."
+    return _edit_page(
+        request,
+        area,
+        form,
+        services.local_contact_add,
+        title="Add a local contact",
+        saved="The contact is saved.",
     )
 
 
@@ -194,7 +208,7 @@ def area_contact_add(request, ward_code):
 def area_contact_remove(request, ward_code, pk):
     area = _editable_area(request, ward_code)
     contact = get_object_or_404(area.contacts, pk=pk)
-    contact.delete()
+    services.local_contact_remove(contact=contact, by=request.user)
     messages.success(request, f"{contact.name} is no longer listed.")
     return redirect("areas:detail", ward_code=area.ward_code)
 
@@ -203,7 +217,14 @@ def area_contact_remove(request, ward_code, pk):
 def area_funding_add(request, ward_code):
     area = _editable_area(request, ward_code)
     form = FundingBidForm(request.POST or None)
-    return _save_form(request, area, form, title="Add funding", saved="The funding is saved.")
+    return _edit_page(
+        request,
+        area,
+        form,
+        services.funding_bid_save,
+        title="Add funding",
+        saved="The funding is saved.",
+    )
 
 
 @permission_required("areas.edit")
@@ -211,14 +232,23 @@ def area_funding_edit(request, ward_code, pk):
     area = _editable_area(request, ward_code)
     bid = get_object_or_404(area.funding_bids, pk=pk)
     form = FundingBidForm(request.POST or None, instance=bid)
-    return _save_form(request, area, form, title="Update funding", saved="The funding is saved.")
+    return _edit_page(
+        request,
+        area,
+        form,
+        partial(services.funding_bid_save, bid=bid),
+        title="Update funding",
+        saved="The funding is saved.",
+    )
 
 
 @permission_required("areas.edit")
 def area_facts(request, ward_code):
     area = _editable_area(request, ward_code)
     form = AreaFactsForm(request.POST or None, instance=area)
-    return _save_form(request, area, form, title="Types and notes", saved="Saved.")
+    return _edit_page(
+        request, area, form, services.area_facts_save, title="Types and notes", saved="Saved."
+    )
 
 
 @permission_required("caseloads.manage")
