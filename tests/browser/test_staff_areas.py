@@ -74,3 +74,52 @@ def test_a_manager_finds_an_area_and_names_the_suggested_adviser(page, hendon):
     page.get_by_label("Reason").first.fill("New area in the North East")
     page.get_by_role("button", name="Save the adviser").click()
     expect(page.get_by_text("Named adviser: Asha Adviser")).to_be_visible()
+
+
+def test_an_adviser_keeps_the_partnership_contacts_and_funding_up_to_date(page, hendon):
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
+    sign_in(page, adviser)
+    page.get_by_role("link", name="Hendon").first.click()
+
+    page.get_by_role("link", name="Add the partnership").click()
+    assert_healthy(page)
+    page.get_by_label("Name of the partnership or group").fill("Hendon Together")
+    page.get_by_label("Locally Trusted Organisation").fill("Hendon Trust")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Hendon Together, with Hendon Trust")).to_be_visible()
+
+    page.get_by_role("link", name="Add a local contact").click()
+    page.get_by_label("Name").fill("Jo Officer")
+    page.get_by_label("Kind").select_option(label="Council officer")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a valid email address")
+    assert_healthy(page)
+    page.get_by_label("Email").fill("jo@council.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("jo@council.example")).to_be_visible()
+
+    page.get_by_role("link", name="Add funding").click()
+    page.get_by_label("Stream").select_option(label="UK Shared Prosperity Fund")
+    page.get_by_label("Amount sought (£)").fill("50000")
+    page.get_by_label("Status").select_option(label="Submitted")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("table", name="Funding this area has pursued")).to_contain_text(
+        "£50,000"
+    )
+    assert_healthy(page)
+
+
+def test_a_manager_brings_an_area_into_the_programme(page):
+    outside = AreaFactory(name="Newhaven Estate", programme=False)
+    UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    sign_in(page, UserFactory(role=Role.MANAGER))
+    page.goto(f"/staff/areas/{outside.ward_code}/")
+    page.get_by_role("link", name="Bring Newhaven Estate into the programme").click()
+    assert_healthy(page)
+    page.get_by_label("Cohort").select_option(label="Year 3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who works in Newhaven Estate")
+    expect(page.get_by_text("Newhaven Estate is in the programme")).to_be_visible()
+    assert_healthy(page)
