@@ -267,3 +267,50 @@ class FundingBid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stream_display()}: £{self.amount_sought:,.0f}"
+
+
+# --- The postcode directory ---------------------------------------------
+
+# A UK postcode in its standard form: the outward code (two to four
+# characters: A9, A99, A9A, AA9, AA99 or AA9A), one space, and the inward
+# code (a digit and two letters); or Girobank's GIR 0AA. The database checks
+# it too, because a postcode stored in any other form would never be found.
+STANDARD_POSTCODE = r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}|GIR 0AA)$"
+
+
+class PostcodeQuerySet(models.QuerySet):
+    def ward_code_of(self, postcode: str):
+        """The ward code of ``postcode`` (in its standard form) as a one-row
+        subquery, so the area it falls in is found in the same query."""
+        return self.filter(postcode=postcode).order_by().values("ward_code")[:1]
+
+
+class Postcode(models.Model):
+    """A postcode and the ward it falls in, from the ONS postcode lookup.
+
+    The directory covers every ward the file gives, held by the portal or
+    not, so there is no foreign key to Area: the look-up joins on ward code.
+    """
+
+    postcode = models.CharField(max_length=8, help_text="In its standard form, e.g. SR1 1AE.")
+    ward_code = models.CharField("ward code", max_length=9, validators=[WARD_CODE_VALIDATOR])
+    local_authority = models.CharField(max_length=120, blank=True)
+
+    objects = PostcodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["postcode"]
+        constraints = [
+            # A constraint rather than unique=True: on PostgreSQL that would
+            # add a second (LIKE) index on millions of rows that nothing uses.
+            # Its index serves the look-up; the join to Area uses Area's own
+            # unique ward code.
+            models.UniqueConstraint(fields=["postcode"], name="postcode_unique"),
+            models.CheckConstraint(
+                condition=models.Q(postcode__regex=STANDARD_POSTCODE),
+                name="postcode_standard_form",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.postcode
