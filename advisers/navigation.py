@@ -38,6 +38,12 @@ DESTINATIONS = [
         "Who holds how many areas, and who has room for more.",
     ),
     Destination(
+        "Signposting",
+        "casework:signposting",
+        "signposting.edit",
+        "The words that tell people outside our areas who else can help.",
+    ),
+    Destination(
         "Staff accounts",
         "admin:index",
         "accounts.manage",

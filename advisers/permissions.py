@@ -29,6 +29,7 @@ PERMISSIONS = {
     "caseloads.manage": "Assign advisers and community workers to areas",
     "time.record": "Record the time they give their own areas",
     "time.correct": "Record or correct time for anybody",
+    "signposting.edit": "Change the words that tell people outside our areas who else can help",
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -48,6 +49,7 @@ CAN: dict[str, frozenset[str]] = {
             "areas.export",
             "caseloads.manage",
             "time.correct",
+            "signposting.edit",
         }
     ),
     # Evaluators see facts and figures, never people's contact details.

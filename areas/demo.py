@@ -10,6 +10,7 @@ from django.db import transaction
 
 from areas.importing import areas_import
 from areas.models import Area, AreaType, FundingBid, LocalContact, Partnership, Stage
+from areas.postcodes import postcodes_import
 from areas.services import area_change_stage, area_join_programme
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -86,6 +87,12 @@ def demo_areas_import() -> None:
             result = areas_import(file=file, source=f"seed_demo ({name})")
         if not result.saved:
             raise RuntimeError(f"{name} did not import: {result.problems[:3]}")
+
+
+def demo_postcodes_import() -> None:
+    """The Sunderland postcode sample, so the help form's look-up works (idempotent)."""
+    with (DATA / "postcodes_sunderland_sample.csv").open(encoding="utf-8", newline="") as file:
+        postcodes_import(file=file)
 
 
 def _kinds(area: Area) -> list[str]:

@@ -4,18 +4,22 @@ Its settings are the CELERY_* names in nfc/settings.py, where the beat
 schedule is kept in code too.
 """
 
+import functools
+import logging
 import os
 import smtplib
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.signals import task_postrun, task_prerun
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 
 from nfc.logging import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfc.settings")
+
+logger = logging.getLogger(__name__)
 
 # Failures worth another try: a service that is briefly away. Anything else
 # is a bug, and retrying it would only repeat it.
@@ -41,6 +45,20 @@ class NfcTask(DjangoTask):
     retry_backoff_max = 10 * 60
     retry_jitter = True
     max_retries = 8
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        # The data is committed by the time this runs: if the broker is down,
+        # failing now would only turn a saved request into an error page.
+        # The job is logged, and the periodic sweeps find what was not sent.
+        transaction.on_commit(functools.partial(self._delay_or_log, *args, **kwargs))
+
+    def _delay_or_log(self, *args, **kwargs) -> None:
+        try:
+            self.delay(*args, **kwargs)
+        except Exception:
+            # Any failure: kombu's and the result store's errors differ by
+            # transport and version, and none may reach the person.
+            logger.exception("Could not enqueue %s%r; a sweep will pick it up", self.name, args)
 
 
 app = Celery("nfc", task_cls=NfcTask)

@@ -199,6 +199,16 @@ NFC_HOURS_PER_DAY = env.float("NFC_HOURS_PER_DAY", default=7.5)
 NFC_ADVISER_DAYS_PER_AREA = 2
 NFC_COMMUNITY_WORKER_DAYS_PER_AREA = 2
 
+# The public help form: the fewest seconds a person takes to fill it in (a
+# bot is faster), how many requests one address may send an hour, and the
+# largest post accepted.
+NFC_HELP_FORM_MIN_SECONDS = env.int("NFC_HELP_FORM_MIN_SECONDS", default=3)
+NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
+NFC_HELP_FORM_MAX_BYTES = 20_000
+# Shown with the consent, and kept with each request: bump it when the
+# privacy notice (templates/casework/privacy.html) changes.
+NFC_PRIVACY_NOTICE_VERSION = "2026-11"
+
 # --- Security headers ----------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -281,6 +291,12 @@ CELERY_TASK_TIME_LIMIT = 6 * 60
 NFC_LONGEST_TASK_SECONDS = 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": NFC_LONGEST_TASK_SECONDS * 2}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# When Redis is away, give up enqueuing within a second or two rather than
+# keep a person's page waiting: what was not sent is picked up by a sweep.
+_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -291,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "advisers.tasks.sessions_clear_expired_task",
         "schedule": timedelta(hours=6),
+    },
+    "send-waiting-acknowledgements": {
+        "task": "casework.tasks.acknowledgements_sweep_task",
+        "schedule": timedelta(minutes=5),
     },
 }
 

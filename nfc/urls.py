@@ -15,8 +15,10 @@ urlpatterns = [
     # Pages without an icon link (the admin's) make browsers ask for this.
     path("favicon.ico", views.favicon),
     path("", include("areas.public_urls")),
+    path("", include("casework.public_urls")),
     path("staff/", include("advisers.urls")),
     path("staff/areas/", include("areas.urls")),
+    path("staff/casework/", include("casework.urls")),
     path("api/v1/", include("advisers.api.urls")),
     # A sign-in address is changed by an administrator, never by its owner
     # (allauth would let anyone add and switch to an unverified address).

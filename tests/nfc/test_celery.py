@@ -194,6 +194,8 @@ def test_app_code_enqueues_only_on_commit():
         f"{path.relative_to(PROJECT_ROOT)}:{number}"
         for app_dir in ("nfc", "advisers", "areas", "casework", "events", "evaluation")
         for path in (PROJECT_ROOT / app_dir).rglob("*.py")
+        # nfc/celery.py is where delay_on_commit itself is made.
+        if path != PROJECT_ROOT / "nfc" / "celery.py"
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if eager_send.search(line)
     ]

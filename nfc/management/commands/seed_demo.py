@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from advisers.demo import DEMO_PASSWORD, demo_caseloads_seed, demo_staff_seed, demo_time_seed
 from advisers.permissions import two_factor_required
-from areas.demo import demo_areas_import, demo_programme_seed
+from areas.demo import demo_areas_import, demo_postcodes_import, demo_programme_seed
 
 
 class Command(BaseCommand):
@@ -20,6 +20,7 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         people = demo_staff_seed()
         demo_areas_import()
+        demo_postcodes_import()
         programme = demo_programme_seed(rng=rng)
         demo_caseloads_seed(programme=programme)
         demo_time_seed(rng=rng)

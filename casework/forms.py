@@ -1,0 +1,171 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from areas.models import Area
+from areas.postcodes import area_for_postcode, normalise_postcode
+from casework.models import DESCRIPTION_MAX_LENGTH, ContactBy, SpamCount, Topic
+
+_TOKEN_SALT = "nfc.help-form.started"
+_TOKEN_MAX_AGE = 24 * 60 * 60
+UNKNOWN_AREA = "unknown"
+
+
+def started_token() -> str:
+    """A signed note of when the form was shown, to tell people from bots."""
+    return signing.TimestampSigner(salt=_TOKEN_SALT).sign(str(int(time.time())))
+
+
+class HelpRequestForm(forms.Form):
+    """The public form: plain words, every field explained, limits on all."""
+
+    postcode = forms.CharField(
+        label="Your postcode",
+        required=False,
+        max_length=16,
+        help_text="For example, SR1 1AE. You can leave this empty.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
+    )
+    area = forms.ChoiceField(
+        label="Or choose your neighbourhood",
+        required=False,
+        help_text=(
+            "They are listed by town or council. "
+            "Choose \u201cI don\u2019t know\u201d if you are not sure."
+        ),
+    )
+    topic = forms.ChoiceField(
+        label="What do you want help with?", choices=Topic.choices, widget=forms.RadioSelect
+    )
+    description = forms.CharField(
+        label="Tell us more",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        help_text=f"What is happening? What would help? Up to {DESCRIPTION_MAX_LENGTH} letters.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    for_group = forms.TypedChoiceField(
+        label="Are you asking for a group?",
+        choices=[("no", "No, just me"), ("yes", "Yes, for a group")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    group_name = forms.CharField(label="The group's name", required=False, max_length=150)
+    name = forms.CharField(
+        label="Your name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Your e-mail address",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label="Your phone number",
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    contact_by = forms.ChoiceField(
+        label="How should we get in touch?", choices=ContactBy.choices, widget=forms.RadioSelect
+    )
+    consent_contact = forms.BooleanField(
+        label="I agree that the Network for Communities can contact me about this request.",
+        error_messages={"required": "Tick this box so that we can reply to you."},
+    )
+    consent_privacy = forms.BooleanField(
+        label="I have read the privacy notice.",
+        error_messages={"required": "Tick this box to say you have read the privacy notice."},
+    )
+    # Left empty by people (it is hidden from them); filled by bots.
+    website = forms.CharField(required=False, label="Leave this empty")
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = self._area_choices()
+        self.fields["started"].initial = started_token()
+
+    @staticmethod
+    def _area_choices():
+        by_town: dict[str, list[tuple[str, str]]] = {}
+        for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
+            "pk", "name", "local_authority"
+        ):
+            by_town.setdefault(town, []).append((str(pk), name))
+        return [
+            ("", "Choose a neighbourhood"),
+            (UNKNOWN_AREA, "I don\u2019t know"),
+            *by_town.items(),
+        ]
+
+    def spam_reason(self) -> str | None:
+        """Why this post looks like a bot's, or None. Checked before anything else."""
+        if self.data.get("website"):
+            return SpamCount.Reason.HONEYPOT
+        try:
+            shown_at = int(
+                signing.TimestampSigner(salt=_TOKEN_SALT).unsign(
+                    self.data.get("started", ""), max_age=_TOKEN_MAX_AGE
+                )
+            )
+        except (signing.BadSignature, ValueError):
+            return SpamCount.Reason.BAD_TOKEN
+        if time.time() - shown_at < settings.NFC_HELP_FORM_MIN_SECONDS:
+            return SpamCount.Reason.TOO_FAST
+        return None
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data["postcode"].strip()
+        if not text:
+            return ""
+        postcode = normalise_postcode(text)
+        if postcode is None:
+            raise forms.ValidationError("Enter a full postcode, like SR1 1AE, or leave it empty.")
+        return postcode
+
+    def clean_area(self) -> Area | None:
+        choice = self.cleaned_data["area"]
+        if choice in ("", UNKNOWN_AREA):
+            return None
+        return Area.objects.filter(pk=choice).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("for_group") and not cleaned.get("group_name"):
+            self.add_error(
+                "group_name", "Tell us the group's name, or choose \u201cNo, just me\u201d."
+            )
+        email, phone, contact_by = (
+            cleaned.get("email"),
+            cleaned.get("phone"),
+            cleaned.get("contact_by"),
+        )
+        if "email" not in self.errors and not email and not phone:
+            self.add_error(
+                "email", "Give an e-mail address or a phone number, so that we can reply."
+            )
+        elif contact_by == ContactBy.EMAIL and not email and "email" not in self.errors:
+            self.add_error("email", "You asked us to e-mail you: give your e-mail address.")
+        elif contact_by == ContactBy.PHONE and not phone:
+            self.add_error("phone", "You asked us to phone you: give your phone number.")
+        if not cleaned.get("area") and cleaned.get("postcode"):
+            cleaned["area"] = area_for_postcode(cleaned["postcode"])
+        return cleaned
+
+    def request_details(self) -> dict:
+        """What the service saves, from a valid form."""
+        data = self.cleaned_data
+        return {
+            "area": data["area"],
+            "postcode": data["postcode"],
+            "topic": data["topic"],
+            "description": data["description"],
+            "for_group": data["for_group"],
+            "group_name": data["group_name"] if data["for_group"] else "",
+            "name": data["name"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "contact_by": data["contact_by"],
+        }

@@ -1,0 +1,284 @@
+"""The public help form: what it saves, what it refuses, and spam."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from casework.models import SpamCount, SupportRequest, Topic
+from casework.services import support_request_submit
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+REFERENCE = re.compile(r"^NFC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+def a_while_ago(seconds: int = 60) -> str:
+    """A form token as if the page had been shown ``seconds`` ago."""
+    signer = signing.TimestampSigner(salt="nfc.help-form.started")
+    return signer.sign(str(int(time.time()) - seconds))
+
+
+def answers(**changes) -> dict:
+    data = {
+        "postcode": "",
+        "area": "unknown",
+        "topic": Topic.PLAN,
+        "description": "We want to start a community garden on the old bowling green.",
+        "for_group": "yes",
+        "group_name": "Friends of Hendon Park",
+        "name": "Pat Resident",
+        "email": "pat@example.org",
+        "phone": "",
+        "contact_by": "email",
+        "consent_contact": "on",
+        "consent_privacy": "on",
+        "website": "",
+        "started": a_while_ago(),
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    def send(**changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/help/", answers(**changes))
+
+    return send
+
+
+@pytest.mark.parametrize("who", [None, "adviser", "manager"])
+def test_anyone_can_open_the_form(request, who):
+    client = Client()
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    response = client.get("/help/")
+    assert response.status_code == 200
+    assert "Ask us for help" in response.text
+
+
+def test_the_form_and_its_files_weigh_under_100_kb(client):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/help/").content
+    assets = sum(
+        Path(finders.find(path)).stat().st_size
+        for path in ("css/nfc.css", "js/nfc.js", "img/favicon.svg")
+    )
+    assert len(page) + assets < 100_000
+
+
+def test_a_request_is_saved_with_its_consent_and_the_person_sees_their_reference(
+    client, post, mailoutbox
+):
+    area = AreaFactory(name="Hendon")
+    response = post(area=str(area.pk))
+    assert response.status_code == 302
+    saved = SupportRequest.objects.get()
+    assert REFERENCE.match(saved.reference)
+    assert (saved.area, saved.name, saved.group_name, saved.status) == (
+        area,
+        "Pat Resident",
+        "Friends of Hendon Park",
+        "new",
+    )
+    assert saved.consented_at is not None
+    assert saved.privacy_notice_version
+    page = client.get(response.url)
+    assert saved.reference in page.text
+    assert "adviser will e-mail you" in page.text
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+    assert saved.reference in mailoutbox[0].body
+    saved.refresh_from_db()
+    assert saved.acknowledgement_sent_at is not None
+
+
+def test_refreshing_the_thank_you_page_sends_nothing_twice(client, post):
+    response = post()
+    client.get(response.url)
+    client.get(response.url)
+    assert SupportRequest.objects.count() == 1
+
+
+def test_someone_outside_our_areas_still_sends_and_is_told_who_else_can_help(client, post, manager):
+    from casework.models import Signposting
+
+    Signposting.objects.create(text="Try the Sunderland CVS on 0191 000 0000.", updated_by=manager)
+    response = post(area="unknown")
+    page = client.get(response.url).text
+    assert "Who else can help" in page
+    assert "Sunderland CVS" in page
+    assert SupportRequest.objects.get().area is None
+
+
+def test_a_phone_only_request_gets_no_e_mail(post, mailoutbox):
+    post(email="", phone="07700 900123", contact_by="phone")
+    assert SupportRequest.objects.get().phone == "07700 900123"
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"topic": ""}, "topic", "This field is required."),
+        ({"description": ""}, "description", "This field is required."),
+        ({"description": "x" * 2001}, "description", "at most 2000 characters"),
+        ({"name": ""}, "name", "This field is required."),
+        ({"email": "", "phone": ""}, "email", "Give an e-mail address or a phone number"),
+        ({"email": "", "phone": "0191 000 0000"}, "email", "You asked us to e-mail you"),
+        ({"contact_by": "phone"}, "phone", "You asked us to phone you"),
+        ({"email": "pat@"}, "email", "Enter a valid email address."),
+        ({"postcode": "not a postcode"}, "postcode", "Enter a full postcode"),
+        ({"group_name": ""}, "group_name", "Tell us the group"),
+        ({"consent_contact": ""}, "consent_contact", "so that we can reply"),
+        ({"consent_privacy": ""}, "consent_privacy", "read the privacy notice"),
+        ({"name": "x" * 101}, "name", "at most 100 characters"),
+    ],
+)
+def test_each_bad_answer_gets_a_clear_message_nothing_is_saved_and_nothing_is_lost(
+    post, changes, field, message
+):
+    response = post(**changes)
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    assert f'href="#id_{field}' in response.text
+    assert not SupportRequest.objects.exists()
+    if "description" not in changes:
+        assert "old bowling green" in response.text
+
+
+def test_a_bot_filling_the_hidden_field_is_counted_not_stored(post):
+    response = post(website="http://spam.example")
+    assert response.status_code == 200
+    assert "Thank you" in response.text
+    assert not SupportRequest.objects.exists()
+    assert SpamCount.objects.get(reason="honeypot").count == 1
+
+
+@pytest.mark.parametrize(
+    ("started", "reason"),
+    [(lambda: a_while_ago(0), "too_fast"), (lambda: "forged:token", "bad_token")],
+)
+def test_a_too_quick_or_forged_post_is_counted_and_the_person_can_send_again(post, started, reason):
+    response = post(started=started())
+    assert "press \u201cSend\u201d again" in response.text
+    assert "old bowling green" in response.text
+    assert not SupportRequest.objects.exists()
+    assert SpamCount.objects.get(reason=reason).count == 1
+
+
+def test_spam_counts_add_up_per_day(post):
+    post(website="x")
+    post(website="y")
+    assert SpamCount.objects.get(reason="honeypot").count == 2
+
+
+def test_one_address_is_limited_per_hour(post, settings):
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 2
+    assert post().status_code == 302
+    assert post().status_code == 302
+    refused = post()
+    assert refused.status_code == 429
+    assert SupportRequest.objects.count() == 2
+    assert SpamCount.objects.get(reason="rate_limit").count == 1
+
+
+def test_when_the_rate_limit_store_is_down_requests_are_still_accepted(post, settings):
+    from tests.support import free_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 0
+    assert post().status_code == 302
+    assert SupportRequest.objects.count() == 1
+
+
+def test_an_oversized_post_is_refused(client):
+    response = client.post("/help/", answers(description="x" * 30_000))
+    assert response.status_code == 413
+    assert not SupportRequest.objects.exists()
+
+
+def test_a_reference_is_unique_and_unguessable():
+    references = {
+        support_request_submit(
+            area=None, postcode="", **{k: v for k, v in _details().items()}
+        ).reference
+        for _ in range(50)
+    }
+    assert len(references) == 50
+    assert all(REFERENCE.match(r) for r in references)
+
+
+def _details():
+    return {
+        "topic": Topic.OTHER,
+        "description": "Help",
+        "for_group": False,
+        "group_name": "",
+        "name": "Pat",
+        "email": "",
+        "phone": "0191",
+        "contact_by": "phone",
+    }
+
+
+def test_the_privacy_notice_is_public(client):
+    response = client.get("/privacy/")
+    assert response.status_code == 200
+    assert "How long we keep it" in response.text
+
+
+def test_the_thank_you_page_is_only_shown_after_sending(client):
+    assert client.get("/help/sent/").url == "/help/"
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("manager", 200),
+        ("adviser", 403),
+        ("community_worker", 403),
+        ("evaluator", 403),
+        ("administrator", 403),
+        (None, 302),
+    ],
+)
+def test_who_may_change_the_signposting_words(request, role, status):
+    client = Client()
+    if role:
+        client.force_login(request.getfixturevalue(role))
+    assert client.get("/staff/casework/signposting/").status_code == status
+
+
+def test_a_manager_changes_the_signposting_words_and_the_old_ones_are_kept(client, manager):
+    from casework.models import Signposting
+    from casework.selectors import signposting_text
+
+    client.force_login(manager)
+    client.post("/staff/casework/signposting/", {"text": "Call your council's community team."})
+    client.post("/staff/casework/signposting/", {"text": "Call Citizens Advice."})
+    assert signposting_text() == "Call Citizens Advice."
+    assert Signposting.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("", "This field is required."), ("x" * 3001, "at most 3000")]
+)
+def test_bad_signposting_words_are_refused(client, manager, text, message):
+    from casework.models import Signposting
+
+    client.force_login(manager)
+    response = client.post("/staff/casework/signposting/", {"text": text})
+    assert message in response.text
+    assert not Signposting.objects.exists()

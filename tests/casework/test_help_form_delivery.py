@@ -1,0 +1,67 @@
+"""Nothing is lost between the database and the queue: a request is saved
+and its reference shown even with Redis down; the e-mail follows, once."""
+
+import pytest
+from django.test import Client
+
+from areas.models import Postcode
+from casework.models import SupportRequest
+from casework.tasks import acknowledgement_send_task, acknowledgements_sweep_task
+from tests.casework.test_help_form import answers
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_a_postcode_finds_the_area(client):
+    hendon = AreaFactory(name="Hendon", ward_code="E05001158")
+    Postcode.objects.create(postcode="SR1 1AE", ward_code="E05001158", local_authority="Sunderland")
+    client.post("/help/", answers(postcode="sr11ae", area=""))
+    saved = SupportRequest.objects.get()
+    assert (saved.postcode, saved.area) == ("SR1 1AE", hendon)
+
+
+def test_a_postcode_outside_our_areas_is_still_accepted_and_goes_to_triage(client):
+    response = client.post("/help/", answers(postcode="SW1A 1AA", area=""))
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().area is None
+    assert "Who else can help" in client.get(response.url).text
+
+
+def test_with_redis_down_the_request_is_saved_the_reference_shown_and_the_e_mail_sent_later(
+    celery_on_redis, redis_proc, mailoutbox
+):
+    client = Client()
+    redis_proc.stop()
+    try:
+        response = client.post("/help/", answers())
+        assert response.status_code == 302
+        saved = SupportRequest.objects.get()
+        assert saved.reference in client.get(response.url).text
+        assert saved.acknowledgement_sent_at is None
+        assert mailoutbox == []
+    finally:
+        redis_proc.start()
+    SupportRequest.objects.filter(pk=saved.pk).update(
+        created_at=saved.created_at.replace(year=2025)
+    )
+    # The sweep (a beat job) finds it and sends it, once.
+    assert acknowledgements_sweep_task() == 1
+    assert acknowledgements_sweep_task() == 0
+    assert acknowledgement_send_task(saved.pk) is False
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+
+
+def test_the_acknowledgement_goes_through_redis_to_a_real_worker(celery_worker, mailoutbox):
+    response = Client().post("/help/", answers())
+    assert response.status_code == 302
+    saved = SupportRequest.objects.get()
+    for _ in range(100):
+        saved.refresh_from_db()
+        if saved.acknowledgement_sent_at:
+            break
+        import time
+
+        time.sleep(0.1)
+    assert saved.acknowledgement_sent_at is not None
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
