@@ -32,6 +32,12 @@ DESTINATIONS = [
         "Neighbourhoods: their facts, people, time and funding.",
     ),
     Destination(
+        "Requests",
+        "casework:request_list",
+        "casework.view",
+        "Residents' requests for help: new ones, open ones, and those waiting in triage.",
+    ),
+    Destination(
         "Caseloads",
         "advisers:caseloads",
         "caseloads.manage",

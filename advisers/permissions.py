@@ -30,14 +30,25 @@ PERMISSIONS = {
     "time.record": "Record the time they give their own areas",
     "time.correct": "Record or correct time for anybody",
     "signposting.edit": "Change the words that tell people outside our areas who else can help",
+    "casework.view": "See residents' requests for their areas (or all, for managers)",
+    "casework.change": "Move a request through its stages",
+    "casework.triage": "See every request and choose who answers it",
 }
 
 CAN: dict[str, frozenset[str]] = {
     Role.ADVISER: frozenset(
-        {"portal.use", "areas.view", "areas.view_contacts", "areas.edit", "time.record"}
+        {
+            "portal.use",
+            "areas.view",
+            "areas.view_contacts",
+            "areas.edit",
+            "time.record",
+            "casework.view",
+            "casework.change",
+        }
     ),
     Role.COMMUNITY_WORKER: frozenset(
-        {"portal.use", "areas.view", "areas.view_contacts", "time.record"}
+        {"portal.use", "areas.view", "areas.view_contacts", "time.record", "casework.view"}
     ),
     Role.MANAGER: frozenset(
         {
@@ -50,6 +61,9 @@ CAN: dict[str, frozenset[str]] = {
             "caseloads.manage",
             "time.correct",
             "signposting.edit",
+            "casework.view",
+            "casework.change",
+            "casework.triage",
         }
     ),
     # Evaluators see facts and figures, never people's contact details.
@@ -112,6 +126,19 @@ def is_assigned_to(user, area, on=None) -> bool:
     return assignments.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on
     ).exists()
+
+
+def scope_support_requests(requests, user):
+    """The requests ``user`` may see: every one for those who triage; those
+    of their own areas, or given to them, for advisers and community
+    workers; none for anyone else (evaluators see counts, elsewhere)."""
+    if has_perm(user, "casework.triage"):
+        return requests
+    if not has_perm(user, "casework.view"):
+        return requests.none()
+    from areas.models import Area
+
+    return requests.filter(Q(area__in=Area.objects.visible_to(user)) | Q(assigned_to=user))
 
 
 def scope_areas(areas, user):

@@ -4,7 +4,18 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from advisers.models import ADVISER_CASELOAD_CAP, AdviserAssignment, Role, User
@@ -38,13 +49,31 @@ def _hours_given(person: User, month: datetime.date):
     )
 
 
+def _open_requests():
+    # A subquery, not a join: joined to the time records it would multiply them.
+    from casework.models import SupportRequest
+
+    counted = (
+        SupportRequest.objects.open()
+        .filter(area=OuterRef("pk"))
+        .order_by()
+        .values("area")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
-    """The adviser's areas, each with the hours they gave it in ``month`` and
-    the last day anyone recorded time there. One query, whatever the size."""
+    """The adviser's areas, each with the hours they gave it in ``month``, the
+    last day anyone recorded time there, and its open requests. One query,
+    whatever the size."""
     return list(
         Area.objects.advised_by(adviser)
         .annotate(
-            hours_this_month=_hours_given(adviser, month), last_contact=Max("time_records__date")
+            hours_this_month=_hours_given(adviser, month),
+            last_contact=Max("time_records__date"),
+            open_requests=_open_requests(),
         )
         .order_by("name")
     )

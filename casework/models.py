@@ -1,12 +1,28 @@
+import datetime
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils import timezone
 
 # Crockford's base 32: no I, L, O or U, so a reference read aloud or typed
 # from a letter is not mistaken.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DESCRIPTION_MAX_LENGTH = 2000
+
+
+def first_contact_deadline() -> datetime.datetime:
+    """Requests older than this should have had their first contact: the
+    response target (NFC_FIRST_CONTACT_WORKING_DAYS) counted back in working
+    days, Monday to Friday."""
+    moment = timezone.now()
+    left = settings.NFC_FIRST_CONTACT_WORKING_DAYS
+    while left:
+        moment -= datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
 
 
 def new_reference() -> str:
@@ -31,6 +47,26 @@ class ContactBy(models.TextChoices):
     PHONE = "phone", "Phone"
 
 
+class SupportRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from advisers.permissions import scope_support_requests
+
+        return scope_support_requests(self, user)
+
+    def open(self):
+        return self.exclude(status__in=SupportRequest.CLOSED_STATUSES)
+
+    def in_triage(self):
+        """Open requests with nobody to answer them yet."""
+        return self.open().filter(assigned_to__isnull=True)
+
+    def overdue(self):
+        """New requests that nobody has contacted within the response target."""
+        return self.filter(
+            status=SupportRequest.Status.NEW, created_at__lt=first_contact_deadline()
+        )
+
+
 class SupportRequest(models.Model):
     """A resident's request for help, from the public form."""
 
@@ -42,6 +78,18 @@ class SupportRequest(models.Model):
         REFERRED = "referred", "Referred"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
+
+    CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+    # Where a request may go from each status; anything else is refused.
+    NEXT_STATUSES = {
+        Status.NEW: {Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.CLOSED},
+        Status.ACKNOWLEDGED: {Status.IN_PROGRESS, Status.WAITING, Status.REFERRED, Status.CLOSED},
+        Status.IN_PROGRESS: {Status.WAITING, Status.REFERRED, Status.RESOLVED, Status.CLOSED},
+        Status.WAITING: {Status.IN_PROGRESS, Status.REFERRED, Status.RESOLVED, Status.CLOSED},
+        Status.REFERRED: {Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+        Status.RESOLVED: {Status.IN_PROGRESS, Status.CLOSED},
+        Status.CLOSED: set(),
+    }
 
     reference = models.CharField(max_length=13, unique=True, default=new_reference, editable=False)
     area = models.ForeignKey(
@@ -65,8 +113,20 @@ class SupportRequest(models.Model):
     consented_at = models.DateTimeField()
     privacy_notice_version = models.CharField(max_length=20)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # Who answers it: the area's named adviser when it arrives, or someone a
+    # manager chooses in triage; empty while it waits in triage.
+    assigned_to = models.ForeignKey(
+        "advisers.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_requests",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True)
+    adviser_told_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SupportRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -83,6 +143,40 @@ class SupportRequest(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.NEW and self.created_at < first_contact_deadline()
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        allowed = self.NEXT_STATUSES[self.Status(self.status)]
+        return [(value, label) for value, label in self.Status.choices if value in allowed]
+
+
+class StatusChange(models.Model):
+    """One step in a request's life: who moved it, when, from what to what."""
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=20, choices=SupportRequest.Status.choices)
+    to_status = models.CharField(max_length=20, choices=SupportRequest.Status.choices)
+    note = models.CharField(max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class SpamCount(models.Model):

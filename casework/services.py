@@ -3,34 +3,123 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from casework.models import Signposting, SpamCount, SupportRequest
+from advisers.models import AdviserAssignment, Role
+from casework.models import Signposting, SpamCount, StatusChange, SupportRequest
 from casework.selectors import signposting_text
-from casework.tasks import acknowledgement_send_task
+from casework.tasks import acknowledgement_send_task, assignee_tell_task
 
 
 @transaction.atomic
 def support_request_submit(*, area, postcode: str, **details) -> SupportRequest:
-    """Save a resident's request, then (once saved) send its acknowledgement.
+    """Save a resident's request, then (once saved) send its acknowledgement
+    and tell the adviser it landed with.
 
-    Saving comes first and alone: if the broker or the mail server is down,
-    the request is kept and the acknowledgement follows later (the sweep).
+    It lands with the area's named adviser, or in the managers' triage queue
+    when the area is unknown or has none. Saving comes first and alone: if
+    the broker or the mail server is down, the request is kept and the
+    e-mails follow later (the sweep).
     """
+    adviser = (
+        AdviserAssignment.objects.current()
+        .filter(area=area)
+        .values_list("adviser", flat=True)
+        .first()
+        if area
+        else None
+    )
     support_request = SupportRequest.objects.create(
         area=area,
         postcode=postcode,
+        assigned_to_id=adviser,
         consented_at=timezone.now(),
         privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
         **details,
     )
     if support_request.email:
         acknowledgement_send_task.delay_on_commit(support_request.pk)
+    if adviser:
+        assignee_tell_task.delay_on_commit(support_request.pk)
     return support_request
+
+
+@transaction.atomic
+def support_request_assign(*, support_request: SupportRequest, to, by) -> SupportRequest:
+    """Give a request to an adviser or community worker (triage), and tell them."""
+    if to.role not in (Role.ADVISER, Role.COMMUNITY_WORKER) or not to.is_active:
+        raise ValidationError(f"{to} is not an active adviser or community worker.")
+    if support_request.assigned_to_id == to.pk:
+        raise ValidationError(f"{support_request.reference} is already with {to}.")
+    support_request.assigned_to = to
+    support_request.adviser_told_at = None
+    support_request.save(update_fields=["assigned_to", "adviser_told_at"])
+    assignee_tell_task.delay_on_commit(support_request.pk)
+    return support_request
+
+
+@transaction.atomic
+def support_request_move(
+    *, support_request: SupportRequest, to_status: str, by, note: str = ""
+) -> StatusChange:
+    """Move a request to its next stage, keeping who did it and when.
+
+    Only the moves in SupportRequest.NEXT_STATUSES are allowed.
+    """
+    # Lock the row: two people moving the same request at once must not both
+    # start from the same status.
+    locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+    allowed = SupportRequest.NEXT_STATUSES[SupportRequest.Status(locked.status)]
+    if to_status not in allowed:
+        raise ValidationError(
+            f"A request that is {locked.get_status_display().lower()} cannot become "
+            f"{SupportRequest.Status(to_status).label.lower()}."
+        )
+    change = StatusChange.objects.create(
+        support_request=locked,
+        from_status=locked.status,
+        to_status=to_status,
+        note=note,
+        changed_by=by,
+    )
+    locked.status = to_status
+    locked.save(update_fields=["status"])
+    support_request.status = to_status
+    return change
+
+
+def assignee_claim(*, request_id: int) -> SupportRequest | None:
+    """Mark the assignee as told, once; None if they already were."""
+    claimed = (
+        SupportRequest.objects.filter(pk=request_id, adviser_told_at=None)
+        .exclude(assigned_to=None)
+        .update(adviser_told_at=timezone.now())
+    )
+    if not claimed:
+        return None
+    return SupportRequest.objects.select_related("assigned_to", "area").get(pk=request_id)
+
+
+def assignee_tell(*, support_request: SupportRequest) -> None:
+    """E-mail the person a request landed with: its reference and a link,
+    never the resident's details (those stay in the portal)."""
+    context = {
+        "request": support_request,
+        "link": settings.NFC_BASE_URL
+        + reverse("casework:request_detail", kwargs={"reference": support_request.reference}),
+    }
+    send_mail(
+        subject=render_to_string("emails/new_request_subject.txt", context).strip(),
+        message=render_to_string("emails/new_request_body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[support_request.assigned_to.email],
+    )
 
 
 def acknowledgement_claim(*, request_id: int) -> SupportRequest | None:
@@ -69,6 +158,17 @@ def acknowledgements_waiting(*, older_than: datetime.timedelta) -> list[int]:
             acknowledgement_sent_at=None, created_at__lt=timezone.now() - older_than
         )
         .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+
+
+def assignees_waiting(*, older_than: datetime.timedelta) -> list[int]:
+    """Requests given to someone who has not been told yet."""
+    return list(
+        SupportRequest.objects.filter(
+            adviser_told_at=None, created_at__lt=timezone.now() - older_than
+        )
+        .exclude(assigned_to=None)
         .values_list("pk", flat=True)
     )
 

@@ -22,11 +22,36 @@ def acknowledgement_send_task(request_id: int) -> bool:
     return _send_acknowledgement(request_id)
 
 
-@shared_task
-def acknowledgements_sweep_task() -> int:
-    """Send the acknowledgements that were never enqueued (the broker was
-    down) or whose job was lost; each is still sent only once. How many."""
+def _tell_assignee(request_id: int) -> bool:
     from casework import services
 
-    waiting = services.acknowledgements_waiting(older_than=datetime.timedelta(minutes=5))
-    return sum(_send_acknowledgement(request_id) for request_id in waiting)
+    with transaction.atomic():
+        support_request = services.assignee_claim(request_id=request_id)
+        if support_request is None:
+            return False
+        services.assignee_tell(support_request=support_request)
+    return True
+
+
+@shared_task
+def assignee_tell_task(request_id: int) -> bool:
+    """E-mail the adviser (or worker) a request landed with; True if sent now."""
+    return _tell_assignee(request_id)
+
+
+@shared_task
+def acknowledgements_sweep_task() -> int:
+    """Send the acknowledgements and the advisers' notices that were never
+    enqueued (the broker was down) or whose job was lost; each is still
+    sent only once. How many went."""
+    from casework import services
+
+    later_than = datetime.timedelta(minutes=5)
+    sent = sum(
+        _send_acknowledgement(request_id)
+        for request_id in services.acknowledgements_waiting(older_than=later_than)
+    )
+    return sent + sum(
+        _tell_assignee(request_id)
+        for request_id in services.assignees_waiting(older_than=later_than)
+    )

@@ -205,6 +205,8 @@ NFC_COMMUNITY_WORKER_DAYS_PER_AREA = 2
 NFC_HELP_FORM_MIN_SECONDS = env.int("NFC_HELP_FORM_MIN_SECONDS", default=3)
 NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
 NFC_HELP_FORM_MAX_BYTES = 20_000
+# A new request should have its first contact within this many working days.
+NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
 NFC_PRIVACY_NOTICE_VERSION = "2026-11"

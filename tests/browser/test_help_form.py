@@ -62,3 +62,41 @@ def test_the_privacy_notice_reads_cleanly(page):
     page.goto("/privacy/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Privacy notice")
     assert_healthy(page)
+
+
+def test_the_adviser_finds_the_new_request_and_acknowledges_it(
+    page, django_capture_on_commit_callbacks
+):
+    from advisers import services as staff_services
+    from advisers.models import Role
+    from casework import services
+    from tests.browser.test_accounts import sign_in
+    from tests.factories import UserFactory
+
+    hendon = AreaFactory(name="Hendon")
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    staff_services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
+    support_request = services.support_request_submit(
+        area=hendon,
+        postcode="",
+        topic="people",
+        description="How do we reach more people?",
+        for_group=False,
+        group_name="",
+        name="Pat Resident",
+        email="pat@example.org",
+        phone="",
+        contact_by="email",
+    )
+    sign_in(page, adviser)
+    page.get_by_role("link", name="Requests", exact=True).first.click()
+    assert_healthy(page)
+    page.get_by_role("link", name=support_request.reference).click()
+    expect(page.get_by_text("How do we reach more people?")).to_be_visible()
+    assert_healthy(page)
+    page.get_by_label("Move it to").select_option(label="Acknowledged")
+    page.get_by_label("Note").fill("Replied by e-mail")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("listitem").filter(has_text="Replied by e-mail")).to_be_visible()
+    support_request.refresh_from_db()
+    assert support_request.status == "acknowledged"

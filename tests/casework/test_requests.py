@@ -1,0 +1,271 @@
+"""Requests landing with the right person, moving through their stages, and
+who may see and do what."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services as staff_services
+from advisers.models import Role
+from casework import services
+from casework.models import StatusChange, SupportRequest, Topic
+from tests.factories import AreaFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(area=None, **changes):
+    details = {
+        "topic": Topic.PEOPLE,
+        "description": "Private worry: my neighbour's health",
+        "for_group": False,
+        "group_name": "",
+        "name": "Pat Resident",
+        "email": "pat@example.org",
+        "phone": "",
+        "contact_by": "email",
+    }
+    details.update(changes)
+    return services.support_request_submit(area=area, postcode="", **details)
+
+
+@pytest.fixture
+def hendon(adviser, community_worker):
+    area = AreaFactory(name="Hendon", ward_code="E05001158")
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    return area
+
+
+@pytest.fixture
+def sent(hendon, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return submit(area=hendon)
+
+
+def client_for(user):
+    client = Client()
+    if user:
+        client.force_login(user)
+    return client
+
+
+def test_a_request_lands_with_the_areas_adviser_who_is_told_without_the_residents_details(
+    hendon, adviser, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        support_request = submit(area=hendon)
+    assert support_request.assigned_to == adviser
+    to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
+    assert len(to_adviser) == 1
+    assert support_request.reference in to_adviser[0].body
+    assert "/staff/casework/requests/" in to_adviser[0].body
+    assert "Private worry" not in to_adviser[0].body
+    assert "pat@example.org" not in to_adviser[0].body
+    # Jobs are sent ids, never personal data.
+    assert all(callback.args == (support_request.pk,) for callback in callbacks)
+
+
+@pytest.mark.parametrize("with_area", [False, True])
+def test_without_a_known_area_or_a_named_adviser_a_request_waits_in_triage(
+    with_area, mailoutbox, django_capture_on_commit_callbacks
+):
+    area = AreaFactory() if with_area else None
+    with django_capture_on_commit_callbacks(execute=True):
+        support_request = submit(area=area)
+    assert support_request.assigned_to is None
+    assert list(SupportRequest.objects.in_triage()) == [support_request]
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+
+
+def test_a_manager_gives_a_triaged_request_to_an_adviser_who_is_told(
+    manager, outsider, mailoutbox, django_capture_on_commit_callbacks
+):
+    support_request = submit()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(
+            f"/staff/casework/requests/{support_request.reference}/assign/", {"to": outsider.pk}
+        )
+    assert response.status_code == 302
+    support_request.refresh_from_db()
+    assert support_request.assigned_to == outsider
+    assert [m.to for m in mailoutbox if m.to == [outsider.email]] == [[outsider.email]]
+    assert support_request in SupportRequest.objects.visible_to(outsider)
+
+
+def test_a_request_cannot_be_given_to_an_evaluator(manager, evaluator):
+    support_request = submit()
+    response = client_for(manager).post(
+        f"/staff/casework/requests/{support_request.reference}/assign/", {"to": evaluator.pk}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    support_request.refresh_from_db()
+    assert support_request.assigned_to is None
+
+
+def test_a_move_is_recorded_with_who_and_when(sent, adviser):
+    response = client_for(adviser).post(
+        f"/staff/casework/requests/{sent.reference}/move/",
+        {"to_status": "acknowledged", "note": "Phoned Pat"},
+    )
+    assert response.status_code == 302
+    sent.refresh_from_db()
+    assert sent.status == "acknowledged"
+    change = StatusChange.objects.get()
+    assert (change.from_status, change.to_status, change.changed_by, change.note) == (
+        "new",
+        "acknowledged",
+        adviser,
+        "Phoned Pat",
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "to"), [("new", "resolved"), ("new", "waiting"), ("closed", "in_progress")]
+)
+def test_an_illegal_move_is_refused_and_nothing_changes(sent, adviser, start, to):
+    SupportRequest.objects.filter(pk=sent.pk).update(status=start)
+    response = client_for(adviser).post(
+        f"/staff/casework/requests/{sent.reference}/move/", {"to_status": to}
+    )
+    assert response.status_code == 200
+    assert "cannot become" in response.text
+    sent.refresh_from_db()
+    assert sent.status == start
+    assert not StatusChange.objects.exists()
+
+
+def test_a_new_request_past_its_response_target_stands_out(sent, adviser):
+    SupportRequest.objects.filter(pk=sent.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    sent.refresh_from_db()
+    assert sent.is_overdue
+    assert list(SupportRequest.objects.overdue()) == [sent]
+    assert "overdue" in client_for(adviser).get("/staff/casework/requests/").text
+    services.support_request_move(support_request=sent, to_status="acknowledged", by=adviser)
+    assert not SupportRequest.objects.overdue().exists()
+
+
+def test_a_fresh_request_is_not_overdue(sent):
+    assert not sent.is_overdue
+
+
+PAGES = [
+    (
+        "/staff/casework/requests/",
+        {
+            "adviser": 200,
+            "community_worker": 200,
+            "manager": 200,
+            "outsider": 200,
+            "evaluator": 403,
+            "administrator": 403,
+        },
+    ),
+    (
+        "/staff/casework/requests/{ref}/",
+        {
+            "adviser": 200,
+            "community_worker": 200,
+            "manager": 200,
+            "outsider": 404,
+            "evaluator": 403,
+            "administrator": 403,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), PAGES)
+@pytest.mark.parametrize(
+    "role",
+    ["adviser", "community_worker", "manager", "outsider", "evaluator", "administrator", None],
+)
+def test_who_may_see_requests(request, sent, url, expected, role):
+    user = request.getfixturevalue(role) if role else None
+    response = client_for(user).get(url.format(ref=sent.reference))
+    if user is None:
+        assert response.url.startswith("/accounts/login/")
+    else:
+        assert response.status_code == expected[role]
+
+
+def test_a_list_never_shows_what_its_page_refuses(sent, outsider, adviser):
+    assert sent.reference not in client_for(outsider).get("/staff/casework/requests/").text
+    assert sent.reference in client_for(adviser).get("/staff/casework/requests/").text
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("adviser", 302),
+        ("manager", 302),
+        ("community_worker", 403),
+        ("outsider", 404),
+        ("evaluator", 403),
+    ],
+)
+def test_who_may_move_a_request(request, sent, role, status):
+    response = client_for(request.getfixturevalue(role)).post(
+        f"/staff/casework/requests/{sent.reference}/move/", {"to_status": "acknowledged"}
+    )
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("manager", 302), ("adviser", 403), ("community_worker", 403), ("evaluator", 403)],
+)
+def test_only_managers_give_requests_to_people(request, sent, role, status, outsider):
+    response = client_for(request.getfixturevalue(role)).post(
+        f"/staff/casework/requests/{sent.reference}/assign/", {"to": outsider.pk}
+    )
+    assert response.status_code == status
+
+
+def test_the_request_list_query_count_stays_flat(manager, hendon, django_assert_max_num_queries):
+    client = client_for(manager)
+
+    def load():
+        with django_assert_max_num_queries(10):
+            assert client.get("/staff/casework/requests/").status_code == 200
+
+    submit(area=hendon)
+    load()
+    for _ in range(30):
+        submit(area=hendon)
+        submit()
+    load()
+
+
+def test_managers_see_the_triage_queue_only_when_asked(manager, hendon):
+    waiting = submit()
+    with_adviser = submit(area=hendon)
+    page = client_for(manager).get("/staff/casework/requests/", {"triage": "on"}).text
+    assert waiting.reference in page
+    assert with_adviser.reference not in page
+    assert UserFactory(role=Role.ADVISER)  # advisers exist to take them
+
+
+def test_the_caseload_counts_each_areas_open_requests(sent, hendon, adviser):
+    from advisers.models import TimeRecord
+    from advisers.selectors import caseload
+
+    TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
+    TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
+    submit(area=hendon)
+    closed = submit(area=hendon)
+    SupportRequest.objects.filter(pk=closed.pk).update(status="closed")
+    [row] = caseload(adviser=adviser, month=timezone.localdate())
+    assert row.open_requests == 2
+    assert row.hours_this_month == 6
+
+
+def test_the_advisers_home_shows_open_requests(sent, adviser):
+    page = client_for(adviser).get("/staff/").text
+    assert "Open requests" in page
+    assert '<a href="/staff/casework/requests/">1</a>' in page
