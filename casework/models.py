@@ -125,6 +125,11 @@ class SupportRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True)
     adviser_told_at = models.DateTimeField(null=True, blank=True)
+    # The resident's private link: only a hash of its secret is kept, so a
+    # copy of the database opens no one's request.
+    follow_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    follow_expires_at = models.DateTimeField(null=True, blank=True)
+    follow_revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = SupportRequestQuerySet.as_manager()
 
@@ -177,6 +182,127 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class ResidentMessage(models.Model):
+    """A message the resident adds through their private link."""
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="resident_messages"
+    )
+    text = models.TextField(validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Message on {self.support_request} at {self.created_at:%d %b %Y %H:%M}"
+
+
+class InteractionTopic(models.TextChoices):
+    """What an interaction was about: the five challenges, and the funding
+    and planning processes groups meet."""
+
+    PLAN = "plan", "Confidence and a plan for change"
+    SKILLS = "skills", "Skills and expertise"
+    PEOPLE = "people", "Engaging the community"
+    COUNCIL = "council", "Government and other stakeholders"
+    NETWORKS = "networks", "Networks of support"
+    FUNDING = "funding", "Funding bids"
+    NEIGHBOURHOOD_PLAN = "neighbourhood_plan", "Neighbourhood planning"
+    ASSET_TRANSFER = "asset_transfer", "Community Asset Transfer"
+    COMMUNITY_VALUE = "community_value", "Assets of Community Value"
+    LOCALISM = "localism", "Localism Act rights"
+
+
+class Interaction(models.Model):
+    """Time with an area's people, logged in under a minute."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "Visit"
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Phone call"
+        EMAIL = "email", "E-mail"
+        WORKSHOP = "workshop", "Workshop"
+        ONLINE = "online", "Online"
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="interactions")
+    support_request = models.ForeignKey(
+        SupportRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
+    date = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    residents = models.PositiveSmallIntegerField("residents who took part", default=0)
+    new_residents = models.PositiveSmallIntegerField("of them new to us", default=0)
+    minutes = models.PositiveSmallIntegerField("how long (minutes)", null=True, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(4000)])
+    next_steps = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
+    logged_by = models.ForeignKey(
+        "advisers.User", on_delete=models.PROTECT, related_name="interactions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["area", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(new_residents__lte=models.F("residents")),
+                name="interaction_new_residents_within_residents",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.area} on {self.date}"
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [InteractionTopic(t).label for t in self.topics if t in InteractionTopic.values]
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+    def overdue(self):
+        return self.open().filter(due_on__lt=timezone.localdate())
+
+
+class Action(models.Model):
+    """A follow-up with an owner and a due date."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="actions")
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    description = models.CharField(max_length=300)
+    owner = models.ForeignKey("advisers.User", on_delete=models.PROTECT, related_name="actions")
+    due_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["owner", "done_at", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_on < timezone.localdate()
 
 
 class SpamCount(models.Model):
