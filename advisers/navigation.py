@@ -38,6 +38,12 @@ DESTINATIONS = [
         "Residents' requests for help: new ones, open ones, and those waiting in triage.",
     ),
     Destination(
+        "My actions",
+        "casework:my_actions",
+        "casework.log",
+        "The follow-up actions you own, the overdue ones first.",
+    ),
+    Destination(
         "Caseloads",
         "advisers:caseloads",
         "caseloads.manage",

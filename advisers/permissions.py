@@ -33,6 +33,7 @@ PERMISSIONS = {
     "casework.view": "See residents' requests for their areas (or all, for managers)",
     "casework.change": "Move a request through its stages",
     "casework.triage": "See every request and choose who answers it",
+    "casework.log": "Log interactions and follow-up actions for their areas",
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -45,10 +46,18 @@ CAN: dict[str, frozenset[str]] = {
             "time.record",
             "casework.view",
             "casework.change",
+            "casework.log",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
-        {"portal.use", "areas.view", "areas.view_contacts", "time.record", "casework.view"}
+        {
+            "portal.use",
+            "areas.view",
+            "areas.view_contacts",
+            "time.record",
+            "casework.view",
+            "casework.log",
+        }
     ),
     Role.MANAGER: frozenset(
         {
@@ -64,6 +73,7 @@ CAN: dict[str, frozenset[str]] = {
             "casework.view",
             "casework.change",
             "casework.triage",
+            "casework.log",
         }
     ),
     # Evaluators see facts and figures, never people's contact details.
@@ -75,7 +85,9 @@ CAN: dict[str, frozenset[str]] = {
 
 # Permissions that, without "areas.view_all", reach only the areas a person
 # is assigned to: checked against the object when one is given.
-_SCOPED_TO_AREA = frozenset({"areas.view", "areas.view_contacts", "areas.edit", "time.record"})
+_SCOPED_TO_AREA = frozenset(
+    {"areas.view", "areas.view_contacts", "areas.edit", "time.record", "casework.log"}
+)
 
 # Apps whose records administrators keep on the Django admin site. The
 # admin's model permissions of any other app are refused, so a model holding

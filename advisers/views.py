@@ -16,6 +16,7 @@ from advisers.models import (
 )
 from advisers.permissions import has_perm, permission_required
 from areas.models import Area
+from casework.models import Action
 
 
 def _recordable_areas(user):
@@ -36,6 +37,10 @@ def home(request):
         context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
     elif user.role == Role.COMMUNITY_WORKER:
         context["worker_areas"] = selectors.community_worker_areas(worker=user, month=month)
+    if has_perm(user, "casework.log"):
+        context["overdue_actions"] = list(
+            Action.objects.overdue().filter(owner=user).select_related("area", "owner")
+        )
     if has_perm(user, "time.record"):
         context["time_form"] = TimeRecordForm(areas=_recordable_areas(user))
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))

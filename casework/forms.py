@@ -1,12 +1,22 @@
+import datetime
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 
+from advisers.models import Role, User
 from areas.models import Area
 from areas.postcodes import area_for_postcode, normalise_postcode
-from casework.models import DESCRIPTION_MAX_LENGTH, ContactBy, SpamCount, Topic
+from casework.models import (
+    DESCRIPTION_MAX_LENGTH,
+    ContactBy,
+    Interaction,
+    InteractionTopic,
+    SpamCount,
+    Topic,
+)
 
 _TOKEN_SALT = "nfc.help-form.started"
 _TOKEN_MAX_AGE = 24 * 60 * 60
@@ -169,3 +179,70 @@ class HelpRequestForm(forms.Form):
             "phone": data["phone"],
             "contact_by": data["contact_by"],
         }
+
+
+class InteractionForm(forms.Form):
+    """A handful of fields: the area and the date are filled in already."""
+
+    area = forms.ModelChoiceField(queryset=Area.objects.none(), empty_label=None)
+    date = forms.DateField(
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    kind = forms.ChoiceField(label="What kind", choices=Interaction.Kind.choices)
+    residents = forms.IntegerField(
+        label="Residents who took part", min_value=0, max_value=5000, initial=0
+    )
+    new_residents = forms.IntegerField(
+        label="Of them, new to us", min_value=0, max_value=5000, initial=0
+    )
+    minutes = forms.IntegerField(
+        label="How long (minutes)", min_value=1, max_value=1440, required=False
+    )
+    topics = forms.MultipleChoiceField(
+        label="What it was about",
+        choices=InteractionTopic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    notes = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    next_steps = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+    def clean(self):
+        cleaned = super().clean()
+        residents, new = cleaned.get("residents"), cleaned.get("new_residents")
+        if residents is not None and new is not None and new > residents:
+            self.add_error("new_residents", "This cannot be more than the residents who took part.")
+        return cleaned
+
+
+def _in_a_week():
+    return timezone.localdate() + datetime.timedelta(days=7)
+
+
+class ActionForm(forms.Form):
+    area = forms.ModelChoiceField(queryset=Area.objects.none(), empty_label=None)
+    description = forms.CharField(label="What needs doing", max_length=300)
+    owner = forms.ModelChoiceField(
+        label="Who will do it", queryset=User.objects.none(), empty_label=None
+    )
+    due_on = forms.DateField(
+        label="By when",
+        initial=_in_a_week,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.ADVISER, Role.COMMUNITY_WORKER, Role.MANAGER]
+        ).order_by("full_name")

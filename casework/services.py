@@ -12,7 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisers.models import AdviserAssignment, Role
-from casework.models import Signposting, SpamCount, StatusChange, SupportRequest
+from advisers.permissions import has_perm
+from casework.models import (
+    Action,
+    Interaction,
+    Signposting,
+    SpamCount,
+    StatusChange,
+    SupportRequest,
+)
 from casework.selectors import signposting_text
 from casework.tasks import acknowledgement_send_task, assignee_tell_task
 
@@ -191,3 +199,43 @@ def signposting_update(*, text: str, by) -> Signposting:
     signposting.full_clean()
     signposting.save()
     return signposting
+
+
+# --- Interactions and actions ---------------------------------------------
+
+
+@transaction.atomic
+def interaction_log(*, area, by, support_request=None, **fields) -> Interaction:
+    """Log time with an area's people (its own area, or any for a manager)."""
+    if not has_perm(by, "casework.log", area):
+        raise ValidationError(f"{area.name} is not one of your areas.")
+    if support_request is not None and support_request.area_id not in (None, area.pk):
+        raise ValidationError(f"{support_request.reference} is about another area.")
+    if fields.get("date") and fields["date"] > timezone.localdate():
+        raise ValidationError("The date cannot be in the future.")
+    interaction = Interaction(area=area, support_request=support_request, logged_by=by, **fields)
+    interaction.full_clean()
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
+    """A follow-up for someone who works on the area (or a manager)."""
+    if not has_perm(by, "casework.log", area):
+        raise ValidationError(f"{area.name} is not one of your areas.")
+    if not (owner.is_active and has_perm(owner, "casework.log", area)):
+        raise ValidationError(f"{owner} does not work on {area.name}, so cannot own this action.")
+    action = Action(
+        area=area, owner=owner, created_by=by, support_request=support_request, **fields
+    )
+    action.full_clean()
+    action.save()
+    return action
+
+
+def action_done(*, action: Action, by) -> Action:
+    if action.done_at is None:
+        action.done_at = timezone.now()
+        action.save(update_fields=["done_at"])
+    return action

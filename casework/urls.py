@@ -10,4 +10,8 @@ urlpatterns = [
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/move/", views.request_move, name="request_move"),
     path("requests/<str:reference>/assign/", views.request_assign, name="request_assign"),
+    path("interactions/new/", views.interaction_new, name="interaction_new"),
+    path("actions/", views.my_actions, name="my_actions"),
+    path("actions/new/", views.action_new, name="action_new"),
+    path("actions/<int:pk>/done/", views.action_done, name="action_done"),
 ]

@@ -3,12 +3,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import Role, User
 from advisers.permissions import has_perm, permission_required
+from areas.models import Area
 from casework import services
-from casework.models import SupportRequest, first_contact_deadline
+from casework.forms import ActionForm, InteractionForm
+from casework.models import Action, SupportRequest, first_contact_deadline
 from casework.selectors import signposting_text
 
 
@@ -97,6 +100,9 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
         {
             "support_request": support_request,
             "status_changes": support_request.status_changes.select_related("changed_by"),
+            "interactions": support_request.interactions.select_related("logged_by"),
+            "actions": support_request.actions.open().select_related("owner"),
+            "can_log": has_perm(user, "casework.log"),
             "move_form": move_form or MoveForm(),
             "assign_form": assign_form or AssignForm(initial={"to": support_request.assigned_to}),
             "can_move": has_perm(user, "casework.change") and bool(support_request.next_statuses),
@@ -150,3 +156,103 @@ def request_assign(request, reference):
             )
             return redirect("casework:request_detail", reference=support_request.reference)
     return _detail(request, support_request, assign_form=form)
+
+
+# --- Interactions and actions ---------------------------------------------
+
+
+def _loggable_areas(user):
+    return Area.objects.visible_to(user).order_by("name")
+
+
+def _preset(request, form_class):
+    """A log or action form, with the area (and request) taken from the link
+    that opened it, so the person has only a handful of fields left."""
+    areas = _loggable_areas(request.user)
+    support_request = None
+    reference = request.GET.get("request") or request.POST.get("request")
+    if reference:
+        support_request = get_object_or_404(
+            SupportRequest.objects.visible_to(request.user), reference=reference
+        )
+    ward_code = request.GET.get("area")
+    area = support_request.area if support_request and support_request.area else None
+    if area is None and ward_code:
+        area = get_object_or_404(areas, ward_code=ward_code)
+    form = form_class(request.POST or None, areas=areas, initial={"area": area or areas.first()})
+    return form, support_request
+
+
+def _back(support_request, area):
+    if support_request is not None:
+        return redirect("casework:request_detail", reference=support_request.reference)
+    return redirect("areas:detail", ward_code=area.ward_code)
+
+
+@permission_required("casework.log")
+def interaction_new(request):
+    form, support_request = _preset(request, InteractionForm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interaction = services.interaction_log(
+                by=request.user, support_request=support_request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Logged: {interaction}.")
+            return _back(support_request, interaction.area)
+    return render(
+        request,
+        "casework/interaction_form.html",
+        {"form": form, "support_request": support_request, "title": "Log an interaction"},
+    )
+
+
+@permission_required("casework.log")
+def action_new(request):
+    form, support_request = _preset(request, ActionForm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_add(
+                by=request.user, support_request=support_request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Added: {action} (for {action.owner}, by {action.due_on:%-d %B})."
+            )
+            return _back(support_request, action.area)
+    return render(
+        request,
+        "casework/interaction_form.html",
+        {"form": form, "support_request": support_request, "title": "Add a follow-up action"},
+    )
+
+
+@require_safe
+@permission_required("casework.log")
+def my_actions(request):
+    actions = (
+        Action.objects.open()
+        .filter(owner=request.user)
+        .select_related("area", "owner")
+        .order_by("due_on", "pk")
+    )
+    return render(request, "casework/my_actions.html", {"actions": actions})
+
+
+@require_POST
+@permission_required("casework.log")
+def action_done(request, pk):
+    mine = Action.objects.all()
+    if not has_perm(request.user, "casework.triage"):
+        mine = mine.filter(owner=request.user)
+    action = get_object_or_404(mine, pk=pk)
+    services.action_done(action=action, by=request.user)
+    messages.success(request, f"Done: {action}.")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("casework:my_actions")

@@ -123,3 +123,26 @@ def test_a_manager_brings_an_area_into_the_programme(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Who works in Newhaven Estate")
     expect(page.get_by_text("Newhaven Estate is in the programme")).to_be_visible()
     assert_healthy(page)
+
+
+def test_an_adviser_logs_an_interaction_and_a_follow_up_from_the_area_page(page, hendon):
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
+    sign_in(page, adviser)
+    page.goto(f"/staff/areas/{hendon.ward_code}/")
+    page.get_by_role("link", name="Log an interaction").click()
+    assert_healthy(page)
+    page.get_by_label("What kind").select_option(label="Meeting")
+    page.get_by_label("Residents who took part").fill("12")
+    page.get_by_label("Of them, new to us").fill("3")
+    page.get_by_label("Engaging the community").check()
+    page.get_by_role("button", name="Save").click()
+    expect(
+        page.get_by_text(re.compile(r"Meeting by Asha Adviser, 12 residents \(3 new\)"))
+    ).to_be_visible()
+
+    page.get_by_role("link", name="Add a follow-up action").click()
+    page.get_by_label("What needs doing").fill("Book the hall for the open day")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Book the hall for the open day", exact=True)).to_be_visible()
+    assert_healthy(page)

@@ -1,0 +1,246 @@
+"""Logging interactions and follow-up actions: quick, scoped, checked."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services as staff_services
+from casework import services
+from casework.models import Action, Interaction
+from tests.casework.test_requests import submit
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hendon(adviser, community_worker):
+    area = AreaFactory(name="Hendon", ward_code="E05001158")
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    return area
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def log(client, **changes):
+    data = {
+        "date": timezone.localdate(),
+        "kind": "meeting",
+        "residents": "12",
+        "new_residents": "3",
+        "minutes": "90",
+        "topics": ["plan", "funding"],
+        "notes": "Steering group",
+        "next_steps": "Draft the plan",
+    }
+    data.update(changes)
+    return client.post("/staff/casework/interactions/new/?area=E05001158", data)
+
+
+def test_the_log_form_arrives_with_the_area_and_date_filled_in(hendon, adviser):
+    page = client_for(adviser).get("/staff/casework/interactions/new/?area=E05001158")
+    form = page.context["form"]
+    assert form.initial["area"] == hendon
+    assert form["date"].value() == timezone.localdate()
+
+
+def test_an_adviser_logs_an_interaction_in_a_handful_of_fields(hendon, adviser):
+    response = log(client_for(adviser), area=hendon.pk)
+    assert response.url == "/staff/areas/E05001158/"
+    interaction = Interaction.objects.get()
+    assert (
+        interaction.area,
+        interaction.logged_by,
+        interaction.residents,
+        interaction.new_residents,
+    ) == (hendon, adviser, 12, 3)
+    assert interaction.topic_labels == ["Confidence and a plan for change", "Funding bids"]
+
+
+def test_an_interaction_logged_from_a_request_is_linked_to_it(hendon, adviser):
+    support_request = submit(area=hendon)
+    client = client_for(adviser)
+    data = {
+        "request": support_request.reference,
+        "area": hendon.pk,
+        "date": timezone.localdate(),
+        "kind": "call",
+        "residents": "1",
+        "new_residents": "1",
+    }
+    response = client.post(
+        f"/staff/casework/interactions/new/?request={support_request.reference}", data
+    )
+    assert response.url == f"/staff/casework/requests/{support_request.reference}/"
+    assert Interaction.objects.get().support_request == support_request
+    assert "Phone call by Asha Adviser" in client.get(response.url).text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"new_residents": "20"}, "cannot be more than the residents"),
+        ({"date": "2999-01-01"}, "cannot be in the future"),
+        ({"minutes": "0"}, "greater than or equal to 1"),
+        ({"kind": "party"}, "Select a valid choice"),
+        ({"topics": ["astrology"]}, "Select a valid choice"),
+        ({"notes": "x" * 4001}, "at most 4000 characters"),
+        ({"residents": "-1"}, "greater than or equal to 0"),
+    ],
+)
+def test_a_bad_interaction_is_refused_and_nothing_is_saved(hendon, adviser, changes, message):
+    response = log(client_for(adviser), area=hendon.pk, **changes)
+    assert response.status_code == 200
+    assert message in response.text
+    assert not Interaction.objects.exists()
+
+
+def test_nobody_logs_for_an_area_that_is_not_theirs(hendon, outsider):
+    response = log(client_for(outsider), area=hendon.pk)
+    assert response.status_code == 404
+    with pytest.raises(ValidationError, match="not one of your areas"):
+        services.interaction_log(area=hendon, by=outsider, date=timezone.localdate(), kind="call")
+    assert not Interaction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("community_worker", 302), ("manager", 302), ("evaluator", 403), ("administrator", 403)],
+)
+def test_who_may_log_an_interaction(request, hendon, role, status):
+    assert log(client_for(request.getfixturevalue(role)), area=hendon.pk).status_code == status
+
+
+def test_an_interaction_cannot_be_tied_to_another_areas_request(hendon, adviser):
+    elsewhere = submit(area=AreaFactory())
+    with pytest.raises(ValidationError, match="about another area"):
+        services.interaction_log(
+            area=hendon,
+            by=adviser,
+            support_request=elsewhere,
+            date=timezone.localdate(),
+            kind="call",
+        )
+
+
+# --- Actions --------------------------------------------------------------
+
+
+def add_action(client, **changes):
+    data = {
+        "area": "",
+        "description": "Send the grant guidance",
+        "owner": "",
+        "due_on": timezone.localdate() + datetime.timedelta(days=7),
+    }
+    data.update(changes)
+    return client.post("/staff/casework/actions/new/?area=E05001158", data)
+
+
+def test_an_adviser_gives_an_action_to_the_community_worker(hendon, adviser, community_worker):
+    response = add_action(client_for(adviser), area=hendon.pk, owner=community_worker.pk)
+    assert response.status_code == 302
+    action = Action.objects.get()
+    assert (action.owner, action.created_by, action.area) == (community_worker, adviser, hendon)
+    assert (
+        "Send the grant guidance"
+        in client_for(community_worker).get("/staff/casework/actions/").text
+    )
+
+
+def test_an_action_cannot_go_to_someone_who_does_not_work_there(hendon, adviser, outsider):
+    response = add_action(client_for(adviser), area=hendon.pk, owner=outsider.pk)
+    assert "does not work on Hendon" in response.text
+    assert not Action.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"description": ""}, "This field is required."),
+        ({"due_on": "soon"}, "Enter a valid date."),
+        ({"description": "x" * 301}, "at most 300 characters"),
+    ],
+)
+def test_a_bad_action_is_refused(hendon, adviser, changes, message):
+    response = add_action(client_for(adviser), area=hendon.pk, owner=adviser.pk, **changes)
+    assert message in response.text
+    assert not Action.objects.exists()
+
+
+def test_overdue_actions_stand_out_on_the_owners_home_until_done(hendon, adviser):
+    action = services.action_add(
+        area=hendon,
+        owner=adviser,
+        by=adviser,
+        description="Call the council",
+        due_on=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    client = client_for(adviser)
+    home = client.get("/staff/").text
+    assert "Overdue actions" in home
+    assert "Call the council" in home
+    client.post(f"/staff/casework/actions/{action.pk}/done/")
+    action.refresh_from_db()
+    assert action.done_at is not None
+    assert "Overdue actions" not in client.get("/staff/").text
+
+
+def test_nobody_marks_someone_elses_action_done(hendon, adviser, community_worker):
+    action = services.action_add(
+        area=hendon,
+        owner=adviser,
+        by=adviser,
+        description="Call the council",
+        due_on=timezone.localdate(),
+    )
+    assert (
+        client_for(community_worker).post(f"/staff/casework/actions/{action.pk}/done/").status_code
+        == 404
+    )
+    action.refresh_from_db()
+    assert action.done_at is None
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("adviser", 200),
+        ("community_worker", 200),
+        ("manager", 200),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_has_a_my_actions_page(request, role, status):
+    assert (
+        client_for(request.getfixturevalue(role)).get("/staff/casework/actions/").status_code
+        == status
+    )
+
+
+def test_my_actions_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(8):
+            assert client.get("/staff/casework/actions/").status_code == 200
+
+    load()
+    for n in range(20):
+        services.action_add(
+            area=hendon,
+            owner=adviser,
+            by=adviser,
+            description=f"Task {n}",
+            due_on=timezone.localdate(),
+        )
+    load()
