@@ -193,6 +193,7 @@ class ResidentMessage(models.Model):
     text = models.TextField(validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(null=True, blank=True)
+    assignee_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

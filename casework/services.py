@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from advisers.models import AdviserAssignment, Role
 from advisers.permissions import has_perm
+from casework import following
 from casework.models import (
     Action,
     Interaction,
+    ResidentMessage,
     Signposting,
     SpamCount,
     StatusChange,
@@ -150,6 +152,9 @@ def acknowledgement_send(*, support_request: SupportRequest) -> None:
         "request": support_request,
         "in_programme": bool(support_request.area and support_request.area.in_programme),
         "signposting": signposting_text(),
+        # Issued here, inside the claim's transaction: the secret goes into
+        # the e-mail and nowhere else, and a failed send rolls it back.
+        "follow_link": following.follow_link_issue(support_request=support_request),
     }
     send_mail(
         subject=render_to_string("emails/acknowledgement_subject.txt", context).strip(),
@@ -167,6 +172,17 @@ def acknowledgements_waiting(*, older_than: datetime.timedelta) -> list[int]:
         )
         .exclude(email="")
         .values_list("pk", flat=True)
+    )
+
+
+def messages_waiting(*, older_than: datetime.timedelta) -> list[int]:
+    """Residents' messages whose assignee has not been told yet."""
+    return list(
+        ResidentMessage.objects.filter(
+            assignee_told_at=None,
+            created_at__lt=timezone.now() - older_than,
+            support_request__assigned_to__isnull=False,
+        ).values_list("pk", flat=True)
     )
 
 

@@ -2,6 +2,7 @@ import datetime
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 
 def _send_acknowledgement(request_id: int) -> bool:
@@ -41,9 +42,9 @@ def assignee_tell_task(request_id: int) -> bool:
 
 @shared_task
 def acknowledgements_sweep_task() -> int:
-    """Send the acknowledgements and the advisers' notices that were never
-    enqueued (the broker was down) or whose job was lost; each is still
-    sent only once. How many went."""
+    """Send the acknowledgements, the advisers' notices and the notices of
+    residents' messages that were never enqueued (the broker was down) or
+    whose job was lost; each is still sent only once. How many went."""
     from casework import services
 
     later_than = datetime.timedelta(minutes=5)
@@ -51,7 +52,35 @@ def acknowledgements_sweep_task() -> int:
         _send_acknowledgement(request_id)
         for request_id in services.acknowledgements_waiting(older_than=later_than)
     )
-    return sent + sum(
+    sent += sum(
         _tell_assignee(request_id)
         for request_id in services.assignees_waiting(older_than=later_than)
     )
+    return sent + sum(
+        _tell_about_message(message_id)
+        for message_id in services.messages_waiting(older_than=later_than)
+    )
+
+
+def _tell_about_message(message_id: int) -> bool:
+    from casework import following
+    from casework.models import ResidentMessage
+
+    with transaction.atomic():
+        # Claimed once: a redelivered job, or the sweep, finds it done.
+        claimed = ResidentMessage.objects.filter(
+            pk=message_id, assignee_told_at=None, support_request__assigned_to__isnull=False
+        ).update(assignee_told_at=timezone.now())
+        if not claimed:
+            return False
+        message = ResidentMessage.objects.select_related("support_request__assigned_to").get(
+            pk=message_id
+        )
+        return following.resident_message_tell(message=message)
+
+
+@shared_task
+def resident_message_tell_task(message_id: int) -> bool:
+    """E-mail the person a request is with that its resident sent a message
+    (never the message itself); True if sent now."""
+    return _tell_about_message(message_id)

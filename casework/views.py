@@ -100,6 +100,7 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
         {
             "support_request": support_request,
             "status_changes": support_request.status_changes.select_related("changed_by"),
+            "resident_messages": support_request.resident_messages.all(),
             "interactions": support_request.interactions.select_related("logged_by"),
             "actions": support_request.actions.open().select_related("owner"),
             "can_log": has_perm(user, "casework.log"),

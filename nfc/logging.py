@@ -1,6 +1,7 @@
 """Request ids for log lines, carried across a request in a context variable."""
 
 import logging
+import re
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -16,3 +17,24 @@ class RequestIdFilter(logging.Filter):
 
 def forget_request_id(**kwargs) -> None:
     request_id_var.set("-")
+
+
+# Paths that carry a secret (a resident's private link, a password-reset
+# key): whoever logs them, Django included, the secret part is masked
+# before any handler sees the line.
+_SECRET_PATHS = re.compile(r"(/help/follow/|/accounts/password/reset/key/)[^/\s'\"]+")
+_make_record = logging.getLogRecordFactory()
+
+
+def _record_without_secrets(*args, **kwargs) -> logging.LogRecord:
+    record = _make_record(*args, **kwargs)
+    try:
+        message = record.getMessage()
+    except Exception:
+        return record
+    if _SECRET_PATHS.search(message):
+        record.msg, record.args = _SECRET_PATHS.sub(r"\1[hidden]", message), None
+    return record
+
+
+logging.setLogRecordFactory(_record_without_secrets)

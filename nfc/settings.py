@@ -207,6 +207,8 @@ NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
 NFC_HELP_FORM_MAX_BYTES = 20_000
 # A new request should have its first contact within this many working days.
 NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
+# How long a resident's private link (in their acknowledgement) keeps working.
+NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
 NFC_PRIVACY_NOTICE_VERSION = "2026-11"

@@ -1,0 +1,63 @@
+"""The private link arrives in the acknowledgement; message notices go once."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from advisers import services as staff_services
+from casework import following
+from casework.models import ResidentMessage, SupportRequest
+from casework.tasks import acknowledgements_sweep_task, resident_message_tell_task
+from tests.casework.test_requests import submit
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_acknowledgement_carries_a_working_private_link_stored_only_as_a_hash(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        support_request = submit()
+    link = re.search(r"http://\S+/help/follow/\S+/", mailoutbox[0].body).group(0)
+    secret = link.rstrip("/").rsplit("/", 1)[-1]
+    support_request.refresh_from_db()
+    assert support_request.follow_token_hash
+    assert secret not in support_request.follow_token_hash
+    page = Client().get("/" + link.split("/", 3)[3])
+    assert page.status_code == 200
+    assert support_request.reference in page.text
+
+
+def test_a_message_notice_is_sent_once_even_if_the_job_comes_twice(
+    adviser, mailoutbox, django_capture_on_commit_callbacks
+):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    following.follow_link_issue(support_request=support_request)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = following.resident_message_add(support_request=support_request, text="Any news?")
+    to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
+    assert len(to_adviser) == 1
+    assert support_request.reference in to_adviser[0].body
+    assert "Any news?" not in to_adviser[0].body
+    assert resident_message_tell_task(message.pk) is False
+    assert len([m for m in mailoutbox if m.to == [adviser.email]]) == 1
+
+
+def test_the_sweep_tells_about_a_message_whose_notice_was_never_enqueued(adviser, mailoutbox):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        adviser_told_at=support_request.created_at
+    )
+    message = ResidentMessage.objects.create(support_request=support_request, text="Hello?")
+    ResidentMessage.objects.filter(pk=message.pk).update(
+        created_at=message.created_at.replace(year=2025)
+    )
+    assert acknowledgements_sweep_task() == 1
+    assert acknowledgements_sweep_task() == 0
+    assert [m.to for m in mailoutbox] == [[adviser.email]]
