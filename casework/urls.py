@@ -7,6 +7,7 @@ app_name = "casework"
 urlpatterns = [
     path("signposting/", views.signposting_edit, name="signposting"),
     path("requests/", views.request_list, name="request_list"),
+    path("search/", views.search, name="search"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/move/", views.request_move, name="request_move"),
     path("requests/<str:reference>/assign/", views.request_assign, name="request_assign"),

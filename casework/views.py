@@ -12,7 +12,7 @@ from areas.models import Area
 from casework import services
 from casework.forms import ActionForm, InteractionForm
 from casework.models import Action, SupportRequest, first_contact_deadline
-from casework.selectors import signposting_text
+from casework.selectors import casework_search, signposting_text
 
 
 class SignpostingForm(forms.Form):
@@ -257,3 +257,11 @@ def action_done(request, pk):
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect("casework:my_actions")
+
+
+@require_safe
+@permission_required("casework.view")
+def search(request):
+    text = request.GET.get("q", "")[:200]
+    results = casework_search(user=request.user, text=text)
+    return render(request, "casework/search.html", {"q": text, **results})

@@ -10,6 +10,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
 from advisers.selectors import caseload, hours_to_days
 from areas.models import Area, StageChange
+from casework.models import Action, Interaction, SupportRequest
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,9 @@ def _demo_counts():
             AdviserAssignment,
             CommunityWorkerAllocation,
             TimeRecord,
+            SupportRequest,
+            Interaction,
+            Action,
         )
     }
 
@@ -109,6 +113,8 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     assert Area.objects.in_programme().count() == 100
     assert set(Area.objects.in_programme().values_list("cohort", flat=True)) == {1, 2, 3}
     assert len(set(Area.objects.in_programme().values_list("region", flat=True))) == 9
+    assert first["SupportRequest"] > 100
+    assert first["Interaction"] > 1000
     out = capsys.readouterr().out
     assert "manager@example.org" in out
     assert "Password for all of them" in out

@@ -1,0 +1,157 @@
+"""Demo casework for `seed_demo`: a year of requests, interactions and actions
+across the programme's areas (made-up residents; example.org addresses)."""
+
+import datetime
+import random
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from advisers.models import AdviserAssignment
+from casework.models import (
+    Action,
+    ContactBy,
+    Interaction,
+    InteractionTopic,
+    StatusChange,
+    SupportRequest,
+    Topic,
+)
+
+FIRST_NAMES = ["Pat", "Sam", "Jo", "Chris", "Alex", "Lee", "Kim", "Robin", "Jordan", "Taylor"]
+LAST_NAMES = [
+    "Smith",
+    "Khan",
+    "Jones",
+    "Patel",
+    "Brown",
+    "Wilson",
+    "Hughes",
+    "Ali",
+    "Evans",
+    "Walsh",
+]
+ASKS = {
+    Topic.PLAN: "We want to do something about the empty shops on our parade. Where do we start?",
+    Topic.SKILLS: "Our group has some money now and nobody knows how to keep the accounts.",
+    Topic.PEOPLE: "The same five people come to every meeting. How do we get young people in?",
+    Topic.COUNCIL: "The council is selling the old library. Can we take it over for the community?",
+    Topic.NETWORKS: "Is there another estate that has set up a food pantry we could learn from?",
+    Topic.OTHER: "We would like help to start a residents' newsletter.",
+}
+NOTES = [
+    "Met the steering group; agreed next meeting date.",
+    "Walked the estate with two residents to map spaces.",
+    "Talked through the funding options and deadlines.",
+    "Workshop on running meetings; good turnout.",
+    "Call with the council's community development officer.",
+]
+# How a request's story goes, by its age: the older, the further along.
+STORIES = [
+    ["acknowledged", "in_progress", "resolved", "closed"],
+    ["acknowledged", "in_progress", "waiting", "in_progress", "resolved"],
+    ["acknowledged", "referred", "in_progress"],
+    ["acknowledged", "in_progress"],
+    ["acknowledged"],
+    [],
+]
+
+
+@transaction.atomic
+def demo_casework_seed(*, rng: random.Random) -> None:
+    """Once: about 300 requests, 2,000 interactions and 400 actions."""
+    if SupportRequest.objects.exists():
+        return
+    now = timezone.now()
+    today = timezone.localdate()
+    assignments = list(AdviserAssignment.objects.current().select_related("area", "adviser"))
+    requests, changes, interactions, actions = [], [], [], []
+    for assignment in assignments:
+        area, adviser = assignment.area, assignment.adviser
+        joined = datetime.datetime.combine(area.joined_on, datetime.time(9), tzinfo=datetime.UTC)
+        start = max(joined, now - datetime.timedelta(days=365))
+        for _ in range(rng.randint(1, 5)):
+            created = start + (now - start) * rng.random()
+            topic = rng.choice(list(Topic))
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            age_share = (now - created) / (now - start) if now > start else 0
+            story = STORIES[min(int((1 - age_share) * len(STORIES)), len(STORIES) - 1)]
+            support_request = SupportRequest(
+                area=area,
+                topic=topic,
+                description=ASKS[topic],
+                for_group=rng.random() < 0.6,
+                group_name=f"{area.name} Residents' Group",
+                name=f"{first} {last}",
+                email=f"{first.lower()}.{last.lower()}@example.org",
+                contact_by=ContactBy.EMAIL,
+                consented_at=created,
+                privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
+                status=story[-1] if story else SupportRequest.Status.NEW,
+                assigned_to=adviser,
+                acknowledgement_sent_at=created,
+                adviser_told_at=created,
+            )
+            if not support_request.for_group:
+                support_request.group_name = ""
+            requests.append((support_request, created, story, adviser))
+        for _ in range(rng.randint(10, 30)):
+            date = (start + (now - start) * rng.random()).date()
+            residents = rng.randint(0, 25)
+            interactions.append(
+                Interaction(
+                    area=area,
+                    date=min(date, today),
+                    kind=rng.choice(list(Interaction.Kind)),
+                    residents=residents,
+                    new_residents=rng.randint(0, residents // 3),
+                    minutes=rng.choice([30, 60, 90, 120]),
+                    topics=rng.sample(list(InteractionTopic.values), k=rng.randint(1, 3)),
+                    notes=rng.choice(NOTES),
+                    logged_by=adviser,
+                )
+            )
+        for _ in range(rng.randint(2, 6)):
+            due = today + datetime.timedelta(days=rng.randint(-30, 45))
+            actions.append(
+                Action(
+                    area=area,
+                    description=rng.choice(
+                        [
+                            "Send the grant guidance",
+                            "Book the hall",
+                            "Introduce to a peer group",
+                            "Check the council's deadline",
+                            "Share the meeting template",
+                        ]
+                    ),
+                    owner=adviser,
+                    due_on=due,
+                    done_at=now if due < today and rng.random() < 0.7 else None,
+                    created_by=adviser,
+                )
+            )
+    SupportRequest.objects.bulk_create([r for r, *_ in requests])
+    for support_request, created, story, adviser in requests:
+        previous = SupportRequest.Status.NEW
+        moment = created
+        for status in story:
+            moment += datetime.timedelta(days=rng.randint(1, 12))
+            changes.append(
+                StatusChange(
+                    support_request=support_request,
+                    from_status=previous,
+                    to_status=status,
+                    changed_by=adviser,
+                    changed_at=min(moment, now),
+                )
+            )
+            previous = status
+    StatusChange.objects.bulk_create(changes)
+    Interaction.objects.bulk_create(interactions, batch_size=1000)
+    Action.objects.bulk_create(actions)
+    # created_at is set on insert; give each request its place in the year.
+    for support_request, created, *_ in requests:
+        support_request.created_at = created
+    SupportRequest.objects.bulk_update([r for r, *_ in requests], ["created_at"], batch_size=500)

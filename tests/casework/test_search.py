@@ -1,0 +1,108 @@
+"""Searching requests and interaction notes, within scope."""
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services as staff_services
+from casework import services
+from tests.casework.test_requests import submit
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hendon(adviser):
+    area = AreaFactory(name="Hendon")
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    return area
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_full_text_search_finds_words_in_any_form(hendon, adviser):
+    request_about_library = submit(
+        area=hendon, description="The council wants to sell our libraries."
+    )
+    submit(area=hendon, description="Help with the accounts.")
+    services.interaction_log(
+        area=hendon,
+        by=adviser,
+        date=timezone.localdate(),
+        kind="meeting",
+        notes="Planned the library campaign meetings",
+    )
+    # "library meeting" finds "library ... meetings": stemmed, all words.
+    stemmed = client_for(adviser).get("/staff/casework/search/", {"q": "library meeting"}).context
+    assert len(stemmed["interactions"]) == 1
+    assert stemmed["requests"] == []
+    by_word = client_for(adviser).get("/staff/casework/search/", {"q": "library"}).context
+    assert [r.pk for r in by_word["requests"]] == [request_about_library.pk]
+    assert len(by_word["interactions"]) == 1
+
+
+def test_search_never_reaches_beyond_scope(hendon, adviser, outsider):
+    submit(area=hendon, description="Allotments on the old school field")
+    assert (
+        client_for(outsider).get("/staff/casework/search/", {"q": "allotments"}).context["requests"]
+        == []
+    )
+    assert (
+        len(
+            client_for(adviser)
+            .get("/staff/casework/search/", {"q": "allotments"})
+            .context["requests"]
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("adviser", 200),
+        ("community_worker", 200),
+        ("manager", 200),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_may_search(request, role, status):
+    assert (
+        client_for(request.getfixturevalue(role))
+        .get("/staff/casework/search/", {"q": "x"})
+        .status_code
+        == status
+    )
+
+
+def test_an_empty_search_shows_the_form_only(adviser):
+    page = client_for(adviser).get("/staff/casework/search/")
+    assert page.status_code == 200
+    assert "No requests match" not in page.text
+
+
+def test_search_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(8):
+            assert client.get("/staff/casework/search/", {"q": "garden"}).status_code == 200
+
+    submit(area=hendon, description="A community garden")
+    load()
+    for n in range(20):
+        submit(area=hendon, description=f"Garden plot {n}")
+        services.interaction_log(
+            area=hendon,
+            by=adviser,
+            date=timezone.localdate(),
+            kind="visit",
+            notes=f"Garden visit {n}",
+        )
+    load()
