@@ -144,6 +144,9 @@ class AdviserAssignment(models.Model):
     assigned_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the adviser wants the next one to know; kept up to date while they
+    # hold the area, and shown on the handover page when someone takes over.
+    handover_note = models.TextField(blank=True, max_length=3000)
 
     objects = AssignmentQuerySet.as_manager()
 

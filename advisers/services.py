@@ -302,3 +302,13 @@ def time_record_remove(*, record: TimeRecord, by: User) -> None:
     if record.person_id != by.pk:
         require_perm(by, "time.correct")
     record.delete()
+
+
+def handover_note_save(*, assignment: AdviserAssignment, text: str, by: User) -> AdviserAssignment:
+    """The named adviser's note for whoever takes the area over next."""
+    if assignment.ended_on is not None:
+        raise ValidationError("This assignment has ended; its note can no longer change.")
+    assignment.handover_note = text.strip()
+    assignment.full_clean()
+    assignment.save(update_fields=["handover_note"])
+    return assignment

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from advisers.forms import TimeRecordForm
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
+    AdviserAssignment,
     Role,
     TimeRecord,
 )
@@ -34,6 +37,11 @@ def home(request):
     context = {"month": month}
     if user.role == Role.ADVISER:
         context["caseload"] = selectors.caseload(adviser=user, month=month)
+        context["new_areas"] = list(
+            AdviserAssignment.objects.current()
+            .filter(adviser=user, started_on__gte=month - datetime.timedelta(days=30))
+            .select_related("area")
+        )
         context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
     elif user.role == Role.COMMUNITY_WORKER:
         context["worker_areas"] = selectors.community_worker_areas(worker=user, month=month)

@@ -139,3 +139,16 @@ class AreaFactsForm(forms.ModelForm):
         fields = ["types", "cni_rank", "notes"]
         widgets = {"types": forms.CheckboxSelectMultiple}
         help_texts = {"notes": "For staff only: never shown on the public pages or to evaluators."}
+
+
+class HandoverNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Handover note",
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "What the next adviser should know: who is who, what is promised, what to watch. "
+            "Shown on their handover page if the area changes hands."
+        ),
+    )

@@ -18,12 +18,14 @@ from areas.forms import (
     AreaFilterForm,
     AssignAdviserForm,
     FundingBidForm,
+    HandoverNoteForm,
     JoinProgrammeForm,
     LocalContactForm,
     PartnershipForm,
     StageChangeForm,
 )
 from areas.models import Area, Stage
+from casework.models import SupportRequest
 from nfc.csv import csv_response
 
 AREAS_PER_PAGE = 100
@@ -271,4 +273,47 @@ def area_join(request, ward_code):
         request,
         "areas/area_form.html",
         {"area": area, "form": form, "title": "Bring into the programme"},
+    )
+
+
+@require_safe
+@permission_required("areas.edit")
+def area_handover(request, ward_code):
+    """Everything a new adviser needs to pick an area up."""
+    area = _editable_area(request, ward_code)
+    assignments = list(area.adviser_assignments.select_related("adviser"))
+    return render(
+        request,
+        "areas/area_handover.html",
+        {
+            "area": area,
+            "current": next((a for a in assignments if a.ended_on is None), None),
+            "previous": next((a for a in assignments if a.ended_on is not None), None),
+            "partnership": getattr(area, "partnership", None),
+            "contacts": area.contacts.all(),
+            "funding_bids": area.funding_bids.all(),
+            "open_requests": SupportRequest.objects.visible_to(request.user)
+            .open()
+            .filter(area=area)
+            .select_related("assigned_to"),
+            "actions": area.actions.open().select_related("owner"),
+            "interactions": area.interactions.select_related("logged_by")[:10],
+            "stage_changes": area.stage_changes.all()[:5],
+        },
+    )
+
+
+@permission_required("areas.edit")
+def area_handover_note(request, ward_code):
+    area = _editable_area(request, ward_code)
+    current = get_object_or_404(area.adviser_assignments.current())
+    form = HandoverNoteForm(request.POST or None, initial={"text": current.handover_note})
+    if request.method == "POST" and form.is_valid():
+        staff_services.handover_note_save(
+            assignment=current, text=form.cleaned_data["text"], by=request.user
+        )
+        messages.success(request, "The handover note is saved.")
+        return redirect("areas:detail", ward_code=area.ward_code)
+    return render(
+        request, "areas/area_form.html", {"area": area, "form": form, "title": "Handover note"}
     )

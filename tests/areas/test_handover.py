@@ -1,0 +1,81 @@
+"""When an area changes adviser, the new one gets a handover page."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services
+from advisers.models import AdviserAssignment
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def handed_over(adviser, outsider):
+    """Hendon was Otto's; Asha took it over today, with Otto's note."""
+    area = AreaFactory(name="Hendon", ward_code="E05001158")
+    services.area_assign_adviser(area=area, adviser=outsider, by=None)
+    AdviserAssignment.objects.filter(area=area).update(started_on=datetime.date(2026, 5, 1))
+    client_for(outsider).post(
+        "/staff/areas/E05001158/handover/note/", {"text": "The chair prefers phone calls."}
+    )
+    services.area_assign_adviser(area=area, adviser=adviser, by=None, reason="Otto moved region")
+    return area
+
+
+def test_the_new_adviser_sees_the_previous_advisers_note_and_what_is_open(handed_over, adviser):
+    page = client_for(adviser).get("/staff/areas/E05001158/handover/")
+    assert page.status_code == 200
+    assert "The chair prefers phone calls." in page.text
+    assert "Otto Outsider, until" in page.text
+
+
+def test_the_new_adviser_is_pointed_to_the_handover_page_from_home(handed_over, adviser):
+    assert "/staff/areas/E05001158/handover/" in client_for(adviser).get("/staff/").text
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("adviser", 200),
+        ("manager", 200),
+        ("outsider", 404),
+        ("community_worker", 403),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_may_open_the_handover_page(request, handed_over, role, status):
+    assert (
+        client_for(request.getfixturevalue(role))
+        .get("/staff/areas/E05001158/handover/")
+        .status_code
+        == status
+    )
+
+
+def test_a_note_on_an_ended_assignment_cannot_change(handed_over):
+    ended = AdviserAssignment.objects.filter(area=handed_over).exclude(ended_on=None).get()
+    with pytest.raises(ValidationError, match="has ended"):
+        services.handover_note_save(assignment=ended, text="Too late", by=ended.adviser)
+
+
+def test_a_too_long_note_is_refused_and_the_old_one_kept(handed_over, adviser):
+    client_for(adviser).post("/staff/areas/E05001158/handover/note/", {"text": "Short note"})
+    response = client_for(adviser).post(
+        "/staff/areas/E05001158/handover/note/", {"text": "x" * 3001}
+    )
+    assert "at most 3000 characters" in response.text
+    current = AdviserAssignment.objects.current().get(area=handed_over)
+    assert current.handover_note == "Short note"
+    assert current.started_on == timezone.localdate()
