@@ -1,7 +1,11 @@
 """Reads for casework."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from casework.models import Signposting
 
@@ -66,3 +70,75 @@ def casework_search(*, user, text: str) -> dict[str, list]:
         "requests": list(requests[:SEARCH_LIMIT]),
         "interactions": list(interactions[:SEARCH_LIMIT]),
     }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    kind: str
+    text: str
+    by: str = ""
+
+
+def _midday(day: datetime.date) -> datetime.datetime:
+    # Dated records (an interaction) sort among timed ones (a status change).
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def timeline(*, area=None, support_request=None, limit: int = 100) -> list[TimelineEntry]:
+    """What happened, newest first: status changes, interactions, actions and
+    residents' messages for a request, or all of an area's. A fixed number of
+    queries, each capped at ``limit``."""
+    from casework.models import Action, Interaction, ResidentMessage, StatusChange
+
+    where = {"support_request": support_request} if support_request else {"area": area}
+    entries = [
+        TimelineEntry(
+            _midday(i.date),
+            "Interaction",
+            f"{i.get_kind_display()}: {i.notes}".rstrip(": "),
+            str(i.logged_by),
+        )
+        for i in Interaction.objects.filter(**where).select_related("logged_by")[:limit]
+    ]
+    for action in Action.objects.filter(**where).select_related("owner")[:limit]:
+        entries.append(
+            TimelineEntry(
+                action.created_at,
+                "Action set",
+                f"{action.description} (by {action.due_on:%-d %b %Y})",
+                str(action.owner),
+            )
+        )
+        if action.done_at:
+            entries.append(
+                TimelineEntry(action.done_at, "Action done", action.description, str(action.owner))
+            )
+    changes = StatusChange.objects.select_related("changed_by", "support_request")
+    changes = (
+        changes.filter(support_request=support_request)
+        if support_request
+        else changes.filter(support_request__area=area)
+    )
+    for change in changes[:limit]:
+        label = f"{change.support_request.reference}: " if not support_request else ""
+        moved = f"{change.get_from_status_display()} → {change.get_to_status_display()}"
+        note = f": {change.note}" if change.note else ""
+        entries.append(
+            TimelineEntry(
+                change.changed_at, "Status", f"{label}{moved}{note}", str(change.changed_by or "")
+            )
+        )
+    messages = ResidentMessage.objects.all()
+    messages = (
+        messages.filter(support_request=support_request)
+        if support_request
+        else messages.filter(support_request__area=area)
+    )
+    for message in messages.select_related("support_request")[:limit]:
+        entries.append(
+            TimelineEntry(
+                message.created_at, "Message from the resident", message.support_request.reference
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]

@@ -12,7 +12,7 @@ from areas.models import Area
 from casework import services
 from casework.forms import ActionForm, InteractionForm
 from casework.models import Action, SupportRequest, first_contact_deadline
-from casework.selectors import casework_search, signposting_text
+from casework.selectors import casework_search, signposting_text, timeline
 
 
 class SignpostingForm(forms.Form):
@@ -99,7 +99,7 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
         "casework/request_detail.html",
         {
             "support_request": support_request,
-            "status_changes": support_request.status_changes.select_related("changed_by"),
+            "timeline": timeline(support_request=support_request),
             "resident_messages": support_request.resident_messages.all(),
             "interactions": support_request.interactions.select_related("logged_by"),
             "actions": support_request.actions.open().select_related("owner"),
@@ -265,3 +265,13 @@ def search(request):
     text = request.GET.get("q", "")[:200]
     results = casework_search(user=request.user, text=text)
     return render(request, "casework/search.html", {"q": text, **results})
+
+
+@require_safe
+@permission_required("casework.view")
+def area_timeline(request, ward_code):
+    """Everything that happened in an area, newest first."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
+    return render(
+        request, "casework/area_timeline.html", {"area": area, "timeline": timeline(area=area)}
+    )

@@ -244,3 +244,69 @@ def test_my_actions_query_count_stays_flat(hendon, adviser, django_assert_max_nu
             due_on=timezone.localdate(),
         )
     load()
+
+
+# --- Timelines --------------------------------------------------------------
+
+
+def test_a_requests_timeline_puts_everything_newest_first(hendon, adviser):
+    support_request = submit(area=hendon)
+    services.interaction_log(
+        area=hendon,
+        by=adviser,
+        support_request=support_request,
+        date=timezone.localdate() - datetime.timedelta(days=2),
+        kind="call",
+        notes="First call",
+    )
+    services.support_request_move(
+        support_request=support_request, to_status="acknowledged", by=adviser, note="Replied"
+    )
+    page = client_for(adviser).get(f"/staff/casework/requests/{support_request.reference}/").text
+    assert page.index("New → Acknowledged: Replied") < page.index("Phone call: First call")
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("adviser", 200),
+        ("community_worker", 200),
+        ("manager", 200),
+        ("outsider", 404),
+        ("evaluator", 403),
+        ("administrator", 403),
+    ],
+)
+def test_who_may_see_an_areas_timeline(request, hendon, role, status):
+    assert (
+        client_for(request.getfixturevalue(role))
+        .get("/staff/casework/areas/E05001158/timeline/")
+        .status_code
+        == status
+    )
+
+
+def test_the_area_timeline_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(12):
+            assert client.get("/staff/casework/areas/E05001158/timeline/").status_code == 200
+
+    load()
+    for n in range(10):
+        support_request = submit(area=hendon)
+        services.support_request_move(
+            support_request=support_request, to_status="acknowledged", by=adviser
+        )
+        services.interaction_log(
+            area=hendon, by=adviser, date=timezone.localdate(), kind="visit", notes=f"Visit {n}"
+        )
+        services.action_add(
+            area=hendon,
+            owner=adviser,
+            by=adviser,
+            description=f"Task {n}",
+            due_on=timezone.localdate(),
+        )
+    load()
