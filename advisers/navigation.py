@@ -38,6 +38,12 @@ DESTINATIONS = [
         "Residents' requests for help: new ones, open ones, and those waiting in triage.",
     ),
     Destination(
+        "Referrals",
+        "referrals:list",
+        "casework.view",
+        "Referrals to specialist partners, and the days each partner has left this year.",
+    ),
+    Destination(
         "My actions",
         "casework:my_actions",
         "casework.log",

@@ -34,6 +34,8 @@ PERMISSIONS = {
     "casework.change": "Move a request through its stages",
     "casework.triage": "See every request and choose who answers it",
     "casework.log": "Log interactions and follow-up actions for their areas",
+    "referrals.make": "Refer their areas to specialist partners and record each step",
+    "partners.manage": "Add specialist partners and change their expertise and capacity",
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -47,6 +49,7 @@ CAN: dict[str, frozenset[str]] = {
             "casework.view",
             "casework.change",
             "casework.log",
+            "referrals.make",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -74,6 +77,8 @@ CAN: dict[str, frozenset[str]] = {
             "casework.change",
             "casework.triage",
             "casework.log",
+            "referrals.make",
+            "partners.manage",
         }
     ),
     # Evaluators see facts and figures, never people's contact details.

@@ -25,7 +25,7 @@ from areas.forms import (
     StageChangeForm,
 )
 from areas.models import Area, Stage
-from casework.models import SupportRequest
+from casework.models import Referral, SupportRequest
 from nfc.csv import csv_response
 
 AREAS_PER_PAGE = 100
@@ -92,6 +92,11 @@ def area_detail(request, ward_code):
         "interactions": area.interactions.select_related("logged_by")[:10],
         "actions": area.actions.open().select_related("owner"),
         "can_log": has_perm(user, "casework.log", area),
+        "referrals": Referral.objects.visible_to(user)
+        .filter(area=area)
+        .select_related("partner", "support_request")[:10],
+        "can_see_referrals": has_perm(user, "casework.view"),
+        "can_refer": has_perm(user, "referrals.make"),
         "stage_changes": area.stage_changes.select_related("recorded_by"),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_edit": has_perm(user, "areas.edit", area),

@@ -1,9 +1,12 @@
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # Crockford's base 32: no I, L, O or U, so a reference read aloud or typed
@@ -345,3 +348,271 @@ class Signposting(models.Model):
 
     def __str__(self) -> str:
         return f"Signposting of {self.updated_at:%d %b %Y}"
+
+
+# --- Referrals to specialist partners ---------------------------------------
+
+# Imports for the referrals section, kept here so the lines above stay as they
+# were (hoist them to the top when nobody else is editing this file).
+
+
+class Expertise(models.TextChoices):
+    """What a specialist partner can help a group with."""
+
+    PLANNING = "planning", "Planning"
+    FINANCE = "finance", "Finance"
+    LEGAL = "legal", "Legal"
+    COMMUNICATIONS = "communications", "Communications"
+    LAND_BUILDINGS = "land_buildings", "Land and buildings"
+
+
+def validate_expertise(value) -> None:
+    """At least one kind of expertise, each a known one, none twice."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choose at least one kind of expertise.")
+    unknown = [item for item in value if item not in Expertise.values]
+    if unknown:
+        raise ValidationError(f"Unknown expertise: {', '.join(map(str, unknown))}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each kind of expertise may be chosen once.")
+
+
+class PartnerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def with_capacity(self, year: int | None = None):
+        """Annotate each partner's capacity this year, in days, with what
+        delivered referrals have used and what is left (None when the
+        partner's capacity is not recorded).
+
+        Pro-bono hours count as days at NFC_HOURS_PER_DAY. Worked out in the
+        database, so a list of partners costs one query however long it is.
+        """
+        year = year or timezone.localdate().year
+        money = models.DecimalField(max_digits=9, decimal_places=2)
+        hours_per_day = models.Value(Decimal(str(settings.NFC_HOURS_PER_DAY)), output_field=money)
+        zero = models.Value(Decimal(0), output_field=money)
+        used = Coalesce(
+            models.Sum(
+                "referrals__days_used",
+                filter=models.Q(
+                    referrals__status__in=Referral.DELIVERED_STATUSES,
+                    referrals__delivered_on__year=year,
+                ),
+            ),
+            zero,
+            output_field=money,
+        )
+        capacity = models.Case(
+            models.When(capacity_days__isnull=True, capacity_hours__isnull=True, then=None),
+            default=models.ExpressionWrapper(
+                Coalesce("capacity_days", zero) + Coalesce("capacity_hours", zero) / hours_per_day,
+                output_field=money,
+            ),
+            output_field=money,
+        )
+        return self.annotate(
+            days_used_this_year=used,
+            capacity_in_days=capacity,
+        ).annotate(
+            days_left=models.ExpressionWrapper(
+                models.F("capacity_in_days") - models.F("days_used_this_year"),
+                output_field=money,
+            )
+        )
+
+
+class Partner(models.Model):
+    """A specialist organisation that takes referrals: what it knows about
+    and how much it can give this year."""
+
+    name = models.CharField(max_length=150, unique=True)
+    expertise = models.JSONField(default=list, validators=[validate_expertise])
+    email = models.EmailField("contact e-mail", blank=True)
+    capacity_days = models.DecimalField(
+        "days this year",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    capacity_hours = models.DecimalField(
+        "pro-bono hours this year",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    is_active = models.BooleanField("taking referrals", default=True)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(2000)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(capacity_days__gte=0) | models.Q(capacity_days__isnull=True),
+                name="partner_capacity_days_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity_hours__gte=0) | models.Q(capacity_hours__isnull=True),
+                name="partner_capacity_hours_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def expertise_labels(self) -> list[str]:
+        return [Expertise(e).label for e in self.expertise if e in Expertise.values]
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Referrals of the areas ``user`` may see, for those who see casework
+        (evaluators and administrators see none here)."""
+        from advisers.permissions import has_perm
+        from areas.models import Area
+
+        if not has_perm(user, "casework.view"):
+            return self.none()
+        return self.filter(area__in=Area.objects.visible_to(user))
+
+    def open(self):
+        return self.exclude(status__in=Referral.CLOSED_STATUSES)
+
+
+class Referral(models.Model):
+    """An area (or one of its requests) sent to a partner for specialist
+    help: requested → accepted → delivered → outcome recorded."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        DELIVERED = "delivered", "Delivered"
+        OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+
+    CLOSED_STATUSES = (Status.DECLINED, Status.OUTCOME_RECORDED)
+    # Referrals whose days count against the partner's capacity.
+    DELIVERED_STATUSES = (Status.DELIVERED, Status.OUTCOME_RECORDED)
+    NEXT_STATUSES = {
+        Status.REQUESTED: {Status.ACCEPTED, Status.DECLINED},
+        Status.ACCEPTED: {Status.DELIVERED, Status.DECLINED},
+        Status.DELIVERED: {Status.OUTCOME_RECORDED},
+        Status.DECLINED: set(),
+        Status.OUTCOME_RECORDED: set(),
+    }
+    # The date field each step sets.
+    STEP_DATES = {
+        Status.ACCEPTED: "accepted_on",
+        Status.DECLINED: "declined_on",
+        Status.DELIVERED: "delivered_on",
+        Status.OUTCOME_RECORDED: "outcome_recorded_on",
+    }
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="referrals")
+    support_request = models.ForeignKey(
+        SupportRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    help_asked = models.TextField("help asked for", validators=[MaxLengthValidator(2000)])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    requested_on = models.DateField(default=timezone.localdate)
+    accepted_on = models.DateField(null=True, blank=True)
+    declined_on = models.DateField(null=True, blank=True)
+    delivered_on = models.DateField(null=True, blank=True)
+    outcome_recorded_on = models.DateField(null=True, blank=True)
+    cost = models.DecimalField(
+        "cost (£)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    days_used = models.DecimalField(
+        max_digits=5, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    outcome = models.TextField(blank=True, validators=[MaxLengthValidator(2000)])
+    group_rating = models.PositiveSmallIntegerField(
+        "the group's rating (1 to 5)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    created_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_on", "-pk"]
+        indexes = [
+            models.Index(fields=["area", "requested_on"]),
+            models.Index(fields=["partner", "status", "delivered_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group_rating__isnull=True)
+                | models.Q(group_rating__gte=1, group_rating__lte=5),
+                name="referral_rating_one_to_five",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(days_used__isnull=True) | models.Q(days_used__gte=0),
+                name="referral_days_used_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost__isnull=True) | models.Q(cost__gte=0),
+                name="referral_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_on__isnull=True)
+                | models.Q(accepted_on__gte=models.F("requested_on")),
+                name="referral_accepted_after_requested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} to {self.partner}"
+
+    @property
+    def response_days(self) -> int | None:
+        """How many days the partner took to answer (accept, or decline)."""
+        answered_on = self.accepted_on or self.declined_on
+        if answered_on is None:
+            return None
+        return (answered_on - self.requested_on).days
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def next_statuses(self) -> list[tuple[str, str]]:
+        allowed = self.NEXT_STATUSES[self.Status(self.status)]
+        return [(value, label) for value, label in self.Status.choices if value in allowed]
+
+    @property
+    def last_step_on(self) -> datetime.date:
+        """The date of the latest step so far: a new step cannot be earlier."""
+        dates = [
+            self.requested_on,
+            self.accepted_on,
+            self.declined_on,
+            self.delivered_on,
+            self.outcome_recorded_on,
+        ]
+        return max(d for d in dates if d is not None)

@@ -86,10 +86,10 @@ def _midday(day: datetime.date) -> datetime.datetime:
 
 
 def timeline(*, area=None, support_request=None, limit: int = 100) -> list[TimelineEntry]:
-    """What happened, newest first: status changes, interactions, actions and
-    residents' messages for a request, or all of an area's. A fixed number of
+    """What happened, newest first: status changes, interactions, actions,
+    referrals and residents' messages for a request, or all of an area's. A fixed number of
     queries, each capped at ``limit``."""
-    from casework.models import Action, Interaction, ResidentMessage, StatusChange
+    from casework.models import Action, Interaction, Referral, ResidentMessage, StatusChange
 
     where = {"support_request": support_request} if support_request else {"area": area}
     entries = [
@@ -139,6 +139,14 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
         entries.append(
             TimelineEntry(
                 message.created_at, "Message from the resident", message.support_request.reference
+            )
+        )
+    for referral in Referral.objects.filter(**where).select_related("partner")[:limit]:
+        entries.append(
+            TimelineEntry(
+                _midday(referral.last_step_on),
+                "Referral",
+                f"{referral.partner}: {referral.get_status_display()}",
             )
         )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]

@@ -11,7 +11,7 @@ from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 from casework import services
 from casework.forms import ActionForm, InteractionForm
-from casework.models import Action, SupportRequest, first_contact_deadline
+from casework.models import Action, Referral, SupportRequest, first_contact_deadline
 from casework.selectors import casework_search, signposting_text, timeline
 
 
@@ -100,6 +100,10 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
         {
             "support_request": support_request,
             "timeline": timeline(support_request=support_request),
+            "referrals": Referral.objects.visible_to(user)
+            .filter(support_request=support_request)
+            .select_related("partner", "support_request"),
+            "can_refer": has_perm(user, "referrals.make"),
             "resident_messages": support_request.resident_messages.all(),
             "interactions": support_request.interactions.select_related("logged_by"),
             "actions": support_request.actions.open().select_related("owner"),

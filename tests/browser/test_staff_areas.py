@@ -80,7 +80,7 @@ def test_an_adviser_keeps_the_partnership_contacts_and_funding_up_to_date(page, 
     adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
     services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
     sign_in(page, adviser)
-    page.get_by_role("link", name="Hendon").first.click()
+    page.get_by_role("table").get_by_role("link", name="Hendon").click()
 
     page.get_by_role("link", name="Add the partnership").click()
     assert_healthy(page)
