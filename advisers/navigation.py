@@ -50,6 +50,12 @@ DESTINATIONS = [
         "The follow-up actions you own, the overdue ones first.",
     ),
     Destination(
+        "Audit history",
+        "casework:audit",
+        "audit.view",
+        "Who changed which request, interaction or referral, and when.",
+    ),
+    Destination(
         "Caseloads",
         "advisers:caseloads",
         "caseloads.manage",

@@ -34,6 +34,7 @@ PERMISSIONS = {
     "casework.change": "Move a request through its stages",
     "casework.triage": "See every request and choose who answers it",
     "casework.log": "Log interactions and follow-up actions for their areas",
+    "audit.view": "See the audit history: who changed which request, interaction or referral",
     "referrals.make": "Refer their areas to specialist partners and record each step",
     "partners.manage": "Add specialist partners and change their expertise and capacity",
 }
@@ -77,6 +78,7 @@ CAN: dict[str, frozenset[str]] = {
             "casework.change",
             "casework.triage",
             "casework.log",
+            "audit.view",
             "referrals.make",
             "partners.manage",
         }

@@ -616,3 +616,33 @@ class Referral(models.Model):
             self.outcome_recorded_on,
         ]
         return max(d for d in dates if d is not None)
+
+
+class AuditEntry(models.Model):
+    """Who changed which request, interaction or referral, when, and what."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    # The request it belongs to, when there is one: its history in one query.
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    changed_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

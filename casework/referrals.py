@@ -15,7 +15,20 @@ from django.utils import timezone
 
 from advisers.permissions import has_perm
 from areas.models import Area
+from casework import audit
 from casework.models import Partner, Referral, SupportRequest
+
+REFERRAL_AUDITED = [
+    "status",
+    "accepted_on",
+    "declined_on",
+    "delivered_on",
+    "outcome_recorded_on",
+    "days_used",
+    "cost",
+    "outcome",
+    "group_rating",
+]
 
 
 def _check_may_refer(*, by, area: Area) -> None:
@@ -69,6 +82,7 @@ def referral_request(
     )
     referral.full_clean()
     referral.save()
+    audit.record(obj=referral, by=by)
     return referral
 
 
@@ -131,6 +145,7 @@ def referral_move(
     if delivering and days_used:
         _check_capacity(partner_id=locked.partner_id, days_used=days_used, on=on)
 
+    before = audit.snapshot(locked, REFERRAL_AUDITED)
     locked.status = to_status
     setattr(locked, Referral.STEP_DATES[Referral.Status(to_status)], on)
     if delivering:
@@ -139,6 +154,7 @@ def referral_move(
         locked.outcome, locked.group_rating = outcome.strip(), group_rating
     locked.full_clean()
     locked.save()
+    audit.record(obj=locked, by=by, before=before)
     return locked
 
 

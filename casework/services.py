@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from advisers.models import AdviserAssignment, Role
 from advisers.permissions import has_perm
-from casework import following
+from casework import audit, following
 from casework.models import (
     Action,
     Interaction,
@@ -53,6 +53,7 @@ def support_request_submit(*, area, postcode: str, **details) -> SupportRequest:
         privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
         **details,
     )
+    audit.record(obj=support_request, by=None)
     if support_request.email:
         acknowledgement_send_task.delay_on_commit(support_request.pk)
     if adviser:
@@ -67,9 +68,11 @@ def support_request_assign(*, support_request: SupportRequest, to, by) -> Suppor
         raise ValidationError(f"{to} is not an active adviser or community worker.")
     if support_request.assigned_to_id == to.pk:
         raise ValidationError(f"{support_request.reference} is already with {to}.")
+    before = audit.snapshot(support_request, ["assigned_to"])
     support_request.assigned_to = to
     support_request.adviser_told_at = None
     support_request.save(update_fields=["assigned_to", "adviser_told_at"])
+    audit.record(obj=support_request, by=by, before=before)
     assignee_tell_task.delay_on_commit(support_request.pk)
     return support_request
 
@@ -98,8 +101,10 @@ def support_request_move(
         note=note,
         changed_by=by,
     )
+    before = audit.snapshot(locked, ["status"])
     locked.status = to_status
     locked.save(update_fields=["status"])
+    audit.record(obj=locked, by=by, before=before)
     support_request.status = to_status
     return change
 
@@ -232,6 +237,7 @@ def interaction_log(*, area, by, support_request=None, **fields) -> Interaction:
     interaction = Interaction(area=area, support_request=support_request, logged_by=by, **fields)
     interaction.full_clean()
     interaction.save()
+    audit.record(obj=interaction, by=by)
     return interaction
 
 

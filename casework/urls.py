@@ -8,6 +8,7 @@ urlpatterns = [
     path("signposting/", views.signposting_edit, name="signposting"),
     path("requests/", views.request_list, name="request_list"),
     path("search/", views.search, name="search"),
+    path("audit/", views.audit_list, name="audit"),
     path("areas/<str:ward_code>/timeline/", views.area_timeline, name="area_timeline"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/move/", views.request_move, name="request_move"),

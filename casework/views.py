@@ -11,7 +11,13 @@ from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 from casework import services
 from casework.forms import ActionForm, InteractionForm
-from casework.models import Action, Referral, SupportRequest, first_contact_deadline
+from casework.models import (
+    Action,
+    AuditEntry,
+    Referral,
+    SupportRequest,
+    first_contact_deadline,
+)
 from casework.selectors import casework_search, signposting_text, timeline
 
 
@@ -104,6 +110,9 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
             .filter(support_request=support_request)
             .select_related("partner", "support_request"),
             "can_refer": has_perm(user, "referrals.make"),
+            "audit": support_request.audit.select_related("changed_by")
+            if has_perm(user, "audit.view")
+            else None,
             "resident_messages": support_request.resident_messages.all(),
             "interactions": support_request.interactions.select_related("logged_by"),
             "actions": support_request.actions.open().select_related("owner"),
@@ -279,3 +288,12 @@ def area_timeline(request, ward_code):
     return render(
         request, "casework/area_timeline.html", {"area": area, "timeline": timeline(area=area)}
     )
+
+
+@require_safe
+@permission_required("audit.view")
+def audit_list(request):
+    """Every recorded change to requests, interactions and referrals, newest first."""
+    entries = AuditEntry.objects.select_related("changed_by", "content_type", "support_request")
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "casework/audit_list.html", {"page": page})
