@@ -133,6 +133,10 @@ class SupportRequest(models.Model):
     follow_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     follow_expires_at = models.DateTimeField(null=True, blank=True)
     follow_revoked_at = models.DateTimeField(null=True, blank=True)
+    # When the resident's details were removed, at the end of the retention
+    # period the privacy notice promises; the request's facts stay, for
+    # evaluation.
+    details_removed_at = models.DateTimeField(null=True, blank=True)
 
     objects = SupportRequestQuerySet.as_manager()
 
@@ -141,7 +145,9 @@ class SupportRequest(models.Model):
         indexes = [models.Index(fields=["acknowledgement_sent_at", "created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(email="", phone=""), name="support_request_has_a_way_to_reply"
+                condition=~models.Q(email="", phone="")
+                | models.Q(details_removed_at__isnull=False),
+                name="support_request_has_a_way_to_reply",
             ),
             models.CheckConstraint(
                 condition=models.Q(for_group=False) | ~models.Q(group_name=""),

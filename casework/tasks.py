@@ -84,3 +84,11 @@ def resident_message_tell_task(message_id: int) -> bool:
     """E-mail the person a request is with that its resident sent a message
     (never the message itself); True if sent now."""
     return _tell_about_message(message_id)
+
+
+@shared_task
+def retention_task() -> int:
+    """Daily: remove residents' details past the retention period; how many."""
+    from casework import services
+
+    return services.support_requests_remove_old_details()

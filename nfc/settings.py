@@ -207,6 +207,9 @@ NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
 NFC_HELP_FORM_MAX_BYTES = 20_000
 # A new request should have its first contact within this many working days.
 NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
+# Days after a request closes that its resident's details are kept (the
+# privacy notice says 2 years); then they are removed by a daily job.
+NFC_RETENTION_DAYS = env.int("NFC_RETENTION_DAYS", default=730)
 # How long a resident's private link (in their acknowledgement) keeps working.
 NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
 # Shown with the consent, and kept with each request: bump it when the
@@ -311,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "advisers.tasks.sessions_clear_expired_task",
         "schedule": timedelta(hours=6),
+    },
+    "remove-residents-details-past-retention": {
+        "task": "casework.tasks.retention_task",
+        "schedule": timedelta(days=1),
     },
     "send-waiting-acknowledgements": {
         "task": "casework.tasks.acknowledgements_sweep_task",

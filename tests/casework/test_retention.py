@@ -1,0 +1,66 @@
+"""Residents' details go when the privacy notice says they will."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from casework import following
+from casework.models import ResidentMessage, StatusChange, SupportRequest
+from casework.services import support_requests_remove_old_details
+from casework.tasks import retention_task
+from tests.casework.test_requests import submit
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_days_ago(days: int) -> SupportRequest:
+    support_request = submit(description="My neighbour's health worries me")
+    following.follow_link_issue(support_request=support_request)
+    ResidentMessage.objects.create(support_request=support_request, text="Thank you")
+    SupportRequest.objects.filter(pk=support_request.pk).update(status="closed")
+    StatusChange.objects.create(
+        support_request=support_request, from_status="resolved", to_status="closed"
+    )
+    StatusChange.objects.filter(support_request=support_request).update(
+        changed_at=timezone.now() - datetime.timedelta(days=days)
+    )
+    return support_request
+
+
+def test_details_go_after_the_retention_period_and_the_facts_stay(settings):
+    settings.NFC_RETENTION_DAYS = 730
+    old = closed_days_ago(800)
+    recent = closed_days_ago(100)
+    assert retention_task() == 1
+    old.refresh_from_db()
+    assert (old.email, old.phone, old.postcode, old.follow_token_hash) == ("", "", "", "")
+    assert "health" not in old.description
+    assert "removed" in old.name
+    assert old.details_removed_at is not None
+    assert (old.topic, old.area_id, old.status) == ("people", None, "closed")
+    assert not ResidentMessage.objects.filter(support_request=old).exists()
+    recent.refresh_from_db()
+    assert recent.email == "pat@example.org"
+    assert ResidentMessage.objects.filter(support_request=recent).exists()
+
+
+def test_an_open_request_keeps_its_details_however_old(settings):
+    support_request = submit()
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=2000)
+    )
+    assert support_requests_remove_old_details() == 0
+
+
+def test_running_it_again_changes_nothing(settings):
+    closed_days_ago(800)
+    assert retention_task() == 1
+    assert retention_task() == 0
+
+
+def test_the_retention_job_is_scheduled_daily(settings):
+    assert any(
+        entry["task"] == "casework.tasks.retention_task"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )
