@@ -12,8 +12,11 @@ from advisers.models import AdviserAssignment
 from casework.models import (
     Action,
     ContactBy,
+    Expertise,
     Interaction,
     InteractionTopic,
+    Partner,
+    Referral,
     StatusChange,
     SupportRequest,
     Topic,
@@ -47,6 +50,21 @@ NOTES = [
     "Workshop on running meetings; good turnout.",
     "Call with the council's community development officer.",
 ]
+PARTNERS = [
+    ("Planning Aid North", [Expertise.PLANNING], 40),
+    ("Community Finance Partners", [Expertise.FINANCE], 30),
+    ("Pro Bono Legal Network", [Expertise.LEGAL, Expertise.LAND_BUILDINGS], 25),
+    ("Local Voices Communications", [Expertise.COMMUNICATIONS], 20),
+    ("Buildings for People", [Expertise.LAND_BUILDINGS], 30),
+]
+ASKED = {
+    Expertise.PLANNING: "Help to start a neighbourhood plan.",
+    Expertise.FINANCE: "Set up the group's accounts and a budget.",
+    Expertise.LEGAL: "Advice on becoming a charitable incorporated organisation.",
+    Expertise.COMMUNICATIONS: "A simple newsletter and social media plan.",
+    Expertise.LAND_BUILDINGS: "A survey of the old library before a transfer.",
+}
+
 # How a request's story goes, by its age: the older, the further along.
 STORIES = [
     ["acknowledged", "in_progress", "resolved", "closed"],
@@ -155,3 +173,54 @@ def demo_casework_seed(*, rng: random.Random) -> None:
     for support_request, created, *_ in requests:
         support_request.created_at = created
     SupportRequest.objects.bulk_update([r for r, *_ in requests], ["created_at"], batch_size=500)
+
+
+@transaction.atomic
+def demo_referrals_seed(*, rng: random.Random) -> None:
+    """Once: five partners and about 60 referrals at every step."""
+    if Partner.objects.exists():
+        return
+    partners = [
+        Partner.objects.create(
+            name=name,
+            expertise=expertise,
+            email=f"referrals@{name.split()[0].lower()}.example.org",
+            capacity_days=days,
+        )
+        for name, expertise, days in PARTNERS
+    ]
+    today = timezone.localdate()
+    referrals = []
+    for assignment in AdviserAssignment.objects.current().select_related("area", "adviser")[:60]:
+        partner = rng.choice(partners)
+        requested = today - datetime.timedelta(days=rng.randint(10, 300))
+        referral = Referral(
+            area=assignment.area,
+            partner=partner,
+            help_asked=ASKED[Expertise(partner.expertise[0])],
+            requested_on=requested,
+            created_by=assignment.adviser,
+        )
+        step = rng.random()
+        if step > 0.2:
+            referral.status, referral.accepted_on = (
+                "accepted",
+                requested + datetime.timedelta(days=rng.randint(1, 14)),
+            )
+        if step > 0.5 and referral.accepted_on < today - datetime.timedelta(days=30):
+            referral.status, referral.delivered_on = (
+                "delivered",
+                referral.accepted_on + datetime.timedelta(days=20),
+            )
+            referral.days_used, referral.cost = rng.choice([0.5, 1, 2]), rng.choice([0, 250, 600])
+        if step > 0.7 and referral.delivered_on and referral.delivered_on < today:
+            referral.status, referral.outcome_recorded_on = (
+                "outcome_recorded",
+                referral.delivered_on,
+            )
+            referral.outcome, referral.group_rating = (
+                "The group has what it needed to go on.",
+                rng.randint(3, 5),
+            )
+        referrals.append(referral)
+    Referral.objects.bulk_create(referrals)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
 from advisers.selectors import caseload, hours_to_days
 from areas.models import Area, StageChange
-from casework.models import Action, Interaction, SupportRequest
+from casework.models import Action, Interaction, Referral, SupportRequest
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,7 @@ def _demo_counts():
             SupportRequest,
             Interaction,
             Action,
+            Referral,
         )
     }
 
@@ -115,6 +116,7 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     assert len(set(Area.objects.in_programme().values_list("region", flat=True))) == 9
     assert first["SupportRequest"] > 100
     assert first["Interaction"] > 1000
+    assert first["Referral"] == 60
     out = capsys.readouterr().out
     assert "manager@example.org" in out
     assert "Password for all of them" in out

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from advisers.demo import DEMO_PASSWORD, demo_caseloads_seed, demo_staff_seed, demo_time_seed
 from advisers.permissions import two_factor_required
 from areas.demo import demo_areas_import, demo_postcodes_import, demo_programme_seed
-from casework.demo import demo_casework_seed
+from casework.demo import demo_casework_seed, demo_referrals_seed
 
 
 class Command(BaseCommand):
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         demo_caseloads_seed(programme=programme)
         demo_time_seed(rng=rng)
         demo_casework_seed(rng=rng)
+        demo_referrals_seed(rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ as:"))
         for user in people:
             note = (
