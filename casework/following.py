@@ -23,7 +23,7 @@ from django.utils import timezone
 # import this module (for the acknowledgement's link) in either order.
 from casework import services
 from casework.models import DESCRIPTION_MAX_LENGTH, ResidentMessage, SupportRequest
-from casework.tasks import resident_message_tell_task
+from casework.tasks import resident_message_tell_task, withdrawal_tell_task
 
 WITHDRAWN_NOTE = "Withdrawn by the resident"
 MESSAGE_MAX_LENGTH = DESCRIPTION_MAX_LENGTH
@@ -160,3 +160,6 @@ def support_request_withdraw(*, support_request: SupportRequest) -> None:
         note=WITHDRAWN_NOTE,
     )
     follow_link_revoke(support_request=support_request)
+    SupportRequest.objects.filter(pk=support_request.pk).update(withdrawn_at=timezone.now())
+    if locked.assigned_to_id:
+        withdrawal_tell_task.delay_on_commit(support_request.pk)

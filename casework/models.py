@@ -137,6 +137,9 @@ class SupportRequest(models.Model):
     # period the privacy notice promises; the request's facts stay, for
     # evaluation.
     details_removed_at = models.DateTimeField(null=True, blank=True)
+    # A resident's withdrawal, and when the person it was with heard of it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_told_at = models.DateTimeField(null=True, blank=True)
 
     objects = SupportRequestQuerySet.as_manager()
 

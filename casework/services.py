@@ -192,6 +192,45 @@ def messages_waiting(*, older_than: datetime.timedelta) -> list[int]:
     )
 
 
+def withdrawals_waiting(*, older_than: datetime.timedelta) -> list[int]:
+    """Withdrawn requests whose assignee has not heard yet."""
+    return list(
+        SupportRequest.objects.filter(
+            withdrawal_told_at=None,
+            withdrawn_at__lt=timezone.now() - older_than,
+            assigned_to__isnull=False,
+        ).values_list("pk", flat=True)
+    )
+
+
+def withdrawal_claim(*, request_id: int) -> SupportRequest | None:
+    """Mark the withdrawal as told, once; None if it already was."""
+    claimed = SupportRequest.objects.filter(
+        pk=request_id,
+        withdrawn_at__isnull=False,
+        withdrawal_told_at=None,
+        assigned_to__isnull=False,
+    ).update(withdrawal_told_at=timezone.now())
+    if not claimed:
+        return None
+    return SupportRequest.objects.select_related("assigned_to", "area").get(pk=request_id)
+
+
+def withdrawal_tell(*, support_request: SupportRequest) -> None:
+    """Tell the assignee the resident withdrew: the reference and a link only."""
+    context = {
+        "request": support_request,
+        "link": settings.NFC_BASE_URL
+        + reverse("casework:request_detail", kwargs={"reference": support_request.reference}),
+    }
+    send_mail(
+        subject=f"{support_request.reference} was withdrawn by the resident",
+        message=render_to_string("emails/withdrawal_body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[support_request.assigned_to.email],
+    )
+
+
 def assignees_waiting(*, older_than: datetime.timedelta) -> list[int]:
     """Requests given to someone who has not been told yet."""
     return list(

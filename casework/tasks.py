@@ -56,9 +56,13 @@ def acknowledgements_sweep_task() -> int:
         _tell_assignee(request_id)
         for request_id in services.assignees_waiting(older_than=later_than)
     )
-    return sent + sum(
+    sent += sum(
         _tell_about_message(message_id)
         for message_id in services.messages_waiting(older_than=later_than)
+    )
+    return sent + sum(
+        _tell_withdrawal(request_id)
+        for request_id in services.withdrawals_waiting(older_than=later_than)
     )
 
 
@@ -92,3 +96,20 @@ def retention_task() -> int:
     from casework import services
 
     return services.support_requests_remove_old_details()
+
+
+def _tell_withdrawal(request_id: int) -> bool:
+    from casework import services
+
+    with transaction.atomic():
+        support_request = services.withdrawal_claim(request_id=request_id)
+        if support_request is None:
+            return False
+        services.withdrawal_tell(support_request=support_request)
+    return True
+
+
+@shared_task
+def withdrawal_tell_task(request_id: int) -> bool:
+    """E-mail the person a request was with that its resident withdrew it."""
+    return _tell_withdrawal(request_id)

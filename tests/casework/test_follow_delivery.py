@@ -61,3 +61,21 @@ def test_the_sweep_tells_about_a_message_whose_notice_was_never_enqueued(adviser
     assert acknowledgements_sweep_task() == 1
     assert acknowledgements_sweep_task() == 0
     assert [m.to for m in mailoutbox] == [[adviser.email]]
+
+
+def test_the_assignee_hears_once_when_a_resident_withdraws(
+    adviser, mailoutbox, django_capture_on_commit_callbacks
+):
+    from casework.tasks import withdrawal_tell_task
+
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    following.follow_link_issue(support_request=support_request)
+    with django_capture_on_commit_callbacks(execute=True):
+        following.support_request_withdraw(support_request=support_request)
+    to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
+    assert len(to_adviser) == 1
+    assert "withdrawn" in to_adviser[0].subject
+    assert withdrawal_tell_task(support_request.pk) is False
+    assert acknowledgements_sweep_task() == 0
