@@ -89,8 +89,8 @@ class HelpRequestForm(forms.Form):
         error_messages={"required": "Tick this box to say you have read the privacy notice."},
     )
     # Left empty by people (it is hidden from them); filled by bots.
-    website = forms.CharField(required=False, label="Leave this empty")
-    started = forms.CharField(widget=forms.HiddenInput)
+    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    started = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
