@@ -167,9 +167,24 @@ def area_assign_adviser(
     place = _free_place(held, ADVISER_CASELOAD_CAP, person=adviser, doing="has", who="an adviser")
     if current:
         _end(current, on)
-    return AdviserAssignment.objects.create(
+    assignment = AdviserAssignment.objects.create(
         area=area, adviser=adviser, slot=place, started_on=on, reason=reason, assigned_by=by
     )
+    if current:
+        _hand_over_requests(area=area, from_adviser_id=current.adviser_id, to=adviser, by=by)
+    return assignment
+
+
+def _hand_over_requests(*, area: Area, from_adviser_id: int, to: User, by: User | None) -> None:
+    """The area's open requests go with it to its new adviser, who is told;
+    the previous one no longer sees them."""
+    from casework.models import SupportRequest
+    from casework.services import support_request_assign
+
+    for support_request in SupportRequest.objects.open().filter(
+        area=area, assigned_to_id=from_adviser_id
+    ):
+        support_request_assign(support_request=support_request, to=to, by=by)
 
 
 @transaction.atomic
@@ -250,12 +265,18 @@ def area_release(*, area: Area, on: datetime.date | None = None) -> None:
 def person_release(*, person: User, on: datetime.date | None = None) -> int:
     """End every current assignment of a person whose account closes or whose
     role changes, freeing their areas for someone else; how many ended."""
+    from casework.models import SupportRequest
+
     on = on or timezone.localdate()
     ended = 0
     for model, field in ((AdviserAssignment, "adviser"), (CommunityWorkerAllocation, "worker")):
         for current in model.objects.current().filter(**{field: person}):
             _end(current, max(on, current.started_on))
             ended += 1
+    # Their open requests go back to the managers' triage queue.
+    SupportRequest.objects.open().filter(assigned_to=person).update(
+        assigned_to=None, adviser_told_at=None
+    )
     return ended
 
 

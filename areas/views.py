@@ -89,8 +89,13 @@ def area_detail(request, ward_code):
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
         "time_records": area.time_records.select_related("person")[:20],
         "funding_bids": area.funding_bids.all(),
-        "interactions": area.interactions.select_related("logged_by")[:10],
-        "actions": area.actions.open().select_related("owner"),
+        "can_see_casework": has_perm(user, "casework.view"),
+        "interactions": area.interactions.select_related("logged_by")[:10]
+        if has_perm(user, "casework.view")
+        else [],
+        "actions": area.actions.open().select_related("owner")
+        if has_perm(user, "casework.view")
+        else [],
         "can_log": has_perm(user, "casework.log", area),
         "referrals": Referral.objects.visible_to(user)
         .filter(area=area)

@@ -89,7 +89,7 @@ class HelpRequestForm(forms.Form):
         error_messages={"required": "Tick this box to say you have read the privacy notice."},
     )
     # Left empty by people (it is hidden from them); filled by bots.
-    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    nfc_trap = forms.CharField(required=False, label="Leave this empty", max_length=200)
     started = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args, **kwargs):
@@ -112,7 +112,7 @@ class HelpRequestForm(forms.Form):
 
     def spam_reason(self) -> str | None:
         """Why this post looks like a bot's, or None. Checked before anything else."""
-        if self.data.get("website"):
+        if self.data.get("nfc_trap"):
             return SpamCount.Reason.HONEYPOT
         try:
             shown_at = int(

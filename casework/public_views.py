@@ -19,19 +19,39 @@ logger = logging.getLogger(__name__)
 SENT_SESSION_KEY = "nfc_help_sent"
 
 
-def _over_the_hourly_limit(request) -> bool:
-    """Count this post against its address's hourly allowance.
+def _hour_key(request) -> str:
+    return f"help-form:{client_address(request)}:{timezone.now():%Y%m%d%H}"
 
-    If the cache (Redis) is down, the post is let through: a genuine
-    request lost to an outage is worse than a little spam let in.
+
+def _over_the_hourly_limit(request) -> bool:
+    """Whether this address has sent its hourly allowance of requests.
+
+    Only requests that were sent count: a person correcting a mistake, or
+    several people behind one address, are not turned away for retrying.
+    If the cache (Redis) is down, the post is let through: a genuine request
+    lost to an outage is worse than a little spam let in.
     """
-    key = f"help-form:{client_address(request)}:{timezone.now():%Y%m%d%H}"
     try:
-        cache.add(key, 0, timeout=60 * 60)
-        return cache.incr(key) > settings.NFC_HELP_REQUESTS_PER_HOUR
+        return (cache.get(_hour_key(request)) or 0) >= settings.NFC_HELP_REQUESTS_PER_HOUR
     except Exception:
         logger.warning("Help form rate limit skipped: the cache did not answer", exc_info=True)
         return False
+
+
+def _count_sent(request) -> None:
+    try:
+        key = _hour_key(request)
+        cache.add(key, 0, timeout=60 * 60)
+        cache.incr(key)
+    except Exception:
+        logger.warning("Help form rate limit not counted: the cache did not answer", exc_info=True)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,11 +59,8 @@ def help_request(request):
     if request.method == "GET":
         return render(request, "casework/help_form.html", {"form": HelpRequestForm()})
 
-    if int(request.headers.get("Content-Length") or 0) > settings.NFC_HELP_FORM_MAX_BYTES:
+    if _content_length(request) > settings.NFC_HELP_FORM_MAX_BYTES:
         return render(request, "casework/help_refused.html", {"too_big": True}, status=413)
-    if _over_the_hourly_limit(request):
-        services.spam_count(reason=SpamCount.Reason.RATE_LIMIT)
-        return render(request, "casework/help_refused.html", {"too_many": True}, status=429)
 
     form = HelpRequestForm(request.POST)
     spam = form.spam_reason()
@@ -63,7 +80,17 @@ def help_request(request):
         return render(request, "casework/help_form.html", {"form": form})
 
     if form.is_valid():
+        if _over_the_hourly_limit(request):
+            services.spam_count(reason=SpamCount.Reason.RATE_LIMIT)
+            # Nothing typed is lost: the form comes back, filled in.
+            form.add_error(
+                None,
+                "We have had a lot of requests from your connection in the last hour. "
+                "Please wait a little, then press \u201cSend\u201d again.",
+            )
+            return render(request, "casework/help_form.html", {"form": form}, status=429)
         support_request = services.support_request_submit(**form.request_details())
+        _count_sent(request)
         request.session[SENT_SESSION_KEY] = support_request.reference
         return redirect("casework_public:help_sent")
     return render(request, "casework/help_form.html", {"form": form})
@@ -76,7 +103,11 @@ def help_sent(request):
     reference = request.session.get(SENT_SESSION_KEY)
     if reference is None:
         return redirect("casework_public:help_request")
-    support_request = SupportRequest.objects.select_related("area").get(reference=reference)
+    support_request = (
+        SupportRequest.objects.select_related("area").filter(reference=reference).first()
+    )
+    if support_request is None:
+        return redirect("casework_public:help_request")
     in_programme = bool(support_request.area and support_request.area.in_programme)
     return render(
         request,

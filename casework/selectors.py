@@ -99,9 +99,13 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
             f"{i.get_kind_display()}: {i.notes}".rstrip(": "),
             str(i.logged_by),
         )
-        for i in Interaction.objects.filter(**where).select_related("logged_by")[:limit]
+        for i in Interaction.objects.filter(**where)
+        .select_related("logged_by")
+        .order_by("-date", "-pk")[:limit]
     ]
-    for action in Action.objects.filter(**where).select_related("owner")[:limit]:
+    for action in (
+        Action.objects.filter(**where).select_related("owner").order_by("-created_at")[:limit]
+    ):
         entries.append(
             TimelineEntry(
                 action.created_at,

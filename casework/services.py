@@ -67,6 +67,9 @@ def support_request_assign(*, support_request: SupportRequest, to, by) -> Suppor
     """Give a request to an adviser or community worker (triage), and tell them."""
     if to.role not in (Role.ADVISER, Role.COMMUNITY_WORKER) or not to.is_active:
         raise ValidationError(f"{to} is not an active adviser or community worker.")
+    if support_request.area and not has_perm(to, "casework.log", support_request.area):
+        raise ValidationError(f"{to} does not work in {support_request.area.name}.")
+    support_request = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
     if support_request.assigned_to_id == to.pk:
         raise ValidationError(f"{support_request.reference} is already with {to}.")
     before = audit.snapshot(support_request, ["assigned_to"])

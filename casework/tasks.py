@@ -1,8 +1,23 @@
 import datetime
+import logging
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _each(send, ids) -> int:
+    """Send each in turn; one that fails (a refused address, say) is logged
+    and left for the next sweep, and never holds up the others."""
+    sent = 0
+    for item_id in ids:
+        try:
+            sent += bool(send(item_id))
+        except Exception:
+            logger.exception("Sweep: %s(%s) failed; it will be tried again", send.__name__, item_id)
+    return sent
 
 
 def _send_acknowledgement(request_id: int) -> bool:
@@ -48,21 +63,11 @@ def acknowledgements_sweep_task() -> int:
     from casework import services
 
     later_than = datetime.timedelta(minutes=5)
-    sent = sum(
-        _send_acknowledgement(request_id)
-        for request_id in services.acknowledgements_waiting(older_than=later_than)
-    )
-    sent += sum(
-        _tell_assignee(request_id)
-        for request_id in services.assignees_waiting(older_than=later_than)
-    )
-    sent += sum(
-        _tell_about_message(message_id)
-        for message_id in services.messages_waiting(older_than=later_than)
-    )
-    return sent + sum(
-        _tell_withdrawal(request_id)
-        for request_id in services.withdrawals_waiting(older_than=later_than)
+    return (
+        _each(_send_acknowledgement, services.acknowledgements_waiting(older_than=later_than))
+        + _each(_tell_assignee, services.assignees_waiting(older_than=later_than))
+        + _each(_tell_about_message, services.messages_waiting(older_than=later_than))
+        + _each(_tell_withdrawal, services.withdrawals_waiting(older_than=later_than))
     )
 
 

@@ -12,6 +12,10 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        # Django attaches the request itself to its own lines; a formatter
+        # (JSON in production) would write out its path, secret and all.
+        if "request" in record.__dict__:
+            record.request = _SECRET_PATHS.sub(r"\1[hidden]", str(record.request))
         return True
 
 

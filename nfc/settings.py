@@ -204,7 +204,8 @@ NFC_COMMUNITY_WORKER_DAYS_PER_AREA = 2
 # largest post accepted.
 NFC_HELP_FORM_MIN_SECONDS = env.int("NFC_HELP_FORM_MIN_SECONDS", default=3)
 NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
-NFC_HELP_FORM_MAX_BYTES = 20_000
+# (The fields' own limits come to about 40 KB at most, URL-encoded.)
+NFC_HELP_FORM_MAX_BYTES = 64_000
 # A new request should have its first contact within this many working days.
 NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
 # Days after a request closes that its resident's details are kept (the

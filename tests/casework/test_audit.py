@@ -26,12 +26,17 @@ def hendon(adviser):
     return area
 
 
-def test_a_requests_life_is_recorded_with_who_and_what_changed(hendon, adviser, manager, outsider):
+def test_a_requests_life_is_recorded_with_who_and_what_changed(
+    hendon, adviser, manager, community_worker
+):
+    staff_services.area_allocate_community_worker(area=hendon, worker=community_worker, by=None)
     support_request = submit(area=hendon)
     services.support_request_move(
         support_request=support_request, to_status="acknowledged", by=adviser
     )
-    services.support_request_assign(support_request=support_request, to=outsider, by=manager)
+    services.support_request_assign(
+        support_request=support_request, to=community_worker, by=manager
+    )
     services.interaction_log(
         area=hendon,
         by=adviser,
@@ -47,7 +52,7 @@ def test_a_requests_life_is_recorded_with_who_and_what_changed(hendon, adviser, 
         ("created", adviser),
     ]
     assert entries[1].changes == {"status": ["new", "acknowledged"]}
-    assert entries[2].changes == {"assigned_to": ["Asha Adviser", "Otto Outsider"]}
+    assert entries[2].changes == {"assigned_to": ["Asha Adviser", "Callum Worker"]}
 
 
 def test_managers_see_the_audit_history_and_nobody_else(hendon, adviser, manager):

@@ -37,7 +37,7 @@ def answers(**changes) -> dict:
         "contact_by": "email",
         "consent_contact": "on",
         "consent_privacy": "on",
-        "website": "",
+        "nfc_trap": "",
         "started": a_while_ago(),
     }
     data.update(changes)
@@ -154,7 +154,7 @@ def test_each_bad_answer_gets_a_clear_message_nothing_is_saved_and_nothing_is_lo
 
 
 def test_a_bot_filling_the_hidden_field_is_counted_not_stored(post):
-    response = post(website="http://spam.example")
+    response = post(nfc_trap="http://spam.example")
     assert response.status_code == 200
     assert "Thank you" in response.text
     assert not SupportRequest.objects.exists()
@@ -174,19 +174,27 @@ def test_a_too_quick_or_forged_post_is_counted_and_the_person_can_send_again(pos
 
 
 def test_spam_counts_add_up_per_day(post):
-    post(website="x")
-    post(website="y")
+    post(nfc_trap="x")
+    post(nfc_trap="y")
     assert SpamCount.objects.get(reason="honeypot").count == 2
 
 
-def test_one_address_is_limited_per_hour(post, settings):
+def test_one_address_is_limited_per_hour_and_nothing_typed_is_lost(post, settings):
     settings.NFC_HELP_REQUESTS_PER_HOUR = 2
+    assert post(name="").status_code == 200  # a mistake does not count
     assert post().status_code == 302
     assert post().status_code == 302
     refused = post()
     assert refused.status_code == 429
+    assert "a lot of requests from your connection" in refused.text
+    assert "old bowling green" in refused.text
     assert SupportRequest.objects.count() == 2
     assert SpamCount.objects.get(reason="rate_limit").count == 1
+
+
+def test_a_malformed_content_length_is_not_an_error(client):
+    response = client.post("/help/", answers(), HTTP_CONTENT_LENGTH="lots")
+    assert response.status_code in (200, 302)
 
 
 def test_when_the_rate_limit_store_is_down_requests_are_still_accepted(post, settings):
@@ -204,7 +212,7 @@ def test_when_the_rate_limit_store_is_down_requests_are_still_accepted(post, set
 
 
 def test_an_oversized_post_is_refused(client):
-    response = client.post("/help/", answers(description="x" * 30_000))
+    response = client.post("/help/", answers(description="x" * 70_000))
     assert response.status_code == 413
     assert not SupportRequest.objects.exists()
 

@@ -220,9 +220,9 @@ def test_who_may_move_a_request(request, sent, role, status):
     ("role", "status"),
     [("manager", 302), ("adviser", 403), ("community_worker", 403), ("evaluator", 403)],
 )
-def test_only_managers_give_requests_to_people(request, sent, role, status, outsider):
+def test_only_managers_give_requests_to_people(request, sent, role, status, community_worker):
     response = client_for(request.getfixturevalue(role)).post(
-        f"/staff/casework/requests/{sent.reference}/assign/", {"to": outsider.pk}
+        f"/staff/casework/requests/{sent.reference}/assign/", {"to": community_worker.pk}
     )
     assert response.status_code == status
 
