@@ -38,6 +38,12 @@ class HelpRequestForm(forms.Form):
         help_text="For example, SR1 1AE. You can leave this empty.",
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )
+    place = forms.CharField(
+        label="Or type the name of your neighbourhood or town",
+        required=False,
+        max_length=100,
+        help_text="For example, Hendon or Sunderland.",
+    )
     area = forms.ChoiceField(
         label="Or choose your neighbourhood",
         required=False,
@@ -143,6 +149,22 @@ class HelpRequestForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        place = cleaned.get("place", "").strip()
+        if place and not cleaned.get("area") and self.data.get("area") != UNKNOWN_AREA:
+            matches = list(Area.objects.search(place).order_by("name")[:30])
+            if len(matches) == 1:
+                cleaned["area"] = matches[0]
+            elif matches:
+                # Several places match: offer just those, and ask which.
+                self.fields["area"].choices = [
+                    ("", "Choose a neighbourhood"),
+                    (UNKNOWN_AREA, "None of these"),
+                    *((str(a.pk), f"{a.name} ({a.local_authority})") for a in matches),
+                ]
+                self.add_error(
+                    "area",
+                    f"{len(matches)} neighbourhoods match \u201c{place}\u201d: choose yours.",
+                )
         if cleaned.get("for_group") and not cleaned.get("group_name"):
             self.add_error(
                 "group_name", "Tell us the group's name, or choose \u201cNo, just me\u201d."
@@ -170,6 +192,7 @@ class HelpRequestForm(forms.Form):
         return {
             "area": data["area"],
             "postcode": data["postcode"],
+            "place": "" if data["area"] else data["place"],
             "topic": data["topic"],
             "description": data["description"],
             "for_group": data["for_group"],

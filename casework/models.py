@@ -103,6 +103,8 @@ class SupportRequest(models.Model):
         related_name="support_requests",
     )
     postcode = models.CharField(max_length=8, blank=True)
+    # What the person typed when their neighbourhood was not found, for triage.
+    place = models.CharField(max_length=100, blank=True)
     topic = models.CharField(max_length=20, choices=Topic.choices)
     description = models.TextField(validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
     for_group = models.BooleanField(default=False)

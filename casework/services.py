@@ -338,6 +338,7 @@ def support_requests_remove_old_details(*, now: datetime.datetime | None = None)
         email="",
         phone="",
         postcode="",
+        place="",
         description=REMOVED,
         follow_token_hash="",
         follow_revoked_at=now,

@@ -290,3 +290,34 @@ def test_bad_signposting_words_are_refused(client, manager, text, message):
     response = client.post("/staff/casework/signposting/", {"text": text})
     assert message in response.text
     assert not Signposting.objects.exists()
+
+
+def test_typing_a_neighbourhood_that_matches_once_finds_it(post):
+    hendon = AreaFactory(name="Hendon", local_authority="Sunderland")
+    assert post(area="", place="hendon").status_code == 302
+    assert SupportRequest.objects.get().area == hendon
+
+
+def test_a_name_matching_several_places_asks_which_and_keeps_everything(post):
+    AreaFactory(name="Hendon", local_authority="Sunderland")
+    millfield = AreaFactory(name="Millfield", local_authority="Sunderland")
+    response = post(area="", place="Sunderland")
+    assert response.status_code == 200
+    assert "2 neighbourhoods match" in response.text
+    assert not SupportRequest.objects.exists()
+    choices = dict(response.context["form"].fields["area"].choices)
+    assert set(choices) == {
+        "",
+        "unknown",
+        str(millfield.pk),
+        str(AreaFactory._meta.model.objects.get(name="Hendon").pk),
+    }
+    assert "old bowling green" in response.text
+    assert post(area=str(millfield.pk), place="Sunderland").status_code == 302
+    assert SupportRequest.objects.get().area == millfield
+
+
+def test_a_name_we_do_not_know_is_kept_for_triage(post):
+    assert post(area="", place="Nowhere Green").status_code == 302
+    saved = SupportRequest.objects.get()
+    assert (saved.area, saved.place) == (None, "Nowhere Green")
