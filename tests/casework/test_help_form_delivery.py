@@ -65,3 +65,26 @@ def test_the_acknowledgement_goes_through_redis_to_a_real_worker(celery_worker, 
         time.sleep(0.1)
     assert saved.acknowledgement_sent_at is not None
     assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+
+
+def test_the_worker_sends_a_waiting_acknowledgement_later_through_the_sweep(
+    celery_worker, mailoutbox
+):
+    from django.utils import timezone
+
+    # Saved while the broker was away: nothing was enqueued for it.
+    support_request = SupportRequest.objects.create(
+        topic="plan",
+        description="Help us start",
+        name="Pat",
+        email="pat@example.org",
+        contact_by="email",
+        consented_at=timezone.now(),
+        privacy_notice_version="2026-11",
+    )
+    SupportRequest.objects.filter(pk=support_request.pk).update(
+        created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert acknowledgements_sweep_task.delay().get(timeout=30) == 1
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+    assert acknowledgements_sweep_task.delay().get(timeout=30) == 0
