@@ -344,3 +344,10 @@ def support_requests_remove_old_details(*, now: datetime.datetime | None = None)
         follow_revoked_at=now,
         details_removed_at=now,
     )
+
+
+def resident_messages_mark_seen(*, support_request: SupportRequest, by) -> int:
+    """The person a request is with has now seen its residents' messages."""
+    if support_request.assigned_to_id != getattr(by, "pk", None):
+        return 0
+    return support_request.resident_messages.filter(seen_at=None).update(seen_at=timezone.now())

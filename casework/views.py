@@ -128,7 +128,11 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
 @require_safe
 @permission_required("casework.view")
 def request_detail(request, reference):
-    return _detail(request, _visible_request(request, reference))
+    support_request = _visible_request(request, reference)
+    response = _detail(request, support_request)
+    # Marked after the page is drawn, so "New" shows the first time.
+    services.resident_messages_mark_seen(support_request=support_request, by=request.user)
+    return response
 
 
 @require_POST

@@ -79,3 +79,20 @@ def test_the_assignee_hears_once_when_a_resident_withdraws(
     assert "withdrawn" in to_adviser[0].subject
     assert withdrawal_tell_task(support_request.pk) is False
     assert acknowledgements_sweep_task() == 0
+
+
+def test_messages_show_as_new_until_the_assignee_has_seen_them(adviser, outsider, manager):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    support_request = submit(area=area)
+    following.follow_link_issue(support_request=support_request)
+    following.resident_message_add(support_request=support_request, text="Any news?")
+    url = f"/staff/casework/requests/{support_request.reference}/"
+    manager_client = Client()
+    manager_client.force_login(manager)
+    assert "<strong>New</strong>" in manager_client.get(url).text
+    adviser_client = Client()
+    adviser_client.force_login(adviser)
+    assert "<strong>New</strong>" in adviser_client.get(url).text
+    assert "<strong>New</strong>" not in adviser_client.get(url).text
+    assert ResidentMessage.objects.get().seen_at is not None
