@@ -168,6 +168,16 @@ class SupportRequest(models.Model):
         return self.status not in self.CLOSED_STATUSES
 
     @property
+    def follow_link_works(self) -> bool:
+        """Whether the resident holds a private link that still opens the request."""
+        return bool(
+            self.follow_token_hash
+            and self.follow_revoked_at is None
+            and self.follow_expires_at
+            and self.follow_expires_at > timezone.now()
+        )
+
+    @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.NEW and self.created_at < first_contact_deadline()
 

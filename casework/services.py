@@ -351,3 +351,23 @@ def resident_messages_mark_seen(*, support_request: SupportRequest, by) -> int:
     if support_request.assigned_to_id != getattr(by, "pk", None):
         return 0
     return support_request.resident_messages.filter(seen_at=None).update(seen_at=timezone.now())
+
+
+@transaction.atomic
+def follow_link_resend(*, support_request: SupportRequest, by) -> None:
+    """Send the resident their acknowledgement again with a new private link
+    (the old one stops working when the new one is made)."""
+    if not support_request.email:
+        raise ValidationError("There is no e-mail address to send a link to.")
+    if support_request.details_removed_at:
+        raise ValidationError("The resident's details have been removed.")
+    SupportRequest.objects.filter(pk=support_request.pk).update(acknowledgement_sent_at=None)
+    acknowledgement_send_task.delay_on_commit(support_request.pk)
+
+
+@transaction.atomic
+def follow_link_stop(*, support_request: SupportRequest, by) -> None:
+    """Stop the resident's private link working (if it was passed on, say)."""
+    before = audit.snapshot(support_request, ["follow_revoked_at"])
+    following.follow_link_revoke(support_request=support_request)
+    audit.record(obj=support_request, by=by, before=before)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/move/", views.request_move, name="request_move"),
     path("requests/<str:reference>/assign/", views.request_assign, name="request_assign"),
+    path("requests/<str:reference>/link/", views.request_link, name="request_link"),
     path("interactions/new/", views.interaction_new, name="interaction_new"),
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/new/", views.action_new, name="action_new"),

@@ -301,3 +301,20 @@ def audit_list(request):
     entries = AuditEntry.objects.select_related("changed_by", "content_type", "support_request")
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "casework/audit_list.html", {"page": page})
+
+
+@require_POST
+@permission_required("casework.change")
+def request_link(request, reference):
+    """Send the resident a new private link, or stop theirs working."""
+    support_request = _visible_request(request, reference)
+    try:
+        if request.POST.get("do") == "stop":
+            services.follow_link_stop(support_request=support_request, by=request.user)
+            messages.success(request, "The resident's private link no longer works.")
+        else:
+            services.follow_link_resend(support_request=support_request, by=request.user)
+            messages.success(request, "A new private link is on its way to the resident.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("casework:request_detail", reference=support_request.reference)

@@ -96,3 +96,41 @@ def test_messages_show_as_new_until_the_assignee_has_seen_them(adviser, outsider
     assert "<strong>New</strong>" in adviser_client.get(url).text
     assert "<strong>New</strong>" not in adviser_client.get(url).text
     assert ResidentMessage.objects.get().seen_at is not None
+
+
+def test_staff_can_stop_a_residents_link_or_send_a_new_one(
+    adviser, mailoutbox, django_capture_on_commit_callbacks
+):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        support_request = submit(area=area)
+    old_link = re.search(r"http://\S+/help/follow/\S+/", mailoutbox[0].body).group(0)
+    client = Client()
+    client.force_login(adviser)
+    url = f"/staff/casework/requests/{support_request.reference}/link/"
+    client.post(url, {"do": "stop"})
+    assert Client().get("/" + old_link.split("/", 3)[3]).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"do": "resend"})
+    new_link = re.search(r"http://\S+/help/follow/\S+/", mailoutbox[-1].body).group(0)
+    assert new_link != old_link
+    assert Client().get("/" + new_link.split("/", 3)[3]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [("community_worker", 403), ("evaluator", 403), ("outsider", 404)]
+)
+def test_only_the_adviser_or_a_manager_manages_the_link(
+    request, adviser, community_worker, role, status
+):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    support_request = submit(area=area)
+    client = Client()
+    client.force_login(request.getfixturevalue(role))
+    response = client.post(
+        f"/staff/casework/requests/{support_request.reference}/link/", {"do": "stop"}
+    )
+    assert response.status_code == status
