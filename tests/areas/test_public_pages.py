@@ -35,21 +35,23 @@ def make_area(**fields) -> Area:
 def make_hendon(**fields) -> Area:
     """A neighbourhood with every public figure held, in the programme."""
     return make_area(
-        ward_code="E05001158",
-        name="Hendon",
-        local_authority="Sunderland",
-        region=Region.NORTH_EAST,
-        population=5_832,
-        population_most_deprived=2_470,
-        small_areas=4,
-        small_areas_most_deprived=2,
-        imd_rank=1_234,
-        imd_decile=1,
-        cni_rank=1_023,
-        cohort=1,
-        joined_on=datetime.date(2024, 4, 1),
-        stage=Stage.YEAR_ZERO,
-        **fields,
+        **{
+            "ward_code": "E05001158",
+            "name": "Hendon",
+            "local_authority": "Sunderland",
+            "region": Region.NORTH_EAST,
+            "population": 5_832,
+            "population_most_deprived": 2_470,
+            "small_areas": 4,
+            "small_areas_most_deprived": 2,
+            "imd_rank": 1_234,
+            "imd_decile": 1,
+            "cni_rank": 1_023,
+            "cohort": 1,
+            "joined_on": datetime.date(2024, 4, 1),
+            "stage": Stage.YEAR_ZERO,
+            **fields,
+        }
     )
 
 

@@ -1,12 +1,12 @@
 """A resident looks up their neighbourhood and where its figures come from."""
 
-import datetime
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from areas.models import Area, Region, Stage
+from areas.models import Area, Region
+from tests.areas.test_public_pages import make_hendon
 from tests.browser.conftest import assert_healthy
 
 pytestmark = [
@@ -17,22 +17,7 @@ pytestmark = [
 
 @pytest.fixture
 def neighbourhoods():
-    hendon = Area.objects.create(
-        ward_code="E05001158",
-        name="Hendon",
-        local_authority="Sunderland",
-        region=Region.NORTH_EAST,
-        population=5_832,
-        population_most_deprived=2_470,
-        small_areas=4,
-        small_areas_most_deprived=2,
-        imd_rank=1_234,
-        imd_decile=1,
-        cohort=1,
-        joined_on=datetime.date(2024, 4, 1),
-        stage=Stage.YEAR_ZERO,
-        notes="Private: never on a public page",
-    )
+    hendon = make_hendon(cni_rank=None, notes="Private: never on a public page")
     Area.objects.create(
         ward_code="E05001165",
         name="Redhill",
