@@ -10,16 +10,16 @@ class UserAdmin(admin.ModelAdmin):
     """Staff accounts. Adding one sends the person an invitation e-mail."""
 
     list_display = ["full_name", "email", "role", "is_active", "invitation_sent_at", "last_login"]
-    list_filter = ["role", "is_active"]
+    list_filter = ["role", "region", "is_active"]
     search_fields = ["full_name", "email"]
     ordering = ["full_name"]
-    fields = ["full_name", "email", "role", "is_active"]
+    fields = ["full_name", "email", "role", "region", "is_active"]
     readonly_fields = ["invitation_sent_at", "last_login", "date_joined"]
     actions = ["resend_invitation"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["full_name", "email", "role"]
+            return ["full_name", "email", "role", "region"]
         return [*self.fields, *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):

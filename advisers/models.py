@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from areas.models import Region
+
 
 class Role(models.TextChoices):
     """What a person does at the NfC. Scope (which areas) comes from assignments."""
@@ -57,6 +59,15 @@ class User(AbstractBaseUser):
         default=True,
         help_text="Untick to close the account: the person is signed out at once.",
     )
+    # A regional lead: a manager who looks after one region sees only its
+    # areas, requests and figures. Empty for everyone else.
+    region = models.CharField(
+        "region they lead",
+        max_length=20,
+        choices=Region.choices,
+        blank=True,
+        help_text="Managers only: leave empty to see the whole programme.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     invitation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -74,6 +85,11 @@ class User(AbstractBaseUser):
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(region="") | models.Q(role=Role.MANAGER),
+                name="user_only_managers_lead_a_region",
+                violation_error_message="Only a manager can lead a region: empty the region.",
             ),
         ]
 
@@ -93,6 +109,10 @@ class User(AbstractBaseUser):
     @property
     def role_summary(self) -> str:
         return ROLE_SUMMARIES[self.role]
+
+    @property
+    def is_regional_lead(self) -> bool:
+        return bool(self.region)
 
     # The Django admin asks these; the answers come from advisers.permissions,
     # the one place that decides who may do what.

@@ -126,7 +126,9 @@ def has_perm(user, perm: str, obj=None) -> bool:
         return app_label in ADMIN_SITE_APPS and "accounts.manage" in granted
     if perm not in granted:
         return False
-    if obj is not None and perm in _SCOPED_TO_AREA and "areas.view_all" not in granted:
+    if obj is not None and perm in _SCOPED_TO_AREA:
+        if "areas.view_all" in granted:
+            return not user.region or obj.region == user.region
         return is_assigned_to(user, obj)
     return True
 
@@ -148,11 +150,12 @@ def is_assigned_to(user, area, on=None) -> bool:
 
 
 def scope_support_requests(requests, user):
-    """The requests ``user`` may see: every one for those who triage; those
+    """The requests ``user`` may see: every one for those who triage (those
+    of their region, for a regional lead); those
     of their own areas, or given to them, for advisers and community
     workers; none for anyone else (evaluators see counts, elsewhere)."""
     if has_perm(user, "casework.triage"):
-        return requests
+        return requests.filter(area__region=user.region) if user.region else requests
     if not has_perm(user, "casework.view"):
         return requests.none()
     from areas.models import Area
@@ -161,13 +164,14 @@ def scope_support_requests(requests, user):
 
 
 def scope_areas(areas, user):
-    """The areas ``user`` may see: all, their own, or none.
+    """The areas ``user`` may see: all (or their region's, for a regional
+    lead), their own, or none.
 
     Lists and detail pages both fetch through this, so a list never shows an
     area its page would refuse.
     """
     if has_perm(user, "areas.view_all"):
-        return areas
+        return areas.filter(region=user.region) if user.region else areas
     if not has_perm(user, "areas.view"):
         return areas.none()
     if user.role == Role.ADVISER:

@@ -102,9 +102,10 @@ def _next_page(request, default: str = "advisers:home") -> str:
 @require_POST
 @permission_required("portal.use")
 def time_record_remove(request, pk):
-    scope = TimeRecord.objects.all()
-    if not has_perm(request.user, "time.correct"):
-        scope = scope.filter(person=request.user)
+    if has_perm(request.user, "time.correct"):
+        scope = TimeRecord.objects.filter(area__in=Area.objects.visible_to(request.user))
+    else:
+        scope = TimeRecord.objects.filter(person=request.user)
     record = get_object_or_404(scope.select_related("area"), pk=pk)
     services.time_record_remove(record=record, by=request.user)
     messages.success(

@@ -165,6 +165,10 @@ def demo_casework_seed(*, rng: random.Random) -> None:
                     changed_at=min(moment, now),
                 )
             )
+            if previous == SupportRequest.Status.NEW:
+                support_request.first_contact_at = min(moment, now)
+            if status == SupportRequest.Status.RESOLVED:
+                support_request.resolved_at = min(moment, now)
             previous = status
     StatusChange.objects.bulk_create(changes)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
@@ -172,7 +176,11 @@ def demo_casework_seed(*, rng: random.Random) -> None:
     # created_at is set on insert; give each request its place in the year.
     for support_request, created, *_ in requests:
         support_request.created_at = created
-    SupportRequest.objects.bulk_update([r for r, *_ in requests], ["created_at"], batch_size=500)
+    SupportRequest.objects.bulk_update(
+        [r for r, *_ in requests],
+        ["created_at", "first_contact_at", "resolved_at"],
+        batch_size=500,
+    )
 
 
 @transaction.atomic

@@ -128,6 +128,11 @@ class SupportRequest(models.Model):
         related_name="support_requests",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept by support_request_move so the dashboard's response times are one
+    # aggregate over this table: when the request first left "new", and when
+    # it was last resolved (cleared if it is reopened).
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     acknowledgement_sent_at = models.DateTimeField(null=True, blank=True)
     adviser_told_at = models.DateTimeField(null=True, blank=True)
     # The resident's private link: only a hash of its secret is kept, so a
@@ -147,7 +152,13 @@ class SupportRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["acknowledgement_sent_at", "created_at"])]
+        indexes = [
+            models.Index(fields=["acknowledgement_sent_at", "created_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["first_contact_at"]),
+            models.Index(fields=["resolved_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(email="", phone="")

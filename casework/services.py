@@ -106,10 +106,18 @@ def support_request_move(
         changed_by=by,
     )
     before = audit.snapshot(locked, ["status"])
+    if locked.status == SupportRequest.Status.NEW:
+        locked.first_contact_at = change.changed_at
+    if to_status == SupportRequest.Status.RESOLVED:
+        locked.resolved_at = change.changed_at
+    elif to_status == SupportRequest.Status.IN_PROGRESS:
+        locked.resolved_at = None
     locked.status = to_status
-    locked.save(update_fields=["status"])
+    locked.save(update_fields=["status", "first_contact_at", "resolved_at"])
     audit.record(obj=locked, by=by, before=before)
     support_request.status = to_status
+    support_request.first_contact_at = locked.first_contact_at
+    support_request.resolved_at = locked.resolved_at
     return change
 
 

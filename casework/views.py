@@ -264,7 +264,7 @@ def my_actions(request):
 @require_POST
 @permission_required("casework.log")
 def action_done(request, pk):
-    mine = Action.objects.all()
+    mine = Action.objects.filter(area__in=Area.objects.visible_to(request.user))
     if not has_perm(request.user, "casework.triage"):
         mine = mine.filter(owner=request.user)
     action = get_object_or_404(mine, pk=pk)

@@ -199,6 +199,20 @@ NFC_HOURS_PER_DAY = env.float("NFC_HOURS_PER_DAY", default=7.5)
 NFC_ADVISER_DAYS_PER_AREA = 2
 NFC_COMMUNITY_WORKER_DAYS_PER_AREA = 2
 
+# The dashboard judges delivery by the share of the promised days given: at
+# least ON_TRACK is on track, below FAR_BEHIND is far behind, between is
+# behind. This month is judged against the days due so far.
+NFC_DELIVERY_ON_TRACK_SHARE = env.float("NFC_DELIVERY_ON_TRACK_SHARE", default=0.9)
+NFC_DELIVERY_FAR_BEHIND_SHARE = env.float("NFC_DELIVERY_FAR_BEHIND_SHARE", default=0.5)
+# The early-warning score of an area: each support day missed over the last
+# three months, each request past its response target and each overdue
+# follow-up action counts this much.
+NFC_RISK_WEIGHTS = {
+    "days_missed": env.float("NFC_RISK_WEIGHT_DAYS_MISSED", default=1.0),
+    "overdue_requests": env.float("NFC_RISK_WEIGHT_OVERDUE_REQUESTS", default=2.0),
+    "overdue_actions": env.float("NFC_RISK_WEIGHT_OVERDUE_ACTIONS", default=1.0),
+}
+
 # The public help form: the fewest seconds a person takes to fill it in (a
 # bot is faster), how many requests one address may send an hour, and the
 # largest post accepted.
