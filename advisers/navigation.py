@@ -26,6 +26,12 @@ class Destination:
 DESTINATIONS = [
     Destination("Home", "advisers:home", "portal.use", "Your start page."),
     Destination(
+        "Dashboard",
+        "dashboard:index",
+        "dashboard.view",
+        "Caseloads, the 2 + 2 days each area gets, requests, actions and funding at a glance.",
+    ),
+    Destination(
         "Areas",
         "areas:list",
         "areas.view",

@@ -27,7 +27,20 @@ class AreaFilterForm(forms.Form):
     adviser = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.ADVISER), required=False, empty_label="Any adviser"
     )
+    community_worker = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=Role.COMMUNITY_WORKER),
+        required=False,
+        empty_label="Any community worker",
+    )
+    funding_stream = forms.ChoiceField(
+        label="Funding bid to",
+        choices=[("", "Any or none"), *FundingBid.Stream.choices],
+        required=False,
+    )
     without_adviser = forms.BooleanField(label="Only areas with no named adviser", required=False)
+    without_community_worker = forms.BooleanField(
+        label="Only areas with no community worker", required=False
+    )
 
 
 def _today():

@@ -87,6 +87,13 @@ class AreaQuerySet(models.QuerySet):
         named = AdviserAssignment.objects.current().filter(area=models.OuterRef("pk"))
         return self.in_programme().exclude(models.Exists(named))
 
+    def without_community_worker(self):
+        """Areas in the programme with no community worker allocated now."""
+        from advisers.models import CommunityWorkerAllocation
+
+        allocated = CommunityWorkerAllocation.objects.current().filter(area=models.OuterRef("pk"))
+        return self.in_programme().exclude(models.Exists(allocated))
+
     def in_programme(self):
         return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
 

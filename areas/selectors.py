@@ -1,9 +1,9 @@
 """Reads about areas for the staff pages: lists with their people."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
-from areas.models import Area
+from areas.models import Area, FundingBid
 
 
 def areas_with_people(areas: QuerySet[Area]) -> QuerySet[Area]:
@@ -28,7 +28,10 @@ def filter_areas(
     cohort=None,
     stage="",
     adviser=None,
+    community_worker=None,
+    funding_stream="",
     without_adviser=False,
+    without_community_worker=False,
 ):
     """Narrow a list of areas by the staff list's filters; blanks mean "any"."""
     areas = areas.search(q)
@@ -42,8 +45,15 @@ def filter_areas(
         areas = areas.filter(stage=stage)
     if adviser is not None:
         areas = areas.advised_by(adviser)
+    if community_worker is not None:
+        areas = areas.worked_in_by(community_worker)
+    if funding_stream:
+        bids = FundingBid.objects.filter(area=OuterRef("pk"), stream=funding_stream)
+        areas = areas.filter(Exists(bids))
     if without_adviser:
         areas = areas.without_adviser()
+    if without_community_worker:
+        areas = areas.without_community_worker()
     return areas
 
 

@@ -15,11 +15,11 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DESCRIPTION_MAX_LENGTH = 2000
 
 
-def first_contact_deadline() -> datetime.datetime:
+def first_contact_deadline(now: datetime.datetime | None = None) -> datetime.datetime:
     """Requests older than this should have had their first contact: the
     response target (NFC_FIRST_CONTACT_WORKING_DAYS) counted back in working
     days, Monday to Friday."""
-    moment = timezone.now()
+    moment = now or timezone.now()
     left = settings.NFC_FIRST_CONTACT_WORKING_DAYS
     while left:
         moment -= datetime.timedelta(days=1)
@@ -63,11 +63,36 @@ class SupportRequestQuerySet(models.QuerySet):
         """Open requests with nobody to answer them yet."""
         return self.open().filter(assigned_to__isnull=True)
 
-    def overdue(self):
+    def overdue(self, now: datetime.datetime | None = None):
         """New requests that nobody has contacted within the response target."""
         return self.filter(
-            status=SupportRequest.Status.NEW, created_at__lt=first_contact_deadline()
+            status=SupportRequest.Status.NEW, created_at__lt=first_contact_deadline(now)
         )
+
+    def aged(self, key: str, now: datetime.datetime | None = None):
+        """Requests whose age falls in the REQUEST_AGES band ``key``."""
+        return self.filter(age_band(key, now or timezone.now()))
+
+
+# How old open requests are, in bands: key, words, and the band's bounds in
+# days (newer than, at least).
+REQUEST_AGES = [
+    ("week", "Under a week", 7, None),
+    ("month", "1 to 4 weeks", 28, 7),
+    ("quarter", "1 to 3 months", 91, 28),
+    ("older", "Over 3 months", None, 91),
+]
+
+
+def age_band(key: str, now: datetime.datetime) -> models.Q:
+    """The condition on created_at for the REQUEST_AGES band ``key``."""
+    _, _, newer_than, at_least = next(band for band in REQUEST_AGES if band[0] == key)
+    condition = models.Q()
+    if newer_than is not None:
+        condition &= models.Q(created_at__gt=now - datetime.timedelta(days=newer_than))
+    if at_least is not None:
+        condition &= models.Q(created_at__lte=now - datetime.timedelta(days=at_least))
+    return condition
 
 
 class SupportRequest(models.Model):

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import Role, User
 from advisers.permissions import has_perm, permission_required
-from areas.models import Area
+from areas.models import Area, Region
 from casework import services
 from casework.forms import ActionForm, InteractionForm
 from casework.models import (
+    REQUEST_AGES,
     Action,
     AuditEntry,
     Referral,
@@ -48,6 +49,13 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
     )
+    age = forms.ChoiceField(
+        label="Received",
+        required=False,
+        choices=[("", "Any time"), *((key, label) for key, label, *_ in REQUEST_AGES)],
+    )
+    region = forms.ChoiceField(required=False, choices=[("", "Any region"), *Region.choices])
+    overdue = forms.BooleanField(label="Only requests past the response target", required=False)
     triage = forms.BooleanField(label="Only requests waiting in triage", required=False)
 
 
@@ -75,16 +83,27 @@ def request_list(request):
         requests = requests.open()
     elif status != "all":
         requests = requests.filter(status=status)
-    if form.is_valid() and form.cleaned_data["triage"]:
-        requests = requests.in_triage()
+    if form.is_valid():
+        chosen = form.cleaned_data
+        if chosen["triage"]:
+            requests = requests.in_triage()
+        if chosen["overdue"]:
+            requests = requests.overdue()
+        if chosen["age"]:
+            requests = requests.aged(chosen["age"])
+        if chosen["region"]:
+            requests = requests.filter(area__region=chosen["region"])
     requests = requests.select_related("area", "assigned_to").order_by("created_at")
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "casework/request_list.html",
         {
             "form": form,
             "page": page,
+            "query": query.urlencode(),
             "deadline": first_contact_deadline(),
             "can_triage": has_perm(request.user, "casework.triage"),
         },
@@ -249,16 +268,35 @@ def action_new(request):
     )
 
 
+class ActionFilterForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=[Role.ADVISER, Role.COMMUNITY_WORKER, Role.MANAGER]),
+        required=False,
+        empty_label="Me",
+    )
+    overdue = forms.BooleanField(label="Only overdue actions", required=False)
+
+
 @require_safe
 @permission_required("casework.log")
 def my_actions(request):
-    actions = (
-        Action.objects.open()
-        .filter(owner=request.user)
-        .select_related("area", "owner")
-        .order_by("due_on", "pk")
+    """The open actions a person owns; managers may look at anyone's, within
+    the areas they see."""
+    form = ActionFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    can_triage = has_perm(request.user, "casework.triage")
+    owner = chosen.get("owner") if can_triage else None
+    actions = Action.objects.open() if not chosen.get("overdue") else Action.objects.overdue()
+    if owner is None or owner == request.user:
+        actions = actions.filter(owner=request.user)
+    else:
+        actions = actions.filter(owner=owner, area__in=Area.objects.visible_to(request.user))
+    actions = actions.select_related("area", "owner").order_by("due_on", "pk")
+    return render(
+        request,
+        "casework/my_actions.html",
+        {"actions": actions, "form": form, "owner": owner, "can_triage": can_triage},
     )
-    return render(request, "casework/my_actions.html", {"actions": actions})
 
 
 @require_POST

@@ -7,6 +7,8 @@ class NfcConfig(AppConfig):
     verbose_name = "Network for Communities"
 
     def ready(self):
+        # Registers the median aggregate on each new SQLite connection.
+        import nfc.aggregates  # noqa: F401
         from nfc.logging import forget_request_id
 
         request_finished.connect(forget_request_id, dispatch_uid="nfc.forget_request_id")

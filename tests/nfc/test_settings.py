@@ -106,6 +106,21 @@ def test_migrations_and_demo_data_run_on_the_local_sqlite_default(tmp_path):
         seed = run_python("manage.py", "seed_demo", env=env, timeout=120)
         assert seed.returncode == 0, seed.stderr
     assert "adviser@example.org" in seed.stdout
+    # The dashboard's figures, medians included, work on SQLite too.
+    code = (
+        "import django; django.setup()\n"
+        "from advisers.dashboard import dashboard\n"
+        "from advisers.models import User\n"
+        "figures = dashboard(user=User.objects.get(email='manager@example.org'))\n"
+        "print(len(figures.deliveries), figures.response_times['rows'][0]['count_now'],"
+        " figures.response_times['rows'][0]['now'] is not None)"
+    )
+    shown = run_python("-c", code, env={**env, "DJANGO_SETTINGS_MODULE": "nfc.settings"})
+    assert shown.returncode == 0, shown.stderr
+    areas, contacted, has_median = shown.stdout.split()
+    assert areas == "100"
+    assert int(contacted) > 0
+    assert has_median == "True"
 
 
 def test_production_mode_passes_the_deployment_checklist_without_a_warning():

@@ -1,0 +1,165 @@
+"""The dashboard pages: the programme (or a regional lead's region), one
+region, and each table as CSV."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from advisers.charts import Series, StackedBarChart
+from advisers.dashboard import PERIODS, TABLES, Delivery, dashboard
+from advisers.forms import DeliveryFilterForm
+from advisers.permissions import has_perm, permission_required, require_perm
+from areas.models import Region
+from casework.models import REQUEST_AGES, Topic
+from nfc.csv import csv_response
+
+TOPIC_CLASSES = {
+    "plan": "series-1",
+    "skills": "series-2",
+    "people": "series-3",
+    "council": "series-4",
+    "networks": "series-5",
+    "other": "series-6",
+}
+
+
+def _region_for(request, region: str) -> str:
+    """The region a page is about: a regional lead's own, or the one asked
+    for by someone who sees the whole programme."""
+    if not region:
+        return request.user.region
+    require_perm(request.user, "areas.view_all")
+    if region not in Region.values or request.user.region not in ("", region):
+        raise Http404
+    return region
+
+
+def _figures(request, region: str):
+    form = DeliveryFilterForm(
+        request.GET or None,
+        for_manager=has_perm(request.user, "caseloads.manage"),
+        in_region=bool(region),
+    )
+    return form, dashboard(user=request.user, region=region, filters=form.filters())
+
+
+def _charts(figures) -> list[StackedBarChart]:
+    months = [f"{row['month']:%b %y}" for row in figures.days_by_month]
+    first, last = figures.months.chart[0], figures.months.chart[-1]
+    span = f"{first:%B %Y} to {last:%B %Y} (so far)"
+    areas = len(figures.deliveries)
+    days = figures.days_by_month
+    given = sum(float(r["adviser"]) + float(r["worker"]) for r in days)
+    due = sum(float(r["due"]) for r in days)
+    topics = figures.topics_by_month
+    by_status = figures.delivery_by_month
+    latest = by_status[-1]
+    return [
+        StackedBarChart(
+            slug="days-by-month",
+            title="Days given each month",
+            summary=(
+                f"Days given by advisers and community workers each month, {span}: "
+                f"{given:,.0f} days in all across {areas} areas, of {due:,.0f} promised."
+            ),
+            series=[
+                Series("adviser", "Adviser days", "series-1"),
+                Series("worker", "Community worker days", "series-3"),
+            ],
+            categories=months,
+            rows=days,
+            unit=" days",
+            target_key="due",
+            target_label="Days promised",
+        ),
+        StackedBarChart(
+            slug="requests-by-month",
+            title="New requests each month, by what they are about",
+            summary=(
+                f"Requests for help received each month, {span}: "
+                f"{sum(sum(r[t] for t in Topic.values) for r in topics):,} in all."
+            ),
+            series=[Series(t, label, TOPIC_CLASSES[t]) for t, label in Topic.choices],
+            categories=months,
+            rows=topics,
+            unit=" requests",
+        ),
+        StackedBarChart(
+            slug="delivery-by-month",
+            title="Areas on track, behind and far behind each month",
+            summary=(
+                f"How many areas got their promised days each month, {span}. This month so far: "
+                f"{latest[Delivery.ON_TRACK]} on track, {latest[Delivery.BEHIND]} behind, "
+                f"{latest[Delivery.FAR_BEHIND]} far behind."
+            ),
+            series=[
+                Series(status, Delivery.LABELS[status], f"status-{status}")
+                for status in reversed(Delivery.ORDER)
+            ],
+            categories=months,
+            rows=by_status,
+            unit=" areas",
+        ),
+    ]
+
+
+def _render(request, region: str):
+    form, figures = _figures(request, region)
+    query = request.GET.copy()
+    for key in ("status", "sort"):
+        query.pop(key, None)
+    return render(
+        request,
+        "advisers/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "charts": _charts(figures),
+            "region": region,
+            "region_label": Region(region).label if region else "",
+            "regions": Region.choices if figures.scope.is_programme else [],
+            "periods": PERIODS,
+            "period": figures.filters.period,
+            "statuses": Delivery.LABELS,
+            "ages": REQUEST_AGES,
+            "filter_query": query.urlencode(),
+            "can_manage": has_perm(request.user, "caseloads.manage"),
+            "can_triage": has_perm(request.user, "casework.triage"),
+            "today": timezone.localdate(),
+            "adviser_days": settings.NFC_ADVISER_DAYS_PER_AREA,
+            "worker_days": settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA,
+            "on_track_share": round(settings.NFC_DELIVERY_ON_TRACK_SHARE * 100),
+            "far_behind_share": round(settings.NFC_DELIVERY_FAR_BEHIND_SHARE * 100),
+            "weights": settings.NFC_RISK_WEIGHTS,
+        },
+    )
+
+
+@require_safe
+@permission_required("dashboard.view")
+def programme(request):
+    """The whole programme for a manager, their region for a regional lead,
+    their caseload for an adviser or community worker."""
+    return _render(request, _region_for(request, ""))
+
+
+@require_safe
+@permission_required("dashboard.view")
+def region(request, region):
+    return _render(request, _region_for(request, region))
+
+
+@require_safe
+@permission_required("dashboard.view")
+def export(request, table, region=""):
+    if table not in TABLES:
+        raise Http404
+    if table in ("advisers", "community-workers"):
+        require_perm(request.user, "caseloads.manage")
+    region = _region_for(request, region)
+    _, figures = _figures(request, region)
+    header, rows = TABLES[table](figures)
+    place = f"-{region}" if region else ""
+    return csv_response(f"{table}{place}-{timezone.localdate():%Y-%m-%d}.csv", header, rows)

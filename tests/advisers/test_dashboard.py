@@ -1,0 +1,663 @@
+"""The dashboard: each figure against data made for it, the filters, who
+sees what, the CSV tables and a query count that stays flat."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services
+from advisers.dashboard import Delivery, DeliveryFilters, Months, dashboard
+from advisers.models import Role, TimeRecord
+from areas.models import AreaType, FundingBid, Region, Stage
+from casework.models import Action, Interaction, SupportRequest, Topic
+from casework.services import support_request_move
+from tests.factories import AreaFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The last day of a month, so "this month" is due in full: 2 days each side.
+NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
+NOVEMBER = datetime.date(2026, 11, 10)
+LAST_THREE = [datetime.date(2026, 8, 12), datetime.date(2026, 9, 9), datetime.date(2026, 10, 14)]
+
+
+def client_for(user):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def give_days(person, area, days, on):
+    TimeRecord.objects.create(person=person, area=area, date=on, hours=Decimal(days) * 75 / 10)
+
+
+def make_request(area, *, created_at, status=SupportRequest.Status.NEW, **fields):
+    details = {
+        "topic": Topic.PEOPLE,
+        "description": "We want more neighbours at our meetings",
+        "name": "Pat Resident",
+        "email": "pat@example.org",
+        "contact_by": "email",
+        "consented_at": created_at,
+        "privacy_notice_version": "2026-11",
+        "status": status,
+        **fields,
+    }
+    support_request = SupportRequest.objects.create(area=area, **details)
+    SupportRequest.objects.filter(pk=support_request.pk).update(created_at=created_at)
+    support_request.refresh_from_db()
+    return support_request
+
+
+@pytest.fixture
+def hendon(adviser, community_worker):
+    """In the programme since April 2026: Asha advises, Callum works there."""
+    area = AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.DELIVERING)
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    return area
+
+
+@pytest.fixture
+def millfield(adviser):
+    area = AreaFactory(name="Millfield", ward_code="E05001160", programme=True)
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    return area
+
+
+@pytest.fixture
+def kirkby(outsider):
+    """Another adviser's area, in another region."""
+    area = AreaFactory(
+        name="Northwood", ward_code="E05010940", region=Region.NORTH_WEST, programme=True
+    )
+    services.area_assign_adviser(area=area, adviser=outsider, by=None)
+    return area
+
+
+def figures_for(user, **kwargs):
+    return dashboard(user=user, now=NOW, **kwargs)
+
+
+def delivery_of(figures, area):
+    return next(d for d in figures.deliveries if d.area.pk == area.pk)
+
+
+# --- Judging delivery -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "status"),
+    [
+        ("2", Delivery.ON_TRACK),
+        ("1.8", Delivery.ON_TRACK),
+        ("1.5", Delivery.BEHIND),
+        ("1.0", Delivery.BEHIND),
+        ("0.9", Delivery.FAR_BEHIND),
+        ("0", Delivery.FAR_BEHIND),
+    ],
+)
+def test_days_given_are_judged_against_the_thresholds(given, status):
+    assert Delivery.judge(Decimal(given), Decimal(2)) == status
+
+
+def test_the_thresholds_are_settings(settings):
+    settings.NFC_DELIVERY_ON_TRACK_SHARE = 0.7
+    settings.NFC_DELIVERY_FAR_BEHIND_SHARE = 0.2
+    assert Delivery.judge(Decimal("1.5"), Decimal(2)) == Delivery.ON_TRACK
+    assert Delivery.judge(Decimal("0.5"), Decimal(2)) == Delivery.BEHIND
+
+
+def test_nothing_due_is_not_judged():
+    assert Delivery.judge(Decimal(0), Decimal(0)) is None
+
+
+def test_this_month_is_due_so_far_and_a_month_before_joining_not_at_all():
+    months = Months(today=datetime.date(2026, 11, 15))
+    assert months.share_due(datetime.date(2026, 11, 1), None) == Decimal(15) / Decimal(30)
+    assert months.share_due(datetime.date(2026, 10, 1), None) == 1
+    assert months.share_due(datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)) == 0
+    assert months.share_due(datetime.date(2026, 4, 1), datetime.date(2026, 4, 16)) == Decimal(
+        15
+    ) / Decimal(30)
+
+
+def test_an_area_with_one_and_a_half_adviser_days_this_month_is_behind(
+    hendon, adviser, community_worker, manager
+):
+    give_days(adviser, hendon, "1.5", NOVEMBER)
+    give_days(community_worker, hendon, "2", NOVEMBER)
+    delivery = delivery_of(figures_for(manager), hendon)
+    assert delivery.adviser["month"].given == Decimal("1.5")
+    assert delivery.adviser["month"].due == 2
+    assert delivery.adviser["month"].status == Delivery.BEHIND
+    assert delivery.worker["month"].status == Delivery.ON_TRACK
+    assert delivery.status("month") == Delivery.BEHIND
+
+
+def test_three_and_twelve_months_add_up_the_whole_months_before_this_one(
+    hendon, adviser, community_worker, manager
+):
+    for day in LAST_THREE:
+        give_days(adviser, hendon, "2", day)
+        give_days(community_worker, hendon, "1", day)
+    give_days(adviser, hendon, "3", datetime.date(2026, 5, 5))
+    # Before the twelve months, and this month: in neither.
+    give_days(adviser, hendon, "3", datetime.date(2025, 10, 31))
+    give_days(adviser, hendon, "1", NOVEMBER)
+    delivery = delivery_of(figures_for(manager), hendon)
+    assert delivery.adviser["quarter"].given == 6
+    assert delivery.adviser["quarter"].due == 6
+    assert delivery.worker["quarter"].given == 3
+    assert delivery.worker["quarter"].status == Delivery.BEHIND
+    # Hendon joined on 1 April 2026: seven months were due of the twelve.
+    assert delivery.adviser["year"].given == 9
+    assert delivery.adviser["year"].due == 14
+    assert delivery.adviser["year"].status == Delivery.BEHIND
+    assert delivery.status("quarter") == Delivery.BEHIND
+
+
+def test_only_advisers_and_community_workers_time_counts(hendon, adviser, manager):
+    give_days(manager, hendon, "2", NOVEMBER)
+    delivery = delivery_of(figures_for(manager), hendon)
+    assert delivery.adviser["month"].given == 0
+    assert delivery.worker["month"].given == 0
+
+
+def test_a_community_workers_agreed_days_are_what_is_due(adviser, community_worker, manager):
+    area = AreaFactory(programme=True)
+    services.area_allocate_community_worker(
+        area=area, worker=community_worker, by=None, days_per_month=Decimal(4)
+    )
+    assert delivery_of(figures_for(manager), area).worker["month"].due == 4
+
+
+def test_status_counts_cover_each_period(hendon, millfield, adviser, community_worker, manager):
+    for day in LAST_THREE:
+        give_days(adviser, hendon, "2", day)
+        give_days(community_worker, hendon, "2", day)
+    counts = figures_for(manager).status_counts
+    assert counts["quarter"] == {Delivery.ON_TRACK: 1, Delivery.BEHIND: 0, Delivery.FAR_BEHIND: 1}
+    assert counts["month"][Delivery.FAR_BEHIND] == 2
+
+
+# --- The delivery table's filters ------------------------------------------
+
+
+def test_the_table_filters_by_status_and_by_area(
+    hendon, millfield, kirkby, adviser, community_worker, manager
+):
+    for day in LAST_THREE:
+        give_days(adviser, hendon, "2", day)
+        give_days(community_worker, hendon, "2", day)
+    on_track = figures_for(manager, filters=DeliveryFilters(status=Delivery.ON_TRACK))
+    assert [d.area.name for d in on_track.table] == ["Hendon"]
+    assert len(on_track.deliveries) == 3
+
+    coastal = AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})[0]
+    millfield.types.add(coastal)
+    by_type = figures_for(manager, filters=DeliveryFilters(area_type=coastal))
+    assert [d.area.name for d in by_type.table] == ["Millfield"]
+    by_region = figures_for(manager, filters=DeliveryFilters(region=Region.NORTH_WEST))
+    assert [d.area.name for d in by_region.table] == ["Northwood"]
+    by_stage = figures_for(manager, filters=DeliveryFilters(stage=Stage.DELIVERING))
+    assert [d.area.name for d in by_stage.table] == ["Hendon"]
+    by_adviser = figures_for(manager, filters=DeliveryFilters(adviser=adviser))
+    assert {d.area.name for d in by_adviser.table} == {"Hendon", "Millfield"}
+    by_cohort = figures_for(manager, filters=DeliveryFilters(cohort=2))
+    assert by_cohort.table == []
+
+
+def test_the_table_sorts(hendon, millfield, adviser, manager):
+    make_request(millfield, created_at=NOW - datetime.timedelta(days=20))
+    by_risk = figures_for(manager, filters=DeliveryFilters(sort="risk"))
+    assert [d.area.name for d in by_risk.table] == ["Millfield", "Hendon"]
+    by_name = figures_for(manager, filters=DeliveryFilters(sort="name"))
+    assert [d.area.name for d in by_name.table] == ["Hendon", "Millfield"]
+
+
+def test_the_page_filters_from_the_address(hendon, millfield, adviser, community_worker, manager):
+    for day in LAST_THREE:
+        give_days(adviser, hendon, "2", day)
+        give_days(community_worker, hendon, "2", day)
+    page = client_for(manager).get("/dashboard/?status=far_behind&period=quarter")
+    table = page.context["figures"].table
+    assert [d.area.name for d in table] == ["Millfield"]
+    assert "1 area far behind" in page.content.decode()
+
+
+def test_bad_filters_are_explained_and_the_table_shows_every_area(hendon, millfield, manager):
+    page = client_for(manager).get("/dashboard/?period=decade&cohort=seven&status=lost")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "There is a problem" in text
+    assert "Select a valid choice" in text
+    assert len(page.context["figures"].table) == 2
+    # What was typed stays in the form to be corrected.
+    assert page.context["form"].data["cohort"] == "seven"
+
+
+# --- Early warning -------------------------------------------------------------
+
+
+def test_early_warning_ranks_areas_and_says_why(
+    hendon, millfield, adviser, community_worker, manager
+):
+    for day in LAST_THREE:
+        give_days(adviser, hendon, "2", day)
+        give_days(community_worker, hendon, "2", day)
+    make_request(millfield, created_at=NOW - datetime.timedelta(days=30))
+    Action.objects.create(
+        area=millfield,
+        description="Book the hall",
+        owner=adviser,
+        due_on=NOW.date() - datetime.timedelta(days=3),
+    )
+    warning = figures_for(manager).early_warning
+    assert [d.area.name for d in warning] == ["Millfield"]
+    # Millfield: 12 days missed (2 + 2 a month, 3 months) + 2 for the request + 1 for the action.
+    assert warning[0].risk == 15.0
+    assert warning[0].reasons == [
+        "12.0 support days missed in 3 months",
+        "1 request past the response target",
+        "1 overdue action",
+    ]
+
+
+def test_the_early_warning_weights_are_settings(
+    hendon, millfield, adviser, community_worker, manager, settings
+):
+    settings.NFC_RISK_WEIGHTS = {"days_missed": 0, "overdue_requests": 10, "overdue_actions": 0}
+    for day in LAST_THREE:
+        give_days(adviser, millfield, "2", day)
+    make_request(hendon, created_at=NOW - datetime.timedelta(days=30))
+    warning = figures_for(manager).early_warning
+    assert [(d.area.name, d.risk) for d in warning] == [("Hendon", 10.0)]
+
+
+def test_the_page_lists_the_areas_at_risk_with_links(millfield, manager):
+    page = client_for(manager).get("/dashboard/").content.decode()
+    assert 'href="/staff/areas/E05001160/"' in page
+    assert "support days missed in 3 months" in page
+
+
+# --- Requests, actions, funding ----------------------------------------------
+
+
+def test_open_requests_by_status_and_age(hendon, manager):
+    now = timezone.now()
+    make_request(hendon, created_at=now - datetime.timedelta(days=2))
+    make_request(hendon, created_at=now - datetime.timedelta(days=20))
+    make_request(hendon, created_at=now - datetime.timedelta(days=200))
+    make_request(
+        hendon, created_at=now - datetime.timedelta(days=40), status=SupportRequest.Status.WAITING
+    )
+    make_request(
+        hendon, created_at=now - datetime.timedelta(days=40), status=SupportRequest.Status.CLOSED
+    )
+    rows = {row.status: row for row in dashboard(user=manager).open_requests}
+    assert rows["new"].counts == [1, 1, 0, 1]
+    assert rows["new"].overdue == 2
+    assert rows["waiting"].counts == [0, 0, 1, 0]
+    assert "closed" not in rows
+    assert dashboard(user=manager).overdue_requests == 2
+
+
+def test_request_figures_link_to_the_lists_behind_them(hendon, manager):
+    make_request(hendon, created_at=timezone.now() - datetime.timedelta(days=20))
+    client = client_for(manager)
+    page = client.get("/dashboard/").content.decode()
+    assert 'href="/staff/casework/requests/?status=new&amp;age=month"' in page
+    assert 'href="/staff/casework/requests/?overdue=on"' in page
+    listed = client.get("/staff/casework/requests/?status=new&age=month")
+    assert listed.context["page"].paginator.count == 1
+    assert client.get("/staff/casework/requests/?age=week").context["page"].paginator.count == 0
+    assert client.get("/staff/casework/requests/?overdue=on").context["page"].paginator.count == 1
+
+
+def test_median_response_times_this_quarter_and_last(hendon, manager):
+    def answered(created, contacted, resolved=None):
+        support_request = make_request(hendon, created_at=created)
+        SupportRequest.objects.filter(pk=support_request.pk).update(
+            status="resolved" if resolved else "acknowledged",
+            first_contact_at=contacted,
+            resolved_at=resolved,
+        )
+
+    october = datetime.datetime(2026, 10, 5, 9, tzinfo=datetime.UTC)
+    day = datetime.timedelta(days=1)
+    answered(october, october + 1 * day, october + 10 * day)
+    answered(october, october + 2 * day, october + 20 * day)
+    answered(october, october + 6 * day)
+    august = datetime.datetime(2026, 8, 3, 9, tzinfo=datetime.UTC)
+    answered(august, august + 4 * day)
+    times = figures_for(manager).response_times
+    contact, resolution = times["rows"]
+    assert times["this_quarter"] == datetime.date(2026, 10, 1)
+    assert (contact["now"], contact["count_now"]) == (2.0, 3)
+    assert (contact["before"], contact["count_before"]) == (4.0, 1)
+    assert (resolution["now"], resolution["count_now"]) == (15.0, 2)
+    assert resolution["before"] is None
+
+
+def test_moving_a_request_keeps_its_response_times(hendon, adviser):
+    support_request = make_request(hendon, created_at=timezone.now())
+    support_request_move(support_request=support_request, to_status="acknowledged", by=adviser)
+    support_request_move(support_request=support_request, to_status="in_progress", by=adviser)
+    support_request_move(support_request=support_request, to_status="resolved", by=adviser)
+    support_request.refresh_from_db()
+    first_contact, resolved = support_request.first_contact_at, support_request.resolved_at
+    assert first_contact is not None
+    assert resolved >= first_contact
+    support_request_move(support_request=support_request, to_status="in_progress", by=adviser)
+    support_request.refresh_from_db()
+    assert support_request.first_contact_at == first_contact
+    assert support_request.resolved_at is None
+
+
+def test_overdue_actions_by_owner_link_to_their_list(hendon, adviser, community_worker, manager):
+    past = timezone.localdate() - datetime.timedelta(days=2)
+    for owner in (adviser, adviser, community_worker):
+        Action.objects.create(area=hendon, description="Call back", owner=owner, due_on=past)
+    Action.objects.create(
+        area=hendon, description="Later", owner=adviser, due_on=past + datetime.timedelta(days=9)
+    )
+    rows = dashboard(user=manager).overdue_actions
+    assert [(r["owner__full_name"], r["overdue"]) for r in rows] == [
+        ("Asha Adviser", 2),
+        ("Callum Worker", 1),
+    ]
+    client = client_for(manager)
+    assert f"?owner={adviser.pk}&amp;overdue=on" in client.get("/dashboard/").content.decode()
+    listed = client.get(f"/staff/casework/actions/?owner={adviser.pk}&overdue=on")
+    assert [a.description for a in listed.context["actions"]] == ["Call back", "Call back"]
+
+
+def test_someone_elses_actions_are_only_for_managers(hendon, adviser, community_worker):
+    Action.objects.create(
+        area=hendon, description="Callum's", owner=community_worker, due_on=timezone.localdate()
+    )
+    listed = client_for(adviser).get(f"/staff/casework/actions/?owner={community_worker.pk}")
+    assert list(listed.context["actions"]) == []
+
+
+def test_funding_by_stream(hendon, millfield, kirkby, manager):
+    FundingBid.objects.create(
+        area=hendon, stream="ukspf", amount_sought=10000, amount_secured=4000, status="awarded"
+    )
+    FundingBid.objects.create(area=millfield, stream="ukspf", amount_sought=5000)
+    FundingBid.objects.create(area=kirkby, stream="lottery", amount_sought=700)
+    rows = {r["stream"]: r for r in dashboard(user=manager).funding}
+    assert (rows["ukspf"]["bids"], rows["ukspf"]["awarded"]) == (2, 1)
+    assert (rows["ukspf"]["sought"], rows["ukspf"]["secured"]) == (15000, 4000)
+    assert rows["towns_fund"]["bids"] == 0
+    north_east = {r["stream"]: r for r in dashboard(user=manager, region="north_east").funding}
+    assert north_east["lottery"]["bids"] == 0
+    listed = client_for(manager).get("/staff/areas/?funding_stream=ukspf")
+    assert {a.name for a in listed.context["page"]} == {"Hendon", "Millfield"}
+
+
+# --- Trends --------------------------------------------------------------------
+
+
+def test_trends_by_month(hendon, adviser, community_worker, manager):
+    give_days(adviser, hendon, "2", datetime.date(2026, 10, 3))
+    give_days(community_worker, hendon, "1", datetime.date(2026, 10, 4))
+    make_request(hendon, created_at=datetime.datetime(2026, 9, 3, 12, tzinfo=datetime.UTC))
+    # Months are the UK's: 22:30 UTC on 30 September is still September in
+    # London, 23:30 is already October.
+    make_request(
+        hendon,
+        created_at=datetime.datetime(2026, 9, 30, 22, 30, tzinfo=datetime.UTC),
+        topic=Topic.COUNCIL,
+    )
+    make_request(
+        hendon,
+        created_at=datetime.datetime(2026, 9, 30, 23, 30, tzinfo=datetime.UTC),
+        topic=Topic.SKILLS,
+    )
+    figures = figures_for(manager)
+    months = [row["month"] for row in figures.days_by_month]
+    assert months[0] == datetime.date(2025, 12, 1)
+    assert months[-1] == datetime.date(2026, 11, 1)
+    october = next(r for r in figures.days_by_month if r["month"] == datetime.date(2026, 10, 1))
+    assert (october["adviser"], october["worker"], october["due"]) == (2, 1, 4)
+    september = next(r for r in figures.topics_by_month if r["month"] == datetime.date(2026, 9, 1))
+    assert (september["people"], september["council"], september["skills"]) == (1, 1, 0)
+    october_requests = next(
+        r for r in figures.topics_by_month if r["month"] == datetime.date(2026, 10, 1)
+    )
+    assert october_requests["skills"] == 1
+    by_status = {r["month"]: r for r in figures.delivery_by_month}
+    assert by_status[datetime.date(2026, 10, 1)][Delivery.BEHIND] == 1
+    # Before Hendon joined, nothing was due: no status at all.
+    assert sum(by_status[datetime.date(2026, 1, 1)][s] for s in Delivery.ORDER) == 0
+
+
+def test_charts_have_text_alternatives_and_tables(hendon, manager):
+    page = client_for(manager).get("/dashboard/").content.decode()
+    assert page.count('role="img"') == 3
+    assert page.count("Show these figures as a table") == 3
+    assert '<desc id="days-by-month-desc">' in page
+
+
+# --- Caseloads -------------------------------------------------------------------
+
+
+def test_caseloads_against_the_caps(hendon, millfield, adviser, community_worker, manager):
+    AreaFactory(name="Unnamed", programme=True)
+    caseloads = dashboard(user=manager).caseloads
+    [asha] = [p for p in caseloads["advisers"] if p.pk == adviser.pk]
+    [callum] = [p for p in caseloads["community_workers"] if p.pk == community_worker.pk]
+    assert (asha.areas_held, asha.room) == (2, 8)
+    assert (callum.areas_held, callum.days_a_month) == (1, 2)
+    assert caseloads["without_adviser"] == 1
+    assert caseloads["without_worker"] == 2
+    page = client_for(manager).get("/dashboard/").content.decode()
+    assert "/staff/areas/?without_community_worker=on" in page
+    listed = client_for(manager).get("/staff/areas/?without_community_worker=on")
+    assert {a.name for a in listed.context["page"]} == {"Millfield", "Unnamed"}
+    by_worker = client_for(manager).get(f"/staff/areas/?community_worker={community_worker.pk}")
+    assert [a.name for a in by_worker.context["page"]] == ["Hendon"]
+
+
+# --- Who sees what ---------------------------------------------------------------
+
+EXPECTED = {
+    "adviser": 200,
+    "community_worker": 200,
+    "manager": 200,
+    "evaluator": 403,
+    "administrator": 403,
+}
+
+
+@pytest.mark.parametrize(("role", "status"), EXPECTED.items())
+def test_who_may_open_the_dashboard(role, status, request, hendon):
+    user = request.getfixturevalue(role)
+    assert client_for(user).get("/dashboard/").status_code == status
+    assert client_for(user).get("/dashboard/export/delivery.csv").status_code == status
+
+
+def test_signed_out_people_are_sent_to_sign_in(hendon):
+    for url in ("/dashboard/", "/dashboard/regions/north_east/", "/dashboard/export/funding.csv"):
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("manager", 200), ("adviser", 403), ("community_worker", 403), ("evaluator", 403)],
+)
+def test_who_may_open_a_regional_view(role, status, request, hendon):
+    user = request.getfixturevalue(role)
+    assert client_for(user).get("/dashboard/regions/north_east/").status_code == status
+    assert (
+        client_for(user).get("/dashboard/regions/north_east/export/funding.csv").status_code
+        == status
+    )
+
+
+def test_an_unknown_region_or_table_is_not_found(manager):
+    client = client_for(manager)
+    assert client.get("/dashboard/regions/atlantis/").status_code == 404
+    assert client.get("/dashboard/export/salaries.csv").status_code == 404
+
+
+@pytest.mark.parametrize("table", ["advisers", "community-workers"])
+def test_caseload_tables_are_for_managers(table, adviser, manager, hendon):
+    assert client_for(adviser).get(f"/dashboard/export/{table}.csv").status_code == 403
+    assert client_for(manager).get(f"/dashboard/export/{table}.csv").status_code == 200
+
+
+def test_an_adviser_sees_only_their_own_figures(hendon, millfield, kirkby, adviser, outsider):
+    make_request(kirkby, created_at=timezone.now() - datetime.timedelta(days=30))
+    FundingBid.objects.create(area=kirkby, stream="lottery", amount_sought=700)
+    figures = dashboard(user=adviser)
+    assert {d.area.name for d in figures.deliveries} == {"Hendon", "Millfield"}
+    assert figures.caseloads is None
+    assert figures.overdue_requests == 0
+    assert all(r["bids"] == 0 for r in figures.funding)
+    page = client_for(adviser).get("/dashboard/").content.decode()
+    assert "Dashboard: your areas" in page
+    assert "Northwood" not in page
+    assert 'id="caseloads"' not in page
+
+
+def test_a_regional_view_holds_only_that_regions_figures(hendon, kirkby, manager):
+    make_request(kirkby, created_at=timezone.now() - datetime.timedelta(days=30))
+    page = client_for(manager).get("/dashboard/regions/north_west/")
+    figures = page.context["figures"]
+    assert [d.area.name for d in figures.deliveries] == ["Northwood"]
+    assert figures.overdue_requests == 1
+    assert "Dashboard: North West" in page.content.decode()
+    assert "region=north_west" in page.content.decode()
+
+
+@pytest.fixture
+def regional_lead(db):
+    return UserFactory(role=Role.MANAGER, full_name="Nia Lead", region=Region.NORTH_WEST)
+
+
+def test_a_regional_lead_sees_their_region_everywhere(hendon, kirkby, regional_lead):
+    north_east_request = make_request(hendon, created_at=timezone.now())
+    north_west_request = make_request(kirkby, created_at=timezone.now())
+    client = client_for(regional_lead)
+    page = client.get("/dashboard/")
+    assert [d.area.name for d in page.context["figures"].deliveries] == ["Northwood"]
+    assert client.get("/dashboard/regions/north_west/").status_code == 200
+    assert client.get("/dashboard/regions/north_east/").status_code == 404
+    assert [a.name for a in client.get("/staff/areas/").context["page"]] == ["Northwood"]
+    assert client.get("/staff/areas/E05001158/").status_code == 404
+    listed = client.get("/staff/casework/requests/").context["page"]
+    assert [r.reference for r in listed] == [north_west_request.reference]
+    assert (
+        client.get(f"/staff/casework/requests/{north_east_request.reference}/").status_code == 404
+    )
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/dashboard/export/delivery.csv").content.decode("utf-8-sig"))
+        )
+    )
+    assert [row[1] for row in rows[1:]] == ["Northwood"]
+
+
+def test_only_a_manager_can_lead_a_region(adviser):
+    from django.core.exceptions import ValidationError
+
+    adviser.region = Region.LONDON
+    with pytest.raises(ValidationError, match="Only a manager can lead a region"):
+        adviser.full_clean()
+
+
+# --- CSV -------------------------------------------------------------------------
+
+
+def test_every_table_downloads_as_csv(hendon, manager):
+    from advisers.dashboard import TABLES
+
+    client = client_for(manager)
+    for table in TABLES:
+        response = client.get(f"/dashboard/export/{table}.csv")
+        assert response.status_code == 200, table
+        assert response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert len(rows[0]) >= 2, table
+    page = client.get("/dashboard/").content.decode()
+    for table in TABLES:
+        assert f"/dashboard/export/{table}.csv" in page, table
+
+
+def test_the_delivery_csv_keeps_the_filters_and_neutralises_formulas(adviser, manager):
+    area = AreaFactory(name='=HYPERLINK("http://evil.example")', programme=True)
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    AreaFactory(name="Elsewhere", region=Region.LONDON, programme=True)
+    response = client_for(manager).get("/dashboard/export/delivery.csv?region=north_east")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://evil.example")']
+
+
+# --- Speed -----------------------------------------------------------------------
+
+
+def test_the_query_count_stays_flat_as_the_data_grows_tenfold(
+    adviser, community_worker, manager, django_assert_max_num_queries
+):
+    client = client_for(manager)
+
+    def grow(count):
+        for _ in range(count):
+            area = AreaFactory(programme=True)
+            TimeRecord.objects.bulk_create(
+                TimeRecord(person=adviser, area=area, date=NOVEMBER, hours=2) for _ in range(10)
+            )
+            Interaction.objects.bulk_create(
+                Interaction(area=area, date=NOVEMBER, kind="meeting", logged_by=adviser)
+                for _ in range(10)
+            )
+            make_request(area, created_at=timezone.now() - datetime.timedelta(days=9))
+            Action.objects.create(
+                area=area, description="Call", owner=adviser, due_on=datetime.date(2026, 1, 1)
+            )
+            FundingBid.objects.create(area=area, stream="ukspf", amount_sought=100)
+
+    def load():
+        with django_assert_max_num_queries(20):
+            assert client.get("/dashboard/").status_code == 200
+
+    grow(2)
+    load()
+    grow(18)
+    load()
+
+
+def test_an_advisers_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):
+    client = client_for(adviser)
+    with django_assert_max_num_queries(20):
+        assert client.get("/dashboard/").status_code == 200
+    for _ in range(8):
+        area = AreaFactory(programme=True)
+        services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    with django_assert_max_num_queries(20):
+        assert client.get("/dashboard/").status_code == 200
+
+
+def test_a_national_manager_narrows_the_request_list_to_a_region(hendon, kirkby, manager):
+    make_request(hendon, created_at=timezone.now())
+    north_west = make_request(kirkby, created_at=timezone.now())
+    listed = client_for(manager).get("/staff/casework/requests/?region=north_west")
+    assert [r.reference for r in listed.context["page"]] == [north_west.reference]
+
+
+def test_the_request_list_keeps_its_filters_from_page_to_page(hendon, manager):
+    for _ in range(51):
+        make_request(hendon, created_at=timezone.now())
+    page = client_for(manager).get("/staff/casework/requests/?status=new").content.decode()
+    assert "?status=new&amp;page=2" in page
