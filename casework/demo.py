@@ -170,7 +170,12 @@ def demo_casework_seed(*, rng: random.Random) -> None:
             if status == SupportRequest.Status.RESOLVED:
                 support_request.resolved_at = min(moment, now)
             previous = status
+    # changed_at is set on insert too: put each change back on its own day.
+    moments = [change.changed_at for change in changes]
     StatusChange.objects.bulk_create(changes)
+    for change, moment in zip(changes, moments, strict=True):
+        change.changed_at = moment
+    StatusChange.objects.bulk_update(changes, ["changed_at"], batch_size=500)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
     Action.objects.bulk_create(actions)
     # created_at is set on insert; give each request its place in the year.

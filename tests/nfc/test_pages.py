@@ -10,7 +10,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
 from advisers.selectors import caseload, hours_to_days
 from areas.models import Area, StageChange
-from casework.models import Action, Interaction, Referral, SupportRequest
+from casework.models import Action, Interaction, Referral, StatusChange, SupportRequest
 from tests.support import free_port
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,10 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     assert first["SupportRequest"] > 100
     assert first["Interaction"] > 1000
     assert first["Referral"] == 60
+    # Histories keep their own days, so response times mean something.
+    assert StatusChange.objects.dates("changed_at", "day").count() > 30
+    contacted = SupportRequest.objects.exclude(status="new")
+    assert not contacted.filter(first_contact_at__isnull=True).exists()
     out = capsys.readouterr().out
     assert "manager@example.org" in out
     assert "Password for all of them" in out
