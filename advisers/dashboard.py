@@ -11,6 +11,7 @@ size of the data.
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
@@ -144,6 +145,10 @@ class Side:
         return Delivery.judge(self.given, self.due)
 
     @property
+    def status_label(self) -> str:
+        return Delivery.LABELS.get(self.status, "")
+
+    @property
     def missed(self) -> Decimal:
         return max(self.due - self.given, Decimal(0))
 
@@ -164,6 +169,11 @@ class AreaDelivery:
     @property
     def statuses(self) -> dict[str, str | None]:
         return {period: self.status(period) for period in PERIODS}
+
+    @property
+    def sides(self) -> list[Side]:
+        """The table's cells: the adviser's periods, then the community worker's."""
+        return [self.adviser[p] for p in PERIODS] + [self.worker[p] for p in PERIODS]
 
 
 @dataclass
@@ -501,7 +511,7 @@ class Dashboard:
     filters: DeliveryFilters
     table: list[AreaDelivery]
 
-    @property
+    @cached_property
     def status_counts(self) -> dict[str, dict[str, int]]:
         """Areas in each status, for each period."""
         counts = {p: dict.fromkeys(Delivery.ORDER, 0) for p in PERIODS}
@@ -511,16 +521,16 @@ class Dashboard:
                     counts[period][status] += 1
         return counts
 
-    @property
+    @cached_property
     def early_warning(self) -> list[AreaDelivery]:
         at_risk = [d for d in self.deliveries if d.risk > 0]
         return sorted(at_risk, key=lambda d: (-d.risk, d.area.name))[:EARLY_WARNING_LENGTH]
 
-    @property
+    @cached_property
     def overdue_requests(self) -> int:
         return sum(row.overdue for row in self.open_requests)
 
-    @property
+    @cached_property
     def days_by_month(self) -> list[dict]:
         rows = []
         for month in self.months.chart:
@@ -537,7 +547,7 @@ class Dashboard:
             )
         return rows
 
-    @property
+    @cached_property
     def delivery_by_month(self) -> list[dict]:
         rows = []
         for month in self.months.chart:
@@ -549,7 +559,7 @@ class Dashboard:
             rows.append({"month": month, **counts})
         return rows
 
-    @property
+    @cached_property
     def topics_by_month(self) -> list[dict]:
         return [
             {
