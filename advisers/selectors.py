@@ -9,7 +9,6 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -18,7 +17,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from advisers.models import ADVISER_CASELOAD_CAP, AdviserAssignment, Role, User
+from advisers.models import (
+    ADVISER_CASELOAD_CAP,
+    AdviserAssignment,
+    CommunityWorkerAllocation,
+    Role,
+    TimeRecord,
+    User,
+)
 from areas.models import Area
 
 
@@ -35,22 +41,26 @@ def hours_to_days(hours: Decimal) -> Decimal:
 
 def _hours_given(person: User, month: datetime.date):
     start, end = month_bounds(month)
+    given = (
+        TimeRecord.objects.filter(area=OuterRef("pk"), person=person, date__gte=start, date__lt=end)
+        .order_by()
+        .values("area")
+        .annotate(hours=Sum("hours"))
+        .values("hours")
+    )
     return Coalesce(
-        Sum(
-            "time_records__hours",
-            filter=Q(
-                time_records__person=person,
-                time_records__date__gte=start,
-                time_records__date__lt=end,
-            ),
-        ),
+        Subquery(given),
         Value(Decimal(0)),
         output_field=DecimalField(max_digits=8, decimal_places=2),
     )
 
 
+def _last_contact():
+    latest = TimeRecord.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")
+    return Subquery(latest[:1])
+
+
 def _open_requests():
-    # A subquery, not a join: joined to the time records it would multiply them.
     from casework.models import SupportRequest
 
     counted = (
@@ -64,6 +74,11 @@ def _open_requests():
     return Coalesce(Subquery(counted), Value(0))
 
 
+# Each figure is a correlated subquery, not a join and GROUP BY: joined to
+# an area's years of time records, PostgreSQL would group thousands of rows
+# and run the other subqueries once for each of them.
+
+
 def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
     """The adviser's areas, each with the hours they gave it in ``month``, the
     last day anyone recorded time there, and its open requests. One query,
@@ -72,7 +87,7 @@ def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
         Area.objects.advised_by(adviser)
         .annotate(
             hours_this_month=_hours_given(adviser, month),
-            last_contact=Max("time_records__date"),
+            last_contact=_last_contact(),
             open_requests=_open_requests(),
         )
         .order_by("name")
@@ -81,10 +96,13 @@ def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
 
 def community_worker_areas(*, worker: User, month: datetime.date) -> list[Area]:
     """The worker's areas, with their allocation and the hours given in ``month``."""
+    allocation = CommunityWorkerAllocation.objects.current().filter(
+        area=OuterRef("pk"), worker=worker
+    )
     return list(
         Area.objects.worked_in_by(worker)
         .annotate(
-            days_allocated=Max("community_worker_allocations__days_per_month"),
+            days_allocated=Subquery(allocation.values("days_per_month")[:1]),
             hours_this_month=_hours_given(worker, month),
         )
         .order_by("name")
