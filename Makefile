@@ -7,11 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check-migrations lock clean
+.PHONY: help run test bench lint format check-migrations lock clean
 
 help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
 	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
+	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
 	@echo "make lint    ruff and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
 
@@ -60,6 +61,15 @@ test: $(VENV)/.installed-dev
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m pytest --basetemp=$(TEST_TMP) \
 	  --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl $(PYTEST_ARGS)
+
+# Ten years of data in a throwaway PostgreSQL, served by gunicorn with the
+# production settings and loaded with wrk; see README.md, "Benchmarks".
+# About 8 minutes on 2 cores with the default 15 s per measurement.
+BENCH_SECONDS ?= 15
+bench: $(VENV)/.installed-base
+	@bindir=$$(tests/tools/test-prerequisites bench) && \
+	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
+	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

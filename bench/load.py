@@ -1,0 +1,1041 @@
+"""The bench's data: ten years of a programme at full size.
+
+225 areas (imported with the portal's own `import_areas`), 200 of them in
+the programme, 20 advisers with 10 areas each and 40 community workers with
+5, and ten years of their work: time records, residents' requests with their
+status changes, interactions, follow-up actions, funding bids and referrals.
+
+Deterministic: a seeded random generator for each step, dates counted back
+from today. Bulk writes only: the ORM's bulk_create for the few hundred rows of staff and
+caseloads, and PostgreSQL's COPY (from text built in memory, a chunk at a
+time) for the big tables, whose ids the database assigns. Columns the models
+fill in by default (created_at and the like) are given explicitly. Ends with
+VACUUM ANALYZE, so the planner knows the tables and autovacuum does not wake
+up in the middle of the measurements.
+
+    load(sizes=Sizes(), seed=2026) -> {table: (rows, seconds)}
+
+needs Django set up on PostgreSQL (bench/run.py, or a test's database).
+"""
+
+import bisect
+import datetime
+import io
+import itertools
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
+from areas.models import (
+    Area,
+    AreaType,
+    FundingBid,
+    LocalContact,
+    Partnership,
+    Region,
+    Stage,
+)
+from casework.models import (
+    REFERENCE_ALPHABET,
+    ContactBy,
+    Expertise,
+    Interaction,
+    InteractionTopic,
+    Partner,
+    Referral,
+    SupportRequest,
+    Topic,
+)
+from casework.services import REMOVED
+
+AREA_FILES = ["left_behind_neighbourhoods_225.csv", "ward_deprivation_2019.csv"]
+AREA_DATA = Path(__file__).resolve().parent.parent / "areas" / "data"
+# The word bench/run.py searches for: in about one interaction note in 30.
+SEARCH_WORD = "orchard"
+COPY_CHUNK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much to load. The programme is as large as the caseloads hold:
+    10 areas an adviser, 5 a community worker, one of each per area."""
+
+    advisers: int = 20
+    community_workers: int = 40
+    support_requests: int = 100_000
+    interactions: int = 1_000_000
+    time_records: int = 500_000
+    actions: int = 20_000
+    referrals: int = 2_000
+    years: int = 10
+
+    @property
+    def programme_areas(self) -> int:
+        return min(self.advisers * 10, self.community_workers * 5, 225)
+
+    def scaled(self, scale: float) -> "Sizes":
+        """The same shape with the activity tables ``scale`` times as large."""
+        return replace(
+            self,
+            support_requests=max(1, round(self.support_requests * scale)),
+            interactions=max(1, round(self.interactions * scale)),
+            time_records=max(1, round(self.time_records * scale)),
+            actions=max(1, round(self.actions * scale)),
+            referrals=max(1, round(self.referrals * scale)),
+        )
+
+
+# --- Words ---------------------------------------------------------------
+
+FIRST_NAMES = [
+    "Pat",
+    "Sam",
+    "Jo",
+    "Chris",
+    "Alex",
+    "Lee",
+    "Kim",
+    "Robin",
+    "Jordan",
+    "Taylor",
+    "Aisha",
+    "Bilal",
+    "Ceri",
+    "Dylan",
+    "Erin",
+    "Fatima",
+    "Gemma",
+    "Hamza",
+    "Isla",
+    "Jamal",
+    "Kayleigh",
+    "Liam",
+    "Megan",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rhys",
+    "Saima",
+    "Tariq",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Smith",
+    "Khan",
+    "Jones",
+    "Patel",
+    "Brown",
+    "Wilson",
+    "Hughes",
+    "Ali",
+    "Evans",
+    "Walsh",
+    "Taylor",
+    "Davies",
+    "Roberts",
+    "Hussain",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "Robinson",
+    "Wood",
+    "Thomas",
+    "Clarke",
+    "Begum",
+    "Ahmed",
+    "Murphy",
+    "Kelly",
+    "Shaw",
+    "Price",
+]
+OPENERS = [
+    "Met the steering group",
+    "Walked the estate with two residents",
+    "Phoned the partnership chair",
+    "Ran a workshop at the community centre",
+    "Visited the youth club",
+    "Spoke with the council's community development officer",
+    "Joined the tenants' association meeting",
+    "Had coffee with the treasurer",
+    "Online call with the trustees",
+    "Dropped in at the food bank",
+    "Door-knocked on the streets by the railway",
+    "Met the head teacher at the primary school",
+    "Called the housing association's neighbourhood officer",
+    "Went to the ward councillors' surgery",
+    "Met the church hall committee",
+    "Toured the old library building with a surveyor",
+    "Held a drop-in at the library",
+    "Caught up with the volunteers at the community café",
+    "Met the mosque's outreach team",
+    "Talked to parents at the school gate",
+]
+SUBJECTS = [
+    "about the allotment lease",
+    "to plan the summer fun day",
+    "about the food pantry rota",
+    "about taking over the old library as a community asset transfer",
+    "to map the empty shops on the parade",
+    "about the neighbourhood plan consultation",
+    "about a bid to the National Lottery",
+    "about the youth club's funding gap",
+    "about fly-tipping behind the garages",
+    "about street lighting on the footpath to the station",
+    "about the bus route the council wants to cut",
+    "about setting up a credit union collection point",
+    f"about planting a community {SEARCH_WORD} on the green",
+    "about refurbishing the playground",
+    "about starting a men's shed",
+    "about repairs to the community centre roof",
+    "about a warm space over the winter",
+    "about the petition for a skate park",
+    "about the residents' newsletter",
+    "about recruiting new trustees",
+    "about the accounts and the annual return",
+    "about writing a constitution",
+    "about safeguarding training for volunteers",
+    "about a heritage trail for the mining history",
+    "about the monthly litter pick",
+    "about a stall at the Saturday market",
+    "about the mural on the underpass",
+    "about the changing rooms at the football pitch",
+    "about listing the pub as an asset of community value",
+    "about the job club at the library",
+]
+OUTCOMES = [
+    "Agreed the next meeting date.",
+    "The treasurer will draft a budget.",
+    "We need three quotes for the repairs.",
+    "Residents are keen but worried about the cost.",
+    "The council officer will check who owns the land.",
+    "Good turnout, several new faces.",
+    "The group will write to the ward councillors.",
+    "I will send the grant guidance by Friday.",
+    "Low turnout; try a Saturday morning next time.",
+    "The chair is stepping down and they need someone new.",
+    "They agreed to apply to the Community Wealth Fund.",
+    "Volunteers signed up for the rota.",
+    "Young people asked for an evening session.",
+    "The landlord has not replied yet.",
+    "The minutes will go on the noticeboard.",
+    "Some tension between the two groups; keep an eye on it.",
+    "They want to see how another estate did it.",
+    "The school offered its hall for free.",
+    "Insurance is the sticking point.",
+    "Photos taken for the newsletter.",
+]
+NEXT_STEPS = [
+    "Send the grant guidance.",
+    "Book the hall for next month.",
+    "Introduce them to a peer group on another estate.",
+    "Check the council's deadline.",
+    "Share the meeting template.",
+    "Ask the partner for a survey.",
+    "Follow up with the councillor.",
+    "Draft the letter to the landlord.",
+]
+ASKS = {
+    Topic.PLAN: "We want to do something about the empty shops on our parade. Where do we start?",
+    Topic.SKILLS: "Our group has some money now and nobody knows how to keep the accounts.",
+    Topic.PEOPLE: "The same five people come to every meeting. How do we get young people in?",
+    Topic.COUNCIL: "The council is selling the old library. Can we take it over?",
+    Topic.NETWORKS: "Is there another estate that has set up a food pantry we could learn from?",
+    Topic.OTHER: "We would like help to start a residents' newsletter.",
+}
+GROUP_SUFFIXES = [
+    "Residents' Group",
+    "Tenants' Association",
+    "Friends of the Park",
+    "Youth Forum",
+    "Community Partnership",
+]
+ACTIONS = [
+    "Send the grant guidance",
+    "Book the hall",
+    "Introduce to a peer group",
+    "Check the council's deadline",
+    "Share the meeting template",
+    "Chase the landlord about the lease",
+    "Find a trainer for the treasurer",
+    "Draft the consultation leaflet",
+]
+PARTNERS = [
+    ("Planning Aid North", [Expertise.PLANNING]),
+    ("Community Finance Partners", [Expertise.FINANCE]),
+    ("Pro Bono Legal Network", [Expertise.LEGAL, Expertise.LAND_BUILDINGS]),
+    ("Local Voices Communications", [Expertise.COMMUNICATIONS]),
+    ("Buildings for People", [Expertise.LAND_BUILDINGS]),
+    ("Neighbourhood Planning Collective", [Expertise.PLANNING, Expertise.LEGAL]),
+    ("Charity Accounts Clinic", [Expertise.FINANCE]),
+    ("Media Mentors", [Expertise.COMMUNICATIONS]),
+]
+# How well each area's 2 + 2 days a month are kept: on track, behind, far behind.
+DELIVERY = [(0.65, 1.0), (0.25, 0.55), (0.10, 0.15)]
+# Requests: how a closed one's story went (after "new"), and how often.
+CLOSED_STORIES = [
+    (40, ["acknowledged", "in_progress", "resolved", "closed"]),
+    (30, ["acknowledged", "in_progress", "resolved"]),
+    (15, ["acknowledged", "in_progress", "waiting", "in_progress", "resolved", "closed"]),
+    (10, ["closed"]),
+    (5, ["in_progress", "referred", "in_progress", "resolved"]),
+]
+OPEN_STORIES = [
+    ["acknowledged"],
+    ["acknowledged", "in_progress"],
+    ["acknowledged", "referred"],
+    ["acknowledged", "in_progress", "waiting"],
+]
+
+
+# --- Writing -------------------------------------------------------------
+
+
+def copy_rows(table: str, columns: list[str], rows: Iterable[str]) -> int:
+    """COPY ``rows`` (tab-separated text lines, no newline) into ``table``, a
+    chunk at a time; how many. Works with psycopg 2 and 3, whichever Django
+    uses."""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    count = 0
+    chunk: list[str] = []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+
+        def send():
+            data = "\n".join(chunk) + "\n"
+            if hasattr(raw, "copy_expert"):  # psycopg2
+                raw.copy_expert(sql, io.StringIO(data))
+            else:  # psycopg 3
+                with raw.copy(sql) as copy:
+                    copy.write(data)
+            chunk.clear()
+
+        for row in rows:
+            chunk.append(row)
+            count += 1
+            if len(chunk) >= COPY_CHUNK_ROWS:
+                send()
+        if chunk:
+            send()
+    return count
+
+
+def _null(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _at(moment: datetime.datetime) -> str:
+    return moment.isoformat()
+
+
+# --- The loader ----------------------------------------------------------
+
+
+class Loader:
+    def __init__(self, *, sizes: Sizes, seed: int, report: Callable[[str], None]):
+        self.sizes = sizes
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.report = report
+        self.now = timezone.now().replace(microsecond=0)
+        self.today = timezone.localdate()
+        self.start = self.today - datetime.timedelta(days=365 * sizes.years)
+        self.timings: dict[str, tuple[int, float]] = {}
+
+    def step(self, name: str, function: Callable[[], int]) -> None:
+        # A generator of its own for each step: how many draws one table
+        # takes (which changes with the date) never shifts the next one's.
+        self.rng = random.Random(f"{self.seed}:{name}")
+        started = time.monotonic()
+        rows = function()
+        seconds = time.monotonic() - started
+        self.timings[name] = (rows, seconds)
+        self.report(f"  {name:<28} {rows:>10,} rows {seconds:>7.1f} s")
+
+    def run(self, *, vacuum: bool) -> dict[str, tuple[int, float]]:
+        if SupportRequest.objects.exists() or AdviserAssignment.objects.exists():
+            raise RuntimeError("The bench loads into an empty database only.")
+        if connection.vendor != "postgresql":
+            raise RuntimeError("The bench loads with PostgreSQL's COPY: use PostgreSQL.")
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            # This session's commits need not wait for the disk: a crash would
+            # only lose the bench's own data. fsync stays on for everyone.
+            cursor.execute("SET synchronous_commit = off")
+        self.step("areas (import_areas)", self.areas)
+        with transaction.atomic():
+            self.step("programme and stage changes", self.programme)
+            self.step("staff", self.staff)
+            self.step("assignments and allocations", self.caseloads)
+            self.step("partnerships and contacts", self.partnerships)
+            self.step("funding bids", self.funding_bids)
+        self.step("time records", self.time_records)
+        self.step("support requests", self.support_requests)
+        self.step("status changes", self.status_changes)
+        self.step("interactions", self.interactions)
+        self.step("actions", self.actions)
+        self.step("partners and referrals", self.referrals)
+        if vacuum:
+            self.step("vacuum analyze", self.vacuum_analyze)
+        else:
+            self.step("analyze", self.analyze)
+        self.timings["total"] = (0, time.monotonic() - started)
+        return self.timings
+
+    # Areas, people and caseloads: a few hundred rows, through the ORM.
+
+    def areas(self) -> int:
+        for name in AREA_FILES:
+            call_command("import_areas", str(AREA_DATA / name), stdout=io.StringIO())
+        types = list(AreaType.objects.order_by("slug"))
+        through = Area.types.through
+        links = []
+        for area_id in Area.objects.order_by("ward_code").values_list("pk", flat=True):
+            for area_type in self.rng.sample(types, k=self.rng.choice([1, 1, 2])):
+                links.append(through(area_id=area_id, areatype_id=area_type.pk))
+        through.objects.bulk_create(links)
+        return Area.objects.count()
+
+    def programme(self) -> int:
+        rng = self.rng
+        areas = list(Area.objects.order_by("ward_code"))
+        chosen = rng.sample(areas, k=self.sizes.programme_areas)
+        span = (self.today - datetime.timedelta(days=60) - self.start).days
+        changes = []
+        for area in chosen:
+            joined_on = self.start + datetime.timedelta(days=rng.randint(0, span))
+            age = (self.today - joined_on).days / 365
+            area.joined_on = joined_on
+            area.cohort = 1 if age > 6.5 else 2 if age > 3.5 else 3
+            stages = [Stage.OUTREACH, Stage.YEAR_ZERO, Stage.PLAN_AGREED, Stage.DELIVERING]
+            reached = min(len(stages) - 1, int(age / 0.8 * rng.uniform(0.6, 1.2)))
+            area.stage = stages[reached]
+            on = joined_on
+            for n, stage in enumerate(stages[: reached + 1]):
+                if n:
+                    on = min(on + datetime.timedelta(days=rng.randint(90, 300)), self.today)
+                note = "Joined the programme" if n == 0 else ""
+                changes.append(f"{area.pk}\t{stage}\t{on.isoformat()}\t{note}\t{on} 10:00:00+00")
+        Area.objects.bulk_update(chosen, ["joined_on", "cohort", "stage"])
+        copy_rows(
+            "areas_stagechange",
+            ["area_id", "stage", "changed_on", "note", "recorded_at"],
+            changes,
+        )
+        self.programme_areas = sorted(chosen, key=lambda a: (a.region, a.ward_code))
+        return len(chosen) + len(changes)
+
+    def staff(self) -> int:
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        rng = self.rng
+        unusable = make_password(None)
+
+        def person(email, role, **extra):
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            return User(email=email, full_name=name, role=role, password=unusable, **extra)
+
+        people = [
+            person(f"adviser{n}@bench.example.org", Role.ADVISER)
+            for n in range(1, self.sizes.advisers + 1)
+        ] + [
+            person(f"worker{n}@bench.example.org", Role.COMMUNITY_WORKER)
+            for n in range(1, self.sizes.community_workers + 1)
+        ]
+        people += [
+            person("manager@bench.example.org", Role.MANAGER),
+            person("lead.north.east@bench.example.org", Role.MANAGER, region=Region.NORTH_EAST),
+            person("evaluator@bench.example.org", Role.EVALUATOR),
+            person("admin@bench.example.org", Role.ADMINISTRATOR),
+        ]
+        User.objects.bulk_create(people)
+        # Managers and administrators must use two-factor authentication:
+        # without an authenticator app every page sends them to set one up.
+        for user in User.objects.filter(role__in=[Role.MANAGER, Role.ADMINISTRATOR]):
+            TOTP.activate(user, generate_totp_secret())
+        self.advisers = list(User.objects.filter(role=Role.ADVISER).order_by("pk"))
+        self.workers = list(User.objects.filter(role=Role.COMMUNITY_WORKER).order_by("pk"))
+        self.manager = User.objects.get(email="manager@bench.example.org")
+        return len(people)
+
+    def caseloads(self) -> int:
+        """Advisers by region, 10 areas each; community workers 5 each. A
+        third of the areas changed adviser once, so they have history."""
+        rng = self.rng
+        assignments, allocations = [], []
+        # Who held the area when: [(from, adviser)], for the activity below.
+        self.adviser_periods: dict[int, list[tuple[datetime.date, User]]] = {}
+        self.worker_of: dict[int, User] = {}
+        for n, area in enumerate(self.programme_areas):
+            adviser = self.advisers[n // 10]
+            slot = n % 10 + 1
+            started_on = area.joined_on
+            periods = []
+            days_in = (self.today - area.joined_on).days
+            if days_in > 400 and rng.random() < 1 / 3:
+                before = rng.choice([a for a in self.advisers if a != adviser] or [adviser])
+                started_on = area.joined_on + datetime.timedelta(days=rng.randint(180, days_in))
+                assignments.append(
+                    AdviserAssignment(
+                        area=area,
+                        adviser=before,
+                        slot=rng.randint(1, 10),
+                        started_on=area.joined_on,
+                        ended_on=started_on,
+                        reason="Joined the programme",
+                        assigned_by=self.manager,
+                        handover_note="Strong chair; the treasurer needs support.",
+                    )
+                )
+                periods.append((area.joined_on, before))
+            assignments.append(
+                AdviserAssignment(
+                    area=area,
+                    adviser=adviser,
+                    slot=slot,
+                    started_on=started_on,
+                    reason="Joined the programme" if not periods else "Caseloads rebalanced",
+                    assigned_by=self.manager,
+                )
+            )
+            periods.append((started_on, adviser))
+            self.adviser_periods[area.pk] = periods
+            worker = self.workers[n // 5]
+            allocations.append(
+                CommunityWorkerAllocation(
+                    area=area,
+                    worker=worker,
+                    slot=n % 5 + 1,
+                    days_per_month=Decimal(settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA),
+                    started_on=area.joined_on,
+                    assigned_by=self.manager,
+                )
+            )
+            self.worker_of[area.pk] = worker
+        AdviserAssignment.objects.bulk_create(assignments)
+        CommunityWorkerAllocation.objects.bulk_create(allocations)
+        return len(assignments) + len(allocations)
+
+    def pick_area(self) -> Area:
+        """An area in the programme, each as likely as its days in it: so
+        activity is as dense in an area that joined last year as in one that
+        joined ten years ago."""
+        if not hasattr(self, "_area_weights"):
+            spans = [(self.today - area.joined_on).days + 1 for area in self.programme_areas]
+            self._area_weights = list(itertools.accumulate(spans))
+        point = self.rng.random() * self._area_weights[-1]
+        return self.programme_areas[bisect.bisect_right(self._area_weights, point)]
+
+    def adviser_on(self, area_id: int, day: datetime.date) -> User:
+        periods = self.adviser_periods[area_id]
+        return periods[1][1] if len(periods) > 1 and day >= periods[1][0] else periods[0][1]
+
+    def partnerships(self) -> int:
+        partnerships, contacts = [], []
+        for area in self.programme_areas:
+            if area.stage == Stage.OUTREACH:
+                continue
+            partnerships.append(
+                Partnership(
+                    area=area,
+                    name=f"{area.name} Community Partnership",
+                    contact_name=f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
+                    contact_email=f"chair.{area.ward_code.lower()}@example.org",
+                    trusted_organisation=f"{area.local_authority} Community Trust",
+                )
+            )
+            contacts.append(
+                LocalContact(
+                    area=area,
+                    name="Community development officer",
+                    kind=LocalContact.Kind.COUNCIL_OFFICER,
+                    organisation=f"{area.local_authority} Council",
+                )
+            )
+            contacts.append(
+                LocalContact(area=area, name="Ward councillor", kind=LocalContact.Kind.COUNCILLOR)
+            )
+        Partnership.objects.bulk_create(partnerships)
+        LocalContact.objects.bulk_create(contacts)
+        return len(partnerships) + len(contacts)
+
+    def funding_bids(self) -> int:
+        rng = self.rng
+        bids = []
+        for area in self.programme_areas:
+            for _ in range(rng.randint(1, 6)):
+                sought = rng.choice([5_000, 20_000, 50_000, 150_000, 400_000])
+                status = rng.choice(list(FundingBid.Status))
+                submitted = area.joined_on + datetime.timedelta(
+                    days=rng.randint(0, max(0, (self.today - area.joined_on).days))
+                )
+                decided = status in (FundingBid.Status.AWARDED, FundingBid.Status.DECLINED)
+                bids.append(
+                    FundingBid(
+                        area=area,
+                        stream=rng.choice(list(FundingBid.Stream)),
+                        description="Capital and running costs",
+                        amount_sought=sought,
+                        amount_secured=sought if status == FundingBid.Status.AWARDED else 0,
+                        status=status,
+                        submitted_on=None if status == FundingBid.Status.PLANNED else submitted,
+                        decided_on=min(submitted + datetime.timedelta(days=90), self.today)
+                        if decided
+                        else None,
+                    )
+                )
+        FundingBid.objects.bulk_create(bids)
+        return len(bids)
+
+    # Ten years of activity: COPY.
+
+    def _keep(self) -> float:
+        keeps = [keep for _, keep in DELIVERY]
+        return self.rng.choices(keeps, weights=[w for w, _ in DELIVERY])[0]
+
+    def time_records(self) -> int:
+        """Each area's adviser and community worker, month by month since it
+        joined. The last twelve months look like real delivery (about 2
+        days a month each in most areas, some behind, a few far behind);
+        older months carry the bulk of the rows, an hour or so each."""
+        rng = self.rng
+        today = self.today
+        # Hours a month each person owes an area.
+        promised = {
+            "adviser": settings.NFC_HOURS_PER_DAY * settings.NFC_ADVISER_DAYS_PER_AREA,
+            "worker": settings.NFC_HOURS_PER_DAY * settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA,
+        }
+        recent_from = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+        # (area, role, first day, last day, share of the month kept, weight, recent)
+        cells = []
+        for area in self.programme_areas:
+            keeps = {"adviser": self._keep(), "worker": self._keep()}
+            month = area.joined_on.replace(day=1)
+            while month <= today:
+                after = (month + datetime.timedelta(days=32)).replace(day=1)
+                first = max(month, area.joined_on)
+                last = min(after - datetime.timedelta(days=1), today)
+                share = ((last - first).days + 1) / (after - month).days
+                for role, keep in keeps.items():
+                    recent = month >= recent_from
+                    # Recent months: few, realistic records; older: many small ones.
+                    weight = share * (0.2 * keep if recent else 1.0)
+                    cells.append((area.pk, role, first, last, keep * share, weight, recent))
+                month = after
+        counts = _apportion(self.sizes.time_records, [cell[5] for cell in cells], rng)
+
+        def rows():
+            kinds = TimeRecord.Kind.values
+            for (area_id, role, first, last, keep, _, recent), n in zip(cells, counts, strict=True):
+                if not n:
+                    continue
+                span = (last - first).days
+                hours_each = promised[role] * keep / n if recent else 1.0
+                for _ in range(n):
+                    day = first + datetime.timedelta(days=int(rng.random() * (span + 1)))
+                    if role == "adviser":
+                        person = self.adviser_on(area_id, day).pk
+                    else:
+                        person = self.worker_of[area_id].pk
+                    hours = hours_each * rng.uniform(0.8, 1.2)
+                    hours = min(7.5, max(1.0, round(hours * 4) / 4))
+                    yield (
+                        f"{person}\t{area_id}\t{day.isoformat()}\t{hours:.2f}\t"
+                        f"{kinds[int(rng.random() * len(kinds))]}\t\t{person}\t"
+                        f"{day.isoformat()} 17:30:00+00"
+                    )
+
+        return copy_rows(
+            "advisers_timerecord",
+            ["person_id", "area_id", "date", "hours", "kind", "note", "recorded_by_id"]
+            + ["recorded_at"],
+            rows(),
+        )
+
+    def support_requests(self) -> int:
+        """Spread over each area's years in the programme (one in a hundred
+        from outside our areas, waiting in triage or signposted). Older ones
+        are resolved or closed, with their residents' details removed after
+        the retention period; a few hundred recent ones are open."""
+        rng = self.rng
+        now = self.now
+        retention = datetime.timedelta(days=settings.NFC_RETENTION_DAYS)
+        version = settings.NFC_PRIVACY_NOTICE_VERSION
+        story_weights = [w for w, _ in CLOSED_STORIES]
+        closed_stories = [s for _, s in CLOSED_STORIES]
+        topics = Topic.values
+        references: set[str] = set()
+        # Kept for the status changes, interactions and actions that follow.
+        self.request_references: list[str] = []
+        self.request_steps: list[list[tuple[str, str, datetime.datetime]]] = []
+        self.request_area: list[int | None] = []
+        self.request_created: list[datetime.datetime] = []
+        self.request_adviser: list[int | None] = []
+
+        def reference() -> str:
+            while True:
+                chars = "".join(rng.choices(REFERENCE_ALPHABET, k=8))
+                value = f"NFC-{chars[:4]}-{chars[4:]}"
+                if value not in references:
+                    references.add(value)
+                    return value
+
+        def rows():
+            for n in range(self.sizes.support_requests):
+                outside = rng.random() < 0.01
+                area = None if outside else self.pick_area()
+                since = datetime.datetime.combine(
+                    area.joined_on if area else self.start, datetime.time(8), datetime.UTC
+                )
+                created = since + (now - since) * rng.random()
+                created = created.replace(microsecond=0)
+                age = (now - created).days
+                if age < 14 and rng.random() < 0.6 or 14 <= age < 60 and rng.random() < 0.05:
+                    story = [] if age < 2 or rng.random() < 0.1 else rng.choice(OPEN_STORIES)
+                else:
+                    story = rng.choices(closed_stories, weights=story_weights)[0]
+                if outside:
+                    story = [] if age < 14 else ["closed"]
+                # Each step a while after the one before; squeezed to fit
+                # before now for the youngest requests.
+                gaps = [rng.uniform(0.05, 6) for _ in story[:1]]
+                gaps += [rng.uniform(0.5, 20) for _ in story[1:]]
+                room = (now - created).total_seconds() / 86400 - 0.05
+                if sum(gaps) > room:
+                    gaps = [gap * room / sum(gaps) for gap in gaps]
+                steps, moment, previous = [], created, "new"
+                for status, gap in zip(story, gaps, strict=True):
+                    moment = moment + datetime.timedelta(days=gap)
+                    steps.append((previous, status, moment.replace(microsecond=0)))
+                    previous = status
+                status = story[-1] if story else "new"
+                first_contact = steps[0][2] if steps else None
+                resolved = max((at for _, to, at in steps if to == "resolved"), default=None)
+                day = created.date()
+                adviser = None
+                if area is not None:
+                    # A reassignment hands the open requests to the new adviser.
+                    is_open = status not in ("resolved", "closed")
+                    adviser = self.adviser_on(area.pk, self.today if is_open else day)
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                email = f"{first.lower()}.{last.lower()}{n}@example.org"
+                phone = f"07700 900{n % 1000:03d}"
+                reach = rng.random()
+                if reach < 0.2:
+                    email = ""
+                elif reach < 0.7:
+                    phone = ""
+                topic = topics[int(rng.random() * len(topics))]
+                for_group = rng.random() < 0.6
+                group = (
+                    f"{(area.name if area else 'Our Street')} {rng.choice(GROUP_SUFFIXES)}"
+                    if for_group
+                    else ""
+                )
+                name = f"{first} {last}"
+                description = ASKS[topic]
+                place = "" if area else rng.choice(["Ashford", "Bridgwater", "Crewe"])
+                token_hash, expires, revoked, removed = "", None, None, None
+                if email:
+                    token_hash = f"{rng.getrandbits(256):064x}"
+                    expires = created + datetime.timedelta(days=settings.NFC_FOLLOW_LINK_DAYS)
+                closed_at = steps[-1][2] if steps else created
+                if status in ("resolved", "closed") and closed_at + retention < now:
+                    # What the daily retention job would have done by now.
+                    removed = min(closed_at + retention + datetime.timedelta(days=1), now)
+                    name = description = REMOVED
+                    email = phone = place = token_hash = ""
+                    revoked = removed
+                self.request_references.append(reference())
+                self.request_steps.append(steps)
+                self.request_area.append(area.pk if area else None)
+                self.request_created.append(created)
+                self.request_adviser.append(adviser.pk if adviser else None)
+                told = _at(created + datetime.timedelta(minutes=1))
+                yield "\t".join(
+                    [
+                        self.request_references[-1],
+                        "",
+                        place,
+                        topic,
+                        description,
+                        "t" if for_group else "f",
+                        group,
+                        name,
+                        email,
+                        phone,
+                        ContactBy.EMAIL if email or not phone else ContactBy.PHONE,
+                        _at(created),
+                        version,
+                        status,
+                        _null(area.pk if area else None),
+                        _null(adviser.pk if adviser else None),
+                        _at(created),
+                        _null(first_contact and _at(first_contact)),
+                        _null(resolved and _at(resolved)),
+                        told if email else "\\N",
+                        told if adviser else "\\N",
+                        token_hash,
+                        _null(expires and _at(expires)),
+                        _null(revoked and _at(revoked)),
+                        _null(removed and _at(removed)),
+                    ]
+                )
+
+        count = copy_rows(
+            "casework_supportrequest",
+            [
+                "reference",
+                "postcode",
+                "place",
+                "topic",
+                "description",
+                "for_group",
+                "group_name",
+                "name",
+                "email",
+                "phone",
+                "contact_by",
+                "consented_at",
+                "privacy_notice_version",
+                "status",
+                "area_id",
+                "assigned_to_id",
+                "created_at",
+                "first_contact_at",
+                "resolved_at",
+                "acknowledgement_sent_at",
+                "adviser_told_at",
+                "follow_token_hash",
+                "follow_expires_at",
+                "follow_revoked_at",
+                "details_removed_at",
+            ],
+            rows(),
+        )
+        # COPY gives ids in row order; read them back rather than assume it.
+        ids = dict(SupportRequest.objects.values_list("reference", "pk"))
+        self.request_ids = [ids[ref] for ref in self.request_references]
+        return count
+
+    def status_changes(self) -> int:
+        def rows():
+            for request_id, steps, adviser in zip(
+                self.request_ids, self.request_steps, self.request_adviser, strict=True
+            ):
+                by = _null(adviser)
+                for previous, status, at in steps:
+                    yield f"{previous}\t{status}\t\t{by}\t{request_id}\t{_at(at)}"
+
+        return copy_rows(
+            "casework_statuschange",
+            ["from_status", "to_status", "note", "changed_by_id", "support_request_id"]
+            + ["changed_at"],
+            rows(),
+        )
+
+    def _requests_by_area(self) -> dict[int, tuple[list[datetime.date], list[int]]]:
+        """Each area's requests in date order: (their dates, their ids)."""
+        by_area: dict[int, list[tuple[datetime.date, int]]] = {}
+        for request_id, area_id, created in zip(
+            self.request_ids, self.request_area, self.request_created, strict=True
+        ):
+            if area_id is not None:
+                by_area.setdefault(area_id, []).append((created.date(), request_id))
+        result = {}
+        for area_id, pairs in by_area.items():
+            pairs.sort()
+            result[area_id] = ([d for d, _ in pairs], [i for _, i in pairs])
+        return result
+
+    def interactions(self) -> int:
+        """Spread over each area's years; notes of varied, realistic words,
+        so full-text search has something to chew on."""
+        rng = self.rng
+        by_area = self._requests_by_area()
+        kinds = Interaction.Kind.values
+        topic_values = InteractionTopic.values
+        topic_sets = [
+            json.dumps(rng.sample(topic_values, k=rng.choice([1, 1, 2, 3]))) for _ in range(400)
+        ]
+        minutes = ["30", "45", "60", "90", "120", "\\N"]
+
+        def rows():
+            for _ in range(self.sizes.interactions):
+                area = self.pick_area()
+                span = (self.today - area.joined_on).days
+                day = area.joined_on + datetime.timedelta(days=int(rng.random() * (span + 1)))
+                if rng.random() < 0.4:
+                    by = self.worker_of[area.pk].pk
+                else:
+                    by = self.adviser_on(area.pk, day).pk
+                request = "\\N"
+                if rng.random() < 0.05 and area.pk in by_area:
+                    dates, ids = by_area[area.pk]
+                    before = bisect.bisect_right(dates, day)
+                    if before:
+                        request = ids[before - 1 - int(rng.random() * min(before, 5))]
+                residents = int(rng.random() * 26)
+                new = int(rng.random() * (residents // 3 + 1))
+                notes = (
+                    f"{OPENERS[int(rng.random() * len(OPENERS))]} "
+                    f"{SUBJECTS[int(rng.random() * len(SUBJECTS))]}. "
+                    f"{OUTCOMES[int(rng.random() * len(OUTCOMES))]}"
+                )
+                if rng.random() < 0.3:
+                    notes += f" {OUTCOMES[int(rng.random() * len(OUTCOMES))]}"
+                steps = (
+                    NEXT_STEPS[int(rng.random() * len(NEXT_STEPS))] if rng.random() < 0.5 else ""
+                )
+                yield (
+                    f"{area.pk}\t{request}\t{day.isoformat()}\t"
+                    f"{kinds[int(rng.random() * len(kinds))]}\t{residents}\t{new}\t"
+                    f"{minutes[int(rng.random() * len(minutes))]}\t"
+                    f"{topic_sets[int(rng.random() * len(topic_sets))]}\t{notes}\t{steps}\t"
+                    f"{by}\t{day.isoformat()} 18:00:00+00"
+                )
+
+        return copy_rows(
+            "casework_interaction",
+            ["area_id", "support_request_id", "date", "kind", "residents", "new_residents"]
+            + ["minutes", "topics", "notes", "next_steps", "logged_by_id", "created_at"],
+            rows(),
+        )
+
+    def actions(self) -> int:
+        """Follow-ups: nearly all of the old ones done; of those due in the
+        last three months some are still open, so some are overdue."""
+        rng = self.rng
+        by_area = self._requests_by_area()
+
+        def rows():
+            for _ in range(self.sizes.actions):
+                area = self.pick_area()
+                span = (self.today - area.joined_on).days
+                created = area.joined_on + datetime.timedelta(days=int(rng.random() * (span + 1)))
+                due = created + datetime.timedelta(days=rng.randint(7, 45))
+                owner = (
+                    self.worker_of[area.pk]
+                    if rng.random() < 0.3
+                    else self.adviser_on(area.pk, created)
+                )
+                overdue_days = (self.today - due).days
+                done = None
+                # Nearly all old follow-ups were done; recent ones less often.
+                if overdue_days > 90:
+                    is_done = rng.random() < 0.995
+                elif overdue_days > 0:
+                    is_done = rng.random() < 0.7
+                else:
+                    is_done = rng.random() < 0.2
+                if is_done:
+                    done_on = min(due + datetime.timedelta(days=rng.randint(-5, 10)), self.today)
+                    done_on = max(done_on, created)
+                    done = f"{done_on.isoformat()} 16:00:00+00"
+                request = "\\N"
+                if rng.random() < 0.2 and area.pk in by_area:
+                    dates, ids = by_area[area.pk]
+                    before = bisect.bisect_right(dates, created)
+                    if before:
+                        request = ids[before - 1]
+                yield (
+                    f"{area.pk}\t{request}\t{rng.choice(ACTIONS)}\t{owner.pk}\t"
+                    f"{due.isoformat()}\t{_null(done)}\t{owner.pk}\t"
+                    f"{created.isoformat()} 11:00:00+00"
+                )
+
+        return copy_rows(
+            "casework_action",
+            ["area_id", "support_request_id", "description", "owner_id", "due_on", "done_at"]
+            + ["created_by_id", "created_at"],
+            rows(),
+        )
+
+    def referrals(self) -> int:
+        rng = self.rng
+        partners = Partner.objects.bulk_create(
+            [
+                Partner(
+                    name=name,
+                    expertise=[str(e) for e in expertise],
+                    email=f"referrals{n}@partners.example.org",
+                    capacity_days=Decimal(rng.choice([40, 60, 100])),
+                )
+                for n, (name, expertise) in enumerate(PARTNERS)
+            ]
+        )
+        referrals = []
+        for _ in range(self.sizes.referrals):
+            area = self.pick_area()
+            partner = rng.choice(partners)
+            span = (self.today - area.joined_on).days
+            requested = area.joined_on + datetime.timedelta(days=rng.randint(0, span))
+            referral = Referral(
+                area=area,
+                partner=partner,
+                help_asked="Help with the group's plans.",
+                requested_on=requested,
+                created_by=self.adviser_on(area.pk, requested),
+            )
+            if requested < self.today - datetime.timedelta(days=14) and rng.random() < 0.85:
+                referral.status = Referral.Status.ACCEPTED
+                referral.accepted_on = requested + datetime.timedelta(days=rng.randint(1, 14))
+                if referral.accepted_on < self.today - datetime.timedelta(days=60):
+                    referral.status = Referral.Status.OUTCOME_RECORDED
+                    referral.delivered_on = referral.accepted_on + datetime.timedelta(days=30)
+                    referral.outcome_recorded_on = referral.delivered_on
+                    referral.days_used = Decimal(rng.choice(["0.5", "1", "2"]))
+                    referral.cost = Decimal(rng.choice([0, 250, 600]))
+                    referral.outcome = "The group has what it needed to go on."
+                    referral.group_rating = rng.randint(3, 5)
+            referrals.append(referral)
+        Referral.objects.bulk_create(referrals, batch_size=1000)
+        return len(partners) + len(referrals)
+
+    def analyze(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        return 0
+
+    def vacuum_analyze(self) -> int:
+        # VACUUM cannot run in a transaction; the loader runs in autocommit.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+        return 0
+
+
+def _apportion(total: int, weights: list[float], rng: random.Random) -> list[int]:
+    """Split ``total`` into whole counts in proportion to ``weights``
+    (largest remainders first, ties broken at random)."""
+    whole = sum(weights)
+    if not whole:
+        return [0] * len(weights)
+    exact = [total * w / whole for w in weights]
+    counts = [int(x) for x in exact]
+    left = total - sum(counts)
+    order = sorted(range(len(weights)), key=lambda i: (exact[i] - counts[i], rng.random()))
+    for i in order[len(order) - left :]:
+        counts[i] += 1
+    return counts
+
+
+def load(
+    *,
+    sizes: Sizes | None = None,
+    seed: int = 2026,
+    vacuum: bool = True,
+    report: Callable[[str], None] = print,
+) -> dict[str, tuple[int, float]]:
+    """Load the bench's data into the (empty, migrated) database; each
+    step's rows and seconds, and the total."""
+    return Loader(sizes=sizes or Sizes(), seed=seed, report=report).run(vacuum=vacuum)

@@ -1,0 +1,261 @@
+"""The throwaway services a bench run starts and always stops: PostgreSQL,
+Redis and gunicorn, each on a free loopback port.
+
+PostgreSQL refuses to run as root; as root it runs as the `postgres` user
+through tests/tools/pg_ctl, the same wrapper `make test` uses, which wants
+its data under /tmp. Every wait has a timeout, and every service's output
+goes to a log file under the scratch folder, for diagnosis.
+"""
+
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PG_CTL = BASE_DIR / "tests" / "tools" / "pg_ctl"
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run(command: list, *, log: Path, timeout: float, env: dict | None = None) -> None:
+    """Run ``command`` to the end, its output appended to ``log``; raise,
+    quoting the log's tail, if it fails or overruns."""
+    with log.open("ab") as out:
+        out.write(f"$ {' '.join(map(str, command))}\n".encode())
+        out.flush()
+        try:
+            subprocess.run(
+                [str(part) for part in command],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                timeout=timeout,
+                check=True,
+                # Ctrl-C reaches this process only; it stops the services in order.
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise ServiceError(f"{command[0]} took over {timeout:.0f} s\n{tail(log)}") from error
+        except subprocess.CalledProcessError as error:
+            raise ServiceError(f"{command[0]} failed ({error.returncode})\n{tail(log)}") from error
+
+
+def tail(log: Path, lines: int = 25) -> str:
+    try:
+        text = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(f"  | {line}" for line in text[-lines:])
+
+
+def stop_process(process: subprocess.Popen | None, *, timeout: float = 30) -> None:
+    """SIGTERM the process's group, then SIGKILL it if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class PostgreSQL:
+    """A PostgreSQL cluster in a temporary folder, trusting local connections."""
+
+    USER = "nfc"
+    DATABASE = "nfc_bench"
+    # Defaults apart from these: a server sized for a 2-core, few-GB box.
+    # fsync stays on; only the loader's own session skips waiting for
+    # commits (synchronous_commit=off), which risks nothing but itself.
+    SETTINGS = {
+        "shared_buffers": "256MB",
+        "maintenance_work_mem": "256MB",
+        "max_wal_size": "4GB",
+    }
+
+    def __init__(self, *, bindir: Path, scratch: Path):
+        self.bindir = Path(bindir)
+        self.scratch = scratch
+        self.log = scratch / "postgresql-commands.log"
+        # As root, tests/tools/pg_ctl hands this folder to `postgres` and
+        # insists that it lives under /tmp.
+        parent = "/tmp" if os.geteuid() == 0 else None
+        self.holder = Path(tempfile.mkdtemp(prefix="nfc-bench-pg-", dir=parent))
+        self.datadir = self.holder / "data"
+        self.port = free_port()
+        self.started = False
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{self.USER}@127.0.0.1:{self.port}/{self.DATABASE}"
+
+    def _env(self) -> dict:
+        return {**os.environ, "NFC_PG_BINDIR": str(self.bindir)}
+
+    def start(self) -> None:
+        run(
+            [
+                PG_CTL,
+                "initdb",
+                "-s",
+                "-D",
+                self.datadir,
+                "-o",
+                f"--username={self.USER} --auth=trust --encoding=UTF8 --locale=C",
+            ],
+            log=self.log,
+            timeout=180,
+            env=self._env(),
+        )
+        options = " ".join(f"-c {name}={value}" for name, value in self.SETTINGS.items())
+        options += f" -c listen_addresses=127.0.0.1 -p {self.port} -k {self.holder}"
+        self.started = True
+        run(
+            [
+                PG_CTL,
+                "start",
+                "-D",
+                self.datadir,
+                "-w",
+                "-t",
+                "120",
+                "-l",
+                self.holder / "postgresql.log",
+                "-o",
+                options,
+            ],
+            log=self.log,
+            timeout=180,
+            env=self._env(),
+        )
+        run(
+            [self.bindir / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", self.USER]
+            + [self.DATABASE],
+            log=self.log,
+            timeout=60,
+        )
+
+    def server_log(self) -> Path:
+        return self.scratch / "postgresql.log"
+
+    def stop(self) -> None:
+        try:
+            if self.started and self.datadir.exists():
+                with contextlib.suppress(ServiceError):
+                    run(
+                        [PG_CTL, "stop", "-D", self.datadir, "-m", "fast", "-w", "-t", "60"],
+                        log=self.log,
+                        timeout=90,
+                        env=self._env(),
+                    )
+            with contextlib.suppress(OSError):
+                shutil.copyfile(self.holder / "postgresql.log", self.server_log())
+        finally:
+            shutil.rmtree(self.holder, ignore_errors=True)
+
+
+class Redis:
+    """A Redis that keeps nothing on disk."""
+
+    def __init__(self, *, scratch: Path):
+        self.scratch = scratch
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.scratch / "redis.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+                + ["--save", "", "--appendonly", "no", "--dir", str(self.scratch)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(f"redis-server stopped at once\n{tail(log)}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock,
+            ):
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.1)
+        raise ServiceError(f"redis-server did not answer within 30 s\n{tail(log)}")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+class Gunicorn:
+    """The portal as production runs it (nfc/gunicorn_conf.py), on loopback."""
+
+    def __init__(self, *, scratch: Path, env: dict, workers: int = 2):
+        self.scratch = scratch
+        self.port = free_port()
+        self.log = scratch / "gunicorn.log"
+        self.env = {
+            **env,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            # gunicorn believes X-Forwarded-* from these addresses only.
+            "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "python:nfc.gunicorn_conf"]
+                # Its control socket would live in $HOME, shared by every gunicorn.
+                + ["--no-control-socket", "nfc.wsgi"],
+                cwd=BASE_DIR,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(f"gunicorn stopped at once\n{tail(self.log)}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            time.sleep(0.2)
+        raise ServiceError(f"gunicorn's /healthz did not answer 200 within 60 s\n{tail(self.log)}")
+
+    def stop(self) -> None:
+        stop_process(self.process)

@@ -1,0 +1,755 @@
+"""`make bench`: the portal's pages on ten years of data, against their floors.
+
+    python -m bench.run [--seconds 15] [--scale 1] [--pg-bindir DIR]
+
+1. Starts a throwaway PostgreSQL and Redis on free loopback ports (stopped
+   and deleted at the end, also on Ctrl-C or failure), migrates, and loads
+   the data set (bench/load.py), timing each table.
+2. Runs each page once in-process through Django's test client, counting
+   its queries, and keeps the SQL of the pages that have a database floor.
+3. Serves the portal with gunicorn as production does (production settings,
+   nfc/gunicorn_conf.py, 2 workers) and loads each page with wrk for a fixed
+   time at 1 and at 8 concurrent users, as a signed-in manager or adviser,
+   through the headers a TLS-terminating proxy sets.
+4. Measures the floors: the framework's (`/ok/`, a bare view) and the
+   database's (a page's own queries, less those that only serve the
+   session and sign-in, run by pgbench over libpq without Django).
+5. Prints the table, writes bench/results.json and copies the table into
+   README.md (a run at another scale writes var/bench/results.json only).
+
+Scratch files and every service's log are kept in var/bench/.
+"""
+
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.processes import Gunicorn, PostgreSQL, Redis, ServiceError, tail
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SCRATCH = BASE_DIR / "var" / "bench"
+RESULTS = BASE_DIR / "bench" / "results.json"
+README = BASE_DIR / "README.md"
+README_START = "<!-- bench:results -->"
+README_END = "<!-- /bench:results -->"
+WRK_SCRIPT = BASE_DIR / "bench" / "wrk_report.lua"
+CONCURRENCY = (1, 8)
+GUNICORN_WORKERS = 2
+WARM_UP = 2
+# Fewer requests than this in a measurement make its 95th percentile rough.
+FEW_REQUESTS = 20
+TARGET_P95_MS = 300
+TARGET_DB_FLOOR_RATIO = 3
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    label: str
+    path: str
+    persona: str  # "anonymous", "manager" or "adviser"
+    db_floor: bool = False
+    # A page still being built may answer 404: reported, not measured.
+    may_be_missing: bool = False
+
+
+def pages(*, ward_code: str, search: str) -> list[Page]:
+    return [
+        Page("ok", "Framework floor, a bare view", "/ok/", "anonymous"),
+        Page(
+            "dashboard",
+            "Manager dashboard",
+            "/dashboard/",
+            "manager",
+            db_floor=True,
+            may_be_missing=True,
+        ),
+        Page("caseload", "Adviser's caseload", "/staff/", "adviser", db_floor=True),
+        Page("area", "Area page", f"/staff/areas/{ward_code}/", "manager"),
+        Page("requests", "Open requests list", "/staff/casework/requests/", "manager"),
+        Page("search", "Search", f"/staff/casework/search/?q={search}", "manager"),
+    ]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 15)) or 15
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size of the activity tables against the full data set (for trying the bench)",
+    )
+    parser.add_argument("--pg-bindir", default=os.environ.get("NFC_PG_BINDIR", ""))
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help=f"where to write the results (default {RESULTS.relative_to(BASE_DIR)}, "
+        f"or {SCRATCH.relative_to(BASE_DIR)}/results.json for a run at another scale)",
+    )
+    args = parser.parse_args(argv)
+    # Only a full-size run replaces the committed results and README's table.
+    full_size = args.scale == 1
+    args.results = args.results or (RESULTS if full_size else SCRATCH / "results.json")
+    if not args.pg_bindir:
+        parser.error("name PostgreSQL's bin folder: --pg-bindir or NFC_PG_BINDIR")
+    wrk = shutil.which("wrk")
+    if not wrk:
+        parser.error("wrk is missing: sudo apt-get install wrk (make bench installs it)")
+
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    for old in SCRATCH.iterdir():
+        if old.is_file():
+            old.unlink()
+    # `kill` stops the run as Ctrl-C does: through the finally below.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    started = time.monotonic()
+    services: list = []
+    try:
+        results = bench(args, wrk=wrk, services=services)
+    except KeyboardInterrupt:
+        say("\nInterrupted: stopping the services.")
+        return 130
+    except ServiceError as error:
+        say(f"\nA service failed: {error}\nLogs: {SCRATCH}")
+        return 1
+    finally:
+        for service in reversed(services):
+            try:
+                service.stop()
+            except Exception as error:  # one failed stop must not leave the others running
+                say(f"Could not stop {type(service).__name__}: {error}")
+    args.results.write_text(json.dumps(results, indent=2) + "\n")
+    say(f"\nWrote {args.results}; logs in {SCRATCH}/")
+    if full_size:
+        update_readme(results)
+    say(f"The bench took {(time.monotonic() - started) / 60:.1f} minutes.")
+    return 0
+
+
+def bench(args, *, wrk: str, services: list) -> dict:
+    say("Starting PostgreSQL and Redis...")
+    postgres = PostgreSQL(bindir=Path(args.pg_bindir), scratch=SCRATCH)
+    services.append(postgres)
+    postgres.start()
+    redis = Redis(scratch=SCRATCH)
+    services.append(redis)
+    redis.start()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=postgres.url,
+        REDIS_URL=redis.url,
+        STATIC_ROOT=str(SCRATCH / "static"),
+    )
+    import django
+
+    django.setup()
+    import logging
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    from bench.load import SEARCH_WORD, Sizes, load
+
+    # This process's own requests (the query counts) need no access log.
+    logging.getLogger("nfc.access").setLevel(logging.WARNING)
+    say("Migrating and collecting static files...")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    sizes = Sizes().scaled(args.scale)
+    say(f"Loading the data set (scale {args.scale:g}):")
+    timings = load(sizes=sizes, report=say)
+    say(f"  {'total':<28} {'':>15} {timings['total'][1]:>7.1f} s")
+
+    personas = personas_find()
+    ward_code = busiest_area()
+    page_list = pages(ward_code=ward_code, search=SEARCH_WORD)
+    say("\nCounting each page's queries (in-process, Django's test client)...")
+    counted = {page.name: count_queries(page, personas) for page in page_list}
+    connections.close_all()
+
+    say(f"Serving with gunicorn ({GUNICORN_WORKERS} workers, production settings)...")
+    gunicorn = Gunicorn(scratch=SCRATCH, env=dict(os.environ), workers=GUNICORN_WORKERS)
+    services.append(gunicorn)
+    gunicorn.start()
+
+    measured = {}
+    for page in page_list:
+        result = {
+            "label": page.label,
+            "path": page.path,
+            "as": page.persona,
+            **counted[page.name],
+        }
+        measured[page.name] = result
+        if result["status"] == 404 and page.may_be_missing:
+            say(f"  {page.path}: 404, not built yet: not measured")
+            continue
+        cookie = session_cookie(personas.get(page.persona))
+        check_page(gunicorn.port, page, cookie)
+        # Both workers see the page (and its tables reach the cache) first.
+        wrk_run(
+            wrk, port=gunicorn.port, page=page, cookie=cookie, users=2, seconds=WARM_UP, quiet=True
+        )
+        database_idle_wait()
+        for users in CONCURRENCY:
+            say(f"  {page.path} as {page.persona}, {users} user(s), {args.seconds} s...")
+            result[f"c{users}"] = wrk_run(
+                wrk, port=gunicorn.port, page=page, cookie=cookie, users=users, seconds=args.seconds
+            )
+            database_idle_wait()
+
+    say("Database floors (pgbench over libpq, without Django):")
+    for page in page_list:
+        result = measured[page.name]
+        if not page.db_floor:
+            continue
+        if "sql" not in result:
+            say(f"  {page.name}: skipped, the page answered {result['status']}")
+            result["db_floor"] = None
+            continue
+        result["db_floor"] = db_floor(
+            postgres, page=page, statements=result.pop("sql"), seconds=args.seconds
+        )
+    for result in measured.values():
+        result.pop("sql", None)
+
+    results = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(Path(args.pg_bindir), wrk),
+        "settings": {
+            "seconds_per_measurement": args.seconds,
+            "concurrent_users": list(CONCURRENCY),
+            "gunicorn_workers": GUNICORN_WORKERS,
+            "postgresql": PostgreSQL.SETTINGS,
+            "scale": args.scale,
+        },
+        "data": table_sizes(),
+        "load_seconds": {name: round(seconds, 1) for name, (_, seconds) in timings.items()},
+        "pages": measured,
+    }
+    ratios_add(results)
+    results["targets"] = targets(results)
+    say("")
+    say(results_table(results))
+    say(TABLE_NOTE)
+    say("")
+    say(targets_text(results))
+    return results
+
+
+# --- The data set's people and places --------------------------------------
+
+
+def personas_find() -> dict:
+    from advisers.models import Role, User
+
+    return {
+        "anonymous": None,
+        "manager": User.objects.get(role=Role.MANAGER, region=""),
+        "adviser": User.objects.filter(role=Role.ADVISER).order_by("pk").first(),
+    }
+
+
+def busiest_area() -> str:
+    """The area with the most interactions: its page has the most to show."""
+    from django.db.models import Count
+
+    from areas.models import Area
+
+    return (
+        Area.objects.annotate(n=Count("interactions"))
+        .order_by("-n", "ward_code")
+        .values_list("ward_code", flat=True)
+        .first()
+    )
+
+
+def table_sizes() -> dict[str, int]:
+    from django.apps import apps
+    from django.db import connection
+
+    wanted = ["areas", "advisers", "casework"]
+    sizes = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if model._meta.app_label in wanted:
+                table = model._meta.db_table
+                cursor.execute(f'SELECT count(*) FROM "{table}"')
+                sizes[table] = cursor.fetchone()[0]
+    return dict(sorted(sizes.items()))
+
+
+# --- In-process: query counts and the SQL of the database floor -------------
+
+
+def _client(user):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def session_cookie(user) -> str:
+    """A fresh session for ``user`` (none for anonymous), as its cookie."""
+    if user is None:
+        return ""
+    return _client(user).cookies["sessionid"].value
+
+
+# The queries that serve the session and the sign-in, not the page: left out
+# of a database floor.
+_NOT_THE_PAGE = [
+    re.compile(r"^(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b"),
+    re.compile(r'"django_session"'),
+    re.compile(r'"mfa_authenticator"'),
+    re.compile(r'^SELECT .* FROM "advisers_user" WHERE "advisers_user"\."id" = \d+ LIMIT \d+$'),
+]
+# A queryset's .iterator() (a form's choices) reads through a server-side
+# cursor; Django logs only its DECLARE. The floor runs the SELECT itself.
+_SERVER_SIDE_CURSOR = re.compile(
+    r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR (.*)$', re.S
+)
+
+
+def floor_statements(statements: list[str]) -> list[str]:
+    """A page's SQL, less what serves the session and the sign-in, as
+    pgbench can run it."""
+    return [
+        _SERVER_SIDE_CURSOR.sub(r"\1", sql)
+        for sql in statements
+        if not any(pattern.search(sql) for pattern in _NOT_THE_PAGE)
+    ]
+
+
+def count_queries(page: Page, personas: dict) -> dict:
+    """The page's status and queries, asked once to warm up and once counted;
+    and, for pages with a database floor, the SQL of the counted one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(personas[page.persona])
+    client.get(page.path, secure=True)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(page.path, secure=True)
+    status = response.status_code
+    result = {"status": status, "queries": len(context.captured_queries)}
+    say(f"  {page.path}: {status}, {result['queries']} queries")
+    if status == 404 and page.may_be_missing:
+        result["queries"] = None
+        return result
+    if status != 200:
+        where = response.get("Location", "")
+        raise ServiceError(f"{page.path} as {page.persona} answered {status} {where}")
+    if page.db_floor:
+        result["sql"] = floor_statements([query["sql"] for query in context.captured_queries])
+    return result
+
+
+# --- Over HTTP: gunicorn and wrk ---------------------------------------------
+
+
+def _headers(cookie: str) -> dict[str, str]:
+    # What the TLS-terminating proxy in front of gunicorn adds.
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    return headers
+
+
+def check_page(port: int, page: Page, cookie: str) -> None:
+    """The page must answer 200 through gunicorn before it is loaded."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", page.path, headers=_headers(cookie))
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status != 200:
+        where = response.getheader("Location", "")
+        raise ServiceError(
+            f"{page.path} as {page.persona} answered {response.status} {where} through gunicorn"
+        )
+
+
+def wrk_run(
+    wrk: str, *, port: int, page: Page, cookie: str, users: int, seconds: int, quiet: bool = False
+) -> dict:
+    command = [wrk, f"-t{min(users, 2)}", f"-c{users}", f"-d{seconds}s", "--timeout", "60s"]
+    command += ["--latency", "-s", str(WRK_SCRIPT)]
+    for name, value in _headers(cookie).items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{page.path}")
+    log = SCRATCH / f"wrk-{page.name}-{'warm-up' if quiet else f'c{users}'}.log"
+    try:
+        completed = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise ServiceError(f"wrk did not finish on {page.path}") from error
+    log.write_text(completed.stdout + completed.stderr)
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode or not lines:
+        raise ServiceError(f"wrk failed on {page.path}\n{tail(log)}")
+    report = json.loads(lines[-1])
+    done = report["requests"]
+    errors = report["not_ok"] + report["socket_errors"] + report["timeouts"]
+    if errors and not quiet:
+        say(f"    {errors} of {done} requests failed (see {log.name})")
+    if done < FEW_REQUESTS and not quiet:
+        say(f"    only {done} requests finished in {seconds} s: a rough percentile")
+
+    def ms(key: str) -> float | None:
+        return round(report[key] / 1000, 1) if done else None
+
+    return {
+        "p50_ms": ms("p50_us"),
+        "p95_ms": ms("p95_us"),
+        "p99_ms": ms("p99_us"),
+        "requests": done,
+        "per_second": round(done / (report["duration_us"] / 1e6), 2),
+        "errors": errors,
+    }
+
+
+def database_idle_wait(*, quiet_for: float = 1.0, at_most: float = 180) -> None:
+    """Wait until no query has run for ``quiet_for`` seconds.
+
+    wrk stops at its time, but gunicorn still answers the requests already
+    sent (a slow page's can take seconds); the next measurement must not
+    share the machine with them.
+    """
+    from django.db import connection
+
+    quiet_since = time.monotonic()
+    deadline = quiet_since + at_most
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND pid <> pg_backend_pid() AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_for:
+                break
+            time.sleep(0.1)
+        else:
+            say(f"    (the database was still busy after {at_most:.0f} s: going on)")
+    connection.close()
+
+
+# --- The database's floor: pgbench ------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
+
+
+def db_floor(postgres: PostgreSQL, *, page: Page, statements: list[str], seconds: int) -> dict:
+    """Run the page's own SQL as one pgbench transaction, at 1 and at 8
+    clients; its latency percentiles from pgbench's per-transaction log."""
+    script = SCRATCH / f"db-floor-{page.name}.sql"
+    script.write_text("".join(f"{sql};\n" for sql in statements))
+    connect = ["-h", "127.0.0.1", "-p", str(postgres.port), "-U", postgres.USER]
+    say(f"  {page.name}: {len(statements)} queries, in {script.relative_to(BASE_DIR)}")
+    # Once through psql first: a statement that fails says so plainly.
+    psql = [postgres.bindir / "psql", *connect, "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    psql += ["-f", script, "-o", os.devnull, postgres.DATABASE]
+    completed = subprocess.run(
+        [str(part) for part in psql], capture_output=True, text=True, timeout=300
+    )
+    if completed.returncode:
+        raise ServiceError(f"psql could not run {script.name}: {completed.stderr.strip()}")
+    result = {"queries": len(statements)}
+    for users in CONCURRENCY:
+        prefix = SCRATCH / f"pgbench-{page.name}-c{users}"
+        command = [postgres.bindir / "pgbench", *connect, "-n", "-f", script]
+        command += [f"-c{users}", f"-j{min(users, 2)}", f"-T{seconds}"]
+        command += ["-l", f"--log-prefix={prefix}", postgres.DATABASE]
+        say(f"  {page.name}: pgbench, {users} client(s), {seconds} s...")
+        log = SCRATCH / f"pgbench-{page.name}-c{users}.out"
+        try:
+            completed = subprocess.run(
+                [str(part) for part in command],
+                capture_output=True,
+                text=True,
+                timeout=seconds + 300,
+                cwd=SCRATCH,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise ServiceError(f"pgbench did not finish on {page.name}") from error
+        log.write_text(completed.stdout + completed.stderr)
+        latencies = []
+        for path in SCRATCH.glob(f"{prefix.name}.*"):
+            for line in path.read_text().splitlines():
+                fields = line.split()
+                if len(fields) >= 3 and fields[2].isdigit():
+                    latencies.append(int(fields[2]) / 1000)
+        if completed.returncode or not latencies:
+            raise ServiceError(f"pgbench failed on {page.name}\n{tail(log)}")
+        result[f"c{users}"] = {
+            "p50_ms": round(percentile(latencies, 50), 1),
+            "p95_ms": round(percentile(latencies, 95), 1),
+            "transactions": len(latencies),
+            "per_second": round(len(latencies) / seconds, 1),
+        }
+    return result
+
+
+# --- Results ----------------------------------------------------------------
+
+
+def _ratio(value, floor) -> float | None:
+    if value is None or not floor:
+        return None
+    return round(value / floor, 1)
+
+
+def _p95(result: dict | None, users: int):
+    return ((result or {}).get(f"c{users}") or {}).get("p95_ms")
+
+
+def ratios_add(results: dict) -> None:
+    pages = results["pages"]
+    for result in pages.values():
+        result["p95_to_ok_floor"] = {
+            f"c{users}": _ratio(_p95(result, users), _p95(pages["ok"], users))
+            for users in CONCURRENCY
+        }
+        if "db_floor" in result:
+            result["p95_to_db_floor"] = {
+                f"c{users}": _ratio(_p95(result, users), _p95(result["db_floor"], users))
+                for users in CONCURRENCY
+            }
+
+
+def _rough(result: dict | None, users: int) -> bool:
+    measured = (result or {}).get(f"c{users}") or {}
+    done = measured.get("requests", measured.get("transactions", 0))
+    return done < FEW_REQUESTS
+
+
+def targets(results: dict) -> dict:
+    """The issue's targets at 8 users: p95 under 300 ms, and under 3× the
+    page's database floor. None where the page was not measured, or where
+    too few requests finished to tell: wrk counts only the requests that
+    finish in its time, so a slow page's p95 is then an underestimate (one
+    at or over the target still misses it)."""
+    met = {}
+    for name in ("dashboard", "caseload"):
+        result = results["pages"][name]
+        p95 = _p95(result, 8)
+        under = None if p95 is None else p95 < TARGET_P95_MS
+        if under and _rough(result, 8):
+            under = None
+        ratio = (result.get("p95_to_db_floor") or {}).get("c8")
+        within = None if ratio is None else ratio < TARGET_DB_FLOOR_RATIO
+        if _rough(result, 8) or _rough(result.get("db_floor"), 8):
+            within = None
+        met[f"{name}_p95_under_{TARGET_P95_MS}ms"] = under
+        met[f"{name}_under_{TARGET_DB_FLOOR_RATIO}x_db_floor"] = within
+    return met
+
+
+def targets_text(results: dict) -> str:
+    lines = [f"Targets at 8 users, on {results['machine']['cores']} cores:"]
+    for name in ("dashboard", "caseload"):
+        result = results["pages"][name]
+        p95 = _p95(result, 8)
+        ratio = (result.get("p95_to_db_floor") or {}).get("c8")
+        for goal, key, value in (
+            (f"p95 under {TARGET_P95_MS} ms", f"{name}_p95_under_{TARGET_P95_MS}ms", p95),
+            (
+                f"p95 under {TARGET_DB_FLOOR_RATIO}× its database floor",
+                f"{name}_under_{TARGET_DB_FLOOR_RATIO}x_db_floor",
+                ratio,
+            ),
+        ):
+            met = results["targets"][key]
+            if value is None:
+                verdict = "not measured"
+            elif met is None:
+                verdict = "too few requests to tell"
+            else:
+                shown = f"{value:,.0f} ms" if key.endswith("ms") else f"{value:.1f}×"
+                verdict = f"{'met' if met else 'MISSED'} ({shown})"
+            lines.append(f"- {result['label']}, {goal}: {verdict}")
+    return "\n".join(lines)
+
+
+def _ms(value, rough: bool = False) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+    return f"({text})" if rough else text
+
+
+def _times(value, rough: bool = False) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.0f}×" if value >= 100 else f"{value:.1f}×"
+    return f"({text})" if rough else text
+
+
+TABLE_NOTE = (
+    f"Times in ms; @1 and @8: concurrent users. In parentheses: fewer than {FEW_REQUESTS} "
+    "requests finished in the time (wrk counts only those, so a slow page's figures are "
+    "too low)."
+)
+
+
+def results_table(results: dict) -> str:
+    """A Markdown table that reads as plain text too."""
+    header = ["page", "as", "queries", "p50 @1", "p95 @1", "p50 @8", "p95 @8", "req/s @8"]
+    header += ["p95 ÷ ok @1", "p95 ÷ ok @8", "p95 ÷ DB @1", "p95 ÷ DB @8"]
+    rows = []
+    for name, result in results["pages"].items():
+        c1, c8 = result.get("c1") or {}, result.get("c8") or {}
+        rough1, rough8 = _rough(result, 1), _rough(result, 8)
+        to_ok = result.get("p95_to_ok_floor") or {}
+        to_db = result.get("p95_to_db_floor") or {}
+        floor = result.get("db_floor")
+        floor_rough = {users: _rough(floor, users) for users in CONCURRENCY}
+        label = f"{result['label']} `{result['path']}`"
+        if result["status"] != 200:
+            label += f" ({result['status']}: not measured)"
+        elif c1.get("errors") or c8.get("errors"):
+            label += f" ({c1.get('errors', 0) + c8.get('errors', 0)} failed requests)"
+        ok = name == "ok"
+        rows.append(
+            [
+                label,
+                result["as"],
+                "–" if result["queries"] is None else str(result["queries"]),
+                _ms(c1.get("p50_ms"), rough1),
+                _ms(c1.get("p95_ms"), rough1),
+                _ms(c8.get("p50_ms"), rough8),
+                _ms(c8.get("p95_ms"), rough8),
+                _ms(c8.get("per_second")),
+                "" if ok else _times(to_ok.get("c1"), rough1),
+                "" if ok else _times(to_ok.get("c8"), rough8),
+                _times(to_db.get("c1"), rough1 or floor_rough[1]) if "db_floor" in result else "",
+                _times(to_db.get("c8"), rough8 or floor_rough[8]) if "db_floor" in result else "",
+            ]
+        )
+        if floor:
+            f1, f8 = floor.get("c1") or {}, floor.get("c8") or {}
+            rows.append(
+                [
+                    "↳ its database floor (pgbench)",
+                    "",
+                    str(floor["queries"]),
+                    _ms(f1.get("p50_ms"), floor_rough[1]),
+                    _ms(f1.get("p95_ms"), floor_rough[1]),
+                    _ms(f8.get("p50_ms"), floor_rough[8]),
+                    _ms(f8.get("p95_ms"), floor_rough[8]),
+                    _ms(f8.get("per_second")),
+                    *[""] * 4,
+                ]
+            )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def machine(pg_bindir: Path, wrk: str) -> dict:
+    def first(path: str, key: str) -> str:
+        with contextlib.suppress(OSError):
+            for text in Path(path).read_text().splitlines():
+                if text.startswith(key):
+                    return text.split(":", 1)[1].strip() if ":" in text else text
+        return ""
+
+    def version(command: list) -> str:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+            return (run.stdout or run.stderr).splitlines()[0].strip()
+        return ""
+
+    memory_kb = first("/proc/meminfo", "MemTotal").split()
+    os_name = first("/etc/os-release", "PRETTY_NAME=").split("=", 1)[-1].strip('"')
+    import django
+
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory_kb[0]) / 1024 / 1024, 1) if memory_kb else None,
+        "cpu": first("/proc/cpuinfo", "model name"),
+        "os": os_name or platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": version([str(pg_bindir / "postgres"), "--version"]),
+        "wrk": version([wrk, "--version"]).split(" [")[0],
+    }
+
+
+def update_readme(results: dict) -> None:
+    """Put the table between the markers in README.md's Benchmarks section."""
+    text = README.read_text()
+    if README_START not in text or README_END not in text:
+        say(f"README.md has no {README_START} marker: the table was not copied there.")
+        return
+    box = results["machine"]
+    data = results["data"]
+    postgresql = re.search(r"PostgreSQL\)? ([\d.]+)", box["postgresql"])
+    block = "\n".join(
+        [
+            README_START,
+            f"Latest run: {results['date'][:10]}, on {box['cores']} cores "
+            f"({box['cpu'] or 'CPU model unknown'}) with {box['memory_gib']} GiB of memory, "
+            f"{box['os']}, PostgreSQL {postgresql.group(1) if postgresql else '?'}; "
+            f"{results['settings']['seconds_per_measurement']} s per measurement. Data: "
+            f"{data.get('casework_supportrequest', 0):,} requests, "
+            f"{data.get('casework_interaction', 0):,} interactions, "
+            f"{data.get('advisers_timerecord', 0):,} time records, loaded in "
+            f"{results['load_seconds']['total']:.0f} s.",
+            "",
+            results_table(results),
+            "",
+            TABLE_NOTE,
+            "",
+            targets_text(results).replace(":\n", ":\n\n", 1),
+            README_END,
+        ]
+    )
+    start = text.index(README_START)
+    end = text.index(README_END) + len(README_END)
+    README.write_text(text[:start] + block + text[end:])
+    say("Copied the table into README.md (Benchmarks).")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

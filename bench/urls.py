@@ -1,0 +1,19 @@
+"""The portal's URLs plus `ok/`, a bare view: the framework's floor.
+
+Kept out of nfc.urls so that production serves no such page.
+"""
+
+from django.http import HttpResponse
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from nfc.urls import urlpatterns as portal_urlpatterns
+
+
+@require_safe
+def ok(request):
+    # Every middleware runs, but no template, session read or query.
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("ok/", ok, name="bench_ok"), *portal_urlpatterns]

@@ -1,0 +1,142 @@
+"""`make bench`'s loader, at a tiny scale: the rows it promises, within the rules."""
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
+from areas.models import Area
+from bench.load import SEARCH_WORD, Sizes, load
+from casework.models import Action, Interaction, StatusChange, SupportRequest
+
+TINY = Sizes(
+    advisers=2,
+    community_workers=4,
+    support_requests=200,
+    interactions=1000,
+    time_records=500,
+    actions=100,
+    referrals=20,
+)
+
+
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """Loaded once for the module, in a transaction rolled back at its end;
+    each test runs in a savepoint of it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load(sizes=TINY, vacuum=False, report=lambda line: None)
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_loader_writes_the_rows_it_promises(loaded):
+    assert Area.objects.count() == 225
+    assert Area.objects.in_programme().count() == TINY.programme_areas == 20
+    assert User.objects.filter(role=Role.ADVISER).count() == 2
+    assert User.objects.filter(role=Role.COMMUNITY_WORKER).count() == 4
+    assert SupportRequest.objects.count() == 200
+    assert Interaction.objects.count() == 1000
+    assert TimeRecord.objects.count() == 500
+    assert Action.objects.count() == 100
+    assert StatusChange.objects.count() > 200
+    # Each step's rows and seconds, for the bench's report.
+    assert loaded["time records"][0] == 500
+    assert loaded["total"][1] > 0
+    assert Interaction.objects.filter(notes__contains=SEARCH_WORD).exists()
+
+
+def test_every_area_in_the_programme_has_one_adviser_and_one_community_worker(loaded):
+    programme = Area.objects.in_programme()
+    assert AdviserAssignment.objects.current().filter(area__in=programme).count() == 20
+    assert CommunityWorkerAllocation.objects.current().filter(area__in=programme).count() == 20
+    advisers = User.objects.filter(role=Role.ADVISER).annotate(
+        held=Count("adviser_assignments", filter=Q(adviser_assignments__ended_on__isnull=True))
+    )
+    assert [adviser.held for adviser in advisers] == [10, 10]
+    workers = User.objects.filter(role=Role.COMMUNITY_WORKER).annotate(
+        held=Count("allocations", filter=Q(allocations__ended_on__isnull=True))
+    )
+    assert [worker.held for worker in workers] == [5, 5, 5, 5]
+
+
+def test_the_managers_can_get_past_two_factor_authentication(loaded):
+    from allauth.mfa.utils import is_mfa_enabled
+
+    for manager in User.objects.filter(role=Role.MANAGER):
+        assert is_mfa_enabled(manager)
+
+
+def test_the_rows_pass_the_models_own_checks(loaded):
+    for model in (SupportRequest, Interaction, TimeRecord, Action, AdviserAssignment):
+        rows = list(model.objects.order_by("pk"))
+        for row in rows[:: max(1, len(rows) // 40)]:
+            row.full_clean()
+
+
+def test_time_is_recorded_by_the_areas_own_people(loaded):
+    people = {(a.area_id, a.adviser_id) for a in AdviserAssignment.objects.all()} | {
+        (a.area_id, a.worker_id) for a in CommunityWorkerAllocation.objects.all()
+    }
+    for record in TimeRecord.objects.all():
+        assert (record.area_id, record.person_id) in people
+        assert 1 <= record.hours <= 7.5
+        assert record.date <= timezone.localdate()
+
+
+def test_each_request_went_through_allowed_steps_to_its_status(loaded):
+    changes = {}
+    for change in StatusChange.objects.order_by("changed_at", "pk"):
+        changes.setdefault(change.support_request_id, []).append(change)
+    for request in SupportRequest.objects.all():
+        status = SupportRequest.Status.NEW
+        for change in changes.get(request.pk, []):
+            assert change.from_status == status
+            assert change.to_status in SupportRequest.NEXT_STATUSES[status]
+            assert change.changed_at >= request.created_at
+            status = change.to_status
+        assert request.status == status
+        if request.status == SupportRequest.Status.NEW:
+            assert request.first_contact_at is None
+        else:
+            assert request.first_contact_at >= request.created_at
+        if request.resolved_at:
+            assert request.resolved_at >= request.first_contact_at
+        if request.details_removed_at:
+            assert not request.is_open
+            assert request.email == request.phone == ""
+        if request.area_id:
+            assert request.assigned_to_id is not None
+
+
+def test_the_loader_refuses_a_database_that_holds_data(loaded):
+    with pytest.raises(RuntimeError, match="empty database"):
+        load(sizes=TINY, vacuum=False, report=lambda line: None)
+
+
+def test_the_database_floor_keeps_the_pages_own_queries():
+    from bench.run import floor_statements
+
+    page = 'SELECT "areas_area"."id" FROM "areas_area"'
+    statements = [
+        'SELECT "django_session"."session_data" FROM "django_session" WHERE 1 = 1 LIMIT 21',
+        'SELECT "advisers_user"."id" FROM "advisers_user" WHERE "advisers_user"."id" = 7 LIMIT 21',
+        'SELECT 1 AS "a" FROM "mfa_authenticator" WHERE "mfa_authenticator"."user_id" = 7',
+        'SAVEPOINT "s1"',
+        page,
+        'SELECT "advisers_user"."id", COUNT(*) FROM "advisers_user" GROUP BY 1',
+        f'DECLARE "_django_curs_1_sync_1" NO SCROLL CURSOR WITH HOLD FOR {page}',
+    ]
+    assert floor_statements(statements) == [page, statements[5], page]
+
+
+def test_percentiles_are_nearest_rank():
+    from bench.run import percentile
+
+    values = list(range(1, 101))
+    assert percentile(values, 50) == 50
+    assert percentile(values, 95) == 95
+    assert percentile([7.0], 95) == 7.0
