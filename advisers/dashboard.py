@@ -14,15 +14,23 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
-    AdviserAssignment,
-    CommunityWorkerAllocation,
     Role,
     TimeRecord,
     User,
@@ -30,7 +38,7 @@ from advisers.models import (
 from advisers.permissions import has_perm
 from advisers.selectors import caseload_overview
 from areas.models import Area, FundingBid, Region
-from areas.selectors import areas_with_people, filter_areas
+from areas.selectors import filter_areas
 from casework.models import (
     REQUEST_AGES,
     Action,
@@ -210,25 +218,39 @@ def _count(queryset) -> Coalesce:
 
 
 def _area_rows(scope: Scope, now: datetime.datetime) -> list[Area]:
+    """The areas with their current adviser and community worker (joined, not
+    a subquery each) and their overdue requests and actions."""
     today = timezone.localdate(now)
-    adviser = AdviserAssignment.objects.current().filter(area=OuterRef("pk"))
-    worker = CommunityWorkerAllocation.objects.current().filter(area=OuterRef("pk"))
     overdue_actions = Action.objects.open().filter(due_on__lt=today)
     return list(
-        areas_with_people(scope.areas)
-        .annotate(
-            adviser_id=Subquery(adviser.values("adviser_id")[:1]),
-            community_worker_id=Subquery(worker.values("worker_id")[:1]),
-            worker_days=Subquery(worker.values("days_per_month")[:1]),
+        scope.areas.annotate(
+            adviser_now=FilteredRelation(
+                "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
+            ),
+            worker_now=FilteredRelation(
+                "community_worker_allocations",
+                condition=Q(community_worker_allocations__ended_on__isnull=True),
+            ),
+            adviser_id=F("adviser_now__adviser_id"),
+            adviser_name=F("adviser_now__adviser__full_name"),
+            community_worker_id=F("worker_now__worker_id"),
+            community_worker_name=F("worker_now__worker__full_name"),
+            worker_days=F("worker_now__days_per_month"),
             overdue_requests=_count(SupportRequest.objects.overdue(now)),
             overdue_actions=_count(overdue_actions),
-        )
-        .order_by("name")
+        ).order_by("name")
     )
 
 
 def _monthly_hours(scope: Scope, months: Months) -> dict:
-    """Hours given by month, area and side: {(area id, side, month): hours}."""
+    """Hours given by month, area and side: {(area id, side): {month: hours}}.
+
+    One row per area and side, a sum per month, so thirteen months of time
+    come back as a few hundred rows."""
+    sums = {
+        f"m{n}": Sum("hours", filter=Q(date__gte=month, date__lt=add_months(month, 1)))
+        for n, month in enumerate(months.all)
+    }
     rows = (
         TimeRecord.objects.filter(
             area__in=scope.areas.values("pk"),
@@ -236,41 +258,44 @@ def _monthly_hours(scope: Scope, months: Months) -> dict:
             date__lte=months.today,
             person__role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
         )
-        .annotate(month=TruncMonth("date"))
-        .values("area_id", "person__role", "month")
-        .annotate(hours=Sum("hours"))
+        .values("area_id", "person__role")
+        .annotate(**sums)
         .order_by()
     )
-    return {(r["area_id"], r["person__role"], r["month"]): r["hours"] for r in rows}
+    return {
+        (row["area_id"], row["person__role"]): {
+            month: row[f"m{n}"] for n, month in enumerate(months.all)
+        }
+        for row in rows
+    }
 
 
 def _deliveries(areas: list[Area], hours: dict, months: Months) -> dict[int, AreaDelivery]:
     adviser_rate = Decimal(settings.NFC_ADVISER_DAYS_PER_AREA)
     weights = settings.NFC_RISK_WEIGHTS
+    periods = {period: months.in_period(period) for period in PERIODS}
+    nothing: dict = {}
     deliveries = {}
     for area in areas:
         worker_rate = Decimal(area.worker_days or settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA)
         delivery = AreaDelivery(area=area)
-        for month in months.all:
-            share = months.share_due(month, area.joined_on)
-            adviser = Side(_days(hours.get((area.pk, Role.ADVISER, month))), adviser_rate * share)
-            worker = Side(
-                _days(hours.get((area.pk, Role.COMMUNITY_WORKER, month))), worker_rate * share
-            )
+        shares = {month: months.share_due(month, area.joined_on) for month in months.all}
+        adviser_hours = hours.get((area.pk, Role.ADVISER), nothing)
+        worker_hours = hours.get((area.pk, Role.COMMUNITY_WORKER), nothing)
+        for month, share in shares.items():
+            adviser = Side(_days(adviser_hours.get(month)), adviser_rate * share)
+            worker = Side(_days(worker_hours.get(month)), worker_rate * share)
             delivery.monthly[month] = (
                 adviser.given,
                 worker.given,
                 Delivery.worse(adviser.status, worker.status),
                 adviser.due + worker.due,
             )
-        for period in PERIODS:
+        for period, in_period in periods.items():
+            share = sum((shares[m] for m in in_period), Decimal(0))
             for side, index, rate in (("adviser", 0, adviser_rate), ("worker", 1, worker_rate)):
-                in_period = months.in_period(period)
                 given = sum((delivery.monthly[m][index] for m in in_period), Decimal(0))
-                due = sum(
-                    (rate * months.share_due(m, area.joined_on) for m in in_period), Decimal(0)
-                )
-                getattr(delivery, side)[period] = Side(given, due)
+                getattr(delivery, side)[period] = Side(given, rate * share)
         missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
         delivery.risk = round(
             float(missed) * weights["days_missed"]

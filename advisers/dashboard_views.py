@@ -4,9 +4,11 @@ region, and each table as CSV."""
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from advisers import dashboard_cache
 from advisers.charts import Series, StackedBarChart
 from advisers.dashboard import PERIODS, TABLES, Delivery, dashboard
 from advisers.forms import DeliveryFilterForm
@@ -106,13 +108,25 @@ def _charts(figures) -> list[StackedBarChart]:
 
 
 def _render(request, region: str):
+    key = dashboard_cache.page_key(user=request.user, region=region, query=request.GET.urlencode())
+    body = dashboard_cache.page_get(key)
+    if body is None:
+        body = _draw(request, region)
+        dashboard_cache.page_set(key, body)
+    return render(
+        request,
+        "advisers/dashboard.html",
+        {"body": body, "region_label": Region(region).label if region else ""},
+    )
+
+
+def _draw(request, region: str) -> str:
     form, figures = _figures(request, region)
     query = request.GET.copy()
     for key in ("status", "sort"):
         query.pop(key, None)
-    return render(
-        request,
-        "advisers/dashboard.html",
+    return render_to_string(
+        "advisers/_dashboard_body.html",
         {
             "form": form,
             "figures": figures,
@@ -134,6 +148,7 @@ def _render(request, region: str):
             "far_behind_share": round(settings.NFC_DELIVERY_FAR_BEHIND_SHARE * 100),
             "weights": settings.NFC_RISK_WEIGHTS,
         },
+        request=request,
     )
 
 

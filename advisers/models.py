@@ -278,6 +278,8 @@ class TimeRecord(models.Model):
         indexes = [
             models.Index(fields=["area", "date"]),
             models.Index(fields=["person", "date"]),
+            # The dashboard reads the last thirteen months of every area.
+            models.Index(fields=["date"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -207,6 +207,9 @@ NFC_DELIVERY_FAR_BEHIND_SHARE = env.float("NFC_DELIVERY_FAR_BEHIND_SHARE", defau
 # The early-warning score of an area: each support day missed over the last
 # three months, each request past its response target and each overdue
 # follow-up action counts this much.
+# How long a drawn dashboard is kept at most; any change to what it shows
+# draws it afresh sooner. 0 turns the keeping off.
+NFC_DASHBOARD_CACHE_SECONDS = env.int("NFC_DASHBOARD_CACHE_SECONDS", default=300)
 NFC_RISK_WEIGHTS = {
     "days_missed": env.float("NFC_RISK_WEIGHT_DAYS_MISSED", default=1.0),
     "overdue_requests": env.float("NFC_RISK_WEIGHT_OVERDUE_REQUESTS", default=2.0),

@@ -7,13 +7,16 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services
 from advisers.dashboard import Delivery, DeliveryFilters, Months, dashboard
 from advisers.models import Role, TimeRecord
 from areas.models import AreaType, FundingBid, Region, Stage
+from areas.services import area_change_stage
 from casework.models import Action, Interaction, SupportRequest, Topic
 from casework.services import support_request_move
 from tests.factories import AreaFactory, UserFactory
@@ -661,3 +664,80 @@ def test_the_request_list_keeps_its_filters_from_page_to_page(hendon, manager):
         make_request(hendon, created_at=timezone.now())
     page = client_for(manager).get("/staff/casework/requests/?status=new").content.decode()
     assert "?status=new&amp;page=2" in page
+
+
+# --- Keeping drawn pages -----------------------------------------------------
+
+
+def test_a_drawn_page_is_kept_until_what_it_shows_changes(
+    hendon, adviser, manager, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    first = client.get("/dashboard/?period=month")
+    assert '0.0 <span class="muted">of' in first.content.decode()
+    with django_assert_max_num_queries(4):
+        kept = client.get("/dashboard/?period=month")
+    assert kept.context["body"] == first.context["body"]
+    services.time_record_add(
+        person=adviser,
+        area=hendon,
+        date=timezone.localdate(),
+        hours=Decimal("7.5"),
+        kind=TimeRecord.Kind.VISIT,
+        note="",
+        by=adviser,
+    )
+    again = client.get("/dashboard/?period=month").content.decode()
+    assert '1.0 <span class="muted">of' in again
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda area, adviser: make_request(area, created_at=timezone.now()),
+        lambda area, adviser: FundingBid.objects.create(
+            area=area, stream="ukspf", amount_sought=100
+        ),
+        lambda area, adviser: Action.objects.create(
+            area=area, description="Call", owner=adviser, due_on=datetime.date(2026, 1, 1)
+        ),
+        lambda area, adviser: area.types.add(
+            AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})[0]
+        ),
+        lambda area, adviser: services.area_release(area=area),
+        lambda area, adviser: area_change_stage(
+            area=area, stage=Stage.LEAVING, on=timezone.localdate()
+        ),
+    ],
+)
+def test_each_kind_of_change_draws_the_page_afresh(change, hendon, adviser, manager):
+    client = client_for(manager)
+    client.get("/dashboard/")
+    change(hendon, adviser)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/dashboard/")
+    assert len(queries) > 10
+
+
+def test_the_page_is_drawn_afresh_when_the_cache_is_out_of_reach(
+    hendon, adviser, manager, settings
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    client = client_for(manager)
+    assert client.get("/dashboard/").status_code == 200
+    give_days(adviser, hendon, "1", timezone.localdate())
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_keeping_pages_can_be_turned_off(hendon, manager, settings):
+    settings.NFC_DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(manager)
+    client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/dashboard/")
+    assert len(queries) > 10

@@ -1,0 +1,99 @@
+"""The dashboard's rendered figures, kept until anything they read changes.
+
+Every write to a table the dashboard reads moves a version number on; a
+page is kept under the version it was drawn at, so a change is seen on the
+next view. Writes move it twice: at once, and again after their
+transaction commits, so a page drawn from the data just before the commit
+is never kept under the new version. Pages also expire after
+NFC_DASHBOARD_CACHE_SECONDS, because some figures move with the clock (a
+request passing its response target) with no write at all.
+
+The cache is a help, never a need: if it cannot be reached the page is
+drawn afresh and writes go on.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "dashboard:version"
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.add(VERSION_KEY, 1, timeout=None)
+    except Exception:
+        logger.warning("Could not reach the cache to mark the dashboard out of date.")
+
+
+def figures_changed(**kwargs) -> None:
+    """Signal receiver: something the dashboard reads was written."""
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def page_key(*, user, region: str, query: str) -> str | None:
+    """Where this person's view of the dashboard is kept, or None when the
+    cache is off or out of reach."""
+    if not settings.NFC_DASHBOARD_CACHE_SECONDS:
+        return None
+    try:
+        version = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    except Exception:
+        logger.warning("Could not reach the cache: drawing the dashboard afresh.")
+        return None
+    asked = hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"dashboard:page:{version}:{timezone.localdate()}:{user.pk}:{region}:{asked}"
+
+
+def page_get(key: str | None) -> str | None:
+    if key is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Could not reach the cache: drawing the dashboard afresh.")
+        return None
+
+
+def page_set(key: str | None, page: str) -> None:
+    if key is None:
+        return
+    try:
+        cache.set(key, page, timeout=settings.NFC_DASHBOARD_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Could not reach the cache to keep the dashboard.")
+
+
+def connect() -> None:
+    """Listen for writes to every table the dashboard reads."""
+    from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
+    from areas.models import Area, FundingBid
+    from casework.models import Action, SupportRequest
+
+    for model in (
+        User,
+        Area,
+        AdviserAssignment,
+        CommunityWorkerAllocation,
+        TimeRecord,
+        FundingBid,
+        SupportRequest,
+        Action,
+    ):
+        post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
+        post_delete.connect(
+            figures_changed, sender=model, dispatch_uid=f"dashboard-del-{model.__name__}"
+        )
+    m2m_changed.connect(figures_changed, sender=Area.types.through, dispatch_uid="dashboard-types")
