@@ -106,3 +106,28 @@ def test_search_query_count_stays_flat(hendon, adviser, django_assert_max_num_qu
             notes=f"Garden visit {n}",
         )
     load()
+
+
+def test_searches_read_their_gin_indexes_on_postgresql(db):
+    """The indexed expressions must be the searches' own, or PostgreSQL
+    works out every row's words on each search (seconds on a million)."""
+    import importlib
+
+    from django.db import connection
+
+    from casework import selectors
+    from casework.models import Interaction, SupportRequest
+
+    migration = importlib.import_module("casework.migrations.0012_search_indexes")
+    assert dict((m, f) for m, _, f in migration.INDEXES) == {
+        "SupportRequest": selectors.REQUEST_SEARCH_FIELDS,
+        "Interaction": selectors.INTERACTION_SEARCH_FIELDS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    for model, fields, index in [
+        (Interaction, selectors.INTERACTION_SEARCH_FIELDS, "interaction_search_idx"),
+        (SupportRequest, selectors.REQUEST_SEARCH_FIELDS, "support_request_search_idx"),
+    ]:
+        plan = selectors._matching(model.objects.all(), "orchard", fields).explain()
+        assert index in plan, plan
