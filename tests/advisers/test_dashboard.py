@@ -741,3 +741,25 @@ def test_keeping_pages_can_be_turned_off(hendon, manager, settings):
     with CaptureQueriesContext(connection) as queries:
         client.get("/dashboard/")
     assert len(queries) > 10
+
+
+# --- The lists the figures open: bad filters ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("/staff/casework/requests/?age=forever&region=atlantis", "Select a valid choice"),
+        ("/staff/casework/actions/?owner=nobody", "Select a valid choice"),
+        ("/staff/areas/?funding_stream=bitcoin&community_worker=9999", "Select a valid choice"),
+    ],
+)
+def test_a_bad_filter_on_a_list_is_explained_and_nothing_is_hidden(url, words, hendon, manager):
+    make_request(hendon, created_at=timezone.now())
+    response = client_for(manager).get(url)
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    if "requests" in url:
+        assert response.context["page"].paginator.count == 1
+    if "areas" in url:
+        assert [a.name for a in response.context["page"]] == ["Hendon"]

@@ -131,3 +131,18 @@ def test_searches_read_their_gin_indexes_on_postgresql(db):
     ]:
         plan = selectors._matching(model.objects.all(), "orchard", fields).explain()
         assert index in plan, plan
+
+
+def test_matching_interactions_come_newest_first(hendon, adviser):
+    import datetime
+
+    for day in (3, 20, 11):
+        services.interaction_log(
+            area=hendon,
+            by=adviser,
+            date=datetime.date(2026, 10, day),
+            kind="meeting",
+            notes=f"Talked about the orchard on the {day}th",
+        )
+    found = client_for(adviser).get("/staff/casework/search/", {"q": "orchard"}).context
+    assert [i.date.day for i in found["interactions"]] == [20, 11, 3]
