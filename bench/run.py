@@ -596,22 +596,30 @@ def _rough(result: dict | None, users: int) -> bool:
     return done < FEW_REQUESTS
 
 
+def _to_the_database_floor(results: dict, name: str) -> float | None:
+    """The page's p95 at 8 users against the issue's database floor: the
+    dashboard's aggregate queries (each page's own SQL is in the table)."""
+    floor = results["pages"]["dashboard"].get("db_floor")
+    return _ratio(_p95(results["pages"][name], 8), _p95(floor, 8))
+
+
 def targets(results: dict) -> dict:
     """The issue's targets at 8 users: p95 under 300 ms, and under 3× the
-    page's database floor. None where the page was not measured, or where
-    too few requests finished to tell: wrk counts only the requests that
-    finish in its time, so a slow page's p95 is then an underestimate (one
-    at or over the target still misses it)."""
+    database floor (the dashboard's aggregate queries). None where the page
+    was not measured, or where too few requests finished to tell: wrk counts
+    only the requests that finish in its time, so a slow page's p95 is then
+    an underestimate (one at or over the target still misses it)."""
     met = {}
+    floor = results["pages"]["dashboard"].get("db_floor")
     for name in ("dashboard", "caseload"):
         result = results["pages"][name]
         p95 = _p95(result, 8)
         under = None if p95 is None else p95 < TARGET_P95_MS
         if under and _rough(result, 8):
             under = None
-        ratio = (result.get("p95_to_db_floor") or {}).get("c8")
+        ratio = _to_the_database_floor(results, name)
         within = None if ratio is None else ratio < TARGET_DB_FLOOR_RATIO
-        if _rough(result, 8) or _rough(result.get("db_floor"), 8):
+        if _rough(result, 8) or _rough(floor, 8):
             within = None
         met[f"{name}_p95_under_{TARGET_P95_MS}ms"] = under
         met[f"{name}_under_{TARGET_DB_FLOOR_RATIO}x_db_floor"] = within
@@ -623,11 +631,11 @@ def targets_text(results: dict) -> str:
     for name in ("dashboard", "caseload"):
         result = results["pages"][name]
         p95 = _p95(result, 8)
-        ratio = (result.get("p95_to_db_floor") or {}).get("c8")
+        ratio = _to_the_database_floor(results, name)
         for goal, key, value in (
             (f"p95 under {TARGET_P95_MS} ms", f"{name}_p95_under_{TARGET_P95_MS}ms", p95),
             (
-                f"p95 under {TARGET_DB_FLOOR_RATIO}× its database floor",
+                f"p95 under {TARGET_DB_FLOOR_RATIO}× the database floor (the dashboard's SQL)",
                 f"{name}_under_{TARGET_DB_FLOOR_RATIO}x_db_floor",
                 ratio,
             ),
