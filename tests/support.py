@@ -70,3 +70,10 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def jobs_enqueued(callbacks) -> list:
+    """The on-commit callbacks that enqueue a Celery job (each a partial of
+    its task's delay, holding the job's arguments); others, such as the
+    dashboard's cache version, are left out."""
+    return [callback for callback in callbacks if hasattr(callback, "args")]

@@ -12,6 +12,7 @@ from advisers.models import Role
 from casework import services
 from casework.models import StatusChange, SupportRequest, Topic
 from tests.factories import AreaFactory, UserFactory
+from tests.support import jobs_enqueued
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,9 @@ def test_a_request_lands_with_the_areas_adviser_who_is_told_without_the_resident
     assert "Private worry" not in to_adviser[0].body
     assert "pat@example.org" not in to_adviser[0].body
     # Jobs are sent ids, never personal data.
-    assert all(callback.args == (support_request.pk,) for callback in callbacks)
+    jobs = jobs_enqueued(callbacks)
+    assert len(jobs) == 2
+    assert all(job.args == (support_request.pk,) for job in jobs)
 
 
 @pytest.mark.parametrize("with_area", [False, True])
