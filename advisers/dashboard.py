@@ -192,9 +192,16 @@ class Scope:
     region: str = ""
 
     @property
-    def areas(self):
-        areas = Area.objects.visible_to(self.user).in_programme()
+    def every_area(self):
+        """Every area in scope, those that have left the programme too: their
+        overdue actions and funding still count, as the lists show them."""
+        areas = Area.objects.visible_to(self.user)
         return areas.filter(region=self.region) if self.region else areas
+
+    @property
+    def areas(self):
+        """The areas in the programme: those support is promised to."""
+        return self.every_area.in_programme()
 
     @property
     def requests(self):
@@ -442,7 +449,7 @@ def _requests_by_month(scope: Scope, months: Months) -> dict:
 def _overdue_actions(scope: Scope, today: datetime.date) -> list[dict]:
     return list(
         Action.objects.open()
-        .filter(due_on__lt=today, area__in=scope.areas.values("pk"))
+        .filter(due_on__lt=today, area__in=scope.every_area.values("pk"))
         .values("owner_id", "owner__full_name")
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", "owner__full_name")
@@ -453,10 +460,11 @@ def _funding(scope: Scope) -> list[dict]:
     money = {"sought": Decimal(0), "secured": Decimal(0)}
     rows = {
         row["stream"]: row
-        for row in FundingBid.objects.filter(area__in=scope.areas.values("pk"))
+        for row in FundingBid.objects.filter(area__in=scope.every_area.values("pk"))
         .values("stream")
         .annotate(
             bids=Count("pk"),
+            areas=Count("area", distinct=True),
             awarded=Count("pk", filter=Q(status=FundingBid.Status.AWARDED)),
             sought=Sum("amount_sought"),
             secured=Sum("amount_secured"),
@@ -468,6 +476,7 @@ def _funding(scope: Scope) -> list[dict]:
             "stream": stream,
             "label": label,
             "bids": rows.get(stream, {}).get("bids", 0),
+            "areas": rows.get(stream, {}).get("areas", 0),
             "awarded": rows.get(stream, {}).get("awarded", 0),
             "sought": rows.get(stream, {}).get("sought") or money["sought"],
             "secured": rows.get(stream, {}).get("secured") or money["secured"],
@@ -477,14 +486,7 @@ def _funding(scope: Scope) -> list[dict]:
 
 
 def _caseloads(scope: Scope, areas: list[Area]) -> dict:
-    people = caseload_overview()
-    if not scope.is_programme:
-        advisers = {a.adviser_id for a in areas}
-        workers = {a.community_worker_id for a in areas}
-        people = {
-            "advisers": [p for p in people["advisers"] if p.pk in advisers],
-            "community_workers": [p for p in people["community_workers"] if p.pk in workers],
-        }
+    people = caseload_overview(region=scope.region)
     return {
         **people,
         "adviser_cap": ADVISER_CASELOAD_CAP,
@@ -534,13 +536,17 @@ class Dashboard:
     overdue_actions: list[dict]
     funding: list[dict]
     filters: DeliveryFilters
+    # The areas the table's area filters choose, and those of them the
+    # status filter keeps, in the chosen order.
+    filtered: list[AreaDelivery]
     table: list[AreaDelivery]
 
     @cached_property
     def status_counts(self) -> dict[str, dict[str, int]]:
-        """Areas in each status, for each period."""
+        """Areas in each status, for each period, among those the table's
+        area filters choose: each count opens the table with that status."""
         counts = {p: dict.fromkeys(Delivery.ORDER, 0) for p in PERIODS}
-        for delivery in self.deliveries:
+        for delivery in self.filtered:
             for period, status in delivery.statuses.items():
                 if status:
                     counts[period][status] += 1
@@ -614,7 +620,7 @@ def dashboard(
     areas = _area_rows(scope, now)
     by_area = _deliveries(areas, _monthly_hours(scope, months), months)
     deliveries = list(by_area.values())
-    table = deliveries
+    filtered = deliveries
     if filters.narrows_areas:
         matching = set(
             filter_areas(
@@ -626,7 +632,8 @@ def dashboard(
                 adviser=filters.adviser,
             ).values_list("pk", flat=True)
         )
-        table = [d for d in table if d.area.pk in matching]
+        filtered = [d for d in deliveries if d.area.pk in matching]
+    table = filtered
     if filters.status:
         table = [d for d in table if d.status(filters.period) == filters.status]
     table = sorted(table, key=lambda d: SORTS[filters.sort][1](d, filters.period))
@@ -641,6 +648,7 @@ def dashboard(
         overdue_actions=_overdue_actions(scope, today),
         funding=_funding(scope),
         filters=filters,
+        filtered=filtered,
         table=table,
     )
 
@@ -724,8 +732,11 @@ TABLES = {
         [[r["owner__full_name"], r["overdue"]] for r in f.overdue_actions],
     ),
     "funding": lambda f: (
-        ["Stream", "Bids", "Awarded", "Sought (£)", "Secured (£)"],
-        [[r["label"], r["bids"], r["awarded"], r["sought"], r["secured"]] for r in f.funding],
+        ["Stream", "Areas", "Bids", "Awarded", "Sought (£)", "Secured (£)"],
+        [
+            [r["label"], r["areas"], r["bids"], r["awarded"], r["sought"], r["secured"]]
+            for r in f.funding
+        ],
     ),
     "early-warning": lambda f: (
         ["Rank", "Ward code", "Area", "Score", "Why"],

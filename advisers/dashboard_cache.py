@@ -14,6 +14,7 @@ drawn afresh and writes go on.
 
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,11 +27,17 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "dashboard:version"
 
 
+def _first_version() -> int:
+    # If the version is ever evicted, it starts again from the clock, so it
+    # never repeats a number that older pages were kept under.
+    return time.time_ns()
+
+
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
-        cache.add(VERSION_KEY, 1, timeout=None)
+        cache.add(VERSION_KEY, _first_version(), timeout=None)
     except Exception:
         logger.warning("Could not reach the cache to mark the dashboard out of date.")
 
@@ -49,7 +56,7 @@ def page_key(*, user, region: str, query: str) -> str | None:
     if not settings.NFC_DASHBOARD_CACHE_SECONDS:
         return None
     try:
-        version = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+        version = cache.get_or_set(VERSION_KEY, _first_version, timeout=None)
     except Exception:
         logger.warning("Could not reach the cache: drawing the dashboard afresh.")
         return None
@@ -79,12 +86,13 @@ def page_set(key: str | None, page: str) -> None:
 def connect() -> None:
     """Listen for writes to every table the dashboard reads."""
     from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
-    from areas.models import Area, FundingBid
+    from areas.models import Area, AreaType, FundingBid
     from casework.models import Action, SupportRequest
 
     for model in (
         User,
         Area,
+        AreaType,
         AdviserAssignment,
         CommunityWorkerAllocation,
         TimeRecord,

@@ -132,30 +132,43 @@ def adviser_suggestion(*, area: Area) -> User | None:
     )
 
 
-def caseload_overview() -> dict[str, list[User]]:
+def caseload_overview(*, region: str = "") -> dict[str, list[User]]:
     """Every active adviser and community worker with how many areas they
     hold now (and, for workers, the days a month those add up to): two
-    queries, whatever the number of people or areas."""
+    queries, whatever the number of people or areas. For a ``region``: the
+    people who hold areas there, with how many of those are there
+    (``areas_here``) beside their whole caseload, which the caps apply to."""
+    held = Q(adviser_assignments__ended_on__isnull=True)
     advisers = (
         User.objects.filter(role=Role.ADVISER, is_active=True)
         .annotate(
-            areas_held=Count(
-                "adviser_assignments", filter=Q(adviser_assignments__ended_on__isnull=True)
-            )
+            areas_held=Count("adviser_assignments", filter=held),
+            areas_here=Count(
+                "adviser_assignments",
+                filter=held & Q(adviser_assignments__area__region=region) if region else held,
+            ),
         )
         .annotate(room=Value(ADVISER_CASELOAD_CAP) - F("areas_held"))
         .order_by("full_name")
     )
+    allocated = Q(allocations__ended_on__isnull=True)
     workers = (
         User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True)
         .annotate(
-            areas_held=Count("allocations", filter=Q(allocations__ended_on__isnull=True)),
+            areas_held=Count("allocations", filter=allocated),
+            areas_here=Count(
+                "allocations",
+                filter=allocated & Q(allocations__area__region=region) if region else allocated,
+            ),
             days_a_month=Coalesce(
-                Sum("allocations__days_per_month", filter=Q(allocations__ended_on__isnull=True)),
+                Sum("allocations__days_per_month", filter=allocated),
                 Value(Decimal(0)),
                 output_field=DecimalField(max_digits=6, decimal_places=1),
             ),
         )
         .order_by("full_name")
     )
+    if region:
+        advisers = advisers.filter(areas_here__gt=0)
+        workers = workers.filter(areas_here__gt=0)
     return {"advisers": list(advisers), "community_workers": list(workers)}

@@ -18,7 +18,7 @@ from advisers.models import (
     TimeRecord,
 )
 from advisers.permissions import has_perm, permission_required
-from areas.models import Area
+from areas.models import Area, Region
 from casework.models import Action
 
 
@@ -118,8 +118,11 @@ def time_record_remove(request, pk):
 @permission_required("caseloads.manage")
 def caseloads(request):
     """Who holds how many areas, and who has room: for managers."""
-    context = selectors.caseload_overview()
-    context["waiting"] = Area.objects.without_adviser().count()
+    region = request.user.region
+    context = selectors.caseload_overview(region=region)
+    context["waiting"] = Area.objects.visible_to(request.user).without_adviser().count()
+    context["region"] = region
+    context["region_label"] = Region(region).label if region else ""
     context["adviser_cap"] = ADVISER_CASELOAD_CAP
     context["worker_cap"] = COMMUNITY_WORKER_AREA_CAP
     return render(request, "advisers/caseloads.html", context)

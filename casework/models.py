@@ -682,6 +682,35 @@ class Referral(models.Model):
         return max(d for d in dates if d is not None)
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Everything for those who see the audit across the programme; for
+        a regional lead, the entries of the requests, interactions and
+        referrals of their region; nothing for anyone else."""
+        from django.contrib.contenttypes.models import ContentType
+
+        from advisers.permissions import has_perm
+        from areas.models import Area
+
+        if not has_perm(user, "audit.view"):
+            return self.none()
+        if not user.region:
+            return self
+        areas = Area.objects.visible_to(user)
+        kinds = ContentType.objects.get_for_models(Interaction, Referral)
+        return self.filter(
+            models.Q(support_request__in=SupportRequest.objects.visible_to(user))
+            | models.Q(
+                content_type=kinds[Interaction],
+                object_id__in=Interaction.objects.filter(area__in=areas).values("pk"),
+            )
+            | models.Q(
+                content_type=kinds[Referral],
+                object_id__in=Referral.objects.filter(area__in=areas).values("pk"),
+            )
+        )
+
+
 class AuditEntry(models.Model):
     """Who changed which request, interaction or referral, when, and what."""
 
@@ -702,6 +731,8 @@ class AuditEntry(models.Model):
         "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]

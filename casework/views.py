@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -270,10 +271,13 @@ def action_new(request):
 
 class ActionFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=[Role.ADVISER, Role.COMMUNITY_WORKER, Role.MANAGER]),
+        queryset=User.objects.filter(
+            role__in=[Role.ADVISER, Role.COMMUNITY_WORKER, Role.MANAGER], is_active=True
+        ),
         required=False,
         empty_label="Me",
     )
+    region = forms.ChoiceField(required=False, choices=[("", "Any region"), *Region.choices])
     overdue = forms.BooleanField(label="Only overdue actions", required=False)
 
 
@@ -291,6 +295,8 @@ def my_actions(request):
         actions = actions.filter(owner=request.user)
     else:
         actions = actions.filter(owner=owner, area__in=Area.objects.visible_to(request.user))
+    if chosen.get("region"):
+        actions = actions.filter(area__region=chosen["region"])
     actions = actions.select_related("area", "owner").order_by("due_on", "pk")
     return render(
         request,
@@ -302,9 +308,12 @@ def my_actions(request):
 @require_POST
 @permission_required("casework.log")
 def action_done(request, pk):
-    mine = Action.objects.filter(area__in=Area.objects.visible_to(request.user))
-    if not has_perm(request.user, "casework.triage"):
-        mine = mine.filter(owner=request.user)
+    # Anyone closes their own actions, wherever they are; those who triage
+    # close others' too, within the areas they see.
+    mine = Q(owner=request.user)
+    if has_perm(request.user, "casework.triage"):
+        mine |= Q(area__in=Area.objects.visible_to(request.user))
+    mine = Action.objects.filter(mine)
     action = get_object_or_404(mine, pk=pk)
     services.action_done(action=action, by=request.user)
     messages.success(request, f"Done: {action}.")
@@ -336,7 +345,9 @@ def area_timeline(request, ward_code):
 @permission_required("audit.view")
 def audit_list(request):
     """Every recorded change to requests, interactions and referrals, newest first."""
-    entries = AuditEntry.objects.select_related("changed_by", "content_type", "support_request")
+    entries = AuditEntry.objects.visible_to(request.user).select_related(
+        "changed_by", "content_type", "support_request"
+    )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "casework/audit_list.html", {"page": page})
 

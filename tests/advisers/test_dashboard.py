@@ -763,3 +763,109 @@ def test_a_bad_filter_on_a_list_is_explained_and_nothing_is_hidden(url, words, h
         assert response.context["page"].paginator.count == 1
     if "areas" in url:
         assert [a.name for a in response.context["page"]] == ["Hendon"]
+
+
+# --- Regional leads elsewhere, and figures that open the same list ----------------
+
+
+def test_a_regional_lead_sees_only_their_regions_audit(hendon, kirkby, adviser, regional_lead):
+    from casework.services import interaction_log
+
+    north_east = make_request(hendon, created_at=timezone.now())
+    support_request_move(support_request=north_east, to_status="acknowledged", by=adviser)
+    interaction_log(area=hendon, by=adviser, date=timezone.localdate(), kind="meeting")
+    north_west = make_request(kirkby, created_at=timezone.now())
+    support_request_move(support_request=north_west, to_status="acknowledged", by=regional_lead)
+    entries = client_for(regional_lead).get("/staff/casework/audit/").context["page"]
+    assert {e.support_request_id for e in entries} == {north_west.pk}
+    assert "Hendon" not in client_for(regional_lead).get("/staff/casework/audit/").content.decode()
+
+
+def test_a_regional_leads_caseloads_page_holds_their_region(
+    hendon, kirkby, adviser, outsider, regional_lead
+):
+    page = client_for(regional_lead).get("/staff/caseloads/")
+    assert [p.full_name for p in page.context["advisers"]] == ["Otto Outsider"]
+    assert page.context["waiting"] == 0
+    AreaFactory(name="Unnamed", programme=True)
+    assert client_for(regional_lead).get("/staff/caseloads/").context["waiting"] == 0
+
+
+def test_a_regional_caseload_shows_the_whole_caseload_and_the_part_in_the_region(
+    hendon, kirkby, outsider, manager
+):
+    services.area_assign_adviser(area=AreaFactory(programme=True), adviser=outsider, by=None)
+    page = client_for(manager).get("/dashboard/regions/north_west/")
+    [otto] = page.context["figures"].caseloads["advisers"]
+    assert (otto.areas_held, otto.areas_here) == (2, 1)
+    body = page.content.decode()
+    assert f"?adviser={otto.pk}&amp;region=north_west" in body
+    listed = client_for(manager).get(f"/staff/areas/?adviser={otto.pk}&region=north_west")
+    assert listed.context["page"].paginator.count == 1
+
+
+def test_people_close_their_own_actions_in_areas_they_no_longer_hold(hendon, adviser):
+    action = Action.objects.create(
+        area=hendon, description="Send the notes", owner=adviser, due_on=timezone.localdate()
+    )
+    services.area_release(area=hendon)
+    response = client_for(adviser).post(f"/staff/casework/actions/{action.pk}/done/")
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.done_at is not None
+
+
+def test_a_regional_lead_cannot_close_actions_elsewhere(hendon, adviser, regional_lead):
+    action = Action.objects.create(
+        area=hendon, description="Book the hall", owner=adviser, due_on=timezone.localdate()
+    )
+    response = client_for(regional_lead).post(f"/staff/casework/actions/{action.pk}/done/")
+    assert response.status_code == 404
+
+
+def test_the_status_tiles_count_the_areas_the_filters_choose(hendon, kirkby, manager):
+    page = client_for(manager).get("/dashboard/?region=north_west&period=quarter")
+    counts = page.context["figures"].status_counts["quarter"]
+    assert counts[Delivery.FAR_BEHIND] == 1
+    behind = client_for(manager).get(
+        "/dashboard/?region=north_west&period=quarter&status=far_behind"
+    )
+    assert [d.area.name for d in behind.context["figures"].table] == ["Northwood"]
+
+
+def test_overdue_actions_in_a_regional_view_open_that_regions_list(
+    hendon, kirkby, adviser, outsider, manager
+):
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    Action.objects.create(area=kirkby, description="North West", owner=outsider, due_on=past)
+    outsider_elsewhere = AreaFactory(programme=True)
+    Action.objects.create(
+        area=outsider_elsewhere, description="North East", owner=outsider, due_on=past
+    )
+    page = client_for(manager).get("/dashboard/regions/north_west/")
+    [row] = page.context["figures"].overdue_actions
+    assert row["overdue"] == 1
+    link = f"?owner={outsider.pk}&overdue=on&region=north_west"
+    assert link.replace("&", "&amp;") in page.content.decode()
+    listed = client_for(manager).get(f"/staff/casework/actions/{link}")
+    assert [a.description for a in listed.context["actions"]] == ["North West"]
+
+
+def test_funding_counts_the_areas_its_link_lists(hendon, millfield, manager):
+    for _ in range(2):
+        FundingBid.objects.create(area=hendon, stream="lottery", amount_sought=100)
+    gone = AreaFactory(name="Gone", programme=True)
+    area_change_stage(area=gone, stage=Stage.LEFT, on=timezone.localdate())
+    FundingBid.objects.create(area=gone, stream="lottery", amount_sought=100)
+    [row] = [r for r in dashboard(user=manager).funding if r["stream"] == "lottery"]
+    assert (row["areas"], row["bids"]) == (2, 3)
+    listed = client_for(manager).get("/staff/areas/?funding_stream=lottery")
+    assert listed.context["page"].paginator.count == row["areas"]
+
+
+def test_kept_pages_are_never_shared_between_people(hendon, millfield, kirkby, adviser, outsider):
+    mine = client_for(adviser).get("/dashboard/").context["body"]
+    theirs = client_for(outsider).get("/dashboard/").context["body"]
+    assert "Hendon" in mine
+    assert "Hendon" not in theirs
+    assert "Northwood" in theirs
