@@ -42,6 +42,7 @@ from areas.selectors import filter_areas
 from casework.models import (
     REQUEST_AGES,
     Action,
+    Referral,
     SupportRequest,
     Topic,
     age_band,
@@ -245,6 +246,7 @@ def _area_rows(scope: Scope, now: datetime.datetime) -> list[Area]:
             worker_days=F("worker_now__days_per_month"),
             overdue_requests=_count(SupportRequest.objects.overdue(now)),
             overdue_actions=_count(overdue_actions),
+            overdue_outcomes=_count(Referral.objects.outcome_overdue(today)),
         ).order_by("name")
     )
 
@@ -304,22 +306,34 @@ def _deliveries(areas: list[Area], hours: dict, months: Months) -> dict[int, Are
                 given = sum((delivery.monthly[m][index] for m in in_period), Decimal(0))
                 getattr(delivery, side)[period] = Side(given, rate * share)
         missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
-        delivery.risk = round(
-            float(missed) * weights["days_missed"]
-            + area.overdue_requests * weights["overdue_requests"]
-            + area.overdue_actions * weights["overdue_actions"],
-            1,
-        )
-        if missed >= Decimal("0.05"):
-            delivery.reasons.append(f"{_quantize(missed)} support days missed in 3 months")
-        if area.overdue_requests:
-            n = area.overdue_requests
-            delivery.reasons.append(f"{n} request{'s' if n != 1 else ''} past the response target")
-        if area.overdue_actions:
-            n = area.overdue_actions
-            delivery.reasons.append(f"{n} overdue action{'s' if n != 1 else ''}")
+        signals = [
+            ("days_missed", float(missed), f"{_quantize(missed)} support days missed in 3 months"),
+            (
+                "overdue_requests",
+                area.overdue_requests,
+                _plural(area.overdue_requests, "request", "past the response target"),
+            ),
+            (
+                "overdue_actions",
+                area.overdue_actions,
+                _plural(area.overdue_actions, "overdue action"),
+            ),
+            (
+                "overdue_outcomes",
+                area.overdue_outcomes,
+                _plural(area.overdue_outcomes, "referral outcome", "not recorded in time"),
+            ),
+        ]
+        # A signal weighted 0 is switched off: it neither scores nor shows.
+        counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
+        delivery.risk = round(sum(score for score, _ in counted), 1)
+        delivery.reasons = [why for score, why in counted if score >= 0.05]
         deliveries[area.pk] = delivery
     return deliveries
+
+
+def _plural(count: int, noun: str, after: str = "") -> str:
+    return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
 
 
 @dataclass

@@ -87,7 +87,7 @@ def connect() -> None:
     """Listen for writes to every table the dashboard reads."""
     from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
     from areas.models import Area, AreaType, FundingBid
-    from casework.models import Action, SupportRequest
+    from casework.models import Action, Referral, SupportRequest
 
     for model in (
         User,
@@ -99,6 +99,7 @@ def connect() -> None:
         FundingBid,
         SupportRequest,
         Action,
+        Referral,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
         post_delete.connect(

@@ -147,6 +147,7 @@ def _draw(request, region: str) -> str:
             "on_track_share": round(settings.NFC_DELIVERY_ON_TRACK_SHARE * 100),
             "far_behind_share": round(settings.NFC_DELIVERY_FAR_BEHIND_SHARE * 100),
             "weights": settings.NFC_RISK_WEIGHTS,
+            "outcome_due_days": settings.NFC_OUTCOME_DUE_DAYS,
         },
         request=request,
     )

@@ -551,6 +551,11 @@ class ReferralQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status__in=Referral.CLOSED_STATUSES)
 
+    def outcome_overdue(self, today: datetime.date):
+        """Delivered more than NFC_OUTCOME_DUE_DAYS ago, with no outcome yet."""
+        due = today - datetime.timedelta(days=settings.NFC_OUTCOME_DUE_DAYS)
+        return self.filter(status=Referral.Status.DELIVERED, delivered_on__lt=due)
+
 
 class Referral(models.Model):
     """An area (or one of its requests) sent to a partner for specialist

@@ -206,7 +206,7 @@ NFC_DELIVERY_ON_TRACK_SHARE = env.float("NFC_DELIVERY_ON_TRACK_SHARE", default=0
 NFC_DELIVERY_FAR_BEHIND_SHARE = env.float("NFC_DELIVERY_FAR_BEHIND_SHARE", default=0.5)
 # The early-warning score of an area: each support day missed over the last
 # three months, each request past its response target and each overdue
-# follow-up action counts this much.
+# follow-up action and each referral whose outcome is overdue counts this much.
 # How long a drawn dashboard is kept at most; any change to what it shows
 # draws it afresh sooner. 0 turns the keeping off.
 NFC_DASHBOARD_CACHE_SECONDS = env.int("NFC_DASHBOARD_CACHE_SECONDS", default=300)
@@ -214,7 +214,10 @@ NFC_RISK_WEIGHTS = {
     "days_missed": env.float("NFC_RISK_WEIGHT_DAYS_MISSED", default=1.0),
     "overdue_requests": env.float("NFC_RISK_WEIGHT_OVERDUE_REQUESTS", default=2.0),
     "overdue_actions": env.float("NFC_RISK_WEIGHT_OVERDUE_ACTIONS", default=1.0),
+    "overdue_outcomes": env.float("NFC_RISK_WEIGHT_OVERDUE_OUTCOMES", default=1.0),
 }
+# A referral's outcome should be recorded within this many days of its delivery.
+NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)
 
 # The public help form: the fewest seconds a person takes to fill it in (a
 # bot is faster), how many requests one address may send an hour, and the

@@ -276,7 +276,12 @@ def test_early_warning_ranks_areas_and_says_why(
 def test_the_early_warning_weights_are_settings(
     hendon, millfield, adviser, community_worker, manager, settings
 ):
-    settings.NFC_RISK_WEIGHTS = {"days_missed": 0, "overdue_requests": 10, "overdue_actions": 0}
+    settings.NFC_RISK_WEIGHTS = {
+        "days_missed": 0,
+        "overdue_requests": 10,
+        "overdue_actions": 0,
+        "overdue_outcomes": 0,
+    }
     for day in LAST_THREE:
         give_days(adviser, millfield, "2", day)
     make_request(hendon, created_at=NOW - datetime.timedelta(days=30))
@@ -869,3 +874,31 @@ def test_kept_pages_are_never_shared_between_people(hendon, millfield, kirkby, a
     assert "Hendon" in mine
     assert "Hendon" not in theirs
     assert "Northwood" in theirs
+
+
+def test_a_referral_outcome_not_recorded_in_time_raises_the_warning(
+    hendon, adviser, community_worker, manager, settings
+):
+    from casework.models import Partner, Referral
+
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "days_missed": 0}
+    partner = Partner.objects.create(name="Planning Aid North", expertise=["planning"])
+    today = NOW.date()
+    for delivered_days_ago in (31, 29):
+        Referral.objects.create(
+            area=hendon,
+            partner=partner,
+            help_asked="A site plan",
+            status=Referral.Status.DELIVERED,
+            delivered_on=today - datetime.timedelta(days=delivered_days_ago),
+        )
+    Referral.objects.create(
+        area=hendon,
+        partner=partner,
+        help_asked="Recorded",
+        status=Referral.Status.OUTCOME_RECORDED,
+        delivered_on=today - datetime.timedelta(days=90),
+    )
+    [warning] = figures_for(manager).early_warning
+    assert warning.risk == 1.0
+    assert warning.reasons == ["1 referral outcome not recorded in time"]
