@@ -36,8 +36,8 @@ from advisers.models import (
     User,
 )
 from advisers.permissions import has_perm
-from advisers.selectors import caseload_overview
-from areas.models import Area, FundingBid, Region
+from advisers.selectors import caseload_overview, hours_as_days
+from areas.models import Area, FundingBid
 from areas.selectors import filter_areas
 from casework.models import (
     REQUEST_AGES,
@@ -91,10 +91,6 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The first of the month ``months`` after (or before) ``day``'s month."""
     index = day.year * 12 + day.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _days(hours) -> Decimal:
-    return Decimal(hours or 0) / Decimal(str(settings.NFC_HOURS_PER_DAY))
 
 
 def _quantize(value: Decimal) -> Decimal:
@@ -210,10 +206,6 @@ class Scope:
         return requests.filter(area__region=self.region) if self.region else requests
 
     @property
-    def region_label(self) -> str:
-        return Region(self.region).label if self.region else ""
-
-    @property
     def is_programme(self) -> bool:
         """The whole programme, as a national manager sees it."""
         return has_perm(self.user, "areas.view_all") and not self.region
@@ -292,8 +284,8 @@ def _deliveries(areas: list[Area], hours: dict, months: Months) -> dict[int, Are
         adviser_hours = hours.get((area.pk, Role.ADVISER), nothing)
         worker_hours = hours.get((area.pk, Role.COMMUNITY_WORKER), nothing)
         for month, share in shares.items():
-            adviser = Side(_days(adviser_hours.get(month)), adviser_rate * share)
-            worker = Side(_days(worker_hours.get(month)), worker_rate * share)
+            adviser = Side(hours_as_days(adviser_hours.get(month)), adviser_rate * share)
+            worker = Side(hours_as_days(worker_hours.get(month)), worker_rate * share)
             delivery.monthly[month] = (
                 adviser.given,
                 worker.given,
@@ -346,6 +338,11 @@ class AgeRow:
     @property
     def total(self) -> int:
         return sum(self.counts)
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """Each age band's key with its count, for links to the list."""
+        return [(key, count) for (key, *_), count in zip(REQUEST_AGES, self.counts, strict=True)]
 
 
 def _open_requests(scope: Scope, now: datetime.datetime) -> list[AgeRow]:

@@ -35,8 +35,13 @@ def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     return start, end
 
 
+def hours_as_days(hours) -> Decimal:
+    """Hours of support as days of NFC_HOURS_PER_DAY, unrounded (for sums)."""
+    return Decimal(hours or 0) / Decimal(str(settings.NFC_HOURS_PER_DAY))
+
+
 def hours_to_days(hours: Decimal) -> Decimal:
-    return (Decimal(hours) / Decimal(str(settings.NFC_HOURS_PER_DAY))).quantize(Decimal("0.1"))
+    return hours_as_days(hours).quantize(Decimal("0.1"))
 
 
 def _hours_given(person: User, month: datetime.date):

@@ -10,11 +10,6 @@ def get(mapping, key):
 
 
 @register.filter
-def index(sequence, position: int):
-    return sequence[position]
-
-
-@register.filter
 def sum_of(rows, key: str):
     """The total of ``key`` over a list of dicts."""
     return sum(row[key] for row in rows)

@@ -734,9 +734,11 @@ def test_the_page_is_drawn_afresh_when_the_cache_is_out_of_reach(
         }
     }
     client = client_for(manager)
-    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/dashboard/?period=month").status_code == 200
     give_days(adviser, hendon, "1", timezone.localdate())
-    assert client.get("/dashboard/").status_code == 200
+    again = client.get("/dashboard/?period=month")
+    assert again.status_code == 200
+    assert '1.0 <span class="muted">of' in again.content.decode()
 
 
 def test_keeping_pages_can_be_turned_off(hendon, manager, settings):
