@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
+from advisers.roles import Role
 from advisers.services import area_allocate_community_worker, area_assign_adviser
 from areas.models import Area
 

@@ -3,26 +3,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from areas.models import Region
-
-
-class Role(models.TextChoices):
-    """What a person does at the NfC. Scope (which areas) comes from assignments."""
-
-    ADVISER = "adviser", "Adviser"
-    COMMUNITY_WORKER = "community_worker", "Community worker"
-    MANAGER = "manager", "Manager"
-    EVALUATOR = "evaluator", "Research and evaluation"
-    ADMINISTRATOR = "administrator", "Administrator"
-
-
-ROLE_SUMMARIES = {
-    Role.ADVISER: "You are the named adviser for a caseload of up to 10 areas.",
-    Role.COMMUNITY_WORKER: "You work on the ground in up to 5 areas, 2 days a month each.",
-    Role.MANAGER: "You look after caseloads, workloads and delivery across the programme.",
-    Role.EVALUATOR: "You study what works, from counts and anonymised records.",
-    Role.ADMINISTRATOR: "You manage staff accounts and the portal's settings.",
-}
+from advisers.permissions import has_admin_module_perm, has_perm
+from advisers.roles import ROLE_SUMMARIES, Role
+from areas.models import Area, Region
 
 
 class UserManager(BaseUserManager):
@@ -118,18 +101,12 @@ class User(AbstractBaseUser):
     # the one place that decides who may do what.
     @property
     def is_staff(self) -> bool:
-        from advisers.permissions import has_perm
-
         return has_perm(self, "accounts.manage")
 
     def has_perm(self, perm: str, obj=None) -> bool:
-        from advisers.permissions import has_perm
-
         return has_perm(self, perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        from advisers.permissions import has_admin_module_perm
-
         return has_admin_module_perm(self, app_label)
 
 
@@ -252,6 +229,12 @@ class CommunityWorkerAllocation(models.Model):
         return f"{self.worker} in {self.area}"
 
 
+class TimeRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The time given to the areas ``user`` may see."""
+        return self.filter(area__in=Area.objects.visible_to(user))
+
+
 class TimeRecord(models.Model):
     """Time an adviser or community worker gave an area."""
 
@@ -272,6 +255,8 @@ class TimeRecord(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TimeRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-pk"]

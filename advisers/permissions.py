@@ -2,9 +2,15 @@
 
 Roles are organisation-wide; scope (which areas a person works in) comes
 from their assignments and is applied by each model's ``visible_to()``
-queryset. HTML views call ``require_perm`` (or use ``@permission_required``);
-API views use ``HasRolePermission``; templates read ``has_perm`` through the
-navigation. Tests check the whole table as one matrix.
+queryset, which asks this module what the person's role may reach. HTML
+views call ``require_perm`` (or use ``@permission_required``); API views use
+``HasRolePermission``; templates read ``has_perm`` through the navigation,
+and the rules about one record (who may close an action, remove a time
+record) through the filters in ``advisers.templatetags.nfc_permissions``,
+which call the same helpers as the views. Tests check the whole table as
+one matrix.
+
+This module imports only ``advisers.roles``: every model may import it.
 """
 
 from functools import wraps
@@ -15,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from rest_framework.permissions import BasePermission
 
-from advisers.models import Role
+from advisers.roles import Role
 
 # Every permission the portal knows, with what it lets a person do.
 PERMISSIONS = {
@@ -153,38 +159,6 @@ def is_assigned_to(user, area, on=None) -> bool:
     ).exists()
 
 
-def scope_support_requests(requests, user):
-    """The requests ``user`` may see: every one for those who triage (those
-    of their region, for a regional lead); those
-    of their own areas, or given to them, for advisers and community
-    workers; none for anyone else (evaluators see counts, elsewhere)."""
-    if has_perm(user, "casework.triage"):
-        return requests.filter(area__region=user.region) if user.region else requests
-    if not has_perm(user, "casework.view"):
-        return requests.none()
-    from areas.models import Area
-
-    return requests.filter(Q(area__in=Area.objects.visible_to(user)) | Q(assigned_to=user))
-
-
-def scope_areas(areas, user):
-    """The areas ``user`` may see: all (or their region's, for a regional
-    lead), their own, or none.
-
-    Lists and detail pages both fetch through this, so a list never shows an
-    area its page would refuse.
-    """
-    if has_perm(user, "areas.view_all"):
-        return areas.filter(region=user.region) if user.region else areas
-    if not has_perm(user, "areas.view"):
-        return areas.none()
-    if user.role == Role.ADVISER:
-        return areas.advised_by(user)
-    if user.role == Role.COMMUNITY_WORKER:
-        return areas.worked_in_by(user)
-    return areas.none()
-
-
 def has_admin_module_perm(user, app_label: str) -> bool:
     """Whether the admin site shows this app to ``user``."""
     return app_label in ADMIN_SITE_APPS and has_perm(user, "accounts.manage")
@@ -214,6 +188,22 @@ def permission_required(perm: str):
         return wrapper
 
     return decorator
+
+
+def may_close_action(user, action) -> bool:
+    """Whether ``user`` may mark ``action`` done: its owner may, wherever it
+    is; those who triage may close anyone's within the areas they see."""
+    if action.owner_id == user.pk:
+        return True
+    return has_perm(user, "casework.triage") and has_perm(user, "areas.view", action.area)
+
+
+def may_remove_time_record(user, record) -> bool:
+    """Whether ``user`` may take back a wrong time record: their own, or
+    anyone's in the areas they see for those who correct time."""
+    if record.person_id == user.pk:
+        return True
+    return has_perm(user, "time.correct") and has_perm(user, "areas.view", record.area)
 
 
 def two_factor_required(user) -> bool:

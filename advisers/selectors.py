@@ -21,18 +21,13 @@ from advisers.models import (
     ADVISER_CASELOAD_CAP,
     AdviserAssignment,
     CommunityWorkerAllocation,
-    Role,
     TimeRecord,
     User,
 )
+from advisers.roles import Role
 from areas.models import Area
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The first day of ``month`` and the first day of the month after."""
-    start = month.replace(day=1)
-    end = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, end
+from casework.models import SupportRequest
+from nfc.periods import month_bounds
 
 
 def hours_as_days(hours) -> Decimal:
@@ -66,8 +61,6 @@ def _last_contact():
 
 
 def _open_requests():
-    from casework.models import SupportRequest
-
     counted = (
         SupportRequest.objects.open()
         .filter(area=OuterRef("pk"))

@@ -3,14 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from allauth.account.forms import default_token_generator
-from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from advisers.models import (
@@ -18,13 +13,15 @@ from advisers.models import (
     COMMUNITY_WORKER_AREA_CAP,
     AdviserAssignment,
     CommunityWorkerAllocation,
-    Role,
     TimeRecord,
     User,
 )
-from advisers.permissions import has_perm, is_assigned_to, require_perm
+from advisers.permissions import has_perm, is_assigned_to, may_remove_time_record, require_perm
+from advisers.roles import Role
 from advisers.tasks import invitation_send_task
 from areas.models import Area
+from casework.models import SupportRequest
+from casework.services import support_request_assign
 
 
 @transaction.atomic
@@ -61,44 +58,6 @@ def staff_invitation_resend(*, user: User) -> bool:
     User.objects.filter(pk=user.pk).update(invitation_sent_at=None)
     invitation_send_task.delay_on_commit(user.pk)
     return True
-
-
-def invitation_link(*, user: User) -> str:
-    """A one-time link to choose a password; it stops working once used."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
-        },
-    )
-    return settings.NFC_BASE_URL + path
-
-
-def invitation_send(*, user: User) -> None:
-    context = {
-        "user": user,
-        "link": invitation_link(user=user),
-        "valid_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
-    }
-    send_mail(
-        subject=render_to_string("emails/invitation_subject.txt", context).strip(),
-        message=render_to_string("emails/invitation_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[user.email],
-    )
-
-
-def invitation_claim(*, user_id: int) -> User | None:
-    """Mark the invitation as sent, once; None if it already was.
-
-    The conditional UPDATE makes a duplicate delivery of the task a no-op.
-    Call it inside the transaction that sends, so a failed send un-claims.
-    """
-    claimed = User.objects.filter(pk=user_id, is_active=True, invitation_sent_at=None).update(
-        invitation_sent_at=timezone.now()
-    )
-    return User.objects.get(pk=user_id) if claimed else None
 
 
 # --- Caseloads ----------------------------------------------------------
@@ -178,9 +137,6 @@ def area_assign_adviser(
 def _hand_over_requests(*, area: Area, from_adviser_id: int, to: User, by: User | None) -> None:
     """The area's open requests go with it to its new adviser, who is told;
     the previous one no longer sees them."""
-    from casework.models import SupportRequest
-    from casework.services import support_request_assign
-
     for support_request in SupportRequest.objects.open().filter(
         area=area, assigned_to_id=from_adviser_id
     ):
@@ -265,8 +221,6 @@ def area_release(*, area: Area, on: datetime.date | None = None) -> None:
 def person_release(*, person: User, on: datetime.date | None = None) -> int:
     """End every current assignment of a person whose account closes or whose
     role changes, freeing their areas for someone else; how many ended."""
-    from casework.models import SupportRequest
-
     on = on or timezone.localdate()
     ended = 0
     for model, field in ((AdviserAssignment, "adviser"), (CommunityWorkerAllocation, "worker")):
@@ -320,8 +274,8 @@ def time_record_add(
 
 def time_record_remove(*, record: TimeRecord, by: User) -> None:
     """Take back a wrong record: one's own, or anyone's for a manager."""
-    if record.person_id != by.pk:
-        require_perm(by, "time.correct")
+    if not may_remove_time_record(by, record):
+        raise PermissionDenied
     record.delete()
 
 

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,10 +15,10 @@ from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
     AdviserAssignment,
-    Role,
     TimeRecord,
 )
-from advisers.permissions import has_perm, permission_required
+from advisers.permissions import has_perm, may_remove_time_record, permission_required
+from advisers.roles import Role
 from areas.models import Area, Region
 from casework.models import Action
 
@@ -102,11 +103,14 @@ def _next_page(request, default: str = "advisers:home") -> str:
 @require_POST
 @permission_required("portal.use")
 def time_record_remove(request, pk):
-    if has_perm(request.user, "time.correct"):
-        scope = TimeRecord.objects.filter(area__in=Area.objects.visible_to(request.user))
-    else:
-        scope = TimeRecord.objects.filter(person=request.user)
-    record = get_object_or_404(scope.select_related("area"), pk=pk)
+    seen = TimeRecord.objects.visible_to(request.user) | TimeRecord.objects.filter(
+        person=request.user
+    )
+    record = get_object_or_404(seen.select_related("area"), pk=pk)
+    # Seen but not removable (a colleague's, for an adviser) answers as if
+    # not there, as it always has.
+    if not may_remove_time_record(request.user, record):
+        raise Http404
     services.time_record_remove(record=record, by=request.user)
     messages.success(
         request, f"Removed the time recorded in {record.area.name} on {record.date:%-d %B}."

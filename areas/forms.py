@@ -1,7 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from advisers.models import Role, User
+from advisers.models import User
+from advisers.roles import Role
 from areas.models import (
     Area,
     AreaType,

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, User
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, User
+from advisers.roles import Role
 from advisers.services import area_allocate_community_worker, area_assign_adviser
 from areas.models import (
     IMD_2019_SMALL_AREAS,

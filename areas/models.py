@@ -2,6 +2,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from advisers.permissions import has_perm
+from advisers.roles import Role
+
 WARD_CODE_VALIDATOR = RegexValidator(
     r"^E05\d{6}$", "A ward code is E05 followed by six digits, e.g. E05001158."
 )
@@ -33,6 +36,11 @@ class Stage(models.TextChoices):
     DELIVERING = "delivering", "Delivering"
     LEAVING = "leaving", "Leaving"
     LEFT = "left", "Left the programme"
+
+
+# Moving an area to these takes it out of the programme and frees its places
+# in two caseloads.
+PROGRAMME_EXIT_STAGES = frozenset({Stage.LEAVING, Stage.LEFT})
 
 
 class Cohort(models.IntegerChoices):
@@ -82,25 +90,37 @@ class AreaQuerySet(models.QuerySet):
 
     def without_adviser(self):
         """Areas in the programme with no named adviser now: to be filled."""
-        from advisers.models import AdviserAssignment
-
-        named = AdviserAssignment.objects.current().filter(area=models.OuterRef("pk"))
-        return self.in_programme().exclude(models.Exists(named))
+        return self.in_programme().exclude(self._has_current("adviser_assignments"))
 
     def without_community_worker(self):
         """Areas in the programme with no community worker allocated now."""
-        from advisers.models import CommunityWorkerAllocation
+        return self.in_programme().exclude(self._has_current("community_worker_allocations"))
 
-        allocated = CommunityWorkerAllocation.objects.current().filter(area=models.OuterRef("pk"))
-        return self.in_programme().exclude(models.Exists(allocated))
+    def _has_current(self, relation: str) -> models.Exists:
+        # The assignment models live in advisers, which imports this module;
+        # reaching them through the relation keeps the imports one way.
+        assignments = self.model._meta.get_field(relation).related_model
+        return models.Exists(assignments.objects.current().filter(area=models.OuterRef("pk")))
 
     def in_programme(self):
         return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
 
     def visible_to(self, user):
-        from advisers.permissions import scope_areas
+        """The areas ``user`` may see: all (or their region's, for a regional
+        lead), their own, or none.
 
-        return scope_areas(self, user)
+        Lists and detail pages both fetch through this, so a list never shows
+        an area its page would refuse.
+        """
+        if has_perm(user, "areas.view_all"):
+            return self.filter(region=user.region) if user.region else self
+        if not has_perm(user, "areas.view"):
+            return self.none()
+        if user.role == Role.ADVISER:
+            return self.advised_by(user)
+        if user.role == Role.COMMUNITY_WORKER:
+            return self.worked_in_by(user)
+        return self.none()
 
 
 class Area(models.Model):

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -107,6 +108,7 @@ def _search(areas, *, q: str, region: str, programme: bool):
     return areas
 
 
+@login_not_required
 @require_safe
 def area_list(request):
     form = PublicAreaSearchForm(request.GET)
@@ -207,6 +209,7 @@ def public_facts(area: Area) -> dict[str, Figure]:
     }
 
 
+@login_not_required
 @require_safe
 def area_detail(request, ward_code):
     area = get_object_or_404(Area.objects.only(*PUBLIC_FIELDS), ward_code=ward_code)
@@ -221,6 +224,7 @@ def area_detail(request, ward_code):
     )
 
 
+@login_not_required
 @require_safe
 def about_the_data(request):
     return render(

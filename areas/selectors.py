@@ -1,6 +1,8 @@
-"""Reads about areas for the staff pages: lists with their people."""
+"""Reads about areas: lists with their people, and funding by stream."""
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
 from areas.models import Area, FundingBid
@@ -96,3 +98,34 @@ def export_rows(areas: QuerySet[Area]):
             area.adviser_email,
             area.community_worker_email,
         ]
+
+
+def funding_by_stream(*, areas: QuerySet[Area]) -> list[dict]:
+    """Each funding stream's bids from ``areas``: how many areas bid, how
+    many bids, how many were awarded, and the money sought and secured.
+    Every stream is listed, with noughts where there were no bids."""
+    rows = {
+        row["stream"]: row
+        for row in FundingBid.objects.filter(area__in=areas.values("pk"))
+        .values("stream")
+        .annotate(
+            bids=Count("pk"),
+            areas=Count("area", distinct=True),
+            awarded=Count("pk", filter=Q(status=FundingBid.Status.AWARDED)),
+            sought=Sum("amount_sought"),
+            secured=Sum("amount_secured"),
+        )
+        .order_by()
+    }
+    return [
+        {
+            "stream": stream,
+            "label": label,
+            "bids": rows.get(stream, {}).get("bids", 0),
+            "areas": rows.get(stream, {}).get("areas", 0),
+            "awarded": rows.get(stream, {}).get("awarded", 0),
+            "sought": rows.get(stream, {}).get("sought") or Decimal(0),
+            "secured": rows.get(stream, {}).get("secured") or Decimal(0),
+        }
+        for stream, label in FundingBid.Stream.choices
+    ]

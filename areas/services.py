@@ -5,8 +5,18 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from advisers.permissions import require_perm
 from advisers.services import area_release
-from areas.models import Area, Cohort, FundingBid, LocalContact, Partnership, Stage, StageChange
+from areas.models import (
+    PROGRAMME_EXIT_STAGES,
+    Area,
+    Cohort,
+    FundingBid,
+    LocalContact,
+    Partnership,
+    Stage,
+    StageChange,
+)
 
 
 @transaction.atomic
@@ -37,8 +47,12 @@ def area_change_stage(
     """Move an area to another stage, keeping the history.
 
     An area that has left gives up its places in its adviser's and community
-    worker's caseloads.
+    worker's caseloads, so taking an area out of the programme (leaving or
+    left) is a manager's decision, not the adviser's alone: refused (403)
+    for anyone else. ``by`` is None for the import and the demo data.
     """
+    if stage in PROGRAMME_EXIT_STAGES and by is not None:
+        require_perm(by, "caseloads.manage")
     if area.cohort is None:
         raise ValidationError(f"{area.name} is not in the programme.")
     if area.stage == Stage.LEFT:

@@ -24,7 +24,7 @@ from areas.forms import (
     PartnershipForm,
     StageChangeForm,
 )
-from areas.models import Area, Stage
+from areas.models import Area
 from casework.models import Referral, SupportRequest
 from nfc.csv import csv_response
 
@@ -106,7 +106,6 @@ def area_detail(request, ward_code):
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
-        "can_correct_time": has_perm(user, "time.correct"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
         "stage_form": StageChangeForm(initial={"stage": area.stage}) if area.cohort else None,
     }
@@ -123,10 +122,6 @@ def area_stage(request, ward_code):
     require_perm(request.user, "areas.edit", area)
     form = StageChangeForm(request.POST)
     if form.is_valid():
-        # Taking an area out of the programme frees its places in two
-        # caseloads: a manager's decision, not the adviser's alone.
-        if form.cleaned_data["stage"] in (Stage.LEAVING, Stage.LEFT):
-            require_perm(request.user, "caseloads.manage")
         try:
             services.area_change_stage(area=area, by=request.user, **form.cleaned_data)
         except ValidationError as error:

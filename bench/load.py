@@ -36,7 +36,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
+from advisers.roles import Role
 from areas.models import (
     Area,
     AreaType,
@@ -57,7 +58,7 @@ from casework.models import (
     SupportRequest,
     Topic,
 )
-from casework.services import REMOVED
+from casework.retention import REMOVED
 
 AREA_FILES = ["left_behind_neighbourhoods_225.csv", "ward_deprivation_2019.csv"]
 AREA_DATA = Path(__file__).resolve().parent.parent / "areas" / "data"

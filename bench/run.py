@@ -261,7 +261,8 @@ def bench(args, *, wrk: str, services: list) -> dict:
 
 
 def personas_find() -> dict:
-    from advisers.models import Role, User
+    from advisers.models import User
+    from advisers.roles import Role
 
     return {
         "anonymous": None,

@@ -2,17 +2,17 @@
 their acknowledgement: no account, plain words, and the secret kept out of
 other sites, caches and logs."""
 
-import functools
-
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers
 
-from casework import following
+from casework import services
+from casework.follow_links import follow_link_find
 from casework.models import SupportRequest
+from nfc.private_links import private_page
 
 Status = SupportRequest.Status
 
@@ -45,10 +45,10 @@ ACTION_WITHDRAW_CONFIRMED = "withdraw-confirmed"
 class ResidentMessageForm(forms.Form):
     text = forms.CharField(
         label="Your message",
-        max_length=following.MESSAGE_MAX_LENGTH,
+        max_length=services.MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=(
-            f"Up to {following.MESSAGE_MAX_LENGTH} letters. Never write a password or bank details."
+            f"Up to {services.MESSAGE_MAX_LENGTH} letters. Never write a password or bank details."
         ),
         error_messages={
             "required": "Write your message.",
@@ -58,28 +58,6 @@ class ResidentMessageForm(forms.Form):
             ),
         },
     )
-
-
-def _private_page(view):
-    """Headers for a page whose address holds a secret.
-
-    No Referer header takes it to another site; no cache keeps it; no
-    search engine lists it. Django logs the path of any
-    4xx or 5xx response (`django.request`); the responses made here are
-    marked as already logged, so an old link clicked does not write its
-    secret to the log.
-    """
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        # The secret may go back to us, never to another site.
-        response["Referrer-Policy"] = "same-origin"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        add_never_cache_headers(response)
-        return response
-
-    return wrapped
 
 
 def _history(support_request: SupportRequest) -> list[dict]:
@@ -105,17 +83,18 @@ def _page(request, support_request: SupportRequest, form: ResidentMessageForm):
                 "text", "created_at", "support_request_id"
             ),
             "form": form,
-            "can_message": following.can_message(support_request),
-            "can_withdraw": following.can_withdraw(support_request),
+            "can_message": support_request.takes_resident_messages,
+            "can_withdraw": support_request.can_be_withdrawn,
         },
     )
 
 
-@_private_page
+@login_not_required
+@private_page
 def follow(request, secret):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
-    support_request = following.follow_link_find(secret=secret)
+    support_request = follow_link_find(secret=secret)
     if support_request is None:
         # Wrong, expired, revoked or withdrawn: the same page, so the
         # answer says nothing about which.
@@ -127,7 +106,7 @@ def follow(request, secret):
         form = ResidentMessageForm(request.POST)
         if form.is_valid():
             try:
-                following.resident_message_add(
+                services.resident_message_add(
                     support_request=support_request, text=form.cleaned_data["text"]
                 )
             except ValidationError as error:
@@ -135,16 +114,16 @@ def follow(request, secret):
             else:
                 messages.success(request, "Thank you. We have your message.")
                 return redirect("casework_public:follow", secret=secret)
-    elif action == ACTION_WITHDRAW and following.can_withdraw(support_request):
+    elif action == ACTION_WITHDRAW and support_request.can_be_withdrawn:
         return render(
             request, "casework/follow_withdraw.html", {"support_request": support_request}
         )
     elif action == ACTION_WITHDRAW_CONFIRMED:
         try:
-            following.support_request_withdraw(support_request=support_request)
+            services.support_request_withdraw(support_request=support_request)
         except ValidationError:
             # Finished or withdrawn meanwhile: the page shows how it stands.
-            support_request = following.follow_link_find(secret=secret)
+            support_request = follow_link_find(secret=secret)
             if support_request is None:
                 return render(request, "casework/follow_gone.html", status=404)
         else:

@@ -1,12 +1,10 @@
 import datetime
-import time
 
 from django import forms
-from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
-from advisers.models import Role, User
+from advisers.models import User
+from advisers.roles import Role
 from areas.models import Area
 from areas.postcodes import area_for_postcode, normalise_postcode
 from casework.models import (
@@ -14,22 +12,17 @@ from casework.models import (
     ContactBy,
     Interaction,
     InteractionTopic,
-    SpamCount,
     Topic,
 )
+from nfc.public_forms import PublicFormDefence
 
-_TOKEN_SALT = "nfc.help-form.started"
-_TOKEN_MAX_AGE = 24 * 60 * 60
 UNKNOWN_AREA = "unknown"
 
 
-def started_token() -> str:
-    """A signed note of when the form was shown, to tell people from bots."""
-    return signing.TimestampSigner(salt=_TOKEN_SALT).sign(str(int(time.time())))
-
-
-class HelpRequestForm(forms.Form):
+class HelpRequestForm(PublicFormDefence):
     """The public form: plain words, every field explained, limits on all."""
+
+    token_salt = "nfc.help-form.started"
 
     postcode = forms.CharField(
         label="Your postcode",
@@ -94,14 +87,10 @@ class HelpRequestForm(forms.Form):
         label="I have read the privacy notice.",
         error_messages={"required": "Tick this box to say you have read the privacy notice."},
     )
-    # Left empty by people (it is hidden from them); filled by bots.
-    nfc_trap = forms.CharField(required=False, label="Leave this empty", max_length=200)
-    started = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = self._area_choices()
-        self.fields["started"].initial = started_token()
 
     @staticmethod
     def _area_choices():
@@ -115,22 +104,6 @@ class HelpRequestForm(forms.Form):
             (UNKNOWN_AREA, "I don\u2019t know"),
             *by_town.items(),
         ]
-
-    def spam_reason(self) -> str | None:
-        """Why this post looks like a bot's, or None. Checked before anything else."""
-        if self.data.get("nfc_trap"):
-            return SpamCount.Reason.HONEYPOT
-        try:
-            shown_at = int(
-                signing.TimestampSigner(salt=_TOKEN_SALT).unsign(
-                    self.data.get("started", ""), max_age=_TOKEN_MAX_AGE
-                )
-            )
-        except (signing.BadSignature, ValueError):
-            return SpamCount.Reason.BAD_TOKEN
-        if time.time() - shown_at < settings.NFC_HELP_FORM_MIN_SECONDS:
-            return SpamCount.Reason.TOO_FAST
-        return None
 
     def clean_postcode(self) -> str:
         text = self.cleaned_data["postcode"].strip()

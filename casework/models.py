@@ -3,16 +3,24 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from advisers.permissions import has_perm
+from areas.models import Area
+from nfc.private_links import PrivateLink
+from nfc.public_forms import SpamReason
+
 # Crockford's base 32: no I, L, O or U, so a reference read aloud or typed
 # from a letter is not mistaken.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DESCRIPTION_MAX_LENGTH = 2000
+# The resident's private link to follow their request (casework.follow_links).
+FOLLOW_LINK = PrivateLink("follow")
 
 
 def first_contact_deadline(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -52,9 +60,17 @@ class ContactBy(models.TextChoices):
 
 class SupportRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from advisers.permissions import scope_support_requests
-
-        return scope_support_requests(self, user)
+        """The requests ``user`` may see: every one for those who triage
+        (those of their region, for a regional lead); those of their own
+        areas, or given to them, for advisers and community workers; none
+        for anyone else (evaluators see counts, elsewhere)."""
+        if has_perm(user, "casework.triage"):
+            return self.filter(area__region=user.region) if user.region else self
+        if not has_perm(user, "casework.view"):
+            return self.none()
+        return self.filter(
+            models.Q(area__in=Area.objects.visible_to(user)) | models.Q(assigned_to=user)
+        )
 
     def open(self):
         return self.exclude(status__in=SupportRequest.CLOSED_STATUSES)
@@ -213,12 +229,17 @@ class SupportRequest(models.Model):
     @property
     def follow_link_works(self) -> bool:
         """Whether the resident holds a private link that still opens the request."""
-        return bool(
-            self.follow_token_hash
-            and self.follow_revoked_at is None
-            and self.follow_expires_at
-            and self.follow_expires_at > timezone.now()
-        )
+        return FOLLOW_LINK.works(self)
+
+    @property
+    def takes_resident_messages(self) -> bool:
+        """A resolved request may still hear from its resident ("it is not
+        sorted"); a closed one is finished."""
+        return self.status != self.Status.CLOSED
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.is_open
 
     @property
     def is_overdue(self) -> bool:
@@ -285,6 +306,14 @@ class InteractionTopic(models.TextChoices):
     LOCALISM = "localism", "Localism Act rights"
 
 
+class InteractionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The interactions of the areas ``user`` sees casework in."""
+        if not has_perm(user, "casework.view"):
+            return self.none()
+        return self.filter(area__in=Area.objects.visible_to(user))
+
+
 class Interaction(models.Model):
     """Time with an area's people, logged in under a minute."""
 
@@ -317,6 +346,8 @@ class Interaction(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = InteractionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["area", "date"])]
@@ -336,6 +367,13 @@ class Interaction(models.Model):
 
 
 class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The actions of the areas ``user`` sees casework in, and their own
+        wherever they are (an action stays its owner's to close)."""
+        if not has_perm(user, "casework.view"):
+            return self.none()
+        return self.filter(models.Q(area__in=Area.objects.visible_to(user)) | models.Q(owner=user))
+
     def open(self):
         return self.filter(done_at__isnull=True)
 
@@ -379,11 +417,7 @@ class SpamCount(models.Model):
     Rejected posts are counted, never stored: they may hold someone's data.
     """
 
-    class Reason(models.TextChoices):
-        HONEYPOT = "honeypot", "Hidden field filled in"
-        TOO_FAST = "too_fast", "Sent too soon after the page loaded"
-        BAD_TOKEN = "bad_token", "Form token missing or forged"
-        RATE_LIMIT = "rate_limit", "Too many from one address"
+    Reason = SpamReason
 
     day = models.DateField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
@@ -415,9 +449,6 @@ class Signposting(models.Model):
 
 
 # --- Referrals to specialist partners ---------------------------------------
-
-# Imports for the referrals section, kept here so the lines above stay as they
-# were (hoist them to the top when nobody else is editing this file).
 
 
 class Expertise(models.TextChoices):
@@ -541,9 +572,6 @@ class ReferralQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Referrals of the areas ``user`` may see, for those who see casework
         (evaluators and administrators see none here)."""
-        from advisers.permissions import has_perm
-        from areas.models import Area
-
         if not has_perm(user, "casework.view"):
             return self.none()
         return self.filter(area__in=Area.objects.visible_to(user))
@@ -692,26 +720,20 @@ class AuditEntryQuerySet(models.QuerySet):
         """Everything for those who see the audit across the programme; for
         a regional lead, the entries of the requests, interactions and
         referrals of their region; nothing for anyone else."""
-        from django.contrib.contenttypes.models import ContentType
-
-        from advisers.permissions import has_perm
-        from areas.models import Area
-
         if not has_perm(user, "audit.view"):
             return self.none()
         if not user.region:
             return self
-        areas = Area.objects.visible_to(user)
         kinds = ContentType.objects.get_for_models(Interaction, Referral)
         return self.filter(
             models.Q(support_request__in=SupportRequest.objects.visible_to(user))
             | models.Q(
                 content_type=kinds[Interaction],
-                object_id__in=Interaction.objects.filter(area__in=areas).values("pk"),
+                object_id__in=Interaction.objects.visible_to(user).values("pk"),
             )
             | models.Q(
                 content_type=kinds[Referral],
-                object_id__in=Referral.objects.filter(area__in=areas).values("pk"),
+                object_id__in=Referral.objects.visible_to(user).values("pk"),
             )
         )
 

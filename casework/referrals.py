@@ -9,11 +9,11 @@ count against the partner's capacity for that calendar year.
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from advisers.permissions import has_perm
+from advisers.permissions import has_perm, require_perm
 from areas.models import Area
 from casework import audit
 from casework.models import Partner, Referral, SupportRequest
@@ -32,11 +32,12 @@ REFERRAL_AUDITED = [
 
 
 def _check_may_refer(*, by, area: Area) -> None:
+    """Only those who make referrals, for the areas they see (403 otherwise)."""
     if (
         not has_perm(by, "referrals.make")
         or not Area.objects.visible_to(by).filter(pk=area.pk).exists()
     ):
-        raise ValidationError(f"{area.name} is not one of your areas.")
+        raise PermissionDenied(f"{area.name} is not one of your areas.")
 
 
 def _check_date(on: datetime.date, *, not_before: datetime.date, step: str) -> None:
@@ -180,8 +181,7 @@ def referral_record_outcome(
 
 def partner_add(*, by, **fields) -> Partner:
     """A new specialist partner (managers only)."""
-    if not has_perm(by, "partners.manage"):
-        raise ValidationError("Only managers add partners.")
+    require_perm(by, "partners.manage")
     partner = Partner(**fields)
     partner.full_clean()
     partner.save()
@@ -190,8 +190,7 @@ def partner_add(*, by, **fields) -> Partner:
 
 def partner_change(*, partner: Partner, by, **fields) -> Partner:
     """Change a partner's details, expertise or capacity (managers only)."""
-    if not has_perm(by, "partners.manage"):
-        raise ValidationError("Only managers change partners.")
+    require_perm(by, "partners.manage")
     for name, value in fields.items():
         setattr(partner, name, value)
     partner.full_clean()

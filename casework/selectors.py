@@ -1,13 +1,36 @@
-"""Reads for casework."""
+"""Reads for casework: signposting, search, timelines, and the figures
+about requests and actions that the dashboard and the reports count.
+
+The figures take a queryset (of requests, or of areas) and dates, never a
+person: whoever calls them has already narrowed the queryset to what its
+reader may see.
+"""
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from casework.models import Signposting
+from areas.models import Area
+from casework.models import (
+    REQUEST_AGES,
+    Action,
+    Interaction,
+    Referral,
+    ResidentMessage,
+    Signposting,
+    StatusChange,
+    SupportRequest,
+    age_band,
+    first_contact_deadline,
+)
+from nfc.aggregates import MedianSeconds
+from nfc.periods import Period, start_of_day
 
 DEFAULT_SIGNPOSTING = (
     "Your local council's community or voluntary sector team can tell you about "
@@ -33,9 +56,7 @@ REQUEST_SEARCH_FIELDS = ["reference", "description", "group_name"]
 INTERACTION_SEARCH_FIELDS = ["notes", "next_steps"]
 
 
-def search_vector(fields: list[str]):
-    from django.contrib.postgres.search import SearchVector
-
+def search_vector(fields: list[str]) -> SearchVector:
     return SearchVector(*fields, config="english")
 
 
@@ -47,8 +68,6 @@ def _matching(queryset, text: str, fields: list[str], *, newest_first: tuple[str
     again, which a common word in a million notes makes slow."""
     order = [f"-{name}" for name in (*newest_first, "pk")]
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
         vector = search_vector(fields)
         query = SearchQuery(text, config="english", search_type="websearch")
         matches = queryset.alias(search=vector).filter(search=query)
@@ -63,9 +82,6 @@ def _matching(queryset, text: str, fields: list[str], *, newest_first: tuple[str
 
 def casework_search(*, user, text: str) -> dict[str, list]:
     """Requests and interactions within ``user``'s scope that match ``text``."""
-    from areas.models import Area
-    from casework.models import Interaction, SupportRequest
-
     text = text.strip()
     if not text:
         return {"requests": [], "interactions": []}
@@ -75,9 +91,7 @@ def casework_search(*, user, text: str) -> dict[str, list]:
         REQUEST_SEARCH_FIELDS,
     )
     interactions = _matching(
-        Interaction.objects.filter(area__in=Area.objects.visible_to(user)).select_related(
-            "area", "logged_by"
-        ),
+        Interaction.objects.visible_to(user).select_related("area", "logged_by"),
         text,
         INTERACTION_SEARCH_FIELDS,
         newest_first=("date",),
@@ -105,8 +119,6 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
     """What happened, newest first: status changes, interactions, actions,
     referrals and residents' messages for a request, or all of an area's. A fixed number of
     queries, each capped at ``limit``."""
-    from casework.models import Action, Interaction, Referral, ResidentMessage, StatusChange
-
     where = {"support_request": support_request} if support_request else {"area": area}
     entries = [
         TimelineEntry(
@@ -170,3 +182,151 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
             )
         )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]
+
+
+# --- Figures ------------------------------------------------------------------
+
+
+@dataclass
+class AgeRow:
+    """Open requests in one status, by age band."""
+
+    status: str
+    label: str
+    counts: list[int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """Each age band's key with its count, for links to the list."""
+        return [(key, count) for (key, *_), count in zip(REQUEST_AGES, self.counts, strict=True)]
+
+
+def open_requests_by_age(*, requests: QuerySet[SupportRequest], now: datetime.datetime):
+    """Open requests by status and age, and how many are past the response
+    target (new ones only): one query."""
+    buckets = {key: Count("pk", filter=age_band(key, now)) for key, *_ in REQUEST_AGES}
+    rows = {
+        row["status"]: row
+        for row in requests.open()
+        .values("status")
+        .annotate(
+            overdue=Count("pk", filter=Q(created_at__lt=first_contact_deadline(now))),
+            **buckets,
+        )
+        .order_by()
+    }
+    return [
+        AgeRow(
+            status=status,
+            label=label,
+            counts=[rows.get(status, {}).get(key, 0) for key, *_ in REQUEST_AGES],
+            overdue=rows.get(status, {}).get("overdue", 0) if status == "new" else 0,
+        )
+        for status, label in SupportRequest.Status.choices
+        if status not in SupportRequest.CLOSED_STATUSES
+    ]
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Median days to first contact and to resolution over one period, and
+    how many requests each median is taken over."""
+
+    period: Period
+    first_contact_days: float | None
+    contacted: int
+    resolution_days: float | None
+    resolved: int
+
+
+def response_times(
+    *, requests: QuerySet[SupportRequest], periods: Sequence[Period]
+) -> list[ResponseTimes]:
+    """For each period: the median days from a request's arrival to its
+    first contact (first leaving "new") and to its resolution, counting the
+    requests first contacted (or resolved) in that period. One aggregate."""
+    earliest = start_of_day(min(period.start for period in periods))
+    # Only the periods' rows: the indexes on both dates find them.
+    recent = Q(first_contact_at__gte=earliest) | Q(resolved_at__gte=earliest)
+    aggregates = {}
+    for n, period in enumerate(periods):
+        contacted = Q(
+            first_contact_at__gte=period.start_moment, first_contact_at__lt=period.end_moment
+        )
+        resolved = Q(resolved_at__gte=period.start_moment, resolved_at__lt=period.end_moment)
+        aggregates |= {
+            f"contact{n}": MedianSeconds("first_contact_at", "created_at", filter=contacted),
+            f"contacted{n}": Count("pk", filter=contacted),
+            f"resolution{n}": MedianSeconds("resolved_at", "created_at", filter=resolved),
+            f"resolved{n}": Count("pk", filter=resolved),
+        }
+    figures = requests.filter(recent).aggregate(**aggregates)
+
+    def days(seconds):
+        return None if seconds is None else round(seconds / 86400, 1)
+
+    return [
+        ResponseTimes(
+            period=period,
+            first_contact_days=days(figures[f"contact{n}"]),
+            contacted=figures[f"contacted{n}"],
+            resolution_days=days(figures[f"resolution{n}"]),
+            resolved=figures[f"resolved{n}"],
+        )
+        for n, period in enumerate(periods)
+    ]
+
+
+def requests_by_month(
+    *, requests: QuerySet[SupportRequest], months: list[datetime.date]
+) -> dict[tuple[datetime.date, str], int]:
+    """New requests by month and topic: {(month, topic): count}, over
+    ``months`` (consecutive first days of months)."""
+    rows = (
+        requests.filter(created_at__gte=start_of_day(months[0]))
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "topic")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple[datetime.date, str], int] = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+        counts[(month, row["topic"])] = counts.get((month, row["topic"]), 0) + row["n"]
+    return counts
+
+
+def overdue_actions_by_owner(*, areas: QuerySet[Area], today: datetime.date) -> list[dict]:
+    """Open actions past their due date in ``areas``, counted by owner."""
+    return list(
+        Action.objects.open()
+        .filter(due_on__lt=today, area__in=areas.values("pk"))
+        .values("owner_id", "owner__full_name")
+        .annotate(overdue=Count("pk"))
+        .order_by("-overdue", "owner__full_name")
+    )
+
+
+def _count_per_area(queryset: QuerySet) -> Coalesce:
+    """A correlated count of ``queryset``'s rows for the outer area."""
+    counted = queryset.filter(area=OuterRef("pk")).order_by().values("area").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), Value(0), output_field=IntegerField())
+
+
+def overdue_per_area(*, now: datetime.datetime) -> dict[str, Coalesce]:
+    """Annotations for a queryset of areas: each area's requests past the
+    response target, overdue actions, and referral outcomes not recorded in
+    time (NFC_OUTCOME_DUE_DAYS after delivery)."""
+    today = timezone.localdate(now)
+    return {
+        "overdue_requests": _count_per_area(SupportRequest.objects.overdue(now)),
+        "overdue_actions": _count_per_area(Action.objects.open().filter(due_on__lt=today)),
+        "overdue_outcomes": _count_per_area(Referral.objects.outcome_overdue(today)),
+    }

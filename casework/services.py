@@ -1,21 +1,25 @@
-"""Writes for casework: a resident's request, its acknowledgement, spam counts."""
+"""Writes for casework: a resident's request and its life, the resident's
+messages and withdrawal, interactions and actions, signposting and spam
+counts. The web, the API and tasks all call these.
 
-import datetime
+The e-mails they cause are sent by tasks (casework.tasks), enqueued once
+the transaction commits; the e-mails themselves are in
+casework.notifications, and retention in casework.retention.
+"""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.db.models import F
 from django.utils import timezone
 
-from advisers.models import AdviserAssignment, Role
-from advisers.permissions import has_perm
-from casework import audit, following
+from advisers.models import AdviserAssignment
+from advisers.permissions import has_perm, may_close_action
+from advisers.roles import Role
+from casework import audit
+from casework.follow_links import follow_link_revoke
 from casework.models import (
+    DESCRIPTION_MAX_LENGTH,
     Action,
     Interaction,
     ResidentMessage,
@@ -24,8 +28,15 @@ from casework.models import (
     StatusChange,
     SupportRequest,
 )
-from casework.selectors import signposting_text
-from casework.tasks import acknowledgement_send_task, assignee_tell_task
+from casework.tasks import (
+    acknowledgement_send_task,
+    assignee_tell_task,
+    resident_message_tell_task,
+    withdrawal_tell_task,
+)
+
+WITHDRAWN_NOTE = "Withdrawn by the resident"
+MESSAGE_MAX_LENGTH = DESCRIPTION_MAX_LENGTH
 
 
 @transaction.atomic
@@ -121,138 +132,6 @@ def support_request_move(
     return change
 
 
-def assignee_claim(*, request_id: int) -> SupportRequest | None:
-    """Mark the assignee as told, once; None if they already were."""
-    claimed = (
-        SupportRequest.objects.filter(pk=request_id, adviser_told_at=None)
-        .exclude(assigned_to=None)
-        .update(adviser_told_at=timezone.now())
-    )
-    if not claimed:
-        return None
-    return SupportRequest.objects.select_related("assigned_to", "area").get(pk=request_id)
-
-
-def assignee_tell(*, support_request: SupportRequest) -> None:
-    """E-mail the person a request landed with: its reference and a link,
-    never the resident's details (those stay in the portal)."""
-    context = {
-        "request": support_request,
-        "link": settings.NFC_BASE_URL
-        + reverse("casework:request_detail", kwargs={"reference": support_request.reference}),
-    }
-    send_mail(
-        subject=render_to_string("emails/new_request_subject.txt", context).strip(),
-        message=render_to_string("emails/new_request_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[support_request.assigned_to.email],
-    )
-
-
-def acknowledgement_claim(*, request_id: int) -> SupportRequest | None:
-    """Mark the acknowledgement as sent, once; None if it already was.
-
-    A conditional UPDATE: a duplicate delivery of the task, or the sweep
-    racing the task, finds nothing to claim. Call it inside the transaction
-    that sends, so a failed send un-claims.
-    """
-    claimed = (
-        SupportRequest.objects.filter(pk=request_id, acknowledgement_sent_at=None)
-        .exclude(email="")
-        .update(acknowledgement_sent_at=timezone.now())
-    )
-    return SupportRequest.objects.select_related("area").get(pk=request_id) if claimed else None
-
-
-def acknowledgement_send(*, support_request: SupportRequest) -> None:
-    context = {
-        "request": support_request,
-        "in_programme": bool(support_request.area and support_request.area.in_programme),
-        "signposting": signposting_text(),
-        # Issued here, inside the claim's transaction: the secret goes into
-        # the e-mail and nowhere else, and a failed send rolls it back.
-        "follow_link": following.follow_link_issue(support_request=support_request),
-    }
-    send_mail(
-        subject=render_to_string("emails/acknowledgement_subject.txt", context).strip(),
-        message=render_to_string("emails/acknowledgement_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[support_request.email],
-    )
-
-
-def acknowledgements_waiting(*, older_than: datetime.timedelta) -> list[int]:
-    """Requests with an address whose acknowledgement has not gone out yet."""
-    return list(
-        SupportRequest.objects.filter(
-            acknowledgement_sent_at=None, created_at__lt=timezone.now() - older_than
-        )
-        .exclude(email="")
-        .values_list("pk", flat=True)
-    )
-
-
-def messages_waiting(*, older_than: datetime.timedelta) -> list[int]:
-    """Residents' messages whose assignee has not been told yet."""
-    return list(
-        ResidentMessage.objects.filter(
-            assignee_told_at=None,
-            created_at__lt=timezone.now() - older_than,
-            support_request__assigned_to__isnull=False,
-        ).values_list("pk", flat=True)
-    )
-
-
-def withdrawals_waiting(*, older_than: datetime.timedelta) -> list[int]:
-    """Withdrawn requests whose assignee has not heard yet."""
-    return list(
-        SupportRequest.objects.filter(
-            withdrawal_told_at=None,
-            withdrawn_at__lt=timezone.now() - older_than,
-            assigned_to__isnull=False,
-        ).values_list("pk", flat=True)
-    )
-
-
-def withdrawal_claim(*, request_id: int) -> SupportRequest | None:
-    """Mark the withdrawal as told, once; None if it already was."""
-    claimed = SupportRequest.objects.filter(
-        pk=request_id,
-        withdrawn_at__isnull=False,
-        withdrawal_told_at=None,
-        assigned_to__isnull=False,
-    ).update(withdrawal_told_at=timezone.now())
-    if not claimed:
-        return None
-    return SupportRequest.objects.select_related("assigned_to", "area").get(pk=request_id)
-
-
-def withdrawal_tell(*, support_request: SupportRequest) -> None:
-    """Tell the assignee the resident withdrew: the reference and a link only."""
-    context = {
-        "request": support_request,
-        "link": settings.NFC_BASE_URL
-        + reverse("casework:request_detail", kwargs={"reference": support_request.reference}),
-    }
-    send_mail(
-        subject=f"{support_request.reference} was withdrawn by the resident",
-        message=render_to_string("emails/withdrawal_body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[support_request.assigned_to.email],
-    )
-
-
-def assignees_waiting(*, older_than: datetime.timedelta) -> list[int]:
-    """Requests given to someone who has not been told yet."""
-    return list(
-        SupportRequest.objects.filter(
-            adviser_told_at=None, created_at__lt=timezone.now() - older_than
-        )
-        .exclude(assigned_to=None)
-        .values_list("pk", flat=True)
-    )
-
-
 def spam_count(*, reason: str) -> None:
     """Count a turned-away post (never store it)."""
     today = timezone.localdate()
@@ -308,50 +187,13 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
 
 
 def action_done(*, action: Action, by) -> Action:
+    """Mark an action done: its owner, or someone who triages its area."""
+    if not may_close_action(by, action):
+        raise PermissionDenied
     if action.done_at is None:
         action.done_at = timezone.now()
         action.save(update_fields=["done_at"])
     return action
-
-
-# --- Retention --------------------------------------------------------------
-
-REMOVED = "(removed at the end of the retention period)"
-
-
-@transaction.atomic
-def support_requests_remove_old_details(*, now: datetime.datetime | None = None) -> int:
-    """Remove residents' details from requests closed longer ago than the
-    privacy notice promises to keep them (NFC_RETENTION_DAYS): their name,
-    ways to reach them, postcode, words and messages. What the request was
-    about, where and when, stays for evaluation. How many were cleared."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.NFC_RETENTION_DAYS)
-    last_step = (
-        StatusChange.objects.filter(support_request=OuterRef("pk"))
-        .order_by("-changed_at")
-        .values("changed_at")[:1]
-    )
-    due = (
-        SupportRequest.objects.filter(
-            status__in=SupportRequest.CLOSED_STATUSES, details_removed_at__isnull=True
-        )
-        .annotate(closed_at=Coalesce(Subquery(last_step), F("created_at")))
-        .filter(closed_at__lt=cutoff)
-    )
-    ids = list(due.values_list("pk", flat=True))
-    ResidentMessage.objects.filter(support_request_id__in=ids).delete()
-    return SupportRequest.objects.filter(pk__in=ids).update(
-        name=REMOVED,
-        email="",
-        phone="",
-        postcode="",
-        place="",
-        description=REMOVED,
-        follow_token_hash="",
-        follow_revoked_at=now,
-        details_removed_at=now,
-    )
 
 
 def resident_messages_mark_seen(*, support_request: SupportRequest, by) -> int:
@@ -377,5 +219,51 @@ def follow_link_resend(*, support_request: SupportRequest, by) -> None:
 def follow_link_stop(*, support_request: SupportRequest, by) -> None:
     """Stop the resident's private link working (if it was passed on, say)."""
     before = audit.snapshot(support_request, ["follow_revoked_at"])
-    following.follow_link_revoke(support_request=support_request)
+    follow_link_revoke(support_request=support_request)
     audit.record(obj=support_request, by=by, before=before)
+
+
+def _lock_followable(support_request: SupportRequest) -> SupportRequest:
+    """The request's row, locked, if its link still works; so a message and
+    a withdrawal (or a revocation) sent at the same moment are taken in turn."""
+    locked = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+    if not locked.follow_link_works:
+        raise ValidationError("This link does not work any more.")
+    return locked
+
+
+@transaction.atomic
+def resident_message_add(*, support_request: SupportRequest, text: str) -> ResidentMessage:
+    """Save a message from the resident, then (once saved) tell the person
+    the request is with. A request still in triage keeps the message for
+    whoever takes it."""
+    locked = _lock_followable(support_request)
+    if not locked.takes_resident_messages:
+        raise ValidationError("This request is closed, so it cannot take new messages.")
+    message = ResidentMessage(support_request=locked, text=text.strip())
+    if not message.text:
+        raise ValidationError("Write your message.")
+    message.full_clean()
+    message.save()
+    if locked.assigned_to_id:
+        resident_message_tell_task.delay_on_commit(message.pk)
+    return message
+
+
+@transaction.atomic
+def support_request_withdraw(*, support_request: SupportRequest) -> None:
+    """The resident no longer needs help: close the request (recorded as a
+    step with nobody's name on it) and stop the link working."""
+    locked = _lock_followable(support_request)
+    if not locked.can_be_withdrawn:
+        raise ValidationError("This request is already finished.")
+    support_request_move(
+        support_request=support_request,
+        to_status=SupportRequest.Status.CLOSED,
+        by=None,
+        note=WITHDRAWN_NOTE,
+    )
+    follow_link_revoke(support_request=support_request)
+    SupportRequest.objects.filter(pk=support_request.pk).update(withdrawn_at=timezone.now())
+    if locked.assigned_to_id:
+        withdrawal_tell_task.delay_on_commit(support_request.pk)

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = "Evaluation"
+
+    def ready(self):
+        # Models can be imported only once every app is loaded, and the
+        # cache's module imports the models of every app it listens to.
+        from evaluation import cache
+
+        cache.connect()

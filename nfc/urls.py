@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("areas.public_urls")),
     path("", include("casework.public_urls")),
     path("staff/", include("advisers.urls")),
-    path("dashboard/", include("advisers.dashboard_urls")),
+    path("dashboard/", include("evaluation.urls")),
     path("staff/areas/", include("areas.urls")),
     path("staff/casework/", include("casework.urls")),
     path("staff/referrals/", include("casework.referral_urls")),

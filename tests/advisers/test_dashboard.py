@@ -13,12 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services
-from advisers.dashboard import Delivery, DeliveryFilters, Months, dashboard
+from advisers.delivery import Delivery, share_due
 from advisers.models import Role, TimeRecord
 from areas.models import AreaType, FundingBid, Region, Stage
 from areas.services import area_change_stage
 from casework.models import Action, Interaction, SupportRequest, Topic
 from casework.services import support_request_move
+from evaluation.dashboard import DeliveryFilters, dashboard
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,13 +123,17 @@ def test_nothing_due_is_not_judged():
 
 
 def test_this_month_is_due_so_far_and_a_month_before_joining_not_at_all():
-    months = Months(today=datetime.date(2026, 11, 15))
-    assert months.share_due(datetime.date(2026, 11, 1), None) == Decimal(15) / Decimal(30)
-    assert months.share_due(datetime.date(2026, 10, 1), None) == 1
-    assert months.share_due(datetime.date(2026, 3, 1), datetime.date(2026, 4, 1)) == 0
-    assert months.share_due(datetime.date(2026, 4, 1), datetime.date(2026, 4, 16)) == Decimal(
+    today = datetime.date(2026, 11, 15)
+    assert share_due(datetime.date(2026, 11, 1), joined_on=None, today=today) == Decimal(
         15
     ) / Decimal(30)
+    assert share_due(datetime.date(2026, 10, 1), joined_on=None, today=today) == 1
+    assert (
+        share_due(datetime.date(2026, 3, 1), joined_on=datetime.date(2026, 4, 1), today=today) == 0
+    )
+    assert share_due(
+        datetime.date(2026, 4, 1), joined_on=datetime.date(2026, 4, 16), today=today
+    ) == Decimal(15) / Decimal(30)
 
 
 def test_an_area_with_one_and_a_half_adviser_days_this_month_is_behind(
@@ -589,7 +594,7 @@ def test_only_a_manager_can_lead_a_region(adviser):
 
 
 def test_every_table_downloads_as_csv(hendon, manager):
-    from advisers.dashboard import TABLES
+    from evaluation.dashboard import TABLES
 
     client = client_for(manager)
     for table in TABLES:

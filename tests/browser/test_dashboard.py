@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from advisers import services
-from advisers.dashboard import add_months
 from advisers.models import Role, TimeRecord
 from areas.models import Region
+from nfc.periods import add_months
 from tests.browser.conftest import assert_healthy
 from tests.browser.test_accounts import sign_in
 from tests.factories import AreaFactory, UserFactory

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from advisers import services as staff_services
 from advisers.models import Role
-from casework import following, services
+from casework import follow_links, services
 from casework.models import ResidentMessage, SupportRequest
 from tests.browser.conftest import assert_healthy
 from tests.factories import AreaFactory, UserFactory
@@ -32,7 +32,7 @@ def test_a_resident_adds_a_message_then_withdraws_their_request_on_a_phone(mobil
         phone="",
         contact_by="email",
     )
-    link = following.follow_link_issue(support_request=support_request)
+    link = follow_links.follow_link_issue(support_request=support_request)
     path = link.removeprefix(settings.NFC_BASE_URL)
 
     page = mobile_page

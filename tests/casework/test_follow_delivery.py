@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from advisers import services as staff_services
-from casework import following
+from casework import follow_links, services
 from casework.models import ResidentMessage, SupportRequest
 from casework.tasks import acknowledgements_sweep_task, resident_message_tell_task
 from tests.casework.test_requests import submit
@@ -36,9 +36,9 @@ def test_a_message_notice_is_sent_once_even_if_the_job_comes_twice(
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
     support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
-    following.follow_link_issue(support_request=support_request)
+    follow_links.follow_link_issue(support_request=support_request)
     with django_capture_on_commit_callbacks(execute=True):
-        message = following.resident_message_add(support_request=support_request, text="Any news?")
+        message = services.resident_message_add(support_request=support_request, text="Any news?")
     to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
     assert len(to_adviser) == 1
     assert support_request.reference in to_adviser[0].body
@@ -71,9 +71,9 @@ def test_the_assignee_hears_once_when_a_resident_withdraws(
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
     support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
-    following.follow_link_issue(support_request=support_request)
+    follow_links.follow_link_issue(support_request=support_request)
     with django_capture_on_commit_callbacks(execute=True):
-        following.support_request_withdraw(support_request=support_request)
+        services.support_request_withdraw(support_request=support_request)
     to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
     assert len(to_adviser) == 1
     assert "withdrawn" in to_adviser[0].subject
@@ -85,8 +85,8 @@ def test_messages_show_as_new_until_the_assignee_has_seen_them(adviser, outsider
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
     support_request = submit(area=area)
-    following.follow_link_issue(support_request=support_request)
-    following.resident_message_add(support_request=support_request, text="Any news?")
+    follow_links.follow_link_issue(support_request=support_request)
+    services.resident_message_add(support_request=support_request, text="Any news?")
     url = f"/staff/casework/requests/{support_request.reference}/"
     manager_client = Client()
     manager_client.force_login(manager)

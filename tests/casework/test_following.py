@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services as staff_services
-from casework import following, services
+from casework import follow_links, services
 from casework.models import ResidentMessage, StatusChange, SupportRequest, Topic
 from casework.tasks import resident_message_tell_task
 from tests.factories import AreaFactory
@@ -61,7 +61,7 @@ def assigned(hendon):
 
 @pytest.fixture
 def link(assigned) -> str:
-    return following.follow_link_issue(support_request=assigned)
+    return follow_links.follow_link_issue(support_request=assigned)
 
 
 @pytest.fixture
@@ -92,14 +92,14 @@ def test_only_a_hash_of_the_secret_is_kept(assigned, link):
 
 def test_the_link_lasts_the_configured_number_of_days(assigned, settings):
     settings.NFC_FOLLOW_LINK_DAYS = 7
-    following.follow_link_issue(support_request=assigned)
+    follow_links.follow_link_issue(support_request=assigned)
     assigned.refresh_from_db()
     expected = timezone.now() + datetime.timedelta(days=7)
     assert abs(assigned.follow_expires_at - expected) < datetime.timedelta(minutes=1)
 
 
 def test_a_new_link_replaces_the_old_one(assigned, link):
-    new_link = following.follow_link_issue(support_request=assigned)
+    new_link = follow_links.follow_link_issue(support_request=assigned)
     assert new_link != link
     assert Client().get(path_of(link)).status_code == 404
     assert Client().get(path_of(new_link)).status_code == 200
@@ -113,7 +113,7 @@ def _expire(support_request, link):
 
 
 def _revoke(support_request, link):
-    following.follow_link_revoke(support_request=support_request)
+    follow_links.follow_link_revoke(support_request=support_request)
     return path_of(link)
 
 
@@ -177,7 +177,7 @@ def test_the_secret_is_never_logged(assigned, link, caplog):
         client.get(path_of(link))
         client.post(path_of(link), {"action": "message", "text": "x" * 5000})
         client.put(path_of(link))
-        following.follow_link_revoke(support_request=assigned)
+        follow_links.follow_link_revoke(support_request=assigned)
         client.get(path_of(link))
         client.post(path_of(link), {"action": "message", "text": "Hello"})
     assert "GET /help/follow/[hidden]/ 404" in caplog.text
@@ -257,7 +257,7 @@ def test_a_message_on_a_request_in_triage_is_kept_for_whoever_takes_it(
 ):
     support_request = submit()
     assert support_request.assigned_to is None
-    url = path_of(following.follow_link_issue(support_request=support_request))
+    url = path_of(follow_links.follow_link_issue(support_request=support_request))
     with django_capture_on_commit_callbacks(execute=True):
         response = Client().post(url, {"action": "message", "text": "Any news?"})
     assert response.status_code == 302
@@ -270,7 +270,7 @@ def test_a_message_on_a_request_in_triage_is_kept_for_whoever_takes_it(
     [
         ("", "Write your message."),
         ("   \n ", "Write your message."),
-        ("x" * (following.MESSAGE_MAX_LENGTH + 1), "Your message is too long."),
+        ("x" * (services.MESSAGE_MAX_LENGTH + 1), "Your message is too long."),
     ],
 )
 def test_a_bad_message_is_refused_clearly_and_nothing_is_saved(
@@ -352,13 +352,13 @@ def test_withdrawing_closes_the_request_on_the_record_and_kills_the_link(assigne
 
 
 def test_a_revoked_link_cannot_add_a_message_even_if_found_a_moment_before(assigned):
-    following.follow_link_issue(support_request=assigned)
+    follow_links.follow_link_issue(support_request=assigned)
     found = SupportRequest.objects.get(pk=assigned.pk)
-    following.follow_link_revoke(support_request=assigned)
+    follow_links.follow_link_revoke(support_request=assigned)
     with pytest.raises(ValidationError):
-        following.resident_message_add(support_request=found, text="Too late")
+        services.resident_message_add(support_request=found, text="Too late")
     with pytest.raises(ValidationError):
-        following.support_request_withdraw(support_request=found)
+        services.support_request_withdraw(support_request=found)
     assert not ResidentMessage.objects.exists()
     found.refresh_from_db()
     assert found.status == "new"

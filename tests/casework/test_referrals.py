@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -150,7 +150,7 @@ def test_nobody_refers_to_a_partner_that_is_not_taking_referrals(hendon, plannin
 
 def test_nobody_refers_an_area_that_is_not_theirs(hendon, planning_aid, outsider, community_worker):
     for person in (outsider, community_worker):
-        with pytest.raises(ValidationError, match="not one of your areas"):
+        with pytest.raises(PermissionDenied, match="not one of your areas"):
             referrals.referral_request(area=hendon, partner=planning_aid, help_asked="x", by=person)
     assert not Referral.objects.exists()
 

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from casework import following
+from casework import follow_links
 from casework.models import ResidentMessage, StatusChange, SupportRequest
-from casework.services import support_requests_remove_old_details
+from casework.retention import support_requests_remove_old_details
 from casework.tasks import retention_task
 from tests.casework.test_requests import submit
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def closed_days_ago(days: int) -> SupportRequest:
     support_request = submit(description="My neighbour's health worries me")
-    following.follow_link_issue(support_request=support_request)
+    follow_links.follow_link_issue(support_request=support_request)
     ResidentMessage.objects.create(support_request=support_request, text="Thank you")
     SupportRequest.objects.filter(pk=support_request.pk).update(status="closed")
     StatusChange.objects.create(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from pythonjsonlogger.json import JsonFormatter
 
 from advisers import services as staff_services
-from casework import following, services
+from casework import follow_links, services
 from casework.models import SupportRequest
 from nfc.logging import RequestIdFilter
 from tests.casework.test_requests import submit
@@ -83,7 +83,7 @@ def test_evaluators_see_no_casework_on_an_area_page(hendon, adviser, evaluator):
 
 def test_the_json_log_never_carries_a_follow_link_secret(hendon):
     support_request = submit(area=hendon)
-    link = following.follow_link_issue(support_request=support_request)
+    link = follow_links.follow_link_issue(support_request=support_request)
     secret = link.rstrip("/").rsplit("/", 1)[-1]
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -109,7 +109,7 @@ def test_migrations_and_demo_data_run_on_the_local_sqlite_default(tmp_path):
     # The dashboard's figures, medians included, work on SQLite too.
     code = (
         "import django; django.setup()\n"
-        "from advisers.dashboard import dashboard\n"
+        "from evaluation.dashboard import dashboard\n"
         "from advisers.models import User\n"
         "figures = dashboard(user=User.objects.get(email='manager@example.org'))\n"
         "print(len(figures.deliveries), figures.response_times['rows'][0]['count_now'],"

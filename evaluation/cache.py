@@ -22,6 +22,10 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
+from areas.models import Area, AreaType, FundingBid
+from casework.models import Action, Referral, SupportRequest
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "dashboard:version"
@@ -85,10 +89,6 @@ def page_set(key: str | None, page: str) -> None:
 
 def connect() -> None:
     """Listen for writes to every table the dashboard reads."""
-    from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
-    from areas.models import Area, AreaType, FundingBid
-    from casework.models import Action, Referral, SupportRequest
-
     for model in (
         User,
         Area,

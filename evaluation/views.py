@@ -8,13 +8,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from advisers import dashboard_cache
-from advisers.charts import Series, StackedBarChart
-from advisers.dashboard import PERIODS, TABLES, Delivery, dashboard
-from advisers.forms import DeliveryFilterForm
+from advisers.delivery import Delivery
 from advisers.permissions import has_perm, permission_required, require_perm
 from areas.models import Region
 from casework.models import REQUEST_AGES, Topic
+from evaluation import cache
+from evaluation.dashboard import PERIODS, TABLES, dashboard
+from evaluation.forms import DeliveryFilterForm
+from nfc.charts import Series, StackedBarChart
 from nfc.csv import csv_response
 
 TOPIC_CLASSES = {
@@ -108,14 +109,14 @@ def _charts(figures) -> list[StackedBarChart]:
 
 
 def _render(request, region: str):
-    key = dashboard_cache.page_key(user=request.user, region=region, query=request.GET.urlencode())
-    body = dashboard_cache.page_get(key)
+    key = cache.page_key(user=request.user, region=region, query=request.GET.urlencode())
+    body = cache.page_get(key)
     if body is None:
         body = _draw(request, region)
-        dashboard_cache.page_set(key, body)
+        cache.page_set(key, body)
     return render(
         request,
-        "advisers/dashboard.html",
+        "evaluation/dashboard.html",
         {"body": body, "region_label": Region(region).label if region else ""},
     )
 
@@ -126,7 +127,7 @@ def _draw(request, region: str) -> str:
     for key in ("status", "sort"):
         query.pop(key, None)
     return render_to_string(
-        "advisers/_dashboard_body.html",
+        "evaluation/_dashboard_body.html",
         {
             "form": form,
             "figures": figures,

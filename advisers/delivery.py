@@ -1,0 +1,197 @@
+"""The 2 + 2 days model: the days advisers and community workers give each
+area, against the days promised, over any months.
+
+Each area in the programme is promised NFC_ADVISER_DAYS_PER_AREA adviser
+days and its community worker's agreed days (NFC_COMMUNITY_WORKER_DAYS_PER_AREA
+by default) each month, from the day it joined. These selectors take a
+queryset of areas and the months to count, never a person: the dashboard,
+the evaluation reports and the API ask them for their own areas and periods.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from advisers.models import TimeRecord
+from advisers.roles import Role
+from advisers.selectors import hours_as_days
+from areas.models import Area
+from nfc.periods import add_months
+
+
+class Delivery:
+    """How an area's days compare with the days promised."""
+
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    FAR_BEHIND = "far_behind"
+    LABELS = {ON_TRACK: "On track", BEHIND: "Behind", FAR_BEHIND: "Far behind"}
+    # Worst first: an area's status is its worse side's.
+    ORDER = [FAR_BEHIND, BEHIND, ON_TRACK]
+
+    @staticmethod
+    def judge(given: Decimal, due: Decimal) -> str | None:
+        """The status of ``given`` days against ``due``; None when nothing was due."""
+        if due <= 0:
+            return None
+        share = given / due
+        if share >= Decimal(str(settings.NFC_DELIVERY_ON_TRACK_SHARE)):
+            return Delivery.ON_TRACK
+        if share >= Decimal(str(settings.NFC_DELIVERY_FAR_BEHIND_SHARE)):
+            return Delivery.BEHIND
+        return Delivery.FAR_BEHIND
+
+    @staticmethod
+    def worse(*statuses: str | None) -> str | None:
+        known = [s for s in statuses if s]
+        return min(known, key=Delivery.ORDER.index) if known else None
+
+
+@dataclass
+class Side:
+    """One side of an area's support (its adviser's, or its community
+    worker's) over one period."""
+
+    given: Decimal
+    due: Decimal
+
+    @property
+    def status(self) -> str | None:
+        return Delivery.judge(self.given, self.due)
+
+    @property
+    def status_label(self) -> str:
+        return Delivery.LABELS.get(self.status, "")
+
+    @property
+    def missed(self) -> Decimal:
+        return max(self.due - self.given, Decimal(0))
+
+
+@dataclass
+class MonthDelivery:
+    adviser: Side
+    worker: Side
+
+    @property
+    def status(self) -> str | None:
+        return Delivery.worse(self.adviser.status, self.worker.status)
+
+    @property
+    def due(self) -> Decimal:
+        return self.adviser.due + self.worker.due
+
+
+@dataclass
+class AreaDelivery:
+    """An area's days, month by month and over each period asked for."""
+
+    area: Area
+    monthly: dict[datetime.date, MonthDelivery] = field(default_factory=dict)
+    adviser: dict[str, Side] = field(default_factory=dict)
+    worker: dict[str, Side] = field(default_factory=dict)
+    # The early warning's score and its reasons, where a page shows them.
+    risk: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def status(self, period: str) -> str | None:
+        return Delivery.worse(self.adviser[period].status, self.worker[period].status)
+
+    @property
+    def statuses(self) -> dict[str, str | None]:
+        return {period: self.status(period) for period in self.adviser}
+
+    @property
+    def sides(self) -> list[Side]:
+        """The table's cells: the adviser's periods, then the community worker's."""
+        return [*self.adviser.values(), *self.worker.values()]
+
+
+def share_due(
+    month: datetime.date, *, joined_on: datetime.date | None, today: datetime.date
+) -> Decimal:
+    """How much of ``month``'s promise was due: all of it for a month gone
+    by, the days so far for this one, none before the area joined."""
+    end = add_months(month, 1)
+    start = max(month, joined_on) if joined_on else month
+    until = min(end, today + datetime.timedelta(days=1))
+    if until <= start:
+        return Decimal(0)
+    return Decimal((until - start).days) / Decimal((end - month).days)
+
+
+def hours_by_month(
+    *, areas: QuerySet[Area], months: list[datetime.date], today: datetime.date
+) -> dict[tuple[int, str], dict[datetime.date, Decimal | None]]:
+    """Hours given by month, area and side: {(area id, role): {month: hours}}.
+
+    One query: a row per area and side, a sum per month, so a year of time
+    comes back as a few hundred rows. Time counts under the role its giver
+    has now (adviser or community worker)."""
+    sums = {
+        f"m{n}": Sum("hours", filter=Q(date__gte=month, date__lt=add_months(month, 1)))
+        for n, month in enumerate(months)
+    }
+    rows = (
+        TimeRecord.objects.filter(
+            area__in=areas.values("pk"),
+            date__gte=months[0],
+            date__lt=min(add_months(months[-1], 1), today + datetime.timedelta(days=1)),
+            person__role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
+        )
+        .values("area_id", "person__role")
+        .annotate(**sums)
+        .order_by()
+    )
+    return {
+        (row["area_id"], row["person__role"]): {
+            month: row[f"m{n}"] for n, month in enumerate(months)
+        }
+        for row in rows
+    }
+
+
+def area_deliveries(
+    *,
+    areas: list[Area],
+    months: list[datetime.date],
+    periods: dict[str, list[datetime.date]],
+    today: datetime.date,
+    hours: dict[tuple[int, str], dict[datetime.date, Decimal | None]],
+) -> dict[int, AreaDelivery]:
+    """Each area's days against the promise, for each of ``months`` and for
+    each named period (a list of those months), from ``hours_by_month``.
+
+    Each area needs ``worker_days``: its community worker's agreed days a
+    month (None for the default)."""
+    adviser_rate = Decimal(settings.NFC_ADVISER_DAYS_PER_AREA)
+    nothing: dict = {}
+    deliveries = {}
+    for area in areas:
+        worker_rate = Decimal(area.worker_days or settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA)
+        delivery = AreaDelivery(area=area)
+        shares = {
+            month: share_due(month, joined_on=area.joined_on, today=today) for month in months
+        }
+        adviser_hours = hours.get((area.pk, Role.ADVISER), nothing)
+        worker_hours = hours.get((area.pk, Role.COMMUNITY_WORKER), nothing)
+        for month, share in shares.items():
+            delivery.monthly[month] = MonthDelivery(
+                adviser=Side(hours_as_days(adviser_hours.get(month)), adviser_rate * share),
+                worker=Side(hours_as_days(worker_hours.get(month)), worker_rate * share),
+            )
+        for period, in_period in periods.items():
+            share = sum((shares[m] for m in in_period), Decimal(0))
+            delivery.adviser[period] = Side(
+                sum((delivery.monthly[m].adviser.given for m in in_period), Decimal(0)),
+                adviser_rate * share,
+            )
+            delivery.worker[period] = Side(
+                sum((delivery.monthly[m].worker.given for m in in_period), Decimal(0)),
+                worker_rate * share,
+            )
+        deliveries[area.pk] = delivery
+    return deliveries

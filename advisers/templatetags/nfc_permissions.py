@@ -1,0 +1,20 @@
+"""The rules about one record, for templates: the same helpers the views
+and services call, so a page never offers what its view would refuse."""
+
+from django import template
+
+from advisers import permissions
+
+register = template.Library()
+
+
+@register.filter
+def closable_by(action, user) -> bool:
+    """``{% if action|closable_by:user %}``: may ``user`` mark it done?"""
+    return permissions.may_close_action(user, action)
+
+
+@register.filter
+def removable_by(record, user) -> bool:
+    """``{% if record|removable_by:user %}``: may ``user`` take it back?"""
+    return permissions.may_remove_time_record(user, record)

@@ -1,0 +1,106 @@
+"""The e-mails casework sends, each once per record (see nfc.jobs.Notice):
+a resident's acknowledgement, and the notices that tell the person a
+request is with that it arrived, that its resident wrote, or withdrew it.
+
+Staff e-mails carry the reference and a link into the portal, never the
+resident's details or words: those stay in the portal.
+"""
+
+from casework.follow_links import follow_link_issue
+from casework.models import ResidentMessage, SupportRequest
+from casework.selectors import signposting_text
+from nfc.jobs import Notice
+from nfc.mail import absolute_url, email_send
+
+
+def _request_link(support_request: SupportRequest) -> str:
+    return absolute_url("casework:request_detail", reference=support_request.reference)
+
+
+def acknowledgement_send(support_request: SupportRequest) -> None:
+    """E-mail the resident their reference and their private link."""
+    email_send(
+        template="acknowledgement",
+        to=support_request.email,
+        context={
+            "request": support_request,
+            "in_programme": bool(support_request.area and support_request.area.in_programme),
+            "signposting": signposting_text(),
+            # Issued here, inside the claim's transaction: the secret goes
+            # into the e-mail and nowhere else, and a failed send rolls it back.
+            "follow_link": follow_link_issue(support_request=support_request),
+        },
+    )
+
+
+def assignee_tell(support_request: SupportRequest) -> None:
+    """Tell the person a request landed with: its reference and a link."""
+    email_send(
+        template="new_request",
+        to=support_request.assigned_to.email,
+        context={"request": support_request, "link": _request_link(support_request)},
+    )
+
+
+def resident_message_tell(message: ResidentMessage) -> bool:
+    """Tell the request's assignee that its resident sent a message (never
+    the message itself). False when there is nobody to tell."""
+    support_request = message.support_request
+    assignee = support_request.assigned_to
+    if assignee is None or not assignee.is_active:
+        return False
+    email_send(
+        template="resident_message",
+        to=assignee.email,
+        context={
+            "request": support_request,
+            "assignee": assignee,
+            "link": _request_link(support_request),
+        },
+    )
+    return True
+
+
+def withdrawal_tell(support_request: SupportRequest) -> None:
+    """Tell the assignee the resident withdrew: the reference and a link only."""
+    email_send(
+        template="withdrawal",
+        to=support_request.assigned_to.email,
+        context={"request": support_request, "link": _request_link(support_request)},
+    )
+
+
+ACKNOWLEDGEMENT = Notice(
+    name="acknowledgement",
+    due=SupportRequest.objects.exclude(email=""),
+    stamp="acknowledgement_sent_at",
+    since="created_at",
+    related=("area",),
+    send=acknowledgement_send,
+)
+ASSIGNEE = Notice(
+    name="assignee notice",
+    due=SupportRequest.objects.exclude(assigned_to=None),
+    stamp="adviser_told_at",
+    since="created_at",
+    related=("assigned_to", "area"),
+    send=assignee_tell,
+)
+RESIDENT_MESSAGE = Notice(
+    name="resident message notice",
+    due=ResidentMessage.objects.filter(support_request__assigned_to__isnull=False),
+    stamp="assignee_told_at",
+    since="created_at",
+    related=("support_request__assigned_to",),
+    send=resident_message_tell,
+)
+WITHDRAWAL = Notice(
+    name="withdrawal notice",
+    due=SupportRequest.objects.filter(withdrawn_at__isnull=False, assigned_to__isnull=False),
+    stamp="withdrawal_told_at",
+    since="withdrawn_at",
+    related=("assigned_to", "area"),
+    send=withdrawal_tell,
+)
+# What the sweep looks for: every notice a lost job may have left unsent.
+SWEPT = (ACKNOWLEDGEMENT, ASSIGNEE, RESIDENT_MESSAGE, WITHDRAWAL)

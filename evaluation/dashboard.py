@@ -1,0 +1,476 @@
+"""The dashboard: how the programme is doing, for the people who run it.
+
+One scope (a manager's programme, a regional lead's or a chosen region, an
+adviser's caseload) feeds every figure. The figures themselves belong to
+the apps that own them and take explicit periods (advisers.delivery for the
+2 + 2 days, casework.selectors for requests and actions, areas.selectors for
+funding); this module chooses the periods, composes them, and adds the
+early-warning score. Each figure is a database aggregate, so the page runs
+the same number of queries whatever the size of the data.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.db.models import F, FilteredRelation, Q
+from django.utils import timezone
+
+from advisers.delivery import AreaDelivery, Delivery, area_deliveries, hours_by_month
+from advisers.models import ADVISER_CASELOAD_CAP, COMMUNITY_WORKER_AREA_CAP, User
+from advisers.permissions import has_perm
+from advisers.selectors import caseload_overview
+from areas.models import Area
+from areas.selectors import filter_areas, funding_by_stream
+from casework.models import REQUEST_AGES, SupportRequest, Topic
+from casework.selectors import (
+    AgeRow,
+    open_requests_by_age,
+    overdue_actions_by_owner,
+    overdue_per_area,
+    requests_by_month,
+    response_times,
+)
+from nfc.periods import Period, add_months
+
+PERIODS = {
+    "month": "This month so far",
+    "quarter": "Last 3 months",
+    "year": "Last 12 months",
+}
+DEFAULT_PERIOD = "quarter"
+
+
+def _quantize(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"))
+
+
+@dataclass
+class Months:
+    """The calendar the dashboard reads: thirteen months up to ``today``."""
+
+    today: datetime.date
+
+    @property
+    def current(self) -> datetime.date:
+        return self.today.replace(day=1)
+
+    @property
+    def first(self) -> datetime.date:
+        return add_months(self.current, -12)
+
+    @property
+    def all(self) -> list[datetime.date]:
+        return [add_months(self.first, n) for n in range(13)]
+
+    @property
+    def chart(self) -> list[datetime.date]:
+        """The twelve months the charts show: the last eleven and this one."""
+        return self.all[1:]
+
+    def in_period(self, period: str) -> list[datetime.date]:
+        """The months of a period: this one so far, or the 3 or 12 whole
+        months before it."""
+        if period == "month":
+            return [self.current]
+        return Period.months_before(self.today, 3 if period == "quarter" else 12).months
+
+
+@dataclass
+class Scope:
+    """Whose figures: what ``user`` may see, narrowed to ``region``."""
+
+    user: User
+    region: str = ""
+
+    @property
+    def every_area(self):
+        """Every area in scope, those that have left the programme too: their
+        overdue actions and funding still count, as the lists show them."""
+        areas = Area.objects.visible_to(self.user)
+        return areas.filter(region=self.region) if self.region else areas
+
+    @property
+    def areas(self):
+        """The areas in the programme: those support is promised to."""
+        return self.every_area.in_programme()
+
+    @property
+    def requests(self):
+        requests = SupportRequest.objects.visible_to(self.user)
+        return requests.filter(area__region=self.region) if self.region else requests
+
+    @property
+    def is_programme(self) -> bool:
+        """The whole programme, as a national manager sees it."""
+        return has_perm(self.user, "areas.view_all") and not self.region
+
+
+def _area_rows(scope: Scope, now: datetime.datetime) -> list[Area]:
+    """The areas with their current adviser and community worker (joined, not
+    a subquery each) and their overdue requests, actions and outcomes."""
+    return list(
+        scope.areas.annotate(
+            adviser_now=FilteredRelation(
+                "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
+            ),
+            worker_now=FilteredRelation(
+                "community_worker_allocations",
+                condition=Q(community_worker_allocations__ended_on__isnull=True),
+            ),
+            adviser_id=F("adviser_now__adviser_id"),
+            adviser_name=F("adviser_now__adviser__full_name"),
+            community_worker_id=F("worker_now__worker_id"),
+            community_worker_name=F("worker_now__worker__full_name"),
+            worker_days=F("worker_now__days_per_month"),
+            **overdue_per_area(now=now),
+        ).order_by("name")
+    )
+
+
+def _plural(count: int, noun: str, after: str = "") -> str:
+    return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
+
+
+def _score_early_warning(delivery: AreaDelivery) -> None:
+    """The area's early-warning score and the reasons for it, weighted by
+    NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
+    nor shows)."""
+    area = delivery.area
+    weights = settings.NFC_RISK_WEIGHTS
+    missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
+    signals = [
+        ("days_missed", float(missed), f"{_quantize(missed)} support days missed in 3 months"),
+        (
+            "overdue_requests",
+            area.overdue_requests,
+            _plural(area.overdue_requests, "request", "past the response target"),
+        ),
+        (
+            "overdue_actions",
+            area.overdue_actions,
+            _plural(area.overdue_actions, "overdue action"),
+        ),
+        (
+            "overdue_outcomes",
+            area.overdue_outcomes,
+            _plural(area.overdue_outcomes, "referral outcome", "not recorded in time"),
+        ),
+    ]
+    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
+    delivery.risk = round(sum(score for score, _ in counted), 1)
+    delivery.reasons = [why for score, why in counted if score >= 0.05]
+
+
+def _response_times(scope: Scope, today: datetime.date) -> dict:
+    """Median days to first contact and to resolution, this quarter and last."""
+    this_quarter = Period.quarter(today)
+    now, before = response_times(
+        requests=scope.requests, periods=[this_quarter, this_quarter.shifted(-3)]
+    )
+
+    def row(label: str, figure: str, count: str) -> dict:
+        return {
+            "label": label,
+            "now": getattr(now, figure),
+            "before": getattr(before, figure),
+            "count_now": getattr(now, count),
+            "count_before": getattr(before, count),
+        }
+
+    return {
+        "this_quarter": now.period.start,
+        "last_quarter": before.period.start,
+        "rows": [
+            row("Time to first contact", "first_contact_days", "contacted"),
+            row("Time to resolution", "resolution_days", "resolved"),
+        ],
+    }
+
+
+def _caseloads(scope: Scope, areas: list[Area]) -> dict:
+    people = caseload_overview(region=scope.region)
+    return {
+        **people,
+        "adviser_cap": ADVISER_CASELOAD_CAP,
+        "worker_cap": COMMUNITY_WORKER_AREA_CAP,
+        "without_adviser": sum(1 for a in areas if a.adviser_id is None),
+        "without_worker": sum(1 for a in areas if a.community_worker_id is None),
+    }
+
+
+@dataclass
+class DeliveryFilters:
+    """The delivery table's choices, already cleaned."""
+
+    period: str = DEFAULT_PERIOD
+    status: str = ""
+    sort: str = "name"
+    region: str = ""
+    area_type: object = None
+    cohort: int | None = None
+    stage: str = ""
+    adviser: User | None = None
+
+    @property
+    def narrows_areas(self) -> bool:
+        return any([self.region, self.area_type, self.cohort, self.stage, self.adviser])
+
+
+SORTS = {
+    "name": ("Area", lambda d, p: d.area.name.lower()),
+    "adviser": ("Adviser", lambda d, p: (d.area.adviser_name or "").lower()),
+    "adviser_days": ("Adviser days", lambda d, p: d.adviser[p].given),
+    "worker_days": ("Community worker days", lambda d, p: d.worker[p].given),
+    "status": ("Status", lambda d, p: Delivery.ORDER.index(d.status(p) or Delivery.ON_TRACK)),
+    "risk": ("Early-warning score", lambda d, p: -d.risk),
+}
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    months: Months
+    deliveries: list[AreaDelivery]
+    caseloads: dict | None
+    open_requests: list[AgeRow]
+    response_times: dict
+    requests_by_month: dict
+    overdue_actions: list[dict]
+    funding: list[dict]
+    filters: DeliveryFilters
+    # The areas the table's area filters choose, and those of them the
+    # status filter keeps, in the chosen order.
+    filtered: list[AreaDelivery]
+    table: list[AreaDelivery]
+
+    @cached_property
+    def status_counts(self) -> dict[str, dict[str, int]]:
+        """Areas in each status, for each period, among those the table's
+        area filters choose: each count opens the table with that status."""
+        counts = {p: dict.fromkeys(Delivery.ORDER, 0) for p in PERIODS}
+        for delivery in self.filtered:
+            for period, status in delivery.statuses.items():
+                if status:
+                    counts[period][status] += 1
+        return counts
+
+    @cached_property
+    def early_warning(self) -> list[AreaDelivery]:
+        at_risk = [d for d in self.deliveries if d.risk > 0]
+        return sorted(at_risk, key=lambda d: (-d.risk, d.area.name))[:EARLY_WARNING_LENGTH]
+
+    @cached_property
+    def overdue_requests(self) -> int:
+        return sum(row.overdue for row in self.open_requests)
+
+    @cached_property
+    def days_by_month(self) -> list[dict]:
+        rows = []
+        for month in self.months.chart:
+            adviser = sum((d.monthly[month].adviser.given for d in self.deliveries), Decimal(0))
+            worker = sum((d.monthly[month].worker.given for d in self.deliveries), Decimal(0))
+            due = sum((d.monthly[month].due for d in self.deliveries), Decimal(0))
+            rows.append(
+                {
+                    "month": month,
+                    "adviser": _quantize(adviser),
+                    "worker": _quantize(worker),
+                    "due": _quantize(due),
+                }
+            )
+        return rows
+
+    @cached_property
+    def delivery_by_month(self) -> list[dict]:
+        rows = []
+        for month in self.months.chart:
+            counts = dict.fromkeys(Delivery.ORDER, 0)
+            for delivery in self.deliveries:
+                status = delivery.monthly[month].status
+                if status:
+                    counts[status] += 1
+            rows.append({"month": month, **counts})
+        return rows
+
+    @cached_property
+    def topics_by_month(self) -> list[dict]:
+        return [
+            {
+                "month": month,
+                **{t: self.requests_by_month.get((month, t), 0) for t in Topic.values},
+            }
+            for month in self.months.chart
+        ]
+
+
+EARLY_WARNING_LENGTH = 10
+
+
+def dashboard(
+    *,
+    user: User,
+    region: str = "",
+    filters: DeliveryFilters | None = None,
+    now: datetime.datetime | None = None,
+) -> Dashboard:
+    """Every figure on the dashboard for ``user``, narrowed to ``region``."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    filters = filters or DeliveryFilters()
+    scope = Scope(user=user, region=region)
+    months = Months(today=today)
+    areas = _area_rows(scope, now)
+    by_area = area_deliveries(
+        areas=areas,
+        months=months.all,
+        periods={period: months.in_period(period) for period in PERIODS},
+        today=today,
+        hours=hours_by_month(areas=scope.areas, months=months.all, today=today),
+    )
+    deliveries = list(by_area.values())
+    for delivery in deliveries:
+        _score_early_warning(delivery)
+    filtered = deliveries
+    if filters.narrows_areas:
+        matching = set(
+            filter_areas(
+                scope.areas,
+                region=filters.region,
+                area_type=filters.area_type,
+                cohort=filters.cohort,
+                stage=filters.stage,
+                adviser=filters.adviser,
+            ).values_list("pk", flat=True)
+        )
+        filtered = [d for d in deliveries if d.area.pk in matching]
+    table = filtered
+    if filters.status:
+        table = [d for d in table if d.status(filters.period) == filters.status]
+    table = sorted(table, key=lambda d: SORTS[filters.sort][1](d, filters.period))
+    return Dashboard(
+        scope=scope,
+        months=months,
+        deliveries=deliveries,
+        caseloads=_caseloads(scope, areas) if has_perm(user, "caseloads.manage") else None,
+        open_requests=open_requests_by_age(requests=scope.requests, now=now),
+        response_times=_response_times(scope, today),
+        requests_by_month=requests_by_month(requests=scope.requests, months=months.chart),
+        overdue_actions=overdue_actions_by_owner(areas=scope.every_area, today=today),
+        funding=funding_by_stream(areas=scope.every_area),
+        filters=filters,
+        filtered=filtered,
+        table=table,
+    )
+
+
+# --- Tables for download ---------------------------------------------------
+
+
+def _delivery_table(figures: Dashboard):
+    header = ["Ward code", "Area", "Region", "Adviser", "Community worker"]
+    for label in PERIODS.values():
+        header += [
+            f"Adviser days: {label}",
+            f"Adviser days due: {label}",
+            f"Community worker days: {label}",
+            f"Community worker days due: {label}",
+            f"Status: {label}",
+        ]
+    header.append("Early-warning score")
+    rows = []
+    for d in figures.table:
+        row = [
+            d.area.ward_code,
+            d.area.name,
+            d.area.get_region_display(),
+            d.area.adviser_name or "",
+            d.area.community_worker_name or "",
+        ]
+        for period in PERIODS:
+            status = d.status(period)
+            row += [
+                _quantize(d.adviser[period].given),
+                _quantize(d.adviser[period].due),
+                _quantize(d.worker[period].given),
+                _quantize(d.worker[period].due),
+                Delivery.LABELS.get(status, ""),
+            ]
+        row.append(d.risk)
+        rows.append(row)
+    return header, rows
+
+
+def _caseload_tables(figures: Dashboard):
+    caseloads = figures.caseloads or {"advisers": [], "community_workers": []}
+    advisers = (
+        ["Adviser", "Areas", "Most areas", "Room for"],
+        [[p.full_name, p.areas_held, ADVISER_CASELOAD_CAP, p.room] for p in caseloads["advisers"]],
+    )
+    workers = (
+        ["Community worker", "Areas", "Most areas", "Days a month"],
+        [
+            [p.full_name, p.areas_held, COMMUNITY_WORKER_AREA_CAP, p.days_a_month]
+            for p in caseloads["community_workers"]
+        ],
+    )
+    return advisers, workers
+
+
+TABLES = {
+    "advisers": lambda f: _caseload_tables(f)[0],
+    "community-workers": lambda f: _caseload_tables(f)[1],
+    "delivery": _delivery_table,
+    "open-requests": lambda f: (
+        ["Status", *(label for _, label, *_ in REQUEST_AGES), "Total", "Past the response target"],
+        [[r.label, *r.counts, r.total, r.overdue] for r in f.open_requests],
+    ),
+    "response-times": lambda f: (
+        [
+            "Measure",
+            "Median days this quarter",
+            "Requests this quarter",
+            "Median days last quarter",
+            "Requests last quarter",
+        ],
+        [
+            [r["label"], r["now"], r["count_now"], r["before"], r["count_before"]]
+            for r in f.response_times["rows"]
+        ],
+    ),
+    "overdue-actions": lambda f: (
+        ["Owner", "Overdue actions"],
+        [[r["owner__full_name"], r["overdue"]] for r in f.overdue_actions],
+    ),
+    "funding": lambda f: (
+        ["Stream", "Areas", "Bids", "Awarded", "Sought (£)", "Secured (£)"],
+        [
+            [r["label"], r["areas"], r["bids"], r["awarded"], r["sought"], r["secured"]]
+            for r in f.funding
+        ],
+    ),
+    "early-warning": lambda f: (
+        ["Rank", "Ward code", "Area", "Score", "Why"],
+        [
+            [n, d.area.ward_code, d.area.name, d.risk, "; ".join(d.reasons)]
+            for n, d in enumerate(f.early_warning, start=1)
+        ],
+    ),
+    "days-by-month": lambda f: (
+        ["Month", "Adviser days", "Community worker days", "Days promised"],
+        [[f"{r['month']:%Y-%m}", r["adviser"], r["worker"], r["due"]] for r in f.days_by_month],
+    ),
+    "requests-by-month": lambda f: (
+        ["Month", *Topic.labels],
+        [[f"{r['month']:%Y-%m}", *(r[t] for t in Topic.values)] for r in f.topics_by_month],
+    ),
+    "delivery-by-month": lambda f: (
+        ["Month", *(Delivery.LABELS[s] for s in reversed(Delivery.ORDER))],
+        [
+            [f"{r['month']:%Y-%m}", *(r[s] for s in reversed(Delivery.ORDER))]
+            for r in f.delivery_by_month
+        ],
+    ),
+}

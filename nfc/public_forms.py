@@ -1,0 +1,125 @@
+"""The defence every public form shares: residents have no account, so a
+form anyone may send keeps bots out without a CAPTCHA.
+
+- A hidden field people never fill in (the honeypot): a post with it filled
+  is a bot's, and is answered as if all were well, so the bot learns nothing.
+- A signed token of when the page was shown: a post sooner than
+  NFC_HELP_FORM_MIN_SECONDS after it, or with a forged or day-old token, is
+  asked to send again, with everything typed kept.
+- A limit of posts per client address an hour, counted in the cache. If the
+  cache is down the post is let through: a genuine request lost to an
+  outage is worse than a little spam.
+
+A form mixes in ``PublicFormDefence`` (and its template includes
+``includes/public_form_defence.html``); its view checks ``spam_reason()``
+first and an ``HourlyLimit`` before it saves.
+"""
+
+import logging
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import models
+from django.utils import timezone
+
+from nfc.clients import client_address
+
+logger = logging.getLogger(__name__)
+
+_TOKEN_MAX_AGE = 24 * 60 * 60
+
+
+class SpamReason(models.TextChoices):
+    HONEYPOT = "honeypot", "Hidden field filled in"
+    TOO_FAST = "too_fast", "Sent too soon after the page loaded"
+    BAD_TOKEN = "bad_token", "Form token missing or forged"
+    RATE_LIMIT = "rate_limit", "Too many from one address"
+
+
+class PublicFormDefence(forms.Form):
+    """The honeypot and the signed time token, for any public form.
+
+    Each form names its own ``token_salt``, so a token from one form is no
+    good on another.
+    """
+
+    token_salt = "nfc.public-form.started"
+
+    # Left empty by people (it is hidden from them); filled by bots.
+    nfc_trap = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    started = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["started"].initial = self.started_token()
+
+    @classmethod
+    def started_token(cls) -> str:
+        """A signed note of when the form was shown, to tell people from bots."""
+        return signing.TimestampSigner(salt=cls.token_salt).sign(str(int(time.time())))
+
+    @classmethod
+    def sent_again(cls, data) -> "PublicFormDefence":
+        """The form bound to what was typed, with a fresh token: for a person
+        asked to send again after a too-quick or stale post."""
+        data = data.copy()
+        data["started"] = cls.started_token()
+        return cls(data)
+
+    def spam_reason(self) -> str | None:
+        """Why this post looks like a bot's, or None. Checked before anything else."""
+        if self.data.get("nfc_trap"):
+            return SpamReason.HONEYPOT
+        try:
+            shown_at = int(
+                signing.TimestampSigner(salt=self.token_salt).unsign(
+                    self.data.get("started", ""), max_age=_TOKEN_MAX_AGE
+                )
+            )
+        except (signing.BadSignature, ValueError):
+            return SpamReason.BAD_TOKEN
+        if time.time() - shown_at < settings.NFC_HELP_FORM_MIN_SECONDS:
+            return SpamReason.TOO_FAST
+        return None
+
+
+class HourlyLimit:
+    """At most ``per_hour`` posts that were sent, per client address an hour.
+
+    Only posts that were sent count: a person correcting a mistake, or
+    several people behind one address, are not turned away for retrying.
+    Fails open: if the cache does not answer, nobody is turned away.
+    """
+
+    def __init__(self, name: str, *, per_hour: int):
+        self.name = name
+        self.per_hour = per_hour
+
+    def _key(self, request) -> str:
+        return f"{self.name}:{client_address(request)}:{timezone.now():%Y%m%d%H}"
+
+    def reached(self, request) -> bool:
+        try:
+            return (cache.get(self._key(request)) or 0) >= self.per_hour
+        except Exception:
+            logger.warning("%s rate limit skipped: the cache did not answer", self.name)
+            return False
+
+    def count(self, request) -> None:
+        try:
+            key = self._key(request)
+            cache.add(key, 0, timeout=60 * 60)
+            cache.incr(key)
+        except Exception:
+            logger.warning("%s rate limit not counted: the cache did not answer", self.name)
+
+
+def body_too_big(request, limit: int) -> bool:
+    """Whether the post says it is bigger than ``limit`` bytes."""
+    try:
+        return int(request.headers.get("Content-Length") or 0) > limit
+    except ValueError:
+        return False
