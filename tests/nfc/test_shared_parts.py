@@ -1,0 +1,221 @@
+"""The parts every app shares: periods, the e-mail sender, notices sent
+once, the public-form defence and private links."""
+
+import datetime
+import time
+
+import pytest
+from django import forms
+from django.core import mail, signing
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from casework import services
+from casework.models import SupportRequest, Topic
+from nfc.jobs import Notice
+from nfc.mail import Attachment, absolute_url, email_send
+from nfc.periods import Period, add_months, quarter_start
+from nfc.private_links import SECRET_SHAPE, PrivateLink, digest
+from nfc.public_forms import HourlyLimit, PublicFormDefence, SpamReason
+
+# --- Periods -----------------------------------------------------------------
+
+
+def test_months_add_across_years():
+    assert add_months(datetime.date(2026, 11, 30), 2) == datetime.date(2027, 1, 1)
+    assert add_months(datetime.date(2026, 1, 15), -1) == datetime.date(2025, 12, 1)
+
+
+def test_a_quarter_and_the_one_before_it():
+    this = Period.quarter(datetime.date(2026, 11, 30))
+    assert this == Period(datetime.date(2026, 10, 1), datetime.date(2027, 1, 1))
+    assert quarter_start(datetime.date(2026, 3, 31)) == datetime.date(2026, 1, 1)
+    assert this.shifted(-3) == Period(datetime.date(2026, 7, 1), datetime.date(2026, 10, 1))
+
+
+def test_the_whole_months_before_a_day():
+    period = Period.months_before(datetime.date(2026, 2, 14), 3)
+    assert period.months == [
+        datetime.date(2025, 11, 1),
+        datetime.date(2025, 12, 1),
+        datetime.date(2026, 1, 1),
+    ]
+    assert Period.year(datetime.date(2026, 5, 5)).months[-1] == datetime.date(2026, 12, 1)
+    assert period.start_moment == datetime.datetime(
+        2025, 11, 1, tzinfo=timezone.get_current_timezone()
+    )
+
+
+# --- E-mail ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_email_has_a_one_line_unescaped_subject_and_its_attachment(settings):
+    settings.NFC_BASE_URL = "https://portal.example.org"
+    request = SupportRequest(reference="NFC-AAAA-BBBB", topic=Topic.PLAN)
+    email_send(
+        template="withdrawal",
+        to="o'neill@example.org",
+        context={"request": request, "link": absolute_url("casework:request_list")},
+        attachments=[Attachment("event.ics", "BEGIN:VCALENDAR", "text/calendar")],
+    )
+    (sent,) = mail.outbox
+    assert sent.to == ["o'neill@example.org"]
+    assert sent.subject == "NFC-AAAA-BBBB was withdrawn by the resident"
+    assert "https://portal.example.org/staff/casework/requests/" in sent.body
+    assert sent.attachments == [("event.ics", "BEGIN:VCALENDAR", "text/calendar")]
+
+
+# --- Notices sent once -----------------------------------------------------------
+
+
+def _submitted() -> SupportRequest:
+    return services.support_request_submit(
+        area=None,
+        postcode="",
+        topic=Topic.PLAN,
+        description="Help",
+        for_group=False,
+        group_name="",
+        name="Pat",
+        email="pat@example.org",
+        phone="",
+        contact_by="email",
+    )
+
+
+@pytest.mark.django_db
+def test_a_notice_is_sent_once_and_a_failed_send_is_tried_again():
+    attempts = []
+
+    def send(record):
+        attempts.append(record.pk)
+        if len(attempts) == 1:
+            raise ConnectionError("the mail server blinked")
+
+    notice = Notice(
+        name="test notice",
+        due=SupportRequest.objects.exclude(email=""),
+        stamp="acknowledgement_sent_at",
+        since="created_at",
+        send=send,
+    )
+    request = _submitted()
+    with pytest.raises(ConnectionError):
+        notice.send_once(request.pk)
+    request.refresh_from_db()
+    assert request.acknowledgement_sent_at is None  # the claim rolled back
+    assert notice.waiting(older_than=datetime.timedelta(0)) == [request.pk]
+    assert notice.send_once(request.pk) is True
+    assert notice.send_once(request.pk) is False
+    assert notice.sweep(older_than=datetime.timedelta(0)) == 0
+    assert attempts == [request.pk, request.pk]
+
+
+@pytest.mark.django_db
+def test_the_sweep_goes_on_past_a_send_that_fails():
+    first, second = _submitted(), _submitted()
+
+    def send(record):
+        if record.pk == first.pk:
+            raise ConnectionError("refused")
+
+    notice = Notice(
+        name="test notice",
+        due=SupportRequest.objects.exclude(email=""),
+        stamp="acknowledgement_sent_at",
+        since="created_at",
+        send=send,
+    )
+    assert notice.sweep(older_than=datetime.timedelta(0)) == 1
+    assert notice.waiting(older_than=datetime.timedelta(0)) == [first.pk]
+    second.refresh_from_db()
+    assert second.acknowledgement_sent_at is not None
+
+
+# --- The public-form defence ---------------------------------------------------
+
+
+class FeedbackForm(PublicFormDefence):
+    token_salt = "test.feedback"
+    words = forms.CharField()
+
+
+def test_a_person_who_took_their_time_passes(settings):
+    settings.NFC_HELP_FORM_MIN_SECONDS = 3
+    shown = signing.TimestampSigner(salt="test.feedback").sign(str(int(time.time()) - 10))
+    assert FeedbackForm({"words": "Hi", "started": shown}).spam_reason() is None
+
+
+def test_bots_are_told_apart(settings):
+    settings.NFC_HELP_FORM_MIN_SECONDS = 3
+    fresh = FeedbackForm().fields["started"].initial
+    assert FeedbackForm({"started": fresh, "nfc_trap": "x"}).spam_reason() == SpamReason.HONEYPOT
+    assert FeedbackForm({"started": fresh}).spam_reason() == SpamReason.TOO_FAST
+    assert FeedbackForm({"started": "forged"}).spam_reason() == SpamReason.BAD_TOKEN
+    # A token from another form is no good on this one.
+    other = PublicFormDefence.started_token()
+    assert FeedbackForm({"started": other}).spam_reason() == SpamReason.BAD_TOKEN
+
+
+def test_sending_again_keeps_what_was_typed_with_a_new_token():
+    again = FeedbackForm.sent_again({"words": "Kept", "started": "stale"})
+    assert again.data["words"] == "Kept"
+    assert again.data["started"] != "stale"
+
+
+def test_the_hourly_limit_counts_only_what_was_sent():
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    limit = HourlyLimit("test-form", per_hour=2)
+    assert not limit.reached(request)
+    limit.count(request)
+    limit.count(request)
+    assert limit.reached(request)
+    elsewhere = RequestFactory().post("/", REMOTE_ADDR="203.0.113.10")
+    assert not limit.reached(elsewhere)
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Nothing listens there: the cache is down.
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+)
+def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    limit = HourlyLimit("test-form", per_hour=0)
+    limit.count(request)
+    assert not limit.reached(request)
+
+
+# --- Private links -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_private_link_keeps_only_its_hash_and_stops_when_revoked_or_expired():
+    link = PrivateLink("follow")
+    request = _submitted()
+    secret = link.issue(request, days=90)
+    assert SECRET_SHAPE.fullmatch(secret)
+    request.refresh_from_db()
+    assert request.follow_token_hash == digest(secret)
+    assert secret not in str(SupportRequest.objects.filter(pk=request.pk).values().get())
+    everyone = SupportRequest.objects.all()
+    assert link.find(everyone, secret=secret) == request
+    assert link.find(everyone, secret=secret[:-1] + "A") is None
+    assert link.find(everyone, secret="not a secret") is None
+
+    renewed = link.issue(request, days=90)
+    assert link.find(everyone, secret=secret) is None
+    SupportRequest.objects.filter(pk=request.pk).update(
+        follow_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert link.find(everyone, secret=renewed) is None
+
+    latest = link.issue(request, days=90)
+    link.revoke(request)
+    assert link.find(everyone, secret=latest) is None
+    assert not link.works(request)
