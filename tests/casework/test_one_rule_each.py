@@ -1,0 +1,117 @@
+"""Rules that a view and a template (or a view and a service) once decided
+each in their own way, now decided by one helper that both use."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.utils import timezone
+
+from advisers import services as staff_services
+from advisers.models import TimeRecord
+from areas.models import Region, Stage
+from areas.services import area_change_stage
+from casework import referrals, services
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def area(adviser, community_worker):
+    area = AreaFactory(name="Hendon")
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    return area
+
+
+@pytest.fixture
+def workers_action(area, community_worker):
+    return services.action_add(
+        area=area,
+        owner=community_worker,
+        by=community_worker,
+        description="Book the hall",
+        due_on=timezone.localdate(),
+    )
+
+
+def _offers_mark_done(client, area) -> bool:
+    return "Mark done<span" in client.get(f"/staff/areas/{area.ward_code}/").content.decode()
+
+
+def test_a_manager_is_offered_mark_done_on_anyones_action_and_may_use_it(
+    area, workers_action, manager
+):
+    client = signed_in(manager)
+    assert _offers_mark_done(client, area)
+    assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 302
+    workers_action.refresh_from_db()
+    assert workers_action.done_at is not None
+
+
+def test_an_adviser_is_not_offered_a_colleagues_action_nor_may_close_it(
+    area, workers_action, adviser
+):
+    client = signed_in(adviser)
+    assert not _offers_mark_done(client, area)
+    assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.action_done(action=workers_action, by=adviser)
+    workers_action.refresh_from_db()
+    assert workers_action.done_at is None
+
+
+def test_a_regional_lead_may_not_close_an_action_outside_their_region(
+    area, workers_action, manager
+):
+    manager.region = Region.LONDON
+    manager.save()
+    with pytest.raises(PermissionDenied):
+        services.action_done(action=workers_action, by=manager)
+
+
+def _time(area, person) -> TimeRecord:
+    return staff_services.time_record_add(
+        person=person,
+        area=area,
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        kind=TimeRecord.Kind.VISIT,
+        by=person,
+    )
+
+
+def test_remove_is_offered_exactly_where_it_works(area, adviser, community_worker, manager):
+    own = _time(area, adviser)
+    colleagues = _time(area, community_worker)
+    page = signed_in(adviser).get(f"/staff/areas/{area.ward_code}/").content.decode()
+    assert f"/staff/time/{own.pk}/remove/" in page
+    assert f"/staff/time/{colleagues.pk}/remove/" not in page
+    with pytest.raises(PermissionDenied):
+        staff_services.time_record_remove(record=colleagues, by=adviser)
+    page = signed_in(manager).get(f"/staff/areas/{area.ward_code}/").content.decode()
+    assert f"/staff/time/{colleagues.pk}/remove/" in page
+
+
+def test_only_a_manager_takes_an_area_out_of_the_programme_whoever_calls(area, adviser, manager):
+    with pytest.raises(PermissionDenied):
+        area_change_stage(area=area, stage=Stage.LEAVING, on=timezone.localdate(), by=adviser)
+    area_change_stage(area=area, stage=Stage.LEAVING, on=timezone.localdate(), by=manager)
+    area.refresh_from_db()
+    assert area.stage == Stage.LEAVING
+
+
+def test_only_managers_add_or_change_partners(adviser, manager):
+    with pytest.raises(PermissionDenied):
+        referrals.partner_add(by=adviser, name="Planning Aid", expertise=["planning"])
+    partner = referrals.partner_add(by=manager, name="Planning Aid", expertise=["planning"])
+    with pytest.raises(PermissionDenied):
+        referrals.partner_change(partner=partner, by=adviser, name="Renamed")
