@@ -1,0 +1,320 @@
+"""Who may open each staff page: one matrix of role × page × method, with the
+expected answer read from the permission table (advisers.permissions).
+
+Each staff page is declared once in PAGES below, with the NfC permissions its
+view checks (its ``permission_required(...)`` and ``require_perm`` calls), the
+methods it answers and how to build its address. For each role and method:
+
+- a method the view does not answer gives 405, whoever asks;
+- a role that holds every permission the page names gets a page (200) or is
+  sent on (302), never a 403, a 404 or an error: what the page is about is in
+  their scope (the adviser and the community worker work in the area);
+- any other role gets 403.
+
+POSTs carry no data: the question here is who gets in, not the forms.
+A guard test fails when a page under /staff/, /dashboard/ or /api/v1/ is
+missing from PAGES, so a new page cannot ship without its row.
+"""
+
+import datetime
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from advisers import services
+from advisers.models import TimeRecord
+from advisers.navigation import destinations_for
+from advisers.permissions import PERMISSIONS, has_perm
+from areas.models import FundingBid, LocalContact, Partnership
+from casework import referrals
+from casework.models import Action, Partner, SupportRequest, Topic
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+# The personas of tests/conftest.py, one per role.
+ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator"]
+METHODS = ["GET", "POST"]
+# Where the staff pages live; allauth's and the admin's pages are elsewhere.
+STAFF_PREFIXES = ("staff/", "dashboard/", "api/v1/")
+
+READ = frozenset({"GET"})  # @require_safe (or a DRF view with get() only)
+WRITE = frozenset({"POST"})  # @require_POST
+FORM = frozenset({"GET", "POST"})  # no method decorator: a form page
+
+
+class Scene:
+    """What the pages are about, made on first use, so each case builds only
+    what its address needs: Hendon, advised by Asha (the adviser persona) and
+    worked in by Callum (the community worker), with a request, a referral to
+    a partner, a contact, a funding bid, and the asker's own time record and
+    action."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def persona(self, name):
+        return self._request.getfixturevalue(name)
+
+    @cached_property
+    def area(self):
+        area = AreaFactory(name="Hendon", ward_code="E05001158")
+        services.area_assign_adviser(area=area, adviser=self.persona("adviser"), by=None)
+        services.area_allocate_community_worker(
+            area=area, worker=self.persona("community_worker"), by=None
+        )
+        Partnership.objects.create(area=area, name="Hendon Together")
+        return area
+
+    @cached_property
+    def support_request(self):
+        return SupportRequest.objects.create(
+            area=self.area,
+            assigned_to=self.persona("adviser"),
+            topic=Topic.PEOPLE,
+            description="We want more neighbours at our meetings",
+            name="Pat Resident",
+            email="pat@example.org",
+            contact_by="email",
+            consented_at=timezone.now(),
+            privacy_notice_version="2026-11",
+        )
+
+    @cached_property
+    def partner(self):
+        return Partner.objects.create(
+            name="Planning Aid North",
+            expertise=["planning"],
+            email="help@planningaid.example",
+            capacity_days=Decimal("5"),
+        )
+
+    @cached_property
+    def referral(self):
+        return referrals.referral_request(
+            area=self.area,
+            partner=self.partner,
+            help_asked="Advice on a neighbourhood plan",
+            by=self.persona("adviser"),
+            requested_on=timezone.localdate() - datetime.timedelta(days=3),
+        )
+
+    @cached_property
+    def contact(self):
+        return LocalContact.objects.create(
+            area=self.area, name="Cllr Pat Jones", kind=LocalContact.Kind.COUNCILLOR
+        )
+
+    @cached_property
+    def funding_bid(self):
+        return FundingBid.objects.create(
+            area=self.area, stream=FundingBid.Stream.LOTTERY, amount_sought=Decimal("5000")
+        )
+
+    def time_record_of(self, user):
+        # Anyone may take back their own record; the page's gate is the sign-in.
+        return TimeRecord.objects.create(
+            person=user, area=self.area, date=timezone.localdate(), hours=Decimal("3.75")
+        )
+
+    def action_of(self, user):
+        # Anyone who logs casework closes their own actions.
+        return Action.objects.create(
+            area=self.area,
+            description="Ring the chair about the plan",
+            owner=user,
+            due_on=timezone.localdate() + datetime.timedelta(days=7),
+        )
+
+
+Kwargs = Callable[[Scene, object], dict]
+
+
+def no_kwargs(scene, user):
+    return {}
+
+
+def area(scene, user):
+    return {"ward_code": scene.area.ward_code}
+
+
+def support_request(scene, user):
+    return {"reference": scene.support_request.reference}
+
+
+def referral(scene, user):
+    return {"pk": scene.referral.pk}
+
+
+@dataclass(frozen=True)
+class Page:
+    perms: tuple[str, ...]  # every one of them is needed
+    methods: frozenset[str]
+    kwargs: Kwargs = no_kwargs
+
+
+# Every staff page: the permissions its view checks, what it answers, and
+# how its address is made.
+PAGES: dict[str, Page] = {
+    # advisers/urls.py
+    "advisers:home": Page(("portal.use",), READ),
+    "advisers:caseloads": Page(("caseloads.manage",), READ),
+    "advisers:time_record_add": Page(("time.record",), WRITE),
+    "advisers:time_record_remove": Page(
+        ("portal.use",), WRITE, lambda s, u: {"pk": s.time_record_of(u).pk}
+    ),
+    # The dashboard; a region of it, or its CSV, needs "areas.view_all" too.
+    "dashboard:index": Page(("dashboard.view",), READ),
+    "dashboard:export": Page(("dashboard.view",), READ, lambda s, u: {"table": "delivery"}),
+    "dashboard:region": Page(
+        ("dashboard.view", "areas.view_all"), READ, lambda s, u: {"region": s.area.region}
+    ),
+    "dashboard:region_export": Page(
+        ("dashboard.view", "areas.view_all"),
+        READ,
+        lambda s, u: {"region": s.area.region, "table": "delivery"},
+    ),
+    # areas/urls.py
+    "areas:list": Page(("areas.view",), READ),
+    "areas:export": Page(("areas.export",), READ),
+    "areas:detail": Page(("areas.view",), READ, area),
+    "areas:stage": Page(("areas.edit",), WRITE, area),
+    "areas:assign": Page(("caseloads.manage",), FORM, area),
+    "areas:join": Page(("caseloads.manage",), FORM, area),
+    "areas:handover": Page(("areas.edit",), READ, area),
+    "areas:handover_note": Page(("areas.edit",), FORM, area),
+    "areas:facts": Page(("areas.edit",), FORM, area),
+    "areas:partnership": Page(("areas.edit",), FORM, area),
+    "areas:contact_add": Page(("areas.edit",), FORM, area),
+    "areas:contact_remove": Page(
+        ("areas.edit",), WRITE, lambda s, u: {**area(s, u), "pk": s.contact.pk}
+    ),
+    "areas:funding_add": Page(("areas.edit",), FORM, area),
+    "areas:funding_edit": Page(
+        ("areas.edit",), FORM, lambda s, u: {**area(s, u), "pk": s.funding_bid.pk}
+    ),
+    # casework/urls.py
+    "casework:signposting": Page(("signposting.edit",), FORM),
+    "casework:request_list": Page(("casework.view",), READ),
+    "casework:search": Page(("casework.view",), READ),
+    "casework:audit": Page(("audit.view",), READ),
+    "casework:area_timeline": Page(("casework.view",), READ, area),
+    "casework:request_detail": Page(("casework.view",), READ, support_request),
+    "casework:request_move": Page(("casework.change",), WRITE, support_request),
+    "casework:request_assign": Page(("casework.triage",), WRITE, support_request),
+    "casework:request_link": Page(("casework.change",), WRITE, support_request),
+    "casework:interaction_new": Page(("casework.log",), FORM),
+    "casework:my_actions": Page(("casework.log",), READ),
+    "casework:action_new": Page(("casework.log",), FORM),
+    "casework:action_done": Page(("casework.log",), WRITE, lambda s, u: {"pk": s.action_of(u).pk}),
+    # casework/referral_urls.py
+    "referrals:list": Page(("casework.view",), READ),
+    "referrals:new": Page(("referrals.make",), FORM),
+    "referrals:detail": Page(("casework.view",), READ, referral),
+    "referrals:step": Page(("referrals.make",), WRITE, referral),
+    "referrals:partner_list": Page(("casework.view",), READ),
+    "referrals:partner_add": Page(("partners.manage",), FORM),
+    "referrals:partner_edit": Page(("partners.manage",), FORM, lambda s, u: {"pk": s.partner.pk}),
+    # advisers/api/urls.py (DRF: the view's required_perm)
+    "advisers_api:me": Page(("portal.use",), READ),
+}
+
+
+def signed_in(user) -> Client:
+    """A client whose session is what a full sign-in leaves: the password and,
+    for the roles that need it, the authenticator app (UserFactory gives
+    managers and administrators one, which is what the two-factor
+    middleware checks)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session.save()
+    return client
+
+
+def _sign_in_and_set_up_paths() -> tuple[str, ...]:
+    return (reverse("account_login"), reverse("mfa_activate_totp"), reverse("mfa_authenticate"))
+
+
+def _cases():
+    for name in PAGES:
+        for method in METHODS:
+            for role in ROLES:
+                yield pytest.param(role, method, name, id=f"{role}-{method}-{name}")
+
+
+@pytest.mark.parametrize(("role", "method", "url_name"), list(_cases()))
+def test_each_role_gets_what_the_permission_table_says(request, role, method, url_name):
+    page = PAGES[url_name]
+    user = request.getfixturevalue(role)
+    url = reverse(url_name, kwargs=page.kwargs(Scene(request), user))
+
+    response = signed_in(user).generic(method, url)
+
+    status = response.status_code
+    if method not in page.methods:
+        assert status == 405, f"{method} {url}: {status}, not 405"
+    elif all(has_perm(user, perm) for perm in page.perms):
+        assert status in (200, 302), f"{role} may {method} {url} ({page.perms}) but got {status}"
+        if status == 302:
+            assert not response.url.startswith(_sign_in_and_set_up_paths()), (
+                f"{role} was sent to {response.url}"
+            )
+    else:
+        assert status == 403, f"{role} lacks {page.perms} yet {method} {url} gave {status}"
+
+
+def _named_patterns(resolver, prefix="", namespace=""):
+    """(route, name) of every pattern under ``resolver``, through includes."""
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _named_patterns(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield route, name
+
+
+def test_every_staff_page_is_in_the_matrix():
+    staff = [
+        (route, name)
+        for route, name in _named_patterns(get_resolver())
+        if route.startswith(STAFF_PREFIXES)
+    ]
+    unnamed = [route for route, name in staff if not name]
+    assert not unnamed, f"Staff pages without a URL name cannot be checked: {unnamed}"
+    names = {name for _, name in staff}
+    assert not names - PAGES.keys(), f"Add these pages to PAGES: {sorted(names - PAGES.keys())}"
+    assert not PAGES.keys() - names, f"No longer pages: {sorted(PAGES.keys() - names)}"
+
+
+def test_the_matrix_names_only_known_permissions():
+    for name, page in PAGES.items():
+        assert page.perms, name
+        assert set(page.perms) <= PERMISSIONS.keys(), name
+        assert page.methods <= set(METHODS), name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_menu_offers_only_pages_the_matrix_opens(request, role):
+    user = request.getfixturevalue(role)
+    for destination in destinations_for(user):
+        page = PAGES.get(destination.url_name)
+        if page is not None:
+            assert all(has_perm(user, perm) for perm in page.perms), destination.url_name
