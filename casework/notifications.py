@@ -6,6 +6,7 @@ Staff e-mails carry the reference and a link into the portal, never the
 resident's details or words: those stay in the portal.
 """
 
+from advisers.models import User
 from casework.follow_links import follow_link_issue
 from casework.models import ResidentMessage, SupportRequest
 from casework.selectors import signposting_text
@@ -13,8 +14,14 @@ from nfc.jobs import Notice
 from nfc.mail import absolute_url, email_send
 
 
-def _request_link(support_request: SupportRequest) -> str:
-    return absolute_url("casework:request_detail", reference=support_request.reference)
+def _tell_staff(template: str, support_request: SupportRequest, *, to: User, **context) -> None:
+    """E-mail a member of staff about a request: its reference and a link."""
+    link = absolute_url("casework:request_detail", reference=support_request.reference)
+    email_send(
+        template=template,
+        to=to.email,
+        context={"request": support_request, "link": link, **context},
+    )
 
 
 def acknowledgement_send(support_request: SupportRequest) -> None:
@@ -34,40 +41,23 @@ def acknowledgement_send(support_request: SupportRequest) -> None:
 
 
 def assignee_tell(support_request: SupportRequest) -> None:
-    """Tell the person a request landed with: its reference and a link."""
-    email_send(
-        template="new_request",
-        to=support_request.assigned_to.email,
-        context={"request": support_request, "link": _request_link(support_request)},
-    )
+    """Tell the person a request landed with."""
+    _tell_staff("new_request", support_request, to=support_request.assigned_to)
 
 
 def resident_message_tell(message: ResidentMessage) -> bool:
     """Tell the request's assignee that its resident sent a message (never
     the message itself). False when there is nobody to tell."""
-    support_request = message.support_request
-    assignee = support_request.assigned_to
+    assignee = message.support_request.assigned_to
     if assignee is None or not assignee.is_active:
         return False
-    email_send(
-        template="resident_message",
-        to=assignee.email,
-        context={
-            "request": support_request,
-            "assignee": assignee,
-            "link": _request_link(support_request),
-        },
-    )
+    _tell_staff("resident_message", message.support_request, to=assignee, assignee=assignee)
     return True
 
 
 def withdrawal_tell(support_request: SupportRequest) -> None:
-    """Tell the assignee the resident withdrew: the reference and a link only."""
-    email_send(
-        template="withdrawal",
-        to=support_request.assigned_to.email,
-        context={"request": support_request, "link": _request_link(support_request)},
-    )
+    """Tell the assignee the resident withdrew."""
+    _tell_staff("withdrawal", support_request, to=support_request.assigned_to)
 
 
 ACKNOWLEDGEMENT = Notice(
