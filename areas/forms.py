@@ -13,6 +13,7 @@ from areas.models import (
     Region,
     Stage,
 )
+from areas.services import may_move_to_stage
 
 
 class AreaFilterForm(forms.Form):
@@ -88,6 +89,13 @@ class StageChangeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the stages this person may move an area to (the service's rule).
+        self.fields["stage"].choices = [
+            (value, label) for value, label in Stage.choices if may_move_to_stage(user, value)
+        ]
 
 
 class PartnershipForm(forms.ModelForm):

@@ -2,10 +2,10 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from advisers.permissions import require_perm
+from advisers.permissions import has_perm
 from advisers.services import area_release
 from areas.models import (
     PROGRAMME_EXIT_STAGES,
@@ -40,6 +40,13 @@ def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by
     return area
 
 
+def may_move_to_stage(user, stage: str) -> bool:
+    """Whether ``user`` (who may edit the area) may move it to ``stage``:
+    taking an area out of the programme frees its places in two caseloads,
+    so leaving and left are for those who manage caseloads."""
+    return stage not in PROGRAMME_EXIT_STAGES or has_perm(user, "caseloads.manage")
+
+
 @transaction.atomic
 def area_change_stage(
     *, area: Area, stage: str, on: datetime.date, by=None, note: str = ""
@@ -51,8 +58,8 @@ def area_change_stage(
     left) is a manager's decision, not the adviser's alone: refused (403)
     for anyone else. ``by`` is None for the import and the demo data.
     """
-    if stage in PROGRAMME_EXIT_STAGES and by is not None:
-        require_perm(by, "caseloads.manage")
+    if by is not None and not may_move_to_stage(by, stage):
+        raise PermissionDenied
     if area.cohort is None:
         raise ValidationError(f"{area.name} is not in the programme.")
     if area.stage == Stage.LEFT:

@@ -141,6 +141,8 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
             "move_form": move_form or MoveForm(),
             "assign_form": assign_form or AssignForm(initial={"to": support_request.assigned_to}),
             "can_move": has_perm(user, "casework.change") and bool(support_request.next_statuses),
+            # The same permission as request_link's.
+            "can_manage_link": has_perm(user, "casework.change"),
             "can_triage": has_perm(user, "casework.triage"),
         },
     )
