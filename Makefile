@@ -13,7 +13,7 @@ help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
 	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
-	@echo "make lint    ruff and the migration check"
+	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
 
 # Installs are pinned by requirements.lock; a stamp file per extra means a
@@ -76,6 +76,7 @@ bench: $(VENV)/.installed-base
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev
@@ -93,4 +94,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) tests/browser/node_modules var .pytest_cache
+	rm -rf $(VENV) tests/browser/node_modules var .pytest_cache .mypy_cache

@@ -11,6 +11,7 @@ the evaluation reports and the API ask them for their own areas and periods.
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -20,6 +21,22 @@ from advisers.roles import Role
 from advisers.selectors import hours_as_days
 from areas.models import Area
 from nfc.periods import add_months
+
+if TYPE_CHECKING:
+    # django-stubs' type for a model with annotations; a dev dependency only.
+    from django_stubs_ext import WithAnnotations
+
+
+class WorkerDays(TypedDict):
+    """What area_deliveries needs annotated on each area: its community
+    worker's agreed days a month (None for the default)."""
+
+    worker_days: Decimal | None
+
+
+# An area with at least ``worker_days``: the caller's own annotations (the
+# dashboard's) come back on each AreaDelivery's ``area``.
+AreaT = TypeVar("AreaT", bound="WithAnnotations[Area, WorkerDays]")
 
 
 class Delivery:
@@ -64,7 +81,7 @@ class Side:
 
     @property
     def status_label(self) -> str:
-        return Delivery.LABELS.get(self.status, "")
+        return Delivery.LABELS.get(self.status or "", "")
 
     @property
     def missed(self) -> Decimal:
@@ -86,10 +103,10 @@ class MonthDelivery:
 
 
 @dataclass
-class AreaDelivery:
+class AreaDelivery(Generic[AreaT]):
     """An area's days, month by month and over each period asked for."""
 
-    area: Area
+    area: AreaT
     monthly: dict[datetime.date, MonthDelivery] = field(default_factory=dict)
     adviser: dict[str, Side] = field(default_factory=dict)
     worker: dict[str, Side] = field(default_factory=dict)
@@ -156,12 +173,12 @@ def hours_by_month(
 
 def area_deliveries(
     *,
-    areas: list[Area],
+    areas: list[AreaT],
     months: list[datetime.date],
     periods: dict[str, list[datetime.date]],
     today: datetime.date,
     hours: dict[tuple[int, str], dict[datetime.date, Decimal | None]],
-) -> dict[int, AreaDelivery]:
+) -> dict[int, AreaDelivery[AreaT]]:
     """Each area's days against the promise, for each of ``months`` and for
     each named period (a list of those months), from ``hours_by_month``.
 

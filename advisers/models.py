@@ -229,7 +229,7 @@ class CommunityWorkerAllocation(models.Model):
         return f"{self.worker} in {self.area}"
 
 
-class TimeRecordQuerySet(models.QuerySet):
+class TimeRecordQuerySet(models.QuerySet["TimeRecord"]):
     def visible_to(self, user):
         """The time given to the areas ``user`` may see."""
         return self.filter(area__in=Area.objects.visible_to(user))

@@ -62,7 +62,7 @@ class AreaType(models.Model):
         return self.name
 
 
-class AreaQuerySet(models.QuerySet):
+class AreaQuerySet(models.QuerySet["Area"]):
     def search(self, text: str):
         """Areas whose neighbourhood or council name holds ``text``, or whose
         ward code is ``text`` (in any case)."""
@@ -305,7 +305,7 @@ class FundingBid(models.Model):
 STANDARD_POSTCODE = r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}|GIR 0AA)$"
 
 
-class PostcodeQuerySet(models.QuerySet):
+class PostcodeQuerySet(models.QuerySet["Postcode"]):
     def ward_code_of(self, postcode: str):
         """The ward code of ``postcode`` (in its standard form) as a one-row
         subquery, so the area it falls in is found in the same query."""

@@ -1,14 +1,28 @@
 """Reads about areas: lists with their people, and funding by stream."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
-from areas.models import Area, FundingBid
+from areas.models import Area, AreaQuerySet, FundingBid
+
+if TYPE_CHECKING:
+    # django-stubs' type for a model with annotations; a dev dependency only.
+    from django_stubs_ext import WithAnnotations
 
 
-def areas_with_people(areas: QuerySet[Area]) -> QuerySet[Area]:
+class People(TypedDict):
+    """What areas_with_people adds to each area (None where nobody is named)."""
+
+    adviser_name: str | None
+    adviser_email: str | None
+    community_worker_name: str | None
+    community_worker_email: str | None
+
+
+def areas_with_people(areas: QuerySet[Area]) -> "QuerySet[WithAnnotations[Area, People]]":
     """Each area with its named adviser's and community worker's names, in
     the same query (a subquery each), so a list costs the same for 10 or 225."""
     adviser = AdviserAssignment.objects.current().filter(area=OuterRef("pk"))
@@ -22,7 +36,7 @@ def areas_with_people(areas: QuerySet[Area]) -> QuerySet[Area]:
 
 
 def filter_areas(
-    areas: QuerySet[Area],
+    areas: AreaQuerySet,
     *,
     q="",
     region="",
@@ -34,7 +48,7 @@ def filter_areas(
     funding_stream="",
     without_adviser=False,
     without_community_worker=False,
-):
+) -> AreaQuerySet:
     """Narrow a list of areas by the staff list's filters; blanks mean "any"."""
     areas = areas.search(q)
     if region:
@@ -79,7 +93,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(areas: QuerySet[Area]):
+def export_rows(areas: "QuerySet[WithAnnotations[Area, People]]"):
     """One row per area (from areas_with_people, types prefetched)."""
     for area in areas:
         yield [

@@ -58,7 +58,7 @@ class ContactBy(models.TextChoices):
     PHONE = "phone", "Phone"
 
 
-class SupportRequestQuerySet(models.QuerySet):
+class SupportRequestQuerySet(models.QuerySet["SupportRequest"]):
     def visible_to(self, user):
         """The requests ``user`` may see: every one for those who triage
         (those of their region, for a regional lead); those of their own
@@ -306,7 +306,7 @@ class InteractionTopic(models.TextChoices):
     LOCALISM = "localism", "Localism Act rights"
 
 
-class InteractionQuerySet(models.QuerySet):
+class InteractionQuerySet(models.QuerySet["Interaction"]):
     def visible_to(self, user):
         """The interactions of the areas ``user`` sees casework in."""
         if not has_perm(user, "casework.view"):
@@ -366,7 +366,7 @@ class Interaction(models.Model):
         return [InteractionTopic(t).label for t in self.topics if t in InteractionTopic.values]
 
 
-class ActionQuerySet(models.QuerySet):
+class ActionQuerySet(models.QuerySet["Action"]):
     def visible_to(self, user):
         """The actions of the areas ``user`` sees casework in, and their own
         wherever they are (an action stays its owner's to close)."""
@@ -472,7 +472,7 @@ def validate_expertise(value) -> None:
         raise ValidationError("Each kind of expertise may be chosen once.")
 
 
-class PartnerQuerySet(models.QuerySet):
+class PartnerQuerySet(models.QuerySet["Partner"]):
     def active(self):
         return self.filter(is_active=True)
 
@@ -568,7 +568,7 @@ class Partner(models.Model):
         return [Expertise(e).label for e in self.expertise if e in Expertise.values]
 
 
-class ReferralQuerySet(models.QuerySet):
+class ReferralQuerySet(models.QuerySet["Referral"]):
     def visible_to(self, user):
         """Referrals of the areas ``user`` may see, for those who see casework
         (evaluators and administrators see none here)."""
@@ -715,7 +715,7 @@ class Referral(models.Model):
         return max(d for d in dates if d is not None)
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def visible_to(self, user):
         """Everything for those who see the audit across the programme; for
         a regional lead, the entries of the requests, interactions and

@@ -40,9 +40,14 @@ def acknowledgement_send(support_request: SupportRequest) -> None:
     )
 
 
-def assignee_tell(support_request: SupportRequest) -> None:
-    """Tell the person a request landed with."""
-    _tell_staff("new_request", support_request, to=support_request.assigned_to)
+def assignee_tell(support_request: SupportRequest) -> bool:
+    """Tell the person a request landed with. False when there is nobody to
+    tell (the notice is only due once there is)."""
+    assignee = support_request.assigned_to
+    if assignee is None:
+        return False
+    _tell_staff("new_request", support_request, to=assignee)
+    return True
 
 
 def resident_message_tell(message: ResidentMessage) -> bool:
@@ -55,9 +60,14 @@ def resident_message_tell(message: ResidentMessage) -> bool:
     return True
 
 
-def withdrawal_tell(support_request: SupportRequest) -> None:
-    """Tell the assignee the resident withdrew."""
-    _tell_staff("withdrawal", support_request, to=support_request.assigned_to)
+def withdrawal_tell(support_request: SupportRequest) -> bool:
+    """Tell the assignee the resident withdrew. False when there is nobody
+    to tell (the notice is only due once there is)."""
+    assignee = support_request.assigned_to
+    if assignee is None:
+        return False
+    _tell_staff("withdrawal", support_request, to=assignee)
+    return True
 
 
 ACKNOWLEDGEMENT = Notice(

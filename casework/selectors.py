@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Aggregate, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from casework.models import (
     Signposting,
     StatusChange,
     SupportRequest,
+    SupportRequestQuerySet,
     age_band,
     first_contact_deadline,
 )
@@ -206,7 +207,7 @@ class AgeRow:
         return [(key, count) for (key, *_), count in zip(REQUEST_AGES, self.counts, strict=True)]
 
 
-def open_requests_by_age(*, requests: QuerySet[SupportRequest], now: datetime.datetime):
+def open_requests_by_age(*, requests: SupportRequestQuerySet, now: datetime.datetime):
     """Open requests by status and age, and how many are past the response
     target (new ones only): one query."""
     buckets = {key: Count("pk", filter=age_band(key, now)) for key, *_ in REQUEST_AGES}
@@ -253,7 +254,7 @@ def response_times(
     earliest = start_of_day(min(period.start for period in periods))
     # Only the periods' rows: the indexes on both dates find them.
     recent = Q(first_contact_at__gte=earliest) | Q(resolved_at__gte=earliest)
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for n, period in enumerate(periods):
         contacted = Q(
             first_contact_at__gte=period.start_moment, first_contact_at__lt=period.end_moment

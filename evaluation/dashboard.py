@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db.models import F, FilteredRelation, Q
@@ -34,6 +35,10 @@ from casework.selectors import (
     response_times,
 )
 from nfc.periods import Period, add_months
+
+if TYPE_CHECKING:
+    # django-stubs' type for a model with annotations; a dev dependency only.
+    from django_stubs_ext import WithAnnotations
 
 PERIODS = {
     "month": "This month so far",
@@ -108,7 +113,25 @@ class Scope:
         return has_perm(self.user, "areas.view_all") and not self.region
 
 
-def _area_rows(scope: Scope, now: datetime.datetime) -> list[Area]:
+class AreaRow(TypedDict):
+    """What _area_rows adds to each area (None where nobody is named)."""
+
+    adviser_id: int | None
+    adviser_name: str | None
+    community_worker_id: int | None
+    community_worker_name: str | None
+    worker_days: Decimal | None
+    overdue_requests: int
+    overdue_actions: int
+    overdue_outcomes: int
+
+
+if TYPE_CHECKING:
+    # An area as _area_rows gives it: with those annotations.
+    DashboardArea = WithAnnotations[Area, AreaRow]
+
+
+def _area_rows(scope: Scope, now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
     a subquery each) and their overdue requests, actions and outcomes."""
     return list(
@@ -134,7 +157,7 @@ def _plural(count: int, noun: str, after: str = "") -> str:
     return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
 
 
-def _score_early_warning(delivery: AreaDelivery) -> None:
+def _score_early_warning(delivery: "AreaDelivery[DashboardArea]") -> None:
     """The area's early-warning score and the reasons for it, weighted by
     NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
     nor shows)."""
@@ -190,7 +213,7 @@ def _response_times(scope: Scope, today: datetime.date) -> dict:
     }
 
 
-def _caseloads(scope: Scope, areas: list[Area]) -> dict:
+def _caseloads(scope: Scope, areas: "list[DashboardArea]") -> dict:
     people = caseload_overview(region=scope.region)
     return {
         **people,
@@ -233,7 +256,7 @@ SORTS = {
 class Dashboard:
     scope: Scope
     months: Months
-    deliveries: list[AreaDelivery]
+    deliveries: "list[AreaDelivery[DashboardArea]]"
     caseloads: dict | None
     open_requests: list[AgeRow]
     response_times: dict
@@ -243,8 +266,8 @@ class Dashboard:
     filters: DeliveryFilters
     # The areas the table's area filters choose, and those of them the
     # status filter keeps, in the chosen order.
-    filtered: list[AreaDelivery]
-    table: list[AreaDelivery]
+    filtered: "list[AreaDelivery[DashboardArea]]"
+    table: "list[AreaDelivery[DashboardArea]]"
 
     @cached_property
     def status_counts(self) -> dict[str, dict[str, int]]:
@@ -258,7 +281,7 @@ class Dashboard:
         return counts
 
     @cached_property
-    def early_warning(self) -> list[AreaDelivery]:
+    def early_warning(self) -> "list[AreaDelivery[DashboardArea]]":
         at_risk = [d for d in self.deliveries if d.risk > 0]
         return sorted(at_risk, key=lambda d: (-d.risk, d.area.name))[:EARLY_WARNING_LENGTH]
 
@@ -382,7 +405,7 @@ def _delivery_table(figures: Dashboard):
     header.append("Early-warning score")
     rows = []
     for d in figures.table:
-        row = [
+        row: list[str | Decimal | float] = [
             d.area.ward_code,
             d.area.name,
             d.area.get_region_display(),
@@ -396,7 +419,7 @@ def _delivery_table(figures: Dashboard):
                 _quantize(d.adviser[period].due),
                 _quantize(d.worker[period].given),
                 _quantize(d.worker[period].due),
-                Delivery.LABELS.get(status, ""),
+                Delivery.LABELS.get(status or "", ""),
             ]
         row.append(d.risk)
         rows.append(row)

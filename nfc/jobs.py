@@ -13,15 +13,18 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+M = TypeVar("M", bound=models.Model)
+
 
 @dataclass(frozen=True)
-class Notice:
+class Notice(Generic[M]):
     """One kind of e-mail, sent at most once per record.
 
     ``due``: the records that may get it; ``stamp``: the date-time field set
@@ -32,10 +35,10 @@ class Notice:
     """
 
     name: str
-    due: models.QuerySet
+    due: models.QuerySet[M]
     stamp: str
     since: str
-    send: Callable[[models.Model], bool | None]
+    send: Callable[[M], bool | None]
     related: tuple[str, ...] = ()
 
     def send_once(self, pk: int) -> bool:

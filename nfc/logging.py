@@ -15,7 +15,8 @@ class RequestIdFilter(logging.Filter):
         # Django attaches the request itself to its own lines; a formatter
         # (JSON in production) would write out its path, secret and all.
         if "request" in record.__dict__:
-            record.request = _SECRET_PATHS.sub(r"\1[hidden]", str(record.request))
+            request = record.__dict__["request"]
+            record.request = _SECRET_PATHS.sub(r"\1[hidden]", str(request))
         return True
 
 

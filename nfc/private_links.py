@@ -15,6 +15,7 @@ import hashlib
 import re
 import secrets
 from functools import wraps
+from typing import TypeVar
 
 from django.db import models
 from django.utils import timezone
@@ -23,6 +24,8 @@ from django.utils.cache import add_never_cache_headers
 # secrets.token_urlsafe(32): 32 random bytes, 43 URL-safe characters.
 _SECRET_BYTES = 32
 SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+M = TypeVar("M", bound=models.Model)
 
 
 def digest(secret: str) -> str:
@@ -52,13 +55,13 @@ class PrivateLink:
         obj.save(update_fields=[self.hash_field, self.expires_field, self.revoked_field])
         return secret
 
-    def working(self, queryset: models.QuerySet) -> models.QuerySet:
+    def working(self, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
         """The records of ``queryset`` whose link still works."""
         return queryset.filter(
             **{self.revoked_field: None, f"{self.expires_field}__gt": timezone.now()}
         )
 
-    def find(self, queryset: models.QuerySet, *, secret: str) -> models.Model | None:
+    def find(self, queryset: models.QuerySet[M], *, secret: str) -> M | None:
         """The record a presented secret opens, or None when the secret is
         wrong, expired or revoked (the caller must not say which).
 
