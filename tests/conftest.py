@@ -1,7 +1,8 @@
 """Shared fixtures: the real PostgreSQL and Redis, and one persona per role.
 
 `make test` starts PostgreSQL (pytest-postgresql) and Redis (pytest-redis)
-as throwaway processes; the suite always runs on PostgreSQL.
+as throwaway processes; the suite always runs on PostgreSQL. The settings
+are tests/settings.py.
 """
 
 import contextlib
@@ -16,11 +17,6 @@ from django.db import connections
 from advisers.models import Role
 from nfc.celery import app as celery_app
 from tests.factories import UserFactory
-
-
-def pytest_configure(config):
-    # Hashing passwords properly is slow on purpose; tests need no such cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
