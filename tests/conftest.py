@@ -1,4 +1,5 @@
-"""Shared fixtures: the real PostgreSQL and Redis, and one persona per role.
+"""Shared fixtures: the real PostgreSQL and Redis, one persona per role, and
+Hendon, the area most tests work in.
 
 `make test` starts PostgreSQL (pytest-postgresql) and Redis (pytest-redis)
 as throwaway processes; the suite always runs on PostgreSQL. The settings
@@ -14,9 +15,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
+from advisers import services as staff_services
 from advisers.models import Role
 from nfc.celery import app as celery_app
-from tests.factories import UserFactory
+from tests.factories import AreaFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +122,35 @@ def administrator(db):
 def outsider(db):
     """An adviser of other areas: signed in, but outside the scope under test."""
     return UserFactory(role=Role.ADVISER, full_name="Otto Outsider")
+
+
+@pytest.fixture
+def hendon(request, db):
+    """Hendon (ward E05001158, Sunderland), in the programme at outreach:
+    Asha (the adviser persona) is its named adviser and Callum (the community
+    worker persona) works there.
+
+    A test or module that needs another Hendon says so with the `hendon`
+    marker: ``@pytest.mark.hendon(programme=Stage.DELIVERING)`` (as
+    AreaFactory's ``programme``; False for outside it), ``adviser=False``,
+    ``community_worker=False``.
+    """
+    marker = request.node.get_closest_marker("hendon")
+    wanted = {"programme": None, "adviser": True, "community_worker": True}
+    if marker:
+        unknown = set(marker.kwargs) - set(wanted)
+        assert not unknown, f"the hendon marker takes no {', '.join(sorted(unknown))}"
+        wanted.update(marker.kwargs)
+    area = AreaFactory(name="Hendon", ward_code="E05001158", programme=wanted["programme"])
+    if wanted["adviser"]:
+        staff_services.area_assign_adviser(
+            area=area, adviser=request.getfixturevalue("adviser"), by=None
+        )
+    if wanted["community_worker"]:
+        staff_services.area_allocate_community_worker(
+            area=area, worker=request.getfixturevalue("community_worker"), by=None
+        )
+    return area
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Helpers for tests that start the portal's own commands as separate processes."""
+"""Helpers shared by the tests: a signed-in client, an authenticator app's
+code, and what tests that start the portal's own commands as separate
+processes need."""
 
 import os
 import socket
@@ -6,9 +8,31 @@ import subprocess
 import sys
 from pathlib import Path
 
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.db import connection
+from django.test import Client
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def client_for(user) -> Client:
+    """A test client signed in as ``user`` straight away (no sign-in pages,
+    no two-factor code), or signed out for None."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app holding ``secret`` shows now."""
+    counter = next(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counter))
+
 
 # Variables that configure the portal; a child process starts without them
 # unless the test sets them, so it sees the settings as a fresh machine would.

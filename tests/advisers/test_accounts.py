@@ -5,26 +5,17 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.utils import timezone
 
 from advisers.models import Role
 from nfc.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD, UserFactory
+from tests.support import totp_code
 
 pytestmark = pytest.mark.django_db
 
 TOO_MANY = "Too many failed login attempts"
 WRONG = "The email address and/or password you specified are not correct."
-
-
-def totp_code(secret: str) -> str:
-    counter = next(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 def sign_in(client, email, password=PASSWORD, **extra):

@@ -21,20 +21,15 @@ from casework.models import Action, Interaction, SupportRequest, Topic
 from casework.services import support_request_move
 from evaluation.dashboard import DeliveryFilters, dashboard
 from tests.factories import AreaFactory, UserFactory
+from tests.support import client_for
 
-pytestmark = pytest.mark.django_db
+# Hendon has been in the programme since April 2026, delivering since June.
+pytestmark = [pytest.mark.django_db, pytest.mark.hendon(programme=Stage.DELIVERING)]
 
 # The last day of a month, so "this month" is due in full: 2 days each side.
 NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
 NOVEMBER = datetime.date(2026, 11, 10)
 LAST_THREE = [datetime.date(2026, 8, 12), datetime.date(2026, 9, 9), datetime.date(2026, 10, 14)]
-
-
-def client_for(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def give_days(person, area, days, on):
@@ -57,15 +52,6 @@ def make_request(area, *, created_at, status=SupportRequest.Status.NEW, **fields
     SupportRequest.objects.filter(pk=support_request.pk).update(created_at=created_at)
     support_request.refresh_from_db()
     return support_request
-
-
-@pytest.fixture
-def hendon(adviser, community_worker):
-    """In the programme since April 2026: Asha advises, Callum works there."""
-    area = AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.DELIVERING)
-    services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    return area
 
 
 @pytest.fixture

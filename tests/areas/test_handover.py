@@ -4,20 +4,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment
 from tests.factories import AreaFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -6,37 +6,29 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
 from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
 from tests.factories import AreaFactory, UserFactory
+from tests.support import client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.hendon(programme=Stage.YEAR_ZERO)]
 
 ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator", "outsider"]
 
 
 @pytest.fixture
-def area(adviser, community_worker):
-    """An area in the programme: Asha is its adviser, Callum its community worker."""
-    area = AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.YEAR_ZERO)
-    services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+def area(hendon):
+    """Hendon, in the programme: Asha is its adviser, Callum its community worker."""
     Partnership.objects.create(
-        area=area, name="Hendon Together", contact_email="chair@hendon.example"
+        area=hendon, name="Hendon Together", contact_email="chair@hendon.example"
     )
-    LocalContact.objects.create(area=area, name="Cllr Pat Jones", kind=LocalContact.Kind.COUNCILLOR)
-    return area
-
-
-def client_for(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+    LocalContact.objects.create(
+        area=hendon, name="Cllr Pat Jones", kind=LocalContact.Kind.COUNCILLOR
+    )
+    return hendon
 
 
 # (url name, method, who may) for each page about `area`; the rest get 403,

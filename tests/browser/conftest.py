@@ -7,7 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
+
+from tests.factories import PASSWORD
+from tests.support import totp_code
 
 AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -104,3 +107,16 @@ def assert_healthy(page) -> None:
     """No console errors (a CSP violation is one) and no serious axe findings."""
     assert page.console_errors == []
     assert axe_violations(page) == []
+
+
+def sign_in(page, user) -> None:
+    """Sign in through the real pages, with the authenticator app's code when
+    ``user`` has one, and land on their home page."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if getattr(user, "totp_secret", None):
+        page.get_by_label("Code").fill(totp_code(user.totp_secret))
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")

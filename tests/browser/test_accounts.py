@@ -5,25 +5,13 @@ import pytest
 from playwright.sync_api import expect
 
 from advisers.models import Role, User
-from tests.advisers.test_accounts import totp_code
-from tests.browser.conftest import assert_healthy
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.conftest import assert_healthy, sign_in
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def sign_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if getattr(user, "totp_secret", None):
-        page.get_by_label("Code").fill(totp_code(user.totp_secret))
-        page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 @pytest.mark.parametrize(

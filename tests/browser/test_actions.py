@@ -10,8 +10,7 @@ from advisers import services as staff_services
 from advisers.roles import Role
 from casework import services
 from casework.models import Action
-from tests.browser.conftest import assert_healthy
-from tests.browser.test_accounts import sign_in
+from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = [

@@ -14,8 +14,7 @@ from advisers import services
 from advisers.models import Role, TimeRecord
 from areas.models import Region
 from nfc.periods import add_months
-from tests.browser.conftest import assert_healthy
-from tests.browser.test_accounts import sign_in
+from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = [

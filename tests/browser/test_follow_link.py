@@ -3,12 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from advisers import services as staff_services
-from advisers.models import Role
-from casework import follow_links, services
+from casework import follow_links
 from casework.models import ResidentMessage, SupportRequest
 from tests.browser.conftest import assert_healthy
-from tests.factories import AreaFactory, UserFactory
+from tests.factories import SupportRequestFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -16,22 +14,10 @@ pytestmark = [
 ]
 
 
-def test_a_resident_adds_a_message_then_withdraws_their_request_on_a_phone(mobile_page, settings):
-    hendon = AreaFactory(name="Hendon")
-    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
-    staff_services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
-    support_request = services.support_request_submit(
-        area=hendon,
-        postcode="",
-        topic="people",
-        description="How do we reach more people?",
-        for_group=False,
-        group_name="",
-        name="Pat Resident",
-        email="pat@example.org",
-        phone="",
-        contact_by="email",
-    )
+def test_a_resident_adds_a_message_then_withdraws_their_request_on_a_phone(
+    mobile_page, settings, hendon
+):
+    support_request = SupportRequestFactory(area=hendon, description="How do we reach more people?")
     link = follow_links.follow_link_issue(support_request=support_request)
     path = link.removeprefix(settings.NFC_BASE_URL)
 

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from advisers.models import Role
-from tests.advisers.test_accounts import totp_code
 from tests.browser.conftest import assert_healthy
 from tests.factories import PASSWORD, UserFactory
+from tests.support import totp_code
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.models import SupportRequest
-from tests.browser.conftest import assert_healthy
-from tests.factories import AreaFactory
+from tests.browser.conftest import assert_healthy, sign_in
+from tests.factories import AreaFactory, SupportRequestFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,29 +65,9 @@ def test_the_privacy_notice_reads_cleanly(page):
 
 
 def test_the_adviser_finds_the_new_request_and_acknowledges_it(
-    page, django_capture_on_commit_callbacks
+    page, hendon, adviser, django_capture_on_commit_callbacks
 ):
-    from advisers import services as staff_services
-    from advisers.models import Role
-    from casework import services
-    from tests.browser.test_accounts import sign_in
-    from tests.factories import UserFactory
-
-    hendon = AreaFactory(name="Hendon")
-    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
-    staff_services.area_assign_adviser(area=hendon, adviser=adviser, by=None)
-    support_request = services.support_request_submit(
-        area=hendon,
-        postcode="",
-        topic="people",
-        description="How do we reach more people?",
-        for_group=False,
-        group_name="",
-        name="Pat Resident",
-        email="pat@example.org",
-        phone="",
-        contact_by="email",
-    )
+    support_request = SupportRequestFactory(area=hendon, description="How do we reach more people?")
     sign_in(page, adviser)
     page.get_by_role("link", name="Requests", exact=True).first.click()
     assert_healthy(page)

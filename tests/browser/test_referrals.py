@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 from advisers import services
 from advisers.models import Role
 from casework.models import Partner, Referral
-from tests.browser.conftest import assert_healthy
-from tests.browser.test_accounts import sign_in
+from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = [

@@ -8,19 +8,15 @@ from playwright.sync_api import expect
 from advisers import services
 from advisers.models import Role, TimeRecord
 from areas.models import Stage
-from tests.browser.conftest import assert_healthy
-from tests.browser.test_accounts import sign_in
+from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Each journey names who works in Hendon itself.
+    pytest.mark.hendon(programme=Stage.YEAR_ZERO, adviser=False, community_worker=False),
 ]
-
-
-@pytest.fixture
-def hendon():
-    return AreaFactory(name="Hendon", ward_code="E05001158", programme=Stage.YEAR_ZERO)
 
 
 def test_a_community_worker_records_a_day_from_their_home_page(page, hendon):

@@ -1,36 +1,20 @@
 """Every change to a request, an interaction or a referral is kept: who, when, what."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from advisers import services as staff_services
 from casework import services
 from casework.models import AuditEntry
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def hendon(adviser):
-    area = AreaFactory(name="Hendon")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    return area
 
 
 def test_a_requests_life_is_recorded_with_who_and_what_changed(
     hendon, adviser, manager, community_worker
 ):
-    staff_services.area_allocate_community_worker(area=hendon, worker=community_worker, by=None)
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     services.support_request_move(
         support_request=support_request, to_status="acknowledged", by=adviser
     )
@@ -56,7 +40,7 @@ def test_a_requests_life_is_recorded_with_who_and_what_changed(
 
 
 def test_managers_see_the_audit_history_and_nobody_else(hendon, adviser, manager):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     services.support_request_move(
         support_request=support_request, to_status="acknowledged", by=adviser
     )
@@ -91,10 +75,10 @@ def test_the_audit_page_query_count_stays_flat(
         with django_assert_max_num_queries(8):
             assert client.get("/staff/casework/audit/").status_code == 200
 
-    submit(area=hendon)
+    SupportRequestFactory(area=hendon)
     load()
     for _ in range(20):
-        support_request = submit(area=hendon)
+        support_request = SupportRequestFactory(area=hendon)
         services.support_request_move(
             support_request=support_request, to_status="acknowledged", by=adviser
         )

@@ -9,8 +9,7 @@ from advisers import services as staff_services
 from casework import follow_links, services
 from casework.models import ResidentMessage, SupportRequest
 from casework.tasks import acknowledgements_sweep_task, resident_message_tell_task
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +18,7 @@ def test_the_acknowledgement_carries_a_working_private_link_stored_only_as_a_has
     mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        support_request = submit()
+        support_request = SupportRequestFactory()
     link = re.search(r"http://\S+/help/follow/\S+/", mailoutbox[0].body).group(0)
     secret = link.rstrip("/").rsplit("/", 1)[-1]
     support_request.refresh_from_db()
@@ -35,7 +34,9 @@ def test_a_message_notice_is_sent_once_even_if_the_job_comes_twice(
 ):
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    support_request = SupportRequestFactory(
+        area=area, email="", phone="0191 000 0000", contact_by="phone"
+    )
     follow_links.follow_link_issue(support_request=support_request)
     with django_capture_on_commit_callbacks(execute=True):
         message = services.resident_message_add(support_request=support_request, text="Any news?")
@@ -50,7 +51,9 @@ def test_a_message_notice_is_sent_once_even_if_the_job_comes_twice(
 def test_the_sweep_tells_about_a_message_whose_notice_was_never_enqueued(adviser, mailoutbox):
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    support_request = SupportRequestFactory(
+        area=area, email="", phone="0191 000 0000", contact_by="phone"
+    )
     SupportRequest.objects.filter(pk=support_request.pk).update(
         adviser_told_at=support_request.created_at
     )
@@ -70,7 +73,9 @@ def test_the_assignee_hears_once_when_a_resident_withdraws(
 
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    support_request = submit(area=area, email="", phone="0191 000 0000", contact_by="phone")
+    support_request = SupportRequestFactory(
+        area=area, email="", phone="0191 000 0000", contact_by="phone"
+    )
     follow_links.follow_link_issue(support_request=support_request)
     with django_capture_on_commit_callbacks(execute=True):
         services.support_request_withdraw(support_request=support_request)
@@ -84,7 +89,7 @@ def test_the_assignee_hears_once_when_a_resident_withdraws(
 def test_messages_show_as_new_until_the_assignee_has_seen_them(adviser, outsider, manager):
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    support_request = submit(area=area)
+    support_request = SupportRequestFactory(area=area)
     follow_links.follow_link_issue(support_request=support_request)
     services.resident_message_add(support_request=support_request, text="Any news?")
     url = f"/staff/casework/requests/{support_request.reference}/"
@@ -104,7 +109,7 @@ def test_staff_can_stop_a_residents_link_or_send_a_new_one(
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
     with django_capture_on_commit_callbacks(execute=True):
-        support_request = submit(area=area)
+        support_request = SupportRequestFactory(area=area)
     old_link = re.search(r"http://\S+/help/follow/\S+/", mailoutbox[0].body).group(0)
     client = Client()
     client.force_login(adviser)
@@ -127,7 +132,7 @@ def test_only_the_adviser_or_a_manager_manages_the_link(
     area = AreaFactory()
     staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
     staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    support_request = submit(area=area)
+    support_request = SupportRequestFactory(area=area)
     client = Client()
     client.force_login(request.getfixturevalue(role))
     response = client.post(

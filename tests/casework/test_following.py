@@ -13,30 +13,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from advisers import services as staff_services
 from casework import follow_links, services
-from casework.models import ResidentMessage, StatusChange, SupportRequest, Topic
+from casework.models import ResidentMessage, StatusChange, SupportRequest
 from casework.tasks import resident_message_tell_task
-from tests.factories import AreaFactory
+from tests.factories import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 PRIVATE_TEXT = "Private worry: my neighbour's health"
-
-
-def submit(area=None) -> SupportRequest:
-    return services.support_request_submit(
-        area=area,
-        postcode="",
-        topic=Topic.PEOPLE,
-        description=PRIVATE_TEXT,
-        for_group=False,
-        group_name="",
-        name="Pat Resident",
-        email="pat@example.org",
-        phone="07700 900123",
-        contact_by="email",
-    )
 
 
 def path_of(link: str) -> str:
@@ -48,15 +32,8 @@ def secret_of(link: str) -> str:
 
 
 @pytest.fixture
-def hendon(adviser):
-    area = AreaFactory(name="Hendon", ward_code="E05001158")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    return area
-
-
-@pytest.fixture
 def assigned(hendon):
-    return submit(area=hendon)
+    return SupportRequestFactory(area=hendon, description=PRIVATE_TEXT, phone="07700 900123")
 
 
 @pytest.fixture
@@ -255,7 +232,7 @@ def test_the_resident_sees_their_message_after_sending_it(url):
 def test_a_message_on_a_request_in_triage_is_kept_for_whoever_takes_it(
     mailoutbox, django_capture_on_commit_callbacks
 ):
-    support_request = submit()
+    support_request = SupportRequestFactory()
     assert support_request.assigned_to is None
     url = path_of(follow_links.follow_link_issue(support_request=support_request))
     with django_capture_on_commit_callbacks(execute=True):
@@ -311,7 +288,7 @@ def test_a_resolved_request_can_still_hear_from_its_resident_but_not_be_withdraw
 
 
 def test_the_task_tells_nobody_when_there_is_nobody_to_tell(mailoutbox):
-    support_request = submit()
+    support_request = SupportRequestFactory()
     message = ResidentMessage.objects.create(support_request=support_request, text="Hi")
     assert resident_message_tell_task(message.pk) is False
     assert resident_message_tell_task(message.pk + 1000) is False

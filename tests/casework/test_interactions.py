@@ -4,30 +4,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import timezone
 
-from advisers import services as staff_services
 from casework import services
 from casework.models import Action, Interaction
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hendon(adviser, community_worker):
-    area = AreaFactory(name="Hendon", ward_code="E05001158")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    return area
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def log(client, **changes):
@@ -66,7 +50,7 @@ def test_an_adviser_logs_an_interaction_in_a_handful_of_fields(hendon, adviser):
 
 
 def test_an_interaction_logged_from_a_request_is_linked_to_it(hendon, adviser):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     client = client_for(adviser)
     data = {
         "request": support_request.reference,
@@ -120,7 +104,7 @@ def test_who_may_log_an_interaction(request, hendon, role, status):
 
 
 def test_an_interaction_cannot_be_tied_to_another_areas_request(hendon, adviser):
-    elsewhere = submit(area=AreaFactory())
+    elsewhere = SupportRequestFactory(area=AreaFactory())
     with pytest.raises(ValidationError, match="about another area"):
         services.interaction_log(
             area=hendon,
@@ -250,7 +234,7 @@ def test_my_actions_query_count_stays_flat(hendon, adviser, django_assert_max_nu
 
 
 def test_a_requests_timeline_puts_everything_newest_first(hendon, adviser):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     services.interaction_log(
         area=hendon,
         by=adviser,
@@ -295,7 +279,7 @@ def test_the_area_timeline_query_count_stays_flat(hendon, adviser, django_assert
 
     load()
     for n in range(10):
-        support_request = submit(area=hendon)
+        support_request = SupportRequestFactory(area=hendon)
         services.support_request_move(
             support_request=support_request, to_status="acknowledged", by=adviser
         )

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from django.utils import timezone
 
 from advisers import services as staff_services
@@ -13,29 +12,15 @@ from advisers.models import TimeRecord
 from areas.models import Region, Stage
 from areas.services import area_change_stage
 from casework import referrals, services
-from tests.factories import AreaFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def area(adviser, community_worker):
-    area = AreaFactory(name="Hendon")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    return area
-
-
-@pytest.fixture
-def workers_action(area, community_worker):
+def workers_action(hendon, community_worker):
     return services.action_add(
-        area=area,
+        area=hendon,
         owner=community_worker,
         by=community_worker,
         description="Book the hall",
@@ -48,20 +33,20 @@ def _offers_mark_done(client, area) -> bool:
 
 
 def test_a_manager_is_offered_mark_done_on_anyones_action_and_may_use_it(
-    area, workers_action, manager
+    hendon, workers_action, manager
 ):
-    client = signed_in(manager)
-    assert _offers_mark_done(client, area)
+    client = client_for(manager)
+    assert _offers_mark_done(client, hendon)
     assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 302
     workers_action.refresh_from_db()
     assert workers_action.done_at is not None
 
 
 def test_an_adviser_is_not_offered_a_colleagues_action_nor_may_close_it(
-    area, workers_action, adviser
+    hendon, workers_action, adviser
 ):
-    client = signed_in(adviser)
-    assert not _offers_mark_done(client, area)
+    client = client_for(adviser)
+    assert not _offers_mark_done(client, hendon)
     assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 404
     with pytest.raises(PermissionDenied):
         services.action_done(action=workers_action, by=adviser)
@@ -70,7 +55,7 @@ def test_an_adviser_is_not_offered_a_colleagues_action_nor_may_close_it(
 
 
 def test_a_regional_lead_may_not_close_an_action_outside_their_region(
-    area, workers_action, manager
+    hendon, workers_action, manager
 ):
     manager.region = Region.LONDON
     manager.save()
@@ -89,24 +74,24 @@ def _time(area, person) -> TimeRecord:
     )
 
 
-def test_remove_is_offered_exactly_where_it_works(area, adviser, community_worker, manager):
-    own = _time(area, adviser)
-    colleagues = _time(area, community_worker)
-    page = signed_in(adviser).get(f"/staff/areas/{area.ward_code}/").content.decode()
+def test_remove_is_offered_exactly_where_it_works(hendon, adviser, community_worker, manager):
+    own = _time(hendon, adviser)
+    colleagues = _time(hendon, community_worker)
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
     assert f"/staff/time/{own.pk}/remove/" in page
     assert f"/staff/time/{colleagues.pk}/remove/" not in page
     with pytest.raises(PermissionDenied):
         staff_services.time_record_remove(record=colleagues, by=adviser)
-    page = signed_in(manager).get(f"/staff/areas/{area.ward_code}/").content.decode()
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
     assert f"/staff/time/{colleagues.pk}/remove/" in page
 
 
-def test_only_a_manager_takes_an_area_out_of_the_programme_whoever_calls(area, adviser, manager):
+def test_only_a_manager_takes_an_area_out_of_the_programme_whoever_calls(hendon, adviser, manager):
     with pytest.raises(PermissionDenied):
-        area_change_stage(area=area, stage=Stage.LEAVING, on=timezone.localdate(), by=adviser)
-    area_change_stage(area=area, stage=Stage.LEAVING, on=timezone.localdate(), by=manager)
-    area.refresh_from_db()
-    assert area.stage == Stage.LEAVING
+        area_change_stage(area=hendon, stage=Stage.LEAVING, on=timezone.localdate(), by=adviser)
+    area_change_stage(area=hendon, stage=Stage.LEAVING, on=timezone.localdate(), by=manager)
+    hendon.refresh_from_db()
+    assert hendon.stage == Stage.LEAVING
 
 
 def test_only_managers_add_or_change_partners(adviser, manager):

@@ -6,26 +6,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.utils import timezone
 
-from advisers import services as staff_services
 from casework import referrals
 from casework.models import Partner, Referral
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import AreaFactory, SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
-
-
-@pytest.fixture
-def hendon(adviser, community_worker):
-    area = AreaFactory(name="Hendon", ward_code="E05001158")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    return area
 
 
 @pytest.fixture
@@ -47,13 +37,6 @@ def referral(hendon, planning_aid, adviser):
         by=adviser,
         requested_on=TODAY() - datetime.timedelta(days=10),
     )
-
-
-def client_for(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def days_ago(n: int) -> datetime.date:
@@ -156,7 +139,7 @@ def test_nobody_refers_an_area_that_is_not_theirs(hendon, planning_aid, outsider
 
 
 def test_a_referral_cannot_be_tied_to_another_areas_request(hendon, planning_aid, adviser):
-    elsewhere = submit(area=AreaFactory())
+    elsewhere = SupportRequestFactory(area=AreaFactory())
     with pytest.raises(ValidationError, match="about another area"):
         referrals.referral_request(
             area=hendon,
@@ -299,7 +282,7 @@ def test_who_may_move_a_referral(persona, status, referral):
 def test_the_form_opened_from_a_request_is_for_its_area_and_linked_to_it(
     hendon, planning_aid, adviser
 ):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     client = client_for(adviser)
     url = f"/staff/referrals/new/?request={support_request.reference}"
     page = client.get(url)
@@ -330,7 +313,7 @@ def test_the_form_opened_from_an_area_has_it_chosen(hendon, adviser):
 
 
 def test_a_request_outside_ones_scope_cannot_open_the_form(hendon, outsider):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     response = client_for(outsider).get(
         f"/staff/referrals/new/?request={support_request.reference}"
     )
@@ -489,7 +472,7 @@ def test_the_lists_query_count_stays_flat(
             partner=partner,
             help_asked=f"Help {n}",
             by=adviser,
-            support_request=submit(area=hendon),
+            support_request=SupportRequestFactory(area=hendon),
         )
         deliver(referral, adviser, Decimal("1"))
     load()

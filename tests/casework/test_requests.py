@@ -4,60 +4,28 @@ who may see and do what."""
 import datetime
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from advisers import services as staff_services
 from advisers.models import Role
 from casework import services
-from casework.models import StatusChange, SupportRequest, Topic
-from tests.factories import AreaFactory, UserFactory
-from tests.support import jobs_enqueued
+from casework.models import StatusChange, SupportRequest
+from tests.factories import AreaFactory, SupportRequestFactory, UserFactory
+from tests.support import client_for, jobs_enqueued
 
 pytestmark = pytest.mark.django_db
-
-
-def submit(area=None, **changes):
-    details = {
-        "topic": Topic.PEOPLE,
-        "description": "Private worry: my neighbour's health",
-        "for_group": False,
-        "group_name": "",
-        "name": "Pat Resident",
-        "email": "pat@example.org",
-        "phone": "",
-        "contact_by": "email",
-    }
-    details.update(changes)
-    return services.support_request_submit(area=area, postcode="", **details)
-
-
-@pytest.fixture
-def hendon(adviser, community_worker):
-    area = AreaFactory(name="Hendon", ward_code="E05001158")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    staff_services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
-    return area
 
 
 @pytest.fixture
 def sent(hendon, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return submit(area=hendon)
-
-
-def client_for(user):
-    client = Client()
-    if user:
-        client.force_login(user)
-    return client
+        return SupportRequestFactory(area=hendon)
 
 
 def test_a_request_lands_with_the_areas_adviser_who_is_told_without_the_residents_details(
     hendon, adviser, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        support_request = submit(area=hendon)
+        support_request = SupportRequestFactory(area=hendon)
     assert support_request.assigned_to == adviser
     to_adviser = [m for m in mailoutbox if m.to == [adviser.email]]
     assert len(to_adviser) == 1
@@ -77,7 +45,7 @@ def test_without_a_known_area_or_a_named_adviser_a_request_waits_in_triage(
 ):
     area = AreaFactory() if with_area else None
     with django_capture_on_commit_callbacks(execute=True):
-        support_request = submit(area=area)
+        support_request = SupportRequestFactory(area=area)
     assert support_request.assigned_to is None
     assert list(SupportRequest.objects.in_triage()) == [support_request]
     assert [m.to for m in mailoutbox] == [["pat@example.org"]]
@@ -86,7 +54,7 @@ def test_without_a_known_area_or_a_named_adviser_a_request_waits_in_triage(
 def test_a_manager_gives_a_triaged_request_to_an_adviser_who_is_told(
     manager, outsider, mailoutbox, django_capture_on_commit_callbacks
 ):
-    support_request = submit()
+    support_request = SupportRequestFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(manager).post(
             f"/staff/casework/requests/{support_request.reference}/assign/", {"to": outsider.pk}
@@ -99,7 +67,7 @@ def test_a_manager_gives_a_triaged_request_to_an_adviser_who_is_told(
 
 
 def test_a_request_cannot_be_given_to_an_evaluator(manager, evaluator):
-    support_request = submit()
+    support_request = SupportRequestFactory()
     response = client_for(manager).post(
         f"/staff/casework/requests/{support_request.reference}/assign/", {"to": evaluator.pk}
     )
@@ -237,17 +205,17 @@ def test_the_request_list_query_count_stays_flat(manager, hendon, django_assert_
         with django_assert_max_num_queries(10):
             assert client.get("/staff/casework/requests/").status_code == 200
 
-    submit(area=hendon)
+    SupportRequestFactory(area=hendon)
     load()
     for _ in range(30):
-        submit(area=hendon)
-        submit()
+        SupportRequestFactory(area=hendon)
+        SupportRequestFactory()
     load()
 
 
 def test_managers_see_the_triage_queue_only_when_asked(manager, hendon):
-    waiting = submit()
-    with_adviser = submit(area=hendon)
+    waiting = SupportRequestFactory()
+    with_adviser = SupportRequestFactory(area=hendon)
     page = client_for(manager).get("/staff/casework/requests/", {"triage": "on"}).text
     assert waiting.reference in page
     assert with_adviser.reference not in page
@@ -260,8 +228,8 @@ def test_the_caseload_counts_each_areas_open_requests(sent, hendon, adviser):
 
     TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
     TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
-    submit(area=hendon)
-    closed = submit(area=hendon)
+    SupportRequestFactory(area=hendon)
+    closed = SupportRequestFactory(area=hendon)
     SupportRequest.objects.filter(pk=closed.pk).update(status="closed")
     [row] = caseload(adviser=adviser, month=timezone.localdate())
     assert row.open_requests == 2

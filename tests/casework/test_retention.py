@@ -9,13 +9,13 @@ from casework import follow_links
 from casework.models import ResidentMessage, StatusChange, SupportRequest
 from casework.retention import support_requests_remove_old_details
 from casework.tasks import retention_task
-from tests.casework.test_requests import submit
+from tests.factories import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def closed_days_ago(days: int) -> SupportRequest:
-    support_request = submit(description="My neighbour's health worries me")
+    support_request = SupportRequestFactory(description="My neighbour's health worries me")
     follow_links.follow_link_issue(support_request=support_request)
     ResidentMessage.objects.create(support_request=support_request, text="Thank you")
     SupportRequest.objects.filter(pk=support_request.pk).update(status="closed")
@@ -46,7 +46,7 @@ def test_details_go_after_the_retention_period_and_the_facts_stay(settings):
 
 
 def test_an_open_request_keeps_its_details_however_old(settings):
-    support_request = submit()
+    support_request = SupportRequestFactory()
     SupportRequest.objects.filter(pk=support_request.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=2000)
     )

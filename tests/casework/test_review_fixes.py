@@ -13,30 +13,17 @@ from advisers import services as staff_services
 from casework import follow_links, services
 from casework.models import SupportRequest
 from nfc.logging import RequestIdFilter
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def hendon(adviser):
-    area = AreaFactory(name="Hendon", ward_code="E05001158")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    return area
 
 
 def test_open_requests_go_with_the_area_to_its_new_adviser(
     hendon, adviser, outsider, mailoutbox, django_capture_on_commit_callbacks
 ):
-    open_request = submit(area=hendon)
-    closed = submit(area=hendon)
+    open_request = SupportRequestFactory(area=hendon)
+    closed = SupportRequestFactory(area=hendon)
     SupportRequest.objects.filter(pk=closed.pk).update(status="closed")
     with django_capture_on_commit_callbacks(execute=True):
         staff_services.area_assign_adviser(area=hendon, adviser=outsider, by=None)
@@ -49,7 +36,7 @@ def test_open_requests_go_with_the_area_to_its_new_adviser(
 
 
 def test_a_closed_accounts_open_requests_return_to_triage(hendon, adviser):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     adviser.is_active = False
     staff_services.staff_account_save(user=adviser, changed=["is_active"])
     support_request.refresh_from_db()
@@ -58,7 +45,7 @@ def test_a_closed_accounts_open_requests_return_to_triage(hendon, adviser):
 
 
 def test_triage_gives_a_request_only_to_someone_who_works_in_its_area(hendon, manager, outsider):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     response = client_for(manager).post(
         f"/staff/casework/requests/{support_request.reference}/assign/", {"to": outsider.pk}
     )
@@ -82,7 +69,7 @@ def test_evaluators_see_no_casework_on_an_area_page(hendon, adviser, evaluator):
 
 
 def test_the_json_log_never_carries_a_follow_link_secret(hendon):
-    support_request = submit(area=hendon)
+    support_request = SupportRequestFactory(area=hendon)
     link = follow_links.follow_link_issue(support_request=support_request)
     secret = link.rstrip("/").rsplit("/", 1)[-1]
     stream = io.StringIO()

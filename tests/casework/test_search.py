@@ -1,35 +1,20 @@
 """Searching requests and interaction notes, within scope."""
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from advisers import services as staff_services
 from casework import services
-from tests.casework.test_requests import submit
-from tests.factories import AreaFactory
+from tests.factories import SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hendon(adviser):
-    area = AreaFactory(name="Hendon")
-    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
-    return area
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_full_text_search_finds_words_in_any_form(hendon, adviser):
-    request_about_library = submit(
+    request_about_library = SupportRequestFactory(
         area=hendon, description="The council wants to sell our libraries."
     )
-    submit(area=hendon, description="Help with the accounts.")
+    SupportRequestFactory(area=hendon, description="Help with the accounts.")
     services.interaction_log(
         area=hendon,
         by=adviser,
@@ -47,7 +32,7 @@ def test_full_text_search_finds_words_in_any_form(hendon, adviser):
 
 
 def test_search_never_reaches_beyond_scope(hendon, adviser, outsider):
-    submit(area=hendon, description="Allotments on the old school field")
+    SupportRequestFactory(area=hendon, description="Allotments on the old school field")
     assert (
         client_for(outsider).get("/staff/casework/search/", {"q": "allotments"}).context["requests"]
         == []
@@ -94,10 +79,10 @@ def test_search_query_count_stays_flat(hendon, adviser, django_assert_max_num_qu
         with django_assert_max_num_queries(8):
             assert client.get("/staff/casework/search/", {"q": "garden"}).status_code == 200
 
-    submit(area=hendon, description="A community garden")
+    SupportRequestFactory(area=hendon, description="A community garden")
     load()
     for n in range(20):
-        submit(area=hendon, description=f"Garden plot {n}")
+        SupportRequestFactory(area=hendon, description=f"Garden plot {n}")
         services.interaction_log(
             area=hendon,
             by=adviser,
