@@ -12,6 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
 	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
+	@echo "make test-fast  the same without the slow tests (browser, Celery worker, deployment); no Chromium"
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
@@ -63,6 +64,16 @@ test: $(VENV)/.installed-dev
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m pytest --basetemp=$(TEST_TMP) \
 	  --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl $(PYTEST_ARGS)
+
+# `make test` without the tests marked slow (tests/conftest.py marks them:
+# real Chromium, a real Celery worker, the deployment's processes); still on
+# PostgreSQL and Redis. Its own temporary folder, so it can run beside `make test`.
+.PHONY: test-fast
+test-fast: $(VENV)/.installed-dev
+	@bindir=$$(tests/tools/test-prerequisites fast) && \
+	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
+	$(BIN)/python -m pytest --basetemp=$(TEST_TMP)-fast \
+	  --postgresql-exec=$(CURDIR)/tests/tools/pg_ctl -m "not slow" $(PYTEST_ARGS)
 
 # Ten years of data in a throwaway PostgreSQL, served by gunicorn with the
 # production settings and loaded with wrk; see README.md, "Benchmarks".

@@ -4,9 +4,15 @@ Hendon, the area most tests work in.
 `make test` starts PostgreSQL (pytest-postgresql) and Redis (pytest-redis)
 as throwaway processes; the suite always runs on PostgreSQL. The settings
 are tests/settings.py.
+
+Tests that start a browser, a Celery worker or the deployment's processes
+are marked `slow` here as they are collected (a test that starts some other
+long-running process says `@pytest.mark.slow` itself); `make test-fast`
+leaves them out.
 """
 
 import contextlib
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -19,6 +25,27 @@ from advisers import services as staff_services
 from advisers.models import Role
 from nfc.celery import app as celery_app
 from tests.factories import AreaFactory, UserFactory
+
+TESTS = Path(__file__).resolve().parent
+
+# What makes a test slow: a folder or file of such tests (under tests/), or a
+# fixture that starts something real (a worker thread, a live server).
+SLOW_FOLDERS = {"browser"}
+SLOW_FILES = {"nfc/test_deployment.py"}
+SLOW_FIXTURES = {"celery_worker", "live_server"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests `slow`, before `-m` chooses among them."""
+    for item in items:
+        where = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+        if (
+            where.split("/")[0] in SLOW_FOLDERS
+            or where in SLOW_FILES
+            or SLOW_FIXTURES.intersection(item.fixturenames)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

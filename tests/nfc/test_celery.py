@@ -150,6 +150,7 @@ def test_a_transient_failure_is_retried_by_the_worker(celery_worker):
     assert fails_once_task.delay(key).get(timeout=30) == 2
 
 
+@pytest.mark.slow  # starts a worker of its own, as a separate process
 def test_a_job_whose_worker_process_is_killed_goes_back_on_the_queue(celery_on_redis, redis_url):
     key = f"attempts-{uuid.uuid4()}"
     broker = redis.Redis.from_url(redis_url)

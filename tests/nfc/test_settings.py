@@ -98,6 +98,7 @@ def test_production_mode_refuses_a_plain_http_base_address():
     assert "https://" in result.stderr
 
 
+@pytest.mark.slow  # runs migrate and seed_demo (twice) as separate processes
 def test_migrations_and_demo_data_run_on_the_local_sqlite_default(tmp_path):
     env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     migrate = run_python("manage.py", "migrate", "--no-input", env=env, timeout=120)
