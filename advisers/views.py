@@ -75,7 +75,8 @@ def time_record_add(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            amount = f"{data['amount'].normalize():f} {data['unit']}"
+            unit = data["unit"] if data["amount"] != 1 else data["unit"].removesuffix("s")
+            amount = f"{data['amount'].normalize():f} {unit}"
             messages.success(
                 request, f"Recorded {amount} in {data['area'].name} on {data['date']:%-d %B}."
             )

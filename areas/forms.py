@@ -90,12 +90,16 @@ class StageChangeForm(forms.Form):
     )
     note = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, area, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the stages this person may move an area to (the service's rule).
+        # Only the stages this person may move the area to (the service's rule).
         self.fields["stage"].choices = [
-            (value, label) for value, label in Stage.choices if may_move_to_stage(user, value)
+            (value, label) for value, label in Stage.choices if may_move_to_stage(user, area, value)
         ]
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(self.fields["stage"].choices)
 
 
 class PartnershipForm(forms.ModelForm):

@@ -40,11 +40,13 @@ def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by
     return area
 
 
-def may_move_to_stage(user, stage: str) -> bool:
+def may_move_to_stage(user, area: Area, stage: str) -> bool:
     """Whether ``user`` (who may edit the area) may move it to ``stage``:
     taking an area out of the programme frees its places in two caseloads,
-    so leaving and left are for those who manage caseloads."""
-    return stage not in PROGRAMME_EXIT_STAGES or has_perm(user, "caseloads.manage")
+    so moving it to leaving or left, or back from leaving, is for those who
+    manage caseloads."""
+    exits = stage in PROGRAMME_EXIT_STAGES or area.stage in PROGRAMME_EXIT_STAGES
+    return not exits or has_perm(user, "caseloads.manage")
 
 
 @transaction.atomic
@@ -58,7 +60,7 @@ def area_change_stage(
     left) is a manager's decision, not the adviser's alone: refused (403)
     for anyone else. ``by`` is None for the import and the demo data.
     """
-    if by is not None and not may_move_to_stage(by, stage):
+    if by is not None and not may_move_to_stage(by, area, stage):
         raise PermissionDenied
     if area.cohort is None:
         raise ValidationError(f"{area.name} is not in the programme.")

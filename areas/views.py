@@ -108,7 +108,9 @@ def area_detail(request, ward_code):
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
         "stage_form": (
-            StageChangeForm(user=user, initial={"stage": area.stage}) if area.cohort else None
+            StageChangeForm(user=user, area=area, initial={"stage": area.stage})
+            if area.cohort
+            else None
         ),
     }
     if context["can_see_contacts"]:
@@ -122,7 +124,7 @@ def area_detail(request, ward_code):
 def area_stage(request, ward_code):
     area = _visible_area(request, ward_code)
     require_perm(request.user, "areas.edit", area)
-    form = StageChangeForm(request.POST, user=request.user)
+    form = StageChangeForm(request.POST, user=request.user, area=area)
     if form.is_valid():
         try:
             services.area_change_stage(area=area, by=request.user, **form.cleaned_data)

@@ -186,14 +186,20 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
     return action
 
 
-def action_done(*, action: Action, by) -> Action:
-    """Mark an action done: its owner, or someone who triages its area."""
+@transaction.atomic
+def action_done(*, action: Action, by) -> bool:
+    """Mark an action done: its owner, or someone who triages its area.
+    False when it was already done (by someone else a moment before, say)."""
     if not may_close_action(by, action):
         raise PermissionDenied
-    if action.done_at is None:
-        action.done_at = timezone.now()
-        action.save(update_fields=["done_at"])
-    return action
+    # Locked, so that of two people marking it at once, one does.
+    locked = Action.objects.select_for_update().get(pk=action.pk)
+    if locked.done_at is not None:
+        action.done_at = locked.done_at
+        return False
+    locked.done_at = action.done_at = timezone.now()
+    locked.save(update_fields=["done_at"])
+    return True
 
 
 def resident_messages_mark_seen(*, support_request: SupportRequest, by) -> int:

@@ -314,8 +314,10 @@ def action_done(request, pk):
     # if not there, as it always has.
     if not may_close_action(request.user, action):
         raise Http404
-    services.action_done(action=action, by=request.user)
-    messages.success(request, f"Done: {action}.")
+    if services.action_done(action=action, by=request.user):
+        messages.success(request, f"Done: {action}.")
+    else:
+        messages.info(request, f"{action} was already marked done.")
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)

@@ -28,7 +28,7 @@ def test_a_community_worker_records_a_day_from_their_home_page(page, hendon):
     assert_healthy(page)
 
     page.get_by_role("button", name="Record time").click()
-    expect(page.get_by_text(re.compile(r"Recorded 1 days in Hendon"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Recorded 1 day in Hendon"))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Hendon"))).to_contain_text("1 of 2")
     assert TimeRecord.objects.get().person == worker
 

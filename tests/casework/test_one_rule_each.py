@@ -100,3 +100,32 @@ def test_only_managers_add_or_change_partners(adviser, manager):
     partner = referrals.partner_add(by=manager, name="Planning Aid", expertise=["planning"])
     with pytest.raises(PermissionDenied):
         referrals.partner_change(partner=partner, by=adviser, name="Renamed")
+
+
+def test_an_adviser_may_not_bring_an_area_back_from_leaving(hendon, adviser, manager):
+    area_change_stage(area=hendon, stage=Stage.LEAVING, on=timezone.localdate(), by=manager)
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    assert "Move to another stage" not in page
+    response = client_for(adviser).post(
+        f"/staff/areas/{hendon.ward_code}/stage/",
+        {"stage": Stage.DELIVERING, "on": timezone.localdate()},
+    )
+    assert response.status_code == 200
+    with pytest.raises(PermissionDenied):
+        area_change_stage(area=hendon, stage=Stage.DELIVERING, on=timezone.localdate(), by=adviser)
+    hendon.refresh_from_db()
+    assert hendon.stage == Stage.LEAVING
+    assert (
+        "Move to another stage"
+        in client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    )
+
+
+def test_the_second_person_to_mark_an_action_done_is_told_it_already_was(
+    hendon, workers_action, community_worker, manager
+):
+    late = client_for(manager)
+    client_for(community_worker).post(f"/staff/casework/actions/{workers_action.pk}/done/")
+    response = late.post(f"/staff/casework/actions/{workers_action.pk}/done/", follow=True)
+    assert "Book the hall was already marked done." in response.content.decode()
+    assert services.action_done(action=workers_action, by=manager) is False
