@@ -140,3 +140,11 @@ def test_percentiles_are_nearest_rank():
     assert percentile(values, 50) == 50
     assert percentile(values, 95) == 95
     assert percentile([7.0], 95) == 7.0
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_framework_floor_answers_anyone_through_every_middleware(client):
+    # The portal denies by default; the floor must measure a page, not a redirect.
+    response = client.get("/ok/")
+    assert response.status_code == 200
+    assert response.content == b"ok"
