@@ -307,21 +307,6 @@ def test_a_name_change_keeps_the_areas(adviser):
     assert AdviserAssignment.objects.current().filter(adviser=adviser).count() == 2
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("manager", 200),
-        ("adviser", 403),
-        ("community_worker", 403),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_may_see_the_caseloads_page(client, request, role, status):
-    client.force_login(request.getfixturevalue(role))
-    assert client.get("/staff/caseloads/").status_code == status
-
-
 def test_the_caseloads_page_shows_who_has_room_and_what_waits(
     client, manager, adviser, community_worker
 ):

@@ -468,20 +468,8 @@ def test_caseloads_against_the_caps(hendon, millfield, adviser, community_worker
 
 # --- Who sees what ---------------------------------------------------------------
 
-EXPECTED = {
-    "adviser": 200,
-    "community_worker": 200,
-    "manager": 200,
-    "evaluator": 403,
-    "administrator": 403,
-}
-
-
-@pytest.mark.parametrize(("role", "status"), EXPECTED.items())
-def test_who_may_open_the_dashboard(role, status, request, hendon):
-    user = request.getfixturevalue(role)
-    assert client_for(user).get("/dashboard/").status_code == status
-    assert client_for(user).get("/dashboard/export/delivery.csv").status_code == status
+# Which role may open the dashboard, a region of it and their CSVs is the
+# permission matrix's (tests/test_permission_matrix.py).
 
 
 def test_signed_out_people_are_sent_to_sign_in(hendon):
@@ -489,19 +477,6 @@ def test_signed_out_people_are_sent_to_sign_in(hendon):
         response = Client().get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
-
-
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [("manager", 200), ("adviser", 403), ("community_worker", 403), ("evaluator", 403)],
-)
-def test_who_may_open_a_regional_view(role, status, request, hendon):
-    user = request.getfixturevalue(role)
-    assert client_for(user).get("/dashboard/regions/north_east/").status_code == status
-    assert (
-        client_for(user).get("/dashboard/regions/north_east/export/funding.csv").status_code
-        == status
-    )
 
 
 def test_an_unknown_region_or_table_is_not_found(manager):

@@ -9,9 +9,10 @@ ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator"]
 EVERYONE = [*ROLES, "anonymous"]
 
 # (url, who gets 200); everybody else signed in gets 403, anonymous people
-# are sent to sign in, except on public pages.
+# are sent to sign in, except on public pages. The staff pages themselves
+# (/staff/, /dashboard/, /api/v1/) are the permission matrix's
+# (tests/test_permission_matrix.py); these are allauth's and the admin's.
 STAFF_PAGES = [
-    ("/staff/", ROLES),
     ("/accounts/2fa/", ROLES),
     ("/accounts/password/change/", ROLES),
     ("/admin/", ["administrator"]),

@@ -38,24 +38,10 @@ def test_the_new_adviser_is_pointed_to_the_handover_page_from_home(handed_over, 
     assert "/staff/areas/E05001158/handover/" in client_for(adviser).get("/staff/").text
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("adviser", 200),
-        ("manager", 200),
-        ("outsider", 404),
-        ("community_worker", 403),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_may_open_the_handover_page(request, handed_over, role, status):
-    assert (
-        client_for(request.getfixturevalue(role))
-        .get("/staff/areas/E05001158/handover/")
-        .status_code
-        == status
-    )
+def test_the_previous_adviser_gets_404_for_the_handover_page(handed_over, outsider):
+    # Which roles may open the page is the permission matrix's; Otto held
+    # Hendon until today, and it is outside his scope now.
+    assert client_for(outsider).get("/staff/areas/E05001158/handover/").status_code == 404
 
 
 def test_a_note_on_an_ended_assignment_cannot_change(handed_over):

@@ -49,23 +49,6 @@ def test_managers_see_the_audit_history_and_nobody_else(hendon, adviser, manager
     assert "Audit history" not in client_for(adviser).get(url).text
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("manager", 200),
-        ("adviser", 403),
-        ("community_worker", 403),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_may_open_the_audit_history(request, role, status):
-    assert (
-        client_for(request.getfixturevalue(role)).get("/staff/casework/audit/").status_code
-        == status
-    )
-
-
 def test_the_audit_page_query_count_stays_flat(
     hendon, adviser, manager, django_assert_max_num_queries
 ):

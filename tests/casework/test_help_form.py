@@ -251,24 +251,6 @@ def test_the_thank_you_page_is_only_shown_after_sending(client):
     assert client.get("/help/sent/").url == "/help/"
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("manager", 200),
-        ("adviser", 403),
-        ("community_worker", 403),
-        ("evaluator", 403),
-        ("administrator", 403),
-        (None, 302),
-    ],
-)
-def test_who_may_change_the_signposting_words(request, role, status):
-    client = Client()
-    if role:
-        client.force_login(request.getfixturevalue(role))
-    assert client.get("/staff/casework/signposting/").status_code == status
-
-
 def test_a_manager_changes_the_signposting_words_and_the_old_ones_are_kept(client, manager):
     from casework.models import Signposting
     from casework.selectors import signposting_text

@@ -95,12 +95,12 @@ def test_nobody_logs_for_an_area_that_is_not_theirs(hendon, outsider):
     assert not Interaction.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [("community_worker", 302), ("manager", 302), ("evaluator", 403), ("administrator", 403)],
-)
-def test_who_may_log_an_interaction(request, hendon, role, status):
-    assert log(client_for(request.getfixturevalue(role)), area=hendon.pk).status_code == status
+@pytest.mark.parametrize("role", ["community_worker", "manager"])
+def test_the_community_worker_and_managers_log_interactions_too(request, hendon, role):
+    # Who may open the form at all is the permission matrix's.
+    user = request.getfixturevalue(role)
+    assert log(client_for(user), area=hendon.pk).status_code == 302
+    assert Interaction.objects.get().logged_by == user
 
 
 def test_an_interaction_cannot_be_tied_to_another_areas_request(hendon, adviser):
@@ -194,23 +194,6 @@ def test_nobody_marks_someone_elses_action_done(hendon, adviser, community_worke
     assert action.done_at is None
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("adviser", 200),
-        ("community_worker", 200),
-        ("manager", 200),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_has_a_my_actions_page(request, role, status):
-    assert (
-        client_for(request.getfixturevalue(role)).get("/staff/casework/actions/").status_code
-        == status
-    )
-
-
 def test_my_actions_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):
     client = client_for(adviser)
 
@@ -250,24 +233,10 @@ def test_a_requests_timeline_puts_everything_newest_first(hendon, adviser):
     assert page.index("New → Acknowledged: Replied") < page.index("Phone call: First call")
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("adviser", 200),
-        ("community_worker", 200),
-        ("manager", 200),
-        ("outsider", 404),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_may_see_an_areas_timeline(request, hendon, role, status):
-    assert (
-        client_for(request.getfixturevalue(role))
-        .get("/staff/casework/areas/E05001158/timeline/")
-        .status_code
-        == status
-    )
+def test_an_outsider_gets_404_for_the_timeline_of_an_area_not_theirs(hendon, outsider):
+    # Which roles may open a timeline is the permission matrix's.
+    response = client_for(outsider).get("/staff/casework/areas/E05001158/timeline/")
+    assert response.status_code == 404
 
 
 def test_the_area_timeline_query_count_stays_flat(hendon, adviser, django_assert_max_num_queries):

@@ -47,25 +47,6 @@ def test_search_never_reaches_beyond_scope(hendon, adviser, outsider):
     )
 
 
-@pytest.mark.parametrize(
-    ("role", "status"),
-    [
-        ("adviser", 200),
-        ("community_worker", 200),
-        ("manager", 200),
-        ("evaluator", 403),
-        ("administrator", 403),
-    ],
-)
-def test_who_may_search(request, role, status):
-    assert (
-        client_for(request.getfixturevalue(role))
-        .get("/staff/casework/search/", {"q": "x"})
-        .status_code
-        == status
-    )
-
-
 def test_an_empty_search_shows_the_form_only(adviser):
     page = client_for(adviser).get("/staff/casework/search/")
     assert page.status_code == 200
