@@ -7,8 +7,8 @@ are tests/settings.py.
 
 Tests that start a browser, a Celery worker or the deployment's processes
 are marked `slow` here as they are collected (a test that starts some other
-long-running process says `@pytest.mark.slow` itself); `make test-fast`
-leaves them out.
+long-running process, or seeds the whole demo, says `@pytest.mark.slow`
+itself); `make test-fast` leaves them out.
 """
 
 import contextlib

@@ -105,6 +105,7 @@ def _demo_counts():
     }
 
 
+@pytest.mark.slow  # seeds the whole demo (225 areas and their casework), about 5 s
 def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     call_command("seed_demo")
     first = _demo_counts()
@@ -126,6 +127,7 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     assert "Password for all of them" in out
 
 
+@pytest.mark.slow  # seeds the whole demo (225 areas and their casework), about 5 s
 def test_seed_demo_fills_every_caseload_and_shows_areas_on_track_and_behind():
     call_command("seed_demo")
     advisers = User.objects.filter(role=Role.ADVISER)
