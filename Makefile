@@ -12,7 +12,7 @@ PORT ?= 8000
 help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
 	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
-	@echo "make test-fast  the same without the slow tests (browser, Celery worker, deployment); no Chromium"
+	@echo "make test-fast  the same without the slow tests (browser, Celery worker, deployment, demo seeding); no Chromium"
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
