@@ -14,6 +14,7 @@ from areas.models import (
     Stage,
 )
 from areas.services import may_move_to_stage
+from nfc.validators import not_in_the_future
 
 
 class AreaFilterForm(forms.Form):
@@ -86,6 +87,7 @@ class StageChangeForm(forms.Form):
     on = forms.DateField(
         label="Since",
         initial=_today,
+        validators=[not_in_the_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(max_length=300, required=False)
@@ -153,6 +155,7 @@ class JoinProgrammeForm(forms.Form):
     joined_on = forms.DateField(
         label="Joined on",
         initial=_today,
+        validators=[not_in_the_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 

@@ -4,6 +4,7 @@ from django.db import models
 
 from advisers.permissions import has_perm
 from advisers.roles import Role
+from nfc.validators import not_in_the_future
 
 WARD_CODE_VALIDATOR = RegexValidator(
     r"^E05\d{6}$", "A ward code is E05 followed by six digits, e.g. E05001158."
@@ -201,7 +202,7 @@ class StageChange(models.Model):
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="stage_changes")
     stage = models.CharField(max_length=20, choices=Stage.choices)
-    changed_on = models.DateField()
+    changed_on = models.DateField(validators=[not_in_the_future])
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -286,8 +287,8 @@ class FundingBid(models.Model):
         max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
-    submitted_on = models.DateField(null=True, blank=True)
-    decided_on = models.DateField(null=True, blank=True)
+    submitted_on = models.DateField(null=True, blank=True, validators=[not_in_the_future])
+    decided_on = models.DateField(null=True, blank=True, validators=[not_in_the_future])
 
     class Meta:
         ordering = ["-submitted_on", "-pk"]

@@ -17,6 +17,7 @@ from areas.models import (
     Stage,
     StageChange,
 )
+from nfc.validators import not_in_the_future
 
 
 @transaction.atomic
@@ -26,6 +27,7 @@ def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by
         raise ValidationError(f"{area.name} is already in the programme.")
     if cohort not in Cohort.values:
         raise ValidationError("The cohort is year 1, 2 or 3.")
+    not_in_the_future(joined_on)
     area.cohort = cohort
     area.joined_on = joined_on
     area.stage = Stage.OUTREACH
@@ -68,6 +70,7 @@ def area_change_stage(
         raise ValidationError(f"{area.name} has left the programme: it must join again first.")
     if stage == area.stage:
         raise ValidationError(f"{area.name} is already at {Stage(stage).label}.")
+    not_in_the_future(on)
     latest = area.stage_changes.first()
     if latest and on < latest.changed_on:
         raise ValidationError(
