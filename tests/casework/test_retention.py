@@ -10,6 +10,7 @@ from casework.models import ResidentMessage, StatusChange, SupportRequest
 from casework.retention import support_requests_remove_old_details
 from casework.tasks import retention_task
 from tests.factories import SupportRequestFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +65,13 @@ def test_the_retention_job_is_scheduled_daily(settings):
         entry["task"] == "casework.tasks.retention_task"
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
     )
+
+
+def test_after_retention_the_request_page_no_longer_points_to_the_private_link(settings, manager):
+    settings.NFC_RETENTION_DAYS = 730
+    old = closed_days_ago(800)
+    retention_task()
+    page = client_for(manager).get(f"/staff/casework/requests/{old.reference}/").text
+    assert "They can send one from the private link" not in page
+    assert "were removed on" in page
+    assert "They have no working link." in page
