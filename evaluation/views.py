@@ -73,7 +73,7 @@ def _charts(figures) -> list[StackedBarChart]:
             ],
             categories=months,
             rows=days,
-            unit=" days",
+            unit=("day", "days"),
             target_key="due",
             target_label="Days promised",
         ),
@@ -87,7 +87,7 @@ def _charts(figures) -> list[StackedBarChart]:
             series=[Series(t, label, TOPIC_CLASSES[t]) for t, label in Topic.choices],
             categories=months,
             rows=topics,
-            unit=" requests",
+            unit=("request", "requests"),
         ),
         StackedBarChart(
             slug="delivery-by-month",
@@ -103,7 +103,7 @@ def _charts(figures) -> list[StackedBarChart]:
             ],
             categories=months,
             rows=by_status,
-            unit=" areas",
+            unit=("area", "areas"),
         ),
     ]
 

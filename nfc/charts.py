@@ -45,7 +45,8 @@ class StackedBarChart:
     series: list[Series]
     categories: list[str]
     rows: list[dict]
-    unit: str = ""
+    # What the numbers count, one and many: ("day", "days").
+    unit: tuple[str, str] = ("", "")
     # A value each row is measured against (the days promised), drawn as a
     # dashed mark across each bar.
     target_key: str = ""
@@ -85,7 +86,7 @@ class StackedBarChart:
                         width=round(bar_width, 1),
                         height=round(value / top * plot_height, 1),
                         css_class=series.css_class,
-                        title=f"{category}, {series.label}: {_number(value)}{self.unit}",
+                        title=f"{category}, {series.label}: {self._counted(value)}",
                     )
                 )
                 running += value
@@ -100,6 +101,11 @@ class StackedBarChart:
                 )
         step = top / 4
         self.ticks = [{"y": round(y_of(step * n), 1), "text": _number(step * n)} for n in range(5)]
+
+    def _counted(self, value: float) -> str:
+        one, many = self.unit
+        noun = one if value == 1 else many
+        return f"{_number(value)} {noun}".rstrip()
 
     @property
     def label_y(self) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from casework import services
 from casework.models import SupportRequest, Topic
+from nfc.charts import Series, StackedBarChart
 from nfc.jobs import Notice
 from nfc.mail import Attachment, absolute_url, email_send
 from nfc.periods import Period, add_months, quarter_start
@@ -220,3 +221,22 @@ def test_a_private_link_keeps_only_its_hash_and_stops_when_revoked_or_expired():
     link.revoke(request)
     assert link.find(everyone, secret=latest) is None
     assert not link.works(request)
+
+
+# --- Charts --------------------------------------------------------------------
+
+
+def test_a_bars_title_counts_one_and_many_in_words():
+    chart = StackedBarChart(
+        slug="requests",
+        title="Requests",
+        summary="",
+        series=[Series("new", "New requests", "series-1")],
+        categories=["Oct 26", "Nov 26"],
+        rows=[{"new": 1}, {"new": 3}],
+        unit=("request", "requests"),
+    )
+    assert [bar.title for bar in chart.bars] == [
+        "Oct 26, New requests: 1 request",
+        "Nov 26, New requests: 3 requests",
+    ]
