@@ -20,6 +20,18 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ForbiddenWithoutTraceback(logging.Filter):
+    """Django logs every 403 with the traceback of its PermissionDenied: a
+    refusal is the permission table at work, not a fault, so one line says
+    enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def forget_request_id(**kwargs) -> None:
     request_id_var.set("-")
 

@@ -372,7 +372,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "nfc.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "nfc.logging.RequestIdFilter"},
+        "forbidden_without_traceback": {"()": "nfc.logging.ForbiddenWithoutTraceback"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -393,6 +396,7 @@ LOGGING = {
         # Django adds a console handler of its own; one line per event is enough.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["forbidden_without_traceback"]},
         # One line per request; runserver prints its own in development.
         "nfc.access": {"level": "INFO" if PRODUCTION else "WARNING"},
         "celery": {"level": LOG_LEVEL},

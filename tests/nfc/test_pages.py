@@ -11,7 +11,7 @@ from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, 
 from advisers.selectors import caseload, hours_to_days
 from areas.models import Area, StageChange
 from casework.models import Action, Interaction, Referral, StatusChange, SupportRequest
-from tests.support import free_port
+from tests.support import client_for, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,12 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="never in production"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_a_refusal_logs_one_line_without_a_traceback(evaluator, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client_for(evaluator).get("/dashboard/")
+    assert response.status_code == 403
+    (line,) = [r for r in caplog.records if r.name == "django.request"]
+    assert line.getMessage() == "Forbidden (Permission denied): /dashboard/"
+    assert line.exc_info is None
