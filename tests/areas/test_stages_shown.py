@@ -1,5 +1,6 @@
-"""Staff notes on an area's stages are for the people who work there and
-managers, like every other note: never evaluators."""
+"""How an area's stages show on its page: the notes on them only to the
+people who work there and managers (never evaluators), and a left area as
+out of the programme."""
 
 import pytest
 from django.utils import timezone
@@ -24,3 +25,9 @@ def test_stage_notes_are_shown_to_the_adviser_and_never_to_an_evaluator(hendon, 
     page = client_for(evaluator).get(url).text
     assert "Delivering" in page
     assert "Chair" not in page
+
+
+def test_an_area_that_has_left_does_not_say_it_is_in_the_programme(hendon, manager):
+    area_change_stage(area=hendon, stage=Stage.LEFT, on=timezone.localdate(), by=manager)
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").text
+    assert "No: it has left (Year 1 cohort, joined 1 April 2026)" in page
