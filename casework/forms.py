@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from advisers.models import User
@@ -15,6 +16,7 @@ from casework.models import (
     Topic,
 )
 from nfc.public_forms import PublicFormDefence
+from nfc.validators import not_in_the_past
 
 UNKNOWN_AREA = "unknown"
 
@@ -233,12 +235,33 @@ class ActionForm(forms.Form):
     due_on = forms.DateField(
         label="By when",
         initial=_in_a_week,
+        validators=[not_in_the_past],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, writer, area=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
-        self.fields["owner"].queryset = User.objects.filter(
-            is_active=True, role__in=[Role.ADVISER, Role.COMMUNITY_WORKER, Role.MANAGER]
-        ).order_by("full_name")
+        # The writer first in mind: they own it unless they choose someone
+        # who works on the area (its adviser, its community worker, a manager).
+        self.fields["owner"].initial = writer
+        self.fields["owner"].queryset = possible_owners(
+            areas=areas.filter(pk=area.pk) if area else areas, writer=writer
+        )
+
+
+def possible_owners(*, areas, writer) -> QuerySet[User]:
+    """Who may own an action in ``areas``: the people working there now, the
+    managers who see them, and the person writing it."""
+    managers = Q(role=Role.MANAGER) & (Q(region="") | Q(region__in=areas.values("region")))
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk=writer.pk)
+            | managers
+            | Q(adviser_assignments__area__in=areas, adviser_assignments__ended_on__isnull=True)
+            | Q(allocations__area__in=areas, allocations__ended_on__isnull=True)
+        )
+        .distinct()
+        .order_by("full_name")
+    )

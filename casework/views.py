@@ -220,7 +220,10 @@ def _preset(request, form_class):
     area = support_request.area if support_request and support_request.area else None
     if area is None and ward_code:
         area = get_object_or_404(areas, ward_code=ward_code)
-    form = form_class(request.POST or None, areas=areas, initial={"area": area or areas.first()})
+    extra = {"writer": request.user, "area": area} if form_class is ActionForm else {}
+    form = form_class(
+        request.POST or None, areas=areas, initial={"area": area or areas.first()}, **extra
+    )
     return form, support_request
 
 

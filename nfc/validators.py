@@ -15,3 +15,9 @@ def not_in_the_future(value: datetime.date) -> None:
     """
     if value and value > timezone.localdate():
         raise ValidationError("The date cannot be in the future.", code="future")
+
+
+def not_in_the_past(value: datetime.date) -> None:
+    """A date something is due: today at the earliest."""
+    if value and value < timezone.localdate():
+        raise ValidationError("The date cannot be in the past.", code="past")

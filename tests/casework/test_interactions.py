@@ -142,7 +142,38 @@ def test_an_adviser_gives_an_action_to_the_community_worker(hendon, adviser, com
 
 def test_an_action_cannot_go_to_someone_who_does_not_work_there(hendon, adviser, outsider):
     response = add_action(client_for(adviser), area=hendon.pk, owner=outsider.pk)
-    assert "does not work on Hendon" in response.text
+    assert "Select a valid choice" in response.text
+    assert 'value="Send the grant guidance"' in response.text
+    assert not Action.objects.exists()
+    with pytest.raises(ValidationError, match="does not work on Hendon"):
+        services.action_add(
+            area=hendon,
+            owner=outsider,
+            by=adviser,
+            description="Call",
+            due_on=timezone.localdate(),
+        )
+
+
+def test_the_action_form_offers_the_writer_first_and_only_people_on_the_area(
+    hendon, adviser, community_worker, manager, outsider
+):
+    form = client_for(adviser).get("/staff/casework/actions/new/?area=E05001158").context["form"]
+    owners = set(form.fields["owner"].queryset)
+    assert owners == {adviser, community_worker, manager}
+    assert outsider not in owners
+    assert form["owner"].value() == adviser.pk
+
+
+def test_an_action_due_in_the_past_is_refused_with_what_was_typed_kept(hendon, adviser):
+    response = add_action(
+        client_for(adviser),
+        area=hendon.pk,
+        owner=adviser.pk,
+        due_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert "The date cannot be in the past." in response.text
+    assert 'value="Send the grant guidance"' in response.text
     assert not Action.objects.exists()
 
 
