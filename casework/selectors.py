@@ -31,7 +31,7 @@ from casework.models import (
     first_contact_deadline,
 )
 from nfc.aggregates import MedianSeconds
-from nfc.periods import Period, start_of_day
+from nfc.periods import Period, add_months, start_of_day
 
 DEFAULT_SIGNPOSTING = (
     "Your local council's community or voluntary sector team can tell you about "
@@ -289,7 +289,10 @@ def requests_by_month(
     """New requests by month and topic: {(month, topic): count}, over
     ``months`` (consecutive first days of months)."""
     rows = (
-        requests.filter(created_at__gte=start_of_day(months[0]))
+        requests.filter(
+            created_at__gte=start_of_day(months[0]),
+            created_at__lt=start_of_day(add_months(months[-1], 1)),
+        )
         .annotate(month=TruncMonth("created_at"))
         .values("month", "topic")
         .annotate(n=Count("pk"))

@@ -215,6 +215,9 @@ def follow_link_resend(*, support_request: SupportRequest, by) -> None:
     (the old one stops working when the new one is made)."""
     if not support_request.email:
         raise ValidationError("There is no e-mail address to send a link to.")
+    if not support_request.is_open:
+        # A new link would come with the acknowledgement's promise of a reply.
+        raise ValidationError("The request is finished, so the resident needs no new link.")
     if support_request.details_removed_at:
         raise ValidationError("The resident's details have been removed.")
     SupportRequest.objects.filter(pk=support_request.pk).update(acknowledgement_sent_at=None)

@@ -16,7 +16,7 @@ class RequestIdFilter(logging.Filter):
         # (JSON in production) would write out its path, secret and all.
         if "request" in record.__dict__:
             request = record.__dict__["request"]
-            record.request = _SECRET_PATHS.sub(r"\1[hidden]", str(request))
+            record.request = mask_secrets(str(request))
         return True
 
 
@@ -39,8 +39,18 @@ def forget_request_id(**kwargs) -> None:
 # Paths that carry a secret (a resident's private link, a password-reset
 # key): whoever logs them, Django included, the secret part is masked
 # before any handler sees the line.
-_SECRET_PATHS = re.compile(r"(/help/follow/|/accounts/password/reset/key/)[^/\s'\"]+")
+# Any path segment shaped like a private link's secret (nfc.private_links:
+# 43 URL-safe characters) is masked too, whatever page it belongs to, so a
+# new kind of private link is covered without being listed here.
+_SECRET_PATHS = re.compile(
+    r"(/help/follow/|/accounts/password/reset/key/)[^/\s'\"]+|(/)[A-Za-z0-9_-]{43}(?=[/\s'\"?]|$)"
+)
 _make_record = logging.getLogRecordFactory()
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the secret part of every secret-bearing path hidden."""
+    return _SECRET_PATHS.sub(lambda m: (m.group(1) or m.group(2)) + "[hidden]", text)
 
 
 def _record_without_secrets(*args, **kwargs) -> logging.LogRecord:
@@ -50,7 +60,7 @@ def _record_without_secrets(*args, **kwargs) -> logging.LogRecord:
     except Exception:
         return record
     if _SECRET_PATHS.search(message):
-        record.msg, record.args = _SECRET_PATHS.sub(r"\1[hidden]", message), None
+        record.msg, record.args = mask_secrets(message), None
     return record
 
 

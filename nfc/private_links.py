@@ -3,7 +3,8 @@
 A link carries 32 random bytes; only their SHA-256 is kept, so a copy of
 the database (or of a backup) opens nothing. The secret exists only in the
 message that carries it and in the person's address bar: it is never
-stored, logged (nfc.logging masks it) or passed to a task.
+stored, logged (nfc.logging masks any path segment of its shape, on any
+page) or passed to a task.
 
 A model that offers a link keeps three fields named after it, e.g. for
 ``PrivateLink("follow")``: ``follow_token_hash`` (indexed),

@@ -46,15 +46,27 @@ class PublicFormDefence(forms.Form):
     good on another.
     """
 
-    token_salt = "nfc.public-form.started"
+    # Each form names its own, so that a token from one form is no good on
+    # another; a form without one cannot be made (see __init_subclass__).
+    token_salt: str
 
     # Left empty by people (it is hidden from them); filled by bots.
     nfc_trap = forms.CharField(required=False, label="Leave this empty", max_length=200)
     started = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "token_salt", ""):
+            raise TypeError(f"{cls.__name__} must name its own token_salt.")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["started"].initial = self.started_token()
+
+    def min_seconds(self) -> int:
+        """How soon after the page is shown a person could send it; a form
+        that takes longer to fill in may ask for more."""
+        return settings.NFC_HELP_FORM_MIN_SECONDS
 
     @classmethod
     def started_token(cls) -> str:
@@ -81,7 +93,7 @@ class PublicFormDefence(forms.Form):
             )
         except (signing.BadSignature, ValueError):
             return SpamReason.BAD_TOKEN
-        if time.time() - shown_at < settings.NFC_HELP_FORM_MIN_SECONDS:
+        if time.time() - shown_at < self.min_seconds():
             return SpamReason.TOO_FAST
         return None
 
@@ -105,7 +117,9 @@ class HourlyLimit:
         try:
             return (cache.get(self._key(request)) or 0) >= self.per_hour
         except Exception:
-            logger.warning("%s rate limit skipped: the cache did not answer", self.name)
+            logger.warning(
+                "%s rate limit skipped: the cache did not answer", self.name, exc_info=True
+            )
             return False
 
     def count(self, request) -> None:
@@ -114,7 +128,9 @@ class HourlyLimit:
             cache.add(key, 0, timeout=60 * 60)
             cache.incr(key)
         except Exception:
-            logger.warning("%s rate limit not counted: the cache did not answer", self.name)
+            logger.warning(
+                "%s rate limit not counted: the cache did not answer", self.name, exc_info=True
+            )
 
 
 def body_too_big(request, limit: int) -> bool:

@@ -134,3 +134,27 @@ def test_an_outsider_cannot_stop_the_link_of_a_request_not_theirs(adviser, outsi
         f"/staff/casework/requests/{support_request.reference}/link/", {"do": "stop"}
     )
     assert response.status_code == 404
+
+
+def test_a_finished_request_offers_only_to_stop_the_link_never_a_new_one(
+    adviser, mailoutbox, django_capture_on_commit_callbacks
+):
+    area = AreaFactory()
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        support_request = SupportRequestFactory(area=area)
+    services.support_request_move(support_request=support_request, to_status="closed", by=adviser)
+    client = Client()
+    client.force_login(adviser)
+    page = client.get(f"/staff/casework/requests/{support_request.reference}/").text
+    assert "Stop their link working" in page
+    assert "Send them a new link" not in page
+    sent = len(mailoutbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/staff/casework/requests/{support_request.reference}/link/",
+            {"do": "resend"},
+            follow=True,
+        )
+    assert "needs no new link" in response.text
+    assert len(mailoutbox) == sent

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services as staff_services
@@ -12,6 +14,7 @@ from advisers.models import TimeRecord
 from areas.models import Region, Stage
 from areas.services import area_change_stage
 from casework import referrals, services
+from tests.factories import SupportRequestFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,41 @@ def test_the_second_person_to_mark_an_action_done_is_told_it_already_was(
     response = late.post(f"/staff/casework/actions/{workers_action.pk}/done/", follow=True)
     assert "Book the hall was already marked done." in response.content.decode()
     assert services.action_done(action=workers_action, by=manager) is False
+
+
+def test_a_managers_pages_stay_flat_however_many_colleagues_records_they_may_close(
+    hendon, community_worker, manager
+):
+    # The filters that decide "Mark done" and "Remove" read each record's
+    # area: it must come with the list, not a query per row.
+    client = client_for(manager)
+
+    def queries_for(url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    request = SupportRequestFactory(area=hendon)
+
+    def add_records():
+        services.action_add(
+            area=hendon,
+            owner=community_worker,
+            by=community_worker,
+            support_request=request,
+            description="Book the hall",
+            due_on=timezone.localdate(),
+        )
+        _time(hendon, community_worker)
+
+    add_records()
+    pages = [
+        f"/staff/areas/{hendon.ward_code}/",
+        f"/staff/casework/requests/{request.reference}/",
+        f"/staff/casework/actions/?owner={community_worker.pk}",
+    ]
+    [queries_for(url) for url in pages]  # the first views fill the session's caches
+    before = [queries_for(url) for url in pages]
+    for _ in range(5):
+        add_records()
+    assert [queries_for(url) for url in pages] == before

@@ -2,15 +2,19 @@
 once, the public-form defence and private links."""
 
 import datetime
+import logging
 import time
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.core import mail, signing
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from casework import services
+from casework.forms import HelpRequestForm
 from casework.models import SupportRequest, Topic
 from nfc.charts import Series, StackedBarChart
 from nfc.jobs import Notice
@@ -155,8 +159,15 @@ def test_bots_are_told_apart(settings):
     assert FeedbackForm({"started": fresh}).spam_reason() == SpamReason.TOO_FAST
     assert FeedbackForm({"started": "forged"}).spam_reason() == SpamReason.BAD_TOKEN
     # A token from another form is no good on this one.
-    other = PublicFormDefence.started_token()
+    other = HelpRequestForm.started_token()
     assert FeedbackForm({"started": other}).spam_reason() == SpamReason.BAD_TOKEN
+
+
+def test_a_public_form_must_name_its_own_token_salt():
+    with pytest.raises(TypeError, match="must name its own token_salt"):
+
+        class Careless(PublicFormDefence):
+            words = forms.CharField()
 
 
 def test_sending_again_keeps_what_was_typed_with_a_new_token():
@@ -193,6 +204,14 @@ def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
 
 
 # --- Private links -------------------------------------------------------------
+
+
+def test_a_secret_in_any_path_is_masked_in_the_log(caplog):
+    secret = "Ab_-" * 10 + "xyz"
+    logging.getLogger("django.request").warning("Not Found: %s", f"/events/join/{secret}/")
+    (record,) = caplog.records
+    assert record.getMessage() == "Not Found: /events/join/[hidden]/"
+    assert secret not in caplog.text
 
 
 @pytest.mark.django_db
@@ -240,3 +259,15 @@ def test_a_bars_title_counts_one_and_many_in_words():
         "Oct 26, New requests: 1 request",
         "Nov 26, New requests: 3 requests",
     ]
+
+
+def test_every_email_template_renders_without_html_escaping():
+    # E-mails are plain text: an area called "St Mary's & Ely" must read so,
+    # not "St Mary&#x27;s &amp; Ely", in the subject and the body alike.
+    emails = Path(settings.BASE_DIR) / "templates" / "emails"
+    templates = sorted(emails.glob("*.txt"))
+    assert templates
+    for template in templates:
+        text = template.read_text()
+        assert text.startswith("{% autoescape off %}"), template.name
+        assert text.rstrip().endswith("{% endautoescape %}"), template.name
