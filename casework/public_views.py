@@ -7,9 +7,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from casework import services
 from casework.forms import HelpRequestForm
-from casework.models import SpamCount, SupportRequest
+from casework.models import SupportRequest
 from casework.selectors import signposting_text
-from nfc.public_forms import HourlyLimit, body_too_big
+from nfc.public_forms import HourlyLimit, Verdict, body_too_big, screen
 
 SENT_SESSION_KEY = "nfc_help_sent"
 
@@ -28,37 +28,18 @@ def help_request(request):
     if body_too_big(request, settings.NFC_HELP_FORM_MAX_BYTES):
         return render(request, "casework/help_refused.html", {"too_big": True}, status=413)
 
-    form = HelpRequestForm(request.POST)
-    spam = form.spam_reason()
-    if spam == SpamCount.Reason.HONEYPOT:
-        # Answer as if all were well: a bot learns nothing.
-        services.spam_count(reason=spam)
+    limit = _hourly_limit()
+    screening = screen(request, HelpRequestForm, limit=limit, count=services.spam_count)
+    if screening.verdict == Verdict.BOT:
         return render(request, "casework/help_sent.html", {"reference": None})
-    if spam is not None:
-        services.spam_count(reason=spam)
-        # A person who was quick, or whose page was a day old, sends again;
-        # everything they typed is kept.
-        form = HelpRequestForm.sent_again(request.POST)
-        form.is_valid()
-        form.add_error(None, "Please check your answers, then press \u201cSend\u201d again.")
-        return render(request, "casework/help_form.html", {"form": form})
-
-    if form.is_valid():
-        limit = _hourly_limit()
-        if limit.reached(request):
-            services.spam_count(reason=SpamCount.Reason.RATE_LIMIT)
-            # Nothing typed is lost: the form comes back, filled in.
-            form.add_error(
-                None,
-                "We have had a lot of requests from your connection in the last hour. "
-                "Please wait a little, then press \u201cSend\u201d again.",
-            )
-            return render(request, "casework/help_form.html", {"form": form}, status=429)
-        support_request = services.support_request_submit(**form.request_details())
-        limit.count(request)
-        request.session[SENT_SESSION_KEY] = support_request.reference
-        return redirect("casework_public:help_sent")
-    return render(request, "casework/help_form.html", {"form": form})
+    if screening.verdict != Verdict.SEND:
+        status = 429 if screening.verdict == Verdict.TOO_MANY else 200
+        return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
+    form = screening.form
+    support_request = services.support_request_submit(**form.request_details())
+    limit.count(request)
+    request.session[SENT_SESSION_KEY] = support_request.reference
+    return redirect("casework_public:help_sent")
 
 
 @login_not_required

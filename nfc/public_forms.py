@@ -11,12 +11,16 @@ form anyone may send keeps bots out without a CAPTCHA.
   outage is worse than a little spam.
 
 A form mixes in ``PublicFormDefence`` (and its template includes
-``includes/public_form_defence.html``); its view checks ``spam_reason()``
-first and an ``HourlyLimit`` before it saves.
+``includes/public_form_defence.html``); its view passes each post through
+``screen()``, saves when the verdict is ``Verdict.SEND``, then counts the
+post against its ``HourlyLimit``.
 """
 
+import enum
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -131,6 +135,62 @@ class HourlyLimit:
             logger.warning(
                 "%s rate limit not counted: the cache did not answer", self.name, exc_info=True
             )
+
+
+class Verdict(enum.Enum):
+    SEND = "send"  # save it
+    BOT = "bot"  # the honeypot was filled: answer as if sent, so a bot learns nothing
+    SEND_AGAIN = "send_again"  # too quick, or a forged or stale token: show the form again
+    INVALID = "invalid"  # a person's mistake: show the form with its errors
+    TOO_MANY = "too_many"  # the address's hourly limit: show the form again (status 429)
+
+
+ASK_AGAIN = "Please check your answers, then press \u201cSend\u201d again."
+TOO_MANY = (
+    "We have had a lot of requests from your connection in the last hour. "
+    "Please wait a little, then press \u201cSend\u201d again."
+)
+
+
+@dataclass
+class Screening:
+    verdict: Verdict
+    # Bound to what was typed, with its errors: nothing typed is lost.
+    form: PublicFormDefence
+
+
+def screen(
+    request,
+    form_class: type[PublicFormDefence],
+    *,
+    limit: HourlyLimit,
+    count: Callable[..., object],
+) -> Screening:
+    """Judge a post to a public form: a bot's, a person's to send again, a
+    mistake, one too many from this address, or one to save. Each turned-
+    away post is counted by ``count(reason=...)`` (never stored)."""
+    form = form_class(request.POST)
+    reason = form.spam_reason()
+    if reason == SpamReason.HONEYPOT:
+        count(reason=reason)
+        return Screening(Verdict.BOT, form)
+    if reason is not None:
+        count(reason=reason)
+        # A person who was quick, or whose page was a day old, sends again;
+        # everything they typed is kept.
+        form = form_class.sent_again(request.POST)
+        form.is_valid()
+        form.add_error(None, ASK_AGAIN)
+        return Screening(Verdict.SEND_AGAIN, form)
+    if not form.is_valid():
+        return Screening(Verdict.INVALID, form)
+    # Checked only once the answers are right: a mistake corrected is not
+    # one more request.
+    if limit.reached(request):
+        count(reason=SpamReason.RATE_LIMIT)
+        form.add_error(None, TOO_MANY)
+        return Screening(Verdict.TOO_MANY, form)
+    return Screening(Verdict.SEND, form)
 
 
 def body_too_big(request, limit: int) -> bool:

@@ -21,7 +21,7 @@ from nfc.jobs import Notice
 from nfc.mail import Attachment, absolute_url, email_send
 from nfc.periods import Period, add_months, quarter_start
 from nfc.private_links import SECRET_SHAPE, PrivateLink, digest
-from nfc.public_forms import HourlyLimit, PublicFormDefence, SpamReason
+from nfc.public_forms import HourlyLimit, PublicFormDefence, SpamReason, Verdict, screen
 
 # --- Periods -----------------------------------------------------------------
 
@@ -201,6 +201,47 @@ def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
     limit = HourlyLimit("test-form", per_hour=0)
     limit.count(request)
     assert not limit.reached(request)
+
+
+def _screened(data, *, per_hour=5, seconds_ago=10):
+    counted = []
+    started = signing.TimestampSigner(salt="test.feedback").sign(
+        str(int(time.time()) - seconds_ago)
+    )
+    request = RequestFactory().post("/", {"started": started, **data}, REMOTE_ADDR="203.0.113.7")
+    limit = HourlyLimit("test-feedback", per_hour=per_hour)
+    screening = screen(
+        request, FeedbackForm, limit=limit, count=lambda reason: counted.append(reason)
+    )
+    return screening, counted
+
+
+def test_screening_tells_a_bot_a_hurried_person_a_mistake_and_a_good_post_apart(settings):
+    settings.NFC_HELP_FORM_MIN_SECONDS = 3
+    bot, counted = _screened({"words": "Hi", "nfc_trap": "spam"})
+    assert (bot.verdict, counted) == (Verdict.BOT, [SpamReason.HONEYPOT])
+
+    hurried, counted = _screened({"words": "Kept"}, seconds_ago=0)
+    assert (hurried.verdict, counted) == (Verdict.SEND_AGAIN, [SpamReason.TOO_FAST])
+    assert hurried.form.data["words"] == "Kept"
+    assert "press \u201cSend\u201d again" in str(hurried.form.non_field_errors())
+
+    mistake, counted = _screened({"words": ""})
+    assert (mistake.verdict, counted) == (Verdict.INVALID, [])
+
+    good, counted = _screened({"words": "Hi"})
+    assert (good.verdict, counted) == (Verdict.SEND, [])
+    assert good.form.cleaned_data["words"] == "Hi"
+
+
+def test_screening_turns_away_one_too_many_from_an_address_but_not_a_mistake():
+    limit = HourlyLimit("test-feedback", per_hour=1)
+    limit.count(RequestFactory().post("/", REMOTE_ADDR="203.0.113.7"))
+    mistake, counted = _screened({"words": ""}, per_hour=1)
+    assert (mistake.verdict, counted) == (Verdict.INVALID, [])
+    too_many, counted = _screened({"words": "Hi"}, per_hour=1)
+    assert (too_many.verdict, counted) == (Verdict.TOO_MANY, [SpamReason.RATE_LIMIT])
+    assert too_many.form.data["words"] == "Hi"
 
 
 # --- Private links -------------------------------------------------------------
