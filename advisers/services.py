@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from advisers.models import (
@@ -264,12 +265,31 @@ def time_record_add(
         raise ValidationError("The date cannot be in the future.")
     if not (Decimal(0) < hours <= Decimal(24)):
         raise ValidationError("Give between a few minutes and 24 hours.")
+    # Across all their records and areas, nobody gives more than a day's 24
+    # hours on one date. The person's row is locked so that two records sent
+    # at once are added up in turn.
+    User.objects.select_for_update().get(pk=person.pk)
+    already = TimeRecord.objects.filter(person=person, date=date).aggregate(hours=Sum("hours"))[
+        "hours"
+    ] or Decimal(0)
+    if already + hours > Decimal(24):
+        who = "You have" if by.pk == person.pk else f"{person} has"
+        raise ValidationError(
+            f"{who} already recorded {hours_text(already)} on {date:%-d %B %Y}: "
+            f"{hours_text(hours)} more would be over 24 hours in one day."
+        )
     record = TimeRecord(
         person=person, area=area, date=date, hours=hours, kind=kind, note=note, recorded_by=by
     )
     record.full_clean()
     record.save()
     return record
+
+
+def hours_text(hours: Decimal) -> str:
+    """Hours in words: "7.5 hours", "1 hour"."""
+    number = f"{hours.normalize():f}"
+    return f"{number} hour{'' if hours == 1 else 's'}"
 
 
 def time_record_remove(*, record: TimeRecord, by: User) -> None:
