@@ -21,7 +21,7 @@ from advisers.permissions import has_perm, is_assigned_to, may_remove_time_recor
 from advisers.roles import Role
 from advisers.tasks import invitation_send_task
 from areas.models import Area
-from casework.models import SupportRequest
+from casework.models import Action, SupportRequest
 from casework.services import support_request_assign
 
 
@@ -132,6 +132,11 @@ def area_assign_adviser(
     )
     if current:
         _hand_over_requests(area=area, from_adviser_id=current.adviser_id, to=adviser, by=by)
+        # The previous adviser's open actions there go with the area too:
+        # they could no longer see it, so nobody could have closed them.
+        for action in Action.objects.open().filter(area=area, owner_id=current.adviser_id):
+            action.owner = adviser
+            action.save(update_fields=["owner"])
     return assignment
 
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment
+from casework import services as casework_services
+from casework.models import Action
 from tests.factories import AreaFactory
 from tests.support import client_for
 
@@ -59,3 +61,28 @@ def test_a_too_long_note_is_refused_and_the_old_one_kept(handed_over, adviser):
     current = AdviserAssignment.objects.current().get(area=handed_over)
     assert current.handover_note == "Short note"
     assert current.started_on == timezone.localdate()
+
+
+def test_the_previous_advisers_open_actions_go_with_the_area_and_the_new_one_closes_them(
+    adviser, outsider, community_worker
+):
+    area = AreaFactory(name="Hendon", ward_code="E05001158")
+    services.area_assign_adviser(area=area, adviser=outsider, by=None)
+    services.area_allocate_community_worker(area=area, worker=community_worker, by=None)
+    today = timezone.localdate()
+    theirs = casework_services.action_add(
+        area=area, owner=outsider, by=outsider, description="Call the chair", due_on=today
+    )
+    workers = casework_services.action_add(
+        area=area, owner=community_worker, by=outsider, description="Book the hall", due_on=today
+    )
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    theirs.refresh_from_db()
+    workers.refresh_from_db()
+    assert theirs.owner == adviser
+    assert workers.owner == community_worker
+    assert "Call the chair" not in client_for(outsider).get("/staff/casework/actions/").text
+    client = client_for(adviser)
+    assert "are now yours" in client.get("/staff/areas/E05001158/handover/").text
+    assert client.post(f"/staff/casework/actions/{theirs.pk}/done/").status_code == 302
+    assert Action.objects.get(pk=theirs.pk).done_at is not None
