@@ -1,7 +1,8 @@
 from django import forms
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from advisers.models import User
+from advisers.models import ADVISER_CASELOAD_CAP, COMMUNITY_WORKER_AREA_CAP, User
 from advisers.roles import Role
 from areas.models import (
     Area,
@@ -50,9 +51,30 @@ def _today():
     return timezone.localdate()
 
 
+class CaseloadChoiceField(forms.ModelChoiceField):
+    """A person with how full their caseload is, so a manager sees who has room."""
+
+    def __init__(self, *args, cap: int, **kwargs):
+        self.cap = cap
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, person) -> str:
+        return f"{person.full_name} ({person.areas_held} of {self.cap} areas)"
+
+
+def _with_areas_held(role: str, relation: str):
+    held = Q(**{f"{relation}__ended_on__isnull": True})
+    return (
+        User.objects.filter(role=role, is_active=True)
+        .annotate(areas_held=Count(relation, filter=held))
+        .order_by("full_name")
+    )
+
+
 class AssignAdviserForm(forms.Form):
-    adviser = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.ADVISER, is_active=True),
+    adviser = CaseloadChoiceField(
+        queryset=_with_areas_held(Role.ADVISER, "adviser_assignments"),
+        cap=ADVISER_CASELOAD_CAP,
         empty_label="Choose an adviser",
     )
     on = forms.DateField(
@@ -64,11 +86,18 @@ class AssignAdviserForm(forms.Form):
         max_length=300, required=False, help_text="For the history, e.g. 'Balancing caseloads'."
     )
 
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the community worker's form on the same page has an
+        # "on" and a "reason" too, and each label must point at its own field.
+        kwargs.setdefault("auto_id", "adviser_%s")
+        super().__init__(*args, **kwargs)
+
 
 class AllocateCommunityWorkerForm(forms.Form):
-    worker = forms.ModelChoiceField(
+    worker = CaseloadChoiceField(
         label="Community worker",
-        queryset=User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True),
+        queryset=_with_areas_held(Role.COMMUNITY_WORKER, "allocations"),
+        cap=COMMUNITY_WORKER_AREA_CAP,
         empty_label="Choose a community worker",
     )
     days_per_month = forms.DecimalField(
@@ -80,6 +109,10 @@ class AllocateCommunityWorkerForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "worker_%s")
+        super().__init__(*args, **kwargs)
 
 
 class StageChangeForm(forms.Form):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from advisers import selectors as staff_selectors
 from advisers import services as staff_services
 from advisers.forms import TimeRecordForm
+from advisers.models import ADVISER_CASELOAD_CAP
 from advisers.permissions import has_perm, permission_required, require_perm
 from areas import selectors, services
 from areas.forms import (
@@ -164,10 +165,14 @@ def area_assign(request, ward_code):
         {
             "area": area,
             "suggestion": suggestion,
+            "adviser_cap": ADVISER_CASELOAD_CAP,
             "adviser_form": adviser_form,
             "worker_form": worker_form,
             "adviser_assignments": area.adviser_assignments.select_related(
                 "adviser", "assigned_by"
+            ),
+            "allocations": area.community_worker_allocations.select_related(
+                "worker", "assigned_by"
             ),
         },
     )
