@@ -402,7 +402,7 @@ def _delivery_table(figures: Dashboard):
             f"Community worker days due: {label}",
             f"Status: {label}",
         ]
-    header.append("Early-warning score")
+    header += ["Early-warning score", "Why"]
     rows = []
     for d in figures.table:
         row: list[str | Decimal | float] = [
@@ -421,7 +421,7 @@ def _delivery_table(figures: Dashboard):
                 _quantize(d.worker[period].due),
                 Delivery.LABELS.get(status or "", ""),
             ]
-        row.append(d.risk)
+        row += [d.risk, "; ".join(d.reasons)]
         rows.append(row)
     return header, rows
 

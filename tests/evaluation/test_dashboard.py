@@ -264,6 +264,23 @@ def test_early_warning_ranks_areas_and_says_why(
     ]
 
 
+def test_every_areas_score_and_reasons_are_on_its_row_and_in_the_csv(
+    hendon, millfield, adviser, community_worker, manager
+):
+    make_request(millfield, created_at=NOW - datetime.timedelta(days=30))
+    client = client_for(manager)
+    page = client.get("/dashboard/?period=quarter").text
+    assert "1 request past the response target" in page.split('id="delivery-caption"')[1]
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/dashboard/export/delivery.csv").content.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][-2:] == ["Early-warning score", "Why"]
+    millfield_row = next(row for row in rows if row[1] == "Millfield")
+    assert "1 request past the response target" in millfield_row[-1]
+
+
 def test_the_early_warning_weights_are_settings(
     hendon, millfield, adviser, community_worker, manager, settings
 ):
