@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import (
     Count,
+    DateField,
     DecimalField,
     Exists,
     F,
@@ -15,7 +16,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
@@ -26,7 +27,7 @@ from advisers.models import (
 )
 from advisers.roles import Role
 from areas.models import Area
-from casework.models import SupportRequest
+from casework.models import Interaction, SupportRequest
 from nfc.periods import month_bounds
 
 
@@ -56,8 +57,15 @@ def _hours_given(person: User, month: datetime.date):
 
 
 def _last_contact():
-    latest = TimeRecord.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")
-    return Subquery(latest[:1])
+    """The latest day anyone recorded time or logged an interaction there."""
+    time = TimeRecord.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")[:1]
+    met = Interaction.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")[:1]
+    # Greatest of the two where both exist (SQLite's answers NULL if either is).
+    return Greatest(
+        Coalesce(Subquery(time), Subquery(met)),
+        Coalesce(Subquery(met), Subquery(time)),
+        output_field=DateField(),
+    )
 
 
 def _open_requests():

@@ -12,6 +12,7 @@ from advisers import selectors, services
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord
 from areas.models import AreaType, Region, Stage
 from areas.services import area_change_stage
+from casework.models import Interaction
 from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -335,3 +336,17 @@ def test_the_caseloads_page_query_count_stays_flat(client, manager, django_asser
     for _ in range(5):
         give_areas(UserFactory(role=Role.ADVISER), 3)
     load()
+
+
+def test_the_last_contact_is_the_latest_time_or_interaction(adviser):
+    only_met, both, only_time = give_areas(adviser, 3)
+    today = timezone.localdate()
+    week_ago = today - datetime.timedelta(days=7)
+    Interaction.objects.create(area=only_met, date=week_ago, kind="meeting", logged_by=adviser)
+    Interaction.objects.create(area=both, date=today, kind="call", logged_by=adviser)
+    TimeRecord.objects.create(person=adviser, area=both, date=week_ago, hours=Decimal("2"))
+    TimeRecord.objects.create(person=adviser, area=only_time, date=week_ago, hours=Decimal("2"))
+    rows = {area.pk: area for area in selectors.caseload(adviser=adviser, month=today)}
+    assert rows[only_met.pk].last_contact == week_ago
+    assert rows[both.pk].last_contact == today
+    assert rows[only_time.pk].last_contact == week_ago
