@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Aggregate, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -24,6 +34,7 @@ from casework.models import (
     Referral,
     ResidentMessage,
     Signposting,
+    SpamCount,
     StatusChange,
     SupportRequest,
     SupportRequestQuerySet,
@@ -334,3 +345,19 @@ def overdue_per_area(*, now: datetime.datetime) -> dict[str, Coalesce]:
         "overdue_actions": _count_per_area(Action.objects.open().filter(due_on__lt=today)),
         "overdue_outcomes": _count_per_area(Referral.objects.outcome_overdue(today)),
     }
+
+
+def turned_away_by_reason(*, period: Period) -> list[dict]:
+    """How many help-form posts were turned away in ``period``, by reason
+    (every reason listed, with noughts): counted, never stored."""
+    counts = dict(
+        SpamCount.objects.filter(day__gte=period.start, day__lt=period.end)
+        .values("reason")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("reason", "n")
+    )
+    return [
+        {"reason": reason, "label": label, "count": counts.get(reason, 0)}
+        for reason, label in SpamCount.Reason.choices
+    ]

@@ -33,6 +33,7 @@ from casework.selectors import (
     overdue_per_area,
     requests_by_month,
     response_times,
+    turned_away_by_reason,
 )
 from nfc.periods import Period, add_months
 
@@ -213,6 +214,11 @@ def _response_times(scope: Scope, today: datetime.date) -> dict:
     }
 
 
+def _last_days(today: datetime.date, days: int) -> Period:
+    """The ``days`` days up to and including ``today``."""
+    return Period(today - datetime.timedelta(days=days - 1), today + datetime.timedelta(days=1))
+
+
 def _caseloads(scope: Scope, areas: "list[DashboardArea]") -> dict:
     people = caseload_overview(region=scope.region)
     return {
@@ -263,6 +269,9 @@ class Dashboard:
     requests_by_month: dict
     overdue_actions: list[dict]
     funding: list[dict]
+    # The help form's turned-away posts over the last 30 days (programme-wide,
+    # so on the whole programme's dashboard only).
+    turned_away: list[dict] | None
     filters: DeliveryFilters
     # The areas the table's area filters choose, and those of them the
     # status filter keeps, in the chosen order.
@@ -383,6 +392,9 @@ def dashboard(
         requests_by_month=requests_by_month(requests=scope.requests, months=months.chart),
         overdue_actions=overdue_actions_by_owner(areas=scope.every_area, today=today),
         funding=funding_by_stream(areas=scope.every_area),
+        turned_away=(
+            turned_away_by_reason(period=_last_days(today, 30)) if scope.is_programme else None
+        ),
         filters=filters,
         filtered=filtered,
         table=table,

@@ -17,7 +17,7 @@ from advisers.delivery import Delivery, share_due
 from advisers.models import Role, TimeRecord
 from areas.models import AreaType, FundingBid, Region, Stage
 from areas.services import area_change_stage
-from casework.models import Action, Interaction, SupportRequest, Topic
+from casework.models import Action, Interaction, SpamCount, SupportRequest, Topic
 from casework.services import support_request_move
 from evaluation.dashboard import DeliveryFilters, dashboard
 from tests.factories import AreaFactory, UserFactory
@@ -897,3 +897,21 @@ def test_a_referral_outcome_not_recorded_in_time_raises_the_warning(
     [warning] = figures_for(manager).early_warning
     assert warning.risk == 1.0
     assert warning.reasons == ["1 referral outcome not recorded in time"]
+
+
+def test_a_national_manager_sees_what_the_help_form_turned_away_this_month(
+    manager, hendon, adviser
+):
+    today = timezone.localdate()
+    SpamCount.objects.create(day=today, reason=SpamCount.Reason.HONEYPOT, count=7)
+    SpamCount.objects.create(
+        day=today - datetime.timedelta(days=3), reason=SpamCount.Reason.HONEYPOT, count=2
+    )
+    SpamCount.objects.create(
+        day=today - datetime.timedelta(days=40), reason=SpamCount.Reason.TOO_FAST, count=5
+    )
+    page = client_for(manager).get("/dashboard/").text
+    table = page.split('id="turned-away-caption"')[1].split("</table>")[0]
+    assert '<th scope="row">Hidden field filled in</th><td>9</td>' in table
+    assert '<th scope="row">Sent too soon after the page loaded</th><td>0</td>' in table
+    assert 'id="turned-away-caption"' not in client_for(adviser).get("/dashboard/").text
