@@ -2,11 +2,12 @@
 colleague, in real Chromium with accessibility checks."""
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from playwright.sync_api import expect
 
 from advisers.models import Role, User
 from tests.browser.conftest import assert_healthy, sign_in
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,3 +47,20 @@ def test_an_administrator_invites_a_colleague_from_the_admin_site(page, mailoutb
     assert page.console_errors == []
     assert User.objects.get(email="nia@example.org").role == Role.COMMUNITY_WORKER
     assert [m.to for m in mailoutbox] == [["nia@example.org"]]
+
+
+def test_the_recovery_codes_links_look_like_buttons_and_stand_apart(page):
+    manager = UserFactory(role=Role.MANAGER, full_name="Mina Manager")
+    RecoveryCodes.activate(manager)
+    sign_in(page, manager)
+    page.goto("/accounts/2fa/recovery-codes/")
+    # Two-factor pages ask for the password again first (issue 10, item 13).
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    download = page.get_by_role("link", name="Download codes")
+    generate = page.get_by_role("link", name="Generate new codes")
+    first, second = download.bounding_box(), generate.bounding_box()
+    side_by_side = abs(first["y"] - second["y"]) < 1
+    assert not side_by_side or first["x"] + first["width"] + 8 <= second["x"]
+    assert "button" in (download.get_attribute("class") or "")
+    assert_healthy(page)
