@@ -987,6 +987,7 @@ class Loader:
                 help_asked="Help with the group's plans.",
                 requested_on=requested,
                 created_by=self.adviser_on(area.pk, requested),
+                partner_told_at=self.now,
             )
             if requested < self.today - datetime.timedelta(days=14) and rng.random() < 0.85:
                 referral.status = Referral.Status.ACCEPTED

@@ -652,6 +652,8 @@ class Referral(models.Model):
         "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the partner was e-mailed that the referral was made to them.
+    partner_told_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReferralQuerySet.as_manager()
 

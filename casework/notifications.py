@@ -8,7 +8,7 @@ resident's details or words: those stay in the portal.
 
 from advisers.models import User
 from casework.follow_links import follow_link_issue
-from casework.models import ResidentMessage, SupportRequest
+from casework.models import Referral, ResidentMessage, SupportRequest
 from casework.selectors import signposting_text
 from nfc.jobs import Notice
 from nfc.mail import absolute_url, email_send
@@ -70,6 +70,14 @@ def withdrawal_tell(support_request: SupportRequest) -> bool:
     return True
 
 
+def referral_partner_tell(referral: Referral) -> None:
+    """Tell a partner a referral was made to them: the area, the help asked,
+    and who to answer."""
+    email_send(
+        template="referral_partner", to=referral.partner.email, context={"referral": referral}
+    )
+
+
 ACKNOWLEDGEMENT = Notice(
     name="acknowledgement",
     due=SupportRequest.objects.exclude(email=""),
@@ -102,5 +110,13 @@ WITHDRAWAL = Notice(
     related=("assigned_to", "area"),
     send=withdrawal_tell,
 )
+REFERRAL_PARTNER = Notice(
+    name="referral notice to the partner",
+    due=Referral.objects.exclude(partner__email=""),
+    stamp="partner_told_at",
+    since="created_at",
+    related=("partner", "area", "created_by"),
+    send=referral_partner_tell,
+)
 # What the sweep looks for: every notice a lost job may have left unsent.
-SWEPT = (ACKNOWLEDGEMENT, ASSIGNEE, RESIDENT_MESSAGE, WITHDRAWAL)
+SWEPT = (ACKNOWLEDGEMENT, ASSIGNEE, RESIDENT_MESSAGE, WITHDRAWAL, REFERRAL_PARTNER)

@@ -74,7 +74,7 @@ class ReferralStepForm(forms.Form):
         min_value=0,
         max_digits=5,
         decimal_places=1,
-        help_text="Counts against their capacity this year. Leave empty if not known.",
+        help_text="Counts against their capacity this year. Give 0 if they gave none.",
     )
     cost = forms.DecimalField(
         label="Cost (£)", required=False, min_value=0, max_digits=9, decimal_places=2
@@ -110,6 +110,8 @@ class ReferralStepForm(forms.Form):
         for name in ("days_used", "cost"):
             if not delivered and cleaned.get(name) is not None:
                 self.add_error(name, "Leave this empty unless the work was delivered.")
+        if delivered and cleaned.get("days_used") is None and "days_used" not in self.errors:
+            self.add_error("days_used", "Say how many days the partner gave (0 if none).")
         return cleaned
 
 

@@ -17,6 +17,7 @@ from advisers.permissions import has_perm, require_perm
 from areas.models import Area
 from casework import audit
 from casework.models import Partner, Referral, SupportRequest
+from casework.tasks import referral_partner_tell_task
 
 REFERRAL_AUDITED = [
     "status",
@@ -84,16 +85,26 @@ def referral_request(
     referral.full_clean()
     referral.save()
     audit.record(obj=referral, by=by)
+    if partner.email:
+        referral_partner_tell_task.delay_on_commit(referral.pk)
     return referral
 
 
-def _check_capacity(*, partner_id: int, days_used: Decimal, on: datetime.date) -> None:
-    """Refuse days beyond what the partner has left in that calendar year."""
+def _check_capacity(
+    *, partner_id: int, days_used: Decimal, on: datetime.date, accepting: bool = False
+) -> None:
+    """Refuse days beyond what the partner has left in that calendar year;
+    and, ``accepting``, a referral to a partner with no days left at all."""
     # Lock the partner: two deliveries recorded at once must not both fit
     # into the same last few days. (PostgreSQL will not lock a row in the
     # same query that sums its referrals, hence two queries.)
     Partner.objects.select_for_update().filter(pk=partner_id).first()
     partner = Partner.objects.with_capacity(year=on.year).get(pk=partner_id)
+    if accepting and partner.days_left is not None and partner.days_left <= 0:
+        raise ValidationError(
+            f"{partner.name} has no days left in {on.year}, so cannot take this on. "
+            "Ask a manager to change their capacity, or refer to another partner."
+        )
     if partner.days_left is not None and days_used > partner.days_left:
         left = max(partner.days_left, Decimal(0))
         raise ValidationError(
@@ -143,8 +154,13 @@ def referral_move(
         raise ValidationError("Say what came of it.")
     if (outcome.strip() or group_rating is not None) and not recording:
         raise ValidationError("The outcome is recorded after the work is delivered.")
+    if delivering and days_used is None:
+        # Days left empty never counted against the partner's capacity.
+        raise ValidationError("Say how many days the partner gave (0 if none).")
     if delivering and days_used:
         _check_capacity(partner_id=locked.partner_id, days_used=days_used, on=on)
+    if to_status == Referral.Status.ACCEPTED:
+        _check_capacity(partner_id=locked.partner_id, days_used=Decimal(0), on=on, accepting=True)
 
     before = audit.snapshot(locked, REFERRAL_AUDITED)
     locked.status = to_status

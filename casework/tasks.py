@@ -37,6 +37,12 @@ def withdrawal_tell_task(request_id: int) -> bool:
 
 
 @shared_task
+def referral_partner_tell_task(referral_id: int) -> bool:
+    """E-mail a partner that a referral was made to them; True if sent now."""
+    return notifications.REFERRAL_PARTNER.send_once(referral_id)
+
+
+@shared_task
 def acknowledgements_sweep_task() -> int:
     """Send the acknowledgements and the notices that were never enqueued
     (the broker was down) or whose job was lost; each is still sent only

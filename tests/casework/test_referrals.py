@@ -118,7 +118,7 @@ def test_a_declined_referral_keeps_the_partners_response_time(referral, adviser)
 
 
 def test_the_outcome_needs_words(referral, adviser):
-    deliver(referral, adviser, None)
+    deliver(referral, adviser, Decimal("1"))
     with pytest.raises(ValidationError, match="Say what came of it"):
         referrals.referral_record_outcome(referral=referral, by=adviser, outcome="  ")
 
