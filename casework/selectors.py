@@ -92,11 +92,17 @@ def _matching(queryset, text: str, fields: list[str], *, newest_first: tuple[str
     return queryset.filter(match).order_by(*order)
 
 
-def casework_search(*, user, text: str) -> dict[str, list]:
-    """Requests and interactions within ``user``'s scope that match ``text``."""
+def casework_search(*, user, text: str) -> dict[str, list | bool]:
+    """Requests and interactions within ``user``'s scope that match ``text``
+    (at most SEARCH_LIMIT of each), and whether each had more."""
     text = text.strip()
     if not text:
-        return {"requests": [], "interactions": []}
+        return {
+            "requests": [],
+            "interactions": [],
+            "more_requests": False,
+            "more_interactions": False,
+        }
     requests = _matching(
         SupportRequest.objects.visible_to(user).select_related("area", "assigned_to"),
         text,
@@ -108,9 +114,14 @@ def casework_search(*, user, text: str) -> dict[str, list]:
         INTERACTION_SEARCH_FIELDS,
         newest_first=("date",),
     )
+    # One more than is shown, to know whether there were more.
+    found_requests = list(requests[: SEARCH_LIMIT + 1])
+    found_interactions = list(interactions[: SEARCH_LIMIT + 1])
     return {
-        "requests": list(requests[:SEARCH_LIMIT]),
-        "interactions": list(interactions[:SEARCH_LIMIT]),
+        "requests": found_requests[:SEARCH_LIMIT],
+        "interactions": found_interactions[:SEARCH_LIMIT],
+        "more_requests": len(found_requests) > SEARCH_LIMIT,
+        "more_interactions": len(found_interactions) > SEARCH_LIMIT,
     }
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +22,7 @@ from casework.models import (
     SupportRequest,
     first_contact_deadline,
 )
-from casework.selectors import casework_search, signposting_text, timeline
+from casework.selectors import SEARCH_LIMIT, casework_search, signposting_text, timeline
 
 
 class SignpostingForm(forms.Form):
@@ -332,7 +333,17 @@ def action_done(request, pk):
 def search(request):
     text = request.GET.get("q", "")[:200]
     results = casework_search(user=request.user, text=text)
-    return render(request, "casework/search.html", {"q": text, **results})
+    return render(
+        request,
+        "casework/search.html",
+        {
+            "q": text,
+            "limit": SEARCH_LIMIT,
+            # The local SQLite default matches plain text only.
+            "simple_search": connection.vendor != "postgresql",
+            **results,
+        },
+    )
 
 
 @require_safe

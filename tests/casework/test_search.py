@@ -4,6 +4,8 @@ import pytest
 from django.utils import timezone
 
 from casework import services
+from casework.models import Interaction
+from casework.selectors import SEARCH_LIMIT
 from tests.factories import SupportRequestFactory
 from tests.support import client_for
 
@@ -112,3 +114,22 @@ def test_matching_interactions_come_newest_first(hendon, adviser):
         )
     found = client_for(adviser).get("/staff/casework/search/", {"q": "orchard"}).context
     assert [i.date.day for i in found["interactions"]] == [20, 11, 3]
+
+
+def test_search_says_when_there_were_more_matches_than_it_shows(hendon, adviser):
+    Interaction.objects.bulk_create(
+        Interaction(
+            area=hendon,
+            date=timezone.localdate(),
+            kind="meeting",
+            notes="The orchard again",
+            logged_by=adviser,
+        )
+        for _ in range(SEARCH_LIMIT + 1)
+    )
+    page = client_for(adviser).get("/staff/casework/search/", {"q": "orchard"}).text
+    assert f"Interactions (the newest {SEARCH_LIMIT})" in page
+    assert f"More than {SEARCH_LIMIT} interactions match: add words to narrow the search." in page
+    assert "Requests (0)" in page
+    assert "More than 50 requests" not in page
+    assert "simple local database" not in page  # the suite runs on PostgreSQL
