@@ -24,7 +24,7 @@ from nfc.periods import add_months
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import WithAnnotations  # for mypy only: not installed in production
 
 
 class WorkerDays(TypedDict):

@@ -10,7 +10,7 @@ from areas.models import Area, AreaQuerySet, FundingBid
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import WithAnnotations  # for mypy only: not installed in production
 
 
 class People(TypedDict):

@@ -39,7 +39,7 @@ from nfc.periods import Period, add_months
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import WithAnnotations  # for mypy only: not installed in production
 
 PERIODS = {
     "month": "This month so far",

@@ -13,6 +13,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.db import connection
 from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +112,18 @@ def jobs_enqueued(callbacks) -> list:
     its task's delay, holding the job's arguments); others, such as the
     dashboard's cache version, are left out."""
     return [callback for callback in callbacks if hasattr(callback, "args")]
+
+
+def url_patterns(resolver=None, prefix=(), namespace=""):
+    """(pattern parts, name or None) of every URL pattern, through includes;
+    the parts joined as strings give the route."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        parts = (*prefix, pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_patterns(pattern, parts, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield parts, name

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.http import QueryDict
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from areas.models import FundingBid, LocalContact
 from casework.follow_links import follow_link_issue
 from casework.models import Action, Partner, Referral, SupportRequest, Topic
 from tests.factories import AreaFactory
+from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -148,20 +149,6 @@ BY_CONVERTER = {
 }
 
 
-def _patterns(resolver, prefix=(), namespace=""):
-    """(pattern parts, name or None) of every pattern, through includes."""
-    for pattern in resolver.url_patterns:
-        parts = (*prefix, pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _patterns(pattern, parts, inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
-            yield parts, name
-
-
 _ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
 _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 
@@ -215,7 +202,7 @@ def test_every_page_turns_anonymous_visitors_away_unless_it_is_public(records, s
     client = Client(raise_request_exception=False)
     visited = {}
     open_to_all = []
-    for parts, name in _patterns(get_resolver()):
+    for parts, name in url_patterns():
         path = "/" + "".join(_fill(part, records) for part in parts)
         key = name or str(parts[-1])
         response = client.get(path)

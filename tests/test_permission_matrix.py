@@ -26,7 +26,7 @@ from functools import cached_property
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from advisers import services
@@ -37,6 +37,7 @@ from areas.models import FundingBid, LocalContact, Partnership
 from casework import referrals
 from casework.models import Action, Partner, SupportRequest, Topic
 from tests.factories import AreaFactory
+from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -277,24 +278,12 @@ def test_each_role_gets_what_the_permission_table_says(request, role, method, ur
         assert status == 403, f"{role} lacks {page.perms} yet {method} {url} gave {status}"
 
 
-def _named_patterns(resolver, prefix="", namespace=""):
-    """(route, name) of every pattern under ``resolver``, through includes."""
-    for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _named_patterns(pattern, route, inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
-            yield route, name
-
-
 def test_every_staff_page_is_in_the_matrix():
     staff = [
         (route, name)
-        for route, name in _named_patterns(get_resolver())
+        for route, name in (
+            ("".join(str(part) for part in parts), name) for parts, name in url_patterns()
+        )
         if route.startswith(STAFF_PREFIXES)
     ]
     unnamed = [route for route, name in staff if not name]
