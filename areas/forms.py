@@ -18,8 +18,10 @@ from areas.services import may_move_to_stage
 from nfc.validators import not_in_the_future
 
 
-class AreaFilterForm(forms.Form):
-    q = forms.CharField(label="Name, council or ward code", required=False, max_length=100)
+class AreaFacetsForm(forms.Form):
+    """The ways to narrow a list of areas that the area list and the
+    dashboard's delivery table share (see areas.selectors.filter_areas)."""
+
     region = forms.ChoiceField(choices=[("", "Any region"), *Region.choices], required=False)
     area_type = forms.ModelChoiceField(
         label="Type", queryset=AreaType.objects.all(), required=False, empty_label="Any type"
@@ -31,6 +33,12 @@ class AreaFilterForm(forms.Form):
     adviser = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.ADVISER), required=False, empty_label="Any adviser"
     )
+
+
+class AreaFilterForm(AreaFacetsForm):
+    field_order = ["q"]
+
+    q = forms.CharField(label="Name, council or ward code", required=False, max_length=100)
     community_worker = forms.ModelChoiceField(
         queryset=User.objects.filter(role=Role.COMMUNITY_WORKER),
         required=False,

@@ -1,14 +1,14 @@
 from django import forms
 
 from advisers.delivery import Delivery
-from advisers.models import User
-from advisers.roles import Role
-from areas.models import AreaType, Cohort, Region, Stage
+from areas.forms import AreaFacetsForm
 from evaluation.dashboard import DEFAULT_PERIOD, PERIODS, SORTS, DeliveryFilters
 
 
-class DeliveryFilterForm(forms.Form):
+class DeliveryFilterForm(AreaFacetsForm):
     """The dashboard's delivery table: which period, which areas, what order."""
+
+    field_order = ["period", "status", "region", "area_type", "cohort", "stage", "adviser", "sort"]
 
     # The default first, so a form sent without it shows what the table used.
     period = forms.ChoiceField(
@@ -18,17 +18,6 @@ class DeliveryFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         choices=[("", "Any status"), *Delivery.LABELS.items()], required=False
-    )
-    region = forms.ChoiceField(choices=[("", "Any region"), *Region.choices], required=False)
-    area_type = forms.ModelChoiceField(
-        label="Type", queryset=AreaType.objects.all(), required=False, empty_label="Any type"
-    )
-    cohort = forms.TypedChoiceField(
-        choices=[("", "Any cohort"), *Cohort.choices], coerce=int, empty_value=None, required=False
-    )
-    stage = forms.ChoiceField(choices=[("", "Any stage"), *Stage.choices], required=False)
-    adviser = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=Role.ADVISER), required=False, empty_label="Any adviser"
     )
     sort = forms.ChoiceField(
         label="Order by",
