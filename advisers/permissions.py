@@ -5,7 +5,7 @@ from their assignments and is applied by each model's ``visible_to()``
 queryset, which asks this module what the person's role may reach. HTML
 views call ``require_perm`` (or use ``@permission_required``); API views use
 ``HasRolePermission``; templates read ``has_perm`` through the navigation,
-and the rules about one record (who may close an action, remove a time
+and the rules about one record (who may change an action, remove a time
 record) through the filters in ``advisers.templatetags.nfc_permissions``,
 which call the same helpers as the views. Tests check the whole table as
 one matrix.
@@ -190,10 +190,14 @@ def permission_required(perm: str):
     return decorator
 
 
-def may_close_action(user, action) -> bool:
-    """Whether ``user`` may mark ``action`` done: its owner may, wherever it
-    is; those who triage may close anyone's within the areas they see."""
+def may_change_action(user, action) -> bool:
+    """Whether ``user`` may mark ``action`` done, reschedule or reword it:
+    its owner may, wherever it is; so may the adviser who holds its area now
+    (an action left with someone else follows the area, not the person);
+    those who triage may change anyone's within the areas they see."""
     if action.owner_id == user.pk:
+        return True
+    if user.role == Role.ADVISER and is_assigned_to(user, action.area):
         return True
     return has_perm(user, "casework.triage") and has_perm(user, "areas.view", action.area)
 

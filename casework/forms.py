@@ -250,6 +250,42 @@ class ActionForm(forms.Form):
         )
 
 
+class ActionChangeForm(forms.Form):
+    """Reword, hand on or reschedule an open action; its area stays."""
+
+    description = ActionForm.base_fields["description"]
+    owner = forms.ModelChoiceField(
+        label="Who will do it", queryset=User.objects.none(), empty_label=None
+    )
+    due_on = forms.DateField(
+        label="By when", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, action, writer, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"description": action.description, "owner": action.owner, "due_on": action.due_on},
+        )
+        super().__init__(*args, **kwargs)
+        self.action = action
+        # The present owner stays a choice even if they have since left the
+        # area, so that rewording alone does not force a new owner.
+        working_there = possible_owners(
+            areas=Area.objects.filter(pk=action.area_id), writer=writer
+        ).values("pk")
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(pk__in=working_there) | Q(pk=action.owner_id)
+        ).order_by("full_name")
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        # An overdue action may keep its date while it is reworded; a new
+        # date must be today or later.
+        if due_on != self.action.due_on:
+            not_in_the_past(due_on)
+        return due_on
+
+
 def possible_owners(*, areas, writer) -> QuerySet[User]:
     """Who may own an action in ``areas``: the people working there now, the
     managers who see them, and the person writing it."""

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from advisers.models import AdviserAssignment
-from advisers.permissions import has_perm, may_close_action
+from advisers.permissions import has_perm, may_change_action
 from advisers.roles import Role
 from casework import audit
 from casework.follow_links import follow_link_revoke
@@ -186,11 +186,43 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
     return action
 
 
+ACTION_FIELDS = ["description", "owner", "due_on"]
+
+
+@transaction.atomic
+def action_change(*, action: Action, by, **fields) -> bool:
+    """Reword an open action, hand it to someone else who works on the area,
+    or give it a new date. False when nothing changed."""
+    if not may_change_action(by, action):
+        raise PermissionDenied
+    locked = Action.objects.select_for_update().get(pk=action.pk)
+    if locked.done_at is not None:
+        raise ValidationError("This action has been marked done, so it can no longer be changed.")
+    owner = fields.get("owner", locked.owner)
+    if owner.pk != locked.owner_id and not (
+        owner.is_active and has_perm(owner, "casework.log", locked.area)
+    ):
+        raise ValidationError(
+            f"{owner} does not work on {locked.area.name}, so cannot own this action."
+        )
+    due_on = fields.get("due_on", locked.due_on)
+    if due_on != locked.due_on and due_on < timezone.localdate():
+        raise ValidationError("The new date cannot be in the past.")
+    before = audit.snapshot(locked, ACTION_FIELDS)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=[name for name in ACTION_FIELDS if name in fields])
+    for name in fields:
+        setattr(action, name, getattr(locked, name))
+    return audit.record(obj=locked, by=by, before=before) is not None
+
+
 @transaction.atomic
 def action_done(*, action: Action, by) -> bool:
     """Mark an action done: its owner, or someone who triages its area.
     False when it was already done (by someone else a moment before, say)."""
-    if not may_close_action(by, action):
+    if not may_change_action(by, action):
         raise PermissionDenied
     # Locked, so that of two people marking it at once, one does.
     locked = Action.objects.select_for_update().get(pk=action.pk)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("actions/<int:pk>/change/", views.action_change, name="action_change"),
 ]

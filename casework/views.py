@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import User
-from advisers.permissions import has_perm, may_close_action, permission_required
+from advisers.permissions import has_perm, may_change_action, permission_required
 from advisers.roles import Role
 from areas.models import Area, Region
 from casework import services
-from casework.forms import ActionForm, InteractionForm
+from casework.forms import ActionChangeForm, ActionForm, InteractionForm
 from casework.models import (
     REQUEST_AGES,
     Action,
@@ -310,22 +310,54 @@ def my_actions(request):
     )
 
 
+def _back_to_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return fallback
+
+
+@permission_required("casework.log")
+def action_change(request, pk):
+    action = get_object_or_404(
+        Action.objects.visible_to(request.user).open().select_related("area", "owner"), pk=pk
+    )
+    if not may_change_action(request.user, action):
+        raise Http404
+    form = ActionChangeForm(request.POST or None, action=action, writer=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.action_change(action=action, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                messages.success(
+                    request, f"Changed: {action} (for {action.owner}, by {action.due_on:%-d %B})."
+                )
+            else:
+                messages.info(request, "Nothing was changed.")
+            return _back_to_next(request, redirect("casework:my_actions"))
+    return render(
+        request,
+        "casework/action_change.html",
+        {"form": form, "action": action, "next": request.GET.get("next", "")},
+    )
+
+
 @require_POST
 @permission_required("casework.log")
 def action_done(request, pk):
     action = get_object_or_404(Action.objects.visible_to(request.user), pk=pk)
     # Seen but not closable (another person's, for an adviser) answers as
     # if not there, as it always has.
-    if not may_close_action(request.user, action):
+    if not may_change_action(request.user, action):
         raise Http404
     if services.action_done(action=action, by=request.user):
         messages.success(request, f"Done: {action}.")
     else:
         messages.info(request, f"{action} was already marked done.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("casework:my_actions")
+    return _back_to_next(request, redirect("casework:my_actions"))
 
 
 @require_safe

@@ -9,9 +9,9 @@ register = template.Library()
 
 
 @register.filter
-def closable_by(action, user) -> bool:
-    """``{% if action|closable_by:user %}``: may ``user`` mark it done?"""
-    return permissions.may_close_action(user, action)
+def changeable_by(action, user) -> bool:
+    """``{% if action|changeable_by:user %}``: may ``user`` mark it done or change it?"""
+    return permissions.may_change_action(user, action)
 
 
 @register.filter

@@ -1,0 +1,159 @@
+"""Follow-up actions after they are set: who may close or change them once
+an area changes hands, and rewording, handing on and rescheduling."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from advisers import services as staff_services
+from casework.models import Action, AuditEntry
+from tests.factories import UserFactory
+from tests.support import client_for
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def action_in(area, owner, *, due_in_days=7, description="Ring the chair about the plan"):
+    return Action.objects.create(
+        area=area,
+        owner=owner,
+        description=description,
+        due_on=TODAY() + datetime.timedelta(days=due_in_days),
+    )
+
+
+def change(client, action, **data):
+    values = {
+        "description": action.description,
+        "owner": action.owner_id,
+        "due_on": action.due_on.isoformat(),
+    }
+    values.update(data)
+    return client.post(f"/staff/casework/actions/{action.pk}/change/", values)
+
+
+def test_the_adviser_who_holds_an_area_now_closes_an_action_left_with_someone_else(
+    hendon, adviser, community_worker
+):
+    left_behind = action_in(hendon, community_worker)
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/")
+    assert f"/staff/casework/actions/{left_behind.pk}/done/" in page.content.decode()
+
+    response = client_for(adviser).post(f"/staff/casework/actions/{left_behind.pk}/done/")
+
+    assert response.status_code == 302
+    left_behind.refresh_from_db()
+    assert left_behind.done_at is not None
+
+
+def test_after_a_handover_the_new_adviser_may_close_what_the_old_one_left(hendon, adviser):
+    successor = UserFactory(role="adviser", full_name="Sol Successor")
+    staff_services.area_assign_adviser(area=hendon, adviser=successor, by=None)
+    # Set up for the old adviser after the handover (by a manager, say).
+    action = action_in(hendon, adviser)
+
+    response = client_for(successor).post(f"/staff/casework/actions/{action.pk}/done/")
+
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.done_at is not None
+
+
+def test_a_community_worker_may_not_close_or_change_the_advisers_action(
+    hendon, adviser, community_worker
+):
+    action = action_in(hendon, adviser)
+    client = client_for(community_worker)
+
+    assert client.post(f"/staff/casework/actions/{action.pk}/done/").status_code == 404
+    assert client.get(f"/staff/casework/actions/{action.pk}/change/").status_code == 404
+    assert change(client, action, description="Mine now").status_code == 404
+    action.refresh_from_db()
+    assert (action.description, action.done_at) == ("Ring the chair about the plan", None)
+
+
+def test_the_owner_reschedules_an_action_and_the_change_is_in_the_history(hendon, adviser):
+    action = action_in(hendon, adviser)
+    later = TODAY() + datetime.timedelta(days=21)
+
+    response = change(
+        client_for(adviser), action, due_on=later.isoformat(), next="/staff/casework/actions/"
+    )
+
+    assert response.url == "/staff/casework/actions/"
+    action.refresh_from_db()
+    assert action.due_on == later
+    entry = AuditEntry.objects.get(object_id=action.pk, action="changed")
+    assert entry.changed_by == adviser
+    assert entry.changes == {"due_on": [str(TODAY() + datetime.timedelta(days=7)), str(later)]}
+
+
+def test_the_change_page_shows_the_action_as_it_stands(hendon, adviser):
+    action = action_in(hendon, adviser, description="Book the hall")
+    page = client_for(adviser).get(f"/staff/casework/actions/{action.pk}/change/")
+    html = page.content.decode()
+    assert 'value="Book the hall"' in html
+    assert f'value="{action.due_on:%Y-%m-%d}"' in html
+
+
+def test_an_overdue_action_may_be_reworded_without_a_new_date(hendon, adviser):
+    action = action_in(hendon, adviser, due_in_days=-3)
+    change(client_for(adviser), action, description="Book the hall for May")
+    action.refresh_from_db()
+    assert action.description == "Book the hall for May"
+
+
+def test_a_new_date_in_the_past_is_refused_and_nothing_is_saved(hendon, adviser):
+    action = action_in(hendon, adviser)
+    yesterday = TODAY() - datetime.timedelta(days=1)
+
+    response = change(
+        client_for(adviser), action, due_on=yesterday.isoformat(), description="Typed anew"
+    )
+
+    assert response.status_code == 200
+    assert "The date cannot be in the past." in response.content.decode()
+    # What the person typed is still in the form.
+    assert 'value="Typed anew"' in response.content.decode()
+    action.refresh_from_db()
+    assert (action.description, action.due_on) == (
+        "Ring the chair about the plan",
+        TODAY() + datetime.timedelta(days=7),
+    )
+
+
+def test_an_action_is_handed_only_to_someone_who_works_on_the_area(hendon, adviser):
+    action = action_in(hendon, adviser)
+    stranger = UserFactory(role="adviser", full_name="Otto Outsider")
+
+    response = change(client_for(adviser), action, owner=stranger.pk)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    action.refresh_from_db()
+    assert action.owner == adviser
+
+
+def test_an_action_is_handed_to_the_community_worker(hendon, adviser, community_worker):
+    action = action_in(hendon, adviser)
+    change(client_for(adviser), action, owner=community_worker.pk)
+    action.refresh_from_db()
+    assert action.owner == community_worker
+
+
+def test_a_done_action_cannot_be_changed(hendon, adviser):
+    action = action_in(hendon, adviser)
+    action.done_at = timezone.now()
+    action.save()
+    assert change(client_for(adviser), action, description="Again").status_code == 404
+
+
+def test_an_empty_description_is_refused(hendon, adviser):
+    action = action_in(hendon, adviser)
+    response = change(client_for(adviser), action, description="")
+    assert "This field is required." in response.content.decode()
+    action.refresh_from_db()
+    assert action.description == "Ring the chair about the plan"
