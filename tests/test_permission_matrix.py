@@ -216,9 +216,7 @@ PAGES: dict[str, Page] = {
     "casework:my_actions": Page(("casework.log",), READ),
     "casework:action_new": Page(("casework.log",), FORM),
     "casework:action_done": Page(("casework.log",), WRITE, lambda s, u: {"pk": s.action_of(u).pk}),
-    "casework:action_change": Page(
-        ("casework.log",), FORM, lambda s, u: {"pk": s.action_of(u).pk}
-    ),
+    "casework:action_change": Page(("casework.log",), FORM, lambda s, u: {"pk": s.action_of(u).pk}),
     # casework/referral_urls.py
     "referrals:list": Page(("casework.view",), READ),
     "referrals:new": Page(("referrals.make",), FORM),
