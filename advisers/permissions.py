@@ -32,6 +32,7 @@ PERMISSIONS = {
     "areas.view_contacts": "See the names and contact details of an area's people",
     "areas.edit": "Change an area's stage, partnership, contacts and funding",
     "areas.export": "Download area lists as CSV",
+    "areas.correct_stages": "Correct the date of a stage change, or withdraw one made in error",
     "caseloads.manage": "Assign advisers and community workers to areas",
     "dashboard.view": "See the dashboard: delivery, requests, actions and funding in their scope",
     "time.record": "Record the time they give their own areas",
@@ -80,6 +81,7 @@ CAN: dict[str, frozenset[str]] = {
             "areas.view_contacts",
             "areas.edit",
             "areas.export",
+            "areas.correct_stages",
             "caseloads.manage",
             "dashboard.view",
             "time.correct",
@@ -103,7 +105,14 @@ CAN: dict[str, frozenset[str]] = {
 # Permissions that, without "areas.view_all", reach only the areas a person
 # is assigned to: checked against the object when one is given.
 _SCOPED_TO_AREA = frozenset(
-    {"areas.view", "areas.view_contacts", "areas.edit", "time.record", "casework.log"}
+    {
+        "areas.view",
+        "areas.view_contacts",
+        "areas.edit",
+        "areas.correct_stages",
+        "time.record",
+        "casework.log",
+    }
 )
 
 # Apps whose records administrators keep on the Django admin site. The

@@ -139,10 +139,40 @@ class StageChangeForm(forms.Form):
         self.fields["stage"].choices = [
             (value, label) for value, label in Stage.choices if may_move_to_stage(user, area, value)
         ]
+        if any(value == Stage.LEAVING for value, _ in self.fields["stage"].choices):
+            self.fields["stage"].help_text = (
+                "Leaving: the area keeps its adviser and community worker, and their caseload "
+                "places, while the work winds down. Left: both places are freed from that date."
+            )
 
     @property
     def has_choices(self) -> bool:
         return bool(self.fields["stage"].choices)
+
+
+class StageCorrectionForm(forms.Form):
+    on = forms.DateField(
+        label="Since",
+        validators=[not_in_the_future],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "correct_%s")
+        super().__init__(*args, **kwargs)
+
+
+class StageWithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it withdrawn?",
+        max_length=300,
+        help_text="For example: recorded against the wrong area, or the date was a plan.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw_%s")
+        super().__init__(*args, **kwargs)
 
 
 class PartnershipForm(forms.ModelForm):

@@ -197,8 +197,17 @@ class Area(models.Model):
         return share if share <= 1 else None
 
 
+class StageChangeQuerySet(models.QuerySet["StageChange"]):
+    def in_force(self):
+        """The changes that make the area's history: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class StageChange(models.Model):
-    """One step in an area's journey through the programme."""
+    """One step in an area's journey through the programme.
+
+    A change made in error is withdrawn, not deleted, so the history shows
+    what was recorded and who took it back."""
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="stage_changes")
     stage = models.CharField(max_length=20, choices=Stage.choices)
@@ -208,6 +217,13 @@ class StageChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.CharField("Why it is withdrawn", max_length=300, blank=True)
+
+    objects = StageChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_on", "-pk"]

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from advisers.permissions import has_perm
 from advisers.services import area_release
@@ -17,6 +18,7 @@ from areas.models import (
     Stage,
     StageChange,
 )
+from casework import audit
 from nfc.validators import not_in_the_future
 
 
@@ -71,7 +73,7 @@ def area_change_stage(
     if stage == area.stage:
         raise ValidationError(f"{area.name} is already at {Stage(stage).label}.")
     not_in_the_future(on)
-    latest = area.stage_changes.first()
+    latest = area.stage_changes.in_force().first()
     if latest and on < latest.changed_on:
         raise ValidationError(
             f"The date cannot be before the last change ({latest.changed_on:%d %B %Y})."
@@ -83,6 +85,78 @@ def area_change_stage(
     area.save(update_fields=["stage"])
     if stage == Stage.LEFT:
         area_release(area=area, on=on)
+    return change
+
+
+def _neighbours(change: StageChange) -> tuple[StageChange | None, StageChange | None]:
+    """The changes in force just before and just after ``change``."""
+    in_force = list(change.area.stage_changes.in_force().order_by("changed_on", "pk"))
+    place = in_force.index(change)
+    before = in_force[place - 1] if place > 0 else None
+    after = in_force[place + 1] if place + 1 < len(in_force) else None
+    return before, after
+
+
+@transaction.atomic
+def stage_change_correct(*, change: StageChange, on: datetime.date, note: str, by) -> bool:
+    """Put right the date or note of a stage change; the audit history keeps
+    what it said before. A date stays between its neighbours', so the
+    history keeps its order; correcting the first change (joining the
+    programme) corrects the date the area joined. False for no change."""
+    area = Area.objects.select_for_update().get(pk=change.area_id)
+    if not has_perm(by, "areas.correct_stages", area):
+        raise PermissionDenied
+    change = area.stage_changes.in_force().get(pk=change.pk)
+    not_in_the_future(on)
+    before, after = _neighbours(change)
+    if before and on < before.changed_on:
+        raise ValidationError(
+            f"The date cannot be before the change that comes before it "
+            f"({before.get_stage_display()} from {before.changed_on:%-d %B %Y})."
+        )
+    if after and on > after.changed_on:
+        raise ValidationError(
+            f"The date cannot be after the change that comes after it "
+            f"({after.get_stage_display()} from {after.changed_on:%-d %B %Y})."
+        )
+    was = audit.snapshot(change, ["changed_on", "note"])
+    change.changed_on, change.note = on, note
+    change.full_clean()
+    change.save(update_fields=["changed_on", "note"])
+    if before is None and area.joined_on != on:
+        area.joined_on = on
+        area.save(update_fields=["joined_on"])
+    return audit.record(obj=change, by=by, before=was) is not None
+
+
+@transaction.atomic
+def stage_change_withdraw(*, change: StageChange, reason: str, by) -> StageChange:
+    """Withdraw the latest stage change, made in error: the area goes back to
+    the stage before it. The change stays in the history, marked withdrawn
+    with who did it and why. Joining the programme cannot be withdrawn."""
+    area = Area.objects.select_for_update().get(pk=change.area_id)
+    if not has_perm(by, "areas.correct_stages", area):
+        raise PermissionDenied
+    change = area.stage_changes.in_force().get(pk=change.pk)
+    if not reason.strip():
+        raise ValidationError("Say why the change is withdrawn.")
+    before, after = _neighbours(change)
+    if after is not None:
+        raise ValidationError("Only the latest stage change can be withdrawn.")
+    if before is None:
+        raise ValidationError(
+            f"This is when {area.name} joined the programme: correct its date instead."
+        )
+    was = audit.snapshot(change, ["withdrawn_reason"])
+    change.withdrawn_at, change.withdrawn_by, change.withdrawn_reason = (
+        timezone.now(),
+        by,
+        reason.strip(),
+    )
+    change.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    area.stage = before.stage
+    area.save(update_fields=["stage"])
+    audit.record(obj=change, by=by, before=was)
     return change
 
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("export.csv", views.area_export, name="export"),
     path("<str:ward_code>/", views.area_detail, name="detail"),
     path("<str:ward_code>/stage/", views.area_stage, name="stage"),
+    path(
+        "<str:ward_code>/stage/<int:pk>/correct/",
+        views.area_stage_correct,
+        name="stage_correct",
+    ),
     path("<str:ward_code>/people/", views.area_assign, name="assign"),
     path("<str:ward_code>/join/", views.area_join, name="join"),
     path("<str:ward_code>/handover/", views.area_handover, name="handover"),

@@ -24,6 +24,8 @@ from areas.forms import (
     LocalContactForm,
     PartnershipForm,
     StageChangeForm,
+    StageCorrectionForm,
+    StageWithdrawalForm,
 )
 from areas.models import Area
 from casework.models import Referral, SupportRequest
@@ -103,7 +105,8 @@ def area_detail(request, ward_code):
         .select_related("partner", "support_request")[:10],
         "can_see_referrals": has_perm(user, "casework.view"),
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": area.stage_changes.select_related("recorded_by"),
+        "stage_changes": area.stage_changes.select_related("recorded_by", "withdrawn_by"),
+        "can_correct_stages": has_perm(user, "areas.correct_stages", area),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
@@ -135,6 +138,52 @@ def area_stage(request, ward_code):
             messages.success(request, f"{area.name} is now at {area.get_stage_display()}.")
             return redirect("areas:detail", ward_code=area.ward_code)
     return render(request, "areas/area_stage.html", {"area": area, "form": form})
+
+
+@permission_required("areas.correct_stages")
+def area_stage_correct(request, ward_code, pk):
+    """Put right a stage change made in error: its date or note, or (the
+    latest) withdraw it."""
+    area = _visible_area(request, ward_code)
+    require_perm(request.user, "areas.correct_stages", area)
+    change = get_object_or_404(area.stage_changes.in_force().select_related("recorded_by"), pk=pk)
+    withdrawing = request.method == "POST" and "withdraw" in request.POST
+    correction_form = StageCorrectionForm(
+        request.POST if request.method == "POST" and not withdrawing else None,
+        initial={"on": change.changed_on, "note": change.note},
+    )
+    withdrawal_form = StageWithdrawalForm(request.POST if withdrawing else None)
+    form = withdrawal_form if withdrawing else correction_form
+    if request.method == "POST" and form.is_valid():
+        try:
+            if withdrawing:
+                services.stage_change_withdraw(
+                    change=change, reason=form.cleaned_data["reason"], by=request.user
+                )
+                area.refresh_from_db()
+                done = f"Withdrawn: {area.name} is back at {area.get_stage_display()}."
+            elif services.stage_change_correct(change=change, by=request.user, **form.cleaned_data):
+                done = f"Corrected: {change}."
+            else:
+                done = "Nothing was changed."
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect("areas:detail", ward_code=area.ward_code)
+    latest = area.stage_changes.in_force().first()
+    first = area.stage_changes.in_force().order_by("changed_on", "pk").first()
+    return render(
+        request,
+        "areas/stage_correct.html",
+        {
+            "area": area,
+            "change": change,
+            "correction_form": correction_form,
+            "withdrawal_form": withdrawal_form,
+            "may_withdraw": change == latest and change != first,
+        },
+    )
 
 
 @permission_required("caseloads.manage")
@@ -312,7 +361,7 @@ def area_handover(request, ward_code):
             .select_related("assigned_to"),
             "actions": area.actions.open().select_related("owner"),
             "interactions": area.interactions.select_related("logged_by")[:10],
-            "stage_changes": area.stage_changes.all()[:5],
+            "stage_changes": area.stage_changes.in_force()[:5],
         },
     )
 

@@ -33,7 +33,7 @@ from advisers import services
 from advisers.models import TimeRecord
 from advisers.navigation import destinations_for
 from advisers.permissions import PERMISSIONS, has_perm
-from areas.models import FundingBid, LocalContact, Partnership
+from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
 from casework.models import Action, Partner, SupportRequest, Topic
 from tests.factories import AreaFactory
@@ -106,6 +106,12 @@ class Scene:
             help_asked="Advice on a neighbourhood plan",
             by=self.persona("adviser"),
             requested_on=timezone.localdate() - datetime.timedelta(days=3),
+        )
+
+    @cached_property
+    def stage_change(self):
+        return StageChange.objects.create(
+            area=self.area, stage=Stage.OUTREACH, changed_on=timezone.localdate()
         )
 
     @cached_property
@@ -188,6 +194,9 @@ PAGES: dict[str, Page] = {
     "areas:export": Page(("areas.export",), READ),
     "areas:detail": Page(("areas.view",), READ, area),
     "areas:stage": Page(("areas.edit",), WRITE, area),
+    "areas:stage_correct": Page(
+        ("areas.correct_stages",), FORM, lambda s, u: {**area(s, u), "pk": s.stage_change.pk}
+    ),
     "areas:assign": Page(("caseloads.manage",), FORM, area),
     "areas:join": Page(("caseloads.manage",), FORM, area),
     "areas:handover": Page(("areas.edit",), READ, area),

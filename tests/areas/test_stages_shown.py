@@ -31,3 +31,10 @@ def test_an_area_that_has_left_does_not_say_it_is_in_the_programme(hendon, manag
     area_change_stage(area=hendon, stage=Stage.LEFT, on=timezone.localdate(), by=manager)
     page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").text
     assert "No: it has left (Year 1 cohort, joined 1 April 2026)" in page
+
+
+def test_the_stage_form_says_what_leaving_means_for_caseload_places(hendon, adviser, manager):
+    url = f"/staff/areas/{hendon.ward_code}/"
+    assert "keeps its adviser and community worker" in client_for(manager).get(url).text
+    # An adviser is not offered leaving, so is not told about it either.
+    assert "keeps its adviser and community worker" not in client_for(adviser).get(url).text
