@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from advisers.models import TimeRecord
+from nfc.validators import not_in_the_future
 
 
 class TimeRecordForm(forms.Form):
@@ -15,6 +16,7 @@ class TimeRecordForm(forms.Form):
     area = forms.ModelChoiceField(queryset=None, empty_label=None)
     date = forms.DateField(
         initial=timezone.localdate,
+        validators=[not_in_the_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     amount = forms.DecimalField(

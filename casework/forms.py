@@ -16,7 +16,7 @@ from casework.models import (
     Topic,
 )
 from nfc.public_forms import PublicFormDefence
-from nfc.validators import not_in_the_past
+from nfc.validators import not_in_the_future, not_in_the_past
 
 UNKNOWN_AREA = "unknown"
 
@@ -185,6 +185,7 @@ class InteractionForm(forms.Form):
     area = forms.ModelChoiceField(queryset=Area.objects.none(), empty_label=None)
     date = forms.DateField(
         initial=timezone.localdate,
+        validators=[not_in_the_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(label="What kind", choices=Interaction.Kind.choices)

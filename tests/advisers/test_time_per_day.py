@@ -57,3 +57,21 @@ def test_the_day_counts_across_areas_and_names_the_person_for_a_manager(hendon, 
         _record(hendon, adviser, "8.5", by=manager)
     _record(other, adviser, "8", by=manager)
     assert TimeRecord.objects.filter(person=adviser).count() == 3
+
+
+def test_a_date_in_the_future_is_shown_at_the_date_field_with_what_was_typed_kept(hendon, adviser):
+    response = client_for(adviser).post(
+        "/staff/time/",
+        {
+            "area": hendon.pk,
+            "date": "2999-01-01",
+            "amount": "1",
+            "unit": "days",
+            "kind": "visit",
+            "note": "Planning day",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == ["The date cannot be in the future."]
+    assert 'value="Planning day"' in response.text
+    assert not TimeRecord.objects.exists()
