@@ -2,6 +2,7 @@ import base64
 import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -14,6 +15,19 @@ class StaffOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        # Signing in is as fresh a proof of who someone is as allauth's "enter
+        # your password again", which counts only proofs marked so: without
+        # the mark a manager sent to set up two-factor authentication is asked
+        # for the password they typed seconds before. The mark lapses as any
+        # proof does (ACCOUNT_REAUTHENTICATION_TIMEOUT).
+        records = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY)
+        if isinstance(records, list):
+            request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+                {**record, "reauthenticated": True} for record in records
+            ]
 
 
 class StaffMFAAdapter(DefaultMFAAdapter):

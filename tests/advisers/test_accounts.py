@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
@@ -116,10 +117,7 @@ def test_a_manager_sets_up_an_authenticator_app_and_gets_in(client):
     manager = UserFactory(role=Role.MANAGER, totp=False)
     sign_in(client, manager.email)
     assert client.get("/staff/").url == "/accounts/2fa/totp/activate/"
-    # Setting up a second factor is a sensitive change: allauth asks for the
-    # password once more first.
-    assert client.get("/accounts/2fa/totp/activate/").url.startswith("/accounts/reauthenticate/")
-    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    # Straight after signing in, the password is not asked for again.
     setup = client.get("/accounts/2fa/totp/activate/")
     assert setup.status_code == 200
     secret = setup.context["form"].secret
@@ -127,6 +125,20 @@ def test_a_manager_sets_up_an_authenticator_app_and_gets_in(client):
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=manager, type=Authenticator.Type.TOTP).exists()
     assert client.get("/staff/").status_code == 200
+
+
+def test_setting_up_two_factor_long_after_signing_in_asks_for_the_password_again(client):
+    manager = UserFactory(role=Role.MANAGER, totp=False)
+    sign_in(client, manager.email)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {**record, "at": record["at"] - 600}
+        for record in session[AUTHENTICATION_METHODS_SESSION_KEY]
+    ]
+    session.save()
+    assert client.get("/accounts/2fa/totp/activate/").url.startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
 
 
 def test_a_manager_with_two_factor_is_asked_for_a_code_when_signing_in(client, manager):
@@ -144,6 +156,9 @@ def test_a_manager_with_two_factor_is_asked_for_a_code_when_signing_in(client, m
 def test_a_manager_cannot_switch_two_factor_off(client, manager):
     sign_in_with_two_factor(client, manager)
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/deactivate/")
+    assert "so you cannot switch it off" in page.text
+    assert "<button" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]
     response = client.post("/accounts/2fa/totp/deactivate/")
     assert response.status_code == 200
     assert response.context["form"].errors
@@ -154,6 +169,9 @@ def test_an_adviser_may_switch_their_own_two_factor_off(client):
     adviser = UserFactory(role=Role.ADVISER, totp=True)
     sign_in_with_two_factor(client, adviser)
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert "Switch off the authenticator app</button>" in (
+        client.get("/accounts/2fa/totp/deactivate/").text
+    )
     assert client.post("/accounts/2fa/totp/deactivate/").status_code == 302
     assert not Authenticator.objects.filter(user=adviser, type=Authenticator.Type.TOTP).exists()
 

@@ -53,14 +53,31 @@ def test_the_recovery_codes_links_look_like_buttons_and_stand_apart(page):
     manager = UserFactory(role=Role.MANAGER, full_name="Mina Manager")
     RecoveryCodes.activate(manager)
     sign_in(page, manager)
+    # Straight after signing in, no second password (issue 10, item 13).
     page.goto("/accounts/2fa/recovery-codes/")
-    # Two-factor pages ask for the password again first (issue 10, item 13).
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
     download = page.get_by_role("link", name="Download codes")
     generate = page.get_by_role("link", name="Generate new codes")
     first, second = download.bounding_box(), generate.bounding_box()
     side_by_side = abs(first["y"] - second["y"]) < 1
     assert not side_by_side or first["x"] + first["width"] + 8 <= second["x"]
     assert "button" in (download.get_attribute("class") or "")
+    assert_healthy(page)
+
+
+def test_a_new_manager_goes_from_signing_in_to_setting_up_their_app(page):
+    manager = UserFactory(role=Role.MANAGER, full_name="Nell New", totp=False)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(manager.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor authentication")
+    assert_healthy(page)
+
+
+def test_a_manager_is_told_they_cannot_switch_two_factor_off_and_offered_no_button(page):
+    manager = UserFactory(role=Role.MANAGER, full_name="Mina Manager")
+    sign_in(page, manager)
+    page.goto("/accounts/2fa/totp/deactivate/")
+    expect(page.get_by_text("so you cannot switch it off")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
     assert_healthy(page)
