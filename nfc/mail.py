@@ -4,7 +4,8 @@ Each e-mail is a pair of templates, ``emails/<name>_subject.txt`` and
 ``emails/<name>_body.txt``, rendered with a context that holds ids and
 words, never a secret that is not meant for the recipient. Links in e-mails
 are absolute, built from NFC_BASE_URL, because an e-mail is read outside
-any request.
+any request (in development without NFC_BASE_URL, from the address the
+portal was last reached at: see NFC_BASE_URL_FROM_REQUEST).
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,10 +16,24 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+# Development only: the scheme and host of the latest request, kept for the
+# tasks that run in the same process.
+_seen = {"base_url": ""}
+
+
+def base_url_seen(url: str) -> None:
+    _seen["base_url"] = url.rstrip("/")
+
+
+def base_url() -> str:
+    if settings.NFC_BASE_URL_FROM_REQUEST and _seen["base_url"]:
+        return _seen["base_url"]
+    return settings.NFC_BASE_URL
+
 
 def absolute_url(viewname: str, **kwargs) -> str:
     """The full address of a page, for a link in an e-mail."""
-    return settings.NFC_BASE_URL + reverse(viewname, kwargs=kwargs or None)
+    return base_url() + reverse(viewname, kwargs=kwargs or None)
 
 
 @dataclass(frozen=True)

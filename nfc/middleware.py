@@ -11,12 +11,27 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
 from nfc.logging import request_id_var
+from nfc.mail import base_url_seen
 
 access_log = logging.getLogger("nfc.access")
 
 # An id from the proxy is kept only if it is short and plain, so that a
 # client cannot write arbitrary text into our logs through the header.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class BaseUrlFromRequestMiddleware:
+    """In development with NFC_BASE_URL unset, notes the address the portal
+    is reached at, for the links in e-mails. The host has passed Django's
+    ALLOWED_HOSTS check by the time it is read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.NFC_BASE_URL_FROM_REQUEST:
+            base_url_seen(request.build_absolute_uri("/"))
+        return self.get_response(request)
 
 
 class RequestIdMiddleware:

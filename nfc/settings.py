@@ -55,6 +55,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 NFC_BASE_URL = env.str("NFC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and not NFC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("NFC_BASE_URL must be the portal's https:// address in production.")
+# In development with NFC_BASE_URL unset, links in e-mails follow the address
+# the portal was last reached at (runserver on another port, say): tasks run
+# in the same process there, so they see it.
+NFC_BASE_URL_FROM_REQUEST = not PRODUCTION and not env.str("NFC_BASE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,6 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "nfc.middleware.RequestIdMiddleware",
     "nfc.health.HealthCheckMiddleware",
+    "nfc.middleware.BaseUrlFromRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -13,6 +13,10 @@ from nfc.settings import *  # noqa: F403
 # Hashing passwords properly is slow on purpose; tests need no such cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Links in e-mails are built on NFC_BASE_URL, as for a deployed portal, not
+# on the test client's "testserver".
+NFC_BASE_URL_FROM_REQUEST = False
+
 # E-mail is kept in memory, for the tests to read (`mailoutbox`).
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
