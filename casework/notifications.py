@@ -7,6 +7,7 @@ resident's details or words: those stay in the portal.
 """
 
 from advisers.models import User
+from casework.area_match import area_match
 from casework.follow_links import follow_link_issue
 from casework.models import Referral, ResidentMessage, SupportRequest
 from casework.selectors import signposting_text
@@ -31,7 +32,7 @@ def acknowledgement_send(support_request: SupportRequest) -> None:
         to=support_request.email,
         context={
             "request": support_request,
-            "in_programme": bool(support_request.area and support_request.area.in_programme),
+            "match": area_match(support_request),
             "signposting": signposting_text(),
             # Issued here, inside the claim's transaction: the secret goes
             # into the e-mail and nowhere else, and a failed send rolls it back.

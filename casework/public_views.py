@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from casework import services
+from casework.area_match import area_match
 from casework.forms import HelpRequestForm
 from casework.models import SupportRequest
 from casework.selectors import signposting_text
@@ -55,15 +56,15 @@ def help_sent(request):
     )
     if support_request is None:
         return redirect("casework_public:help_request")
-    in_programme = bool(support_request.area and support_request.area.in_programme)
+    match = area_match(support_request)
     return render(
         request,
         "casework/help_sent.html",
         {
             "reference": reference,
-            "support_request": support_request,
-            "in_programme": in_programme,
-            "signposting": None if in_programme else signposting_text(),
+            "request": support_request,
+            "match": match,
+            "signposting": None if match.supported else signposting_text(),
         },
     )
 

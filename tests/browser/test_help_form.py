@@ -55,6 +55,9 @@ def test_a_resident_asks_for_help_on_a_phone_and_gets_a_reference(mobile_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, we have your request")
     reference = SupportRequest.objects.get().reference
     expect(page.get_by_text(reference)).to_be_visible()
+    # Hendon has no adviser yet: the resident is told so, not promised one.
+    expect(page.get_by_text("You told us you live in Hendon, in Sunderland.")).to_be_visible()
+    expect(page.get_by_text("it is waiting for a new adviser")).to_be_visible()
     assert_healthy(page)
 
 

@@ -92,7 +92,7 @@ def test_a_request_is_saved_with_its_consent_and_the_person_sees_their_reference
     assert saved.privacy_notice_version
     page = client.get(response.url)
     assert saved.reference in page.text
-    assert "adviser will e-mail you" in page.text
+    assert "it is waiting for a new adviser" in page.text
     assert [m.to for m in mailoutbox] == [["pat@example.org"]]
     assert saved.reference in mailoutbox[0].body
     saved.refresh_from_db()
