@@ -28,6 +28,7 @@ from areas.forms import (
     StageWithdrawalForm,
 )
 from areas.models import Area
+from areas.signals import area_page_panels
 from casework.models import Referral, SupportRequest
 from nfc.csv import csv_response
 
@@ -120,6 +121,11 @@ def area_detail(request, ward_code):
     if context["can_see_contacts"]:
         context["contacts"] = area.contacts.all()
         context["partnership"] = getattr(area, "partnership", None)
+    context["panels"] = [
+        panel
+        for _, panel in area_page_panels.send(sender=Area, request=request, area=area)
+        if panel
+    ]
     return render(request, "areas/area_detail.html", context)
 
 

@@ -11,3 +11,5 @@ class EvaluationConfig(AppConfig):
         from evaluation import cache
 
         cache.connect()
+        # Importing it connects the dashboard's part of each area's page.
+        from evaluation import area_panels  # noqa: F401

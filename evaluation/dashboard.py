@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from advisers.delivery import AreaDelivery, Delivery, area_deliveries, hours_by_month
@@ -132,11 +132,11 @@ if TYPE_CHECKING:
     DashboardArea = WithAnnotations[Area, AreaRow]
 
 
-def _area_rows(scope: Scope, now: datetime.datetime) -> "list[DashboardArea]":
+def _area_rows(areas: QuerySet[Area], now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
     a subquery each) and their overdue requests, actions and outcomes."""
     return list(
-        scope.areas.annotate(
+        areas.annotate(
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
@@ -354,7 +354,7 @@ def dashboard(
     filters = filters or DeliveryFilters()
     scope = Scope(user=user, region=region)
     months = Months(today=today)
-    areas = _area_rows(scope, now)
+    areas = _area_rows(scope.areas, now)
     by_area = area_deliveries(
         areas=areas,
         months=months.all,
@@ -399,6 +399,29 @@ def dashboard(
         filtered=filtered,
         table=table,
     )
+
+
+def area_early_warning(
+    *, area: Area, now: datetime.datetime | None = None
+) -> "AreaDelivery[DashboardArea] | None":
+    """One area's early-warning score and reasons, as its row on the
+    dashboard gives them; None for an area outside the programme."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    months = Months(today=today)
+    areas = Area.objects.filter(pk=area.pk).in_programme()
+    rows = _area_rows(areas, now)
+    if not rows:
+        return None
+    (delivery,) = area_deliveries(
+        areas=rows,
+        months=months.all,
+        periods={period: months.in_period(period) for period in PERIODS},
+        today=today,
+        hours=hours_by_month(areas=areas, months=months.all, today=today),
+    ).values()
+    _score_early_warning(delivery)
+    return delivery
 
 
 # --- Tables for download ---------------------------------------------------

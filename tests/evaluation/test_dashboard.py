@@ -281,6 +281,26 @@ def test_every_areas_score_and_reasons_are_on_its_row_and_in_the_csv(
     assert "1 request past the response target" in millfield_row[-1]
 
 
+def test_each_areas_score_and_reasons_are_on_its_area_page(
+    hendon, millfield, adviser, evaluator, manager
+):
+    make_request(millfield, created_at=timezone.now() - datetime.timedelta(days=30))
+    url = f"/staff/areas/{millfield.ward_code}/"
+    for person in (adviser, manager):
+        page = client_for(person).get(url).text
+        assert "Early warning" in page
+        assert "<li>1 request past the response target</li>" in page
+    delivery = next(d for d in dashboard(user=manager).deliveries if d.area.pk == millfield.pk)
+    assert f"Score <strong>{delivery.risk}</strong>" in client_for(manager).get(url).text
+    # Evaluators do not see the dashboard, so not its score either.
+    assert "Early warning" not in client_for(evaluator).get(url).text
+
+
+@pytest.mark.hendon(programme=False, adviser=False, community_worker=False)
+def test_an_area_outside_the_programme_has_no_early_warning(hendon, manager):
+    assert "Early warning" not in client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").text
+
+
 def test_the_early_warning_weights_are_settings(
     hendon, millfield, adviser, community_worker, manager, settings
 ):

@@ -1,0 +1,21 @@
+"""The dashboard's part of an area's page: its early-warning score and the
+reasons for it, as on its row of the dashboard."""
+
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+
+from advisers.permissions import has_perm
+from areas.signals import area_page_panels
+from evaluation.dashboard import area_early_warning
+
+
+@receiver(area_page_panels, dispatch_uid="evaluation.early_warning")
+def early_warning_panel(sender, *, request, area, **kwargs) -> str | None:
+    if not has_perm(request.user, "dashboard.view"):
+        return None
+    delivery = area_early_warning(area=area)
+    if delivery is None:
+        return None
+    return render_to_string(
+        "evaluation/_area_early_warning.html", {"delivery": delivery}, request=request
+    )
