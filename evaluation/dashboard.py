@@ -132,7 +132,7 @@ if TYPE_CHECKING:
     DashboardArea = WithAnnotations[Area, AreaRow]
 
 
-def _area_rows(areas: QuerySet[Area], now: datetime.datetime) -> "list[DashboardArea]":
+def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
     a subquery each) and their overdue requests, actions and outcomes."""
     return list(
