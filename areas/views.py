@@ -30,7 +30,9 @@ from areas.forms import (
 from areas.models import Area
 from areas.signals import area_page_panels
 from casework.models import Referral, SupportRequest
+from casework.selectors import residents_reached_by_month
 from nfc.csv import csv_response
+from nfc.periods import Period, add_months
 
 AREAS_PER_PAGE = 100
 
@@ -98,6 +100,12 @@ def area_detail(request, ward_code):
         if has_perm(user, "casework.view")
         else [],
         "actions": area.actions.open().select_related("owner")
+        if has_perm(user, "casework.view")
+        else [],
+        "residents_reached": residents_reached_by_month(
+            interactions=area.interactions.all(),
+            months=Period.months_before(add_months(timezone.localdate(), 1), 12).months,
+        )
         if has_perm(user, "casework.view")
         else [],
         "can_log": has_perm(user, "casework.log", area),

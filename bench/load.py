@@ -426,11 +426,11 @@ class Loader:
                 if n:
                     on = min(on + datetime.timedelta(days=rng.randint(90, 300)), self.today)
                 note = "Joined the programme" if n == 0 else ""
-                changes.append(f"{area.pk}\t{stage}\t{on.isoformat()}\t{note}\t{on} 10:00:00+00")
+                changes.append(f"{area.pk}\t{stage}\t{on.isoformat()}\t{note}\t{on} 10:00:00+00\t")
         Area.objects.bulk_update(chosen, ["joined_on", "cohort", "stage"])
         copy_rows(
             "areas_stagechange",
-            ["area_id", "stage", "changed_on", "note", "recorded_at"],
+            ["area_id", "stage", "changed_on", "note", "recorded_at", "withdrawn_reason"],
             changes,
         )
         self.programme_areas = sorted(chosen, key=lambda a: (a.region, a.ward_code))

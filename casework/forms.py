@@ -10,10 +10,12 @@ from areas.models import Area
 from areas.postcodes import area_for_postcode, normalise_postcode
 from casework.models import (
     DESCRIPTION_MAX_LENGTH,
+    NOTHING_IN_IT,
     ContactBy,
     Interaction,
     InteractionTopic,
     Topic,
+    interaction_is_empty,
 )
 from nfc.public_forms import PublicFormDefence
 from nfc.validators import not_in_the_future, not_in_the_past
@@ -220,6 +222,8 @@ class InteractionForm(forms.Form):
         residents, new = cleaned.get("residents"), cleaned.get("new_residents")
         if residents is not None and new is not None and new > residents:
             self.add_error("new_residents", "This cannot be more than the residents who took part.")
+        if not self.errors and interaction_is_empty(cleaned):
+            self.add_error(None, NOTHING_IN_IT)
         return cleaned
 
 

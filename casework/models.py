@@ -314,6 +314,19 @@ class InteractionQuerySet(models.QuerySet["Interaction"]):
         return self.filter(area__in=Area.objects.visible_to(user))
 
 
+NOTHING_IN_IT = (
+    "Say what happened: how long it took, how many residents took part, what it was about, "
+    "or a note."
+)
+
+
+def interaction_is_empty(fields: dict) -> bool:
+    """Nothing but a date and a kind: a record that tells nobody anything."""
+    return not any(
+        fields.get(name) for name in ("residents", "minutes", "topics", "notes", "next_steps")
+    )
+
+
 class Interaction(models.Model):
     """Time with an area's people, logged in under a minute."""
 

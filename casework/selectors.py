@@ -131,11 +131,28 @@ class TimelineEntry:
     kind: str
     text: str
     by: str = ""
+    # What comes next, kept apart so a long note never cuts it off.
+    next_steps: str = ""
 
 
 def _midday(day: datetime.date) -> datetime.datetime:
     # Dated records (an interaction) sort among timed ones (a status change).
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def _interaction_text(interaction: Interaction) -> str:
+    """An interaction in one line: what, how long, with how many, about what,
+    and what was said."""
+    facts = []
+    if interaction.minutes:
+        facts.append(f"{interaction.minutes} min")
+    if interaction.residents:
+        facts.append(f"{interaction.residents} resident{'' if interaction.residents == 1 else 's'}")
+    facts.extend(interaction.topic_labels)
+    text = interaction.get_kind_display() + (f" ({'; '.join(facts)})" if facts else "")
+    if interaction.notes:
+        text += f": {interaction.notes}"
+    return text
 
 
 def timeline(*, area=None, support_request=None, limit: int = 100) -> list[TimelineEntry]:
@@ -145,10 +162,7 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
     where = {"support_request": support_request} if support_request else {"area": area}
     entries = [
         TimelineEntry(
-            _midday(i.date),
-            "Interaction",
-            f"{i.get_kind_display()}: {i.notes}".rstrip(": "),
-            str(i.logged_by),
+            _midday(i.date), "Interaction", _interaction_text(i), str(i.logged_by), i.next_steps
         )
         for i in Interaction.objects.filter(**where)
         .select_related("logged_by")
@@ -327,6 +341,40 @@ def requests_by_month(
             month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
         counts[(month, row["topic"])] = counts.get((month, row["topic"]), 0) + row["n"]
     return counts
+
+
+@dataclass(frozen=True)
+class ResidentsReached:
+    month: datetime.date
+    interactions: int
+    residents: int
+    new_residents: int
+
+
+def residents_reached_by_month(
+    *, interactions: QuerySet[Interaction], months: list[datetime.date]
+) -> list[ResidentsReached]:
+    """Interactions and the residents who took part in them (and how many
+    were new to us), by month over ``months``, newest first: one query.
+    A resident at two meetings counts twice: interactions count people
+    present, not names."""
+    rows = {
+        row["month"]: row
+        for row in interactions.filter(date__gte=months[0], date__lt=add_months(months[-1], 1))
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("pk"), residents=Sum("residents"), new=Sum("new_residents"))
+        .order_by()
+    }
+    return [
+        ResidentsReached(
+            month=month,
+            interactions=rows.get(month, {}).get("n", 0),
+            residents=rows.get(month, {}).get("residents") or 0,
+            new_residents=rows.get(month, {}).get("new") or 0,
+        )
+        for month in reversed(months)
+    ]
 
 
 def overdue_actions_by_owner(*, areas: QuerySet[Area], today: datetime.date) -> list[dict]:

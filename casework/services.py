@@ -20,6 +20,7 @@ from casework import audit
 from casework.follow_links import follow_link_revoke
 from casework.models import (
     DESCRIPTION_MAX_LENGTH,
+    NOTHING_IN_IT,
     Action,
     Interaction,
     ResidentMessage,
@@ -27,6 +28,7 @@ from casework.models import (
     SpamCount,
     StatusChange,
     SupportRequest,
+    interaction_is_empty,
 )
 from casework.tasks import (
     acknowledgement_send_task,
@@ -164,6 +166,8 @@ def interaction_log(*, area, by, support_request=None, **fields) -> Interaction:
         raise ValidationError(f"{support_request.reference} is about another area.")
     if fields.get("date") and fields["date"] > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")
+    if interaction_is_empty(fields):
+        raise ValidationError(NOTHING_IN_IT)
     interaction = Interaction(area=area, support_request=support_request, logged_by=by, **fields)
     interaction.full_clean()
     interaction.save()

@@ -10,3 +10,12 @@ def as_days(hours) -> str:
     """Hours of support as days, e.g. 11.25 -> "1.5"."""
     days = hours_to_days(hours or 0)
     return f"{days.normalize():f}"
+
+
+@register.filter
+def as_duration(minutes) -> str:
+    """Minutes in words: 90 -> "1 h 30 min", 45 -> "45 min", 120 -> "2 h"."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    return " ".join(filter(None, [f"{hours} h" if hours else "", f"{rest} min" if rest else ""]))

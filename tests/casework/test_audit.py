@@ -27,6 +27,7 @@ def test_a_requests_life_is_recorded_with_who_and_what_changed(
         support_request=support_request,
         date=timezone.localdate(),
         kind="call",
+        minutes=20,
     )
     entries = list(AuditEntry.objects.filter(support_request=support_request).order_by("pk"))
     assert [(e.action, e.changed_by) for e in entries] == [

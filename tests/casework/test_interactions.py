@@ -65,7 +65,7 @@ def test_an_interaction_logged_from_a_request_is_linked_to_it(hendon, adviser):
     )
     assert response.url == f"/staff/casework/requests/{support_request.reference}/"
     assert Interaction.objects.get().support_request == support_request
-    assert "Phone call by Asha Adviser" in client.get(response.url).text
+    assert "Phone call</strong> by Asha Adviser" in client.get(response.url).text
 
 
 @pytest.mark.parametrize(

@@ -45,16 +45,36 @@ def test_a_manager_is_offered_mark_done_on_anyones_action_and_may_use_it(
     assert workers_action.done_at is not None
 
 
-def test_an_adviser_is_not_offered_a_colleagues_action_nor_may_close_it(
+@pytest.fixture
+def advisers_action(hendon, adviser):
+    return services.action_add(
+        area=hendon,
+        owner=adviser,
+        by=adviser,
+        description="Ring the council",
+        due_on=timezone.localdate(),
+    )
+
+
+def test_a_community_worker_is_not_offered_a_colleagues_action_nor_may_close_it(
+    hendon, advisers_action, community_worker
+):
+    client = client_for(community_worker)
+    assert not _offers_mark_done(client, hendon)
+    assert client.post(f"/staff/casework/actions/{advisers_action.pk}/done/").status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.action_done(action=advisers_action, by=community_worker)
+    advisers_action.refresh_from_db()
+    assert advisers_action.done_at is None
+
+
+def test_the_adviser_who_holds_the_area_is_offered_a_colleagues_action_and_may_close_it(
     hendon, workers_action, adviser
 ):
+    # Issue 10, item 3: an action follows its area, not the person.
     client = client_for(adviser)
-    assert not _offers_mark_done(client, hendon)
-    assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 404
-    with pytest.raises(PermissionDenied):
-        services.action_done(action=workers_action, by=adviser)
-    workers_action.refresh_from_db()
-    assert workers_action.done_at is None
+    assert _offers_mark_done(client, hendon)
+    assert client.post(f"/staff/casework/actions/{workers_action.pk}/done/").status_code == 302
 
 
 def test_a_regional_lead_may_not_close_an_action_outside_their_region(

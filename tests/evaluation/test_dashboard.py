@@ -793,7 +793,7 @@ def test_a_regional_lead_sees_only_their_regions_audit(hendon, kirkby, adviser, 
 
     north_east = make_request(hendon, created_at=timezone.now())
     support_request_move(support_request=north_east, to_status="acknowledged", by=adviser)
-    interaction_log(area=hendon, by=adviser, date=timezone.localdate(), kind="meeting")
+    interaction_log(area=hendon, by=adviser, date=timezone.localdate(), kind="meeting", minutes=60)
     north_west = make_request(kirkby, created_at=timezone.now())
     support_request_move(support_request=north_west, to_status="acknowledged", by=regional_lead)
     entries = client_for(regional_lead).get("/staff/casework/audit/").context["page"]
