@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import data_request_views, views
 
 app_name = "casework"
 
@@ -18,4 +18,13 @@ urlpatterns = [
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    # Residents' requests about their data (the privacy notice's rights).
+    path("residents/", data_request_views.resident_data, name="resident_data"),
+    path("residents/export/", data_request_views.resident_export, name="resident_export"),
+    path("residents/erase/", data_request_views.resident_erase, name="resident_erase"),
+    path(
+        "requests/<str:reference>/correct/",
+        data_request_views.request_correct,
+        name="request_correct",
+    ),
 ]
