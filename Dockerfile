@@ -14,7 +14,8 @@ COPY . .
 # collectstatic reads settings; production mode's required variables are
 # filled with placeholders here only, never used at run time.
 RUN DJANGO_ENV=production SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.db \
-    REDIS_URL=redis://build EMAIL_URL=consolemail:// \
+    REDIS_URL=redis://build EMAIL_URL=consolemail:// NFC_BASE_URL=https://build.invalid \
+    NFC_PRIVACY_CONTACT_EMAIL=build@build.invalid \
     python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 1000 --home /app nfc

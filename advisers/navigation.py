@@ -62,6 +62,12 @@ DESTINATIONS = [
         "Who changed which request, interaction or referral, and when.",
     ),
     Destination(
+        "Residents' data",
+        "casework:resident_data",
+        "residents.manage_data",
+        "Residents' requests to see, correct or delete the details we hold about them.",
+    ),
+    Destination(
         "Caseloads",
         "advisers:caseloads",
         "caseloads.manage",

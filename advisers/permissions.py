@@ -45,6 +45,10 @@ PERMISSIONS = {
     "audit.view": "See the audit history: who changed which request, interaction or referral",
     "referrals.make": "Refer their areas to specialist partners and record each step",
     "partners.manage": "Add specialist partners and change their expertise and capacity",
+    "residents.manage_data": (
+        "Answer residents' requests about their data (the privacy notice's rights): "
+        "find their records, export them, correct their details and erase them"
+    ),
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -93,6 +97,10 @@ CAN: dict[str, frozenset[str]] = {
             "audit.view",
             "referrals.make",
             "partners.manage",
+            # Erasure cannot be undone and an export holds everything about a
+            # person: managers only, the people who answer for the programme's
+            # records; advisers pass residents' requests to them.
+            "residents.manage_data",
         }
     ),
     # Evaluators see facts and figures, never people's contact details.

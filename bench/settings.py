@@ -26,6 +26,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-key-on-a-throwaway-database-" + 
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("EMAIL_URL", "dummymail://")
 os.environ.setdefault("NFC_BASE_URL", "https://bench.invalid")
+os.environ.setdefault("NFC_PRIVACY_CONTACT_EMAIL", "privacy@bench.invalid")
 os.environ.setdefault("NFC_TRUSTED_PROXY_COUNT", "1")
 
 from nfc.settings import *  # noqa: E402, F403

@@ -783,3 +783,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class DataRequest(models.Model):
+    """What staff did for a resident who used a right the privacy notice
+    gives them: an export of what we hold, a correction or an erasure, of
+    one of their requests. The register a data-protection officer answers
+    from (how many, when, by whom); it keeps no personal data itself."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "Subject-access export"
+        CORRECTION = "correction", "Correction"
+        ERASURE = "erasure", "Erasure"
+
+    support_request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="data_requests"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    handled_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-handled_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.support_request}"

@@ -73,5 +73,11 @@ def help_sent(request):
 @require_safe
 def privacy(request):
     return render(
-        request, "casework/privacy.html", {"version": settings.NFC_PRIVACY_NOTICE_VERSION}
+        request,
+        "casework/privacy.html",
+        {
+            "version": settings.NFC_PRIVACY_NOTICE_VERSION,
+            "contact_email": settings.NFC_PRIVACY_CONTACT_EMAIL,
+            "contact_address": settings.NFC_PRIVACY_CONTACT_ADDRESS,
+        },
     )

@@ -1,6 +1,9 @@
-"""Keeping residents' details no longer than the privacy notice promises."""
+"""Removing residents' details: at the end of the retention period the
+privacy notice promises, and (through casework.data_requests) when a
+resident asks us to erase them. Both remove the same things, here."""
 
 import datetime
+from collections.abc import Collection
 
 from django.conf import settings
 from django.db import transaction
@@ -8,9 +11,12 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from casework.models import ResidentMessage, StatusChange, SupportRequest
+from casework.models import AuditEntry, ResidentMessage, StatusChange, SupportRequest
 
 REMOVED = "(removed at the end of the retention period)"
+# The request's fields that hold the resident's details; a correction
+# records their old and new values in the audit history, so those go too.
+RESIDENT_DETAILS = ("name", "email", "phone", "postcode", "place", "description")
 
 
 @transaction.atomic
@@ -34,15 +40,44 @@ def support_requests_remove_old_details(*, now: datetime.datetime | None = None)
         .filter(closed_at__lt=cutoff)
     )
     ids = list(due.values_list("pk", flat=True))
+    return support_requests_remove_details(ids=ids, now=now, marker=REMOVED)
+
+
+@transaction.atomic
+def support_requests_remove_details(
+    *, ids: Collection[int], now: datetime.datetime, marker: str
+) -> int:
+    """Remove the resident's details from the requests ``ids``: their name,
+    ways to reach them, postcode, words and messages, their private link,
+    and any of these the audit history kept; ``marker`` says why, where a
+    field cannot be empty. How many requests were cleared."""
     ResidentMessage.objects.filter(support_request_id__in=ids).delete()
+    audit_values_remove(ids=ids, fields=RESIDENT_DETAILS, marker=marker)
     return SupportRequest.objects.filter(pk__in=ids).update(
-        name=REMOVED,
+        name=marker,
         email="",
         phone="",
         postcode="",
         place="",
-        description=REMOVED,
+        description=marker,
         follow_token_hash="",
         follow_revoked_at=now,
         details_removed_at=now,
     )
+
+
+def audit_values_remove(*, ids: Collection[int], fields: Collection[str], marker: str) -> int:
+    """Replace the old and new values of ``fields`` in the audit history of
+    the requests ``ids`` (and of what belongs to them) with ``marker``,
+    keeping who changed what and when. How many entries changed."""
+    entries = AuditEntry.objects.filter(
+        support_request_id__in=ids, changes__has_any_keys=list(fields)
+    ).only("changes")
+    changed = []
+    for entry in entries:
+        for name in fields:
+            if name in entry.changes:
+                entry.changes[name] = [value and marker for value in entry.changes[name]]
+        changed.append(entry)
+    AuditEntry.objects.bulk_update(changed, ["changes"], batch_size=500)
+    return len(changed)

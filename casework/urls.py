@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import data_request_views, views
 
 app_name = "casework"
 
@@ -19,4 +19,13 @@ urlpatterns = [
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("actions/<int:pk>/change/", views.action_change, name="action_change"),
+    # Residents' requests about their data (the privacy notice's rights).
+    path("residents/", data_request_views.resident_data, name="resident_data"),
+    path("residents/export/", data_request_views.resident_export, name="resident_export"),
+    path("residents/erase/", data_request_views.resident_erase, name="resident_erase"),
+    path(
+        "requests/<str:reference>/correct/",
+        data_request_views.request_correct,
+        name="request_correct",
+    ),
 ]

@@ -145,6 +145,7 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
             # The same permission as request_link's.
             "can_manage_link": has_perm(user, "casework.change"),
             "can_triage": has_perm(user, "casework.triage"),
+            "can_manage_data": has_perm(user, "residents.manage_data"),
         },
     )
 

@@ -34,6 +34,8 @@ if PRODUCTION:
         "REDIS_URL",
         "EMAIL_URL",
         "NFC_BASE_URL",
+        # The privacy notice promises residents a way to reach us.
+        "NFC_PRIVACY_CONTACT_EMAIL",
     ]
     _missing = [name for name in _required if not env.str(name, default="")]
     if _missing:
@@ -244,7 +246,14 @@ NFC_RETENTION_DAYS = env.int("NFC_RETENTION_DAYS", default=730)
 NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
-NFC_PRIVACY_NOTICE_VERSION = "2026-11"
+NFC_PRIVACY_NOTICE_VERSION = "2026-12"
+# Where residents ask to see, correct or delete their details: the privacy
+# notice and the data we send them name it. The demo's address is a
+# placeholder, so production must give a real one (see _required above).
+NFC_PRIVACY_CONTACT_EMAIL = env.str("NFC_PRIVACY_CONTACT_EMAIL", default="privacy@example.org")
+# The organisation's postal address, for residents without e-mail; one line,
+# parts separated by commas. Left out of the notice when empty.
+NFC_PRIVACY_CONTACT_ADDRESS = env.str("NFC_PRIVACY_CONTACT_ADDRESS", default="")
 
 # --- Security headers ----------------------------------------------------
 

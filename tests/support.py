@@ -58,6 +58,8 @@ PORTAL_VARIABLES = {
     "DJANGO_SETTINGS_MODULE",
     "CSRF_TRUSTED_ORIGINS",
     "NFC_BASE_URL",
+    "NFC_PRIVACY_CONTACT_EMAIL",
+    "NFC_PRIVACY_CONTACT_ADDRESS",
     # Set for the browser tests only (see tests/browser/conftest.py).
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -79,6 +81,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "EMAIL_URL": "smtp://127.0.0.1:1025",
         "NFC_BASE_URL": "https://portal.example.org",
+        "NFC_PRIVACY_CONTACT_EMAIL": "privacy@portal.example.org",
     }
     values.update(overrides)
     return clean_env(**values)

@@ -226,6 +226,12 @@ PAGES: dict[str, Page] = {
     "casework:action_new": Page(("casework.log",), FORM),
     "casework:action_done": Page(("casework.log",), WRITE, lambda s, u: {"pk": s.action_of(u).pk}),
     "casework:action_change": Page(("casework.log",), FORM, lambda s, u: {"pk": s.action_of(u).pk}),
+    # Residents' data requests (casework/data_request_views.py); a POST with
+    # nothing chosen gives the search page again, with its message.
+    "casework:resident_data": Page(("residents.manage_data",), READ),
+    "casework:resident_export": Page(("residents.manage_data",), WRITE),
+    "casework:resident_erase": Page(("residents.manage_data",), WRITE),
+    "casework:request_correct": Page(("residents.manage_data",), FORM, support_request),
     # casework/referral_urls.py
     "referrals:list": Page(("casework.view",), READ),
     "referrals:new": Page(("referrals.make",), FORM),

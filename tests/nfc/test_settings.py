@@ -71,6 +71,7 @@ def test_production_mode_refuses_to_start_and_names_every_missing_variable():
         "REDIS_URL",
         "EMAIL_URL",
         "NFC_BASE_URL",
+        "NFC_PRIVACY_CONTACT_EMAIL",
     ):
         assert name in result.stderr
 
