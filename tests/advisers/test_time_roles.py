@@ -95,6 +95,11 @@ def test_a_new_role_on_the_admin_site_leaves_the_past_days_where_they_were(
         },
     )
     assert response.status_code == 302
+    page = admin_client_for.get(response.url).text
+    assert (
+        "The time Callum Worker recorded so far still counts under the role they had when "
+        "they gave it; from now on it counts under their new role, adviser."
+    ) in page
     community_worker.refresh_from_db()
     assert community_worker.role == Role.ADVISER
     assert sides(area, manager) == before
