@@ -31,6 +31,13 @@ class UserAdmin(admin.ModelAdmin):
                     f"{obj} no longer works in {released} area{'s' if released != 1 else ''}: "
                     "name someone new for them from each area's page.",
                 )
+            if "role" in form.changed_data:
+                messages.info(
+                    request,
+                    f"The time {obj} recorded so far still counts under the role they had "
+                    f"when they gave it; from now on it counts under their new role, "
+                    f"{obj.get_role_display().lower()}.",
+                )
         else:
             services.staff_invite(user=obj)
             messages.info(request, f"An invitation to set a password is on its way to {obj.email}.")

@@ -147,7 +147,8 @@ def hours_by_month(
 
     One query: a row per area and side, a sum per month, so a year of time
     comes back as a few hundred rows. Time counts under the role its giver
-    has now (adviser or community worker)."""
+    had when they gave it (kept on each record), so a later change of role
+    never moves past days from one side to the other."""
     sums = {
         f"m{n}": Sum("hours", filter=Q(date__gte=month, date__lt=add_months(month, 1)))
         for n, month in enumerate(months)
@@ -157,16 +158,14 @@ def hours_by_month(
             area__in=areas.values("pk"),
             date__gte=months[0],
             date__lt=min(add_months(months[-1], 1), today + datetime.timedelta(days=1)),
-            person__role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
+            role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
         )
-        .values("area_id", "person__role")
+        .values("area_id", "role")
         .annotate(**sums)
         .order_by()
     )
     return {
-        (row["area_id"], row["person__role"]): {
-            month: row[f"m{n}"] for n, month in enumerate(months)
-        }
+        (row["area_id"], row["role"]): {month: row[f"m{n}"] for n, month in enumerate(months)}
         for row in rows
     }
 

@@ -145,6 +145,7 @@ def demo_time_seed(*, rng: random.Random) -> None:
                             area=area,
                             date=date,
                             hours=day / 2,
+                            role=person.role,
                             kind=rng.choice(list(TimeRecord.Kind)),
                             recorded_by=person,
                         )

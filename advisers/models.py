@@ -236,7 +236,12 @@ class TimeRecordQuerySet(models.QuerySet["TimeRecord"]):
 
 
 class TimeRecord(models.Model):
-    """Time an adviser or community worker gave an area."""
+    """Time an adviser or community worker gave an area.
+
+    The time counts under the role the person gave it in (``role``), kept
+    on the record: a person whose role changes later keeps their past days
+    on the side of the 2 + 2 model they were given on.
+    """
 
     class Kind(models.TextChoices):
         VISIT = "visit", "Visit"
@@ -249,6 +254,7 @@ class TimeRecord(models.Model):
     area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="time_records")
     date = models.DateField()
     hours = models.DecimalField(max_digits=4, decimal_places=2)
+    role = models.CharField("role at the time", max_length=32, choices=Role.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VISIT)
     note = models.CharField(max_length=200, blank=True)
     recorded_by = models.ForeignKey(
@@ -269,6 +275,9 @@ class TimeRecord(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hours__gt=0, hours__lte=24), name="time_record_hours_0_to_24"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="time_record_role_known"
             ),
         ]
 

@@ -160,12 +160,13 @@ def has_perm(user, perm: str, obj=None) -> bool:
     return True
 
 
-def is_assigned_to(user, area, on=None) -> bool:
+def is_assigned_to(user, area, on=None, as_role=None) -> bool:
     """Whether ``user`` is the named adviser or the community worker of
-    ``area``: now, or on the day ``on``."""
-    if user.role == Role.ADVISER:
+    ``area`` (as their role now, or ``as_role``): now, or on the day ``on``."""
+    role = as_role or user.role
+    if role == Role.ADVISER:
         assignments = area.adviser_assignments.filter(adviser=user)
-    elif user.role == Role.COMMUNITY_WORKER:
+    elif role == Role.COMMUNITY_WORKER:
         assignments = area.community_worker_allocations.filter(worker=user)
     else:
         return False

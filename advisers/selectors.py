@@ -41,9 +41,14 @@ def hours_to_days(hours: Decimal) -> Decimal:
 
 
 def _hours_given(person: User, month: datetime.date):
+    """The hours ``person`` gave each area in ``month`` in their present
+    role: what they gave in another role counts on that side, as on the
+    dashboard."""
     start, end = month_bounds(month)
     given = (
-        TimeRecord.objects.filter(area=OuterRef("pk"), person=person, date__gte=start, date__lt=end)
+        TimeRecord.objects.filter(
+            area=OuterRef("pk"), person=person, role=person.role, date__gte=start, date__lt=end
+        )
         .order_by()
         .values("area")
         .annotate(hours=Sum("hours"))

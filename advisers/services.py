@@ -284,11 +284,30 @@ def time_record_add(
             f"{hours_text(hours)} more would be over 24 hours in one day."
         )
     record = TimeRecord(
-        person=person, area=area, date=date, hours=hours, kind=kind, note=note, recorded_by=by
+        person=person,
+        area=area,
+        date=date,
+        hours=hours,
+        role=role_on(person=person, area=area, on=date),
+        kind=kind,
+        note=note,
+        recorded_by=by,
     )
     record.full_clean()
     record.save()
     return record
+
+
+def role_on(*, person: User, area: Area, on: datetime.date) -> str:
+    """The role ``person``'s time in ``area`` on the day ``on`` counts under:
+    the place they held there that day (named adviser, or community worker),
+    their role now first; their role now if they held neither. So time a
+    manager records for a day before the person's role changed still counts
+    under the role they had then."""
+    for role in (person.role, Role.ADVISER, Role.COMMUNITY_WORKER):
+        if is_assigned_to(person, area, on=on, as_role=role):
+            return role
+    return person.role
 
 
 def hours_text(hours: Decimal) -> str:

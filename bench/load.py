@@ -635,6 +635,8 @@ class Loader:
                 month = after
         counts = _apportion(self.sizes.time_records, [cell[5] for cell in cells], rng)
 
+        side_role = {"adviser": Role.ADVISER, "worker": Role.COMMUNITY_WORKER}
+
         def rows():
             kinds = TimeRecord.Kind.values
             for (area_id, role, first, last, keep, _, recent), n in zip(cells, counts, strict=True):
@@ -652,13 +654,13 @@ class Loader:
                     hours = min(7.5, max(1.0, round(hours * 4) / 4))
                     yield (
                         f"{person}\t{area_id}\t{day.isoformat()}\t{hours:.2f}\t"
-                        f"{kinds[int(rng.random() * len(kinds))]}\t\t{person}\t"
-                        f"{day.isoformat()} 17:30:00+00"
+                        f"{side_role[role]}\t{kinds[int(rng.random() * len(kinds))]}\t\t"
+                        f"{person}\t{day.isoformat()} 17:30:00+00"
                     )
 
         return copy_rows(
             "advisers_timerecord",
-            ["person_id", "area_id", "date", "hours", "kind", "note", "recorded_by_id"]
+            ["person_id", "area_id", "date", "hours", "role", "kind", "note", "recorded_by_id"]
             + ["recorded_at"],
             rows(),
         )

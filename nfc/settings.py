@@ -134,6 +134,17 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one writer at a time. A transaction that reads first and
+    # writes later (most services: check the caseload's places, then take
+    # one) would otherwise fail at once with "database is locked" when
+    # another took the write lock in between; begun IMMEDIATE, it waits its
+    # turn (up to the timeout) and then reads what the other wrote, so the
+    # second of two people taking an adviser's last place is refused in
+    # words, as on PostgreSQL with its row locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

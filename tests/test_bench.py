@@ -81,8 +81,9 @@ def test_time_is_recorded_by_the_areas_own_people(loaded):
     people = {(a.area_id, a.adviser_id) for a in AdviserAssignment.objects.all()} | {
         (a.area_id, a.worker_id) for a in CommunityWorkerAllocation.objects.all()
     }
-    for record in TimeRecord.objects.all():
+    for record in TimeRecord.objects.select_related("person"):
         assert (record.area_id, record.person_id) in people
+        assert record.role == record.person.role
         assert 1 <= record.hours <= 7.5
         assert record.date <= timezone.localdate()
 

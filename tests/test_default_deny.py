@@ -115,7 +115,12 @@ def records(adviser, community_worker):
         pk=ONE_PK, area=area, stream=FundingBid.Stream.LOTTERY, amount_sought=Decimal("5000")
     )
     TimeRecord.objects.create(
-        pk=ONE_PK, person=adviser, area=area, date=timezone.localdate(), hours=Decimal("3")
+        pk=ONE_PK,
+        person=adviser,
+        role=adviser.role,
+        area=area,
+        date=timezone.localdate(),
+        hours=Decimal("3"),
     )
     Action.objects.create(
         pk=ONE_PK,

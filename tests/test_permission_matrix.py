@@ -129,7 +129,11 @@ class Scene:
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
         return TimeRecord.objects.create(
-            person=user, area=self.area, date=timezone.localdate(), hours=Decimal("3.75")
+            person=user,
+            role=user.role,
+            area=self.area,
+            date=timezone.localdate(),
+            hours=Decimal("3.75"),
         )
 
     def action_of(self, user):

@@ -211,7 +211,9 @@ def test_the_caseload_counts_this_months_days_and_the_last_contact(adviser, comm
         (last_month, Decimal("7.5"), adviser),
         (today, Decimal("7.5"), community_worker),
     ]:
-        TimeRecord.objects.create(person=person, area=first, date=date, hours=hours)
+        TimeRecord.objects.create(
+            person=person, role=person.role, area=first, date=date, hours=hours
+        )
     rows = {area.pk: area for area in selectors.caseload(adviser=adviser, month=today)}
     assert rows[first.pk].hours_this_month == Decimal("11.25")
     assert selectors.hours_to_days(rows[first.pk].hours_this_month) == Decimal("1.5")
@@ -344,8 +346,12 @@ def test_the_last_contact_is_the_latest_time_or_interaction(adviser):
     week_ago = today - datetime.timedelta(days=7)
     Interaction.objects.create(area=only_met, date=week_ago, kind="meeting", logged_by=adviser)
     Interaction.objects.create(area=both, date=today, kind="call", logged_by=adviser)
-    TimeRecord.objects.create(person=adviser, area=both, date=week_ago, hours=Decimal("2"))
-    TimeRecord.objects.create(person=adviser, area=only_time, date=week_ago, hours=Decimal("2"))
+    TimeRecord.objects.create(
+        person=adviser, role=adviser.role, area=both, date=week_ago, hours=Decimal("2")
+    )
+    TimeRecord.objects.create(
+        person=adviser, role=adviser.role, area=only_time, date=week_ago, hours=Decimal("2")
+    )
     rows = {area.pk: area for area in selectors.caseload(adviser=adviser, month=today)}
     assert rows[only_met.pk].last_contact == week_ago
     assert rows[both.pk].last_contact == today

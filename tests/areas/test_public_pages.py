@@ -220,7 +220,12 @@ def hendon_with_private_facts(adviser, community_worker):
         amount_sought=Decimal("125000"),
     )
     TimeRecord.objects.create(
-        person=adviser, area=area, date=started, hours=2, note="Met the chair at the hall"
+        person=adviser,
+        role=adviser.role,
+        area=area,
+        date=started,
+        hours=2,
+        note="Met the chair at the hall",
     )
     return area
 

@@ -64,7 +64,11 @@ def test_an_evaluator_sees_the_facts_but_never_the_contacts(area, evaluator, adv
 
 def test_the_area_page_shows_its_people_stage_timeline_and_time(area, adviser):
     TimeRecord.objects.create(
-        person=adviser, area=area, date=timezone.localdate(), hours=Decimal("7.5")
+        person=adviser,
+        role=adviser.role,
+        area=area,
+        date=timezone.localdate(),
+        hours=Decimal("7.5"),
     )
     page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
     assert "Named adviser: <strong>Asha Adviser</strong>" in page
@@ -143,7 +147,8 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
 
     load()
     TimeRecord.objects.bulk_create(
-        TimeRecord(person=adviser, area=area, date=timezone.localdate(), hours=1) for _ in range(60)
+        TimeRecord(person=adviser, role=adviser.role, area=area, date=timezone.localdate(), hours=1)
+        for _ in range(60)
     )
     load()
 
@@ -305,7 +310,11 @@ def test_a_bad_community_worker_allocation_is_refused(area, manager, community_w
 
 def test_the_advisers_home_is_their_caseload(area, adviser):
     TimeRecord.objects.create(
-        person=adviser, area=area, date=timezone.localdate(), hours=Decimal("11.25")
+        person=adviser,
+        role=adviser.role,
+        area=area,
+        date=timezone.localdate(),
+        hours=Decimal("11.25"),
     )
     page = client_for(adviser).get("/staff/").text
     assert "My caseload" in page
@@ -334,7 +343,9 @@ def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num
     for area in areas[1:]:
         services.area_assign_adviser(area=area, adviser=adviser, by=None)
         TimeRecord.objects.bulk_create(
-            TimeRecord(person=adviser, area=area, date=timezone.localdate(), hours=1)
+            TimeRecord(
+                person=adviser, role=adviser.role, area=area, date=timezone.localdate(), hours=1
+            )
             for _ in range(10)
         )
     load()
@@ -476,9 +487,15 @@ def test_a_partnership_without_a_name_is_refused(area, adviser):
 def test_people_remove_their_own_wrong_time_and_managers_anyones(
     area, adviser, community_worker, manager
 ):
-    own = TimeRecord.objects.create(person=adviser, area=area, date=timezone.localdate(), hours=1)
+    own = TimeRecord.objects.create(
+        person=adviser, role=adviser.role, area=area, date=timezone.localdate(), hours=1
+    )
     theirs = TimeRecord.objects.create(
-        person=community_worker, area=area, date=timezone.localdate(), hours=1
+        person=community_worker,
+        role=community_worker.role,
+        area=area,
+        date=timezone.localdate(),
+        hours=1,
     )
     assert client_for(adviser).post(f"/staff/time/{theirs.pk}/remove/").status_code == 404
     assert client_for(adviser).post(f"/staff/time/{own.pk}/remove/").status_code == 302
@@ -488,7 +505,7 @@ def test_people_remove_their_own_wrong_time_and_managers_anyones(
 
 def test_an_evaluator_cannot_remove_time(area, adviser, evaluator):
     record = TimeRecord.objects.create(
-        person=adviser, area=area, date=timezone.localdate(), hours=1
+        person=adviser, role=adviser.role, area=area, date=timezone.localdate(), hours=1
     )
     assert client_for(evaluator).post(f"/staff/time/{record.pk}/remove/").status_code == 404
     assert TimeRecord.objects.filter(pk=record.pk).exists()
@@ -501,7 +518,12 @@ def test_notes_are_for_the_people_who_work_there_not_for_evaluators(area, advise
     area.notes = "Chair is unwell, go gently"
     area.save()
     TimeRecord.objects.create(
-        person=adviser, area=area, date=timezone.localdate(), hours=1, note="Met Pat at home"
+        person=adviser,
+        role=adviser.role,
+        area=area,
+        date=timezone.localdate(),
+        hours=1,
+        note="Met Pat at home",
     )
     assert "Chair is unwell" in client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
     page = client_for(evaluator).get(f"/staff/areas/{area.ward_code}/").text

@@ -30,7 +30,7 @@ def record_days(person, area, month: datetime.date, days: str) -> None:
     hours = Decimal(days) * Decimal("7.5") / 2
     for day in (3, 17):
         TimeRecord.objects.create(
-            person=person, area=area, date=month.replace(day=day), hours=hours
+            person=person, role=person.role, area=area, date=month.replace(day=day), hours=hours
         )
 
 

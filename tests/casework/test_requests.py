@@ -192,8 +192,12 @@ def test_the_caseload_counts_each_areas_open_requests(sent, hendon, adviser):
     from advisers.models import TimeRecord
     from advisers.selectors import caseload
 
-    TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
-    TimeRecord.objects.create(person=adviser, area=hendon, date=timezone.localdate(), hours=3)
+    TimeRecord.objects.create(
+        person=adviser, role=adviser.role, area=hendon, date=timezone.localdate(), hours=3
+    )
+    TimeRecord.objects.create(
+        person=adviser, role=adviser.role, area=hendon, date=timezone.localdate(), hours=3
+    )
     SupportRequestFactory(area=hendon)
     closed = SupportRequestFactory(area=hendon)
     SupportRequest.objects.filter(pk=closed.pk).update(status="closed")

@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.utils import timezone
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
@@ -147,6 +148,9 @@ def test_seed_demo_fills_every_caseload_and_shows_areas_on_track_and_behind():
     ]
     assert any(d >= 2 for d in days)
     assert any(d < 1 for d in days)
+    # Each day counts under the role it was given in: the giver's.
+    assert not TimeRecord.objects.exclude(role=F("person__role")).exists()
+    assert TimeRecord.objects.filter(role=Role.COMMUNITY_WORKER).exists()
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):
