@@ -5,7 +5,7 @@ from their assignments and is applied by each model's ``visible_to()``
 queryset, which asks this module what the person's role may reach. HTML
 views call ``require_perm`` (or use ``@permission_required``); API views use
 ``HasRolePermission``; templates read ``has_perm`` through the navigation,
-and the rules about one record (who may change an action, remove a time
+and the rules about one record (who may change an action, correct an interaction, remove a time
 record) through the filters in ``advisers.templatetags.nfc_permissions``,
 which call the same helpers as the views. Tests check the whole table as
 one matrix.
@@ -13,12 +13,14 @@ one matrix.
 This module imports only ``advisers.roles``: every model may import it.
 """
 
+import datetime
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework.permissions import BasePermission
 
 from advisers.roles import Role
@@ -218,6 +220,23 @@ def may_change_action(user, action) -> bool:
     if user.role == Role.ADVISER and is_assigned_to(user, action.area):
         return True
     return has_perm(user, "casework.triage") and has_perm(user, "areas.view", action.area)
+
+
+def interaction_correction_ends(interaction) -> datetime.datetime:
+    return interaction.created_at + datetime.timedelta(
+        days=settings.NFC_INTERACTION_CORRECTION_DAYS
+    )
+
+
+def may_correct_interaction(user, interaction) -> bool:
+    """Whether ``user`` may correct or remove ``interaction``: the person who
+    logged it, for NFC_INTERACTION_CORRECTION_DAYS; after that it is part of
+    the record."""
+    return (
+        interaction.logged_by_id == user.pk
+        and user.is_active
+        and timezone.now() < interaction_correction_ends(interaction)
+    )
 
 
 def may_remove_time_record(user, record) -> bool:

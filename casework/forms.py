@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from advisers.models import User
+from advisers.permissions import has_perm
 from advisers.roles import Role
 from areas.models import Area
 from areas.postcodes import area_for_postcode, normalise_postcode
@@ -212,10 +213,19 @@ class InteractionForm(forms.Form):
     next_steps = forms.CharField(
         max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    count_time = forms.BooleanField(
+        label="Count how long it took as my time in this area",
+        help_text="Then there is no need to record it again under \u201cRecord a day\u201d.",
+        required=False,
+        initial=True,
+    )
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, writer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
+        # Only time given by an area's own adviser or community worker counts.
+        if not has_perm(writer, "time.record"):
+            del self.fields["count_time"]
 
     def clean(self):
         cleaned = super().clean()
@@ -224,7 +234,29 @@ class InteractionForm(forms.Form):
             self.add_error("new_residents", "This cannot be more than the residents who took part.")
         if not self.errors and interaction_is_empty(cleaned):
             self.add_error(None, NOTHING_IN_IT)
+        counting = cleaned.get("count_time")
+        if counting and not cleaned.get("minutes") and "minutes" not in self.errors:
+            self.add_error(
+                "minutes", "Say how long it took, or untick \u201cCount how long it took\u201d."
+            )
         return cleaned
+
+
+class InteractionCorrectionForm(InteractionForm):
+    """The author's correction: the same fields but the area, filled in."""
+
+    def __init__(self, *args, interaction, writer, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                **{name: getattr(interaction, name) for name in Interaction.CORRECTABLE},
+                "count_time": interaction.time_record_id is not None,
+            },
+        )
+        super().__init__(
+            *args, areas=Area.objects.filter(pk=interaction.area_id), writer=writer, **kwargs
+        )
+        del self.fields["area"]
 
 
 def _in_a_week():

@@ -338,6 +338,18 @@ class Interaction(models.Model):
         WORKSHOP = "workshop", "Workshop"
         ONLINE = "online", "Online"
 
+    # What its author may put right afterwards (not its area or request).
+    CORRECTABLE = [
+        "date",
+        "kind",
+        "residents",
+        "new_residents",
+        "minutes",
+        "topics",
+        "notes",
+        "next_steps",
+    ]
+
     area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="interactions")
     support_request = models.ForeignKey(
         SupportRequest,
@@ -356,6 +368,15 @@ class Interaction(models.Model):
     next_steps = models.TextField(blank=True, validators=[MaxLengthValidator(1000)])
     logged_by = models.ForeignKey(
         "advisers.User", on_delete=models.PROTECT, related_name="interactions"
+    )
+    # The time it took, counted once towards the 2 + 2 days, when the person
+    # logging it chose to count it (casework.interactions).
+    time_record = models.OneToOneField(
+        "advisers.TimeRecord",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interaction",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<str:reference>/assign/", views.request_assign, name="request_assign"),
     path("requests/<str:reference>/link/", views.request_link, name="request_link"),
     path("interactions/new/", views.interaction_new, name="interaction_new"),
+    path("interactions/<int:pk>/correct/", views.interaction_correct, name="interaction_correct"),
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),

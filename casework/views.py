@@ -9,15 +9,28 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import User
-from advisers.permissions import has_perm, may_change_action, permission_required
+from advisers.permissions import (
+    has_perm,
+    interaction_correction_ends,
+    may_change_action,
+    may_correct_interaction,
+    permission_required,
+)
 from advisers.roles import Role
 from areas.models import Area, Region
-from casework import services
-from casework.forms import ActionChangeForm, ActionForm, InteractionForm
+from casework import interactions, services
+from casework.forms import (
+    ActionChangeForm,
+    ActionForm,
+    InteractionCorrectionForm,
+    InteractionForm,
+)
+from casework.interactions import interaction_log_with_time
 from casework.models import (
     REQUEST_AGES,
     Action,
     AuditEntry,
+    Interaction,
     Referral,
     SupportRequest,
     first_contact_deadline,
@@ -222,7 +235,9 @@ def _preset(request, form_class):
     area = support_request.area if support_request and support_request.area else None
     if area is None and ward_code:
         area = get_object_or_404(areas, ward_code=ward_code)
-    extra = {"writer": request.user, "area": area} if form_class is ActionForm else {}
+    extra = {"writer": request.user}
+    if form_class is ActionForm:
+        extra["area"] = area
     form = form_class(
         request.POST or None, areas=areas, initial={"area": area or areas.first()}, **extra
     )
@@ -240,18 +255,65 @@ def interaction_new(request):
     form, support_request = _preset(request, InteractionForm)
     if request.method == "POST" and form.is_valid():
         try:
-            interaction = services.interaction_log(
-                by=request.user, support_request=support_request, **form.cleaned_data
+            fields = dict(form.cleaned_data)
+            interaction = interaction_log_with_time(
+                by=request.user,
+                support_request=support_request,
+                count_time=fields.pop("count_time", False),
+                **fields,
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Logged: {interaction}.")
+            counted = " and its time counted" if interaction.time_record_id else ""
+            messages.success(request, f"Logged: {interaction}{counted}.")
             return _back(support_request, interaction.area)
     return render(
         request,
         "casework/interaction_form.html",
         {"form": form, "support_request": support_request, "title": "Log an interaction"},
+    )
+
+
+@permission_required("casework.log")
+def interaction_correct(request, pk):
+    """The author puts right what they logged, within the days allowed."""
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related(
+            "area", "support_request", "time_record"
+        ),
+        pk=pk,
+    )
+    if not may_correct_interaction(request.user, interaction):
+        raise Http404
+    form = InteractionCorrectionForm(
+        request.POST or None, interaction=interaction, writer=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            changed = interactions.interaction_correct(
+                interaction=interaction,
+                by=request.user,
+                count_time=fields.pop("count_time", interaction.time_record_id is not None),
+                **fields,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                messages.success(request, f"Corrected: {interaction}.")
+            else:
+                messages.info(request, "Nothing was changed.")
+            return _back(interaction.support_request, interaction.area)
+    return render(
+        request,
+        "casework/interaction_correct.html",
+        {
+            "form": form,
+            "interaction": interaction,
+            "until": interaction_correction_ends(interaction),
+        },
     )
 
 

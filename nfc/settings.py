@@ -255,6 +255,8 @@ NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", defau
 NFC_RETENTION_DAYS = env.int("NFC_RETENTION_DAYS", default=730)
 # How long a resident's private link (in their acknowledgement) keeps working.
 NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
+# How long the person who logged an interaction may correct or remove it.
+NFC_INTERACTION_CORRECTION_DAYS = env.int("NFC_INTERACTION_CORRECTION_DAYS", default=7)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
 NFC_PRIVACY_NOTICE_VERSION = "2026-12"

@@ -35,7 +35,7 @@ from advisers.navigation import destinations_for
 from advisers.permissions import PERMISSIONS, has_perm
 from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
-from casework.models import Action, Partner, SupportRequest, Topic
+from casework.models import Action, Interaction, Partner, SupportRequest, Topic
 from tests.factories import AreaFactory
 from tests.support import url_patterns
 
@@ -136,6 +136,12 @@ class Scene:
             hours=Decimal("3.75"),
         )
 
+    def interaction_of(self, user):
+        # Its author may correct it; the page's gate is "casework.log".
+        return Interaction.objects.create(
+            area=self.area, logged_by=user, date=timezone.localdate(), kind="call", minutes=20
+        )
+
     def action_of(self, user):
         # Anyone who logs casework closes their own actions.
         return Action.objects.create(
@@ -226,6 +232,9 @@ PAGES: dict[str, Page] = {
     "casework:request_assign": Page(("casework.triage",), WRITE, support_request),
     "casework:request_link": Page(("casework.change",), WRITE, support_request),
     "casework:interaction_new": Page(("casework.log",), FORM),
+    "casework:interaction_correct": Page(
+        ("casework.log",), FORM, lambda s, u: {"pk": s.interaction_of(u).pk}
+    ),
     "casework:my_actions": Page(("casework.log",), READ),
     "casework:action_new": Page(("casework.log",), FORM),
     "casework:action_done": Page(("casework.log",), WRITE, lambda s, u: {"pk": s.action_of(u).pk}),

@@ -18,3 +18,9 @@ def changeable_by(action, user) -> bool:
 def removable_by(record, user) -> bool:
     """``{% if record|removable_by:user %}``: may ``user`` take it back?"""
     return permissions.may_remove_time_record(user, record)
+
+
+@register.filter
+def correctable_by(interaction, user) -> bool:
+    """``{% if interaction|correctable_by:user %}``: may ``user`` correct it?"""
+    return permissions.may_correct_interaction(user, interaction)
