@@ -7,7 +7,12 @@ from advisers.models import User
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    """Staff accounts. Adding one sends the person an invitation e-mail."""
+    """Staff accounts. Adding one sends the person an invitation e-mail.
+
+    Every save and delete goes through advisers.services, as the staff pages'
+    do, so it is recorded in the audit history with who made it (a model
+    signal would not know who) and follows the same rules.
+    """
 
     list_display = ["full_name", "email", "role", "is_active", "invitation_sent_at", "last_login"]
     list_filter = ["role", "region", "is_active"]
@@ -24,7 +29,9 @@ class UserAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            released = services.staff_account_save(user=obj, changed=form.changed_data)
+            released = services.staff_account_save(
+                user=obj, changed=form.changed_data, by=request.user
+            )
             if released:
                 messages.warning(
                     request,
@@ -39,8 +46,15 @@ class UserAdmin(admin.ModelAdmin):
                     f"{obj.get_role_display().lower()}.",
                 )
         else:
-            services.staff_invite(user=obj)
+            services.staff_invite(user=obj, by=request.user)
             messages.info(request, f"An invitation to set a password is on its way to {obj.email}.")
+
+    def delete_model(self, request, obj):
+        services.staff_account_delete(user=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.staff_account_delete(user=user, by=request.user)
 
     @admin.action(description="Send the invitation e-mail again")
     def resend_invitation(self, request, queryset):
@@ -74,3 +88,10 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        services.authenticator_remove(authenticator=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset:
+            services.authenticator_remove(authenticator=authenticator, by=request.user)

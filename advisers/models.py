@@ -282,4 +282,5 @@ class TimeRecord(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.hours} h in {self.area} on {self.date}"
+        # Read in the audit history: a date in words, not ISO.
+        return f"{self.hours} h in {self.area} on {self.date:%-d %b %Y}"

@@ -59,7 +59,7 @@ DESTINATIONS = [
         "Audit history",
         "casework:audit",
         "audit.view",
-        "Who changed which request, interaction or referral, and when.",
+        "Who changed what in the casework, the areas and the staff accounts, and when.",
     ),
     Destination(
         "Residents' data",

@@ -44,7 +44,7 @@ PERMISSIONS = {
     "casework.change": "Move a request through its stages",
     "casework.triage": "See every request and choose who answers it",
     "casework.log": "Log interactions and follow-up actions for their areas",
-    "audit.view": "See the audit history: who changed which request, interaction or referral",
+    "audit.view": "See the audit history: who changed what in case data, and when",
     "referrals.make": "Refer their areas to specialist partners and record each step",
     "partners.manage": "Add specialist partners and change their expertise and capacity",
     "residents.manage_data": (

@@ -1,4 +1,5 @@
-"""Writes about staff accounts. The admin, commands and tasks all call these."""
+"""Writes about staff accounts, caseloads and time. The admin, commands and
+tasks all call these; each change is recorded in the audit history."""
 
 import datetime
 from decimal import Decimal
@@ -21,12 +22,16 @@ from advisers.permissions import has_perm, is_assigned_to, may_remove_time_recor
 from advisers.roles import Role
 from advisers.tasks import invitation_send_task
 from areas.models import Area
-from casework.models import Action, SupportRequest
+from casework import audit
+from casework.models import Action, AuditEntry, SupportRequest
 from casework.services import support_request_assign
+
+STAFF_AUDITED = ["full_name", "email", "role", "region", "is_active"]
+TIME_AUDITED = ["person", "area", "date", "hours", "kind", "note"]
 
 
 @transaction.atomic
-def staff_invite(*, user: User) -> User:
+def staff_invite(*, user: User, by: User | None = None) -> User:
     """Create a staff account with no password, and e-mail an invitation.
 
     The person chooses their own password through the invitation's link, so
@@ -35,20 +40,42 @@ def staff_invite(*, user: User) -> User:
     user.set_unusable_password()
     user.full_clean()
     user.save()
+    audit.record(obj=user, by=by, fields=STAFF_AUDITED)
     invitation_send_task.delay_on_commit(user.pk)
     return user
 
 
 @transaction.atomic
-def staff_account_save(*, user: User, changed: list[str]) -> int:
+def staff_account_save(*, user: User, changed: list[str], by: User | None = None) -> int:
     """Save changes to a staff account. A closed account, or a new role,
     gives up the person's areas (how many is returned) so that no area keeps
     a named adviser who can no longer act for it."""
+    # The admin's form has already written the new values onto ``user``.
+    before = audit.stored(user, STAFF_AUDITED)
     user.full_clean()
     user.save()
+    audit.record(obj=user, by=by, before=before)
     if "role" in changed or ("is_active" in changed and not user.is_active):
-        return person_release(person=user)
+        return person_release(person=user, by=by)
     return 0
+
+
+@transaction.atomic
+def staff_account_delete(*, user: User, by: User | None = None) -> None:
+    """Delete an account (one that never did anything: the records a person
+    made keep their account from being deleted)."""
+    audit.record(obj=user, by=by, action=AuditEntry.Action.REMOVED, fields=STAFF_AUDITED)
+    user.delete()
+
+
+@transaction.atomic
+def authenticator_remove(*, authenticator, by: User | None = None) -> None:
+    """Remove a lost two-factor device: the person sets up a new one at
+    their next sign-in."""
+    audit.record(
+        obj=authenticator, by=by, action=AuditEntry.Action.REMOVED, fields=["user", "type"]
+    )
+    authenticator.delete()
 
 
 @transaction.atomic
@@ -95,9 +122,10 @@ def _free_place(held: list, cap: int, *, person: User, doing: str, who: str) -> 
     return place
 
 
-def _end(assignment, on: datetime.date) -> None:
+def _end(assignment, on: datetime.date, by: User | None) -> None:
     assignment.ended_on = on
     assignment.save(update_fields=["ended_on"])
+    audit.record(obj=assignment, by=by, before={"ended_on": None})
 
 
 @transaction.atomic
@@ -126,17 +154,20 @@ def area_assign_adviser(
     held = list(AdviserAssignment.objects.current().filter(adviser=adviser).select_related("area"))
     place = _free_place(held, ADVISER_CASELOAD_CAP, person=adviser, doing="has", who="an adviser")
     if current:
-        _end(current, on)
+        _end(current, on, by)
     assignment = AdviserAssignment.objects.create(
         area=area, adviser=adviser, slot=place, started_on=on, reason=reason, assigned_by=by
     )
+    audit.record(obj=assignment, by=by, fields=["adviser", "started_on", "reason"])
     if current:
         _hand_over_requests(area=area, from_adviser_id=current.adviser_id, to=adviser, by=by)
         # The previous adviser's open actions there go with the area too:
         # they could no longer see it, so nobody could have closed them.
         for action in Action.objects.open().filter(area=area, owner_id=current.adviser_id):
+            before = audit.snapshot(action, ["owner"])
             action.owner = adviser
             action.save(update_fields=["owner"])
+            audit.record(obj=action, by=by, before=before)
     return assignment
 
 
@@ -181,7 +212,7 @@ def area_allocate_community_worker(
     if current and current.worker_id == worker.pk:
         if current.days_per_month == days_per_month:
             raise ValidationError(f"{worker} already works in {area.name}.")
-        _end(current, on)
+        _end(current, on, by)
         place = current.slot
     else:
         held = list(
@@ -195,8 +226,8 @@ def area_allocate_community_worker(
             who="a community worker",
         )
         if current:
-            _end(current, on)
-    return CommunityWorkerAllocation.objects.create(
+            _end(current, on, by)
+    allocation = CommunityWorkerAllocation.objects.create(
         area=area,
         worker=worker,
         slot=place,
@@ -205,10 +236,12 @@ def area_allocate_community_worker(
         reason=reason,
         assigned_by=by,
     )
+    audit.record(obj=allocation, by=by, fields=["worker", "days_per_month", "started_on", "reason"])
+    return allocation
 
 
 @transaction.atomic
-def area_release(*, area: Area, on: datetime.date | None = None) -> None:
+def area_release(*, area: Area, on: datetime.date | None = None, by: User | None = None) -> None:
     """End the area's current adviser and community-worker assignments (it left)."""
     on = on or timezone.localdate()
     for current in (
@@ -220,23 +253,28 @@ def area_release(*, area: Area, on: datetime.date | None = None) -> None:
                 f"The date cannot be before {current.started_on:%-d %B %Y}, when "
                 f"{current.area.name}'s present assignment began."
             )
-        _end(current, on)
+        _end(current, on, by)
 
 
 @transaction.atomic
-def person_release(*, person: User, on: datetime.date | None = None) -> int:
+def person_release(*, person: User, on: datetime.date | None = None, by: User | None = None) -> int:
     """End every current assignment of a person whose account closes or whose
     role changes, freeing their areas for someone else; how many ended."""
     on = on or timezone.localdate()
     ended = 0
     for model, field in ((AdviserAssignment, "adviser"), (CommunityWorkerAllocation, "worker")):
         for current in model.objects.current().filter(**{field: person}):
-            _end(current, max(on, current.started_on))
+            _end(current, max(on, current.started_on), by)
             ended += 1
     # Their open requests go back to the managers' triage queue.
-    SupportRequest.objects.open().filter(assigned_to=person).update(
-        assigned_to=None, adviser_told_at=None
-    )
+    for support_request in (
+        SupportRequest.objects.open().filter(assigned_to=person).select_related("assigned_to")
+    ):
+        before = audit.snapshot(support_request, ["assigned_to"])
+        support_request.assigned_to = None
+        support_request.adviser_told_at = None
+        support_request.save(update_fields=["assigned_to", "adviser_told_at"])
+        audit.record(obj=support_request, by=by, before=before)
     return ended
 
 
@@ -295,6 +333,7 @@ def time_record_add(
     )
     record.full_clean()
     record.save()
+    audit.record(obj=record, by=by, fields=TIME_AUDITED)
     return record
 
 
@@ -316,18 +355,23 @@ def hours_text(hours: Decimal) -> str:
     return f"{number} hour{'' if hours == 1 else 's'}"
 
 
+@transaction.atomic
 def time_record_remove(*, record: TimeRecord, by: User) -> None:
     """Take back a wrong record: one's own, or anyone's for a manager."""
     if not may_remove_time_record(by, record):
         raise PermissionDenied
+    audit.record(obj=record, by=by, action=AuditEntry.Action.REMOVED, fields=TIME_AUDITED)
     record.delete()
 
 
+@transaction.atomic
 def handover_note_save(*, assignment: AdviserAssignment, text: str, by: User) -> AdviserAssignment:
     """The named adviser's note for whoever takes the area over next."""
     if assignment.ended_on is not None:
         raise ValidationError("This assignment has ended; its note can no longer change.")
+    before = audit.snapshot(assignment, ["handover_note"])
     assignment.handover_note = text.strip()
     assignment.full_clean()
     assignment.save(update_fields=["handover_note"])
+    audit.record(obj=assignment, by=by, before=before)
     return assignment

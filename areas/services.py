@@ -1,4 +1,5 @@
-"""Writes about areas: joining the programme and moving through its stages."""
+"""Writes about areas: joining the programme and moving through its stages,
+and what staff keep about them. Each is recorded in the audit history."""
 
 import datetime
 
@@ -19,7 +20,26 @@ from areas.models import (
     StageChange,
 )
 from casework import audit
+from casework.models import AuditEntry
 from nfc.validators import not_in_the_future
+
+PARTNERSHIP_AUDITED = [
+    "name",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "trusted_organisation",
+]
+CONTACT_AUDITED = ["name", "kind", "role", "organisation", "email", "phone"]
+FUNDING_AUDITED = [
+    "stream",
+    "description",
+    "amount_sought",
+    "amount_secured",
+    "status",
+    "submitted_on",
+    "decided_on",
+]
 
 
 @transaction.atomic
@@ -30,6 +50,7 @@ def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by
     if cohort not in Cohort.values:
         raise ValidationError("The cohort is year 1, 2 or 3.")
     not_in_the_future(joined_on)
+    before = audit.snapshot(area, ["cohort", "joined_on", "stage"])
     area.cohort = cohort
     area.joined_on = joined_on
     area.stage = Stage.OUTREACH
@@ -41,6 +62,7 @@ def area_join_programme(*, area: Area, cohort: int, joined_on: datetime.date, by
         note="Joined the programme",
         recorded_by=by,
     )
+    audit.record(obj=area, by=by, before=before)
     return area
 
 
@@ -81,10 +103,11 @@ def area_change_stage(
     change = StageChange.objects.create(
         area=area, stage=stage, changed_on=on, note=note, recorded_by=by
     )
+    audit.record(obj=change, by=by, fields=["stage", "changed_on", "note"])
     area.stage = stage
     area.save(update_fields=["stage"])
     if stage == Stage.LEFT:
-        area_release(area=area, on=on)
+        area_release(area=area, on=on, by=by)
     return change
 
 
@@ -167,17 +190,22 @@ def stage_change_withdraw(*, change: StageChange, reason: str, by) -> StageChang
 
 @transaction.atomic
 def area_facts_save(*, area: Area, types, cni_rank: int | None, notes: str, by=None) -> Area:
+    before = audit.stored(area, ["types", "cni_rank", "notes"])
     area.cni_rank = cni_rank
     area.notes = notes
     area.full_clean()
     area.save(update_fields=["cni_rank", "notes"])
     area.types.set(types)
+    audit.record(obj=area, by=by, before=before)
     return area
 
 
 @transaction.atomic
 def partnership_save(*, area: Area, by=None, **fields) -> Partnership:
+    existing = Partnership.objects.filter(area=area).first()
+    before = audit.snapshot(existing, PARTNERSHIP_AUDITED) if existing else None
     partnership, _ = Partnership.objects.update_or_create(area=area, defaults=fields)
+    audit.record(obj=partnership, by=by, before=before, fields=PARTNERSHIP_AUDITED)
     return partnership
 
 
@@ -186,19 +214,25 @@ def local_contact_add(*, area: Area, by=None, **fields) -> LocalContact:
     contact = LocalContact(area=area, **fields)
     contact.full_clean()
     contact.save()
+    audit.record(obj=contact, by=by, fields=CONTACT_AUDITED)
     return contact
 
 
 @transaction.atomic
 def local_contact_remove(*, contact: LocalContact, by=None) -> None:
+    audit.record(obj=contact, by=by, action=AuditEntry.Action.REMOVED, fields=CONTACT_AUDITED)
     contact.delete()
 
 
 @transaction.atomic
 def funding_bid_save(*, area: Area, bid: FundingBid | None = None, by=None, **fields) -> FundingBid:
+    # The form may already have written its values onto ``bid``: the change
+    # starts from what is saved.
+    before = audit.stored(bid, FUNDING_AUDITED) if bid and bid.pk else None
     bid = bid or FundingBid(area=area)
     for name, value in fields.items():
         setattr(bid, name, value)
     bid.full_clean()
     bid.save()
+    audit.record(obj=bid, by=by, before=before, fields=FUNDING_AUDITED)
     return bid

@@ -119,6 +119,7 @@ def area_detail(request, ward_code):
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
+        "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
         "stage_form": (
             StageChangeForm(user=user, area=area, initial={"stage": area.stage})

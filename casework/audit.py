@@ -1,38 +1,107 @@
-"""The audit history of casework: every service that changes a request, an
-interaction or a referral records what it did here, in the same transaction."""
+"""The audit history: every service that changes case data (a request, an
+interaction, a referral or an action; an area's stage, people, funding,
+partnership and contacts; time records; partners; staff accounts) records
+what it did here, in the same transaction.
+
+The areas and advisers services import this module: it imports only the
+models below them (casework.models, areas.models), which import no
+services, so no circle of imports results.
+"""
+
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from casework.models import AuditEntry, SupportRequest
+from areas.models import Area
+from casework.models import AuditEntry, SupportRequest, audit_withholds
 
 
 def _plain(value):
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, models.Manager):
+        # A many-to-many field: the names of what it holds.
+        return sorted(str(item) for item in value.all())
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
     return str(value)
 
 
+def _value(obj: models.Model, name: str):
+    value = getattr(obj, name)
+    field = next((f for f in obj._meta.concrete_fields if f.name == name), None)
+    if isinstance(field, models.DecimalField) and value is not None:
+        # As the database gives it back ("0.00", not the 0 a default set),
+        # so a value saved and read again is not taken for a change.
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return _plain(value)
+
+
 def snapshot(obj: models.Model, fields: list[str]) -> dict:
     """The values of ``fields`` now, to compare with after a change."""
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    return {name: _value(obj, name) for name in fields}
 
 
-def record(*, obj: models.Model, by, before: dict | None = None, fields: list[str] | None = None):
-    """Note that ``by`` created ``obj`` (no ``before``) or changed it (the
-    fields that differ from ``before``). Nothing is noted for no change."""
-    if before is None:
-        action, changes = AuditEntry.Action.CREATED, {}
-    else:
-        after = snapshot(obj, fields or list(before))
+def stored(obj: models.Model, fields: list[str]) -> dict:
+    """The values of ``fields`` as saved in the database: what a change
+    starts from when a form has already written its values onto ``obj``."""
+    return snapshot(type(obj)._base_manager.get(pk=obj.pk), fields)
+
+
+def _kept(model, name: str, value):
+    # For a withheld field (audit_withholds), only whether there was a value.
+    field = next((f for f in model._meta.get_fields() if f.name == name), None)
+    return bool(value) if audit_withholds(model, field) else value
+
+
+def _area_id(obj: models.Model, support_request: SupportRequest | None) -> int | None:
+    if isinstance(obj, Area):
+        return obj.pk
+    if getattr(obj, "area_id", None):
+        return obj.area_id
+    return support_request.area_id if support_request else None
+
+
+def record(
+    *,
+    obj: models.Model,
+    by,
+    before: dict | None = None,
+    fields: list[str] | None = None,
+    action: str | None = None,
+    area: Area | None = None,
+):
+    """Note that ``by`` created ``obj`` (no ``before``), changed it (the
+    fields that differ from ``before``), or is about to remove it
+    (``action=AuditEntry.Action.REMOVED``, called before the delete).
+
+    For a creation or a removal, ``fields`` names the values worth keeping
+    (what was given, or what is gone). Nothing is noted for a change that
+    changed nothing. The entry belongs to ``area`` (by default the record's
+    own area, or its request's).
+    """
+    model = type(obj)
+    if action is None:
+        action = AuditEntry.Action.CREATED if before is None else AuditEntry.Action.CHANGED
+    if action == AuditEntry.Action.CHANGED:
+        after = snapshot(obj, fields or list(before or {}))
         changes = {
-            name: [before[name], after[name]] for name in after if before.get(name) != after[name]
+            name: [_kept(model, name, (before or {}).get(name)), _kept(model, name, value)]
+            for name, value in after.items()
+            if (before or {}).get(name) != value
         }
         if not changes:
             return None
-        action = AuditEntry.Action.CHANGED
+    else:
+        values = snapshot(obj, fields or [])
+        changes = {
+            name: [None, _kept(model, name, value)]
+            if action == AuditEntry.Action.CREATED
+            else [_kept(model, name, value), None]
+            for name, value in values.items()
+            if value not in (None, "", [])
+        }
     support_request = (
         obj if isinstance(obj, SupportRequest) else getattr(obj, "support_request", None)
     )
@@ -41,7 +110,32 @@ def record(*, obj: models.Model, by, before: dict | None = None, fields: list[st
         object_id=obj.pk,
         object_repr=str(obj)[:200],
         support_request=support_request,
+        area_id=area.pk if area else _area_id(obj, support_request),
         action=action,
         changes=changes,
         changed_by=by if getattr(by, "pk", None) else None,
     )
+
+
+def record_update(*, queryset: models.QuerySet, by, changes: dict) -> int:
+    """Note one change, the same for each, to every row of ``queryset``
+    that a bulk UPDATE is about to change (``changes``: field → [before,
+    after], as stored); in one query, however many rows. How many."""
+    model = queryset.model
+    content_type = ContentType.objects.get_for_model(model)
+    has_area = any(field.name == "area" for field in model._meta.fields)
+    entries = [
+        AuditEntry(
+            content_type=content_type,
+            object_id=obj.pk,
+            object_repr=str(obj)[:200],
+            support_request_id=obj.pk if model is SupportRequest else None,
+            area_id=obj.area_id if has_area else None,
+            action=AuditEntry.Action.CHANGED,
+            changes=changes,
+            changed_by=by if getattr(by, "pk", None) else None,
+        )
+        for obj in queryset
+    ]
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -12,6 +12,8 @@ from areas.postcodes import area_for_postcode, normalise_postcode
 from casework.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTHING_IN_IT,
+    AuditEntry,
+    AuditKind,
     ContactBy,
     Interaction,
     InteractionTopic,
@@ -338,3 +340,74 @@ def possible_owners(*, areas, writer) -> QuerySet[User]:
         .distinct()
         .order_by("full_name")
     )
+
+
+class AuditFilterForm(forms.Form):
+    """Narrow the audit history: by area, by who made the change, by the
+    kind of record, and between two dates (either may be left empty)."""
+
+    # The "person" who made changes nobody signed in to make.
+    NOBODY = "nobody"
+
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.none(),
+        to_field_name="ward_code",
+        required=False,
+        empty_label="Any area",
+        error_messages={"invalid_choice": "Choose one of the areas in the list."},
+    )
+    person = forms.ChoiceField(
+        label="Changed by",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the people in the list."},
+    )
+    kind = forms.ChoiceField(
+        label="Kind of record",
+        choices=[("", "Every kind"), *AuditKind.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the kinds in the list."},
+    )
+    since = forms.DateField(
+        label="Changed on or after",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label="Changed on or before",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.visible_to(user).order_by("name")
+        people = User.objects.order_by("full_name").values_list("pk", "full_name", "is_active")
+        self.fields["person"].choices = [
+            ("", "Anyone"),
+            (self.NOBODY, "The resident or the system"),
+            *((str(pk), name if active else f"{name} (closed)") for pk, name, active in people),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The last day cannot be before the first.")
+        return cleaned
+
+    def filter(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        """``entries`` narrowed by the valid form's choices."""
+        chosen = self.cleaned_data
+        if chosen["area"]:
+            entries = entries.filter(area=chosen["area"])
+        if chosen["person"] == self.NOBODY:
+            entries = entries.filter(changed_by__isnull=True)
+        elif chosen["person"]:
+            entries = entries.filter(changed_by_id=int(chosen["person"]))
+        if chosen["kind"]:
+            entries = entries.of_kind(chosen["kind"])
+        if chosen["since"]:
+            entries = entries.on_or_after(chosen["since"])
+        if chosen["until"]:
+            entries = entries.on_or_before(chosen["until"])
+        return entries

@@ -3,12 +3,12 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from advisers.permissions import has_perm
 from areas.models import Area
@@ -393,7 +393,7 @@ class Interaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} in {self.area} on {self.date}"
+        return f"{self.get_kind_display()} in {self.area} on {self.date:%-d %b %Y}"
 
     @property
     def topic_labels(self) -> list[str]:
@@ -751,35 +751,81 @@ class Referral(models.Model):
         return max(d for d in dates if d is not None)
 
 
+class AuditKind(models.TextChoices):
+    """The kinds of record the audit history covers, to filter it by."""
+
+    REQUESTS = "requests", "Requests and residents' messages"
+    INTERACTIONS = "interactions", "Interactions"
+    REFERRALS = "referrals", "Referrals"
+    ACTIONS = "actions", "Actions"
+    STAGES = "stages", "Stages and area details"
+    ASSIGNMENTS = "assignments", "Advisers and community workers"
+    FUNDING = "funding", "Funding"
+    TIME = "time", "Time records"
+    PARTNERSHIP = "partnership", "Partnership and local contacts"
+    PARTNERS = "partners", "Specialist partners"
+    STAFF = "staff", "Staff accounts"
+
+
+# The models (app label, model name) behind each kind.
+AUDIT_KIND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
+    AuditKind.REQUESTS: (("casework", "supportrequest"), ("casework", "residentmessage")),
+    AuditKind.INTERACTIONS: (("casework", "interaction"),),
+    AuditKind.REFERRALS: (("casework", "referral"),),
+    AuditKind.ACTIONS: (("casework", "action"),),
+    AuditKind.STAGES: (("areas", "stagechange"), ("areas", "area")),
+    AuditKind.ASSIGNMENTS: (
+        ("advisers", "adviserassignment"),
+        ("advisers", "communityworkerallocation"),
+    ),
+    AuditKind.FUNDING: (("areas", "fundingbid"),),
+    AuditKind.TIME: (("advisers", "timerecord"),),
+    AuditKind.PARTNERSHIP: (("areas", "partnership"), ("areas", "localcontact")),
+    AuditKind.PARTNERS: (("casework", "partner"),),
+    AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator")),
+}
+
+
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def visible_to(self, user):
         """Everything for those who see the audit across the programme; for
-        a regional lead, the entries of the requests, interactions and
-        referrals of their region; nothing for anyone else."""
+        a regional lead, the entries of their region's areas (staff accounts
+        and partners belong to no area, so are not theirs); nothing for
+        anyone else."""
         if not has_perm(user, "audit.view"):
             return self.none()
         if not user.region:
             return self
-        kinds = ContentType.objects.get_for_models(Interaction, Referral)
-        return self.filter(
-            models.Q(support_request__in=SupportRequest.objects.visible_to(user))
-            | models.Q(
-                content_type=kinds[Interaction],
-                object_id__in=Interaction.objects.visible_to(user).values("pk"),
-            )
-            | models.Q(
-                content_type=kinds[Referral],
-                object_id__in=Referral.objects.visible_to(user).values("pk"),
-            )
-        )
+        return self.filter(area__region=user.region)
+
+    def of_kind(self, kind: str):
+        """The entries about the models of one AuditKind."""
+        condition = models.Q()
+        for app_label, model in AUDIT_KIND_MODELS[kind]:
+            condition |= models.Q(content_type__app_label=app_label, content_type__model=model)
+        return self.filter(condition)
+
+    def on_or_after(self, day: datetime.date):
+        return self.filter(at__gte=_start_of(day))
+
+    def on_or_before(self, day: datetime.date):
+        return self.filter(at__lt=_start_of(day + datetime.timedelta(days=1)))
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    # Days begin at midnight where the NfC works, not in UTC.
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
 class AuditEntry(models.Model):
-    """Who changed which request, interaction or referral, when, and what."""
+    """Who changed which record of casework, an area, its people or the
+    staff, when, and what: its fields' old and new values, as stored (codes,
+    ISO dates, names of related records); ``changes_in_words`` reads them."""
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
         CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed"
 
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -787,6 +833,12 @@ class AuditEntry(models.Model):
     # The request it belongs to, when there is one: its history in one query.
     support_request = models.ForeignKey(
         SupportRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+    )
+    # The area it belongs to, when there is one: the history is filtered by
+    # area, and a regional lead sees their region's. An area is never
+    # deleted in the portal, but if one were its history would stay.
+    area = models.ForeignKey(
+        "areas.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=10, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
@@ -799,11 +851,128 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            # The history page reads the newest first, filtered or not.
+            models.Index(fields=["at"]),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+    @property
+    def changes_in_words(self) -> list[tuple[str, str, str | None]]:
+        """Each change as (the field's name, its value before, after) in
+        words: choices by their labels, dates as dates, Yes or No. For a
+        record created or removed, "before" is the value it was given or
+        had, and "after" is None. Old entries read the same way, since the
+        words come from the model now, not from what was stored."""
+        model = self.content_type.model_class()
+        lines = []
+        for name, (before, after) in sorted(
+            self.changes.items(), key=lambda item: _field_order(model, item[0])
+        ):
+            field = _field(model, name)
+            label = _LABELS.get((model._meta.label_lower, name)) if model else None
+            label = label or _field_label(field, name)
+            if audit_withholds(model, field):
+                if self.action == self.Action.CHANGED:
+                    lines.append(
+                        (label, _WITHHELD_CHANGE.get((bool(before), bool(after)), ""), None)
+                    )
+                continue
+            if self.action == self.Action.CHANGED:
+                lines.append(
+                    (
+                        label,
+                        value_in_words(model, field, before),
+                        value_in_words(model, field, after),
+                    )
+                )
+            else:
+                value = after if self.action == self.Action.CREATED else before
+                lines.append((label, value_in_words(model, field, value), None))
+        return lines
+
+
+# --- The audit history in words --------------------------------------------
+
+# Lists of choices kept in a JSON field, which Django does not know of.
+_LIST_CHOICES: dict[tuple[str, str], type[models.TextChoices]] = {
+    ("casework.interaction", "topics"): InteractionTopic,
+    ("casework.partner", "expertise"): Expertise,
+}
+# Names that read better in the history than the field's own.
+_LABELS: dict[tuple[str, str], str] = {
+    ("areas.stagechange", "changed_on"): "From",
+}
+_WITHHELD_CHANGE = {(False, True): "added", (True, True): "changed", (True, False): "taken away"}
+NOTHING = "none"
+
+
+def audit_withholds(model, field) -> bool:
+    """Whether the history keeps only that a value changed, not the value:
+    the e-mail addresses and phone numbers of people outside the NfC (local
+    contacts, partnerships, partners), so that removing someone's details
+    removes them everywhere. Staff accounts' e-mail addresses are kept: they
+    are how people sign in."""
+    if model is None or field is None or model._meta.label == settings.AUTH_USER_MODEL:
+        return False
+    return isinstance(field, models.EmailField) or "phone" in field.name
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_order(model, name: str) -> tuple[int, str]:
+    names = [field.name for field in model._meta.get_fields()] if model else []
+    return (names.index(name) if name in names else len(names), name)
+
+
+def _field_label(field, name: str) -> str:
+    words = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
+    return words[:1].upper() + words[1:]
+
+
+def value_in_words(model, field, value) -> str:
+    """A stored value as a person would say it."""
+    if value is None or value == "" or value == []:
+        return NOTHING
+    try:
+        if isinstance(value, list):
+            labels = (
+                _LIST_CHOICES.get((model._meta.label_lower, field.name))
+                if model and field
+                else None
+            )
+            return ", ".join(
+                labels(item).label if labels and item in labels.values else str(item)
+                for item in value
+            )
+        if field is None:
+            return str(value)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.BooleanField):
+            return "Yes" if value else "No"
+        if isinstance(field, models.DateTimeField):
+            moment = timezone.localtime(datetime.datetime.fromisoformat(str(value)))
+            return date_format(moment, "j F Y, H:i")
+        if isinstance(field, models.DateField):
+            return date_format(datetime.date.fromisoformat(str(value)), "j F Y")
+        if isinstance(field, models.DecimalField):
+            return f"{Decimal(str(value)).normalize():f}"
+    except (ValueError, TypeError, ArithmeticError):
+        # Something stored before the field changed shape: as it was stored.
+        pass
+    return str(value)
 
 
 class DataRequest(models.Model):

@@ -19,6 +19,15 @@ from casework import audit
 from casework.models import Partner, Referral, SupportRequest
 from casework.tasks import referral_partner_tell_task
 
+PARTNER_AUDITED = [
+    "name",
+    "expertise",
+    "email",
+    "capacity_days",
+    "capacity_hours",
+    "is_active",
+    "notes",
+]
 REFERRAL_AUDITED = [
     "status",
     "accepted_on",
@@ -195,20 +204,25 @@ def referral_record_outcome(
     )
 
 
+@transaction.atomic
 def partner_add(*, by, **fields) -> Partner:
     """A new specialist partner (managers only)."""
     require_perm(by, "partners.manage")
     partner = Partner(**fields)
     partner.full_clean()
     partner.save()
+    audit.record(obj=partner, by=by, fields=PARTNER_AUDITED)
     return partner
 
 
+@transaction.atomic
 def partner_change(*, partner: Partner, by, **fields) -> Partner:
     """Change a partner's details, expertise or capacity (managers only)."""
     require_perm(by, "partners.manage")
+    before = audit.stored(partner, PARTNER_AUDITED)
     for name, value in fields.items():
         setattr(partner, name, value)
     partner.full_clean()
     partner.save()
+    audit.record(obj=partner, by=by, before=before)
     return partner

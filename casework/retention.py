@@ -11,6 +11,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from casework import audit
 from casework.models import AuditEntry, ResidentMessage, StatusChange, SupportRequest
 
 REMOVED = "(removed at the end of the retention period)"
@@ -40,6 +41,11 @@ def support_requests_remove_old_details(*, now: datetime.datetime | None = None)
         .filter(closed_at__lt=cutoff)
     )
     ids = list(due.values_list("pk", flat=True))
+    audit.record_update(
+        queryset=SupportRequest.objects.filter(pk__in=ids).only("reference", "area_id"),
+        by=None,
+        changes={"details_removed_at": [None, str(now)]},
+    )
     return support_requests_remove_details(ids=ids, now=now, marker=REMOVED)
 
 

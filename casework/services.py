@@ -171,7 +171,7 @@ def interaction_log(*, area, by, support_request=None, **fields) -> Interaction:
     interaction = Interaction(area=area, support_request=support_request, logged_by=by, **fields)
     interaction.full_clean()
     interaction.save()
-    audit.record(obj=interaction, by=by)
+    audit.record(obj=interaction, by=by, fields=Interaction.CORRECTABLE)
     return interaction
 
 
@@ -187,6 +187,7 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
     )
     action.full_clean()
     action.save()
+    audit.record(obj=action, by=by, fields=["description", "owner", "due_on"])
     return action
 
 
@@ -233,8 +234,10 @@ def action_done(*, action: Action, by) -> bool:
     if locked.done_at is not None:
         action.done_at = locked.done_at
         return False
+    before = audit.snapshot(locked, ["done_at"])
     locked.done_at = action.done_at = timezone.now()
     locked.save(update_fields=["done_at"])
+    audit.record(obj=locked, by=by, before=before)
     return True
 
 
@@ -290,6 +293,8 @@ def resident_message_add(*, support_request: SupportRequest, text: str) -> Resid
         raise ValidationError("Write your message.")
     message.full_clean()
     message.save()
+    # Who sent it and when; never the resident's words.
+    audit.record(obj=message, by=None)
     if locked.assigned_to_id:
         resident_message_tell_task.delay_on_commit(message.pk)
     return message

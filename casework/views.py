@@ -22,6 +22,7 @@ from casework import interactions, services
 from casework.forms import (
     ActionChangeForm,
     ActionForm,
+    AuditFilterForm,
     InteractionCorrectionForm,
     InteractionForm,
 )
@@ -36,6 +37,8 @@ from casework.models import (
     first_contact_deadline,
 )
 from casework.selectors import SEARCH_LIMIT, casework_search, signposting_text, timeline
+
+AUDIT_PER_PAGE = 50
 
 
 class SignpostingForm(forms.Form):
@@ -145,7 +148,7 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
             .filter(support_request=support_request)
             .select_related("partner", "support_request"),
             "can_refer": has_perm(user, "referrals.make"),
-            "audit": support_request.audit.select_related("changed_by")
+            "audit": support_request.audit.select_related("changed_by", "content_type", "area")
             if has_perm(user, "audit.view")
             else None,
             "resident_messages": support_request.resident_messages.all(),
@@ -454,12 +457,22 @@ def area_timeline(request, ward_code):
 @require_safe
 @permission_required("audit.view")
 def audit_list(request):
-    """Every recorded change to requests, interactions and referrals, newest first."""
-    entries = AuditEntry.objects.visible_to(request.user).select_related(
-        "changed_by", "content_type", "support_request"
+    """Every recorded change to case data within the person's scope, newest
+    first, narrowed by the filters. Filters that do not make sense show
+    their errors and no entries, rather than entries they did not ask for."""
+    form = AuditFilterForm(request.GET or None, user=request.user)
+    entries = AuditEntry.objects.visible_to(request.user)
+    if form.is_bound:
+        entries = form.filter(entries) if form.is_valid() else entries.none()
+    entries = entries.select_related("changed_by", "content_type", "support_request", "area")
+    page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
     )
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(request, "casework/audit_list.html", {"page": page})
 
 
 @require_POST

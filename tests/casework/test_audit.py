@@ -56,7 +56,7 @@ def test_the_audit_page_query_count_stays_flat(
     client = client_for(manager)
 
     def load():
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(10):
             assert client.get("/staff/casework/audit/").status_code == 200
 
     SupportRequestFactory(area=hendon)

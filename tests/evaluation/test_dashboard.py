@@ -800,7 +800,10 @@ def test_a_regional_lead_sees_only_their_regions_audit(hendon, kirkby, adviser, 
     north_west = make_request(kirkby, created_at=timezone.now())
     support_request_move(support_request=north_west, to_status="acknowledged", by=regional_lead)
     entries = client_for(regional_lead).get("/staff/casework/audit/").context["page"]
-    assert {e.support_request_id for e in entries} == {north_west.pk}
+    # Their region's requests, and its area-level records (Northwood joining
+    # the programme, its adviser), none of elsewhere.
+    assert {e.support_request_id for e in entries if e.support_request_id} == {north_west.pk}
+    assert {e.area for e in entries} == {kirkby}
     assert "Hendon" not in client_for(regional_lead).get("/staff/casework/audit/").content.decode()
 
 
