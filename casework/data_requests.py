@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Model, Prefetch, Q, QuerySet, Value, When
@@ -27,6 +28,7 @@ from casework import audit, retention
 from casework.models import (
     REFERENCE_ALPHABET,
     Action,
+    AuditEntry,
     DataRequest,
     Interaction,
     Referral,
@@ -438,6 +440,10 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
     retention.audit_values_remove(
         ids=ids, fields=[name for names in STAFF_WORDS.values() for name in names], marker=ERASED
     )
+    # An action's history is headed by its words (its description).
+    AuditEntry.objects.filter(
+        support_request_id__in=ids, content_type=ContentType.objects.get_for_model(Action)
+    ).update(object_repr=ERASED)
     for item in locked:
         if item.is_open:
             support_request_move(

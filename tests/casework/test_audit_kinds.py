@@ -350,7 +350,7 @@ def test_retention_removing_details_is_recorded(hendon, adviser, settings):
 
 
 def test_entries_kept_before_they_had_an_area_are_given_theirs(hendon, adviser, manager):
-    migration = importlib.import_module("casework.migrations.0014_audit_area_and_removals")
+    migration = importlib.import_module("casework.migrations.0016_audit_area_and_removals")
     support_request = SupportRequestFactory(area=hendon)
     interaction = casework_services.interaction_log(
         area=hendon, by=adviser, date=TODAY, kind="call", notes="Rang the chair"
