@@ -17,7 +17,7 @@ from advisers.models import TimeRecord
 from advisers.permissions import has_perm, may_correct_interaction
 from advisers.services import time_record_add, time_record_remove
 from casework import audit, services
-from casework.models import NOTHING_IN_IT, Interaction, interaction_is_empty
+from casework.models import NOTHING_IN_IT, AuditEntry, Interaction, interaction_is_empty
 
 # The kinds of time record nearest each kind of interaction.
 TIME_KINDS = {
@@ -107,3 +107,16 @@ def interaction_correct(*, interaction: Interaction, by, count_time: bool, **fie
     )
     changed = audit.record(obj=locked, by=by, before=before) is not None
     return changed or had_time != count_time
+
+
+@transaction.atomic
+def interaction_remove(*, interaction: Interaction, by) -> None:
+    """Take back an interaction logged in error, and its time with it. The
+    audit history keeps what it said."""
+    locked = _lock(interaction, by)
+    audit.record(
+        obj=locked, by=by, action=AuditEntry.Action.REMOVED, fields=Interaction.CORRECTABLE
+    )
+    if locked.time_record is not None:
+        time_record_remove(record=locked.time_record, by=by)
+    locked.delete()

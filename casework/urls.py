@@ -16,6 +16,7 @@ urlpatterns = [
     path("requests/<str:reference>/link/", views.request_link, name="request_link"),
     path("interactions/new/", views.interaction_new, name="interaction_new"),
     path("interactions/<int:pk>/correct/", views.interaction_correct, name="interaction_correct"),
+    path("interactions/<int:pk>/remove/", views.interaction_remove, name="interaction_remove"),
     path("actions/", views.my_actions, name="my_actions"),
     path("actions/new/", views.action_new, name="action_new"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),

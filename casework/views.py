@@ -320,6 +320,20 @@ def interaction_correct(request, pk):
     )
 
 
+@require_POST
+@permission_required("casework.log")
+def interaction_remove(request, pk):
+    interaction = get_object_or_404(
+        Interaction.objects.visible_to(request.user).select_related("area", "support_request"),
+        pk=pk,
+    )
+    if not may_correct_interaction(request.user, interaction):
+        raise Http404
+    interactions.interaction_remove(interaction=interaction, by=request.user)
+    messages.success(request, f"Removed: {interaction}.")
+    return _back(interaction.support_request, interaction.area)
+
+
 @permission_required("casework.log")
 def action_new(request):
     form, support_request = _preset(request, ActionForm)

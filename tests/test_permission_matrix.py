@@ -235,6 +235,9 @@ PAGES: dict[str, Page] = {
     "casework:interaction_correct": Page(
         ("casework.log",), FORM, lambda s, u: {"pk": s.interaction_of(u).pk}
     ),
+    "casework:interaction_remove": Page(
+        ("casework.log",), WRITE, lambda s, u: {"pk": s.interaction_of(u).pk}
+    ),
     "casework:my_actions": Page(("casework.log",), READ),
     "casework:action_new": Page(("casework.log",), FORM),
     "casework:action_done": Page(("casework.log",), WRITE, lambda s, u: {"pk": s.action_of(u).pk}),

@@ -118,7 +118,9 @@ def test_the_author_corrects_the_minutes_and_the_time_follows(hendon, adviser):
     assert interaction.minutes == 60
     assert interaction.time_record.hours == Decimal("1.00")
     assert TimeRecord.objects.count() == 1
-    entry = AuditEntry.objects.get(object_id=interaction.pk, action="changed")
+    entry = AuditEntry.objects.get(
+        content_type__model="interaction", object_id=interaction.pk, action="changed"
+    )
     assert entry.changed_by == adviser
     assert entry.changes["minutes"] == [90, 60]
 
@@ -170,3 +172,29 @@ def test_only_the_author_corrects_and_only_for_a_while(hendon, adviser, communit
     )
     assert client_for(adviser).get(url).status_code == 404
     assert url not in client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").text
+
+
+def test_the_author_removes_an_interaction_and_its_time_and_the_history_keeps_it(hendon, adviser):
+    client = client_for(adviser)
+    log(client, hendon, notes="Wrong area, sorry")
+    interaction = Interaction.objects.get()
+
+    response = client.post(f"/staff/casework/interactions/{interaction.pk}/remove/")
+
+    assert response.url == f"/staff/areas/{hendon.ward_code}/"
+    assert not Interaction.objects.exists()
+    assert not TimeRecord.objects.exists()
+    removed = AuditEntry.objects.get(
+        content_type__model="interaction", object_id=interaction.pk, action="removed"
+    )
+    assert removed.changed_by == adviser
+    assert removed.changes["notes"] == ["Wrong area, sorry", None]
+
+
+def test_nobody_else_removes_an_interaction(hendon, adviser, community_worker, manager):
+    log(client_for(adviser), hendon)
+    interaction = Interaction.objects.get()
+    for person in (community_worker, manager):
+        response = client_for(person).post(f"/staff/casework/interactions/{interaction.pk}/remove/")
+        assert response.status_code == 404
+    assert Interaction.objects.exists()
