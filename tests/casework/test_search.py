@@ -297,7 +297,7 @@ def test_results_come_a_page_at_a_time_newest_first(many, adviser):
     first = search(adviser, "orchard")
     assert found(adviser, "orchard") == newest_first[:SEARCH_PAGE_SIZE]
     assert "46 results" in first.text
-    assert "1 to 20, newest first." in first.text
+    assert "Showing 1 to 20, newest first." in first.text
     assert "Page 1 of 3" in first.text
     assert 'href="?q=orchard&amp;page=2">Next page' in first.text
     assert "Previous page" not in first.text
