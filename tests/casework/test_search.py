@@ -96,6 +96,10 @@ def test_words_only_to_leave_out_are_refused_with_a_way_forward(hendon, adviser)
     assert "Say what to find as well as what to leave out" in page.text
     # Each alternative needs a word to find.
     assert "Say what to find" in search(adviser, "orchard or -garden").text
+    # Very common words are left out, so this is -orchard alone (which would
+    # read every row).
+    assert "Say what to find" in search(adviser, "the -orchard").text
+    assert "Very common words (the, and, of) are left out" in search(adviser, "the of").text
 
 
 def test_search_terms_read_the_web_search_syntax():
@@ -344,7 +348,9 @@ def test_search_query_count_stays_flat(hendon, adviser, partner, django_assert_m
     client = client_for(adviser)
 
     def load():
-        with django_assert_max_num_queries(12):
+        # The session and its user (and saving the session: 3), how PostgreSQL
+        # reads the words, the person's areas, the search, and each kind's rows.
+        with django_assert_max_num_queries(13):
             assert client.get(SEARCH, {"q": "garden"}).status_code == 200
 
     def add(n):
