@@ -56,6 +56,12 @@ DESTINATIONS = [
         "The follow-up actions you own, the overdue ones first.",
     ),
     Destination(
+        "Search",
+        "casework:search",
+        "casework.view",
+        "Find words in requests, residents' messages, interactions, actions and referrals.",
+    ),
+    Destination(
         "Audit history",
         "casework:audit",
         "audit.view",

@@ -17,6 +17,7 @@ from casework.models import (
     InteractionTopic,
     Partner,
     Referral,
+    ResidentMessage,
     StatusChange,
     SupportRequest,
     Topic,
@@ -50,6 +51,13 @@ NOTES = [
     "Workshop on running meetings; good turnout.",
     "Call with the council's community development officer.",
 ]
+# What residents add through their private link, on some open requests.
+MESSAGES = [
+    "Thank you. We meet on Tuesday evenings at the community centre if you want to come along.",
+    "The council has set a date for the library sale, so we need to move quickly.",
+    "Two more neighbours want to help, and one has experience of running meetings.",
+    "Could you send the allotment guidance you mentioned? We have found some land.",
+]
 PARTNERS = [
     ("Planning Aid North", [Expertise.PLANNING], 40),
     ("Community Finance Partners", [Expertise.FINANCE], 30),
@@ -78,7 +86,8 @@ STORIES = [
 
 @transaction.atomic
 def demo_casework_seed(*, rng: random.Random) -> None:
-    """Once: about 300 requests, 2,000 interactions and 400 actions."""
+    """Once: about 300 requests, 2,000 interactions, 400 actions and some
+    residents' messages."""
     if SupportRequest.objects.exists():
         return
     now = timezone.now()
@@ -186,6 +195,18 @@ def demo_casework_seed(*, rng: random.Random) -> None:
         ["created_at", "first_contact_at", "resolved_at"],
         batch_size=500,
     )
+    # Every third open request has a message; chosen in turn, not at random,
+    # so the figures drawn after these stay as they were.
+    open_requests = [r for r, *_ in requests if r.is_open][::3]
+    messages = ResidentMessage.objects.bulk_create(
+        ResidentMessage(support_request=r, text=MESSAGES[n % len(MESSAGES)], seen_at=now)
+        for n, r in enumerate(open_requests)
+    )
+    for message in messages:
+        message.created_at = min(
+            message.support_request.created_at + datetime.timedelta(days=2), now
+        )
+    ResidentMessage.objects.bulk_update(messages, ["created_at"], batch_size=500)
 
 
 @transaction.atomic

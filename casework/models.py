@@ -272,6 +272,12 @@ class StatusChange(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
+class ResidentMessageQuerySet(models.QuerySet["ResidentMessage"]):
+    def visible_to(self, user):
+        """The messages on the requests ``user`` may see."""
+        return self.filter(support_request__in=SupportRequest.objects.visible_to(user))
+
+
 class ResidentMessage(models.Model):
     """A message the resident adds through their private link."""
 
@@ -282,6 +288,8 @@ class ResidentMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(null=True, blank=True)
     assignee_told_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResidentMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -307,11 +315,29 @@ class InteractionTopic(models.TextChoices):
 
 
 class InteractionQuerySet(models.QuerySet["Interaction"]):
-    def visible_to(self, user):
-        """The interactions of the areas ``user`` sees casework in."""
+    def visible_to(self, user, *, areas_listed: bool = False):
+        """The interactions of the areas ``user`` sees casework in.
+
+        With ``areas_listed`` those areas are read first (one query) and
+        named in the query as a list, for full-text search: PostgreSQL then
+        combines the area index with the words' index, where with a
+        subquery it reads every interaction in the person's areas and works
+        out its words (seconds, for a common word in years of notes).
+        """
         if not has_perm(user, "casework.view"):
             return self.none()
-        return self.filter(area__in=Area.objects.visible_to(user))
+        if not areas_listed:
+            return self.filter(area__in=Area.objects.visible_to(user))
+        areas = list(
+            Area.objects.annotate(
+                seen=models.Exists(Area.objects.visible_to(user).filter(pk=models.OuterRef("pk")))
+            )
+            .order_by()
+            .values_list("pk", "seen")
+        )
+        seen = [pk for pk, is_seen in areas if is_seen]
+        # Every area (a national manager's): no condition at all is cheapest.
+        return self if len(seen) == len(areas) else self.filter(area_id__in=seen)
 
 
 NOTHING_IN_IT = (

@@ -7,14 +7,20 @@ reader may see.
 """
 
 import datetime
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    CharField,
     Count,
+    DateTimeField,
+    Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -23,7 +29,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
 from areas.models import Area
@@ -58,71 +64,323 @@ def signposting_text() -> str:
     return latest.text if latest else DEFAULT_SIGNPOSTING
 
 
-SEARCH_LIMIT = 50
+# --- Search -------------------------------------------------------------------
+
+SEARCH_PAGE_SIZE = 20
 
 
-# What each model is searched on. A migration (0012) indexes the same
-# expressions on PostgreSQL, so a search reads a GIN index instead of
-# working out every row's words.
-REQUEST_SEARCH_FIELDS = ["reference", "description", "group_name"]
-INTERACTION_SEARCH_FIELDS = ["notes", "next_steps"]
+@dataclass(frozen=True)
+class SearchKind:
+    """One kind of record that search looks in: its words (``fields``; a
+    migration indexes the same expressions on PostgreSQL, or a search would
+    work out every row's words) and the date its results are ordered by."""
+
+    key: str
+    label: str
+    fields: tuple[str, ...]
+    dated_by: str
 
 
-def search_vector(fields: list[str]) -> SearchVector:
-    return SearchVector(*fields, config="english")
+SEARCH_KINDS = (
+    SearchKind("requests", "Requests", ("reference", "description", "group_name"), "created_at"),
+    SearchKind("messages", "Residents' messages", ("text",), "created_at"),
+    SearchKind("interactions", "Interactions", ("notes", "next_steps"), "date"),
+    SearchKind("actions", "Follow-up actions", ("description",), "created_at"),
+    SearchKind("referrals", "Referrals", ("help_asked", "outcome"), "requested_on"),
+)
+SEARCH_KIND_LABELS = {kind.key: kind.label for kind in SEARCH_KINDS}
 
 
-def _matching(queryset, text: str, fields: list[str], *, newest_first: tuple[str, ...] = ()):
+@dataclass(frozen=True)
+class SearchTerm:
+    """A word or a quoted phrase, to find or (``exclude``) to leave out."""
+
+    text: str
+    exclude: bool = False
+
+
+# A quoted phrase (its closing quote may be missing) or a word, either
+# perhaps after a minus sign.
+_TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
+
+
+# Stripped from a term's ends, as full-text search ignores them: "allotment,"
+# finds "allotment.". Inner ones stay (co-op, St Anne's).
+_EDGE_PUNCTUATION = "-.,;:!?()[]{}'\u2018\u2019\u201c\u201d"
+
+
+def search_terms(text: str) -> list[list[SearchTerm]]:
+    """``text`` read as PostgreSQL's web-search syntax reads it: words and
+    "quoted phrases", all of which must be there; -word or -"a phrase" to
+    leave out; "or" between alternatives. Groups of terms, one per
+    alternative."""
+    groups: list[list[SearchTerm]] = [[]]
+    for minus, phrase, word in _TERM.findall(text):
+        if not phrase and word.lower() == "or" and not minus:
+            groups.append([])
+            continue
+        words = " ".join((phrase or word).replace('"', " ").split())
+        words = words.strip(_EDGE_PUNCTUATION)
+        if words:
+            groups[-1].append(SearchTerm(words, exclude=bool(minus)))
+    return [group for group in groups if group]
+
+
+ONLY_LEFT_OUT = (
+    "Say what to find as well as what to leave out: for example orchard -garden, not -garden alone."
+)
+ONLY_COMMON_WORDS = (
+    "Very common words (the, and, of) are left out of a search: "
+    "add a word that says what you are looking for."
+)
+
+
+def search_problem(groups: list[list[SearchTerm]]) -> str:
+    """Why ``groups`` cannot be searched for, or "" if they can: each
+    alternative needs something to find, not only things to leave out (and
+    a search for everything without a word would read every row)."""
+    if not groups:
+        return "Type a word or a phrase to find."
+    if any(all(term.exclude for term in group) for group in groups):
+        return ONLY_LEFT_OUT
+    return ""
+
+
+def _postgresql_problem(text: str) -> str:
+    """The same, as PostgreSQL reads ``text``: it leaves out very common
+    words, so "the -orchard" is only "-orchard", which would read every
+    row (15 s on the bench's data). querytree() is the part of the query
+    an index can answer: 'T' when none is, empty when no word is left."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT querytree(websearch_to_tsquery('english', %s))", [text])
+        (tree,) = cursor.fetchone()
+    if tree == "T":
+        return ONLY_LEFT_OUT
+    return ONLY_COMMON_WORDS if not tree else ""
+
+
+def _matching(queryset, text: str, fields, groups: list[list[SearchTerm]]):
     """Rows whose ``fields`` match ``text``: PostgreSQL's full-text search
-    (stemmed English, web-search syntax), or a plain case-insensitive match
-    on the local SQLite default. Best matches first, or newest first by
-    ``newest_first`` fields: ranking needs every match's words worked out
-    again, which a common word in a million notes makes slow."""
-    order = [f"-{name}" for name in (*newest_first, "pk")]
+    (stemmed English, web-search syntax), or on the local SQLite default a
+    case-insensitive match of the same terms' exact letters."""
     if connection.vendor == "postgresql":
-        vector = search_vector(fields)
         query = SearchQuery(text, config="english", search_type="websearch")
-        matches = queryset.alias(search=vector).filter(search=query)
-        if newest_first:
-            return matches.order_by(*order)
-        return matches.annotate(rank=SearchRank(vector, query)).order_by("-rank", "-pk")
+        return queryset.alias(search=SearchVector(*fields, config="english")).filter(search=query)
+
+    def contains(term: SearchTerm) -> Q:
+        found = Q()
+        for name in fields:
+            found |= Q(**{f"{name}__icontains": term.text})
+        return found
+
     match = Q()
-    for field in fields:
-        match |= Q(**{f"{field}__icontains": text})
-    return queryset.filter(match).order_by(*order)
+    for group in groups:
+        every = Q()
+        for term in group:
+            every &= ~contains(term) if term.exclude else contains(term)
+        match |= every
+    return queryset.filter(match)
 
 
-def casework_search(*, user, text: str) -> dict[str, list | bool]:
-    """Requests and interactions within ``user``'s scope that match ``text``
-    (at most SEARCH_LIMIT of each), and whether each had more."""
-    text = text.strip()
-    if not text:
-        return {
-            "requests": [],
-            "interactions": [],
-            "more_requests": False,
-            "more_interactions": False,
-        }
-    requests = _matching(
-        SupportRequest.objects.visible_to(user).select_related("area", "assigned_to"),
-        text,
-        REQUEST_SEARCH_FIELDS,
-    )
-    interactions = _matching(
-        Interaction.objects.visible_to(user).select_related("area", "logged_by"),
-        text,
-        INTERACTION_SEARCH_FIELDS,
-        newest_first=("date",),
-    )
-    # One more than is shown, to know whether there were more.
-    found_requests = list(requests[: SEARCH_LIMIT + 1])
-    found_interactions = list(interactions[: SEARCH_LIMIT + 1])
+def _search_scopes(user) -> dict[str, QuerySet]:
+    """What ``user`` may find of each kind: what the pages each result
+    links to would show them."""
     return {
-        "requests": found_requests[:SEARCH_LIMIT],
-        "interactions": found_interactions[:SEARCH_LIMIT],
-        "more_requests": len(found_requests) > SEARCH_LIMIT,
-        "more_interactions": len(found_interactions) > SEARCH_LIMIT,
+        "requests": SupportRequest.objects.visible_to(user),
+        "messages": ResidentMessage.objects.visible_to(user),
+        "interactions": Interaction.objects.visible_to(user, areas_listed=True),
+        # A person's own actions elsewhere are theirs to close (visible_to),
+        # but only the open ones are on a page they can open: My actions.
+        "actions": Action.objects.visible_to(user).filter(
+            Q(area__in=Area.objects.visible_to(user)) | Q(owner=user, done_at__isnull=True)
+        ),
+        "referrals": Referral.objects.visible_to(user),
     }
+
+
+def _search_results(scope: QuerySet, kind: str, ids: list[int], user) -> dict[int, object]:
+    """The found rows of one kind, by id, with what their results show."""
+    related = {
+        "requests": ("area", "assigned_to"),
+        "messages": ("support_request__area",),
+        "interactions": ("area", "logged_by", "support_request"),
+        "actions": ("area", "owner", "support_request"),
+        "referrals": ("area", "partner", "support_request"),
+    }[kind]
+    rows = scope.filter(pk__in=ids).select_related(*related)
+    if kind == "actions":
+        # Whether the action's area page would open for them: else it is
+        # shown under My actions.
+        rows = rows.annotate(
+            area_visible=Exists(Area.objects.visible_to(user).filter(pk=OuterRef("area")))
+        )
+    return {row.pk: row for row in rows}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A found row, and which of SEARCH_KINDS it is."""
+
+    kind: str
+    item: object
+
+
+@dataclass
+class SearchResults:
+    """One page of what matched, newest first, and how many matched of
+    each kind (all of them, not only this page's)."""
+
+    text: str
+    kind: str = ""
+    problem: str = ""
+    hits: list[SearchHit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    number: int = 1
+    page_size: int = SEARCH_PAGE_SIZE
+
+    @property
+    def total(self) -> int:
+        """How many matched, of every kind."""
+        return sum(self.counts.values())
+
+    @property
+    def count(self) -> int:
+        """How many matched of the chosen kind (or of every kind)."""
+        return self.counts.get(self.kind, 0) if self.kind else self.total
+
+    @property
+    def kind_label(self) -> str:
+        return SEARCH_KIND_LABELS.get(self.kind, "")
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.page_size + 1 if self.hits else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.page_size + len(self.hits)
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int]]:
+        """Each kind's key, words and count, for choosing what to show."""
+        return [(k.key, k.label, self.counts.get(k.key, 0)) for k in SEARCH_KINDS]
+
+
+def casework_search(*, user, text: str, kind: str = "", page: int = 1) -> SearchResults:
+    """What matches ``text`` among the requests, residents' messages,
+    interactions, follow-up actions and referrals ``user`` may see: page
+    ``page`` (of SEARCH_PAGE_SIZE, newest first) of those of ``kind`` (or
+    of every kind), with how many matched of each kind.
+
+    One query finds the page and the counts, then one per kind on the page
+    reads its rows: the same few queries however many rows match."""
+    text = " ".join(text.split())
+    kind = kind if kind in SEARCH_KIND_LABELS else ""
+    if not text:
+        return SearchResults(text=text, kind=kind)
+    groups = search_terms(text)
+    problem = search_problem(groups)
+    if not problem and connection.vendor == "postgresql":
+        problem = _postgresql_problem(text)
+    if problem:
+        return SearchResults(text=text, kind=kind, problem=problem)
+    scopes = _search_scopes(user)
+    branches: list[str] = []
+    params: list = []
+    for each in SEARCH_KINDS:
+        matching = _matching(scopes[each.key], text, each.fields, groups)
+        try:
+            sql, branch_params = _found(matching, each).query.sql_with_params()
+        except EmptyResultSet:  # nothing of this kind in their scope at all
+            continue
+        branches.append(f"SELECT b.found_kind, b.found_id, b.found_at FROM ({sql}) AS b")
+        params.extend(branch_params)
+    if not branches:
+        return SearchResults(text=text, kind=kind)
+    page = max(1, page)
+    rows, counts = _search_page(branches, params, kind=kind, page=page)
+    results = SearchResults(text=text, kind=kind, counts=counts, number=page)
+    if page > results.num_pages:
+        # A page past the end (an old link, a typed number): the last one.
+        results.number = results.num_pages
+        rows, _ = _search_page(branches, params, kind=kind, page=results.number)
+    wanted: dict[str, list[int]] = {}
+    for found_kind, found_id in rows:
+        wanted.setdefault(found_kind, []).append(found_id)
+    found_rows = {
+        found_kind: _search_results(scopes[found_kind], found_kind, ids, user)
+        for found_kind, ids in wanted.items()
+    }
+    results.hits = [
+        SearchHit(found_kind, found_rows[found_kind][found_id])
+        for found_kind, found_id in rows
+        if found_id in found_rows[found_kind]
+    ]
+    return results
+
+
+def _found(queryset: QuerySet, kind: SearchKind) -> QuerySet:
+    """Each row's kind, id and date (as a moment, to order every kind's
+    rows together), for _search_page."""
+    dated: F | Cast = F(kind.dated_by)
+    if not isinstance(queryset.model._meta.get_field(kind.dated_by), DateTimeField):
+        dated = Cast(kind.dated_by, DateTimeField())
+    return (
+        queryset.annotate(
+            found_kind=Value(kind.key, output_field=CharField()),
+            found_id=F("pk"),
+            found_at=dated,
+        )
+        .order_by()
+        .values_list("found_kind", "found_id", "found_at")
+    )
+
+
+def _search_page(
+    branches: list[str], params: list, *, kind: str, page: int
+) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """One page of the matches (kind and id, newest first) and the count of
+    each kind, in one query: the matches are found once (a common word can
+    match a hundred thousand interactions) and both read from them."""
+    only_kind = "WHERE kind = %s" if kind else ""
+    sql = f"""
+        WITH found (kind, id, at) AS ({" UNION ALL ".join(branches)})
+        SELECT * FROM (
+            SELECT 0 AS tally, kind, id, at FROM found {only_kind}
+            ORDER BY at DESC, kind, id DESC LIMIT %s OFFSET %s
+        ) AS page
+        UNION ALL
+        SELECT 1, kind, COUNT(*), NULL FROM found GROUP BY kind
+        ORDER BY 1, 4 DESC, 2, 3 DESC
+    """
+    page_params = [kind] if kind else []
+    offset = (page - 1) * SEARCH_PAGE_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *page_params, SEARCH_PAGE_SIZE, offset])
+        fetched = cursor.fetchall()
+    rows = [(found_kind, value) for tally, found_kind, value, _ in fetched if not tally]
+    counts = {found_kind: value for tally, found_kind, value, _ in fetched if tally}
+    return rows, counts
 
 
 @dataclass(frozen=True)

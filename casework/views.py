@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import User
@@ -36,7 +36,7 @@ from casework.models import (
     SupportRequest,
     first_contact_deadline,
 )
-from casework.selectors import SEARCH_LIMIT, casework_search, signposting_text, timeline
+from casework.selectors import casework_search, signposting_text, timeline
 
 AUDIT_PER_PAGE = 50
 
@@ -440,20 +440,42 @@ def action_done(request, pk):
     return _back_to_next(request, redirect("casework:my_actions"))
 
 
+# Further than anyone pages; it keeps the database's OFFSET in range.
+SEARCH_MAX_PAGE = 10_000
+
+
+def _page_number(request) -> int:
+    """The page asked for: the first for anything but a page number (a page
+    past the end shows the last, as casework_search decides)."""
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
+    return min(max(number, 1), SEARCH_MAX_PAGE)
+
+
 @require_safe
 @permission_required("casework.view")
 def search(request):
-    text = request.GET.get("q", "")[:200]
-    results = casework_search(user=request.user, text=text)
+    """Requests, residents' messages, interactions, actions and referrals
+    that match the words typed, within the person's scope, a page at a time."""
+    results = casework_search(
+        user=request.user,
+        text=request.GET.get("q", "")[:200],
+        kind=request.GET.get("kind", ""),
+        page=_page_number(request),
+    )
     return render(
         request,
         "casework/search.html",
         {
-            "q": text,
-            "limit": SEARCH_LIMIT,
-            # The local SQLite default matches plain text only.
+            "results": results,
+            "q": urlencode({"q": results.text}),
+            "query": urlencode(
+                {"q": results.text, **({"kind": results.kind} if results.kind else {})}
+            ),
+            # The local SQLite default matches exact letters only.
             "simple_search": connection.vendor != "postgresql",
-            **results,
         },
     )
 
