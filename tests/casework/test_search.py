@@ -373,7 +373,7 @@ def test_searches_read_their_gin_indexes_on_postgresql(hendon, adviser):
     """The indexed expressions must be the searches' own, or PostgreSQL
     works out every row's words on each search (seconds on a million)."""
     indexed = {}
-    for name in ("0012_search_indexes", "0014_search_messages_actions_referrals"):
+    for name in ("0012_search_indexes", "0017_search_messages_actions_referrals"):
         migration = importlib.import_module(f"casework.migrations.{name}")
         indexed |= {model: (index, tuple(fields)) for model, index, fields in migration.INDEXES}
     models = {
