@@ -217,7 +217,10 @@ class InteractionForm(forms.Form):
     )
     count_time = forms.BooleanField(
         label="Count how long it took as my time in this area",
-        help_text="Then there is no need to record it again under \u201cRecord a day\u201d.",
+        help_text=(
+            "When you give how long it took, there is then no need to record it again under "
+            "\u201cRecord a day\u201d."
+        ),
         required=False,
         initial=True,
     )
@@ -236,11 +239,6 @@ class InteractionForm(forms.Form):
             self.add_error("new_residents", "This cannot be more than the residents who took part.")
         if not self.errors and interaction_is_empty(cleaned):
             self.add_error(None, NOTHING_IN_IT)
-        counting = cleaned.get("count_time")
-        if counting and not cleaned.get("minutes") and "minutes" not in self.errors:
-            self.add_error(
-                "minutes", "Say how long it took, or untick \u201cCount how long it took\u201d."
-            )
         return cleaned
 
 

@@ -37,8 +37,6 @@ def may_count_time(user, area) -> bool:
 
 
 def _time_for(interaction: Interaction, by) -> TimeRecord:
-    if not interaction.minutes:
-        raise ValidationError("Say how long it took, so that the time can be counted.")
     return time_record_add(
         person=by,
         area=interaction.area,
@@ -54,12 +52,13 @@ def _time_for(interaction: Interaction, by) -> TimeRecord:
 def interaction_log_with_time(
     *, area, by, count_time: bool, support_request=None, **fields
 ) -> Interaction:
-    """Log an interaction and, when ``count_time``, its minutes as the
-    person's time in the area: one entry, counted once."""
+    """Log an interaction and, when ``count_time`` and it says how long it
+    took, its minutes as the person's time in the area: one entry, counted
+    once."""
     interaction = services.interaction_log(
         area=area, by=by, support_request=support_request, **fields
     )
-    if count_time:
+    if count_time and interaction.minutes:
         interaction.time_record = _time_for(interaction, by)
         interaction.save(update_fields=["time_record"])
     return interaction
@@ -95,6 +94,7 @@ def interaction_correct(*, interaction: Interaction, by, count_time: bool, **fie
     locked.save(update_fields=list(fields))
     timing = audit.snapshot(locked, ["date", "minutes", "kind"])
     time_changed = timing != {name: before[name] for name in timing}
+    count_time = count_time and bool(locked.minutes)
     if had_time and (time_changed or not count_time):
         # Taken back first, so that the day's 24 hours are checked without it.
         time_record_remove(record=locked.time_record, by=by)

@@ -134,7 +134,9 @@ def test_an_adviser_logs_an_interaction_and_a_follow_up_from_the_area_page(page,
     page.get_by_label("Engaging the community").check()
     page.get_by_role("button", name="Save").click()
     expect(
-        page.get_by_text(re.compile(r"Meeting by Asha Adviser, 12 residents \(3 new\)"))
+        page.get_by_role("listitem").filter(
+            has_text=re.compile(r"Meeting\s+by Asha Adviser, 12 residents \(3 new\)")
+        )
     ).to_be_visible()
 
     page.get_by_role("link", name="Add a follow-up action").click()

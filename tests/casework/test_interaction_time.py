@@ -80,14 +80,11 @@ def test_left_unticked_the_interaction_is_logged_without_time(hendon, community_
     assert not TimeRecord.objects.exists()
 
 
-def test_counting_time_needs_how_long_it_took(hendon, adviser):
+def test_without_how_long_it_took_there_is_no_time_to_count(hendon, adviser):
     response = log(client_for(adviser), hendon, minutes="")
-    assert response.status_code == 200
-    assert response.context["form"].errors["minutes"] == [
-        "Say how long it took, or untick \u201cCount how long it took\u201d."
-    ]
-    assert 'value="Steering group"' in response.text or "Steering group</textarea>" in response.text
-    assert not Interaction.objects.exists()
+    assert response.status_code == 302
+    assert Interaction.objects.get().time_record is None
+    assert not TimeRecord.objects.exists()
 
 
 def test_time_past_a_days_24_hours_refuses_the_interaction_too(hendon, adviser):
