@@ -52,10 +52,10 @@ def area_for_postcode(postcode: str) -> Area | None:
 # The columns read, by the name in the file (lower case), in order of
 # preference. The ONS Postcode Directory (ONSPD) and the National Statistics
 # Postcode Lookup (NSPL) give the postcode three ways (pcd or pcd7, pcd2 or
-# pcd8, pcds). Until 2024 they named the ward osward (ONSPD) or ward (NSPL);
-# since 2025 both name it for the year of its boundaries (wd25cd), which
-# WARD_COLUMN_OF_A_YEAR finds. ward_code is the shipped sample's. Any other
-# column is ignored.
+# pcd8, pcds). Older editions name the ward osward (ONSPD) or ward (NSPL);
+# the 2025 editions of both name it for the year of its boundaries (wd25cd),
+# which WARD_COLUMN_OF_A_YEAR finds. ward_code is the shipped sample's. Any
+# other column is ignored.
 POSTCODE_COLUMNS = ("pcds", "pcd", "pcd7", "pcd8", "postcode")
 WARD_COLUMNS = ("osward", "ward", "ward_code")
 WARD_COLUMN_OF_A_YEAR = re.compile(r"wd\d\dcd")

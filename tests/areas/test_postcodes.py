@@ -218,8 +218,8 @@ def test_a_file_with_the_ons_column_names_imports(tmp_path, ward_column):
 
 @pytest.mark.django_db
 def test_a_file_with_the_2025_ons_column_names_imports(tmp_path):
-    # Since 2025 the ONSPD and NSPL name the ward for its year (wd25cd), and
-    # the postcode pcd7, pcd8 and pcds.
+    # The 2025 editions of the ONSPD and NSPL name the ward for its year
+    # (wd25cd), and the postcode pcd7, pcd8 and pcds.
     path = write_csv(
         tmp_path,
         "pcd7,pcd8,pcds,dointr,doterm,cty25cd,ced25cd,lad25cd,wd25cd,lat,long",
