@@ -14,6 +14,7 @@ help:
 	@echo "make test    run every test against throwaway PostgreSQL and Redis, and real Chromium"
 	@echo "make test-fast  the same without the slow tests (browser, Celery worker, deployment, demo seeding); no Chromium"
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
+	@echo "make bench-postcodes  time import_postcodes on a national postcode file (2.7 million rows)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
 
@@ -83,6 +84,16 @@ bench: $(VENV)/.installed-base
 	@bindir=$$(tests/tools/test-prerequisites bench) && \
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+# A made-up national postcode file shaped like the ONS Postcode Directory,
+# imported by import_postcodes three ways into a throwaway PostgreSQL; see
+# README.md, "Benchmarks". About 8 minutes on 2 cores, and 3 GB of disk in
+# var/bench/ and /tmp while it runs. BENCH_ARGS="--rows 100000" for a quick try.
+.PHONY: bench-postcodes
+bench-postcodes: $(VENV)/.installed-base
+	@bindir=$$(tests/tools/test-prerequisites fast) && \
+	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
+	$(BIN)/python -m bench.postcodes $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,13 +1,21 @@
-"""`make bench`'s loader, at a tiny scale: the rows it promises, within the rules."""
+"""`make bench`'s loader, at a tiny scale: the rows it promises, within the rules;
+and `make bench-postcodes`'s file, small."""
+
+import csv
+import io
+from collections import Counter
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
-from areas.models import Area
+from areas.models import Area, Postcode
+from bench import onspd
 from bench.load import SEARCH_WORD, Sizes, load
+from bench.postcodes import check, counts_of, summary_of
 from casework.models import Action, Interaction, StatusChange, SupportRequest
 
 TINY = Sizes(
@@ -149,3 +157,53 @@ def test_the_framework_floor_answers_anyone_through_every_middleware(client):
     response = client.get("/ok/")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+# --- `make bench-postcodes`: its national file, small ---------------------
+
+
+@pytest.fixture
+def small_onspd(tmp_path, monkeypatch):
+    """Edition 1 and 2 of the bench's postcode file at 30,000 rows, with a
+    bad row in about every thousand (not every 100,000), so there are some
+    of each kind."""
+    monkeypatch.setattr(onspd, "BAD_EVERY", 997)
+    return {
+        edition: onspd.onspd_write(tmp_path / f"edition{edition}.csv", rows=30_000, edition=edition)
+        for edition in (1, 2)
+    }
+
+
+def test_the_postcode_benchs_file_is_shaped_like_the_onspd(small_onspd):
+    written = small_onspd[1]
+    with written.path.open(encoding="utf-8", newline="") as file:
+        header, *rows = list(csv.reader(file))
+
+    assert header == onspd.COLUMNS
+    assert len(header) == 54
+    assert {"pcd7", "pcds", "wd25cd", "lat", "long"} <= set(header)
+    assert len(rows) == written.rows  # 30,000 postcodes, and the repeats of a few
+    widths = Counter(len(row) for row in rows)
+    assert set(widths) == {54, 56}  # 56: values with commas in them, not in quotes
+    wards = Counter(row[header.index("wd25cd")][:3] for row in rows)
+    assert wards.keys() >= {"E05", "S13", "W05", "N08", "L99", "M99", "E99"}
+    assert wards["E05"] > 0.8 * len(rows)
+    postcodes = [row[0] for row in rows]
+    assert postcodes == sorted(postcodes)  # in postcode order, as the ONSPD is (by pcd7)
+    assert written.invalid >= 10
+    assert written.english + written.not_in_england + written.invalid == written.rows
+
+
+def test_the_postcode_benchs_file_imports_with_the_counts_it_was_written_with(small_onspd):
+    before = None
+    for edition in (1, 1, 2):
+        out, err = io.StringIO(), io.StringIO()
+        call_command("import_postcodes", str(small_onspd[edition].path), stdout=out, stderr=err)
+        summary = summary_of(out.getvalue())
+
+        run = {"counts": counts_of(summary)}
+        assert check(run, small_onspd[edition], before=before) is True, summary
+        before = small_onspd[edition]
+    assert small_onspd[2].new > 0
+    assert small_onspd[2].moved > 0
+    assert Postcode.objects.count() == small_onspd[2].english
