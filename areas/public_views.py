@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -228,5 +229,10 @@ def area_detail(request, ward_code):
 @require_safe
 def about_the_data(request):
     return render(
-        request, "about_the_data.html", {"small_areas_in_england": f"{IMD_2019_SMALL_AREAS:,}"}
+        request,
+        "about_the_data.html",
+        {
+            "small_areas_in_england": f"{IMD_2019_SMALL_AREAS:,}",
+            "postcode_year": settings.NFC_POSTCODE_EDITION_YEAR,
+        },
     )

@@ -255,6 +255,9 @@ NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", defau
 NFC_RETENTION_DAYS = env.int("NFC_RETENTION_DAYS", default=730)
 # How long a resident's private link (in their acknowledgement) keeps working.
 NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
+# The year of the ONS postcode directory edition imported, for its credits
+# on "About the data" (the shipped Sunderland sample is the 2021 edition).
+NFC_POSTCODE_EDITION_YEAR = env.str("NFC_POSTCODE_EDITION_YEAR", default="2021")
 # How long the person who logged an interaction may correct or remove it.
 NFC_INTERACTION_CORRECTION_DAYS = env.int("NFC_INTERACTION_CORRECTION_DAYS", default=7)
 # Shown with the consent, and kept with each request: bump it when the

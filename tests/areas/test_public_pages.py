@@ -377,6 +377,13 @@ def test_about_the_data_gives_each_credit_word_for_word(client):
         assert attribution in text
 
 
+def test_about_the_data_credits_the_postcode_directory_of_the_edition_imported(client, settings):
+    settings.NFC_POSTCODE_EDITION_YEAR = "2026"
+    text = client.get(ABOUT).text
+    assert "Contains OS data © Crown copyright and database right 2026" in text
+    assert "Contains Royal Mail data © Royal Mail copyright and database right 2026" in text
+
+
 def test_about_the_data_explains_how_a_neighbourhoods_rank_is_worked_out(client):
     text = client.get(ABOUT).text
     assert "population-weighted average" in text
