@@ -36,12 +36,11 @@ from pathlib import Path
 
 from bench.onspd import COLUMNS, OnspdFile, onspd_write
 from bench.processes import PostgreSQL, Redis, ServiceError
-from bench.run import machine
+from bench.run import machine, readme_block_write
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCRATCH = BASE_DIR / "var" / "bench"
 RESULTS = BASE_DIR / "bench" / "postcodes-results.json"
-README = BASE_DIR / "README.md"
 README_START = "<!-- bench:postcodes -->"
 README_END = "<!-- /bench:postcodes -->"
 NATIONAL_ROWS = 2_700_000
@@ -348,14 +347,11 @@ def results_text(results: dict) -> str:
 
 def update_readme(results: dict) -> None:
     """Put the table between the markers in README.md's Benchmarks section."""
-    text = README.read_text()
-    if README_START not in text or README_END not in text:
-        say(f"README.md has no {README_START} marker: the table was not copied there.")
-        return
     box, file = results["machine"], results["file"]["edition_1"]
-    block = "\n".join(
+    readme_block_write(
+        README_START,
+        README_END,
         [
-            README_START,
             f"Latest run: {results['date'][:10]}, on {box['cores']} cores "
             f"({box['cpu'] or 'CPU model unknown'}) with {box['memory_gib']} GiB of memory, "
             f"{box['os']}, PostgreSQL {box['postgresql_version']}. The file: "
@@ -364,13 +360,8 @@ def update_readme(results: dict) -> None:
             f"{file['not_in_england']:,} outside England, {file['invalid']} bad.",
             "",
             results_text(results),
-            README_END,
-        ]
+        ],
     )
-    start = text.index(README_START)
-    end = text.index(README_END) + len(README_END)
-    README.write_text(text[:start] + block + text[end:])
-    say("Copied the table into README.md (Benchmarks).")
 
 
 if __name__ == "__main__":

@@ -781,35 +781,38 @@ def machine(pg_bindir: Path, wrk: str) -> dict:
 
 def update_readme(results: dict) -> None:
     """Put the table between the markers in README.md's Benchmarks section."""
-    text = README.read_text()
-    if README_START not in text or README_END not in text:
-        say(f"README.md has no {README_START} marker: the table was not copied there.")
-        return
     box = results["machine"]
     data = results["data"]
     postgresql = re.search(r"PostgreSQL\)? ([\d.]+)", box["postgresql"])
-    block = "\n".join(
-        [
-            README_START,
-            f"Latest run: {results['date'][:10]}, on {box['cores']} cores "
-            f"({box['cpu'] or 'CPU model unknown'}) with {box['memory_gib']} GiB of memory, "
-            f"{box['os']}, PostgreSQL {postgresql.group(1) if postgresql else '?'}; "
-            f"{results['settings']['seconds_per_measurement']} s per measurement. Data: "
-            f"{data.get('casework_supportrequest', 0):,} requests, "
-            f"{data.get('casework_interaction', 0):,} interactions, "
-            f"{data.get('advisers_timerecord', 0):,} time records, loaded in "
-            f"{results['load_seconds']['total']:.0f} s.",
-            "",
-            results_table(results),
-            "",
-            TABLE_NOTE,
-            "",
-            targets_text(results).replace(":\n", ":\n\n", 1),
-            README_END,
-        ]
-    )
-    start = text.index(README_START)
-    end = text.index(README_END) + len(README_END)
+    lines = [
+        f"Latest run: {results['date'][:10]}, on {box['cores']} cores "
+        f"({box['cpu'] or 'CPU model unknown'}) with {box['memory_gib']} GiB of memory, "
+        f"{box['os']}, PostgreSQL {postgresql.group(1) if postgresql else '?'}; "
+        f"{results['settings']['seconds_per_measurement']} s per measurement. Data: "
+        f"{data.get('casework_supportrequest', 0):,} requests, "
+        f"{data.get('casework_interaction', 0):,} interactions, "
+        f"{data.get('advisers_timerecord', 0):,} time records, loaded in "
+        f"{results['load_seconds']['total']:.0f} s.",
+        "",
+        results_table(results),
+        "",
+        TABLE_NOTE,
+        "",
+        targets_text(results).replace(":\n", ":\n\n", 1),
+    ]
+    readme_block_write(README_START, README_END, lines)
+
+
+def readme_block_write(start_marker: str, end_marker: str, lines: list[str]) -> None:
+    """Put ``lines`` between the two markers in README.md (the Benchmarks
+    section keeps one such block per bench)."""
+    text = README.read_text()
+    if start_marker not in text or end_marker not in text:
+        say(f"README.md has no {start_marker} marker: the table was not copied there.")
+        return
+    block = "\n".join([start_marker, *lines, end_marker])
+    start = text.index(start_marker)
+    end = text.index(end_marker) + len(end_marker)
     README.write_text(text[:start] + block + text[end:])
     say("Copied the table into README.md (Benchmarks).")
 
