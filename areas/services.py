@@ -111,6 +111,16 @@ def area_change_stage(
     return change
 
 
+def _still_in_force(area: Area, change: StageChange) -> StageChange:
+    """``change`` as it is now, under the area's lock. Two managers may have
+    the same change open: the second is told it was withdrawn meanwhile."""
+    current = area.stage_changes.select_related("withdrawn_by").get(pk=change.pk)
+    if current.withdrawn_at is not None:
+        who = f" by {current.withdrawn_by}" if current.withdrawn_by else ""
+        raise ValidationError(f"This change has already been withdrawn{who}: nothing was changed.")
+    return current
+
+
 def _neighbours(change: StageChange) -> tuple[StageChange | None, StageChange | None]:
     """The changes in force just before and just after ``change``."""
     in_force = list(change.area.stage_changes.in_force().order_by("changed_on", "pk"))
@@ -129,7 +139,7 @@ def stage_change_correct(*, change: StageChange, on: datetime.date, note: str, b
     area = Area.objects.select_for_update().get(pk=change.area_id)
     if not has_perm(by, "areas.correct_stages", area):
         raise PermissionDenied
-    change = area.stage_changes.in_force().get(pk=change.pk)
+    change = _still_in_force(area, change)
     not_in_the_future(on)
     before, after = _neighbours(change)
     if before and on < before.changed_on:
@@ -160,7 +170,7 @@ def stage_change_withdraw(*, change: StageChange, reason: str, by) -> StageChang
     area = Area.objects.select_for_update().get(pk=change.area_id)
     if not has_perm(by, "areas.correct_stages", area):
         raise PermissionDenied
-    change = area.stage_changes.in_force().get(pk=change.pk)
+    change = _still_in_force(area, change)
     if not reason.strip():
         raise ValidationError("Say why the change is withdrawn.")
     before, after = _neighbours(change)

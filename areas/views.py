@@ -178,6 +178,8 @@ def area_stage_correct(request, ward_code, pk):
                 area.refresh_from_db()
                 done = f"Withdrawn: {area.name} is back at {area.get_stage_display()}."
             elif services.stage_change_correct(change=change, by=request.user, **form.cleaned_data):
+                # The service saved its own copy: the message gives the new date.
+                change.refresh_from_db()
                 done = f"Corrected: {change}."
             else:
                 done = "Nothing was changed."

@@ -4,10 +4,11 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from areas.models import Region, Stage, StageChange
-from areas.services import area_change_stage
+from areas.services import area_change_stage, stage_change_correct, stage_change_withdraw
 from casework.models import AuditEntry
 from tests.factories import UserFactory
 from tests.support import client_for
@@ -65,6 +66,14 @@ def test_a_wrong_date_is_corrected_and_the_history_keeps_the_old_one(hendon, man
     entry = AuditEntry.objects.get(object_id=moved.pk, action="changed")
     assert entry.changed_by == manager
     assert entry.changes["changed_on"] == [str(A_MONTH_AGO), str(a_fortnight_ago)]
+
+
+def test_the_message_after_a_correction_gives_the_new_date(hendon, manager, moved):
+    a_fortnight_ago = TODAY - datetime.timedelta(days=14)
+    response = client_for(manager).post(
+        url(hendon, moved), {"on": a_fortnight_ago.isoformat(), "note": ""}, follow=True
+    )
+    assert f"Corrected: Year Zero (planning) from {a_fortnight_ago:%d %b %Y}." in response.text
 
 
 def test_correcting_the_joining_change_corrects_the_date_the_area_joined(hendon, manager, moved):
@@ -137,6 +146,24 @@ def test_a_withdrawn_change_cannot_be_corrected_again(hendon, manager, moved):
     client = client_for(manager)
     client.post(url(hendon, moved), {"withdraw": "1", "reason": "Wrong area"})
     assert client.get(url(hendon, moved)).status_code == 404
+
+
+def test_a_change_withdrawn_meanwhile_is_refused_in_words_not_an_error(hendon, manager, moved):
+    # Two managers on the same page: the second one's withdrawal or
+    # correction reaches the service after the first has withdrawn it.
+    seen_by_the_second = StageChange.objects.get(pk=moved.pk)
+    stage_change_withdraw(change=moved, reason="Wrong area", by=manager)
+    second = UserFactory(role="manager", full_name="Max Second")
+
+    with pytest.raises(ValidationError, match="already been withdrawn"):
+        stage_change_withdraw(change=seen_by_the_second, reason="Also wrong", by=second)
+    with pytest.raises(ValidationError, match="already been withdrawn"):
+        stage_change_correct(change=seen_by_the_second, on=TODAY, note="Typed anew", by=second)
+
+    moved.refresh_from_db()
+    assert (moved.withdrawn_by, moved.withdrawn_reason, moved.note) == (manager, "Wrong area", "")
+    hendon.refresh_from_db()
+    assert hendon.stage == Stage.OUTREACH
 
 
 def test_the_adviser_sees_no_correct_link_and_may_not_correct(hendon, adviser, manager, moved):
