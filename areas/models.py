@@ -229,7 +229,7 @@ class StageChange(models.Model):
         ordering = ["-changed_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_stage_display()} from {self.changed_on:%d %b %Y}"
+        return f"{self.get_stage_display()} from {self.changed_on:%-d %b %Y}"
 
 
 class Partnership(models.Model):

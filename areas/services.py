@@ -98,7 +98,7 @@ def area_change_stage(
     latest = area.stage_changes.in_force().first()
     if latest and on < latest.changed_on:
         raise ValidationError(
-            f"The date cannot be before the last change ({latest.changed_on:%d %B %Y})."
+            f"The date cannot be before the last change ({latest.changed_on:%-d %B %Y})."
         )
     change = StageChange.objects.create(
         area=area, stage=stage, changed_on=on, note=note, recorded_by=by

@@ -161,7 +161,17 @@ def area_stage_correct(request, ward_code, pk):
     latest) withdraw it."""
     area = _visible_area(request, ward_code)
     require_perm(request.user, "areas.correct_stages", area)
-    change = get_object_or_404(area.stage_changes.in_force().select_related("recorded_by"), pk=pk)
+    change = get_object_or_404(
+        area.stage_changes.select_related("recorded_by", "withdrawn_by"), pk=pk
+    )
+    if change.withdrawn_at is not None:
+        # Someone else withdrew it while this page was open, or the link is old.
+        who = f" by {change.withdrawn_by}" if change.withdrawn_by else ""
+        messages.info(
+            request,
+            f"{change} was withdrawn{who} on {change.withdrawn_at:%-d %B %Y}: nothing was changed.",
+        )
+        return redirect("areas:detail", ward_code=area.ward_code)
     withdrawing = request.method == "POST" and "withdraw" in request.POST
     correction_form = StageCorrectionForm(
         request.POST if request.method == "POST" and not withdrawing else None,

@@ -297,11 +297,18 @@ class ActionChangeForm(forms.Form):
     due_on = forms.DateField(
         label="By when", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    # The action as the person saw it (Action.fingerprint).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, action, writer, **kwargs):
         kwargs.setdefault(
             "initial",
-            {"description": action.description, "owner": action.owner, "due_on": action.due_on},
+            {
+                "description": action.description,
+                "owner": action.owner,
+                "due_on": action.due_on,
+                "seen": action.fingerprint,
+            },
         )
         super().__init__(*args, **kwargs)
         self.action = action

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 import secrets
 from decimal import Decimal
 
@@ -295,7 +296,7 @@ class ResidentMessage(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Message on {self.support_request} at {self.created_at:%d %b %Y %H:%M}"
+        return f"Message on {self.support_request} at {self.created_at:%-d %b %Y %H:%M}"
 
 
 class InteractionTopic(models.TextChoices):
@@ -452,6 +453,9 @@ class Action(models.Model):
     owner = models.ForeignKey("advisers.User", on_delete=models.PROTECT, related_name="actions")
     due_on = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -469,6 +473,13 @@ class Action(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.done_at is None and self.due_on < timezone.localdate()
+
+    @property
+    def fingerprint(self) -> str:
+        """What it says now, in short: a form opened on it carries this, so
+        that a save after someone else's change is caught, not lost."""
+        said = f"{self.description}\x1f{self.owner_id}\x1f{self.due_on}"
+        return hashlib.sha256(said.encode()).hexdigest()[:16]
 
 
 class SpamCount(models.Model):
@@ -505,7 +516,7 @@ class Signposting(models.Model):
         verbose_name_plural = "signposting"
 
     def __str__(self) -> str:
-        return f"Signposting of {self.updated_at:%d %b %Y}"
+        return f"Signposting of {self.updated_at:%-d %b %Y}"
 
 
 # --- Referrals to specialist partners ---------------------------------------

@@ -426,20 +426,25 @@ def timeline(*, area=None, support_request=None, limit: int = 100) -> list[Timel
         .select_related("logged_by")
         .order_by("-date", "-pk")[:limit]
     ]
-    for action in (
-        Action.objects.filter(**where).select_related("owner").order_by("-created_at")[:limit]
-    ):
+    actions = Action.objects.filter(**where).select_related("owner", "created_by", "done_by")
+    for action in actions.order_by("-created_at")[:limit]:
+        # Each step names who took it; the action's owner is in its words.
         entries.append(
             TimelineEntry(
                 action.created_at,
                 "Action set",
-                f"{action.description} (by {action.due_on:%-d %b %Y})",
-                str(action.owner),
+                f"{action.description} (for {action.owner}, by {action.due_on:%-d %b %Y})",
+                str(action.created_by or ""),
             )
         )
         if action.done_at:
             entries.append(
-                TimelineEntry(action.done_at, "Action done", action.description, str(action.owner))
+                TimelineEntry(
+                    action.done_at,
+                    "Action done",
+                    action.description,
+                    str(action.done_by or action.owner),
+                )
             )
     changes = StatusChange.objects.select_related("changed_by", "support_request")
     changes = (

@@ -194,15 +194,38 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
 ACTION_FIELDS = ["description", "owner", "due_on"]
 
 
-@transaction.atomic
-def action_change(*, action: Action, by, **fields) -> bool:
+class ActionChangedMeanwhile(ValidationError):
+    """The action was changed by someone else after the form was opened."""
+
+
+def action_change(*, action: Action, by, seen: str = "", **fields) -> bool:
     """Reword an open action, hand it to someone else who works on the area,
-    or give it a new date. False when nothing changed."""
+    or give it a new date. ``seen`` is the fingerprint of the action as the
+    person saw it: if someone changed it since, nothing is saved and they
+    are told what it says now. False when nothing changed."""
+    with transaction.atomic():
+        return _action_change(action=action, by=by, seen=seen, **fields)
+
+
+def _action_change(*, action: Action, by, seen: str, **fields) -> bool:
     if not may_change_action(by, action):
         raise PermissionDenied
-    locked = Action.objects.select_for_update().get(pk=action.pk)
+    locked = (
+        Action.objects.select_for_update(of=("self",)).select_related("done_by").get(pk=action.pk)
+    )
     if locked.done_at is not None:
-        raise ValidationError("This action has been marked done, so it can no longer be changed.")
+        who = f" by {locked.done_by}" if locked.done_by else ""
+        raise ValidationError(
+            f"This action was marked done{who} on {timezone.localtime(locked.done_at):%-d %B %Y}, "
+            "so it can no longer be changed: nothing was saved."
+        )
+    if seen and seen != locked.fingerprint:
+        raise ActionChangedMeanwhile(
+            f"Someone changed this action while you had it open. It now reads "
+            f"\u201c{locked.description}\u201d, for {locked.owner}, by "
+            f"{locked.due_on:%-d %B %Y}. Nothing was saved: your changes are still below, "
+            "so save again to keep them."
+        )
     owner = fields.get("owner", locked.owner)
     if owner.pk != locked.owner_id and not (
         owner.is_active and has_perm(owner, "casework.log", locked.area)
@@ -236,7 +259,8 @@ def action_done(*, action: Action, by) -> bool:
         return False
     before = audit.snapshot(locked, ["done_at"])
     locked.done_at = action.done_at = timezone.now()
-    locked.save(update_fields=["done_at"])
+    locked.done_by = action.done_by = by
+    locked.save(update_fields=["done_at", "done_by"])
     audit.record(obj=locked, by=by, before=before)
     return True
 

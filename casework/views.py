@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -278,17 +280,51 @@ def interaction_new(request):
     )
 
 
+def _interaction_to_correct(request, pk):
+    """The interaction its author may still correct; or, for one removed or
+    past its days while the page was open, the way back with a message
+    saying so; a 404 for anyone else's."""
+    interaction = (
+        Interaction.objects.visible_to(request.user)
+        .select_related("area", "support_request", "time_record")
+        .filter(pk=pk)
+        .first()
+    )
+    if interaction is None:
+        removed = (
+            AuditEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(Interaction),
+                object_id=pk,
+                action=AuditEntry.Action.REMOVED,
+                changed_by=request.user,
+                area__in=Area.objects.visible_to(request.user),
+            )
+            .select_related("area")
+            .first()
+        )
+        if removed is None:
+            raise Http404
+        messages.info(request, f"You removed this interaction on {removed.at:%-d %B %Y}.")
+        return redirect("areas:detail", ward_code=removed.area.ward_code)
+    if not may_correct_interaction(request.user, interaction):
+        if interaction.logged_by_id != request.user.pk:
+            raise Http404
+        messages.info(
+            request,
+            f"{interaction} can no longer be corrected: interactions can be corrected for "
+            f"{settings.NFC_INTERACTION_CORRECTION_DAYS} days after they are logged. "
+            "Nothing was changed.",
+        )
+        return _back(interaction.support_request, interaction.area)
+    return interaction
+
+
 @permission_required("casework.log")
 def interaction_correct(request, pk):
     """The author puts right what they logged, within the days allowed."""
-    interaction = get_object_or_404(
-        Interaction.objects.visible_to(request.user).select_related(
-            "area", "support_request", "time_record"
-        ),
-        pk=pk,
-    )
-    if not may_correct_interaction(request.user, interaction):
-        raise Http404
+    interaction = _interaction_to_correct(request, pk)
+    if not isinstance(interaction, Interaction):
+        return interaction
     form = InteractionCorrectionForm(
         request.POST or None, interaction=interaction, writer=request.user
     )
@@ -323,12 +359,9 @@ def interaction_correct(request, pk):
 @require_POST
 @permission_required("casework.log")
 def interaction_remove(request, pk):
-    interaction = get_object_or_404(
-        Interaction.objects.visible_to(request.user).select_related("area", "support_request"),
-        pk=pk,
-    )
-    if not may_correct_interaction(request.user, interaction):
-        raise Http404
+    interaction = _interaction_to_correct(request, pk)
+    if not isinstance(interaction, Interaction):
+        return interaction
     interactions.interaction_remove(interaction=interaction, by=request.user)
     messages.success(request, f"Removed: {interaction}.")
     return _back(interaction.support_request, interaction.area)
@@ -400,14 +433,27 @@ def _back_to_next(request, fallback):
 @permission_required("casework.log")
 def action_change(request, pk):
     action = get_object_or_404(
-        Action.objects.visible_to(request.user).open().select_related("area", "owner"), pk=pk
+        Action.objects.visible_to(request.user).select_related("area", "owner", "done_by"), pk=pk
     )
     if not may_change_action(request.user, action):
         raise Http404
+    if action.done_at is not None:
+        # Marked done by someone else while this page was open, or an old link.
+        who = f" by {action.done_by}" if action.done_by else ""
+        messages.info(request, f"{action} was marked done{who}: nothing was changed.")
+        return _back_to_next(request, redirect("casework:my_actions"))
     form = ActionChangeForm(request.POST or None, action=action, writer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.action_change(action=action, by=request.user, **form.cleaned_data)
+        except services.ActionChangedMeanwhile as error:
+            # What they typed stays; saving again now overwrites knowingly.
+            action.refresh_from_db()
+            data = request.POST.copy()
+            data["seen"] = action.fingerprint
+            form = ActionChangeForm(data, action=action, writer=request.user)
+            form.is_valid()
+            form.add_error(None, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -73,7 +73,7 @@ def test_the_message_after_a_correction_gives_the_new_date(hendon, manager, move
     response = client_for(manager).post(
         url(hendon, moved), {"on": a_fortnight_ago.isoformat(), "note": ""}, follow=True
     )
-    assert f"Corrected: Year Zero (planning) from {a_fortnight_ago:%d %b %Y}." in response.text
+    assert f"Corrected: Year Zero (planning) from {a_fortnight_ago:%-d %b %Y}." in response.text
 
 
 def test_correcting_the_joining_change_corrects_the_date_the_area_joined(hendon, manager, moved):
@@ -142,10 +142,20 @@ def test_only_the_latest_change_may_be_withdrawn_and_never_the_joining(hendon, m
     assert joined.withdrawn_at is None
 
 
-def test_a_withdrawn_change_cannot_be_corrected_again(hendon, manager, moved):
+def test_a_withdrawn_change_cannot_be_corrected_again_and_says_so(hendon, manager, moved):
     client = client_for(manager)
     client.post(url(hendon, moved), {"withdraw": "1", "reason": "Wrong area"})
-    assert client.get(url(hendon, moved)).status_code == 404
+    for response in (
+        client.get(url(hendon, moved)),
+        client.post(url(hendon, moved), {"on": TODAY.isoformat(), "note": "Late"}),
+        client.post(url(hendon, moved), {"withdraw": "1", "reason": "Again"}),
+    ):
+        assert response.url == f"/staff/areas/{hendon.ward_code}/"
+    page = client.get(f"/staff/areas/{hendon.ward_code}/").text
+    assert "was withdrawn by Mina Manager" in page
+    assert "nothing was changed" in page
+    moved.refresh_from_db()
+    assert (moved.withdrawn_reason, moved.note) == ("Wrong area", "")
 
 
 def test_a_change_withdrawn_meanwhile_is_refused_in_words_not_an_error(hendon, manager, moved):

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from advisers import services as staff_services
+from casework import services
 from casework.models import Action, AuditEntry
 from tests.factories import UserFactory
 from tests.support import client_for
@@ -86,7 +87,9 @@ def test_the_owner_reschedules_an_action_and_the_change_is_in_the_history(hendon
     assert response.url == "/staff/casework/actions/"
     action.refresh_from_db()
     assert action.due_on == later
-    entry = AuditEntry.objects.get(object_id=action.pk, action="changed")
+    entry = AuditEntry.objects.get(
+        content_type__model="action", object_id=action.pk, action="changed"
+    )
     assert entry.changed_by == adviser
     assert entry.changes == {"due_on": [str(TODAY() + datetime.timedelta(days=7)), str(later)]}
 
@@ -144,11 +147,64 @@ def test_an_action_is_handed_to_the_community_worker(hendon, adviser, community_
     assert action.owner == community_worker
 
 
-def test_a_done_action_cannot_be_changed(hendon, adviser):
+def test_an_action_marked_done_meanwhile_is_not_changed_and_the_person_is_told(
+    hendon, adviser, manager
+):
     action = action_in(hendon, adviser)
-    action.done_at = timezone.now()
-    action.save()
-    assert change(client_for(adviser), action, description="Again").status_code == 404
+    client_for(manager).post(f"/staff/casework/actions/{action.pk}/done/")
+
+    client = client_for(adviser)
+    response = change(client, action, description="Again")
+
+    assert response.url == "/staff/casework/actions/"
+    page = client.get(response.url).text
+    assert "was marked done by Mina Manager: nothing was changed." in page
+    action.refresh_from_db()
+    assert action.description == "Ring the chair about the plan"
+
+
+def test_a_change_made_meanwhile_by_someone_else_is_not_overwritten_unseen(
+    hendon, adviser, manager
+):
+    action = action_in(hendon, adviser)
+    seen = action.fingerprint
+    change(client_for(manager), action, description="Ring the chair on Monday")
+
+    response = change(client_for(adviser), action, description="Email the chair", seen=seen)
+
+    assert response.status_code == 200
+    assert "Someone changed this action while you had it open" in response.text
+    assert "Ring the chair on Monday" in response.text
+    assert 'value="Email the chair"' in response.text
+    action.refresh_from_db()
+    assert action.description == "Ring the chair on Monday"
+    # Saving again, having seen it, keeps their words.
+    again = change(
+        client_for(adviser),
+        action,
+        description="Email the chair",
+        seen=response.context["form"].data["seen"],
+    )
+    assert again.status_code == 302
+    action.refresh_from_db()
+    assert action.description == "Email the chair"
+
+
+def test_the_timeline_names_who_set_an_action_and_who_marked_it_done(
+    hendon, adviser, community_worker
+):
+    action = services.action_add(
+        area=hendon,
+        owner=community_worker,
+        by=adviser,
+        description="Book the hall",
+        due_on=TODAY() + datetime.timedelta(days=3),
+    )
+    services.action_done(action=action, by=adviser)
+    page = client_for(adviser).get(f"/staff/casework/areas/{hendon.ward_code}/timeline/").text
+    text = " ".join(page.split())
+    assert "Book the hall (for Callum Worker, by" in text
+    assert '<strong>Action done</strong>: Book the hall <span class="muted">(Asha Adviser)' in text
 
 
 def test_an_empty_description_is_refused(hendon, adviser):

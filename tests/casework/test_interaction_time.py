@@ -167,8 +167,30 @@ def test_only_the_author_corrects_and_only_for_a_while(hendon, adviser, communit
         created_at=timezone.now()
         - datetime.timedelta(days=settings.NFC_INTERACTION_CORRECTION_DAYS)
     )
-    assert client_for(adviser).get(url).status_code == 404
-    assert url not in client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").text
+    # The author, with the page open past the days allowed, is told why.
+    client = client_for(adviser)
+    response = client.post(url, {"notes": "Late"})
+    assert response.url == f"/staff/areas/{hendon.ward_code}/"
+    page = client.get(response.url).text
+    assert "can no longer be corrected: interactions can be corrected for 7 days" in page
+    assert url not in page
+    interaction.refresh_from_db()
+    assert interaction.notes == "Steering group"
+
+
+def test_a_correction_sent_after_the_author_removed_it_says_so(hendon, adviser, community_worker):
+    client = client_for(adviser)
+    log(client, hendon)
+    interaction = Interaction.objects.get()
+    client.post(f"/staff/casework/interactions/{interaction.pk}/remove/")
+
+    response = correct(client, interaction, notes="From the other tab")
+
+    assert response.url == f"/staff/areas/{hendon.ward_code}/"
+    assert "You removed this interaction on" in client.get(response.url).text
+    assert not Interaction.objects.exists()
+    # Nobody else learns that it was there.
+    assert correct(client_for(community_worker), interaction).status_code == 404
 
 
 def test_the_author_removes_an_interaction_and_its_time_and_the_history_keeps_it(hendon, adviser):
