@@ -135,11 +135,16 @@ class StageChangeForm(forms.Form):
 
     def __init__(self, *args, user, area, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the stages this person may move the area to (the service's rule).
-        self.fields["stage"].choices = [
-            (value, label) for value, label in Stage.choices if may_move_to_stage(user, area, value)
+        # Only the stages this person may move the area to (the service's
+        # rule), never the one it is at.
+        allowed = [
+            (value, label)
+            for value, label in Stage.choices
+            if value != area.stage and may_move_to_stage(user, area, value)
         ]
-        if any(value == Stage.LEAVING for value, _ in self.fields["stage"].choices):
+        self.fields["stage"].choices = [("", "Choose the new stage"), *allowed] if allowed else []
+        self.fields["stage"].error_messages["required"] = "Choose the stage to move it to."
+        if any(value == Stage.LEAVING for value, _ in allowed):
             self.fields["stage"].help_text = (
                 "Leaving: the area keeps its adviser and community worker, and their caseload "
                 "places, while the work winds down. Left: both places are freed from that date."

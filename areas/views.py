@@ -121,11 +121,7 @@ def area_detail(request, ward_code):
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
-        "stage_form": (
-            StageChangeForm(user=user, area=area, initial={"stage": area.stage})
-            if area.cohort
-            else None
-        ),
+        "stage_form": (StageChangeForm(user=user, area=area) if area.cohort else None),
     }
     if context["can_see_contacts"]:
         context["contacts"] = area.contacts.all()

@@ -90,7 +90,8 @@ class ChooseForm(forms.Form):
 def _find(user, data):
     """The search form, bound when there is something to search for, and
     the requests it finds in the person's scope."""
-    asked = any(data.get(name) for name in FindForm.base_fields)
+    # Sent with every box empty is asked too: the form says what to give.
+    asked = any(name in data for name in FindForm.base_fields)
     form = FindForm(data if asked else None)
     found = []
     if form.is_bound and form.is_valid():

@@ -22,6 +22,7 @@ from casework.models import (
     SupportRequest,
     Topic,
 )
+from nfc.periods import start_of_day
 
 FIRST_NAMES = ["Pat", "Sam", "Jo", "Chris", "Alex", "Lee", "Kim", "Robin", "Jordan", "Taylor"]
 LAST_NAMES = [
@@ -186,7 +187,16 @@ def demo_casework_seed(*, rng: random.Random) -> None:
         change.changed_at = moment
     StatusChange.objects.bulk_update(changes, ["changed_at"], batch_size=500)
     Interaction.objects.bulk_create(interactions, batch_size=1000)
+    # Logged on the day they happened (created_at is set on saving), so that
+    # only the last week's are still open to their author's correction.
+    for interaction in interactions:
+        interaction.created_at = start_of_day(interaction.date) + datetime.timedelta(hours=17)
+    Interaction.objects.bulk_update(interactions, ["created_at"], batch_size=1000)
     Action.objects.bulk_create(actions)
+    for action in actions:
+        set_up = min(action.due_on - datetime.timedelta(days=14), today)
+        action.created_at = start_of_day(set_up) + datetime.timedelta(hours=10)
+    Action.objects.bulk_update(actions, ["created_at"])
     # created_at is set on insert; give each request its place in the year.
     for support_request, created, *_ in requests:
         support_request.created_at = created

@@ -53,29 +53,40 @@ class HelpRequestForm(PublicFormDefence):
         ),
     )
     topic = forms.ChoiceField(
-        label="What do you want help with?", choices=Topic.choices, widget=forms.RadioSelect
+        label="What do you want help with?",
+        choices=Topic.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you want help with."},
     )
     description = forms.CharField(
         label="Tell us more",
         max_length=DESCRIPTION_MAX_LENGTH,
         help_text=f"What is happening? What would help? Up to {DESCRIPTION_MAX_LENGTH} letters.",
         widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Tell us what is happening and what would help."},
     )
     for_group = forms.TypedChoiceField(
         label="Are you asking for a group?",
         choices=[("no", "No, just me"), ("yes", "Yes, for a group")],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": "Say whether you are asking for a group or just for you."},
     )
     group_name = forms.CharField(label="The group's name", required=False, max_length=150)
     name = forms.CharField(
-        label="Your name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label="Your name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Tell us your name, so that we know who to reply to."},
     )
     email = forms.EmailField(
         label="Your e-mail address",
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "invalid": "Enter your e-mail address as it is written, like name@example.com."
+        },
     )
     phone = forms.CharField(
         label="Your phone number",
@@ -84,7 +95,10 @@ class HelpRequestForm(PublicFormDefence):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     contact_by = forms.ChoiceField(
-        label="How should we get in touch?", choices=ContactBy.choices, widget=forms.RadioSelect
+        label="How should we get in touch?",
+        choices=ContactBy.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether we should e-mail you or phone you."},
     )
     consent_contact = forms.BooleanField(
         label="I agree that the Network for Communities can contact me about this request.",
@@ -98,6 +112,11 @@ class HelpRequestForm(PublicFormDefence):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = self._area_choices()
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.error_messages["max_length"] = (
+                    "Keep this to %(limit_value)d letters or fewer: it has %(show_value)d."
+                )
 
     @staticmethod
     def _area_choices():
@@ -218,8 +237,8 @@ class InteractionForm(forms.Form):
     count_time = forms.BooleanField(
         label="Count how long it took as my time in this area",
         help_text=(
-            "When you give how long it took, there is then no need to record it again under "
-            "\u201cRecord a day\u201d."
+            "When you say how long it took, there is no need to record the same time again "
+            "on your home page or the area\u2019s page."
         ),
         required=False,
         initial=True,

@@ -43,7 +43,7 @@ def _time_for(interaction: Interaction, by) -> TimeRecord:
         date=interaction.date,
         hours=(Decimal(interaction.minutes) / 60).quantize(Decimal("0.01")),
         kind=TIME_KINDS[Interaction.Kind(interaction.kind)],
-        note=f"{interaction.get_kind_display()} (logged as an interaction)",
+        note="Logged as an interaction",
         by=by,
     )
 

@@ -1,5 +1,6 @@
 import datetime
 import hashlib
+import re
 import secrets
 from decimal import Decimal
 
@@ -975,6 +976,8 @@ def _field_order(model, name: str) -> tuple[int, str]:
 
 def _field_label(field, name: str) -> str:
     words = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
+    # Django's "email" fields, in the portal's spelling.
+    words = re.sub(r"\bemail\b", "e-mail", words)
     return words[:1].upper() + words[1:]
 
 

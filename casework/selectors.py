@@ -48,7 +48,7 @@ from casework.models import (
     first_contact_deadline,
 )
 from nfc.aggregates import MedianSeconds
-from nfc.periods import Period, add_months, start_of_day
+from nfc.periods import Period, add_months, minutes_in_words, start_of_day
 
 DEFAULT_SIGNPOSTING = (
     "Your local council's community or voluntary sector team can tell you about "
@@ -403,7 +403,7 @@ def _interaction_text(interaction: Interaction) -> str:
     and what was said."""
     facts = []
     if interaction.minutes:
-        facts.append(f"{interaction.minutes} min")
+        facts.append(minutes_in_words(interaction.minutes))
     if interaction.residents:
         facts.append(f"{interaction.residents} resident{'' if interaction.residents == 1 else 's'}")
     facts.extend(interaction.topic_labels)

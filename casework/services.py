@@ -83,6 +83,11 @@ def support_request_assign(*, support_request: SupportRequest, to, by) -> Suppor
     if support_request.area and not has_perm(to, "casework.log", support_request.area):
         raise ValidationError(f"{to} does not work in {support_request.area.name}.")
     support_request = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+    if not support_request.is_open:
+        raise ValidationError(
+            f"{support_request.reference} is {support_request.get_status_display().lower()}: "
+            "nobody needs to answer it now."
+        )
     if support_request.assigned_to_id == to.pk:
         raise ValidationError(f"{support_request.reference} is already with {to}.")
     before = audit.snapshot(support_request, ["assigned_to"])

@@ -91,6 +91,7 @@ class AssignForm(forms.Form):
         queryset=User.objects.filter(
             role__in=[Role.ADVISER, Role.COMMUNITY_WORKER], is_active=True
         ).order_by("full_name"),
+        empty_label="Choose a person",
     )
 
 

@@ -84,3 +84,11 @@ class Period:
     @property
     def end_moment(self) -> datetime.datetime:
         return start_of_day(self.end)
+
+
+def minutes_in_words(minutes: int | None) -> str:
+    """How long, as people say it: 90 -> "1 h 30 min", 45 -> "45 min"."""
+    if not minutes:
+        return ""
+    hours, rest = divmod(int(minutes), 60)
+    return " ".join(filter(None, [f"{hours} h" if hours else "", f"{rest} min" if rest else ""]))

@@ -24,3 +24,9 @@ def removable_by(record, user) -> bool:
 def correctable_by(interaction, user) -> bool:
     """``{% if interaction|correctable_by:user %}``: may ``user`` correct it?"""
     return permissions.may_correct_interaction(user, interaction)
+
+
+@register.filter
+def must_keep_two_factor(user) -> bool:
+    """``{% if user|must_keep_two_factor %}``: may they not switch it off?"""
+    return permissions.two_factor_required(user)

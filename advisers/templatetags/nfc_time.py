@@ -1,6 +1,7 @@
 from django import template
 
 from advisers.selectors import hours_to_days
+from nfc.periods import minutes_in_words
 
 register = template.Library()
 
@@ -14,8 +15,5 @@ def as_days(hours) -> str:
 
 @register.filter
 def as_duration(minutes) -> str:
-    """Minutes in words: 90 -> "1 h 30 min", 45 -> "45 min", 120 -> "2 h"."""
-    if not minutes:
-        return ""
-    hours, rest = divmod(int(minutes), 60)
-    return " ".join(filter(None, [f"{hours} h" if hours else "", f"{rest} min" if rest else ""]))
+    """Minutes in words: 90 -> "1 h 30 min"."""
+    return minutes_in_words(minutes)

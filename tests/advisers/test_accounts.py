@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.utils import timezone
 
 from advisers.models import Role
@@ -163,6 +164,18 @@ def test_a_manager_cannot_switch_two_factor_off(client, manager):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert Authenticator.objects.filter(user=manager, type=Authenticator.Type.TOTP).exists()
+
+
+def test_the_two_factor_page_offers_switching_off_only_to_those_who_may(client, manager):
+    sign_in_with_two_factor(client, manager)
+    page = client.get("/accounts/2fa/").text
+    assert "Your authenticator app is set up" in page
+    assert "so it stays on" in page
+    assert "/accounts/2fa/totp/deactivate/" not in page
+    adviser = UserFactory(role=Role.ADVISER, totp=True)
+    other = Client()
+    sign_in_with_two_factor(other, adviser)
+    assert "/accounts/2fa/totp/deactivate/" in other.get("/accounts/2fa/").text
 
 
 def test_an_adviser_may_switch_their_own_two_factor_off(client):

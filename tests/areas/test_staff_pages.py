@@ -236,7 +236,9 @@ def test_the_adviser_moves_their_area_to_the_next_stage(area, adviser):
     ("data", "message"),
     [
         ({"stage": "finished", "on": "2026-07-01"}, "Select a valid choice."),
-        ({"stage": Stage.YEAR_ZERO, "on": "2026-07-01"}, "already at Year Zero"),
+        # The stage it is at is not among the choices (the service refuses it too).
+        ({"stage": Stage.YEAR_ZERO, "on": "2026-07-01"}, "Select a valid choice."),
+        ({"stage": "", "on": "2026-07-01"}, "Choose the stage to move it to."),
         ({"stage": Stage.PLAN_AGREED, "on": "2020-01-01"}, "cannot be before the last change"),
     ],
 )

@@ -253,7 +253,7 @@ def test_the_partnership_and_contacts_are_recorded_without_contact_details(hendo
     assert in_words(added) == ["Name: Hendon Together"]
     assert in_words(changed) == [
         "Name: Hendon Together → Hendon Together CIC",
-        "Contact email: changed",
+        "Contact e-mail: changed",
     ]
     contact_added, contact_removed = entries_of("localcontact")
     assert (contact_removed.action, contact_removed.area) == ("removed", hendon)

@@ -58,6 +58,17 @@ def test_the_link_is_a_full_address_that_opens_the_residents_page(assigned, link
     assert "We got your request" in response.text
 
 
+def test_the_page_promises_only_who_will_really_read_a_message(assigned, url, adviser):
+    assigned.assigned_to = None
+    assigned.save()
+    assert "Someone in our team will read it." in Client().get(url).text
+    assigned.assigned_to = adviser
+    assigned.save()
+    page = Client().get(url).text
+    assert "The person looking after your request will read it." in page
+    assert "Your adviser will read it" not in page
+
+
 def test_only_a_hash_of_the_secret_is_kept(assigned, link):
     secret = secret_of(link)
     assert len(secret) == 43

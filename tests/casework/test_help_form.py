@@ -126,19 +126,21 @@ def test_a_phone_only_request_gets_no_e_mail(post, mailoutbox):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"topic": ""}, "topic", "This field is required."),
-        ({"description": ""}, "description", "This field is required."),
-        ({"description": "x" * 2001}, "description", "at most 2000 characters"),
-        ({"name": ""}, "name", "This field is required."),
+        ({"topic": ""}, "topic", "Choose what you want help with."),
+        ({"description": ""}, "description", "Tell us what is happening and what would help."),
+        ({"description": "x" * 2001}, "description", "2000 letters or fewer: it has 2001"),
+        ({"name": ""}, "name", "Tell us your name"),
         ({"email": "", "phone": ""}, "email", "Give an e-mail address or a phone number"),
         ({"email": "", "phone": "0191 000 0000"}, "email", "You asked us to e-mail you"),
         ({"contact_by": "phone"}, "phone", "You asked us to phone you"),
-        ({"email": "pat@"}, "email", "Enter a valid email address."),
+        ({"email": "pat@"}, "email", "Enter your e-mail address as it is written"),
         ({"postcode": "not a postcode"}, "postcode", "Enter a full postcode"),
         ({"group_name": ""}, "group_name", "Tell us the group"),
         ({"consent_contact": ""}, "consent_contact", "so that we can reply"),
         ({"consent_privacy": ""}, "consent_privacy", "read the privacy notice"),
-        ({"name": "x" * 101}, "name", "at most 100 characters"),
+        ({"name": "x" * 101}, "name", "100 letters or fewer: it has 101"),
+        ({"for_group": ""}, "for_group", "Say whether you are asking for a group"),
+        ({"contact_by": ""}, "contact_by", "Choose whether we should e-mail you or phone you."),
     ],
 )
 def test_each_bad_answer_gets_a_clear_message_nothing_is_saved_and_nothing_is_lost(

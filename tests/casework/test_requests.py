@@ -164,6 +164,22 @@ def test_a_manager_gives_a_request_to_the_areas_community_worker(sent, manager, 
     assert sent.assigned_to == community_worker
 
 
+def test_a_closed_request_is_not_offered_to_anyone_and_cannot_be_given(
+    sent, manager, community_worker
+):
+    sent.status = "closed"
+    sent.save()
+    client = client_for(manager)
+    page = client.get(f"/staff/casework/requests/{sent.reference}/").text
+    assert "Give it to them" not in page
+    response = client.post(
+        f"/staff/casework/requests/{sent.reference}/assign/", {"to": community_worker.pk}
+    )
+    assert "nobody needs to answer it now" in response.text
+    sent.refresh_from_db()
+    assert sent.assigned_to != community_worker
+
+
 def test_the_request_list_query_count_stays_flat(manager, hendon, django_assert_max_num_queries):
     client = client_for(manager)
 
