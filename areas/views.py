@@ -29,7 +29,8 @@ from areas.forms import (
 )
 from areas.models import Area
 from areas.signals import area_page_panels
-from casework.models import Referral, SupportRequest
+from casework import audit
+from casework.models import AuditEntry, Referral, SupportRequest
 from casework.selectors import residents_reached_by_month
 from nfc.csv import csv_response
 from nfc.periods import Period, add_months
@@ -68,11 +69,14 @@ def area_list(request):
 @permission_required("areas.export")
 def area_export(request):
     _, areas = _filtered_areas(request)
-    return csv_response(
-        f"areas-{timezone.localdate():%Y-%m-%d}.csv",
-        selectors.EXPORT_COLUMNS,
-        selectors.export_rows(areas),
+    filename = f"areas-{timezone.localdate():%Y-%m-%d}.csv"
+    audit.looked_at(
+        obj=request.user,
+        by=request.user,
+        action=AuditEntry.Action.EXPORTED,
+        details={"file": filename, "filters": request.GET.urlencode()},
     )
+    return csv_response(filename, selectors.EXPORT_COLUMNS, selectors.export_rows(areas))
 
 
 def _visible_area(request, ward_code: str) -> Area:

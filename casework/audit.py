@@ -8,13 +8,54 @@ models below them (casework.models, areas.models), which import no
 services, so no circle of imports results.
 """
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 
 from areas.models import Area
 from casework.models import AuditEntry, SupportRequest, audit_withholds
+
+
+def _name_of(by) -> str:
+    return str(by)[:150] if getattr(by, "pk", None) else ""
+
+
+@contextmanager
+def redacting():
+    """Inside it (in a transaction), the database lets personal data be
+    blanked in the audit history, as erasure and retention must; nothing
+    else of an entry may change, and nothing may be deleted (the trigger
+    of casework migration 0019, on PostgreSQL)."""
+    on_postgresql = connection.vendor == "postgresql"
+    if on_postgresql:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL nfc.audit_redaction = 'on'")
+    try:
+        yield
+    finally:
+        if on_postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL nfc.audit_redaction = 'off'")
+
+
+def looked_at(*, obj: models.Model, by, action: str, details: dict | None = None):
+    """Note that ``by`` viewed, searched or exported: who saw residents'
+    data, not only who changed it. ``details`` (what was searched for,
+    which file) is kept as the entry's words."""
+    support_request = obj if isinstance(obj, SupportRequest) else None
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        support_request=support_request,
+        area_id=_area_id(obj, support_request),
+        action=action,
+        changes={name: [value, None] for name, value in (details or {}).items()},
+        changed_by=by if getattr(by, "pk", None) else None,
+        changed_by_name=_name_of(by),
+    )
 
 
 def _plain(value):
@@ -114,6 +155,7 @@ def record(
         action=action,
         changes=changes,
         changed_by=by if getattr(by, "pk", None) else None,
+        changed_by_name=_name_of(by),
     )
 
 
@@ -134,6 +176,7 @@ def record_update(*, queryset: models.QuerySet, by, changes: dict) -> int:
             action=AuditEntry.Action.CHANGED,
             changes=changes,
             changed_by=by if getattr(by, "pk", None) else None,
+            changed_by_name=_name_of(by),
         )
         for obj in queryset
     ]

@@ -441,9 +441,10 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
         ids=ids, fields=[name for names in STAFF_WORDS.values() for name in names], marker=ERASED
     )
     # An action's history is headed by its words (its description).
-    AuditEntry.objects.filter(
-        support_request_id__in=ids, content_type=ContentType.objects.get_for_model(Action)
-    ).update(object_repr=ERASED)
+    with audit.redacting():
+        AuditEntry.objects.filter(
+            support_request_id__in=ids, content_type=ContentType.objects.get_for_model(Action)
+        ).update(object_repr=ERASED)
     for item in locked:
         if item.is_open:
             support_request_move(

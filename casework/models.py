@@ -864,25 +864,47 @@ class AuditEntry(models.Model):
         CREATED = "created", "Created"
         CHANGED = "changed", "Changed"
         REMOVED = "removed", "Removed"
+        VIEWED = "viewed", "Viewed"
+        SEARCHED = "searched", "Searched"
+        EXPORTED = "exported", "Exported"
 
+    # The history is append-only, in the database too (a trigger refuses
+    # updates and deletes on PostgreSQL, but for blanking personal data:
+    # casework.audit.redacting). So its links are kept as ids whatever is
+    # deleted (no cascade, no constraint), with the person's name beside.
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=200)
     # The request it belongs to, when there is one: its history in one query.
     support_request = models.ForeignKey(
-        SupportRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+        SupportRequest,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="audit",
     )
     # The area it belongs to, when there is one: the history is filtered by
-    # area, and a regional lead sees their region's. An area is never
-    # deleted in the portal, but if one were its history would stay.
+    # area, and a regional lead sees their region's.
     area = models.ForeignKey(
-        "areas.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "areas.Area",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     action = models.CharField(max_length=10, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
     changed_by = models.ForeignKey(
-        "advisers.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "advisers.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    changed_by_name = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     objects = AuditEntryQuerySet.as_manager()

@@ -85,5 +85,6 @@ def audit_values_remove(*, ids: Collection[int], fields: Collection[str], marker
             if name in entry.changes:
                 entry.changes[name] = [value and marker for value in entry.changes[name]]
         changed.append(entry)
-    AuditEntry.objects.bulk_update(changed, ["changes"], batch_size=500)
+    with audit.redacting():
+        AuditEntry.objects.bulk_update(changed, ["changes"], batch_size=500)
     return len(changed)

@@ -20,7 +20,7 @@ from advisers.permissions import (
 )
 from advisers.roles import Role
 from areas.models import Area, Region
-from casework import interactions, services
+from casework import audit, interactions, services
 from casework.forms import (
     ActionChangeForm,
     ActionForm,
@@ -174,6 +174,7 @@ def _detail(request, support_request, *, move_form=None, assign_form=None):
 def request_detail(request, reference):
     support_request = _visible_request(request, reference)
     response = _detail(request, support_request)
+    audit.looked_at(obj=support_request, by=request.user, action=AuditEntry.Action.VIEWED)
     # Marked after the page is drawn, so "New" shows the first time.
     services.resident_messages_mark_seen(support_request=support_request, by=request.user)
     return response
@@ -512,6 +513,13 @@ def search(request):
         kind=request.GET.get("kind", ""),
         page=_page_number(request),
     )
+    if results.text:
+        audit.looked_at(
+            obj=request.user,
+            by=request.user,
+            action=AuditEntry.Action.SEARCHED,
+            details={"search": results.text, **({"kind": results.kind} if results.kind else {})},
+        )
     return render(
         request,
         "casework/search.html",

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_safe
 from advisers.delivery import Delivery
 from advisers.permissions import has_perm, permission_required, require_perm
 from areas.models import Region
-from casework.models import REQUEST_AGES, Topic
+from casework import audit
+from casework.models import REQUEST_AGES, AuditEntry, Topic
 from evaluation import cache
 from evaluation.dashboard import PERIODS, TABLES, dashboard
 from evaluation.forms import DeliveryFilterForm
@@ -179,4 +180,11 @@ def export(request, table, region=""):
     _, figures = _figures(request, region)
     header, rows = TABLES[table](figures)
     place = f"-{region}" if region else ""
-    return csv_response(f"{table}{place}-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
+    filename = f"{table}{place}-{timezone.localdate():%Y-%m-%d}.csv"
+    audit.looked_at(
+        obj=request.user,
+        by=request.user,
+        action=AuditEntry.Action.EXPORTED,
+        details={"file": filename, "filters": request.GET.urlencode()},
+    )
+    return csv_response(filename, header, rows)

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from allauth.mfa import app_settings as mfa_settings
@@ -130,3 +131,19 @@ def url_patterns(resolver=None, prefix=(), namespace=""):
         elif isinstance(pattern, URLPattern):
             name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
             yield parts, name
+
+
+@contextmanager
+def audit_history_writable():
+    """For a test that must rewrite history (a migration's backfill, an
+    entry dated in the past): lifts the append-only trigger (casework
+    migration 0019) inside the test's own transaction, which rolls back."""
+    # As a replica, PostgreSQL fires no ordinary triggers (the tests' user is
+    # the server's superuser, who may say so).
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = origin")

@@ -21,6 +21,7 @@ from casework import services as casework_services
 from casework.follow_links import follow_link_issue
 from casework.models import AuditEntry, SupportRequest
 from tests.factories import AreaFactory, SupportRequestFactory, UserFactory
+from tests.support import audit_history_writable
 
 pytestmark = pytest.mark.django_db
 
@@ -359,8 +360,9 @@ def test_entries_kept_before_they_had_an_area_are_given_theirs(hendon, adviser, 
     referral = referrals.referral_request(
         area=hendon, partner=partner, help_asked="A plan", by=adviser
     )
-    AuditEntry.objects.update(area=None)
-    migration.give_earlier_entries_their_area(django_apps, None)
+    with audit_history_writable():
+        AuditEntry.objects.update(area=None)
+        migration.give_earlier_entries_their_area(django_apps, None)
     for record in (support_request, interaction, referral):
         entry = AuditEntry.objects.get(
             content_type=ContentType.objects.get_for_model(record), object_id=record.pk

@@ -16,7 +16,7 @@ from casework import referrals
 from casework import services as casework_services
 from casework.models import AuditEntry, AuditKind
 from tests.factories import AreaFactory, SupportRequestFactory, UserFactory
-from tests.support import client_for
+from tests.support import audit_history_writable, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +110,10 @@ def test_filtering_by_dates_takes_days_as_they_are_in_england(hendon, adviser, m
     support_request = SupportRequestFactory(area=hendon)
     old = AuditEntry.objects.get(support_request=support_request)
     # Half past midnight on 11 June in London: still 10 June in UTC.
-    AuditEntry.objects.filter(pk=old.pk).update(
-        at=datetime.datetime(2025, 6, 11, 0, 30, tzinfo=ZoneInfo("Europe/London"))
-    )
+    with audit_history_writable():
+        AuditEntry.objects.filter(pk=old.pk).update(
+            at=datetime.datetime(2025, 6, 11, 0, 30, tzinfo=ZoneInfo("Europe/London"))
+        )
     client = client_for(manager)
     on_the_day = shown(client.get(URL, {"since": "2025-06-11", "until": "2025-06-11"}))
     assert on_the_day == [old]

@@ -349,8 +349,9 @@ def test_search_query_count_stays_flat(hendon, adviser, partner, django_assert_m
 
     def load():
         # The session and its user (and saving the session: 3), how PostgreSQL
-        # reads the words, the person's areas, the search, and each kind's rows.
-        with django_assert_max_num_queries(13):
+        # reads the words, the person's areas, the search, each kind's rows,
+        # and the audit's note of the search.
+        with django_assert_max_num_queries(14):
             assert client.get(SEARCH, {"q": "garden"}).status_code == 200
 
     def add(n):
