@@ -18,7 +18,9 @@ RUN DJANGO_ENV=production SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqli
     NFC_PRIVACY_CONTACT_EMAIL=build@build.invalid \
     python manage.py collectstatic --no-input
 
-RUN useradd --system --uid 1000 --home /app nfc
+RUN useradd --system --uid 1000 --home /app nfc \
+    # Beat keeps its schedule here, on a volume, so a redeployment keeps it.
+    && mkdir -p /var/lib/celery && chown nfc /var/lib/celery
 USER nfc
 EXPOSE 8000
 CMD ["gunicorn", "-c", "python:nfc.gunicorn_conf", "nfc.wsgi"]

@@ -1062,3 +1062,22 @@ class DataRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.support_request}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (casework.scheduled): when, how much it
+    did, and whether it failed. Managers see the latest on the dashboard,
+    and a job whose last run is too old is run again (jobs_catch_up_task)."""
+
+    name = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["name", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.started_at:%-d %b %Y %H:%M}"

@@ -3,9 +3,9 @@ e-mail at most once (nfc.jobs.Notice claims it first)."""
 
 import datetime
 
-from celery import shared_task
+from celery import current_app, shared_task
 
-from casework import notifications, retention
+from casework import notifications, retention, scheduled
 
 # Younger than this, a record's own job may still be on its way.
 SWEEP_GRACE = datetime.timedelta(minutes=5)
@@ -47,10 +47,24 @@ def acknowledgements_sweep_task() -> int:
     """Send the acknowledgements and the notices that were never enqueued
     (the broker was down) or whose job was lost; each is still sent only
     once. How many went."""
-    return sum(notice.sweep(older_than=SWEEP_GRACE) for notice in notifications.SWEPT)
+    return scheduled.job_run(
+        "acknowledgements",
+        lambda: sum(notice.sweep(older_than=SWEEP_GRACE) for notice in notifications.SWEPT),
+    )
 
 
 @shared_task
 def retention_task() -> int:
     """Daily: remove residents' details past the retention period; how many."""
-    return retention.support_requests_remove_old_details()
+    return scheduled.job_run("retention", retention.support_requests_remove_old_details)
+
+
+@shared_task
+def jobs_catch_up_task() -> list[str]:
+    """Every few minutes: run each scheduled job whose last run is older than
+    its period (never run, failed, or missed while beat was down, as after
+    a redeployment). The names of those started."""
+    due = scheduled.jobs_due()
+    for job in due:
+        current_app.tasks[job.task].delay_on_commit()
+    return [job.name for job in due]

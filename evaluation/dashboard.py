@@ -26,6 +26,7 @@ from advisers.selectors import caseload_overview
 from areas.models import Area
 from areas.selectors import filter_areas, funding_by_stream
 from casework.models import REQUEST_AGES, SupportRequest, Topic
+from casework.scheduled import JobState, job_states
 from casework.selectors import (
     AgeRow,
     open_requests_by_age,
@@ -272,6 +273,8 @@ class Dashboard:
     # The help form's turned-away posts over the last 30 days (programme-wide,
     # so on the whole programme's dashboard only).
     turned_away: list[dict] | None
+    # The scheduled jobs' last runs (on the whole programme's dashboard).
+    jobs: list[JobState] | None
     filters: DeliveryFilters
     # The areas the table's area filters choose, and those of them the
     # status filter keeps, in the chosen order.
@@ -395,6 +398,7 @@ def dashboard(
         turned_away=(
             turned_away_by_reason(period=_last_days(today, 30)) if scope.is_programme else None
         ),
+        jobs=job_states() if scope.is_programme else None,
         filters=filters,
         filtered=filtered,
         table=table,

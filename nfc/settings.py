@@ -370,9 +370,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advisers.tasks.sessions_clear_expired_task",
         "schedule": timedelta(hours=6),
     },
-    "remove-residents-details-past-retention": {
-        "task": "casework.tasks.retention_task",
-        "schedule": timedelta(days=1),
+    # Retention runs when its last run is a day old (casework.scheduled), so
+    # a beat restarted every day (a redeployment) never skips it.
+    "run-scheduled-jobs-that-are-due": {
+        "task": "casework.tasks.jobs_catch_up_task",
+        "schedule": timedelta(minutes=10),
     },
     "send-waiting-acknowledgements": {
         "task": "casework.tasks.acknowledgements_sweep_task",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from casework import follow_links
 from casework.models import ResidentMessage, StatusChange, SupportRequest
 from casework.retention import support_requests_remove_old_details
+from casework.scheduled import BY_NAME
 from casework.tasks import retention_task
 from tests.factories import SupportRequestFactory
 from tests.support import client_for
@@ -60,11 +61,13 @@ def test_running_it_again_changes_nothing(settings):
     assert retention_task() == 0
 
 
-def test_the_retention_job_is_scheduled_daily(settings):
+def test_the_retention_job_is_run_once_a_day_by_the_catch_up(settings):
     assert any(
-        entry["task"] == "casework.tasks.retention_task"
+        entry["task"] == "casework.tasks.jobs_catch_up_task"
+        and entry["schedule"] <= datetime.timedelta(minutes=15)
         for entry in settings.CELERY_BEAT_SCHEDULE.values()
     )
+    assert BY_NAME["retention"].every == datetime.timedelta(days=1)
 
 
 def test_after_retention_the_request_page_no_longer_points_to_the_private_link(settings, manager):

@@ -1,0 +1,76 @@
+"""Scheduled jobs that must not be missed: each run is recorded, a job whose
+last run is older than its period runs again at the next catch-up (so a
+beat restarted every day still runs the daily retention), and managers see
+the last runs on the dashboard."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from django.utils import timezone
+
+from casework import scheduled
+from casework.models import JobRun
+from casework.tasks import acknowledgements_sweep_task, jobs_catch_up_task, retention_task
+from tests.support import client_for
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ran(name, *, ago, failed=False, count=0):
+    at = timezone.now() - ago
+    return JobRun.objects.create(
+        name=name, started_at=at, finished_at=at, count=count, failed=failed
+    )
+
+
+def test_each_run_is_recorded_with_its_count():
+    assert retention_task() == 0
+    run = JobRun.objects.get(name="retention")
+    assert (run.count, run.failed) == (0, False)
+    assert run.finished_at >= run.started_at
+    acknowledgements_sweep_task()
+    assert JobRun.objects.filter(name="acknowledgements").count() == 1
+
+
+def test_a_job_never_run_or_run_too_long_ago_is_due():
+    assert {job.name for job in scheduled.jobs_due()} == {"retention", "acknowledgements"}
+    ran("retention", ago=datetime.timedelta(hours=3))
+    ran("acknowledgements", ago=datetime.timedelta(minutes=6))
+    assert [job.name for job in scheduled.jobs_due()] == ["acknowledgements"]
+
+
+def test_a_failed_run_does_not_count_as_done():
+    ran("retention", ago=datetime.timedelta(days=2))
+    ran("retention", ago=datetime.timedelta(hours=1), failed=True)
+    assert "retention" in {job.name for job in scheduled.jobs_due()}
+
+
+def test_the_catch_up_runs_what_is_due_at_once(django_capture_on_commit_callbacks):
+    # Tasks run in-process in the tests, so "sent" means run.
+    ran("acknowledgements", ago=datetime.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_catch_up_task() == ["retention"]
+    assert JobRun.objects.filter(name="retention", failed=False).exists()
+    assert jobs_catch_up_task() == []
+
+
+def test_managers_see_the_last_runs_on_the_dashboard(manager, adviser):
+    ran("retention", ago=datetime.timedelta(days=3), count=7)
+    page = client_for(manager).get("/dashboard/").text
+    assert "Scheduled jobs" in page
+    assert "Remove residents&#x27; details past the retention period" in page
+    assert "late" in page
+    assert "Scheduled jobs" not in client_for(adviser).get("/dashboard/").text
+
+
+def test_beats_schedule_is_kept_where_it_survives_a_redeployment():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"]["beat"]["command"]
+    schedule = command[command.index("--schedule") + 1]
+    assert not schedule.startswith("/tmp/")
+    volume = schedule.rsplit("/", 1)[0]
+    assert any(v.endswith(f":{volume}") for v in compose["services"]["beat"]["volumes"])
