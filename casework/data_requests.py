@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Model, Prefetch, Q, QuerySet, Value, When
+from django.db.models import F, Model, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +27,6 @@ from casework import audit, retention
 from casework.models import (
     REFERENCE_ALPHABET,
     Action,
-    AuditEntry,
     DataRequest,
     Interaction,
     Referral,
@@ -45,13 +43,8 @@ ERASED_NOTE = "Closed: the resident asked us to erase their details"
 # What a correction may change: the resident's name and how to reach them.
 CORRECTABLE = ("name", "email", "phone", "contact_by", "postcode")
 # Words staff wrote on a request, and where: erased with the resident's
-# details, since they are about the resident.
-STAFF_WORDS: dict[type[Model], tuple[str, ...]] = {
-    StatusChange: ("note",),
-    Interaction: ("notes", "next_steps"),
-    Action: ("description",),
-    Referral: ("help_asked", "outcome"),
-}
+# details, since they are about the resident (casework.personal_data).
+STAFF_WORDS = retention.WORDS_ON_A_REQUEST
 
 # --- Finding a resident's requests -----------------------------------------
 
@@ -420,9 +413,9 @@ def erasure_preview(*, support_requests: Sequence[SupportRequest]) -> ErasurePre
 @transaction.atomic
 def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) -> list[str]:
     """Erase the resident's details from their requests, at their asking:
-    close those still open (we can no longer reply), remove the words staff
-    wrote on them, then remove what the retention period removes
-    (casework.retention). What the requests were about, where and when,
+    remove what the retention period removes (casework.retention: their
+    details and the words staff wrote on the requests), then close those
+    still open (we can no longer reply). What the requests were about, where and when,
     and the counts of time and residents, stay for the programme's figures.
     Each erasure is recorded without what it removed. The references erased."""
     ids = [item.pk for item in support_requests]
@@ -435,16 +428,8 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
         raise ValidationError("These requests' details were removed already.")
     ids = [item.pk for item in locked]
     now = timezone.now()
-    for model, query in _staff_words_of(ids).items():
-        query.update(**{name: _marked_if_written(name) for name in STAFF_WORDS[model]})
-    retention.audit_values_remove(
-        ids=ids, fields=[name for names in STAFF_WORDS.values() for name in names], marker=ERASED
-    )
-    # An action's history is headed by its words (its description).
-    with audit.redacting():
-        AuditEntry.objects.filter(
-            support_request_id__in=ids, content_type=ContentType.objects.get_for_model(Action)
-        ).update(object_repr=ERASED)
+    retention.support_requests_remove_details(ids=ids, now=now, marker=ERASED)
+    # Closed after the removal, so that the note saying why stays.
     for item in locked:
         if item.is_open:
             support_request_move(
@@ -453,16 +438,9 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
                 by=by,
                 note=ERASED_NOTE,
             )
-    retention.support_requests_remove_details(ids=ids, now=now, marker=ERASED)
     for item in locked:
         before = audit.snapshot(item, ["details_removed_at"])
         item.details_removed_at = now
         audit.record(obj=item, by=by, before=before)
         _register(item, DataRequest.Kind.ERASURE, by)
     return [item.reference for item in locked]
-
-
-def _marked_if_written(name: str) -> Case:
-    """A field that had words gets the erasure's marker (some may not be
-    empty); an empty one stays empty."""
-    return Case(When(**{name: ""}, then=Value("")), default=Value(ERASED))

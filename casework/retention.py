@@ -6,18 +6,35 @@ import datetime
 from collections.abc import Collection
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Case, F, Model, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casework import audit
-from casework.models import AuditEntry, ResidentMessage, StatusChange, SupportRequest
+from casework.models import (
+    Action,
+    AuditEntry,
+    Interaction,
+    Referral,
+    ResidentMessage,
+    StatusChange,
+    SupportRequest,
+)
+from casework.personal_data import removed_with_request
 
 REMOVED = "(removed at the end of the retention period)"
-# The request's fields that hold the resident's details; a correction
-# records their old and new values in the audit history, so those go too.
-RESIDENT_DETAILS = ("name", "email", "phone", "postcode", "place", "description")
+# The request's fields that hold the resident's details, and the records
+# on a request whose words go with it, as the registry of personal data
+# says (casework.personal_data). A correction records old and new values in
+# the audit history, so those go too.
+RESIDENT_DETAILS = tuple(removed_with_request(SupportRequest._meta.label))
+EMPTIED = ("email", "phone", "postcode", "place")
+WORDS_ON_A_REQUEST: dict[type[Model], tuple[str, ...]] = {
+    model: tuple(removed_with_request(model._meta.label))
+    for model in (StatusChange, Interaction, Action, Referral)
+}
 
 
 @transaction.atomic
@@ -58,18 +75,35 @@ def support_requests_remove_details(
     and any of these the audit history kept; ``marker`` says why, where a
     field cannot be empty. How many requests were cleared."""
     ResidentMessage.objects.filter(support_request_id__in=ids).delete()
-    audit_values_remove(ids=ids, fields=RESIDENT_DETAILS, marker=marker)
+    for model, fields in WORDS_ON_A_REQUEST.items():
+        model._default_manager.filter(support_request_id__in=ids).update(
+            **{name: marked_if_written(name, marker) for name in fields}
+        )
+    words = {name for fields in WORDS_ON_A_REQUEST.values() for name in fields}
+    audit_values_remove(ids=ids, fields=[*RESIDENT_DETAILS, *sorted(words)], marker=marker)
+    # An action's history is headed by its words (its description).
+    with audit.redacting():
+        AuditEntry.objects.filter(
+            support_request_id__in=ids, content_type=ContentType.objects.get_for_model(Action)
+        ).update(object_repr=marker)
+    details = {
+        # Ways to reach or place the resident are emptied; their words (and
+        # name) say why they are gone, where there were any.
+        name: "" if name in EMPTIED else marked_if_written(name, marker)
+        for name in RESIDENT_DETAILS
+    }
     return SupportRequest.objects.filter(pk__in=ids).update(
-        name=marker,
-        email="",
-        phone="",
-        postcode="",
-        place="",
-        description=marker,
+        **details,
         follow_token_hash="",
         follow_revoked_at=now,
         details_removed_at=now,
     )
+
+
+def marked_if_written(name: str, marker: str) -> Case:
+    """A field that had words gets ``marker`` (some may not be empty); an
+    empty one stays empty."""
+    return Case(When(**{name: ""}, then=Value("")), default=Value(marker))
 
 
 def audit_values_remove(*, ids: Collection[int], fields: Collection[str], marker: str) -> int:
