@@ -10,9 +10,11 @@ from casework.area_match import area_match
 from casework.forms import HelpRequestForm
 from casework.models import SupportRequest
 from casework.selectors import signposting_text
-from nfc.public_forms import HourlyLimit, Verdict, body_too_big, screen
+from nfc.public_forms import HourlyLimit, Verdict, screen
 
 SENT_SESSION_KEY = "nfc_help_sent"
+# Left in the session once the reference has been shown.
+SHOWN = ""
 
 
 def _hourly_limit() -> HourlyLimit:
@@ -26,9 +28,8 @@ def help_request(request):
     if request.method == "GET":
         return render(request, "casework/help_form.html", {"form": HelpRequestForm()})
 
-    if body_too_big(request, settings.NFC_HELP_FORM_MAX_BYTES):
-        return render(request, "casework/help_refused.html", {"too_big": True}, status=413)
-
+    # (A post too big for the form never gets here: nfc.middleware's
+    # RequestSizeLimitMiddleware answers it with the 413 page.)
     limit = _hourly_limit()
     screening = screen(request, HelpRequestForm, limit=limit, count=services.spam_count)
     if screening.verdict == Verdict.BOT:
@@ -47,10 +48,17 @@ def help_request(request):
 @require_safe
 def help_sent(request):
     """The reference, once the request is saved (read back from the session,
-    so that refreshing the page never sends the form twice)."""
+    so that refreshing the page never sends the form twice).
+
+    Shown once: a shared computer's next user, going back to the page, sees
+    only that a request was sent, not its reference or the sender's e-mail.
+    """
     reference = request.session.get(SENT_SESSION_KEY)
     if reference is None:
         return redirect("casework_public:help_request")
+    if reference == SHOWN:
+        return render(request, "casework/help_sent.html", {"reference": None, "shown": True})
+    request.session[SENT_SESSION_KEY] = SHOWN
     support_request = (
         SupportRequest.objects.select_related("area").filter(reference=reference).first()
     )

@@ -3,15 +3,19 @@ import re
 import time
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from nfc.logging import request_id_var
 from nfc.mail import base_url_seen
+from nfc.public_forms import body_too_big
 
 access_log = logging.getLogger("nfc.access")
 
@@ -115,3 +119,86 @@ class SessionLifetimeMiddleware:
 
 def _read_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+# Where only signed-in staff go (the admin and the API included).
+STAFF_PATHS = ("/staff/", "/dashboard/", "/api/", "/admin/")
+# Pages a person without an account may open that show a resident's own
+# details: the reference and e-mail just sent, the private follow page.
+PERSONAL_PUBLIC_PAGES = frozenset({"casework_public:help_sent", "casework_public:follow"})
+
+
+class RejectNulMiddleware:
+    """Answers 400 for a NUL character in the address or its query string.
+
+    No page of ours has a use for one, and PostgreSQL refuses a text holding
+    one with an error, which would otherwise be a 500 on every page that
+    looks up what the address names.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a post bigger than its path allows, with the 413 page, before
+    anything reads it.
+
+    Without it the first reader (the CSRF check) parses up to Django's own
+    limit and then fails with a bare 400. The public pages (the help form,
+    the follow page, the sign-in pages) take a small post; staff pages take
+    up to DATA_UPLOAD_MAX_MEMORY_SIZE. The declared length is the whole
+    story: Django reads no more of a body than its Content-Length says, and
+    none of one sent without it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = (
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if request.path.startswith(STAFF_PATHS)
+            else settings.NFC_PUBLIC_POST_MAX_BYTES
+        )
+        if body_too_big(request, limit):
+            response = render(request, "413.html", status=413)
+            # Shown once, for this post; the address may hold a private link.
+            add_never_cache_headers(response)
+            return response
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Tells browsers and proxies to keep no copy of a page that may show
+    personal data: every staff page (the CSV exports and the API included),
+    every page seen signed in, every answer to a post (a form shown again
+    holds what was typed), and the public pages in PERSONAL_PUBLIC_PAGES.
+
+    The one place this is decided; pages anyone may see signed out stay
+    cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _may_show_personal_data(request):
+            add_never_cache_headers(response)
+        return response
+
+
+def _may_show_personal_data(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return (
+        request.path.startswith((*STAFF_PATHS, "/accounts/"))
+        or request.method not in ("GET", "HEAD")
+        or request.user.is_authenticated
+        or (match is not None and match.view_name in PERSONAL_PUBLIC_PAGES)
+    )

@@ -90,10 +90,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the address or the body: a NUL in the address
+    # is refused (400), a post too big for its page too (413).
+    "nfc.middleware.RejectNulMiddleware",
+    "nfc.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every page that may show personal data.
+    "nfc.middleware.NoStoreMiddleware",
     # Default deny: every page needs a sign-in unless its view is marked
     # login_not_required (the public pages, the sign-in pages, the API,
     # which answers with its own status codes).
@@ -242,12 +248,16 @@ NFC_RISK_WEIGHTS = {
 NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)
 
 # The public help form: the fewest seconds a person takes to fill it in (a
-# bot is faster), how many requests one address may send an hour, and the
-# largest post accepted.
+# bot is faster), and how many requests one address may send an hour.
 NFC_HELP_FORM_MIN_SECONDS = env.int("NFC_HELP_FORM_MIN_SECONDS", default=3)
 NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
-# (The fields' own limits come to about 40 KB at most, URL-encoded.)
-NFC_HELP_FORM_MAX_BYTES = 64_000
+# The largest post a page outside the staff area takes (the help form, the
+# follow page, the sign-in pages); a bigger one gets the 413 page unread.
+# The help form's own limits come to about 40 KB at most, URL-encoded.
+NFC_PUBLIC_POST_MAX_BYTES = 64_000
+# The largest post a staff page takes (Django's default is 2.5 MB); no staff
+# form takes files, and the longest notes are a few thousand letters.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # A new request should have its first contact within this many working days.
 NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
 # Days after a request closes that its resident's details are kept (the

@@ -297,6 +297,8 @@ def test_each_role_gets_what_the_permission_table_says(request, role, method, ur
 
     response = signed_in(user).generic(method, url)
 
+    # Whatever the answer, no browser or proxy keeps a copy of a staff page.
+    assert "no-store" in response.get("Cache-Control", ""), f"{method} {url} may be stored"
     status = response.status_code
     if method not in page.methods:
         assert status == 405, f"{method} {url}: {status}, not 405"
