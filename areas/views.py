@@ -117,6 +117,7 @@ def area_detail(request, ward_code):
         "stage_changes": area.stage_changes.select_related("recorded_by", "withdrawn_by"),
         "can_correct_stages": has_perm(user, "areas.correct_stages", area),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
+        "can_see_notes": has_perm(user, "areas.view_notes", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
