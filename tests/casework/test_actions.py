@@ -216,11 +216,14 @@ def test_an_empty_description_is_refused(hendon, adviser):
     assert action.description == "Ring the chair about the plan"
 
 
-def test_an_action_for_a_request_is_refused_on_another_area_and_nothing_is_saved(hendon, manager):
+def test_an_action_for_a_request_is_offered_and_saved_only_on_the_requests_area(hendon, manager):
     support_request = SupportRequestFactory(area=hendon)
     elsewhere = AreaFactory(name="Elsewhere")
-    response = client_for(manager).post(
-        f"/staff/casework/actions/new/?request={support_request.reference}",
+    url = f"/staff/casework/actions/new/?request={support_request.reference}"
+    client = client_for(manager)
+    assert "Elsewhere" not in client.get(url).text
+    response = client.post(
+        url,
         {
             "area": elsewhere.pk,
             "description": "Ring the chair",
@@ -229,7 +232,21 @@ def test_an_action_for_a_request_is_refused_on_another_area_and_nothing_is_saved
         },
     )
     assert response.status_code == 200
-    assert f"{support_request.reference} is about another area, Hendon" in response.text
+    assert "There is a problem" in response.text
+    assert not Action.objects.exists()
+
+
+def test_the_service_refuses_an_action_on_another_area_than_its_request(hendon, manager):
+    support_request = SupportRequestFactory(area=hendon)
+    with pytest.raises(ValidationError, match="is about another area, Hendon"):
+        services.action_add(
+            area=AreaFactory(),
+            support_request=support_request,
+            owner=manager,
+            by=manager,
+            description="Ring the chair",
+            due_on=TODAY(),
+        )
     assert not Action.objects.exists()
 
 
