@@ -368,6 +368,8 @@ def area_join(request, ward_code):
 def area_handover(request, ward_code):
     """Everything a new adviser needs to pick an area up."""
     area = _editable_area(request, ward_code)
+    # It is mostly what staff wrote: the handover note, interactions' notes.
+    require_perm(request.user, "areas.view_notes", area)
     assignments = list(area.adviser_assignments.select_related("adviser"))
     return render(
         request,
@@ -393,6 +395,7 @@ def area_handover(request, ward_code):
 @permission_required("areas.edit")
 def area_handover_note(request, ward_code):
     area = _editable_area(request, ward_code)
+    require_perm(request.user, "areas.view_notes", area)
     current = get_object_or_404(area.adviser_assignments.current())
     form = HandoverNoteForm(request.POST or None, initial={"text": current.handover_note})
     if request.method == "POST" and form.is_valid():
