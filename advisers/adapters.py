@@ -3,11 +3,13 @@ import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django.conf import settings
 
 from advisers.permissions import two_factor_required
+from advisers.services import staff_sessions_end
 
 
 class StaffOnlyAccountAdapter(DefaultAccountAdapter):
@@ -15,6 +17,14 @@ class StaffOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def set_password(self, user, password) -> None:
+        # A new password, changed or reset, signs the person out of every
+        # other session (one signed in by whoever knew the old password);
+        # the browser that changed it stays signed in.
+        super().set_password(user, password)
+        request = context.request
+        staff_sessions_end(user=user, keep=request.session.session_key if request else None)
 
     def login(self, request, user) -> None:
         super().login(request, user)

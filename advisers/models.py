@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -114,6 +115,16 @@ class User(AbstractBaseUser):
 # the ground in up to 5. Database constraints hold both caps (see the slots).
 ADVISER_CASELOAD_CAP = 10
 COMMUNITY_WORKER_AREA_CAP = 5
+
+
+class StaffSession(AbstractBaseSession):
+    """A session, with whose it is once they sign in, so that closing an
+    account, a new role or a new password can delete that person's sessions
+    (a session's data is signed, so the database cannot be asked by it)."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
 
 
 class AssignmentQuerySet(models.QuerySet):

@@ -32,6 +32,10 @@ PERMISSIONS = {
     "areas.view": "See the areas in their scope",
     "areas.view_all": "See every area, not only those they are assigned to",
     "areas.view_contacts": "See the names and contact details of an area's people",
+    "areas.view_notes": (
+        "Read what staff write about an area: its notes, the notes on its stages and time, "
+        "why a stage change was withdrawn, what each funding bid is for"
+    ),
     "areas.edit": "Change an area's stage, partnership, contacts and funding",
     "areas.export": "Download area lists as CSV",
     "areas.correct_stages": "Correct the date of a stage change, or withdraw one made in error",
@@ -59,6 +63,7 @@ CAN: dict[str, frozenset[str]] = {
             "portal.use",
             "areas.view",
             "areas.view_contacts",
+            "areas.view_notes",
             "areas.edit",
             "time.record",
             "dashboard.view",
@@ -73,6 +78,7 @@ CAN: dict[str, frozenset[str]] = {
             "portal.use",
             "areas.view",
             "areas.view_contacts",
+            "areas.view_notes",
             "time.record",
             "dashboard.view",
             "casework.view",
@@ -85,6 +91,7 @@ CAN: dict[str, frozenset[str]] = {
             "areas.view",
             "areas.view_all",
             "areas.view_contacts",
+            "areas.view_notes",
             "areas.edit",
             "areas.export",
             "areas.correct_stages",
@@ -105,7 +112,8 @@ CAN: dict[str, frozenset[str]] = {
             "residents.manage_data",
         }
     ),
-    # Evaluators see facts and figures, never people's contact details.
+    # Evaluators see facts and figures, never people's contact details nor
+    # what staff write (areas.view_notes); nor do administrators.
     Role.EVALUATOR: frozenset({"portal.use", "areas.view", "areas.view_all", "areas.export"}),
     Role.ADMINISTRATOR: frozenset(
         {"portal.use", "accounts.manage", "areas.view", "areas.view_all"}
@@ -118,6 +126,7 @@ _SCOPED_TO_AREA = frozenset(
     {
         "areas.view",
         "areas.view_contacts",
+        "areas.view_notes",
         "areas.edit",
         "areas.correct_stages",
         "time.record",

@@ -15,6 +15,7 @@ from advisers.models import (
     COMMUNITY_WORKER_AREA_CAP,
     AdviserAssignment,
     CommunityWorkerAllocation,
+    StaffSession,
     TimeRecord,
     User,
 )
@@ -49,15 +50,25 @@ def staff_invite(*, user: User, by: User | None = None) -> User:
 def staff_account_save(*, user: User, changed: list[str], by: User | None = None) -> int:
     """Save changes to a staff account. A closed account, or a new role,
     gives up the person's areas (how many is returned) so that no area keeps
-    a named adviser who can no longer act for it."""
+    a named adviser who can no longer act for it, and signs the person out
+    everywhere."""
     # The admin's form has already written the new values onto ``user``.
     before = audit.stored(user, STAFF_AUDITED)
     user.full_clean()
     user.save()
     audit.record(obj=user, by=by, before=before)
     if "role" in changed or ("is_active" in changed and not user.is_active):
+        staff_sessions_end(user=user)
         return person_release(person=user, by=by)
     return 0
+
+
+def staff_sessions_end(*, user: User, keep: str | None = None) -> int:
+    """Sign ``user`` out everywhere but the session ``keep``: their session
+    rows are deleted, so no old cookie works again, not even once a closed
+    account is reopened. How many ended."""
+    deleted, _ = StaffSession.objects.filter(user=user).exclude(session_key=keep).delete()
+    return deleted
 
 
 @transaction.atomic

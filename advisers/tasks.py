@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from advisers.models import StaffSession
 from advisers.notifications import INVITATION
 
 
@@ -14,5 +14,5 @@ def invitation_send_task(user_id: int) -> bool:
 @shared_task
 def sessions_clear_expired_task() -> int:
     """Delete sessions past their expiry date; returns how many went."""
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    deleted, _ = StaffSession.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted

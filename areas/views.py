@@ -121,6 +121,7 @@ def area_detail(request, ward_code):
         "stage_changes": area.stage_changes.select_related("recorded_by", "withdrawn_by"),
         "can_correct_stages": has_perm(user, "areas.correct_stages", area),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
+        "can_see_notes": has_perm(user, "areas.view_notes", area),
         "can_edit": has_perm(user, "areas.edit", area),
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
@@ -371,6 +372,8 @@ def area_join(request, ward_code):
 def area_handover(request, ward_code):
     """Everything a new adviser needs to pick an area up."""
     area = _editable_area(request, ward_code)
+    # It is mostly what staff wrote: the handover note, interactions' notes.
+    require_perm(request.user, "areas.view_notes", area)
     assignments = list(area.adviser_assignments.select_related("adviser"))
     return render(
         request,
@@ -396,6 +399,7 @@ def area_handover(request, ward_code):
 @permission_required("areas.edit")
 def area_handover_note(request, ward_code):
     area = _editable_area(request, ward_code)
+    require_perm(request.user, "areas.view_notes", area)
     current = get_object_or_404(area.adviser_assignments.current())
     form = HandoverNoteForm(request.POST or None, initial={"text": current.handover_note})
     if request.method == "POST" and form.is_valid():

@@ -38,6 +38,20 @@ def first_contact_deadline(now: datetime.datetime | None = None) -> datetime.dat
     return moment
 
 
+def require_request_area(*, area: Area, support_request: "SupportRequest | None") -> None:
+    """A record about a request (an interaction, an action, a referral) is
+    about the request's area; a request not yet placed in an area goes with
+    any. Every such model's clean() asks this, so no service, form or admin
+    page saves one on one area for another area's request."""
+    if support_request is None or support_request.area_id in (None, area.pk):
+        return
+    name = support_request.area.name
+    raise ValidationError(
+        f"{support_request.reference} is about another area, {name}: "
+        f"what is recorded about it belongs to {name} too."
+    )
+
+
 def new_reference() -> str:
     """A short reference like NFC-7KQ4-2M9D (40 random bits)."""
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
@@ -423,6 +437,11 @@ class Interaction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.area} on {self.date:%-d %b %Y}"
 
+    def clean(self) -> None:
+        require_request_area(area=self.area, support_request=self.support_request)
+        if self.time_record is not None and self.time_record.area_id != self.area_id:
+            raise ValidationError("Its time is recorded for another area than the interaction.")
+
     @property
     def topic_labels(self) -> list[str]:
         return [InteractionTopic(t).label for t in self.topics if t in InteractionTopic.values]
@@ -470,6 +489,9 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def clean(self) -> None:
+        require_request_area(area=self.area, support_request=self.support_request)
 
     @property
     def is_overdue(self) -> bool:
@@ -758,6 +780,9 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} to {self.partner}"
+
+    def clean(self) -> None:
+        require_request_area(area=self.area, support_request=self.support_request)
 
     @property
     def response_days(self) -> int | None:

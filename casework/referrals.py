@@ -16,7 +16,7 @@ from django.utils import timezone
 from advisers.permissions import has_perm, require_perm
 from areas.models import Area
 from casework import audit
-from casework.models import Partner, Referral, SupportRequest
+from casework.models import Partner, Referral, SupportRequest, require_request_area
 from casework.tasks import referral_partner_tell_task
 
 PARTNER_AUDITED = [
@@ -78,8 +78,7 @@ def referral_request(
     _check_may_refer(by=by, area=area)
     if not partner.is_active:
         raise ValidationError(f"{partner.name} is not taking referrals at the moment.")
-    if support_request is not None and support_request.area_id not in (None, area.pk):
-        raise ValidationError(f"{support_request.reference} is about another area.")
+    require_request_area(area=area, support_request=support_request)
     requested_on = requested_on or timezone.localdate()
     if requested_on > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")

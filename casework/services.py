@@ -29,6 +29,7 @@ from casework.models import (
     StatusChange,
     SupportRequest,
     interaction_is_empty,
+    require_request_area,
 )
 from casework.tasks import (
     acknowledgement_send_task,
@@ -167,8 +168,7 @@ def interaction_log(*, area, by, support_request=None, **fields) -> Interaction:
     """Log time with an area's people (its own area, or any for a manager)."""
     if not has_perm(by, "casework.log", area):
         raise ValidationError(f"{area.name} is not one of your areas.")
-    if support_request is not None and support_request.area_id not in (None, area.pk):
-        raise ValidationError(f"{support_request.reference} is about another area.")
+    require_request_area(area=area, support_request=support_request)
     if fields.get("date") and fields["date"] > timezone.localdate():
         raise ValidationError("The date cannot be in the future.")
     if interaction_is_empty(fields):
@@ -187,6 +187,7 @@ def action_add(*, area, owner, by, support_request=None, **fields) -> Action:
         raise ValidationError(f"{area.name} is not one of your areas.")
     if not (owner.is_active and has_perm(owner, "casework.log", area)):
         raise ValidationError(f"{owner} does not work on {area.name}, so cannot own this action.")
+    require_request_area(area=area, support_request=support_request)
     action = Action(
         area=area, owner=owner, created_by=by, support_request=support_request, **fields
     )

@@ -240,6 +240,10 @@ def _preset(request, form_class):
         )
     ward_code = request.GET.get("area")
     area = support_request.area if support_request and support_request.area else None
+    if area is not None:
+        # What is recorded about a request is on its area
+        # (casework.models.require_request_area): no other is offered.
+        areas = areas.filter(pk=area.pk)
     if area is None and ward_code:
         area = get_object_or_404(areas, ward_code=ward_code)
     extra = {"writer": request.user}

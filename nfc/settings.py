@@ -215,6 +215,9 @@ NFC_MFA_REQUIRED_FOR_ALL = env.bool("NFC_MFA_REQUIRED_FOR_ALL", default=False)
 
 NFC_SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("NFC_SESSION_IDLE_MINUTES", default=60))
 NFC_SESSION_MAX_AGE = timedelta(hours=env.int("NFC_SESSION_MAX_HOURS", default=12))
+# Sessions know whose they are, so a person's can all be deleted when their
+# account closes, their role changes or their password changes.
+SESSION_ENGINE = "advisers.sessions"
 SESSION_COOKIE_AGE = int(NFC_SESSION_MAX_AGE.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.utils import timezone
 
-from advisers.models import Role
+from advisers.models import Role, StaffSession
 from nfc.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD, UserFactory
 from tests.support import totp_code
@@ -235,6 +235,80 @@ def test_closing_an_account_ends_that_persons_sessions(client, admin_client_for,
     response = client.get("/staff/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def _admin_saves(admin_client_for, user, **changes):
+    fields = {"full_name": user.full_name, "email": user.email, "role": user.role}
+    fields["is_active"] = "on"
+    fields.update(changes)
+    admin_client_for.post(
+        f"/admin/advisers/user/{user.pk}/change/", {k: v for k, v in fields.items() if v}
+    )
+
+
+def _signed_out(client) -> bool:
+    response = client.get("/staff/")
+    return response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_a_closed_account_reopened_does_not_revive_its_old_session(
+    client, admin_client_for, adviser
+):
+    client.force_login(adviser)
+    _admin_saves(admin_client_for, adviser, is_active="")
+    _admin_saves(admin_client_for, adviser)
+    adviser.refresh_from_db()
+    assert adviser.is_active is True
+    assert _signed_out(client)
+    assert not StaffSession.objects.filter(user=adviser).exists()
+
+
+def test_a_new_role_signs_the_person_out_everywhere(client, admin_client_for, adviser):
+    client.force_login(adviser)
+    _admin_saves(admin_client_for, adviser, role=Role.EVALUATOR)
+    assert _signed_out(client)
+
+
+def test_changing_a_name_keeps_the_person_signed_in(client, admin_client_for, adviser):
+    client.force_login(adviser)
+    _admin_saves(admin_client_for, adviser, full_name="Asha Adviser-Khan")
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_new_password_ends_the_persons_other_sessions_but_not_this_one(
+    client, client_factory, adviser
+):
+    other_device = client_factory()
+    other_device.force_login(adviser)
+    client.force_login(adviser)
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-password-1",
+            "password2": "a-new-long-password-1",
+        },
+    )
+    assert response.status_code == 302
+    # The row itself goes, not only the cookie's use of it.
+    assert StaffSession.objects.filter(user=adviser).count() == 1
+    assert client.get("/staff/").status_code == 200
+    assert _signed_out(other_device)
+
+
+def test_a_password_reset_ends_every_session_of_the_person(
+    client, client_factory, adviser, mailoutbox
+):
+    signed_in = client_factory()
+    signed_in.force_login(adviser)
+    client.post("/accounts/password/reset/", {"email": "asha@example.org"})
+    link = re.search(r"http://\S+", mailoutbox[0].body).group(0)
+    form_url = client.get(link, follow=True).request["PATH_INFO"]
+    client.post(
+        form_url, {"password1": "a-new-long-password-1", "password2": "a-new-long-password-1"}
+    )
+    assert not StaffSession.objects.filter(user=adviser).exists()
+    assert _signed_out(signed_in)
 
 
 def test_a_password_reset_e_mails_a_link_that_sets_a_new_password(client, adviser, mailoutbox):

@@ -2,11 +2,14 @@
 people who work there and managers (never evaluators), and a left area as
 out of the programme."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
-from areas.models import Stage
-from areas.services import area_change_stage
+from advisers.models import TimeRecord
+from areas.models import FundingBid, Stage
+from areas.services import area_change_stage, funding_bid_save, stage_change_withdraw
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +41,56 @@ def test_the_stage_form_says_what_leaving_means_for_caseload_places(hendon, advi
     assert "keeps its adviser and community worker" in client_for(manager).get(url).text
     # An adviser is not offered leaving, so is not told about it either.
     assert "keeps its adviser and community worker" not in client_for(adviser).get(url).text
+
+
+@pytest.mark.parametrize(
+    ("role", "reads_notes"),
+    [
+        ("adviser", True),
+        ("community_worker", True),
+        ("manager", True),
+        ("evaluator", False),
+        ("administrator", False),
+    ],
+)
+def test_what_staff_write_about_an_area_is_kept_from_evaluators_and_administrators(
+    request, hendon, manager, adviser, role, reads_notes
+):
+    """One rule (areas.view_notes) for every piece of staff text on the page."""
+    hendon.notes = "Area note: chair is unwell"
+    hendon.save()
+    area_change_stage(
+        area=hendon, stage=Stage.DELIVERING, on=timezone.localdate(), by=adviser, note="Stage note"
+    )
+    withdrawn = area_change_stage(
+        area=hendon, stage=Stage.LEAVING, on=timezone.localdate(), by=manager, note="Oops"
+    )
+    stage_change_withdraw(change=withdrawn, reason="Withdrawal reason", by=manager)
+    funding_bid_save(
+        area=hendon,
+        by=adviser,
+        stream=FundingBid.Stream.LOTTERY,
+        description="Funding description: roof for the hall",
+        amount_sought=Decimal(5000),
+        amount_secured=Decimal(0),
+        status=FundingBid.Status.PLANNED,
+    )
+    TimeRecord.objects.create(
+        person=adviser,
+        role=adviser.role,
+        area=hendon,
+        date=timezone.localdate(),
+        hours=1,
+        note="Time note: met Pat at home",
+    )
+    page = client_for(request.getfixturevalue(role)).get(f"/staff/areas/{hendon.ward_code}/")
+    assert page.status_code == 200
+    assert "Lottery" in page.text
+    for text in (
+        "Area note",
+        "Stage note",
+        "Withdrawal reason",
+        "Funding description",
+        "Time note",
+    ):
+        assert (text in page.text) is reads_notes, text

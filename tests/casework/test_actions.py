@@ -4,12 +4,13 @@ an area changes hands, and rewording, handing on and rescheduling."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from advisers import services as staff_services
 from casework import services
 from casework.models import Action, AuditEntry
-from tests.factories import UserFactory
+from tests.factories import AreaFactory, SupportRequestFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +214,50 @@ def test_an_empty_description_is_refused(hendon, adviser):
     assert "This field is required." in response.content.decode()
     action.refresh_from_db()
     assert action.description == "Ring the chair about the plan"
+
+
+def test_an_action_for_a_request_is_offered_and_saved_only_on_the_requests_area(hendon, manager):
+    support_request = SupportRequestFactory(area=hendon)
+    elsewhere = AreaFactory(name="Elsewhere")
+    url = f"/staff/casework/actions/new/?request={support_request.reference}"
+    client = client_for(manager)
+    assert "Elsewhere" not in client.get(url).text
+    response = client.post(
+        url,
+        {
+            "area": elsewhere.pk,
+            "description": "Ring the chair",
+            "owner": manager.pk,
+            "due_on": (TODAY() + datetime.timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert not Action.objects.exists()
+
+
+def test_the_service_refuses_an_action_on_another_area_than_its_request(hendon, manager):
+    support_request = SupportRequestFactory(area=hendon)
+    with pytest.raises(ValidationError, match="is about another area, Hendon"):
+        services.action_add(
+            area=AreaFactory(),
+            support_request=support_request,
+            owner=manager,
+            by=manager,
+            description="Ring the chair",
+            due_on=TODAY(),
+        )
+    assert not Action.objects.exists()
+
+
+def test_no_writer_saves_an_action_on_another_area_than_its_request(hendon, manager):
+    support_request = SupportRequestFactory(area=hendon)
+    action = Action(
+        area=AreaFactory(),
+        support_request=support_request,
+        owner=manager,
+        description="Ring the chair",
+        due_on=TODAY(),
+    )
+    with pytest.raises(ValidationError, match="about another area"):
+        action.full_clean()

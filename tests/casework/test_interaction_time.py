@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from advisers.delivery import hours_by_month
@@ -13,6 +14,7 @@ from advisers.models import TimeRecord
 from areas.models import Area
 from casework.models import AuditEntry, Interaction
 from nfc.periods import month_start
+from tests.factories import AreaFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +219,19 @@ def test_nobody_else_removes_an_interaction(hendon, adviser, community_worker, m
         response = client_for(person).post(f"/staff/casework/interactions/{interaction.pk}/remove/")
         assert response.status_code == 404
     assert Interaction.objects.exists()
+
+
+def test_an_interactions_time_is_never_tied_to_another_areas_record(hendon, adviser):
+    log(client_for(adviser), hendon)
+    interaction = Interaction.objects.get()
+    elsewhere = TimeRecord.objects.create(
+        person=adviser,
+        area=AreaFactory(),
+        date=TODAY,
+        hours=Decimal(1),
+        role=adviser.role,
+        kind=TimeRecord.Kind.MEETING,
+    )
+    interaction.time_record = elsewhere
+    with pytest.raises(ValidationError, match="another area"):
+        interaction.full_clean()

@@ -12,12 +12,11 @@ import psutil
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
 from advisers import services
-from advisers.models import Role, User
+from advisers.models import Role, StaffSession, User
 from advisers.tasks import invitation_send_task, sessions_clear_expired_task
 from nfc.celery import app
 from tests.celery_tasks import attempt_counted_task, fails_once_task
@@ -25,19 +24,19 @@ from tests.support import PROJECT_ROOT, clean_env
 
 
 def test_a_task_goes_through_redis_to_a_real_worker_and_its_result_comes_back(celery_worker):
-    Session.objects.create(
+    StaffSession.objects.create(
         session_key="expired-session",
         session_data="",
         expire_date=timezone.now() - timezone.timedelta(days=1),
     )
-    Session.objects.create(
+    StaffSession.objects.create(
         session_key="current-session",
         session_data="",
         expire_date=timezone.now() + timezone.timedelta(days=1),
     )
     result = sessions_clear_expired_task.delay()
     assert result.get(timeout=20) == 1
-    assert list(Session.objects.values_list("session_key", flat=True)) == ["current-session"]
+    assert list(StaffSession.objects.values_list("session_key", flat=True)) == ["current-session"]
 
 
 def test_the_worker_sends_an_invitation_e_mail(celery_worker, mailoutbox):
