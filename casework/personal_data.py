@@ -56,6 +56,10 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         **_all(NOT, "id", "role", "is_active", "region", "date_joined", "invitation_sent_at"),
         **_all(STAFF, "password", "last_login", "email", "full_name"),
     },
+    "advisers.StaffSession": {
+        **_all(Entry(Kind.PERSONAL, Rule.SHORT), "session_key", "session_data", "user"),
+        "expire_date": NOT,
+    },
     "advisers.AdviserAssignment": {
         **_all(NOT, "id", "area", "slot", "started_on", "ended_on"),
         **_all(STAFF, "adviser", "assigned_by", "reason", "handover_note"),
