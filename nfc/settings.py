@@ -246,6 +246,11 @@ NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)
 # largest post accepted.
 NFC_HELP_FORM_MIN_SECONDS = env.int("NFC_HELP_FORM_MIN_SECONDS", default=3)
 NFC_HELP_REQUESTS_PER_HOUR = env.int("NFC_HELP_REQUESTS_PER_HOUR", default=10)
+# Acknowledgements one e-mail address gets in a day, however many requests
+# give it: anyone can type anyone's address into the help form.
+NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY = env.int(
+    "NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY", default=3
+)
 # (The fields' own limits come to about 40 KB at most, URL-encoded.)
 NFC_HELP_FORM_MAX_BYTES = 64_000
 # A new request should have its first contact within this many working days.

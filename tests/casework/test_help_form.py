@@ -194,7 +194,7 @@ def test_one_address_is_limited_per_hour_and_nothing_typed_is_lost(post, setting
     assert SpamCount.objects.get(reason="rate_limit").count == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_posts_sent_all_at_once_from_one_address_save_no_more_than_the_limit(settings, redis_url):
     from django.core.cache import cache
 
