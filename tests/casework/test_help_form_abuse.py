@@ -94,3 +94,82 @@ def test_the_acknowledgement_repeats_none_of_the_senders_words(send, mailoutbox)
     for words in ("Win a prize", "bad.example", "0900", "bowling green", "Friends of Hendon"):
         assert words not in acknowledgement.body
         assert words not in acknowledgement.subject
+
+
+# --- The phone number, and text that turns itself around --------------------
+
+RLO = "\u202e"  # right-to-left override: what follows it reads backwards
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("0191 498 0000", "0191 498 0000"),
+        ("07700  900123", "07700 900123"),
+        ("(0191) 498-0000", "(0191) 498-0000"),
+        ("+44 (0)191 498 0000", "+44 (0)191 498 0000"),
+        ("+353 1 234 5678", "+353 1 234 5678"),
+    ],
+)
+def test_a_phone_number_written_as_people_write_them_is_kept(send, typed, saved):
+    response, _ = send(phone=typed, contact_by="phone")
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().phone == saved
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0191 498\nBcc: x@example.org",
+        f"{RLO}0000 894 1910",
+        "ring me after six",
+        "0191 498",
+        "191 498 0000",
+        "+0 191 498 0000",
+        "+44 191 498 0000 0000 0000",
+        "=HYPERLINK(0191)",
+    ],
+)
+def test_anything_but_a_phone_number_is_refused_in_plain_words_and_nothing_saved(send, typed):
+    response, _ = send(phone=typed, contact_by="phone")
+    assert response.status_code == 200
+    errors = response.context["form"].errors["phone"]
+    assert errors == [
+        "Enter a phone number, like 0191 498 0000, or one from another country "
+        "starting with +, like +44 191 498 0000."
+    ]
+    assert "old bowling green" in response.text  # nothing typed is lost
+    assert not SupportRequest.objects.exists()
+
+
+def test_staff_see_names_and_residents_words_without_direction_overrides(
+    hendon, adviser, manager, send
+):
+    adviser.full_name = f"Asha {RLO}resivdA"
+    adviser.save()
+    send(
+        area=str(hendon.pk),
+        name=f"Pat {RLO}tnediseR",
+        group_name=f"Friends of {RLO}kraP",
+        description=f"A garden on the old bowling green {RLO}\u2066gnol\u2069 idle",
+    )
+    reference = SupportRequest.objects.get().reference
+    client = Client()
+    client.force_login(manager)
+    pages = {
+        "request": client.get(f"/staff/casework/requests/{reference}/").text,
+        "search": client.get("/staff/casework/search/", {"q": "garden"}).text,
+        "audit": client.get("/staff/casework/audit/").text,
+    }
+    for where, page in pages.items():
+        for control in (RLO, "\u2066", "\u2069"):
+            assert control not in page, where
+    assert "Pat tnediseR" in pages["request"]
+    assert "Asha resivdA" in pages["request"]
+    assert "old bowling green gnol idle" in pages["search"]
+
+
+def test_a_staff_name_never_carries_a_direction_override(adviser):
+    adviser.full_name = f"Asha {RLO}resivdA"
+    assert str(adviser) == "Asha resivdA"
+    assert adviser.get_short_name() == "Asha"
