@@ -223,6 +223,18 @@ def test_posts_sent_all_at_once_from_one_address_save_no_more_than_the_limit(set
     assert SupportRequest.objects.count() == 8
 
 
+def test_addresses_in_one_ipv6_slash_64_share_the_limit(client, settings):
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 1
+
+    def send(address):
+        return client.post("/help/", answers(), REMOTE_ADDR=address).status_code
+
+    assert send("2001:db8:5:6::1") == 302
+    assert send("2001:db8:5:6:aaaa:bbbb:cccc:dddd") == 429
+    assert send("2001:db8:5:7::1") == 302  # another /64: another sender
+    assert SupportRequest.objects.count() == 2
+
+
 def test_a_malformed_content_length_is_not_an_error(client):
     response = client.post("/help/", answers(), HTTP_CONTENT_LENGTH="lots")
     assert response.status_code in (200, 302)
