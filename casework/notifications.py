@@ -43,8 +43,9 @@ def _mailbox(address: str) -> str:
 
 
 def acknowledgements_used_up(support_request: SupportRequest) -> bool:
-    """Whether the requests sent in the day before this one, to the same
-    mailbox, already had the most acknowledgements one address may get.
+    """Whether the same mailbox was given in the day before this request by
+    as many earlier requests as one address may have acknowledged (each
+    counts, e-mailed or not: a flood keeps the address quiet all day).
 
     Decided from the requests alone (earlier ones, in the order they were
     saved), so requests sent all at once, or the sweep racing a task, come
