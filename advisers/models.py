@@ -7,6 +7,7 @@ from django.utils import timezone
 from advisers.permissions import has_admin_module_perm, has_perm
 from advisers.roles import ROLE_SUMMARIES, Role
 from areas.models import Area, Region
+from nfc.text import without_direction_controls
 
 
 class UserManager(BaseUserManager):
@@ -78,17 +79,19 @@ class User(AbstractBaseUser):
         ]
 
     def __str__(self) -> str:
-        return self.full_name or self.email
+        # Shown wherever staff are named: a name cannot turn the page around.
+        return without_direction_controls(self.full_name or self.email)
 
     def clean(self):
         super().clean()
         self.email = normalise_email(self.email)
+        self.full_name = without_direction_controls(self.full_name)
 
     def get_full_name(self) -> str:
         return self.full_name
 
     def get_short_name(self) -> str:
-        return self.full_name.split(" ")[0] if self.full_name else self.email
+        return str(self).split(" ")[0] if self.full_name else str(self)
 
     @property
     def role_summary(self) -> str:

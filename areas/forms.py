@@ -67,7 +67,7 @@ class CaseloadChoiceField(forms.ModelChoiceField):
         super().__init__(*args, **kwargs)
 
     def label_from_instance(self, person) -> str:
-        return f"{person.full_name} ({person.areas_held} of {self.cap} areas)"
+        return f"{person} ({person.areas_held} of {self.cap} areas)"
 
 
 def _with_areas_held(role: str, relation: str):

@@ -21,7 +21,8 @@ from casework.models import (
     interaction_is_empty,
 )
 from nfc.public_forms import PublicFormDefence
-from nfc.validators import not_in_the_future, not_in_the_past
+from nfc.text import without_direction_controls
+from nfc.validators import not_in_the_future, not_in_the_past, phone_number
 
 UNKNOWN_AREA = "unknown"
 
@@ -140,6 +141,10 @@ class HelpRequestForm(PublicFormDefence):
             raise forms.ValidationError("Enter a full postcode, like SR1 1AE, or leave it empty.")
         return postcode
 
+    def clean_phone(self) -> str:
+        text = self.cleaned_data["phone"]
+        return phone_number(text) if text else ""
+
     def clean_area(self) -> Area | None:
         choice = self.cleaned_data["area"]
         if choice in ("", UNKNOWN_AREA):
@@ -173,13 +178,13 @@ class HelpRequestForm(PublicFormDefence):
             cleaned.get("phone"),
             cleaned.get("contact_by"),
         )
-        if "email" not in self.errors and not email and not phone:
+        if not ({"email", "phone"} & self.errors.keys()) and not email and not phone:
             self.add_error(
                 "email", "Give an e-mail address or a phone number, so that we can reply."
             )
         elif contact_by == ContactBy.EMAIL and not email and "email" not in self.errors:
             self.add_error("email", "You asked us to e-mail you: give your e-mail address.")
-        elif contact_by == ContactBy.PHONE and not phone:
+        elif contact_by == ContactBy.PHONE and not phone and "phone" not in self.errors:
             self.add_error("phone", "You asked us to phone you: give your phone number.")
         if not cleaned.get("area") and cleaned.get("postcode"):
             cleaned["area"] = area_for_postcode(cleaned["postcode"])
@@ -409,7 +414,10 @@ class AuditFilterForm(forms.Form):
         self.fields["person"].choices = [
             ("", "Anyone"),
             (self.NOBODY, "The resident or the system"),
-            *((str(pk), name if active else f"{name} (closed)") for pk, name, active in people),
+            *(
+                (str(pk), without_direction_controls(name if active else f"{name} (closed)"))
+                for pk, name, active in people
+            ),
         ]
 
     def clean(self):

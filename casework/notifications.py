@@ -3,8 +3,16 @@ a resident's acknowledgement, and the notices that tell the person a
 request is with that it arrived, that its resident wrote, or withdrew it.
 
 Staff e-mails carry the reference and a link into the portal, never the
-resident's details or words: those stay in the portal.
+resident's details or words: those stay in the portal. The acknowledgement
+goes to whatever address was typed into a public form, so it repeats none
+of the sender's words (only the reference, in fixed text), and one address
+gets at most NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY of them.
 """
+
+import datetime
+import logging
+
+from django.conf import settings
 
 from advisers.models import User
 from casework.area_match import area_match
@@ -13,6 +21,8 @@ from casework.models import Referral, ResidentMessage, SupportRequest
 from casework.selectors import signposting_text
 from nfc.jobs import Notice
 from nfc.mail import absolute_url, email_send
+
+logger = logging.getLogger(__name__)
 
 
 def _tell_staff(template: str, support_request: SupportRequest, *, to: User, **context) -> None:
@@ -25,8 +35,44 @@ def _tell_staff(template: str, support_request: SupportRequest, *, to: User, **c
     )
 
 
-def acknowledgement_send(support_request: SupportRequest) -> None:
-    """E-mail the resident their reference and their private link."""
+def _mailbox(address: str) -> str:
+    """One mailbox however its address is written: letters' case and a
+    "+tag" on the name deliver to the same place."""
+    name, _, domain = address.lower().rpartition("@")
+    return f"{name.split('+', 1)[0]}@{domain}"
+
+
+def acknowledgements_used_up(support_request: SupportRequest) -> bool:
+    """Whether the same mailbox was given in the day before this request by
+    as many earlier requests as one address may have acknowledged (each
+    counts, e-mailed or not: a flood keeps the address quiet all day).
+
+    Decided from the requests alone (earlier ones, in the order they were
+    saved), so requests sent all at once, or the sweep racing a task, come
+    to the same answer.
+    """
+    mailbox = _mailbox(support_request.email)
+    earlier = SupportRequest.objects.filter(
+        pk__lt=support_request.pk,
+        email__iendswith="@" + mailbox.rpartition("@")[2],
+        created_at__gte=support_request.created_at - datetime.timedelta(days=1),
+    ).values_list("email", flat=True)
+    sent = sum(_mailbox(address) == mailbox for address in earlier)
+    return sent >= settings.NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY
+
+
+def acknowledgement_send(support_request: SupportRequest) -> bool:
+    """E-mail the resident their reference and their private link. False
+    (and nothing sent; the request stands, and its reference was shown on
+    the page) when the address has had its day's acknowledgements: anyone
+    can type anyone's address into the form."""
+    if acknowledgements_used_up(support_request):
+        logger.warning(
+            "Acknowledgement for request %s not sent: its address had %s in a day",
+            support_request.pk,
+            settings.NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY,
+        )
+        return False
     email_send(
         template="acknowledgement",
         to=support_request.email,
@@ -39,6 +85,7 @@ def acknowledgement_send(support_request: SupportRequest) -> None:
             "follow_link": follow_link_issue(support_request=support_request),
         },
     )
+    return True
 
 
 def assignee_tell(support_request: SupportRequest) -> bool:

@@ -39,7 +39,6 @@ def help_request(request):
         return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
     form = screening.form
     support_request = services.support_request_submit(**form.request_details())
-    limit.count(request)
     request.session[SENT_SESSION_KEY] = support_request.reference
     return redirect("casework_public:help_sent")
 

@@ -31,6 +31,7 @@ from casework.models import (
     interaction_is_empty,
     require_request_area,
 )
+from casework.notifications import acknowledgements_used_up
 from casework.tasks import (
     acknowledgement_send_task,
     assignee_tell_task,
@@ -289,6 +290,12 @@ def follow_link_resend(*, support_request: SupportRequest, by) -> None:
         raise ValidationError("The request is finished, so the resident needs no new link.")
     if support_request.details_removed_at:
         raise ValidationError("The resident's details have been removed.")
+    if acknowledgements_used_up(support_request):
+        raise ValidationError(
+            "We sent no e-mail for this request: its address had been given in "
+            f"{settings.NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY} other requests that day, "
+            "the most we e-mail. Contact the resident another way."
+        )
     SupportRequest.objects.filter(pk=support_request.pk).update(acknowledgement_sent_at=None)
     acknowledgement_send_task.delay_on_commit(support_request.pk)
 

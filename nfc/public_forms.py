@@ -6,17 +6,18 @@ form anyone may send keeps bots out without a CAPTCHA.
 - A signed token of when the page was shown: a post sooner than
   NFC_HELP_FORM_MIN_SECONDS after it, or with a forged or day-old token, is
   asked to send again, with everything typed kept.
-- A limit of posts per client address an hour, counted in the cache. If the
-  cache is down the post is let through: a genuine request lost to an
-  outage is worse than a little spam.
+- A limit of posts per client address in any hour, counted in the cache
+  before the post is saved. If the cache is down the post is let through: a
+  genuine request lost to an outage is worse than a little spam.
 
 A form mixes in ``PublicFormDefence`` (and its template includes
 ``includes/public_form_defence.html``); its view passes each post through
-``screen()``, saves when the verdict is ``Verdict.SEND``, then counts the
-post against its ``HourlyLimit``.
+``screen()`` (which counts it against the form's ``HourlyLimit``) and saves
+when the verdict is ``Verdict.SEND``.
 """
 
 import enum
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -27,7 +28,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import models
-from django.utils import timezone
 
 from nfc.clients import client_address
 
@@ -102,39 +102,65 @@ class PublicFormDefence(forms.Form):
         return None
 
 
-class HourlyLimit:
-    """At most ``per_hour`` posts that were sent, per client address an hour.
+def _client_group(address: str) -> str:
+    """Who a post counts against: its IPv4 address, or the /64 an IPv6
+    address is in (a home or a server is given a whole /64, so one sender
+    has billions of addresses in it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
-    Only posts that were sent count: a person correcting a mistake, or
-    several people behind one address, are not turned away for retrying.
+
+class HourlyLimit:
+    """At most ``per_hour`` posts sent, per client address, in any hour.
+
+    Counted in the cache in five-minute buckets, summed for the last hour:
+    a rolling hour, so the count does not start again on the clock hour.
+    A post is counted before it is saved, with one atomic increment, so
+    posts sent all at once cannot each find room left. Only posts that
+    are to be saved are counted: a person correcting a mistake, or several
+    people behind one address, are not turned away for retrying.
     Fails open: if the cache does not answer, nobody is turned away.
     """
+
+    BUCKET_SECONDS = 5 * 60
+    # This bucket and the twelve before it: all of any hour is counted (and
+    # up to five minutes more), never less.
+    BUCKETS = 13
 
     def __init__(self, name: str, *, per_hour: int):
         self.name = name
         self.per_hour = per_hour
 
-    def _key(self, request) -> str:
-        return f"{self.name}:{client_address(request)}:{timezone.now():%Y%m%d%H}"
+    def _keys(self, request) -> list[str]:
+        """This bucket's key, then the hour's earlier ones."""
+        client = _client_group(client_address(request))
+        bucket = int(time.time()) // self.BUCKET_SECONDS
+        return [f"{self.name}:{client}:{bucket - i}" for i in range(self.BUCKETS)]
 
-    def reached(self, request) -> bool:
+    def take(self, request) -> bool:
+        """Count this post against its address; False (and not counted) when
+        the address has had its ``per_hour`` in the last hour."""
         try:
-            return (cache.get(self._key(request)) or 0) >= self.per_hour
+            current, *earlier = self._keys(request)
+            cache.add(current, 0, timeout=self.BUCKET_SECONDS * (self.BUCKETS + 1))
+            # The increment is the count: two posts at once get different
+            # totals, so only as many as there is room for get through.
+            total = cache.incr(current) + sum(cache.get_many(earlier).values())
+            if total > self.per_hour:
+                cache.decr(current)
+                return False
         except Exception:
             logger.warning(
                 "%s rate limit skipped: the cache did not answer", self.name, exc_info=True
             )
-            return False
-
-    def count(self, request) -> None:
-        try:
-            key = self._key(request)
-            cache.add(key, 0, timeout=60 * 60)
-            cache.incr(key)
-        except Exception:
-            logger.warning(
-                "%s rate limit not counted: the cache did not answer", self.name, exc_info=True
-            )
+        return True
 
 
 class Verdict(enum.Enum):
@@ -184,9 +210,9 @@ def screen(
         return Screening(Verdict.SEND_AGAIN, form)
     if not form.is_valid():
         return Screening(Verdict.INVALID, form)
-    # Checked only once the answers are right: a mistake corrected is not
-    # one more request.
-    if limit.reached(request):
+    # Counted only once the answers are right (a mistake corrected is not
+    # one more request), and before saving.
+    if not limit.take(request):
         count(reason=SpamReason.RATE_LIMIT)
         form.add_error(None, TOO_MANY)
         return Screening(Verdict.TOO_MANY, form)

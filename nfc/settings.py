@@ -261,6 +261,11 @@ NFC_PUBLIC_POST_MAX_BYTES = 64_000
 # The largest post a staff page takes (Django's default is 2.5 MB); no staff
 # form takes files, and the longest notes are a few thousand letters.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+# Acknowledgements one e-mail address gets in a day, however many requests
+# give it: anyone can type anyone's address into the help form.
+NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY = env.int(
+    "NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY", default=3
+)
 # A new request should have its first contact within this many working days.
 NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", default=5)
 # Days after a request closes that its resident's details are kept (the

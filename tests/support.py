@@ -61,6 +61,7 @@ PORTAL_VARIABLES = {
     "NFC_BASE_URL",
     "NFC_PRIVACY_CONTACT_EMAIL",
     "NFC_PRIVACY_CONTACT_ADDRESS",
+    "NFC_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY",
     # Set for the browser tests only (see tests/browser/conftest.py).
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }

@@ -38,22 +38,27 @@ def test_a_resident_asks_for_help_on_a_phone_and_gets_a_reference(mobile_page):
     page.get_by_label("No, just me").check()
     page.get_by_label("Your name").fill("Pat Resident")
     page.get_by_label("Your e-mail address").fill("pat@example.org")
+    page.get_by_label("Your phone number").fill("after six")
     page.get_by_label("E-mail", exact=True).check()
     page.get_by_role("button", name="Send").click()
 
-    # The consents were missed: a clear summary, nothing lost.
+    # The consents were missed and the phone number is not one: a clear
+    # summary, nothing lost.
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Tick this box so that we can reply to you")
+    expect(summary).to_contain_text("Enter a phone number, like 0191 498 0000")
     expect(page).to_have_title(re.compile("^Error: "))
     expect(page.get_by_label("Tell us more")).to_have_value(re.compile("reach more people"))
     assert_healthy(page)
 
     page.get_by_label("I agree that the Network for Communities can contact me").check()
     page.get_by_label("I have read the privacy notice").check()
+    page.get_by_label("Your phone number").fill("0191 498 0000")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, we have your request")
-    reference = SupportRequest.objects.get().reference
+    reference, phone = SupportRequest.objects.values_list("reference", "phone").get()
+    assert phone == "0191 498 0000"
     expect(page.get_by_text(reference)).to_be_visible()
     # Hendon has no adviser yet: the resident is told so, not promised one.
     expect(page.get_by_text("You told us you live in Hendon, in Sunderland.")).to_be_visible()

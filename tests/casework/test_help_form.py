@@ -194,6 +194,47 @@ def test_one_address_is_limited_per_hour_and_nothing_typed_is_lost(post, setting
     assert SpamCount.objects.get(reason="rate_limit").count == 1
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_posts_sent_all_at_once_from_one_address_save_no_more_than_the_limit(settings, redis_url):
+    from django.core.cache import cache
+
+    from tests.at_once import at_once
+
+    # The real Redis, as in production (a database of its own, emptied).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url.rsplit("/", 1)[0] + "/5",
+        }
+    }
+    cache.clear()
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 8
+
+    def send():
+        return Client(raise_request_exception=False).post(
+            "/help/", answers(), REMOTE_ADDR="198.51.100.20"
+        )
+
+    assert send().status_code == 302
+    assert send().status_code == 302
+    # Six left, and ten sent at the same moment.
+    answered = at_once(*[send] * 10)
+    assert sorted(response.status_code for response in answered) == [302] * 6 + [429] * 4
+    assert SupportRequest.objects.count() == 8
+
+
+def test_addresses_in_one_ipv6_slash_64_share_the_limit(client, settings):
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 1
+
+    def send(address):
+        return client.post("/help/", answers(), REMOTE_ADDR=address).status_code
+
+    assert send("2001:db8:5:6::1") == 302
+    assert send("2001:db8:5:6:aaaa:bbbb:cccc:dddd") == 429
+    assert send("2001:db8:5:7::1") == 302  # another /64: another sender
+    assert SupportRequest.objects.count() == 2
+
+
 def test_a_malformed_content_length_is_not_an_error(client):
     response = client.post("/help/", answers(), HTTP_CONTENT_LENGTH="lots")
     assert response.status_code in (200, 302)

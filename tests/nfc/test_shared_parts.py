@@ -179,12 +179,51 @@ def test_sending_again_keeps_what_was_typed_with_a_new_token():
 def test_the_hourly_limit_counts_only_what_was_sent():
     request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
     limit = HourlyLimit("test-form", per_hour=2)
-    assert not limit.reached(request)
-    limit.count(request)
-    limit.count(request)
-    assert limit.reached(request)
+    assert limit.take(request)
+    assert limit.take(request)
+    assert not limit.take(request)
+    assert not limit.take(request)  # a refused post is not counted, nor does it count
     elsewhere = RequestFactory().post("/", REMOTE_ADDR="203.0.113.10")
-    assert not limit.reached(elsewhere)
+    assert limit.take(elsewhere)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the time of day; the cache's own expiry reads the same clock."""
+    now = {"at": datetime.datetime(2026, 11, 30, 10, 58, tzinfo=datetime.UTC)}
+    monkeypatch.setattr(time, "time", lambda: now["at"].timestamp())
+    monkeypatch.setattr(timezone, "now", lambda: now["at"])
+
+    def set_to(hour: int, minute: int) -> None:
+        now["at"] = now["at"].replace(hour=hour, minute=minute)
+
+    return set_to
+
+
+def test_the_hourly_limit_is_a_rolling_hour_not_the_clock_hour(clock):
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    limit = HourlyLimit("test-form", per_hour=2)
+    clock(10, 58)
+    assert limit.take(request)
+    assert limit.take(request)
+    clock(11, 2)  # a new clock hour, but not a new hour for this address
+    assert not limit.take(request)
+    clock(11, 56)
+    assert not limit.take(request)
+    clock(12, 1)
+    assert limit.take(request)
+
+
+def test_the_hourly_limit_counts_an_ipv6_address_with_its_slash_64():
+    limit = HourlyLimit("test-form", per_hour=2)
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="2001:db8:1:2::1"))
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="2001:db8:1:2:ffff::9"))
+    assert not limit.take(RequestFactory().post("/", REMOTE_ADDR="2001:db8:1:2:abcd::7"))
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="2001:db8:1:3::1"))
+    # An IPv4 address written as IPv6 is the same sender as the plain one.
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="198.51.100.4"))
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="::ffff:198.51.100.4"))
+    assert not limit.take(RequestFactory().post("/", REMOTE_ADDR="198.51.100.4"))
 
 
 @override_settings(
@@ -199,8 +238,8 @@ def test_the_hourly_limit_counts_only_what_was_sent():
 def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
     request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
     limit = HourlyLimit("test-form", per_hour=0)
-    limit.count(request)
-    assert not limit.reached(request)
+    assert limit.take(request)
+    assert limit.take(request)
 
 
 def _screened(data, *, per_hour=5, seconds_ago=10):
@@ -236,7 +275,7 @@ def test_screening_tells_a_bot_a_hurried_person_a_mistake_and_a_good_post_apart(
 
 def test_screening_turns_away_one_too_many_from_an_address_but_not_a_mistake():
     limit = HourlyLimit("test-feedback", per_hour=1)
-    limit.count(RequestFactory().post("/", REMOTE_ADDR="203.0.113.7"))
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="203.0.113.7"))
     mistake, counted = _screened({"words": ""}, per_hour=1)
     assert (mistake.verdict, counted) == (Verdict.INVALID, [])
     too_many, counted = _screened({"words": "Hi"}, per_hour=1)
