@@ -192,8 +192,11 @@ class SupportRequest(models.Model):
     withdrawal_told_at = models.DateTimeField(null=True, blank=True)
     # The hash of the help form's token it was sent with (see
     # nfc/public_forms.py): the same form sent twice, even at the same
-    # moment, makes one request. Empty for requests made otherwise.
-    form_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # moment, makes one request. Empty for requests made otherwise (by the
+    # database too, for rows loaded in bulk).
+    form_token_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     objects = SupportRequestQuerySet.as_manager()
 
