@@ -204,6 +204,13 @@ class SupportRequest(models.Model):
     # A resident's withdrawal, and when the person it was with heard of it.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_told_at = models.DateTimeField(null=True, blank=True)
+    # The hash of the help form's token it was sent with (see
+    # nfc/public_forms.py): the same form sent twice, even at the same
+    # moment, makes one request. Empty for requests made otherwise (by the
+    # database too, for rows loaded in bulk).
+    form_token_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     objects = SupportRequestQuerySet.as_manager()
 
@@ -232,6 +239,11 @@ class SupportRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(for_group=False) | ~models.Q(group_name=""),
                 name="support_request_group_is_named",
+            ),
+            models.UniqueConstraint(
+                fields=["form_token_hash"],
+                condition=~models.Q(form_token_hash=""),
+                name="support_request_form_token_used_once",
             ),
         ]
 

@@ -151,6 +151,8 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         "description": RESIDENTS_WORDS,
         "assigned_to": STAFF,
         "follow_token_hash": Entry(Kind.PERSONAL, Rule.SHORT),
+        # A hash of the form's one-time token: it names nobody.
+        "form_token_hash": NOT,
     },
     "casework.StatusChange": {
         **_all(NOT, "id", "support_request", "from_status", "to_status", "changed_at"),

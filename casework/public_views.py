@@ -30,6 +30,16 @@ def help_request(request):
 
     # (A post too big for the form never gets here: nfc.middleware's
     # RequestSizeLimitMiddleware answers it with the 413 page.)
+    # A form sent again (a double click, a retry after a timeout, the
+    # browser resending): its token was used, so it is answered with the
+    # request it made, and makes no second one. Before the hourly limit,
+    # which it must not count against or be stopped by.
+    token_hash = HelpRequestForm.token_hash(request.POST)
+    already = SupportRequest.objects.filter(form_token_hash=token_hash).first()
+    if already is not None:
+        request.session[SENT_SESSION_KEY] = already.reference
+        return redirect("casework_public:help_sent")
+
     limit = _hourly_limit()
     screening = screen(request, HelpRequestForm, limit=limit, count=services.spam_count)
     if screening.verdict == Verdict.BOT:
@@ -38,7 +48,9 @@ def help_request(request):
         status = 429 if screening.verdict == Verdict.TOO_MANY else 200
         return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
     form = screening.form
-    support_request = services.support_request_submit(**form.request_details())
+    support_request = services.support_request_submit(
+        form_token_hash=token_hash, **form.request_details()
+    )
     request.session[SENT_SESSION_KEY] = support_request.reference
     return redirect("casework_public:help_sent")
 

@@ -9,7 +9,7 @@ casework.notifications, and retention in casework.retention.
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,7 +44,9 @@ MESSAGE_MAX_LENGTH = DESCRIPTION_MAX_LENGTH
 
 
 @transaction.atomic
-def support_request_submit(*, area, postcode: str, **details) -> SupportRequest:
+def support_request_submit(
+    *, area, postcode: str, form_token_hash: str = "", **details
+) -> SupportRequest:
     """Save a resident's request, then (once saved) send its acknowledgement
     and tell the adviser it landed with.
 
@@ -52,6 +54,11 @@ def support_request_submit(*, area, postcode: str, **details) -> SupportRequest:
     when the area is unknown or has none. Saving comes first and alone: if
     the broker or the mail server is down, the request is kept and the
     e-mails follow later (the sweep).
+
+    ``form_token_hash``, from the help form, makes one request of a form
+    sent twice at the same moment (a double click): the database keeps the
+    hash unique, so the second waits for the first, then gets the request
+    the first saved, with no e-mails of its own.
     """
     adviser = (
         AdviserAssignment.objects.current()
@@ -61,14 +68,26 @@ def support_request_submit(*, area, postcode: str, **details) -> SupportRequest:
         if area
         else None
     )
-    support_request = SupportRequest.objects.create(
-        area=area,
-        postcode=postcode,
-        assigned_to_id=adviser,
-        consented_at=timezone.now(),
-        privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
-        **details,
-    )
+    try:
+        with transaction.atomic():
+            support_request = SupportRequest.objects.create(
+                area=area,
+                postcode=postcode,
+                assigned_to_id=adviser,
+                consented_at=timezone.now(),
+                privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
+                form_token_hash=form_token_hash,
+                **details,
+            )
+    except IntegrityError:
+        already = (
+            SupportRequest.objects.filter(form_token_hash=form_token_hash).first()
+            if form_token_hash
+            else None
+        )
+        if already is None:
+            raise
+        return already
     audit.record(obj=support_request, by=None)
     if support_request.email:
         acknowledgement_send_task.delay_on_commit(support_request.pk)

@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 
 from nfc.logging import request_id_var
+from nfc.redis_guard import NOT_ANSWERING, asking_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfc.settings")
 
@@ -54,7 +55,11 @@ class NfcTask(DjangoTask):
 
     def _delay_or_log(self, *args, **kwargs) -> None:
         try:
-            self.delay(*args, **kwargs)
+            # Its result is never read (delay_on_commit returns nothing), so
+            # the result store is not asked to wait for it: one Redis call
+            # fewer on a person's page.
+            with asking_redis(not_answering=(*NOT_ANSWERING, BrokerError)):
+                self.apply_async(args, kwargs, ignore_result=True)
         except Exception:
             # Any failure: kombu's and the result store's errors differ by
             # transport and version, and none may reach the person.

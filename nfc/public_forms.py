@@ -5,7 +5,10 @@ form anyone may send keeps bots out without a CAPTCHA.
   is a bot's, and is answered as if all were well, so the bot learns nothing.
 - A signed token of when the page was shown: a post sooner than
   NFC_HELP_FORM_MIN_SECONDS after it, or with a forged or day-old token, is
-  asked to send again, with everything typed kept.
+  asked to send again, with everything typed kept. Each page's token is its
+  own (it carries a random part), so a form can use it once: what it saves
+  keeps ``token_hash()``, and a second post with the same token (a double
+  click, a retry, a post sent again) is answered with what the first made.
 - A limit of posts per client address in any hour, counted in the cache
   before the post is saved. If the cache is down the post is let through: a
   genuine request lost to an outage is worse than a little spam.
@@ -17,8 +20,10 @@ when the verdict is ``Verdict.SEND``.
 """
 
 import enum
+import hashlib
 import ipaddress
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,9 +78,20 @@ class PublicFormDefence(forms.Form):
         return settings.NFC_HELP_FORM_MIN_SECONDS
 
     @classmethod
-    def started_token(cls) -> str:
-        """A signed note of when the form was shown, to tell people from bots."""
-        return signing.TimestampSigner(salt=cls.token_salt).sign(str(int(time.time())))
+    def started_token(cls, *, shown_at: float | None = None) -> str:
+        """A signed note of when the form was shown (now, unless
+        ``shown_at``), to tell people from bots; the random part makes each
+        page's token its own, even two shown in the same second."""
+        shown_at = time.time() if shown_at is None else shown_at
+        return signing.TimestampSigner(salt=cls.token_salt).sign(
+            f"{int(shown_at)}.{secrets.token_urlsafe(12)}"
+        )
+
+    @staticmethod
+    def token_hash(data) -> str:
+        """What a form keeps of the token it was sent with, to know it again
+        (one way: the column holds no token that could be sent)."""
+        return hashlib.sha256(data.get("started", "").encode()).hexdigest()
 
     @classmethod
     def sent_again(cls, data) -> "PublicFormDefence":
@@ -90,11 +106,14 @@ class PublicFormDefence(forms.Form):
         if self.data.get("nfc_trap"):
             return SpamReason.HONEYPOT
         try:
-            shown_at = int(
-                signing.TimestampSigner(salt=self.token_salt).unsign(
-                    self.data.get("started", ""), max_age=_TOKEN_MAX_AGE
-                )
+            # Two parts, or a ValueError: a token without its random part
+            # (from a page shown before tokens had one) is sent again.
+            shown, _ = (
+                signing.TimestampSigner(salt=self.token_salt)
+                .unsign(self.data.get("started", ""), max_age=_TOKEN_MAX_AGE)
+                .split(".")
             )
+            shown_at = int(shown)
         except (signing.BadSignature, ValueError):
             return SpamReason.BAD_TOKEN
         if time.time() - shown_at < self.min_seconds():

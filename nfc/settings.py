@@ -154,9 +154,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a help, never a need (see nfc/redis_guard.py): a call to it that
+# has no answer within this many seconds fails, and the page goes on without
+# it. A healthy Redis on the same network answers in about a millisecond.
+NFC_REDIS_TIMEOUT_SECONDS = env.float("NFC_REDIS_TIMEOUT_SECONDS", default=0.5)
+# Once a call has failed, this process takes Redis for away this long: calls
+# meanwhile fail at once, as when Redis refuses connections, rather than each
+# waiting out its timeout.
+NFC_REDIS_AWAY_SECONDS = env.float("NFC_REDIS_AWAY_SECONDS", default=15)
+_REDIS_TIMEOUTS = {
+    "socket_connect_timeout": NFC_REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": NFC_REDIS_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "nfc.redis_guard.FailFastRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _REDIS_TIMEOUTS,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -369,14 +385,20 @@ CELERY_TASK_TIME_LIMIT = 6 * 60
 # Report jobs may run for up to an hour (their own limits); Redis must not
 # hand an unacknowledged job to a second worker before then.
 NFC_LONGEST_TASK_SECONDS = 60 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": NFC_LONGEST_TASK_SECONDS * 2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": NFC_LONGEST_TASK_SECONDS * 2,
+    **_REDIS_TIMEOUTS,
+}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
-# When Redis is away, give up enqueuing within a second or two rather than
-# keep a person's page waiting: what was not sent is picked up by a sweep.
-_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# When Redis is away, refusing connections or hung, give up enqueuing within
+# a second rather than keep a person's page waiting: what was not sent is
+# picked up by a sweep. One retry, for a pooled connection Redis had closed.
+_FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.25}
+CELERY_BROKER_CONNECTION_TIMEOUT = NFC_REDIS_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = NFC_REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = NFC_REDIS_TIMEOUT_SECONDS
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -23,6 +23,7 @@ from django.db import connections
 
 from advisers import services as staff_services
 from advisers.models import Role
+from nfc import redis_guard
 from nfc.celery import app as celery_app
 from tests.factories import AreaFactory, UserFactory
 
@@ -52,6 +53,14 @@ def pytest_collection_modifyitems(config, items):
 def _empty_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _redis_answering():
+    """A test that stopped or hung Redis leaves the process taking it for
+    away for a while (nfc/redis_guard.py); the next test asks it afresh."""
+    yield
+    redis_guard.came_back()
 
 
 @pytest.fixture(scope="session")

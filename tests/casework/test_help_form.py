@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core import signing
 from django.test import Client
 
+from casework.forms import HelpRequestForm
 from casework.models import SpamCount, SupportRequest, Topic
 from casework.services import support_request_submit
 from tests.factories import AreaFactory
@@ -19,8 +19,7 @@ REFERENCE = re.compile(r"^NFC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 def a_while_ago(seconds: int = 60) -> str:
     """A form token as if the page had been shown ``seconds`` ago."""
-    signer = signing.TimestampSigner(salt="nfc.help-form.started")
-    return signer.sign(str(int(time.time()) - seconds))
+    return HelpRequestForm.started_token(shown_at=time.time() - seconds)
 
 
 def answers(**changes) -> dict:
@@ -232,6 +231,38 @@ def test_addresses_in_one_ipv6_slash_64_share_the_limit(client, settings):
     assert send("2001:db8:5:6::1") == 302
     assert send("2001:db8:5:6:aaaa:bbbb:cccc:dddd") == 429
     assert send("2001:db8:5:7::1") == 302  # another /64: another sender
+
+
+def test_a_form_sent_twice_makes_one_request_and_shows_its_reference_again(
+    client, post, settings, mailoutbox
+):
+    # A double click, a retry after a timeout, or the browser resending:
+    # the same form, with the same token. The hourly limit neither counts
+    # the second post nor stops it.
+    settings.NFC_HELP_REQUESTS_PER_HOUR = 1
+    sent = answers()
+    first = post(**sent)
+    again = post(**sent)
+    assert (first.status_code, again.status_code) == (302, 302)
+    saved = SupportRequest.objects.get()
+    assert saved.reference in client.get(again.url).text
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+    # Sent from another tab or device, the same token still makes nothing new.
+    elsewhere = Client().post("/help/", sent)
+    assert elsewhere.status_code == 302
+    assert SupportRequest.objects.count() == 1
+
+
+def test_a_form_sent_again_after_a_change_keeps_the_first_request(client, post):
+    sent = answers()
+    post(**sent)
+    post(**{**sent, "description": "Changed my mind about the garden."})
+    assert SupportRequest.objects.get().description.startswith("We want to start")
+
+
+def test_a_new_page_makes_a_new_request(post):
+    post()
+    post()
     assert SupportRequest.objects.count() == 2
 
 

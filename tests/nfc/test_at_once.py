@@ -1,7 +1,8 @@
 """Two people at once, for an adviser's last place, a community worker's, a
-partner's last days, or two residents sending the help form: each gets a
-clear answer (one saved, the other refused in words, or both saved), never a
-server error, on PostgreSQL and on the SQLite file `make run` uses.
+partner's last days, two residents sending the help form, or one resident
+sending it twice (a double click): each gets a clear answer (one saved, the
+other refused in words, or both saved: two requests, or one shown to both),
+never a server error, on PostgreSQL and on the SQLite file `make run` uses.
 """
 
 import json

@@ -19,6 +19,9 @@ print(json.dumps({
     "cache_location": s.CACHES["default"].get("LOCATION", ""),
     "email": s.EMAIL_BACKEND,
     "debug": s.DEBUG,
+    "cache_options": s.CACHES["default"].get("OPTIONS", {}),
+    "broker_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "result_store_timeouts": [s.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT, s.CELERY_REDIS_SOCKET_TIMEOUT],
 }))
 """
 
@@ -59,6 +62,15 @@ def test_redis_url_sets_the_broker_and_the_cache_and_stops_in_process_tasks():
     assert shown["cache"].endswith("RedisCache")
     assert shown["cache_location"] == "redis://cache.internal:6379/0"
     assert shown["eager"] is False
+
+
+def test_every_redis_client_gives_up_within_a_second_on_a_redis_that_never_answers():
+    shown = show_settings(REDIS_URL="redis://cache.internal:6379/0")
+    assert shown["cache"] == "nfc.redis_guard.FailFastRedisCache"
+    for options in (shown["cache_options"], shown["broker_options"]):
+        assert options["socket_connect_timeout"] <= 1
+        assert options["socket_timeout"] <= 1
+    assert max(shown["result_store_timeouts"]) <= 1
 
 
 def test_production_mode_refuses_to_start_and_names_every_missing_variable():

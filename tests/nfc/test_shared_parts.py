@@ -148,7 +148,7 @@ class FeedbackForm(PublicFormDefence):
 
 def test_a_person_who_took_their_time_passes(settings):
     settings.NFC_HELP_FORM_MIN_SECONDS = 3
-    shown = signing.TimestampSigner(salt="test.feedback").sign(str(int(time.time()) - 10))
+    shown = FeedbackForm.started_token(shown_at=time.time() - 10)
     assert FeedbackForm({"words": "Hi", "started": shown}).spam_reason() is None
 
 
@@ -158,9 +158,22 @@ def test_bots_are_told_apart(settings):
     assert FeedbackForm({"started": fresh, "nfc_trap": "x"}).spam_reason() == SpamReason.HONEYPOT
     assert FeedbackForm({"started": fresh}).spam_reason() == SpamReason.TOO_FAST
     assert FeedbackForm({"started": "forged"}).spam_reason() == SpamReason.BAD_TOKEN
+    # Signed, but without the random part that makes each page's token its own.
+    unnumbered = signing.TimestampSigner(salt="test.feedback").sign(str(int(time.time()) - 10))
+    assert FeedbackForm({"started": unnumbered}).spam_reason() == SpamReason.BAD_TOKEN
     # A token from another form is no good on this one.
     other = HelpRequestForm.started_token()
     assert FeedbackForm({"started": other}).spam_reason() == SpamReason.BAD_TOKEN
+
+
+def test_each_page_has_a_token_of_its_own_even_in_the_same_second():
+    shown_at = time.time()
+    first = FeedbackForm.started_token(shown_at=shown_at)
+    second = FeedbackForm.started_token(shown_at=shown_at)
+    assert first != second
+    assert FeedbackForm.token_hash({"started": first}) != FeedbackForm.token_hash(
+        {"started": second}
+    )
 
 
 def test_a_public_form_must_name_its_own_token_salt():
@@ -244,9 +257,7 @@ def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
 
 def _screened(data, *, per_hour=5, seconds_ago=10):
     counted = []
-    started = signing.TimestampSigner(salt="test.feedback").sign(
-        str(int(time.time()) - seconds_ago)
-    )
+    started = FeedbackForm.started_token(shown_at=time.time() - seconds_ago)
     request = RequestFactory().post("/", {"started": started, **data}, REMOTE_ADDR="203.0.113.7")
     limit = HourlyLimit("test-feedback", per_hour=per_hour)
     screening = screen(

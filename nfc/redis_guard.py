@@ -1,0 +1,100 @@
+"""Redis is a help, never a need: when it is away, pages go on without it.
+
+The cache (rate limits, the dashboard) and the queue (e-mails) each have a
+fallback for a call that fails: let the post through, draw the page afresh,
+leave the e-mail to the sweep. A Redis that refuses connections fails each
+call at once. One that accepts connections and never answers (hung, or the
+network half gone) would keep each call waiting for its timeout, and one
+page makes several calls: the help form asks the rate limit, moves the
+dashboard's version on twice and enqueues two e-mails. Waited out one after
+another, those timeouts kept a resident's saved request from its reference
+past gunicorn's worker timeout.
+
+So every call has short timeouts (NFC_REDIS_TIMEOUT_SECONDS, in the
+settings), and once a call has found Redis not answering, this process takes
+it for away for NFC_REDIS_AWAY_SECONDS: calls meanwhile fail at once, as if
+Redis refused them, and take their usual fallback. The first call after that
+asks Redis again. Each process learns for itself: a web worker waits out at
+most one timeout before it stops asking.
+"""
+
+import contextlib
+import functools
+import time
+from collections.abc import Iterator
+
+import redis
+from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
+# What a Redis that is away raises: refused, reset, or no answer in time.
+NOT_ANSWERING = (redis.ConnectionError, redis.TimeoutError)
+
+# time.monotonic() until which Redis is taken for away in this process.
+_away_until = 0.0
+
+
+class RedisAway(ConnectionError):
+    """Redis did not answer a moment ago, so it was not asked again yet."""
+
+
+def is_away() -> bool:
+    return time.monotonic() < _away_until
+
+
+def went_away() -> None:
+    """A call found Redis not answering: stop asking it for a while."""
+    global _away_until
+    _away_until = time.monotonic() + settings.NFC_REDIS_AWAY_SECONDS
+
+
+def came_back() -> None:
+    """Ask Redis again from the next call (a test that hung Redis on purpose
+    calls this after, so the next test finds it answering)."""
+    global _away_until
+    _away_until = 0.0
+
+
+@contextlib.contextmanager
+def asking_redis(not_answering: tuple[type[BaseException], ...] = NOT_ANSWERING) -> Iterator[None]:
+    """Around a call to Redis: fails at once with RedisAway while Redis is
+    taken for away, and takes it for away when the call finds it not
+    answering (any of ``not_answering``; the queue's library raises its own)."""
+    if is_away():
+        raise RedisAway("Redis did not answer a moment ago; not asking again yet.")
+    try:
+        yield
+    except not_answering:
+        went_away()
+        raise
+
+
+class _AskingRedis:
+    """Django's Redis cache client, each of its calls made through
+    asking_redis()."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name: str):
+        method = getattr(self._client, name)
+
+        @functools.wraps(method)
+        def call(*args, **kwargs):
+            with asking_redis():
+                return method(*args, **kwargs)
+
+        return call
+
+
+class FailFastRedisCache(RedisCache):
+    """Django's Redis cache, failing at once while Redis is away (above).
+    Its callers already fall back when a call fails."""
+
+    @cached_property
+    def _cache(self):
+        # As Django's RedisCache makes its client (these attributes are its
+        # own, set in its __init__, and missing from its type stubs).
+        client = self._class(self._servers, **self._options)  # type: ignore[attr-defined]
+        return _AskingRedis(client)
