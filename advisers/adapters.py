@@ -10,6 +10,7 @@ from django.conf import settings
 
 from advisers.permissions import two_factor_required
 from advisers.services import staff_sessions_end
+from advisers.tasks import password_reset_send_task
 
 
 class StaffOnlyAccountAdapter(DefaultAccountAdapter):
@@ -25,6 +26,12 @@ class StaffOnlyAccountAdapter(DefaultAccountAdapter):
         super().set_password(user, password)
         request = context.request
         staff_sessions_end(user=user, keep=request.session.session_key if request else None)
+
+    def send_password_reset_mail(self, user, email, context) -> None:
+        # Sent by a job after the page has answered (the link is made there,
+        # never carried through the broker): sent within the request, how
+        # long the answer took would tell whether the address has an account.
+        password_reset_send_task.delay_on_commit(user.pk)
 
     def login(self, request, user) -> None:
         super().login(request, user)

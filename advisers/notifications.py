@@ -37,3 +37,18 @@ INVITATION = Notice(
     since="date_joined",
     send=invitation_send,
 )
+
+
+def password_reset_send(user: User) -> None:
+    """The link to choose a new password, asked for on the sign-in page. Sent
+    by a job, so that how long the page takes says nothing of whether an
+    account exists (an unknown address gets no e-mail at all)."""
+    email_send(
+        template="password_reset",
+        to=user.email,
+        context={
+            "user": user,
+            "link": invitation_link(user=user),
+            "valid_days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+        },
+    )
