@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lint format check-migrations lock clean
+.PHONY: help run test bench lint format check-migrations lock clean backup restore
 
 help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
@@ -17,6 +17,8 @@ help:
 	@echo "make bench-postcodes  time import_postcodes on a national postcode file (2.7 million rows)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
+	@echo "make backup  back up the PostgreSQL database to var/backups/ (DATABASE_URL)"
+	@echo "make restore FILE=var/backups/....dump  restore one, replaying erasures made since"
 
 # Installs are pinned by requirements.lock; a stamp file per extra means a
 # change to either file reinstalls.
@@ -119,3 +121,12 @@ lock:
 
 clean:
 	rm -rf $(VENV) tests/browser/node_modules var .pytest_cache .mypy_cache
+
+# A deployed portal's database (DATABASE_URL must name its PostgreSQL); see
+# README.md, "Backups".
+backup: $(VENV)/.installed-base
+	$(BIN)/python manage.py backup
+
+restore: $(VENV)/.installed-base
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=var/backups/nfc-....dump" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"

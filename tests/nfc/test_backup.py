@@ -1,0 +1,43 @@
+"""`manage.py backup` and `manage.py restore`: the restore drill. A backup
+restored into the database gives back exactly what it held, and residents
+erased after it was made stay erased."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from casework.data_requests import ERASED, support_requests_erase
+from casework.models import AuditEntry, SupportRequest
+from tests.factories import SupportRequestFactory
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_backup_restores_its_rows_and_erasures_made_since_are_replayed(tmp_path, hendon, manager):
+    kept = SupportRequestFactory(area=hendon, name="Kim Kept")
+    asked_later = SupportRequestFactory(area=hendon, name="Lou Later")
+    backup = tmp_path / "nfc.dump"
+    call_command("backup", to=backup)
+    at_backup = (SupportRequest.objects.count(), AuditEntry.objects.count())
+
+    SupportRequestFactory(area=hendon, name="Made After")
+    support_requests_erase(support_requests=[asked_later], by=manager)
+
+    call_command("restore", backup, yes=True)
+
+    assert (SupportRequest.objects.count(), AuditEntry.objects.count()) == (
+        at_backup[0],
+        at_backup[1] + 1,  # the replayed erasure's own note
+    )
+    assert not SupportRequest.objects.filter(name="Made After").exists()
+    kept.refresh_from_db()
+    asked_later.refresh_from_db()
+    assert kept.name == "Kim Kept"
+    assert asked_later.name == ERASED
+
+
+def test_a_missing_backup_is_refused_and_nothing_changes(tmp_path, hendon):
+    SupportRequestFactory(area=hendon)
+    with pytest.raises(CommandError, match="No backup at"):
+        call_command("restore", tmp_path / "none.dump", yes=True)
+    assert SupportRequest.objects.count() == 1
