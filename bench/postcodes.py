@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 from bench.onspd import COLUMNS, OnspdFile, onspd_write
-from bench.processes import PostgreSQL, Redis, ServiceError
+from bench.processes import PostgreSQL, Redis, ServiceError, stop_all
 from bench.run import machine, readme_block_write
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,11 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"\nFailed: {error}\nLogs: {SCRATCH}")
         return 1
     finally:
-        for service in reversed(services):
-            try:
-                service.stop()
-            except Exception as error:  # one failed stop must not leave the others running
-                say(f"Could not stop {type(service).__name__}: {error}")
+        stop_all(services, say)
         (SCRATCH / "postcodes.csv").unlink(missing_ok=True)
     results_path.write_text(json.dumps(results, indent=2) + "\n")
     say(f"\nWrote {results_path.relative_to(BASE_DIR)}; logs in {SCRATCH}/")

@@ -65,6 +65,16 @@ def tail(log: Path, lines: int = 25) -> str:
     return "\n".join(f"  | {line}" for line in text[-lines:])
 
 
+def stop_all(services: list, say) -> None:
+    """Stop ``services``, the last started first; one that fails to stop
+    must not leave the others running."""
+    for service in reversed(services):
+        try:
+            service.stop()
+        except Exception as error:
+            say(f"Could not stop {type(service).__name__}: {error}")
+
+
 def stop_process(process: subprocess.Popen | None, *, timeout: float = 30) -> None:
     """SIGTERM the process's group, then SIGKILL it if it lingers."""
     if process is None or process.poll() is not None:

@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.processes import Gunicorn, PostgreSQL, Redis, ServiceError, tail
+from bench.processes import Gunicorn, PostgreSQL, Redis, ServiceError, stop_all, tail
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCRATCH = BASE_DIR / "var" / "bench"
@@ -132,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"\nA service failed: {error}\nLogs: {SCRATCH}")
         return 1
     finally:
-        for service in reversed(services):
-            try:
-                service.stop()
-            except Exception as error:  # one failed stop must not leave the others running
-                say(f"Could not stop {type(service).__name__}: {error}")
+        stop_all(services, say)
     args.results.write_text(json.dumps(results, indent=2) + "\n")
     say(f"\nWrote {args.results}; logs in {SCRATCH}/")
     if full_size:

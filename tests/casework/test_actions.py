@@ -261,3 +261,18 @@ def test_no_writer_saves_an_action_on_another_area_than_its_request(hendon, mana
     )
     with pytest.raises(ValidationError, match="about another area"):
         action.full_clean()
+
+
+def test_the_area_page_asks_once_who_may_change_its_actions(
+    hendon, adviser, community_worker, django_assert_max_num_queries
+):
+    client = client_for(adviser)
+    url = f"/staff/areas/{hendon.ward_code}/"
+    action_in(hendon, community_worker)
+    with django_assert_max_num_queries(30) as first:
+        client.get(url)
+    for _ in range(10):
+        action_in(hendon, community_worker)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(url)
+    assert page.text.count("Mark done<span") == 11
