@@ -237,9 +237,7 @@ def _areas_held_now(user) -> frozenset[int]:
     list of actions asks once, not once an action."""
     if not hasattr(user, "_nfc_areas_held"):
         user._nfc_areas_held = frozenset(
-            user.adviser_assignments.filter(ended_on__isnull=True).values_list(
-                "area_id", flat=True
-            )
+            user.adviser_assignments.filter(ended_on__isnull=True).values_list("area_id", flat=True)
         )
     return user._nfc_areas_held
 
