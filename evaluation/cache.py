@@ -17,7 +17,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -25,6 +24,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
 from casework.models import Action, Referral, SupportRequest
+from nfc.redis_guard import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,9 @@ def _first_version() -> int:
 
 def _bump() -> None:
     try:
-        cache.incr(VERSION_KEY)
+        shared_cache.incr(VERSION_KEY)
     except ValueError:
-        cache.add(VERSION_KEY, _first_version(), timeout=None)
+        shared_cache.add(VERSION_KEY, _first_version(), timeout=None)
     except Exception:
         logger.warning("Could not reach the cache to mark the dashboard out of date.")
 
@@ -60,7 +60,7 @@ def page_key(*, user, region: str, query: str) -> str | None:
     if not settings.NFC_DASHBOARD_CACHE_SECONDS:
         return None
     try:
-        version = cache.get_or_set(VERSION_KEY, _first_version, timeout=None)
+        version = shared_cache.get_or_set(VERSION_KEY, _first_version, timeout=None)
     except Exception:
         logger.warning("Could not reach the cache: drawing the dashboard afresh.")
         return None
@@ -72,7 +72,7 @@ def page_get(key: str | None) -> str | None:
     if key is None:
         return None
     try:
-        return cache.get(key)
+        return shared_cache.get(key)
     except Exception:
         logger.warning("Could not reach the cache: drawing the dashboard afresh.")
         return None
@@ -82,7 +82,7 @@ def page_set(key: str | None, page: str) -> None:
     if key is None:
         return
     try:
-        cache.set(key, page, timeout=settings.NFC_DASHBOARD_CACHE_SECONDS)
+        shared_cache.set(key, page, timeout=settings.NFC_DASHBOARD_CACHE_SECONDS)
     except Exception:
         logger.warning("Could not reach the cache to keep the dashboard.")
 

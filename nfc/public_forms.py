@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import models
 
 from nfc.clients import client_address
+from nfc.redis_guard import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -168,12 +168,12 @@ class HourlyLimit:
         the address has had its ``per_hour`` in the last hour."""
         try:
             current, *earlier = self._keys(request)
-            cache.add(current, 0, timeout=self.BUCKET_SECONDS * (self.BUCKETS + 1))
+            shared_cache.add(current, 0, timeout=self.BUCKET_SECONDS * (self.BUCKETS + 1))
             # The increment is the count: two posts at once get different
             # totals, so only as many as there is room for get through.
-            total = cache.incr(current) + sum(cache.get_many(earlier).values())
+            total = shared_cache.incr(current) + sum(shared_cache.get_many(earlier).values())
             if total > self.per_hour:
-                cache.decr(current)
+                shared_cache.decr(current)
                 return False
         except Exception:
             logger.warning(

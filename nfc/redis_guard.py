@@ -16,17 +16,39 @@ it for away for NFC_REDIS_AWAY_SECONDS: calls meanwhile fail at once, as if
 Redis refused them, and take their usual fallback. The first call after that
 asks Redis again. Each process learns for itself: a web worker waits out at
 most one timeout before it stops asking.
+
+Two caches, for two kinds of caller:
+- ``caches[SHARED]`` is Redis and nothing else, for what must read the same
+  in every process or not at all (the dashboard's version, the help form's
+  hourly count). Its calls fail while Redis is away, and our callers fall
+  back as they choose.
+- The default cache is for code we do not own: allauth keeps the sign-in
+  limits and the two-factor codes already used there, and does not expect a
+  call to fail (with Redis away, every staff sign-in was a 500). While Redis
+  is away it keeps them in this process's memory instead: staff can still
+  sign in, and guessing is still limited, per process rather than across
+  them, until Redis answers again.
 """
 
 import contextlib
 import functools
+import logging
 import time
 from collections.abc import Iterator
 
 import redis
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
+
+# The cache that is Redis only (see above), and its alias in CACHES.
+SHARED = "shared"
+shared_cache = ConnectionProxy(caches, SHARED)
 
 # What a Redis that is away raises: refused, reset, or no answer in time.
 NOT_ANSWERING = (redis.ConnectionError, redis.TimeoutError)
@@ -98,3 +120,48 @@ class FailFastRedisCache(RedisCache):
         # own, set in its __init__, and missing from its type stubs).
         client = self._class(self._servers, **self._options)  # type: ignore[attr-defined]
         return _AskingRedis(client)
+
+
+# Every call of Django's cache API that RedisCache answers itself; the rest
+# (get_or_set, decr, ...) are made of these.
+_CACHE_CALLS = (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+)
+
+
+class RedisOrLocalCache(FailFastRedisCache):
+    """Redis, or this process's memory while Redis is away (see above)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        # LocMemCache keeps one store per name in a process: every thread's
+        # instance of this cache falls back to the same one.
+        self._local = LocMemCache(f"nfc-while-redis-is-away:{server}", params)
+
+
+def _redis_or_local(name: str):
+    redis_call = getattr(FailFastRedisCache, name)
+
+    @functools.wraps(redis_call)
+    def call(self, *args, **kwargs):
+        try:
+            return redis_call(self, *args, **kwargs)
+        except (*NOT_ANSWERING, RedisAway):
+            logger.warning("Redis did not answer: cache %s kept in this process instead.", name)
+            return getattr(self._local, name)(*args, **kwargs)
+
+    return call
+
+
+for _name in _CACHE_CALLS:
+    setattr(RedisOrLocalCache, _name, _redis_or_local(_name))

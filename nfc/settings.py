@@ -166,16 +166,30 @@ _REDIS_TIMEOUTS = {
     "socket_connect_timeout": NFC_REDIS_TIMEOUT_SECONDS,
     "socket_timeout": NFC_REDIS_TIMEOUT_SECONDS,
 }
+# Two caches on the one Redis (nfc/redis_guard.py says why): the default,
+# which allauth uses, keeps going in each process's memory while Redis is
+# away; "shared" fails, and its callers do without.
 if REDIS_URL:
     CACHES = {
         "default": {
+            "BACKEND": "nfc.redis_guard.RedisOrLocalCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _REDIS_TIMEOUTS,
+        },
+        "shared": {
             "BACKEND": "nfc.redis_guard.FailFastRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _REDIS_TIMEOUTS,
-        }
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
+    }
 
 # --- Accounts, roles and sessions ---------------------------------------
 

@@ -51,8 +51,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the caches; each test starts with none."""
     cache.clear()
+    redis_guard.shared_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # for them (`celery_on_redis`, `celery_worker` in tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
 
-# Each test starts with an empty cache (tests/conftest.py clears it), so it
-# must never be a shared Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each test starts with empty caches (tests/conftest.py clears them), so
+# they must never be a shared Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
+}

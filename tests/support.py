@@ -115,6 +115,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def redis_caches(location: str, **options) -> dict:
+    """CACHES as production has them (nfc/settings.py) on the Redis at
+    ``location``, for a test that sets ``settings.CACHES``."""
+    return {
+        "default": {
+            "BACKEND": "nfc.redis_guard.RedisOrLocalCache",
+            "LOCATION": location,
+            "OPTIONS": options,
+        },
+        "shared": {
+            "BACKEND": "nfc.redis_guard.FailFastRedisCache",
+            "LOCATION": location,
+            "OPTIONS": options,
+        },
+    }
+
+
 @contextlib.contextmanager
 def hung_server(port: int = 0) -> Iterator[int]:
     """A server on loopback that accepts connections and never answers, as a

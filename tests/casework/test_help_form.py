@@ -11,6 +11,7 @@ from casework.forms import HelpRequestForm
 from casework.models import SpamCount, SupportRequest, Topic
 from casework.services import support_request_submit
 from tests.factories import AreaFactory
+from tests.support import redis_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -195,18 +196,12 @@ def test_one_address_is_limited_per_hour_and_nothing_typed_is_lost(post, setting
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_posts_sent_all_at_once_from_one_address_save_no_more_than_the_limit(settings, redis_url):
-    from django.core.cache import cache
-
+    from nfc.redis_guard import shared_cache
     from tests.at_once import at_once
 
     # The real Redis, as in production (a database of its own, emptied).
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url.rsplit("/", 1)[0] + "/5",
-        }
-    }
-    cache.clear()
+    settings.CACHES = redis_caches(redis_url.rsplit("/", 1)[0] + "/5")
+    shared_cache.clear()
     settings.NFC_HELP_REQUESTS_PER_HOUR = 8
 
     def send():
@@ -274,12 +269,7 @@ def test_a_malformed_content_length_is_not_an_error(client):
 def test_when_the_rate_limit_store_is_down_requests_are_still_accepted(post, settings):
     from tests.support import free_port
 
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
-    }
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")
     settings.NFC_HELP_REQUESTS_PER_HOUR = 0
     assert post().status_code == 302
     assert SupportRequest.objects.count() == 1

@@ -12,7 +12,7 @@ from casework.models import SupportRequest
 from casework.tasks import acknowledgement_send_task, acknowledgements_sweep_task
 from tests.casework.test_help_form import answers
 from tests.factories import AreaFactory
-from tests.support import hung_server
+from tests.support import hung_server, redis_caches
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -64,16 +64,11 @@ def redis_hung(redis_proc, settings):
     redis_proc.stop()
     try:
         with hung_server(redis_proc.port):
-            settings.CACHES = {
-                "default": {
-                    "BACKEND": "nfc.redis_guard.FailFastRedisCache",
-                    "LOCATION": f"redis://127.0.0.1:{redis_proc.port}/0",
-                    "OPTIONS": {
-                        "socket_connect_timeout": settings.NFC_REDIS_TIMEOUT_SECONDS,
-                        "socket_timeout": settings.NFC_REDIS_TIMEOUT_SECONDS,
-                    },
-                }
-            }
+            settings.CACHES = redis_caches(
+                f"redis://127.0.0.1:{redis_proc.port}/0",
+                socket_connect_timeout=settings.NFC_REDIS_TIMEOUT_SECONDS,
+                socket_timeout=settings.NFC_REDIS_TIMEOUT_SECONDS,
+            )
             yield
     finally:
         redis_proc.start()

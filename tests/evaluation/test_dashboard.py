@@ -21,7 +21,7 @@ from casework.models import Action, Interaction, SpamCount, SupportRequest, Topi
 from casework.services import support_request_move
 from evaluation.dashboard import DeliveryFilters, dashboard
 from tests.factories import AreaFactory, UserFactory
-from tests.support import client_for
+from tests.support import client_for, redis_caches
 
 # Hendon has been in the programme since April 2026, delivering since June.
 pytestmark = [pytest.mark.django_db, pytest.mark.hendon(programme=Stage.DELIVERING)]
@@ -743,12 +743,7 @@ def test_each_kind_of_change_draws_the_page_afresh(change, hendon, adviser, mana
 def test_the_page_is_drawn_afresh_when_the_cache_is_out_of_reach(
     hendon, adviser, manager, settings
 ):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-        }
-    }
+    settings.CACHES = redis_caches("redis://127.0.0.1:9/0")
     client = client_for(manager)
     assert client.get("/dashboard/?period=month").status_code == 200
     give_days(adviser, hendon, "1", timezone.localdate())

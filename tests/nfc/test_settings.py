@@ -20,6 +20,9 @@ print(json.dumps({
     "email": s.EMAIL_BACKEND,
     "debug": s.DEBUG,
     "cache_options": s.CACHES["default"].get("OPTIONS", {}),
+    "shared_cache": s.CACHES["shared"]["BACKEND"],
+    "shared_cache_location": s.CACHES["shared"].get("LOCATION", ""),
+    "shared_cache_options": s.CACHES["shared"].get("OPTIONS", {}),
     "broker_options": s.CELERY_BROKER_TRANSPORT_OPTIONS,
     "result_store_timeouts": [s.CELERY_REDIS_SOCKET_CONNECT_TIMEOUT, s.CELERY_REDIS_SOCKET_TIMEOUT],
 }))
@@ -59,15 +62,21 @@ def test_database_url_switches_to_postgresql():
 def test_redis_url_sets_the_broker_and_the_cache_and_stops_in_process_tasks():
     shown = show_settings(REDIS_URL="redis://cache.internal:6379/0")
     assert shown["broker"] == "redis://cache.internal:6379/0"
-    assert shown["cache"].endswith("RedisCache")
-    assert shown["cache_location"] == "redis://cache.internal:6379/0"
+    assert shown["cache"].endswith("RedisOrLocalCache")
+    assert shown["shared_cache"].endswith("FailFastRedisCache")
+    assert (
+        shown["cache_location"] == shown["shared_cache_location"] == "redis://cache.internal:6379/0"
+    )
     assert shown["eager"] is False
 
 
 def test_every_redis_client_gives_up_within_a_second_on_a_redis_that_never_answers():
     shown = show_settings(REDIS_URL="redis://cache.internal:6379/0")
-    assert shown["cache"] == "nfc.redis_guard.FailFastRedisCache"
-    for options in (shown["cache_options"], shown["broker_options"]):
+    for options in (
+        shown["cache_options"],
+        shown["shared_cache_options"],
+        shown["broker_options"],
+    ):
         assert options["socket_connect_timeout"] <= 1
         assert options["socket_timeout"] <= 1
     assert max(shown["result_store_timeouts"]) <= 1

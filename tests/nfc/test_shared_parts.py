@@ -22,6 +22,7 @@ from nfc.mail import Attachment, absolute_url, email_send
 from nfc.periods import Period, add_months, quarter_start
 from nfc.private_links import SECRET_SHAPE, PrivateLink, digest
 from nfc.public_forms import HourlyLimit, PublicFormDefence, SpamReason, Verdict, screen
+from tests.support import redis_caches
 
 # --- Periods -----------------------------------------------------------------
 
@@ -239,15 +240,8 @@ def test_the_hourly_limit_counts_an_ipv6_address_with_its_slash_64():
     assert not limit.take(RequestFactory().post("/", REMOTE_ADDR="198.51.100.4"))
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            # Nothing listens there: the cache is down.
-            "LOCATION": "redis://127.0.0.1:1/0",
-        }
-    }
-)
+# Nothing listens there: the cache is down.
+@override_settings(CACHES=redis_caches("redis://127.0.0.1:1/0"))
 def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():
     request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
     limit = HourlyLimit("test-form", per_hour=0)
