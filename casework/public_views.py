@@ -10,11 +10,9 @@ from casework.area_match import area_match
 from casework.forms import HelpRequestForm
 from casework.models import SupportRequest
 from casework.selectors import signposting_text
-from nfc.public_forms import HourlyLimit, Verdict, screen
+from nfc.public_forms import HourlyLimit, SentReceipt, Verdict, screen
 
-SENT_SESSION_KEY = "nfc_help_sent"
-# Left in the session once the reference has been shown.
-SHOWN = ""
+HELP_SENT = SentReceipt("nfc_help_sent", path="/help/")
 
 
 def _hourly_limit() -> HourlyLimit:
@@ -37,8 +35,7 @@ def help_request(request):
     token_hash = HelpRequestForm.token_hash(request.POST)
     already = SupportRequest.objects.filter(form_token_hash=token_hash).first()
     if already is not None:
-        request.session[SENT_SESSION_KEY] = already.reference
-        return redirect("casework_public:help_sent")
+        return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)
 
     limit = _hourly_limit()
     screening = screen(request, HelpRequestForm, limit=limit, count=services.spam_count)
@@ -51,32 +48,26 @@ def help_request(request):
     support_request = services.support_request_submit(
         form_token_hash=token_hash, **form.request_details()
     )
-    request.session[SENT_SESSION_KEY] = support_request.reference
-    return redirect("casework_public:help_sent")
+    return HELP_SENT.give(redirect("casework_public:help_sent"), support_request.reference)
 
 
 @login_not_required
 @require_safe
 def help_sent(request):
-    """The reference, once the request is saved (read back from the session,
-    so that refreshing the page never sends the form twice).
-
-    Shown once: a shared computer's next user, going back to the page, sees
-    only that a request was sent, not its reference or the sender's e-mail.
-    """
-    reference = request.session.get(SENT_SESSION_KEY)
+    """The reference, once the request is saved (so that refreshing the page
+    never sends the form twice), shown once (see SentReceipt)."""
+    reference = HELP_SENT.read(request)
     if reference is None:
         return redirect("casework_public:help_request")
-    if reference == SHOWN:
+    if reference == HELP_SENT.SHOWN:
         return render(request, "casework/help_sent.html", {"reference": None, "shown": True})
-    request.session[SENT_SESSION_KEY] = SHOWN
     support_request = (
         SupportRequest.objects.select_related("area").filter(reference=reference).first()
     )
     if support_request is None:
         return redirect("casework_public:help_request")
     match = area_match(support_request)
-    return render(
+    page = render(
         request,
         "casework/help_sent.html",
         {
@@ -86,6 +77,7 @@ def help_sent(request):
             "signposting": None if match.supported else signposting_text(),
         },
     )
+    return HELP_SENT.mark_shown(page)
 
 
 @login_not_required

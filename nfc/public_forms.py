@@ -16,7 +16,8 @@ form anyone may send keeps bots out without a CAPTCHA.
 A form mixes in ``PublicFormDefence`` (and its template includes
 ``includes/public_form_defence.html``); its view passes each post through
 ``screen()`` (which counts it against the form's ``HourlyLimit``) and saves
-when the verdict is ``Verdict.SEND``.
+when the verdict is ``Verdict.SEND``, then sends the visitor on to its
+"sent" page with a ``SentReceipt``.
 """
 
 import enum
@@ -244,3 +245,49 @@ def body_too_big(request, limit: int) -> bool:
         return int(request.headers.get("Content-Length") or 0) > limit
     except ValueError:
         return False
+
+
+class SentReceipt:
+    """What a public form's "sent" page shows once (the reference it made),
+    carried from the post to that page in a short-lived signed cookie.
+
+    Not in a session: a session would be a database row for every
+    signed-out post, which anyone could use to fill the table. The page
+    shows the reference once, then only that the form was sent, so the next
+    person at a shared computer going back sees neither it nor what it
+    names.
+    """
+
+    SHOWN = "shown"
+    MAX_AGE = 60 * 60
+
+    def __init__(self, name: str, *, path: str):
+        self.name = name
+        self.path = path
+
+    def _set(self, response, value: str) -> None:
+        response.set_signed_cookie(
+            self.name,
+            value,
+            salt=self.name,
+            max_age=self.MAX_AGE,
+            path=self.path,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+
+    def give(self, response, reference: str):
+        """On the response that sends the visitor to the "sent" page."""
+        self._set(response, reference)
+        return response
+
+    def read(self, request) -> str | None:
+        """The reference to show, ``SHOWN`` once it has been, or None."""
+        return request.get_signed_cookie(
+            self.name, default=None, salt=self.name, max_age=self.MAX_AGE
+        )
+
+    def mark_shown(self, response):
+        self._set(response, self.SHOWN)
+        return response

@@ -228,3 +228,39 @@ def test_every_page_turns_anonymous_visitors_away_unless_it_is_public(records, s
     assert not PUBLIC.keys() - visited.keys(), "No longer pages: " + ", ".join(
         sorted(PUBLIC.keys() - visited.keys())
     )
+
+
+# What a signed-out visitor might post to any page: sign-in and reset forms'
+# fields, wrong.
+ANONYMOUS_POST = {
+    "login": "nobody@example.org",
+    "email": "nobody@example.org",
+    "password": "not-a-password",
+    "password1": "not-a-password",
+    "password2": "not-a-password",
+    "code": "000000",
+}
+
+
+def test_no_page_makes_a_session_for_a_signed_out_visitor(records, settings):
+    """A session row per anonymous request would let anyone fill the
+    sessions table, and allauth's kept the whole request in it."""
+    from advisers.models import StaffSession
+    from tests.casework.test_help_form import answers
+
+    settings.WHITENOISE_USE_FINDERS = True
+    made = []
+    for parts, name in url_patterns():
+        path = "/" + "".join(_fill(part, records) for part in parts)
+        for method in ("get", "post"):
+            client = Client(raise_request_exception=False)
+            getattr(client, method)(path, ANONYMOUS_POST if method == "post" else None)
+            if StaffSession.objects.exists():
+                made.append(f"{method.upper()} {path} ({name})")
+                StaffSession.objects.all().delete()
+    client = Client()
+    sent = client.post("/help/", answers())
+    client.get(sent.url)
+    if StaffSession.objects.exists():
+        made.append("the help form, sent")
+    assert not made, "Sessions made for signed-out visitors:\n" + "\n".join(made)

@@ -159,6 +159,19 @@ def test_the_reference_and_e_mail_are_shown_once_only(client):
     assert "we show your reference only once" in again.text
 
 
+def test_the_reference_rides_in_a_signed_cookie_only_the_sent_page_reads(client):
+    sent = client.post("/help/", answers())
+    cookie = sent.cookies["nfc_help_sent"]
+    assert cookie["httponly"]
+    assert (cookie["path"], cookie["samesite"]) == ("/help/", "Lax")
+    assert int(cookie["max-age"]) <= 3600
+    # A reference typed into the cookie by hand shows nothing.
+    other = SupportRequest.objects.get().reference
+    forger = Client()
+    forger.cookies["nfc_help_sent"] = other
+    assert forger.get("/help/sent/").url == "/help/"
+
+
 @pytest.mark.parametrize(
     "address", ["/accounts/login/", "/accounts/password/reset/", "/admin/", "/api/v1/me/"]
 )
