@@ -8,7 +8,7 @@ from collections.abc import Collection
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, F, Model, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, Model, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -74,6 +74,7 @@ def support_requests_remove_details(
     ways to reach them, postcode, words and messages, their private link,
     and any of these the audit history kept; ``marker`` says why, where a
     field cannot be empty. How many requests were cleared."""
+    searches_forget(ids=ids, marker=marker)
     ResidentMessage.objects.filter(support_request_id__in=ids).delete()
     for model, fields in WORDS_ON_A_REQUEST.items():
         model._default_manager.filter(support_request_id__in=ids).update(
@@ -98,6 +99,32 @@ def support_requests_remove_details(
         follow_revoked_at=now,
         details_removed_at=now,
     )
+
+
+# What a member of staff may have typed into search to find the resident.
+SEARCHED_FOR = ("name", "email", "phone", "group_name")
+
+
+def searches_forget(*, ids: Collection[int], marker: str) -> int:
+    """Blank the words of the searches in the audit history that named the
+    resident of the requests ``ids`` (their name, e-mail, phone or group):
+    the entry stays, saying who searched and when, but what they typed
+    would keep the resident's name after the resident is gone. How many
+    entries changed."""
+    named = Q()
+    for values in SupportRequest.objects.filter(pk__in=ids).values_list(*SEARCHED_FOR):
+        for value in values:
+            # Shorter than three letters would blank unrelated searches.
+            if len(value.strip()) >= 3:
+                named |= Q(changes__search__0__icontains=value.strip())
+    if not named:
+        return 0
+    entries = list(AuditEntry.objects.filter(named, action=AuditEntry.Action.SEARCHED))
+    for entry in entries:
+        entry.changes["search"] = [marker, None]
+    with audit.redacting():
+        AuditEntry.objects.bulk_update(entries, ["changes"], batch_size=500)
+    return len(entries)
 
 
 def marked_if_written(name: str, marker: str) -> Case:

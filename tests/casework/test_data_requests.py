@@ -19,6 +19,7 @@ from django.utils import timezone
 from advisers.models import Role
 from areas.models import Region
 from casework import data_requests, follow_links, services
+from casework.data_requests import ERASED
 from casework.models import (
     Action,
     AuditEntry,
@@ -404,6 +405,10 @@ def test_erasure_leaves_nothing_personal_in_the_database(priya, hendon, manager)
     data_requests.support_request_correct(
         support_request=priya, by=manager, name=NAME, email=EMAIL, phone="0191 496 0999"
     )
+    # Staff looked her up: the audit keeps what they typed.
+    searcher = client_for(manager)
+    for typed in (f"{NAME} damp", EMAIL.lower(), "community garden"):
+        searcher.get("/staff/casework/search/", {"q": typed})
     response = client_for(manager).post(
         ERASE, {"email": EMAIL, "chosen": [priya.reference], "confirm": "yes"}, follow=True
     )
@@ -413,6 +418,14 @@ def test_erasure_leaves_nothing_personal_in_the_database(priya, hendon, manager)
     for text in (*PERSONAL, "0191 496 0999", "Ring Priya", "damp guide", "tenancy advice"):
         assert text not in everything, text
     assert "Sam Neighbour" in everything  # someone else's request is untouched
+    # Who searched stays; what they typed goes, unless it did not name her.
+    searches = AuditEntry.objects.filter(action=AuditEntry.Action.SEARCHED)
+    assert searches.count() == 3
+    assert sorted(entry.changes["search"][0] for entry in searches) == [
+        ERASED,
+        ERASED,
+        "community garden",
+    ]
 
     priya.refresh_from_db()
     assert priya.status == SupportRequest.Status.CLOSED

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from casework import follow_links
-from casework.models import ResidentMessage, StatusChange, SupportRequest
-from casework.retention import support_requests_remove_old_details
+from casework.models import AuditEntry, ResidentMessage, StatusChange, SupportRequest
+from casework.retention import REMOVED, support_requests_remove_old_details
 from casework.scheduled import BY_NAME
 from casework.tasks import retention_task
 from tests.factories import SupportRequestFactory
@@ -78,3 +78,16 @@ def test_after_retention_the_request_page_no_longer_points_to_the_private_link(s
     assert "They can send one from the private link" not in page
     assert "were removed on" in page
     assert "They have no working link." in page
+
+
+def test_searches_that_named_the_resident_forget_what_was_typed(manager):
+    old = closed_days_ago(800)
+    searcher = client_for(manager)
+    for typed in (old.name, old.email.upper(), "damp"):
+        searcher.get("/staff/casework/search/", {"q": typed})
+    assert retention_task() == 1
+    typed_now = sorted(
+        entry.changes["search"][0]
+        for entry in AuditEntry.objects.filter(action=AuditEntry.Action.SEARCHED)
+    )
+    assert typed_now == [REMOVED, REMOVED, "damp"]
