@@ -19,8 +19,9 @@ RUN DJANGO_ENV=production SECRET_KEY=build ALLOWED_HOSTS=build DATABASE_URL=sqli
     python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 1000 --home /app nfc \
-    # Beat keeps its schedule here, on a volume, so a redeployment keeps it.
-    && mkdir -p /var/lib/celery && chown nfc /var/lib/celery
+    # Beat keeps its schedule here, and the web the erasure log there, each
+    # on a volume, so a redeployment keeps them.
+    && mkdir -p /var/lib/celery /var/lib/nfc && chown nfc /var/lib/celery /var/lib/nfc
 USER nfc
 EXPOSE 8000
 CMD ["gunicorn", "-c", "python:nfc.gunicorn_conf", "nfc.wsgi"]

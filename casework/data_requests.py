@@ -11,9 +11,11 @@ the one place that does), and the words staff wrote on those requests.
 
 import datetime
 import io
+import logging
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +39,8 @@ from casework.models import (
 from casework.services import support_request_move
 from nfc.csv import csv_text
 from nfc.mail import absolute_url
+
+logger = logging.getLogger(__name__)
 
 ERASED = "(removed at the resident's request)"
 ERASED_NOTE = "Closed: the resident asked us to erase their details"
@@ -443,4 +447,28 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
         item.details_removed_at = now
         audit.record(obj=item, by=by, before=before)
         _register(item, DataRequest.Kind.ERASURE, by)
-    return [item.reference for item in locked]
+    references = [item.reference for item in locked]
+    transaction.on_commit(lambda: erasure_log_write(references, at=now))
+    return references
+
+
+def erasure_log_write(references: Sequence[str], *, at: datetime.datetime) -> None:
+    """Add erasures to NFC_ERASURE_LOG, the register kept outside the
+    database (see the setting). Its failure is logged, not raised: the
+    erasure is done, and the database's own register holds it."""
+    try:
+        path = Path(settings.NFC_ERASURE_LOG)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.writelines(f"{reference}\t{at.isoformat()}\n" for reference in references)
+    except OSError:
+        logger.exception("Could not write erasures to NFC_ERASURE_LOG: %s", ", ".join(references))
+
+
+def erasure_log_read() -> list[str]:
+    """The references erased, as NFC_ERASURE_LOG has them."""
+    path = Path(settings.NFC_ERASURE_LOG)
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[0] for line in lines if line.strip()]

@@ -301,6 +301,11 @@ NFC_FIRST_CONTACT_WORKING_DAYS = env.int("NFC_FIRST_CONTACT_WORKING_DAYS", defau
 # Days after a request closes that its resident's details are kept (the
 # privacy notice says 2 years); then they are removed by a daily job.
 NFC_RETENTION_DAYS = env.int("NFC_RETENTION_DAYS", default=730)
+# Each erasure a resident asks for is also written here, a line each (the
+# request's reference and when), outside the database: if the database is
+# lost, `manage.py restore` erases them again from a backup made before.
+# Keep it on storage apart from the database's, kept as long as the backups.
+NFC_ERASURE_LOG = env.path("NFC_ERASURE_LOG", default=VAR_DIR / "erasures.log")
 # How long a resident's private link (in their acknowledgement) keeps working.
 NFC_FOLLOW_LINK_DAYS = env.int("NFC_FOLLOW_LINK_DAYS", default=90)
 # The year of the ONS postcode directory edition imported, for its credits

@@ -57,6 +57,12 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _erasure_log_of_its_own(settings, tmp_path):
+    """Erasures are written to a file outside the database; each test its own."""
+    settings.NFC_ERASURE_LOG = tmp_path / "erasures.log"
+
+
+@pytest.fixture(autouse=True)
 def _redis_answering():
     """A test that stopped or hung Redis leaves the process taking it for
     away for a while (nfc/redis_guard.py); the next test asks it afresh."""

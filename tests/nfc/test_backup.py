@@ -5,8 +5,9 @@ erased after it was made stay erased."""
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
 
-from casework.data_requests import ERASED, support_requests_erase
+from casework.data_requests import ERASED, erasure_log_read, support_requests_erase
 from casework.models import AuditEntry, SupportRequest
 from tests.factories import SupportRequestFactory
 
@@ -34,6 +35,30 @@ def test_a_backup_restores_its_rows_and_erasures_made_since_are_replayed(tmp_pat
     asked_later.refresh_from_db()
     assert kept.name == "Kim Kept"
     assert asked_later.name == ERASED
+
+
+def test_with_the_database_lost_the_erasure_log_erases_them_again(tmp_path, hendon, manager):
+    asked_later = SupportRequestFactory(area=hendon, name="Lou Later")
+    backup = tmp_path / "nfc.dump"
+    call_command("backup", to=backup)
+    support_requests_erase(support_requests=[asked_later], by=manager)
+    assert erasure_log_read() == [asked_later.reference]
+
+    # The database is lost: a new, empty one, with no register of erasures.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+    call_command("restore", backup, yes=True)
+    asked_later.refresh_from_db()
+    assert asked_later.name == ERASED
+
+
+def test_an_erasure_rolled_back_is_not_logged(hendon, manager):
+    asked = SupportRequestFactory(area=hendon)
+    with transaction.atomic():
+        support_requests_erase(support_requests=[asked], by=manager)
+        transaction.set_rollback(True)
+    assert erasure_log_read() == []
 
 
 def test_a_missing_backup_is_refused_and_nothing_changes(tmp_path, hendon):

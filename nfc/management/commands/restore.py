@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from casework import audit
-from casework.data_requests import ERASED
+from casework.data_requests import ERASED, erasure_log_read
 from casework.models import SupportRequest
 from casework.retention import support_requests_remove_details
 from nfc.management.commands.backup import pg_environment, pg_tool
@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup` over the portal's database, then "
         "erase again the residents who asked to be erased after the backup was made "
-        "(read from the database being replaced). See README.md, 'Backups'."
+        "(read from the database being replaced and from NFC_ERASURE_LOG). "
+        "See README.md, 'Backups'."
     )
 
     def add_arguments(self, parser):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         environment = pg_environment()
         if not yes and input("This replaces everything in the database. Type 'yes': ") != "yes":
             raise CommandError("Nothing was restored.")
-        erased = self._erased_now()
+        erased = sorted({*self._erased_now(), *erasure_log_read()})
         connection.close()
         result = subprocess.run(
             [
