@@ -2,6 +2,8 @@
 requests, downloads everything we hold about them, corrects their details
 or erases them (casework.data_requests does the work)."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from advisers.permissions import permission_required
 from areas.postcodes import normalise_postcode
 from casework import data_requests
 from casework.models import ContactBy, SupportRequest
+from nfc.validators import phone_number
 
 MANAGE = "residents.manage_data"
 
@@ -47,7 +50,8 @@ class FindForm(forms.Form):
 
     def clean_phone(self) -> str:
         phone = data_requests.normalise_phone(self.cleaned_data["phone"])
-        if phone and (not phone.isdigit() or len(phone) < data_requests.PHONE_MIN_DIGITS):
+        # A + stays for a number from abroad, which the help form takes.
+        if phone and not re.fullmatch(rf"\+?[0-9]{{{data_requests.PHONE_MIN_DIGITS},}}", phone):
             raise forms.ValidationError("Enter a phone number in digits, like 0191 123 4567.")
         return phone
 
@@ -222,10 +226,12 @@ class CorrectForm(forms.Form):
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
-        digits = data_requests.normalise_phone(phone)
-        if phone and (not digits.isdigit() or len(digits) < data_requests.PHONE_MIN_DIGITS):
-            raise forms.ValidationError("Enter a phone number in digits, like 0191 123 4567.")
-        return phone
+        # Checked as the help form checks it, but a number kept from before
+        # the help form checked numbers is let stand, so that correcting a
+        # name does not first ask for the phone number to be put right.
+        if not phone or phone == self.initial.get("phone"):
+            return phone
+        return phone_number(phone)
 
     def clean_postcode(self) -> str:
         text = self.cleaned_data["postcode"].strip()

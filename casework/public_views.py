@@ -21,9 +21,9 @@ def _hourly_limit() -> HourlyLimit:
 
 
 @login_not_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def help_request(request):
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "casework/help_form.html", {"form": HelpRequestForm()})
 
     # (A post too big for the form never gets here: nfc.middleware's

@@ -42,12 +42,16 @@ def job_run(name: str, work) -> int:
     """Run ``work()`` as job ``name``, recording when, how much (what it
     returns) and whether it failed (the failure is raised again)."""
     run = JobRun.objects.create(name=name, started_at=timezone.now())
+    # Saved, not updated in bulk: the dashboard shows the last runs, and
+    # keeps its drawn page until a save tells it something changed.
     try:
         count = work()
     except Exception:
-        JobRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), failed=True)
+        run.finished_at, run.failed = timezone.now(), True
+        run.save(update_fields=["finished_at", "failed"])
         raise
-    JobRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), count=count)
+    run.finished_at, run.count = timezone.now(), count
+    run.save(update_fields=["finished_at", "count"])
     return count
 
 

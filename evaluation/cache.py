@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
-from casework.models import Action, Referral, SupportRequest
+from casework.models import Action, JobRun, Referral, SupportRequest
 from nfc.redis_guard import shared_cache
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def connect() -> None:
         SupportRequest,
         Action,
         Referral,
+        JobRun,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
         post_delete.connect(

@@ -360,7 +360,7 @@ def test_a_new_email_address_stops_the_link_that_went_to_the_old_one(priya, mana
         ({"email": "priya at home"}, "Enter a valid email address."),
         ({"email": "", "phone": ""}, "Give an e-mail address or a phone number"),
         ({"email": "", "contact_by": "email"}, "They want an e-mail"),
-        ({"phone": "call me", "contact_by": "phone"}, "Enter a phone number in digits"),
+        ({"phone": "call me", "contact_by": "phone"}, "Enter a phone number, like 0191 498 0000"),
         ({"postcode": "SR2"}, "Enter a full postcode"),
         ({"contact_by": "pigeon"}, "Select a valid choice."),
     ],

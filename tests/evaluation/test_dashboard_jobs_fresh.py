@@ -1,0 +1,32 @@
+"""The dashboard's "Scheduled jobs" panel is not served stale from the
+dashboard's cache: a run that finishes (or fails) after the page was drawn
+is shown on the next view, as every other figure's change is."""
+
+import pytest
+
+from casework import scheduled
+from tests.support import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def jobs_panel(manager) -> str:
+    page = client_for(manager).get("/dashboard/").text
+    return page.split('id="jobs"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_run_that_finishes_after_the_page_was_kept_is_shown(manager):
+    assert "never" in jobs_panel(manager)
+    scheduled.job_run("retention", lambda: 4321)
+    assert "4321" in jobs_panel(manager)
+
+
+def test_a_run_that_fails_after_the_page_was_kept_is_shown(manager):
+    jobs_panel(manager)
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        scheduled.job_run("retention", broken)
+    assert "failed" in jobs_panel(manager)
