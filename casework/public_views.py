@@ -35,7 +35,12 @@ def help_request(request):
     token_hash = HelpRequestForm.token_hash(request.POST)
     already = SupportRequest.objects.filter(form_token_hash=token_hash).first()
     if already is not None:
-        return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)
+        if _sent_by(already, request.POST):
+            return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)
+        # Someone else's used token: it shows them nothing of that request.
+        form = HelpRequestForm.sent_again(request.POST)
+        form.add_error(None, "This form was sent already. Check your answers and send it again.")
+        return render(request, "casework/help_form.html", {"form": form})
 
     limit = _hourly_limit()
     screening = screen(request, HelpRequestForm, limit=limit, count=services.spam_count)
@@ -44,11 +49,21 @@ def help_request(request):
     if screening.verdict != Verdict.SEND:
         status = 429 if screening.verdict == Verdict.TOO_MANY else 200
         return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
-    form = screening.form
-    support_request = services.support_request_submit(
-        form_token_hash=token_hash, **form.request_details()
-    )
+    details = screening.form.request_details()
+    support_request = services.support_request_sent_before(
+        **details
+    ) or services.support_request_submit(form_token_hash=token_hash, **details)
     return HELP_SENT.give(redirect("casework_public:help_sent"), support_request.reference)
+
+
+def _sent_by(support_request: SupportRequest, post) -> bool:
+    """Whether a post with the token ``support_request`` was saved from
+    names the same person: a token alone (copied from someone's page) must
+    not show their reference, e-mail and postcode."""
+    return (
+        post.get("name", "").strip().casefold() == support_request.name.casefold()
+        and post.get("email", "").strip().casefold() == support_request.email.casefold()
+    )
 
 
 @login_not_required

@@ -7,6 +7,8 @@ the transaction commits; the e-mails themselves are in
 casework.notifications, and retention in casework.retention.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -58,7 +60,9 @@ def support_request_submit(
     ``form_token_hash``, from the help form, makes one request of a form
     sent twice at the same moment (a double click): the database keeps the
     hash unique, so the second waits for the first, then gets the request
-    the first saved, with no e-mails of its own.
+    the first saved, with no e-mails of its own. (The same request sent
+    again later with a new token, after the browser's Back: see
+    ``support_request_sent_before``.)
     """
     adviser = (
         AdviserAssignment.objects.current()
@@ -94,6 +98,32 @@ def support_request_submit(
     if adviser:
         assignee_tell_task.delay_on_commit(support_request.pk)
     return support_request
+
+
+# How long the same words from the same person are taken as the one request
+# sent again, not a second one.
+SENT_AGAIN_WITHIN = datetime.timedelta(hours=1)
+
+
+def support_request_sent_before(
+    *, name: str, email: str, phone: str, description: str, **details
+) -> SupportRequest | None:
+    """The request this person sent with these very words within the last
+    hour, if any: a resident who went back to the help form and sent it
+    again (their browser fills in what they typed, on a page with a new
+    token) is answered with the request they made."""
+    return (
+        SupportRequest.objects.filter(
+            created_at__gte=timezone.now() - SENT_AGAIN_WITHIN,
+            name=name,
+            email=email,
+            phone=phone,
+            description=description,
+            details_removed_at__isnull=True,
+        )
+        .order_by("created_at")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -347,6 +377,15 @@ def resident_message_add(*, support_request: SupportRequest, text: str) -> Resid
     message = ResidentMessage(support_request=locked, text=text.strip())
     if not message.text:
         raise ValidationError("Write your message.")
+    # The same message sent twice (a double click, a retry): one message,
+    # one e-mail. The request's row lock above makes the second wait.
+    sent_before = ResidentMessage.objects.filter(
+        support_request=locked,
+        text=message.text,
+        created_at__gte=timezone.now() - SENT_AGAIN_WITHIN,
+    ).first()
+    if sent_before is not None:
+        return sent_before
     message.full_clean()
     message.save()
     # Who sent it and when; never the resident's words.

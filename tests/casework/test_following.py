@@ -231,6 +231,18 @@ def test_a_message_is_saved_and_the_adviser_told_without_its_words(
     assert secret_of(url) not in email.body
 
 
+def test_a_message_sent_twice_is_one_message_and_one_e_mail(
+    assigned, url, mailoutbox, django_capture_on_commit_callbacks
+):
+    mailoutbox.clear()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post(url, {"action": "message", "text": "See you on Tuesday"})
+        assert response.status_code == 302
+    assert ResidentMessage.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
 def test_the_resident_sees_their_message_after_sending_it(url):
     client = Client()
     response = client.post(

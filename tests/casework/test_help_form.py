@@ -1,6 +1,8 @@
 """The public help form: what it saves, what it refuses, and spam."""
 
+import datetime
 import re
+import secrets
 import time
 from pathlib import Path
 
@@ -184,8 +186,8 @@ def test_spam_counts_add_up_per_day(post):
 def test_one_address_is_limited_per_hour_and_nothing_typed_is_lost(post, settings):
     settings.NFC_HELP_REQUESTS_PER_HOUR = 2
     assert post(name="").status_code == 200  # a mistake does not count
-    assert post().status_code == 302
-    assert post().status_code == 302
+    assert post(description="A garden, please.").status_code == 302
+    assert post(description="And a bench.").status_code == 302
     refused = post()
     assert refused.status_code == 429
     assert "a lot of requests from your connection" in refused.text
@@ -206,7 +208,9 @@ def test_posts_sent_all_at_once_from_one_address_save_no_more_than_the_limit(set
 
     def send():
         return Client(raise_request_exception=False).post(
-            "/help/", answers(), REMOTE_ADDR="198.51.100.20"
+            "/help/",
+            answers(description=f"A garden, please ({secrets.token_hex(4)})"),
+            REMOTE_ADDR="198.51.100.20",
         )
 
     assert send().status_code == 302
@@ -255,10 +259,40 @@ def test_a_form_sent_again_after_a_change_keeps_the_first_request(client, post):
     assert SupportRequest.objects.get().description.startswith("We want to start")
 
 
-def test_a_new_page_makes_a_new_request(post):
+def test_a_new_page_with_new_words_makes_a_new_request(post):
     post()
-    post()
+    post(description="And a bench by the pond, please.")
     assert SupportRequest.objects.count() == 2
+
+
+def test_back_and_send_again_makes_no_second_request(client, post, mailoutbox):
+    # Back shows the form again with a new token, and the browser fills in
+    # what was typed: the same words, sent again.
+    first = post()
+    again = post(started=a_while_ago())
+    saved = SupportRequest.objects.get()
+    assert first.url == again.url
+    assert saved.reference in client.get(again.url).text
+    assert [m.to for m in mailoutbox] == [["pat@example.org"]]
+    # An hour later, the same words are a new request.
+    SupportRequest.objects.filter(pk=saved.pk).update(
+        created_at=saved.created_at - datetime.timedelta(hours=2)
+    )
+    post(started=a_while_ago())
+    assert SupportRequest.objects.count() == 2
+
+
+def test_someone_elses_used_token_shows_nothing_of_their_request(post):
+    sent = answers()
+    post(**sent)
+    reference = SupportRequest.objects.get().reference
+    stranger = Client().post("/help/", {**sent, "name": "Sam Stranger", "email": "sam@example.org"})
+    assert stranger.status_code == 200
+    assert "This form was sent already" in stranger.text
+    assert reference not in stranger.text
+    assert "pat@example.org" not in stranger.text
+    assert "nfc_help_sent" not in stranger.cookies
+    assert SupportRequest.objects.count() == 1
 
 
 def test_a_malformed_content_length_is_not_an_error(client):

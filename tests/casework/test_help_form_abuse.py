@@ -21,6 +21,8 @@ def send(django_capture_on_commit_callbacks):
     def sending(**changes):
         sent.append(None)
         changes.setdefault("started", a_while_ago(60 + len(sent)))
+        # Each a request of its own (the same words again would be one).
+        changes.setdefault("description", f"{answers()['description']} ({len(sent)})")
         client = Client()
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/help/", answers(**changes))
