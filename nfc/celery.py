@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 
 from nfc.logging import request_id_var
-from nfc.redis_guard import NOT_ANSWERING, asking_redis
+from nfc.redis_guard import NOT_ANSWERING, RedisAway, asking_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfc.settings")
 
@@ -60,6 +60,11 @@ class NfcTask(DjangoTask):
             # fewer on a person's page.
             with asking_redis(not_answering=(*NOT_ANSWERING, BrokerError)):
                 self.apply_async(args, kwargs, ignore_result=True)
+        except (*NOT_ANSWERING, BrokerError, RedisAway) as error:
+            # Redis away is expected and said once a post: no traceback.
+            logger.warning(
+                "Could not enqueue %s%r (%s); a sweep will pick it up", self.name, args, error
+            )
         except Exception:
             # Any failure: kombu's and the result store's errors differ by
             # transport and version, and none may reach the person.

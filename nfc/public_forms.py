@@ -35,7 +35,7 @@ from django.core import signing
 from django.db import models
 
 from nfc.clients import client_address
-from nfc.redis_guard import shared_cache
+from nfc.redis_guard import NOT_ANSWERING, RedisAway, shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -176,9 +176,13 @@ class HourlyLimit:
             if total > self.per_hour:
                 shared_cache.decr(current)
                 return False
-        except Exception:
+        except Exception as error:
+            # Redis away is expected (a line will do); anything else, in full.
             logger.warning(
-                "%s rate limit skipped: the cache did not answer", self.name, exc_info=True
+                "%s rate limit skipped: the cache did not answer (%s)",
+                self.name,
+                error,
+                exc_info=not isinstance(error, (*NOT_ANSWERING, RedisAway)),
             )
         return True
 

@@ -137,3 +137,19 @@ def test_the_worker_sends_a_waiting_acknowledgement_later_through_the_sweep(
     assert acknowledgements_sweep_task.delay().get(timeout=30) == 1
     assert [m.to for m in mailoutbox] == [["pat@example.org"]]
     assert acknowledgements_sweep_task.delay().get(timeout=30) == 0
+
+
+def test_with_redis_away_each_post_logs_a_line_not_a_traceback(
+    celery_on_redis, redis_proc, settings, caplog
+):
+    redis_proc.stop()
+    try:
+        settings.CACHES = redis_caches(f"redis://127.0.0.1:{redis_proc.port}/0")
+        response = Client().post("/help/", answers())
+    finally:
+        redis_proc.start()
+    assert response.status_code == 302
+    said = [r for r in caplog.records if r.name.startswith(("nfc.", "evaluation."))]
+    assert any("Could not enqueue" in r.getMessage() for r in said)
+    assert any("rate limit skipped" in r.getMessage() for r in said)
+    assert [r.getMessage() for r in said if r.exc_info] == []
