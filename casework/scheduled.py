@@ -19,6 +19,8 @@ class ScheduledJob:
     task: str
     every: datetime.timedelta
     words: str
+    # What the count its task returns is of, for the dashboard.
+    counted: str = "done"
 
 
 SCHEDULED = [
@@ -27,12 +29,14 @@ SCHEDULED = [
         "casework.tasks.retention_task",
         datetime.timedelta(days=1),
         "Remove residents' details past the retention period",
+        "requests cleared",
     ),
     ScheduledJob(
         "acknowledgements",
         "casework.tasks.acknowledgements_sweep_task",
         datetime.timedelta(minutes=5),
         "Send the acknowledgements and notices not sent at the time",
+        "e-mails sent",
     ),
 ]
 BY_NAME = {job.name: job for job in SCHEDULED}

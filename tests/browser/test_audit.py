@@ -58,7 +58,7 @@ def test_a_manager_finds_who_moved_an_areas_stage_and_what_they_changed(mobile_p
     page.get_by_label("Changed by").select_option(label="Asha Adviser")
     page.get_by_label("Kind of record").select_option(label="Stages and area details")
     page.get_by_role("button", name="Show changes").click()
-    expect(page.get_by_text("1 change.")).to_be_visible()
+    expect(page.get_by_text("1 entry.")).to_be_visible()
     entry = page.get_by_role("listitem").filter(has_text="Created stage change")
     expect(entry).to_contain_text("Stage: Year Zero (planning)")
     expect(entry).to_contain_text("Note: Plan begins")

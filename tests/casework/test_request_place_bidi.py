@@ -17,3 +17,14 @@ def test_the_place_typed_is_shown_without_direction_overrides(hendon, manager):
     assert "they wrote “Nowhereville and on”" in page
     assert "\u202e" not in page
     assert "\u2069" not in page
+
+
+def test_the_resident_sees_the_place_they_typed_without_them_too(client, db):
+    from tests.casework.test_help_form import answers
+
+    sent = client.post(
+        "/help/", answers(area="", postcode="", place="\u202eNowhereville\u2069 and on")
+    )
+    page = client.get(sent.url).text
+    assert "from “Nowhereville and on”" in page
+    assert "\u202e" not in page
