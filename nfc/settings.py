@@ -305,6 +305,14 @@ NFC_PRIVACY_CONTACT_EMAIL = env.str("NFC_PRIVACY_CONTACT_EMAIL", default="privac
 # parts separated by commas. Left out of the notice when empty.
 NFC_PRIVACY_CONTACT_ADDRESS = env.str("NFC_PRIVACY_CONTACT_ADDRESS", default="")
 
+# How long a person offered a place from an event's waitlist has to take it
+# before it passes to the next in line.
+NFC_EVENT_OFFER_HOURS = env.int("NFC_EVENT_OFFER_HOURS", default=48)
+# Days after an event ends that its registrations' names, contact details and
+# needs are kept (for feedback and follow-up); then a daily job removes them.
+# The area each person came from stays, for attendance by area.
+NFC_EVENT_RETENTION_DAYS = env.int("NFC_EVENT_RETENTION_DAYS", default=365)
+
 # --- Security headers ----------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
