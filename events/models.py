@@ -192,6 +192,15 @@ class Event(models.Model):
         return not self.online
 
     @property
+    def places_left(self) -> int:
+        """Places not yet taken: confirmed, or offered and not yet lapsed
+        (counted by the query, with_places_taken(), where a list has it)."""
+        taken = getattr(self, "places_taken", None)
+        if taken is None:
+            taken = self.registrations.holding_places().count()
+        return max(self.capacity - taken, 0)
+
+    @property
     def topic_labels(self) -> list[str]:
         return [TOPIC_LABELS[t.topic] for t in self.topics.all() if t.topic in TOPIC_LABELS]
 
@@ -336,7 +345,8 @@ class Registration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or 'Registration'} for {self.event.title}"
+        # Never the person's name: this is what the audit history keeps.
+        return f"Registration {self.pk} for {self.event.title}"
 
     @property
     def manage_link_works(self) -> bool:
