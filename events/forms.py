@@ -149,6 +149,15 @@ class EventForm(forms.ModelForm):
         max_length=500,
         assume_scheme="https",
     )
+    capacity = forms.IntegerField(
+        label="Places",
+        min_value=1,
+        max_value=100_000,
+        error_messages={
+            "min_value": "An event needs at least one place.",
+            "required": "Say how many places there are.",
+        },
+    )
 
     topics = forms.MultipleChoiceField(
         choices=TOPIC_CHOICES,
