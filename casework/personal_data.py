@@ -311,7 +311,7 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         **_all(REGISTRANT, "name", "email", "phone"),
         # Access and dietary needs may tell of health or belief.
         **_all(REGISTRANTS_WORDS, "access_needs", "dietary_needs"),
-        "manage_token_hash": Entry(Kind.PERSONAL, Rule.SHORT),
+        **_all(Entry(Kind.PERSONAL, Rule.SHORT), "manage_token_hash", "manage_link_salt"),
     },
 }
 

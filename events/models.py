@@ -301,6 +301,9 @@ class Registration(models.Model):
     manage_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     manage_expires_at = models.DateTimeField(null=True, blank=True)
     manage_revoked_at = models.DateTimeField(null=True, blank=True)
+    # The random part the link's secret is made from (events.notifications:
+    # with SECRET_KEY), so that every e-mail carries the same link.
+    manage_link_salt = models.CharField(max_length=32, blank=True)
     # Each e-mail's claim (nfc.jobs.Notice): stamped when it is sent, once.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     waitlist_sent_at = models.DateTimeField(null=True, blank=True)

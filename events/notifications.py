@@ -3,20 +3,26 @@ registration (see nfc.jobs.Notice): the confirmation (with the event as a
 calendar file), the waitlist place, the offer of a place, the reminder two
 days before, a change of time or place, and the event's cancellation.
 
-Each carries the person's private link, issued as it is sent (in the
-claim's transaction, so a failed send rolls it back): the newest e-mail's
-link replaces the earlier ones. It stops working when the event ends.
+Each carries the person's private link (the same in each: see
+manage_link_issue). It stops working when the event ends, or when the
+person cancels.
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
+import secrets
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from events.calendar import event_calendar
-from events.models import MANAGE_LINK, Registration
+from events.models import Registration
 from nfc.jobs import Notice
 from nfc.mail import Attachment, absolute_url, email_send
+from nfc.private_links import digest
 
 # The reminder goes this long before the event starts.
 REMINDER_BEFORE = datetime.timedelta(days=2)
@@ -25,12 +31,41 @@ _with_email = Registration.objects.exclude(email="").filter(details_removed_at=N
 _open_event = Q(event__cancelled_at__isnull=True)
 
 
+def _secret(registration: Registration) -> str:
+    # 32 bytes, URL-safe: the shape of every private link's secret, so
+    # nfc.logging masks it as it does the others.
+    mac = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"events.manage:{registration.pk}:{registration.manage_link_salt}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
 def manage_link_issue(registration: Registration) -> str:
-    """A new private link for ``registration``, working until its event ends,
-    as a full address. Earlier links stop working."""
-    secret = MANAGE_LINK.issue(registration, days=1)
+    """The private link for ``registration``, as a full address, working until
+    its event ends.
+
+    The same link in every e-mail (a person keeps using the one in their
+    confirmation after a reminder came): its secret is made from SECRET_KEY
+    and the registration's random salt, and only the secret's hash is kept,
+    so a copy of the database alone opens nothing. A revoked link is never
+    made to work again: a new salt makes a new link.
+    """
+    if not registration.manage_link_salt or registration.manage_revoked_at:
+        registration.manage_link_salt = secrets.token_hex(16)
+        registration.manage_revoked_at = None
+    secret = _secret(registration)
+    registration.manage_token_hash = digest(secret)
     registration.manage_expires_at = registration.event.ends_at
-    registration.save(update_fields=["manage_expires_at"])
+    registration.save(
+        update_fields=[
+            "manage_link_salt",
+            "manage_token_hash",
+            "manage_expires_at",
+            "manage_revoked_at",
+        ]
+    )
     return absolute_url("events_public:manage", secret=secret)
 
 
