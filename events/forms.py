@@ -1,3 +1,6 @@
+import datetime
+import re
+
 from django import forms
 from django.utils import timezone
 
@@ -8,6 +11,11 @@ from nfc.public_forms import PublicFormDefence
 from nfc.validators import phone_number
 
 NOT_SUPPORTED = "none"
+# "12/01/2027 18:00-20:00 Chairing meetings": a session of a series.
+SESSION_LINE = re.compile(
+    r"(?P<day>\d{1,2}/\d{1,2}/\d{4})\s+(?P<start>\d{1,2}:\d{2})\s*[-\u2013]\s*"
+    r"(?P<end>\d{1,2}:\d{2})\s+(?P<title>.{1,150})"
+)
 _DATETIME = {"type": "datetime-local"}
 _DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -164,6 +172,16 @@ class EventForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one topic."},
     )
+    sessions = forms.CharField(
+        label="Sessions (a training series)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=(
+            "One line a session: the day, the times and a title, like "
+            "“12/01/2027 18:00-20:00 Chairing meetings” (UK time)."
+        ),
+    )
 
     class Meta:
         model = Event
@@ -199,7 +217,41 @@ class EventForm(forms.ModelForm):
         self.fields["region"].choices = [("", "None: the national event"), *Region.choices]
         if self.instance.pk:
             self.initial["topics"] = [t.topic for t in self.instance.topics.all()]
+            self.initial["sessions"] = "\n".join(
+                f"{timezone.localtime(s.starts_at):%d/%m/%Y %H:%M}-"
+                f"{timezone.localtime(s.ends_at):%H:%M} {s.title}"
+                for s in self.instance.sessions.all()
+            )
         _limits(self)
+
+    def clean_sessions(self) -> list[dict]:
+        sessions = []
+        for number, line in enumerate(self.cleaned_data["sessions"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = SESSION_LINE.fullmatch(line.strip())
+            try:
+                if not match:
+                    raise ValueError
+                day_of_month, month, year = map(int, match["day"].split("/"))
+                day = datetime.date(year, month, day_of_month)
+                starts, ends = (
+                    timezone.make_aware(
+                        datetime.datetime.combine(
+                            day, datetime.time(*map(int, match[part].split(":")))
+                        )
+                    )
+                    for part in ("start", "end")
+                )
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Line {number} is not a session: write it like "
+                    "“12/01/2027 18:00-20:00 Chairing meetings”."
+                ) from None
+            if ends <= starts:
+                raise forms.ValidationError(f"Line {number}: the session must end after it starts.")
+            sessions.append({"title": match["title"], "starts_at": starts, "ends_at": ends})
+        return sessions
 
     def clean(self):
         cleaned = super().clean()
@@ -223,6 +275,15 @@ class EventForm(forms.ModelForm):
                 self.add_error("areas", "Choose at least one visiting area.")
         elif cleaned.get("invited") == Event.Invited.AREAS and not cleaned.get("areas"):
             self.add_error("areas", "Choose the areas invited, or invite everyone.")
+        sessions = cleaned.get("sessions") or []
+        if kind == Event.Kind.TRAINING and not sessions and "sessions" not in self.errors:
+            self.add_error("sessions", "A training series needs its sessions, one a line.")
+        if (
+            starts
+            and ends
+            and any(s["starts_at"] < starts or s["ends_at"] > ends for s in sessions)
+        ):
+            self.add_error("sessions", "Each session must be between the start and the end.")
         if cleaned.get("online"):
             if not cleaned.get("joining_link"):
                 self.add_error("joining_link", "Give the link people use to join online.")
@@ -236,6 +297,7 @@ class EventForm(forms.ModelForm):
             **{name: data[name] for name in EVENT_FIELDS},
             "topics": data["topics"],
             "areas": list(data["areas"]),
+            "sessions": data["sessions"],
         }
 
 

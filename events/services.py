@@ -62,7 +62,7 @@ def _set_topics_and_areas(event: Event, *, topics, areas) -> None:
 
 @transaction.atomic
 def event_create(
-    *, by, topics: list[str], areas: list[Area], sessions: list[dict] = (), **fields
+    *, by, topics: list[str], areas: list[Area], sessions: list[dict] | None = None, **fields
 ) -> Event:
     """Save a new event (unpublished) organised by ``by``; refused unless
     they may organise an event for those areas (advisers: their own)."""
@@ -71,10 +71,14 @@ def event_create(
     event.full_clean(exclude=["slug", "organiser"])
     event.save()
     _set_topics_and_areas(event, topics=topics, areas=areas)
-    for session in sessions:
-        EventSession.objects.create(event=event, **session)
+    EventSession.objects.bulk_create(EventSession(event=event, **s) for s in sessions or [])
     audit.record(obj=event, by=by, fields=[*EVENT_FIELDS, "organiser"], area=event.host_area)
     return event
+
+
+def _sessions_changed(event: Event, sessions: list[dict]) -> bool:
+    before = [(s.starts_at, s.ends_at) for s in event.sessions.all()]
+    return before != [(s["starts_at"], s["ends_at"]) for s in sessions]
 
 
 def _locked(event: Event) -> Event:
@@ -82,7 +86,15 @@ def _locked(event: Event) -> Event:
 
 
 @transaction.atomic
-def event_update(*, event: Event, by, topics: list[str], areas: list[Area], **fields) -> Event:
+def event_update(
+    *,
+    event: Event,
+    by,
+    topics: list[str],
+    areas: list[Area],
+    sessions: list[dict] | None = None,
+    **fields,
+) -> Event:
     """Change an event. A change of its time or place is e-mailed to everyone
     registered; more places are offered to the waitlist."""
     event = _locked(event)
@@ -95,6 +107,12 @@ def event_update(*, event: Event, by, topics: list[str], areas: list[Area], **fi
     moved = any(before[name] != audit.snapshot(event, [name])[name] for name in TIME_AND_PLACE)
     if moved:
         event.changed_at = timezone.now()
+    if sessions is not None:
+        moved = moved or _sessions_changed(event, sessions)
+        if moved:
+            event.changed_at = timezone.now()
+        event.sessions.all().delete()
+        EventSession.objects.bulk_create(EventSession(event=event, **s) for s in sessions)
     event.save()
     _set_topics_and_areas(event, topics=topics, areas=areas)
     audit.record(obj=event, by=by, before=before, area=event.host_area)

@@ -342,3 +342,31 @@ def test_the_public_list_filters_by_region_kind_and_topic():
     assert titles("?kind=virtual") == ["Online event"]
     assert titles("?topic=skills") == ["North event"]
     assert client.get("/events/?region=nowhere").status_code == 200
+
+
+def test_a_training_series_is_organised_with_its_sessions_one_a_line(manager):
+    day = (timezone.localdate() + datetime.timedelta(days=20)).strftime("%d/%m/%Y")
+    later = (timezone.localdate() + datetime.timedelta(days=27)).strftime("%d/%m/%Y")
+    answers = event_answers(
+        kind="training",
+        invited="everyone",
+        ends_at=in_days(27, 21),
+        starts_at=in_days(20, 18),
+        sessions=f"{day} 18:00-20:00 Chairing\n\n{later} 18:00-20:00 Money",
+    )
+
+    bad = client_for(manager).post(
+        "/staff/events/new/", {**answers, "sessions": f"{day} 6pm Chairing"}
+    )
+    assert "Line 1 is not a session" in bad.content.decode()
+    missing = client_for(manager).post("/staff/events/new/", {**answers, "sessions": ""})
+    assert "needs its sessions" in missing.content.decode()
+    assert Event.objects.count() == 0
+    response = client_for(manager).post("/staff/events/new/", answers)
+
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert [s.title for s in event.sessions.all()] == ["Chairing", "Money"]
+    assert timezone.localtime(event.sessions.first().starts_at).hour == 18
+    edit = client_for(manager).get(f"/staff/events/{event.slug}/edit/").content.decode()
+    assert f"{day} 18:00-20:00 Chairing" in edit
