@@ -98,5 +98,6 @@ def privacy(request):
             "version": settings.NFC_PRIVACY_NOTICE_VERSION,
             "contact_email": settings.NFC_PRIVACY_CONTACT_EMAIL,
             "contact_address": settings.NFC_PRIVACY_CONTACT_ADDRESS,
+            "event_retention_days": settings.NFC_EVENT_RETENTION_DAYS,
         },
     )
