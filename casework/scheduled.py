@@ -34,18 +34,6 @@ SCHEDULED = [
         datetime.timedelta(minutes=5),
         "Send the acknowledgements and notices not sent at the time",
     ),
-    ScheduledJob(
-        "event-emails",
-        "events.tasks.event_emails_task",
-        datetime.timedelta(minutes=5),
-        "Pass on event places offered and not taken, send reminders and unsent event e-mails",
-    ),
-    ScheduledJob(
-        "event-retention",
-        "events.tasks.event_retention_task",
-        datetime.timedelta(days=1),
-        "Remove event registrations' details past their retention period",
-    ),
 ]
 BY_NAME = {job.name: job for job in SCHEDULED}
 

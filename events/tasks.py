@@ -49,5 +49,5 @@ def event_emails_task() -> int:
 
 @shared_task
 def event_retention_task() -> int:
-    """Daily: remove registrations' details past NFC_EVENT_RETENTION_DAYS."""
+    """Hourly: remove registrations' details past NFC_EVENT_RETENTION_DAYS."""
     return scheduled.job_run("event-retention", waitlist.registrations_remove_old_details)

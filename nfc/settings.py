@@ -428,6 +428,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.acknowledgements_sweep_task",
         "schedule": timedelta(minutes=5),
     },
+    # Lapse event offers not taken in time (passing each place on), send the
+    # reminders two days before, and send event e-mails a job never sent.
+    "event-emails": {
+        "task": "events.tasks.event_emails_task",
+        "schedule": timedelta(minutes=5),
+    },
+    # Hourly, though a day's delay would do: a beat restarted every day (a
+    # redeployment) still runs it.
+    "event-retention": {
+        "task": "events.tasks.event_retention_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- API -----------------------------------------------------------------
