@@ -252,15 +252,22 @@ def registration_submit(*, event: Event, form_token_hash: str = "", **details) -
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration) -> Registration:
+def registration_cancel(*, registration: Registration, by=None) -> Registration:
     """The person gives up their place (or leaves the waitlist), by their
-    private link; a place freed is offered to the first in line. The link
+    private link, or a member of staff ``by`` does it for them (a person
+    who rang); a place freed is offered to the first in line. The link
     stops working."""
     event = _locked(registration.event)
+    if by is not None:
+        _check_organiser(event, by, None)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == Registration.Status.CANCELLED:
         return registration
-    cancel(registration, by=Registration.CancelledBy.PERSON)
+    cancel(
+        registration,
+        by=Registration.CancelledBy.STAFF if by else Registration.CancelledBy.PERSON,
+        staff=by,
+    )
     MANAGE_LINK.revoke(registration)
     _offer(offer_free_places(event))
     return registration

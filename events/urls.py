@@ -12,4 +12,9 @@ urlpatterns = [
     path("<slug:slug>/publish/", views.event_publish, name="publish"),
     path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),
     path("<slug:slug>/copy/", views.event_copy, name="copy"),
+    path(
+        "<slug:slug>/registrations/<int:pk>/cancel/",
+        views.registration_cancel,
+        name="registration_cancel",
+    ),
 ]

@@ -155,3 +155,15 @@ def event_copy(request, slug):
         request, "This is a copy, not yet published: change its dates, then publish it."
     )
     return redirect("events:edit", slug=copy.slug)
+
+
+@require_POST
+@permission_required("events.organise")
+def registration_cancel(request, slug, pk):
+    """Cancel a person's registration for them (they rang, or wrote): the
+    place goes to the first in line, and their link stops working."""
+    event = _organised(request, slug)
+    registration = get_object_or_404(event.registrations.all(), pk=pk)
+    services.registration_cancel(registration=registration, by=request.user)
+    messages.success(request, "Cancelled. If it freed a place, the first in line is offered it.")
+    return redirect("events:detail", slug=event.slug)

@@ -26,14 +26,15 @@ def places_taken(event: Event) -> int:
     return Registration.objects.filter(event=event).holding_places().count()
 
 
-def cancel(registration: Registration, *, by: str) -> None:
-    """Mark a registration cancelled (the caller holds the event's lock)."""
+def cancel(registration: Registration, *, by: str, staff=None) -> None:
+    """Mark a registration cancelled (the caller holds the event's lock);
+    ``staff``: who did it, when not the person."""
     before = audit.snapshot(registration, ["status"])
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.cancelled_by = by
     registration.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    audit.record(obj=registration, by=None, before=before, area=registration.area)
+    audit.record(obj=registration, by=staff, before=before, area=registration.area)
 
 
 def offer_free_places(event: Event) -> list[int]:

@@ -277,6 +277,20 @@ PAGES: dict[str, Page] = {
     "events:publish": Page(("events.organise",), WRITE, event),
     "events:cancel": Page(("events.organise",), FORM, event),
     "events:copy": Page(("events.organise",), WRITE, event),
+    "events:registration_cancel": Page(
+        ("events.organise",),
+        WRITE,
+        lambda s, u: {
+            "slug": s.event.slug,
+            "pk": s.event.registrations.create(
+                name="Pat",
+                email="pat@example.org",
+                status="confirmed",
+                consented_at=timezone.now(),
+                privacy_notice_version="1",
+            ).pk,
+        },
+    ),
     # advisers/api/urls.py (DRF: the view's required_perm)
     "advisers_api:me": Page(("portal.use",), READ),
 }

@@ -370,3 +370,41 @@ def test_a_training_series_is_organised_with_its_sessions_one_a_line(manager):
     assert timezone.localtime(event.sessions.first().starts_at).hour == 18
     edit = client_for(manager).get(f"/staff/events/{event.slug}/edit/").content.decode()
     assert f"{day} 18:00-20:00 Chairing" in edit
+
+
+def test_an_organiser_cancels_a_registration_for_someone_who_rang(
+    manager, evaluator, django_capture_on_commit_callbacks
+):
+    event = EventFactory(published=True, capacity=1)
+    caller = RegistrationFactory(event=event, email="", phone="0191 498 0000")
+    waiting = RegistrationFactory(
+        event=event, status=Registration.Status.WAITLISTED, waitlisted_at=timezone.now()
+    )
+    url = f"/staff/events/{event.slug}/registrations/{caller.pk}/cancel/"
+    assert client_for(evaluator).post(url).status_code == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(manager).post(url)
+
+    caller.refresh_from_db()
+    waiting.refresh_from_db()
+    assert caller.status == Registration.Status.CANCELLED
+    assert caller.cancelled_by == Registration.CancelledBy.STAFF
+    assert waiting.status == Registration.Status.OFFERED
+    entry = AuditEntry.objects.filter(object_id=caller.pk, action="changed").get()
+    assert entry.changed_by == manager
+
+
+def test_an_events_staff_page_asks_the_same_number_of_queries_however_many_registered(
+    manager, django_assert_max_num_queries
+):
+    event = EventFactory(published=True, capacity=500)
+    client = client_for(manager)
+    for _ in range(3):
+        RegistrationFactory(event=event, area=AreaFactory())
+    with django_assert_max_num_queries(30) as few:
+        client.get(f"/staff/events/{event.slug}/")
+    for _ in range(30):
+        RegistrationFactory(event=event, area=AreaFactory())
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"/staff/events/{event.slug}/").status_code == 200
