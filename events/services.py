@@ -46,7 +46,15 @@ EVENT_FIELDS = [
 ]
 # A change to any of these is told to everyone registered.
 TIME_AND_PLACE = ["starts_at", "ends_at", "online", "venue_name", "venue_address", "joining_link"]
-AUDITED = [*EVENT_FIELDS, "organiser", "published_at", "cancelled_at", "cancellation_reason"]
+AUDITED = [
+    *EVENT_FIELDS,
+    "areas",
+    "topics",
+    "organiser",
+    "published_at",
+    "cancelled_at",
+    "cancellation_reason",
+]
 
 
 def _check_organiser(event: Event, by, area_ids) -> None:
@@ -72,7 +80,7 @@ def event_create(
     event.save()
     _set_topics_and_areas(event, topics=topics, areas=areas)
     EventSession.objects.bulk_create(EventSession(event=event, **s) for s in sessions or [])
-    audit.record(obj=event, by=by, fields=[*EVENT_FIELDS, "organiser"], area=event.host_area)
+    audit.record(obj=event, by=by, fields=AUDITED, area=event.host_area)
     return event
 
 
@@ -176,7 +184,7 @@ def event_copy(*, event: Event, by) -> Event:
         EventSession(event=copy, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at)
         for s in event.sessions.all()
     )
-    audit.record(obj=copy, by=by, fields=[*EVENT_FIELDS, "organiser"], area=copy.host_area)
+    audit.record(obj=copy, by=by, fields=AUDITED, area=copy.host_area)
     return copy
 
 

@@ -70,7 +70,9 @@ def test_an_adviser_organises_an_event_for_their_own_areas(adviser, hendon, mill
     assert str(event.pk) not in event.slug
     assert event.starts_at.tzinfo is not None
     assert timezone.localtime(event.starts_at).hour == 10
-    assert AuditEntry.objects.filter(object_id=event.pk, action="created").exists()
+    assert AuditEntry.objects.filter(
+        object_id=event.pk, action="created", content_type__model="event"
+    ).exists()
 
 
 def test_an_adviser_cannot_organise_for_areas_they_do_not_hold(adviser, hendon):
@@ -391,7 +393,9 @@ def test_an_organiser_cancels_a_registration_for_someone_who_rang(
     assert caller.status == Registration.Status.CANCELLED
     assert caller.cancelled_by == Registration.CancelledBy.STAFF
     assert waiting.status == Registration.Status.OFFERED
-    entry = AuditEntry.objects.filter(object_id=caller.pk, action="changed").get()
+    entry = AuditEntry.objects.get(
+        object_id=caller.pk, action="changed", content_type__model="registration"
+    )
     assert entry.changed_by == manager
 
 
@@ -408,3 +412,42 @@ def test_an_events_staff_page_asks_the_same_number_of_queries_however_many_regis
         RegistrationFactory(event=event, area=AreaFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(f"/staff/events/{event.slug}/").status_code == 200
+
+
+def test_a_change_of_topics_and_areas_is_in_the_audit_history(manager, hendon, millfield):
+    event = EventFactory(invited=Event.Invited.AREAS)
+    event.areas.set([hendon])
+    event.topics.create(topic="plan")
+    fields = {name: getattr(event, name) for name in services.EVENT_FIELDS}
+
+    services.event_update(
+        event=event, by=manager, topics=["skills"], areas=[hendon, millfield], **fields
+    )
+
+    entry = AuditEntry.objects.get(
+        object_id=event.pk, action="changed", content_type__model="event"
+    )
+    assert entry.changes["areas"] == [
+        ["Hendon (Sunderland)"],
+        sorted([str(hendon), str(millfield)]),
+    ]
+    assert entry.changes["topics"] == [
+        ["Confidence and a plan for change"],
+        ["Skills and expertise"],
+    ]
+
+
+def test_the_audit_page_shows_events_changes(manager, hendon, millfield):
+    event = EventFactory(invited=Event.Invited.AREAS, title="Gathering")
+    event.areas.set([hendon])
+    fields = {name: getattr(event, name) for name in services.EVENT_FIELDS}
+    services.event_update(
+        event=event, by=manager, topics=["skills"], areas=[millfield], **{**fields, "capacity": 5}
+    )
+    services.event_publish(event=event, by=manager)
+
+    page = client_for(manager).get("/staff/casework/audit/?kind=events")
+
+    assert page.status_code == 200
+    assert "Gathering" in page.text
+    assert "Skills and expertise" in page.text
