@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from advisers import services as staff_services
 from events import services
 from events.models import Registration
-from tests.browser.conftest import assert_healthy
+from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 
 pytestmark = [
@@ -100,3 +101,39 @@ def test_a_resident_on_a_phone_is_waitlisted_offered_a_place_and_takes_it(phone)
     assert_healthy(page)
     assert Registration.objects.get(email="pat@example.org").status == "confirmed"
     assert any(m.subject.startswith("Your place at") for m in mail.outbox)
+
+
+def test_an_adviser_organises_a_visit_between_their_areas_and_publishes_it(page, adviser, hendon):
+    millfield = AreaFactory(name="Millfield")
+    staff_services.area_assign_adviser(area=millfield, adviser=adviser, by=None)
+    sign_in(page, adviser)
+
+    page.get_by_role("link", name="Events").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Events")
+    assert_healthy(page)
+    page.get_by_role("link", name="Organise an event").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose at least one topic")
+    assert_healthy(page)
+
+    page.get_by_label("Kind").select_option(label="Visit between areas")
+    page.get_by_label("Title").fill("A visit to Hendon")
+    page.get_by_label("Summary").fill("See the community garden.")
+    page.get_by_label("Starts (UK time)").fill("2030-05-14T10:00")
+    page.get_by_label("Ends (UK time)").fill("2030-05-14T14:00")
+    page.get_by_label("Registration closes (UK time)").fill("2030-05-13T10:00")
+    page.get_by_label("Venue:", exact=True).fill("Hendon Community Garden")
+    page.get_by_label("Region").select_option(label="North East")
+    page.get_by_label("Who may come").select_option(label="People from the areas chosen")
+    page.get_by_label("Host area (for a visit)").select_option(label="Hendon (Sunderland)")
+    page.get_by_label("Areas invited").select_option(label="Millfield (Sunderland)")
+    page.get_by_label("Places").fill("12")
+    page.get_by_label("Confidence and a plan for change").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("A visit to Hendon")
+    expect(page.get_by_text("Draft")).to_be_visible()
+    assert_healthy(page)
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Published: it is on the public events page.")).to_be_visible()
+    assert_healthy(page)
