@@ -91,7 +91,6 @@ def event_detail(request, slug):
             "registrations": selectors.event_registrations(event) if show_people else None,
             "counts": selectors.event_counts(event),
             "can_organise": may_organise_event(request.user, event),
-            "cancel_form": EventCancelForm(),
         },
     )
 
