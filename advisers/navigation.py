@@ -56,6 +56,12 @@ DESTINATIONS = [
         "The follow-up actions you own, the overdue ones first.",
     ),
     Destination(
+        "Events",
+        "events:list",
+        "events.view",
+        "Networking events: organise them, and see who is coming and who is waiting.",
+    ),
+    Destination(
         "Search",
         "casework:search",
         "casework.view",

@@ -55,6 +55,13 @@ PERMISSIONS = {
         "Answer residents' requests about their data (the privacy notice's rights): "
         "find their records, export them, correct their details and erase them"
     ),
+    "events.view": "See networking events and how many are registered",
+    "events.view_registrations": (
+        "See who registered for the events they may organise: names, contact details, needs"
+    ),
+    "events.organise": (
+        "Create, change, publish, cancel and copy events (advisers: for their own areas)"
+    ),
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -71,6 +78,9 @@ CAN: dict[str, frozenset[str]] = {
             "casework.change",
             "casework.log",
             "referrals.make",
+            "events.view",
+            "events.view_registrations",
+            "events.organise",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -83,6 +93,7 @@ CAN: dict[str, frozenset[str]] = {
             "dashboard.view",
             "casework.view",
             "casework.log",
+            "events.view",
         }
     ),
     Role.MANAGER: frozenset(
@@ -110,13 +121,19 @@ CAN: dict[str, frozenset[str]] = {
             # person: managers only, the people who answer for the programme's
             # records; advisers pass residents' requests to them.
             "residents.manage_data",
+            "events.view",
+            "events.view_registrations",
+            "events.organise",
         }
     ),
     # Evaluators see facts and figures, never people's contact details nor
     # what staff write (areas.view_notes); nor do administrators.
-    Role.EVALUATOR: frozenset({"portal.use", "areas.view", "areas.view_all", "areas.export"}),
+    # Both see events and their numbers, never who registered.
+    Role.EVALUATOR: frozenset(
+        {"portal.use", "areas.view", "areas.view_all", "areas.export", "events.view"}
+    ),
     Role.ADMINISTRATOR: frozenset(
-        {"portal.use", "accounts.manage", "areas.view", "areas.view_all"}
+        {"portal.use", "accounts.manage", "areas.view", "areas.view_all", "events.view"}
     ),
 }
 
@@ -240,6 +257,35 @@ def _areas_held_now(user) -> frozenset[int]:
             user.adviser_assignments.filter(ended_on__isnull=True).values_list("area_id", flat=True)
         )
     return user._nfc_areas_held
+
+
+def may_organise_event(user, event, *, area_ids=None) -> bool:
+    """Whether ``user`` may change, publish, cancel or copy ``event`` (or,
+    for a new one, create it as given): managers any (a regional lead, their
+    region's); an adviser an event only for areas they hold now, the host
+    and every invited or visiting area (so a regional event open to all, or
+    the national event, is a manager's). ``area_ids``: the invited areas,
+    for an event not yet saved with them."""
+    if not has_perm(user, "events.organise"):
+        return False
+    if "areas.view_all" in CAN.get(user.role, frozenset()):
+        return not user.region or event.region == user.region
+    if event.kind == "national" or (event.invited != "areas" and event.kind != "visit"):
+        return False
+    if area_ids is None:
+        area_ids = event.areas.values_list("pk", flat=True) if event.pk else ()
+    involved = set(area_ids)
+    if event.host_area_id:
+        involved.add(event.host_area_id)
+    return bool(involved) and involved <= _areas_held_now(user)
+
+
+def may_see_registrations(user, event) -> bool:
+    """Whether ``user`` may see who registered for ``event``: those who may
+    organise it, and its organiser."""
+    if not has_perm(user, "events.view_registrations"):
+        return False
+    return event.organiser_id == user.pk or may_organise_event(user, event)
 
 
 def interaction_correction_ends(interaction) -> datetime.datetime:

@@ -29,6 +29,10 @@ class Rule(enum.StrEnum):
     STAFF = "kept while the person works for the NfC; an administrator deletes the account"
     HISTORY = "kept in the append-only audit history; residents' details blanked with them"
     SHORT = "kept only as long as the job needs it (a link's hash, a session)"
+    AFTER_EVENT = (
+        "removed NFC_EVENT_RETENTION_DAYS after the event ends (the registration's facts "
+        "stay, for attendance by area)"
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ STAFF = Entry(Kind.PERSONAL, Rule.STAFF)
 RESIDENT = Entry(Kind.PERSONAL, Rule.WITH_REQUEST)
 RESIDENTS_WORDS = Entry(Kind.SPECIAL, Rule.WITH_REQUEST)
 CONTACT = Entry(Kind.PERSONAL, Rule.WITH_RECORD)
+# What people told us when they registered for an event.
+REGISTRANT = Entry(Kind.PERSONAL, Rule.AFTER_EVENT)
+REGISTRANTS_WORDS = Entry(Kind.SPECIAL, Rule.AFTER_EVENT)
 # What staff wrote about an area or their work: it may name people, so it
 # is shown only to those who may see contacts, and kept with the record.
 STAFF_NOTE = Entry(Kind.PERSONAL, Rule.WITH_RECORD)
@@ -241,7 +248,77 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         "handled_by": STAFF,
     },
     "casework.JobRun": _all(NOT, "id", "name", "started_at", "finished_at", "count", "failed"),
+    "events.Event": {
+        **_all(
+            NOT,
+            "id",
+            "slug",
+            "kind",
+            "title",
+            "summary",
+            "starts_at",
+            "ends_at",
+            "online",
+            "venue_name",
+            "venue_address",
+            "accessibility_notes",
+            "joining_link",
+            "region",
+            "invited",
+            "host_area",
+            "areas",
+            "capacity",
+            "registration_closes_at",
+            "published_at",
+            "cancelled_at",
+            "cancellation_reason",
+            "copied_from",
+            "created_at",
+            "changed_at",
+        ),
+        "organiser": STAFF,
+    },
+    "events.EventTopic": _all(NOT, "id", "event", "topic"),
+    "events.EventSession": _all(NOT, "id", "event", "title", "starts_at", "ends_at"),
+    "events.Registration": {
+        **_all(
+            NOT,
+            "id",
+            "event",
+            "area",
+            "consented_at",
+            "privacy_notice_version",
+            "status",
+            "created_at",
+            "confirmed_at",
+            "waitlisted_at",
+            "offered_at",
+            "offer_expires_at",
+            "cancelled_at",
+            "cancelled_by",
+            "manage_expires_at",
+            "manage_revoked_at",
+            "confirmation_sent_at",
+            "waitlist_sent_at",
+            "offer_sent_at",
+            "reminder_sent_at",
+            "change_sent_at",
+            "event_cancelled_sent_at",
+            "details_removed_at",
+            # A hash of the form's one-time token: it names nobody.
+            "form_token_hash",
+        ),
+        **_all(REGISTRANT, "name", "email", "phone"),
+        # Access and dietary needs may tell of health or belief.
+        **_all(REGISTRANTS_WORDS, "access_needs", "dietary_needs"),
+        **_all(Entry(Kind.PERSONAL, Rule.SHORT), "manage_token_hash", "manage_link_salt"),
+    },
 }
+
+
+def removed_after_event(label: str) -> list[str]:
+    """The fields of model ``label`` that retention removes after the event."""
+    return [name for name, entry in REGISTRY[label].items() if entry.rule is Rule.AFTER_EVENT]
 
 
 def removed_with_request(label: str) -> list[str]:

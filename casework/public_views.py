@@ -10,7 +10,7 @@ from casework.area_match import area_match
 from casework.forms import HelpRequestForm
 from casework.models import SupportRequest
 from casework.selectors import signposting_text
-from nfc.public_forms import HourlyLimit, SentReceipt, Verdict, screen
+from nfc.public_forms import HourlyLimit, SentReceipt, Verdict, same_sender, screen
 
 HELP_SENT = SentReceipt("nfc_help_sent", path="/help/")
 
@@ -35,7 +35,7 @@ def help_request(request):
     token_hash = HelpRequestForm.token_hash(request.POST)
     already = SupportRequest.objects.filter(form_token_hash=token_hash).first()
     if already is not None:
-        if _sent_by(already, request.POST):
+        if same_sender(request.POST, name=already.name, email=already.email):
             return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)
         # Someone else's used token: it shows them nothing of that request.
         form = HelpRequestForm.sent_again(request.POST)
@@ -54,16 +54,6 @@ def help_request(request):
         **details
     ) or services.support_request_submit(form_token_hash=token_hash, **details)
     return HELP_SENT.give(redirect("casework_public:help_sent"), support_request.reference)
-
-
-def _sent_by(support_request: SupportRequest, post) -> bool:
-    """Whether a post with the token ``support_request`` was saved from
-    names the same person: a token alone (copied from someone's page) must
-    not show their reference, e-mail and postcode."""
-    return (
-        post.get("name", "").strip().casefold() == support_request.name.casefold()
-        and post.get("email", "").strip().casefold() == support_request.email.casefold()
-    )
 
 
 @login_not_required
@@ -105,5 +95,6 @@ def privacy(request):
             "version": settings.NFC_PRIVACY_NOTICE_VERSION,
             "contact_email": settings.NFC_PRIVACY_CONTACT_EMAIL,
             "contact_address": settings.NFC_PRIVACY_CONTACT_ADDRESS,
+            "event_retention_days": settings.NFC_EVENT_RETENTION_DAYS,
         },
     )

@@ -251,6 +251,16 @@ def body_too_big(request, limit: int) -> bool:
         return False
 
 
+def same_sender(post, *, name: str, email: str) -> bool:
+    """Whether a post whose token was used already names the person who
+    used it: a token alone (copied from someone's page) must not show what
+    their post made."""
+    return (
+        post.get("name", "").strip().casefold() == name.casefold()
+        and post.get("email", "").strip().casefold() == email.casefold()
+    )
+
+
 class SentReceipt:
     """What a public form's "sent" page shows once (the reference it made),
     carried from the post to that page in a short-lived signed cookie.

@@ -315,7 +315,7 @@ NFC_POSTCODE_EDITION_YEAR = env.str("NFC_POSTCODE_EDITION_YEAR", default="2021")
 NFC_INTERACTION_CORRECTION_DAYS = env.int("NFC_INTERACTION_CORRECTION_DAYS", default=7)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
-NFC_PRIVACY_NOTICE_VERSION = "2026-11-30"
+NFC_PRIVACY_NOTICE_VERSION = "2026-11-30.2"
 # Where residents ask to see, correct or delete their details: the privacy
 # notice and the data we send them name it. The demo's address is a
 # placeholder, so production must give a real one (see _required above).
@@ -323,6 +323,14 @@ NFC_PRIVACY_CONTACT_EMAIL = env.str("NFC_PRIVACY_CONTACT_EMAIL", default="privac
 # The organisation's postal address, for residents without e-mail; one line,
 # parts separated by commas. Left out of the notice when empty.
 NFC_PRIVACY_CONTACT_ADDRESS = env.str("NFC_PRIVACY_CONTACT_ADDRESS", default="")
+
+# How long a person offered a place from an event's waitlist has to take it
+# before it passes to the next in line.
+NFC_EVENT_OFFER_HOURS = env.int("NFC_EVENT_OFFER_HOURS", default=48)
+# Days after an event ends that its registrations' names, contact details and
+# needs are kept (for feedback and follow-up); then a daily job removes them.
+# The area each person came from stays, for attendance by area.
+NFC_EVENT_RETENTION_DAYS = env.int("NFC_EVENT_RETENTION_DAYS", default=365)
 
 # --- Security headers ----------------------------------------------------
 
@@ -438,6 +446,18 @@ CELERY_BEAT_SCHEDULE = {
     "send-waiting-acknowledgements": {
         "task": "casework.tasks.acknowledgements_sweep_task",
         "schedule": timedelta(minutes=5),
+    },
+    # Lapse event offers not taken in time (passing each place on), send the
+    # reminders two days before, and send event e-mails a job never sent.
+    "event-emails": {
+        "task": "events.tasks.event_emails_task",
+        "schedule": timedelta(minutes=5),
+    },
+    # Hourly, though a day's delay would do: a beat restarted every day (a
+    # redeployment) still runs it.
+    "event-retention": {
+        "task": "events.tasks.event_retention_task",
+        "schedule": timedelta(hours=1),
     },
 }
 

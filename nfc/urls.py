@@ -17,11 +17,13 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("", include("areas.public_urls")),
     path("", include("casework.public_urls")),
+    path("", include("events.public_urls")),
     path("staff/", include("advisers.urls")),
     path("dashboard/", include("evaluation.urls")),
     path("staff/areas/", include("areas.urls")),
     path("staff/casework/", include("casework.urls")),
     path("staff/referrals/", include("casework.referral_urls")),
+    path("staff/events/", include("events.urls")),
     path("api/v1/", include("advisers.api.urls")),
     # A sign-in address is changed by an administrator, never by its owner
     # (allauth would let anyone add and switch to an unverified address).

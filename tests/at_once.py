@@ -34,7 +34,9 @@ from casework import referrals
 from casework.forms import HelpRequestForm
 from casework.models import Partner, Referral, SupportRequest, Topic
 from casework.public_views import HELP_SENT
-from tests.factories import AreaFactory, UserFactory
+from events.forms import NOT_SUPPORTED, RegistrationForm
+from events.models import Registration
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
 
 # How long each person waits at their first write for the other to have read
 # too. When the other cannot read yet (a lock holds them back, as it should)
@@ -278,12 +280,46 @@ def one_help_form_sent_twice() -> dict:
     }
 
 
+def two_residents_last_event_place() -> dict:
+    """Two residents register at the same moment for an event with one place
+    left: one gets it, the other is first on the waitlist."""
+
+    event = EventFactory(published=True, capacity=2)
+    RegistrationFactory(event=event)
+
+    def send(n):
+        started = RegistrationForm.started_token(shown_at=time.time() - 60)
+        data = {
+            "name": f"Resident {n}",
+            "area": NOT_SUPPORTED,
+            "email": f"resident{n}@example.org",
+            "phone": "",
+            "access_needs": "",
+            "dietary_needs": "",
+            "consent_privacy": "on",
+            "nfc_trap": "",
+            "started": started,
+        }
+        return lambda: Client(raise_request_exception=False).post(
+            f"/events/{event.slug}/", data, REMOTE_ADDR=f"192.0.2.{n + 1}"
+        )
+
+    responses = at_once(send(0), send(1))
+    statuses = list(Registration.objects.filter(event=event).values_list("status", flat=True))
+    return {
+        "seen": sorted(outcome(response) for response in responses),
+        "taken": statuses.count(Registration.Status.CONFIRMED),
+        "waitlisted": statuses.count(Registration.Status.WAITLISTED),
+    }
+
+
 RACES = {
     "adviser_last_place": adviser_last_place,
     "community_worker_last_place": community_worker_last_place,
     "partner_last_days": partner_last_days,
     "two_help_requests": two_help_requests,
     "one_help_form_sent_twice": one_help_form_sent_twice,
+    "two_residents_last_event_place": two_residents_last_event_place,
 }
 
 # What each person must see, and what must have been taken, whichever
@@ -294,6 +330,7 @@ EXPECTED = {
     "partner_last_days": {"seen": ["refused in words", "saved"], "taken": 2},
     "two_help_requests": {"seen": ["saved", "saved"], "taken": 2},
     "one_help_form_sent_twice": {"seen": ["saved", "saved"], "taken": 1, "references shown": 1},
+    "two_residents_last_event_place": {"seen": ["saved", "saved"], "taken": 2, "waitlisted": 1},
 }
 
 

@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from advisers.models import Role, User
 from advisers.permissions import TWO_FACTOR_ROLES
@@ -9,6 +10,7 @@ from areas.models import Area, Region, Stage
 from areas.services import area_change_stage, area_join_programme
 from casework.models import SupportRequest, Topic
 from casework.services import support_request_submit
+from events.models import Event, Registration, new_slug
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -87,3 +89,50 @@ class SupportRequestFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return support_request_submit(*args, **kwargs)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A regional event in a fortnight, in person, with 20 places; unpublished
+    unless ``published=True``. Its organiser is a new manager unless given."""
+
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    kind = Event.Kind.REGIONAL
+    title = factory.Sequence(lambda n: f"North East gathering {n}")
+    slug = factory.LazyAttribute(lambda o: new_slug(o.title))
+    summary = "Meet people from other neighbourhoods."
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=14)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=6))
+    registration_closes_at = factory.LazyAttribute(
+        lambda o: o.starts_at - datetime.timedelta(days=1)
+    )
+    venue_name = "Hendon Community Centre"
+    venue_address = "1 High Street\nSunderland SR1 1AA"
+    region = Region.NORTH_EAST
+    capacity = 20
+    organiser = factory.SubFactory(UserFactory, role=Role.MANAGER)
+
+    class Params:
+        published = factory.Trait(published_at=factory.LazyFunction(timezone.now))
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A confirmed registration, saved as it stands (the service decides
+    places: use events.services.registration_submit to test that)."""
+
+    class Meta:
+        model = Registration
+
+    event = factory.SubFactory(EventFactory, published=True)
+    name = factory.Faker("name", locale="en_GB")
+    email = factory.Sequence(lambda n: f"resident{n}@example.org")
+    status = Registration.Status.CONFIRMED
+    consented_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)
+    privacy_notice_version = "2026-11-30"

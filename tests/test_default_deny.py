@@ -29,7 +29,8 @@ from advisers.models import TimeRecord
 from areas.models import FundingBid, LocalContact
 from casework.follow_links import follow_link_issue
 from casework.models import Action, Partner, Referral, SupportRequest, Topic
-from tests.factories import AreaFactory
+from nfc.private_links import digest
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,12 @@ PUBLIC = {
     "casework_public:help_sent": "the reference, after asking",
     "casework_public:privacy": "the privacy notice",
     "casework_public:follow": "a resident's private link: the secret is the key",
+    # events/public_urls.py
+    "events_public:event_list": "the upcoming events",
+    "events_public:event_detail": "an event's details and its registration form",
+    "events_public:event_calendar": "an event's calendar file",
+    "events_public:registered": "what became of a registration (from the session)",
+    "events_public:manage": "a person's private link to their place: the secret is the key",
     # Signing in, and what leads to it (allauth).
     "account_login": "the sign-in page",
     "account_logout": "signed out already: it sends the visitor home",
@@ -75,6 +82,10 @@ MUST_STAY_OPEN = {
     "casework_public:help_request",
     "casework_public:privacy",
     "casework_public:follow",
+    "events_public:event_list",
+    "events_public:event_detail",
+    "events_public:event_calendar",
+    "events_public:manage",
     "account_login",
     "account_reset_password",
     "/healthz",
@@ -129,10 +140,17 @@ def records(adviser, community_worker):
         owner=adviser,
         due_on=timezone.localdate() + datetime.timedelta(days=7),
     )
+    event = EventFactory(published=True)
+    secret = link.rstrip("/").rsplit("/", 1)[-1]
+    # The same secret opens a registration's private link too.
+    RegistrationFactory(
+        event=event, manage_token_hash=digest(secret), manage_expires_at=event.ends_at
+    )
     return {
+        "slug": event.slug,
         "ward_code": WARD_CODE,
         "reference": support_request.reference,
-        "secret": link.rstrip("/").rsplit("/", 1)[-1],
+        "secret": secret,
         "pk": str(ONE_PK),
         "object_id": str(adviser.pk),
         "content_type_id": "1",

@@ -36,7 +36,8 @@ from advisers.permissions import PERMISSIONS, has_perm
 from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
 from casework.models import Action, Interaction, Partner, SupportRequest, Topic
-from tests.factories import AreaFactory
+from events.models import Event
+from tests.factories import AreaFactory, EventFactory
 from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,13 @@ class Scene:
             area=self.area, stream=FundingBid.Stream.LOTTERY, amount_sought=Decimal("5000")
         )
 
+    @cached_property
+    def event(self):
+        # For Hendon's people: an event its adviser may organise too.
+        event = EventFactory(invited=Event.Invited.AREAS, region=self.area.region)
+        event.areas.set([self.area])
+        return event
+
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
         return TimeRecord.objects.create(
@@ -169,6 +177,10 @@ def support_request(scene, user):
 
 def referral(scene, user):
     return {"pk": scene.referral.pk}
+
+
+def event(scene, user):
+    return {"slug": scene.event.slug}
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,29 @@ PAGES: dict[str, Page] = {
     "referrals:partner_list": Page(("casework.view",), READ),
     "referrals:partner_add": Page(("partners.manage",), FORM),
     "referrals:partner_edit": Page(("partners.manage",), FORM, lambda s, u: {"pk": s.partner.pk}),
+    # events/urls.py: organising also asks may_organise_event (Hendon's
+    # adviser may, for Hendon).
+    "events:list": Page(("events.view",), READ),
+    "events:new": Page(("events.organise",), FORM),
+    "events:detail": Page(("events.view",), READ, event),
+    "events:edit": Page(("events.organise",), FORM, event),
+    "events:publish": Page(("events.organise",), WRITE, event),
+    "events:cancel": Page(("events.organise",), FORM, event),
+    "events:copy": Page(("events.organise",), WRITE, event),
+    "events:registration_cancel": Page(
+        ("events.organise",),
+        WRITE,
+        lambda s, u: {
+            "slug": s.event.slug,
+            "pk": s.event.registrations.create(
+                name="Pat",
+                email="pat@example.org",
+                status="confirmed",
+                consented_at=timezone.now(),
+                privacy_notice_version="1",
+            ).pk,
+        },
+    ),
     # advisers/api/urls.py (DRF: the view's required_perm)
     "advisers_api:me": Page(("portal.use",), READ),
 }

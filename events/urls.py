@@ -1,0 +1,20 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("new/", views.event_new, name="new"),
+    path("<slug:slug>/", views.event_detail, name="detail"),
+    path("<slug:slug>/edit/", views.event_edit, name="edit"),
+    path("<slug:slug>/publish/", views.event_publish, name="publish"),
+    path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),
+    path("<slug:slug>/copy/", views.event_copy, name="copy"),
+    path(
+        "<slug:slug>/registrations/<int:pk>/cancel/",
+        views.registration_cancel,
+        name="registration_cancel",
+    ),
+]
