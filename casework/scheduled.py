@@ -46,6 +46,12 @@ SCHEDULED = [
         datetime.timedelta(days=1),
         "Remove event registrations' details past their retention period",
     ),
+    ScheduledJob(
+        "event-feedback",
+        "events.tasks.event_feedback_task",
+        datetime.timedelta(hours=1),
+        "Ask the people checked in at yesterday's events for feedback; remove old feedback words",
+    ),
 ]
 BY_NAME = {job.name: job for job in SCHEDULED}
 

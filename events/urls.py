@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from events import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:slug>/publish/", views.event_publish, name="publish"),
     path("<slug:slug>/cancel/", views.event_cancel, name="cancel"),
     path("<slug:slug>/copy/", views.event_copy, name="copy"),
+    path("", include("events.checkin_urls")),
 ]
