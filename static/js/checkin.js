@@ -13,8 +13,9 @@
       return;
     }
     var walkIns = Number(row.dataset.walkIns);
-    count.textContent = row.dataset.came + " checked in, of " + row.dataset.expected +
-      " registered" + (walkIns ? ", with " + walkIns + " walk-in" + (walkIns === 1 ? "" : "s") : "") + ".";
+    count.textContent = row.dataset.came + " checked in" +
+      (walkIns ? " (" + walkIns + " of them walk-in" + (walkIns === 1 ? "" : "s") + ")" : "") +
+      "; " + row.dataset.expected + " registered.";
   }
 
   function failed(row, form, words) {

@@ -2,6 +2,7 @@
 their home page, and the follow-up action made from it."""
 
 import datetime
+import random
 
 import pytest
 from django.utils import timezone
@@ -11,10 +12,11 @@ from advisers.roles import Role
 from areas.models import Region
 from casework.models import Action
 from events import selectors
-from events.models import Registration
+from events.attendance_demo import demo_attendance_seed
+from events.models import Feedback, Registration
 from nfc.periods import Period
 from tests.events.test_feedback import came, ended_days_ago
-from tests.factories import AreaFactory, RegistrationFactory, UserFactory
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
 from tests.test_permission_matrix import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +184,17 @@ def test_an_adviser_who_leaves_an_area_no_longer_sees_its_people(adviser, hendon
     )
 
     assert "Pat Robinson" not in signed_in(adviser).get("/staff/").text
+
+
+def test_the_demo_checks_people_in_at_past_events_once():
+    past, future = ended_days_ago(20), EventFactory(published=True)
+    for _ in range(10):
+        RegistrationFactory(event=past)
+    RegistrationFactory(event=future)
+
+    assert demo_attendance_seed(rng=random.Random(1)) == 1
+    assert demo_attendance_seed(rng=random.Random(1)) == 0
+
+    assert Registration.objects.filter(event=past, checked_in_at__isnull=False).count() >= 5
+    assert not Registration.objects.filter(event=future, checked_in_at__isnull=False).exists()
+    assert Feedback.objects.filter(registration__event=past).exists()

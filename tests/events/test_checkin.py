@@ -57,7 +57,7 @@ def test_a_tick_without_script_saves_and_returns_to_the_list_with_the_search(eve
     assert pat.checked_in_by == manager
     page = client.get(response.url)
     assert "Saved: Pat Robinson is checked in" in page.text
-    assert "1</strong> checked in, of 1 registered" in page.text
+    assert "1</strong> checked in; 1 registered." in page.text
 
 
 def test_a_tick_from_the_page_script_gets_back_the_row_saying_it_was_saved(event, manager):

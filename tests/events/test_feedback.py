@@ -191,7 +191,7 @@ def test_the_event_page_shows_the_results_and_only_organisers_read_the_words(man
     evaluator_page = signed_in(evaluator).get(f"/staff/events/{event.slug}/").text
 
     assert "<strong>3.7</strong> out of 5 on average, from 3 answers" in organiser_page
-    assert "4 checked in, of 4 registered" in organiser_page
+    assert "4 checked in; 4 registered." in organiser_page
     assert "Met the Hartlepool group" in organiser_page
     assert "Too short" in organiser_page
     assert "<strong>3.7</strong> out of 5 on average" in evaluator_page
