@@ -83,7 +83,7 @@ class JobState:
 
 
 def job_states() -> list[JobState]:
-    """Each scheduled job's last finished run: a query per job (two), by
+    """Each scheduled job's last finished run: a query per job, by
     its index, however many runs there have been."""
     states = []
     for job in SCHEDULED:

@@ -315,3 +315,12 @@ def test_the_page_says_when_check_in_is_not_open_and_offers_no_buttons(manager):
 
 def test_an_anonymous_visitor_is_sent_to_sign_in(event):
     assert Client().get(list_url(event)).status_code == 302
+
+
+def test_a_tick_for_someone_of_another_event_is_not_found(event, manager):
+    elsewhere = RegistrationFactory(event=today_event(organiser=manager))
+
+    response = signed_in(manager).post(tick_url(event, elsewhere), {"attended": "yes"})
+
+    assert response.status_code == 404
+    assert Registration.objects.get(pk=elsewhere.pk).checked_in_at is None
