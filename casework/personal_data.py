@@ -318,6 +318,7 @@ REGISTRY: dict[str, dict[str, Entry]] = {
             NOT,
             "checked_in_at",
             "walk_in",
+            "follow_up_action",
             "feedback_expires_at",
             "feedback_revoked_at",
             "feedback_sent_at",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from advisers.permissions import may_check_in
 from areas.models import Area
 from casework import audit
+from casework import services as casework_services
 from events.feedback import FEEDBACK_LINK
 from events.models import Event, Registration
 from nfc.periods import start_of_day
@@ -160,4 +161,23 @@ def walk_in_add(
         if already is None:
             raise
         return already
+    return registration
+
+
+@transaction.atomic
+def attendance_follow_up(
+    *, registration: Registration, by, description: str, due_on: datetime.date
+) -> Registration:
+    """A follow-up action for ``by``, in the casework of the area the person
+    came from (casework checks that ``by`` works there), kept with their
+    attendance so the home page shows it was made."""
+    if registration.checked_in_at is None or registration.area is None:
+        raise ValidationError("Only someone who came, from one of our areas, can be followed up.")
+    action = casework_services.action_add(
+        area=registration.area, owner=by, by=by, description=description, due_on=due_on
+    )
+    before = audit.snapshot(registration, ["follow_up_action"])
+    registration.follow_up_action = action
+    registration.save(update_fields=["follow_up_action"])
+    audit.record(obj=registration, by=by, before=before, area=registration.area)
     return registration

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from advisers.permissions import may_check_in, permission_required
 from areas.models import Area
-from casework import services as casework_services
 from events import checkin
 from events.checkin_forms import AttendanceActionForm, TickForm, WalkInForm
 from events.models import Event, Registration
@@ -153,12 +152,13 @@ def attendance_action(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            action = casework_services.action_add(
-                area=attendance.area, owner=request.user, by=request.user, **form.cleaned_data
+            attendance = checkin.attendance_follow_up(
+                registration=attendance, by=request.user, **form.cleaned_data
             )
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
+            action = attendance.follow_up_action
             messages.success(request, f"Added: {action} (for you, by {action.due_on:%-d %B}).")
             return redirect("advisers:home")
     return render(

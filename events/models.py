@@ -327,6 +327,14 @@ class Registration(models.Model):
     )
     # Came on the day without registering, and was added at the door.
     walk_in = models.BooleanField(default=False)
+    # The follow-up action an adviser made from their coming (casework).
+    follow_up_action = models.ForeignKey(
+        "casework.Action",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The request for feedback the day after (events.feedback): its private
     # link (only the hash kept) and its claim.
     feedback_token_hash = models.CharField(max_length=64, blank=True, db_index=True)

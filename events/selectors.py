@@ -117,7 +117,7 @@ def attendees_from(
             event__ends_at__gte=period.start_moment,
             event__ends_at__lt=period.end_moment,
         )
-        .select_related("event", "area")
+        .select_related("event", "area", "follow_up_action")
         .order_by("-event__ends_at", "name", "pk")
     )
 

@@ -18,6 +18,15 @@
       "; " + row.dataset.expected + " registered.";
   }
 
+  // One live region for the page, there from the start, so that screen
+  // readers hear each outcome (a row's own text is new on every save).
+  function announce(words) {
+    var region = document.getElementById("checkin-announce");
+    if (region) {
+      region.textContent = words;
+    }
+  }
+
   function failed(row, form, words) {
     var status = row.querySelector(".checkin-status");
     status.textContent = "";
@@ -27,6 +36,7 @@
     status.appendChild(strong);
     form.querySelector("button").disabled = false;
     row.classList.remove("is-saving");
+    announce(row.querySelector(".checkin-name").textContent + ": " + words);
   }
 
   document.addEventListener("submit", function (event) {
@@ -66,6 +76,8 @@
         }
         row.replaceWith(fresh);
         updateCount(fresh);
+        announce(fresh.querySelector(".checkin-name").textContent + ": " +
+          fresh.querySelector(".checkin-status").textContent.replace("\u2713", "").replace(/\s+/g, " ").trim());
         var next = fresh.querySelector("button");
         if (next) {
           next.focus();

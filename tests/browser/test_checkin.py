@@ -3,6 +3,7 @@ on a phone (with and without script), and an adviser sees who came from
 their areas and makes a follow-up action from it."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -84,6 +85,9 @@ def test_a_member_of_staff_checks_people_in_on_a_phone(phone):
     expect(pat_row).to_contain_text("Saved.")
     expect(pat_row).to_contain_text("Checked in")
     expect(page.locator("#checkin-count")).to_contain_text("1 checked in; 3 registered.")
+    expect(page.get_by_role("status")).to_have_text(
+        re.compile(r"Pat Robinson: Checked in \d\d:\d\d by Asha\. Saved\.")
+    )
     assert page.url.endswith("/check-in/")  # no page load: one small POST
 
     # Meanwhile a colleague on another phone ticks Sam in.
@@ -167,6 +171,7 @@ def test_an_adviser_sees_who_came_from_their_areas_and_makes_an_action_from_it(p
     page.get_by_label("What needs doing").fill("Ask Pat to host the next visit")
     page.get_by_role("button", name="Add the action").click()
     expect(page.get_by_text("Added: Ask Pat to host the next visit")).to_be_visible()
+    expect(panel).to_contain_text("Follow-up: Ask Pat to host the next visit")
     action = Action.objects.get()
     assert (action.area, action.owner) == (hendon, adviser)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -110,7 +110,12 @@ def test_the_adviser_makes_a_follow_up_action_from_an_attendance(adviser, hendon
     action = Action.objects.get()
     assert (action.area, action.owner, action.created_by) == (hendon, adviser, adviser)
     assert (action.description, action.due_on) == ("Ask Pat to lead the visit", due)
-    assert "Added: Ask Pat to lead the visit" in client.get(response.url).text
+    home = client.get(response.url).text
+    assert "Added: Ask Pat to lead the visit" in home
+    assert "Follow-up: Ask Pat to lead the visit" in home
+    assert "Make a follow-up action" not in home
+    pat.refresh_from_db()
+    assert pat.follow_up_action == action
 
 
 @pytest.mark.parametrize(
