@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from areas.models import Area
-from events.models import Feedback
+from events.models import Event, Feedback
 from nfc.private_links import digest
 from nfc.validators import not_in_the_past, phone_number
 
@@ -79,22 +79,31 @@ class WalkInForm(forms.Form):
     # A random token: the same form sent twice (a double tap) adds one person.
     once = forms.CharField(widget=forms.HiddenInput, max_length=50, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, event: Event, **kwargs):
         kwargs.setdefault("initial", {"once": secrets.token_urlsafe(16)})
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = self._area_choices()
+        self.fields["area"].choices = self._area_choices(event)
         _limits(self)
 
     @staticmethod
-    def _area_choices():
+    def _area_choices(event: Event):
+        # The areas the event is for come first: most who walk in are from them.
+        invited = {pk for pk in event.areas.values_list("pk", flat=True)}
+        if event.host_area_id:
+            invited.add(event.host_area_id)
+        first: list[tuple[str, str]] = []
         by_town: dict[str, list[tuple[str, str]]] = {}
         for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
             "pk", "name", "local_authority"
         ):
             by_town.setdefault(town, []).append((str(pk), name))
+            if pk in invited:
+                first.append((str(pk), name))
+        groups = [("This event's areas", first)] if first else []
         return [
             ("", "Choose their neighbourhood"),
             (NOT_SUPPORTED, "Not one of these"),
+            *groups,
             *by_town.items(),
         ]
 

@@ -112,7 +112,7 @@ def checkin_tick(request, slug, pk):
 @permission_required("events.check_in")
 def walk_in(request, slug):
     event = _for_check_in(request, slug)
-    form = WalkInForm(request.POST or None)
+    form = WalkInForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
             person = checkin.walk_in_add(event=event, by=request.user, **form.walk_in_details())
