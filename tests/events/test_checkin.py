@@ -324,3 +324,14 @@ def test_a_tick_for_someone_of_another_event_is_not_found(event, manager):
 
     assert response.status_code == 404
     assert Registration.objects.get(pk=elsewhere.pk).checked_in_at is None
+
+
+def test_the_walk_in_form_lists_the_events_own_areas_first(manager, hendon):
+    event = today_event(organiser=manager, invited=Event.Invited.AREAS)
+    event.areas.set([hendon])
+    AreaFactory(name="Aardvark Estate")
+
+    page = signed_in(manager).get(f"/staff/events/{event.slug}/check-in/walk-in/").text
+
+    first_group = page.index('<optgroup label="This event&#x27;s areas">')
+    assert first_group < page.index(">Hendon<") < page.index(">Aardvark Estate<")
