@@ -62,6 +62,9 @@ PERMISSIONS = {
     "events.organise": (
         "Create, change, publish, cancel and copy events (advisers: for their own areas)"
     ),
+    "events.check_in": (
+        "Check people in at the events they organise or may organise, and add walk-ins"
+    ),
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -81,6 +84,7 @@ CAN: dict[str, frozenset[str]] = {
             "events.view",
             "events.view_registrations",
             "events.organise",
+            "events.check_in",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -124,6 +128,7 @@ CAN: dict[str, frozenset[str]] = {
             "events.view",
             "events.view_registrations",
             "events.organise",
+            "events.check_in",
         }
     ),
     # Evaluators see facts and figures, never people's contact details nor
@@ -284,6 +289,14 @@ def may_see_registrations(user, event) -> bool:
     """Whether ``user`` may see who registered for ``event``: those who may
     organise it, and its organiser."""
     if not has_perm(user, "events.view_registrations"):
+        return False
+    return event.organiser_id == user.pk or may_organise_event(user, event)
+
+
+def may_check_in(user, event) -> bool:
+    """Whether ``user`` may tick people in at ``event`` and add walk-ins:
+    its organiser, and those who may organise it."""
+    if not has_perm(user, "events.check_in"):
         return False
     return event.organiser_id == user.pk or may_organise_event(user, event)
 

@@ -16,9 +16,11 @@ from advisers.models import (
     COMMUNITY_WORKER_AREA_CAP,
     AdviserAssignment,
     TimeRecord,
+    User,
 )
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
+from advisers.signals import home_page_panels
 from areas.models import Area, Region
 from casework.models import Action
 
@@ -53,6 +55,9 @@ def home(request):
     if has_perm(user, "time.record"):
         context["time_form"] = TimeRecordForm(areas=_recordable_areas(user))
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+    context["panels"] = [
+        panel for _, panel in home_page_panels.send(sender=User, request=request) if panel
+    ]
     return render(request, "advisers/home.html", context)
 
 

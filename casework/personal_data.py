@@ -312,6 +312,25 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         # Access and dietary needs may tell of health or belief.
         **_all(REGISTRANTS_WORDS, "access_needs", "dietary_needs"),
         **_all(Entry(Kind.PERSONAL, Rule.SHORT), "manage_token_hash", "manage_link_salt"),
+        # On the day and after (events.checkin, events.feedback): that they
+        # came is a fact kept for attendance by area; who ticked them is staff.
+        **_all(
+            NOT,
+            "checked_in_at",
+            "walk_in",
+            "follow_up_action",
+            "feedback_expires_at",
+            "feedback_revoked_at",
+            "feedback_sent_at",
+        ),
+        "checked_in_by": STAFF,
+        "feedback_token_hash": Entry(Kind.PERSONAL, Rule.SHORT),
+    },
+    "events.Feedback": {
+        # The rating counts in the event's figures after the person's details go.
+        **_all(NOT, "id", "registration", "rating", "submitted_at", "words_removed_at"),
+        # Their own words: they may tell of health or belief.
+        **_all(REGISTRANTS_WORDS, "useful", "next_steps"),
     },
 }
 

@@ -38,6 +38,12 @@ SCHEDULED = [
         "Send the acknowledgements and notices not sent at the time",
         "e-mails sent",
     ),
+    ScheduledJob(
+        "event-feedback",
+        "events.tasks.event_feedback_task",
+        datetime.timedelta(hours=1),
+        "Ask the people checked in at yesterday's events for feedback; remove old feedback words",
+    ),
 ]
 BY_NAME = {job.name: job for job in SCHEDULED}
 
@@ -73,7 +79,7 @@ class JobState:
 
 
 def job_states() -> list[JobState]:
-    """Each scheduled job's last finished run: a query per job (two), by
+    """Each scheduled job's last finished run: a query per job, by
     its index, however many runs there have been."""
     states = []
     for job in SCHEDULED:

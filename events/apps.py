@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Events"
+
+    def ready(self):
+        # Models can be imported only once every app is loaded; importing it
+        # connects events' parts of the home page and of each area's page.
+        from events import attendance_panels  # noqa: F401

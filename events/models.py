@@ -318,6 +318,32 @@ class Registration(models.Model):
     form_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     # When retention removed the person's details (the facts stay).
     details_removed_at = models.DateTimeField(null=True, blank=True)
+    # On the day (events.checkin): when they were ticked as there, and by
+    # whom; empty for someone who did not come (or was unticked).
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Came on the day without registering, and was added at the door.
+    walk_in = models.BooleanField(default=False)
+    # The follow-up action an adviser made from their coming (casework).
+    follow_up_action = models.ForeignKey(
+        "casework.Action",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The request for feedback the day after (events.feedback): its private
+    # link (only the hash kept) and its claim.
+    feedback_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    feedback_expires_at = models.DateTimeField(null=True, blank=True)
+    feedback_revoked_at = models.DateTimeField(null=True, blank=True)
+    feedback_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -330,10 +356,19 @@ class Registration(models.Model):
                 condition=Q(status="offered"),
                 name="registration_open_offer_idx",
             ),
+            # Attendance by area (the adviser's home page, the area's page).
+            models.Index(
+                fields=["area", "checked_in_at"],
+                condition=Q(checked_in_at__isnull=False),
+                name="registration_attended_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(email="", phone="") | Q(details_removed_at__isnull=False),
+                # A walk-in may leave no way to reach them: they are there.
+                condition=~Q(email="", phone="")
+                | Q(details_removed_at__isnull=False)
+                | Q(walk_in=True),
                 name="registration_has_a_way_to_reach_them",
             ),
             models.CheckConstraint(
@@ -354,3 +389,38 @@ class Registration(models.Model):
     @property
     def manage_link_works(self) -> bool:
         return MANAGE_LINK.works(self)
+
+
+class Feedback(models.Model):
+    """What one person who came thought of the event: given once, by the
+    private link e-mailed the day after (events.feedback)."""
+
+    RATINGS = [
+        (1, "1: not useful"),
+        (2, "2"),
+        (3, "3"),
+        (4, "4"),
+        (5, "5: very useful"),
+    ]
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(choices=RATINGS)
+    useful = models.TextField(max_length=2000, blank=True)
+    next_steps = models.TextField(max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    # When retention removed their words (the rating stays, for the figures).
+    words_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_one_to_five"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the person's name nor their words: the audit history keeps this.
+        return f"Feedback {self.pk} on registration {self.registration_id}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from events import public_views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     # The person's private link: the secret is in the path (nfc.logging
     # masks it in every log).
     path("events/place/<str:secret>/", public_views.manage, name="manage"),
+    path("", include("events.feedback_urls")),
 ]

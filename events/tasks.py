@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 
 from casework import scheduled
-from events import notifications, waitlist
+from events import feedback, notifications, waitlist
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +51,11 @@ def event_emails_task() -> int:
 def event_retention_task() -> int:
     """Hourly: remove registrations' details past NFC_EVENT_RETENTION_DAYS."""
     return scheduled.job_run("event-retention", waitlist.registrations_remove_old_details)
+
+
+@shared_task
+def event_feedback_task() -> int:
+    """Hourly: ask the people checked in at yesterday's events for their
+    feedback (each once), and remove feedback words past retention. How many
+    e-mails went."""
+    return scheduled.job_run("event-feedback", feedback.feedback_job)

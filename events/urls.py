@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from events import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
         views.registration_cancel,
         name="registration_cancel",
     ),
+    path("", include("events.checkin_urls")),
 ]

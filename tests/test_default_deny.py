@@ -54,6 +54,7 @@ PUBLIC = {
     "events_public:event_calendar": "an event's calendar file",
     "events_public:registered": "what became of a registration (from the session)",
     "events_public:manage": "a person's private link to their place: the secret is the key",
+    "events_public:feedback": "a person's private link to give feedback: the secret is the key",
     # Signing in, and what leads to it (allauth).
     "account_login": "the sign-in page",
     "account_logout": "signed out already: it sends the visitor home",
@@ -86,6 +87,7 @@ MUST_STAY_OPEN = {
     "events_public:event_detail",
     "events_public:event_calendar",
     "events_public:manage",
+    "events_public:feedback",
     "account_login",
     "account_reset_password",
     "/healthz",
@@ -142,9 +144,13 @@ def records(adviser, community_worker):
     )
     event = EventFactory(published=True)
     secret = link.rstrip("/").rsplit("/", 1)[-1]
-    # The same secret opens a registration's private link too.
+    # The same secret opens a registration's private links too.
     RegistrationFactory(
-        event=event, manage_token_hash=digest(secret), manage_expires_at=event.ends_at
+        event=event,
+        manage_token_hash=digest(secret),
+        manage_expires_at=event.ends_at,
+        feedback_token_hash=digest(secret),
+        feedback_expires_at=event.ends_at,
     )
     return {
         "slug": event.slug,

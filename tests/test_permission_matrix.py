@@ -37,7 +37,7 @@ from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChan
 from casework import referrals
 from casework.models import Action, Interaction, Partner, SupportRequest, Topic
 from events.models import Event
-from tests.factories import AreaFactory, EventFactory
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,14 @@ class Scene:
         event = EventFactory(invited=Event.Invited.AREAS, region=self.area.region)
         event.areas.set([self.area])
         return event
+
+    @cached_property
+    def registration(self):
+        return RegistrationFactory(event=self.event, area=self.area)
+
+    @cached_property
+    def attendance(self):
+        return RegistrationFactory(event=self.event, area=self.area, checked_in_at=timezone.now())
 
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
@@ -290,6 +298,23 @@ PAGES: dict[str, Page] = {
                 privacy_notice_version="1",
             ).pk,
         },
+    ),
+    # events/checkin_urls.py: checking in also asks may_check_in (the
+    # organiser, or those who may organise it: Hendon's adviser may). A tick
+    # or a walk-in before the day is refused in words, not by status.
+    "events:checkin": Page(("events.check_in",), READ, event),
+    "events:walk_in": Page(("events.check_in",), FORM, event),
+    "events:checkin_tick": Page(
+        ("events.check_in",),
+        WRITE,
+        lambda s, u: {**event(s, u), "pk": s.registration.pk},
+    ),
+    # Someone from Hendon checked in at an event; its adviser (and managers)
+    # make a follow-up action from it.
+    "events:attendance_action": Page(
+        ("events.view_registrations", "casework.log"),
+        FORM,
+        lambda s, u: {"pk": s.attendance.pk},
     ),
     # advisers/api/urls.py (DRF: the view's required_perm)
     "advisers_api:me": Page(("portal.use",), READ),

@@ -7,6 +7,7 @@ from advisers.demo import DEMO_PASSWORD, demo_caseloads_seed, demo_staff_seed, d
 from advisers.permissions import two_factor_required
 from areas.demo import demo_areas_import, demo_postcodes_import, demo_programme_seed
 from casework.demo import demo_casework_seed, demo_referrals_seed
+from events.attendance_demo import demo_attendance_seed
 from events.demo import demo_events_seed
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         demo_casework_seed(rng=rng)
         demo_referrals_seed(rng=rng)
         demo_events_seed(rng=rng)
+        # After the events' own demo data: who came to those already over.
+        demo_attendance_seed(rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ as:"))
         for user in people:
             note = (

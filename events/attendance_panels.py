@@ -1,0 +1,70 @@
+"""Events' parts of pages that belong to the apps below: who came to events
+from an adviser's areas (their home page), and an area's attendance (its
+page). Connected in EventsConfig.ready."""
+
+import datetime
+
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from advisers.permissions import has_perm
+from advisers.signals import home_page_panels
+from areas.models import Area
+from areas.signals import area_page_panels
+from events import selectors
+from events.models import Registration
+from nfc.periods import Period
+
+# "Recent events" on the home page: those that ended in these last days.
+RECENT_DAYS = 60
+# The home page lists at most this many people (the latest events first).
+HOME_LIMIT = 30
+# An area's page counts the events of the past year.
+AREA_DAYS = 365
+
+
+def _days_up_to_today(days: int) -> Period:
+    today = timezone.localdate()
+    return Period(today - datetime.timedelta(days=days), today + datetime.timedelta(days=1))
+
+
+@receiver(home_page_panels, dispatch_uid="events.attendance_from_my_areas")
+def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
+    """For an adviser: the people from their areas checked in at recent
+    events, each with a button to make a follow-up action."""
+    user = request.user
+    if not (has_perm(user, "events.view_registrations") and has_perm(user, "casework.log")):
+        return None
+    area_ids = list(Area.objects.advised_by(user).values_list("pk", flat=True))
+    if not area_ids:
+        return None
+    people = list(
+        selectors.attendees_from(
+            registrations=Registration.objects.visible_to(user),
+            areas=Area.objects.filter(pk__in=area_ids),
+            period=_days_up_to_today(RECENT_DAYS),
+        )[: HOME_LIMIT + 1]
+    )
+    return render_to_string(
+        "events/_home_attendance.html",
+        {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
+        request=request,
+    )
+
+
+@receiver(area_page_panels, dispatch_uid="events.area_attendance")
+def area_attendance(sender, *, request, area, **kwargs) -> str | None:
+    """How many people from the area came to each event of the past year
+    (numbers, no names)."""
+    if not has_perm(request.user, "events.view"):
+        return None
+    events = selectors.attendance_per_event(
+        registrations=Registration.objects.visible_to(request.user).filter(area=area),
+        period=_days_up_to_today(AREA_DAYS),
+    )
+    return render_to_string(
+        "events/_area_attendance.html",
+        {"events": events, "people": sum(row["people"] for row in events), "area": area},
+        request=request,
+    )

@@ -1,0 +1,205 @@
+"""Attendance per area and per event, who came from an adviser's areas on
+their home page, and the follow-up action made from it."""
+
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from advisers import services as staff_services
+from advisers.roles import Role
+from areas.models import Region
+from casework.models import Action
+from events import selectors
+from events.attendance_demo import demo_attendance_seed
+from events.models import Feedback, Registration
+from nfc.periods import Period
+from tests.events.test_feedback import came, ended_days_ago
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
+from tests.test_permission_matrix import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_attendance_by_area_counts_people_and_events_in_the_period_asked():
+    hendon, seaham = AreaFactory(name="Hendon"), AreaFactory(name="Seaham")
+    last_week, last_year = ended_days_ago(7), ended_days_ago(400)
+    came(last_week, area=hendon)
+    came(last_week, area=hendon)
+    came(last_week, area=seaham)
+    came(ended_days_ago(8), area=hendon)
+    RegistrationFactory(event=last_week, area=seaham)  # did not come
+    came(last_year, area=seaham)
+    today = timezone.localdate()
+    month = Period(today - datetime.timedelta(days=30), today + datetime.timedelta(days=1))
+
+    rows = selectors.attendance_by_area(registrations=Registration.objects.all(), period=month)
+
+    assert [(r["area__name"], r["people"], r["events"]) for r in rows] == [
+        ("Hendon", 3, 2),
+        ("Seaham", 1, 1),
+    ]
+
+
+def test_attendance_by_event_counts_those_expected_those_who_came_and_walk_ins():
+    event = ended_days_ago(1)
+    came(event)
+    RegistrationFactory(event=event)
+    came(event, walk_in=True)
+    RegistrationFactory(event=event, status=Registration.Status.CANCELLED)
+
+    counted = selectors.attendance_by_event(events=type(event).objects.filter(pk=event.pk)).get()
+
+    assert (counted.expected, counted.came, counted.walk_ins) == (2, 2, 1)
+
+
+def test_the_adviser_sees_who_came_from_their_areas_and_no_one_else(adviser, hendon):
+    event = ended_days_ago(3)
+    came(event, area=hendon, name="Pat Robinson")
+    RegistrationFactory(event=event, area=hendon, name="Absent Annie")
+    came(event, area=AreaFactory(), name="Other Otto")
+    came(ended_days_ago(90), area=hendon, name="Long Ago Lee")
+
+    page = signed_in(adviser).get("/staff/").text
+
+    assert "Who came to events from your areas" in page
+    assert "Pat Robinson" in page
+    assert "Make a follow-up action" in page
+    for name in ("Absent Annie", "Other Otto", "Long Ago Lee"):
+        assert name not in page
+
+
+@pytest.mark.parametrize("role", ["community_worker", "evaluator", "manager"])
+def test_the_panel_is_only_for_advisers_with_areas(request, hendon, role):
+    came(ended_days_ago(3), area=hendon, name="Pat Robinson")
+
+    page = signed_in(request.getfixturevalue(role)).get("/staff/").text
+
+    assert "Who came to events from your areas" not in page
+    assert "Pat Robinson" not in page
+
+
+def test_the_home_page_asks_the_same_number_of_queries_however_many_came(
+    adviser, hendon, django_assert_max_num_queries
+):
+    client = signed_in(adviser)
+    event = ended_days_ago(3)
+
+    for _ in range(2):
+        came(event, area=hendon)
+    with django_assert_max_num_queries(40) as few:
+        client.get("/staff/")
+    for _ in range(40):
+        came(event, area=hendon)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/staff/")
+
+
+def test_the_adviser_makes_a_follow_up_action_from_an_attendance(adviser, hendon):
+    pat = came(ended_days_ago(3), area=hendon, name="Pat Robinson")
+    client = signed_in(adviser)
+    url = f"/staff/events/attendance/{pat.pk}/action/"
+
+    form = client.get(url)
+    due = timezone.localdate() + datetime.timedelta(days=5)
+    response = client.post(url, {"description": "Ask Pat to lead the visit", "due_on": due})
+
+    assert "Follow up with Pat Robinson after" in form.text
+    assert response.status_code == 302
+    action = Action.objects.get()
+    assert (action.area, action.owner, action.created_by) == (hendon, adviser, adviser)
+    assert (action.description, action.due_on) == ("Ask Pat to lead the visit", due)
+    home = client.get(response.url).text
+    assert "Added: Ask Pat to lead the visit" in home
+    assert "Follow-up: Ask Pat to lead the visit" in home
+    assert "Make a follow-up action" not in home
+    pat.refresh_from_db()
+    assert pat.follow_up_action == action
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"description": "", "due_on": "2099-01-01"}, "Say what needs doing."),
+        ({"description": "Ring Pat", "due_on": ""}, "Give a date."),
+        ({"description": "Ring Pat", "due_on": "someday"}, "Give a date, like"),
+        ({"description": "Ring Pat", "due_on": "2020-01-01"}, "past"),
+        ({"description": "x" * 301, "due_on": "2099-01-01"}, "Keep this to 300 letters"),
+    ],
+)
+def test_an_action_with_bad_input_saves_nothing_and_keeps_what_was_typed(
+    adviser, hendon, data, message
+):
+    pat = came(ended_days_ago(3), area=hendon)
+
+    response = signed_in(adviser).post(f"/staff/events/attendance/{pat.pk}/action/", data)
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert message in response.text
+    assert not Action.objects.exists()
+    if data["description"] and len(data["description"]) < 300:
+        assert data["description"] in response.text
+
+
+def test_an_attendance_outside_the_advisers_areas_or_not_checked_in_is_not_found(
+    adviser, outsider, hendon
+):
+    event = ended_days_ago(3)
+    pat = came(event, area=hendon)
+    absent = RegistrationFactory(event=event, area=hendon)
+
+    assert signed_in(outsider).get(f"/staff/events/attendance/{pat.pk}/action/").status_code == 404
+    assert (
+        signed_in(adviser).get(f"/staff/events/attendance/{absent.pk}/action/").status_code == 404
+    )
+    assert not Action.objects.exists()
+
+
+def test_a_regional_lead_cannot_follow_up_someone_from_another_region(manager):
+    lead = manager
+    lead.region = Region.LONDON
+    lead.save()
+    area = AreaFactory(region=Region.NORTH_EAST)
+    pat = came(ended_days_ago(3, region=Region.NORTH_EAST), area=area)
+
+    response = signed_in(lead).get(f"/staff/events/attendance/{pat.pk}/action/")
+
+    assert response.status_code == 404
+
+
+def test_the_area_page_shows_how_many_came_to_each_event(manager, hendon, evaluator):
+    event = ended_days_ago(10)
+    came(event, area=hendon, name="Pat Robinson")
+    came(event, area=hendon)
+    RegistrationFactory(event=event, area=hendon)
+
+    page = signed_in(evaluator).get(f"/staff/areas/{hendon.ward_code}/").text
+
+    assert "2 people from Hendon came to 1 event in the past year." in page
+    assert event.title in page
+    assert "Pat Robinson" not in page
+
+
+def test_an_adviser_who_leaves_an_area_no_longer_sees_its_people(adviser, hendon, manager):
+    came(ended_days_ago(3), area=hendon, name="Pat Robinson")
+    staff_services.area_assign_adviser(
+        area=hendon, adviser=UserFactory(role=Role.ADVISER), by=manager
+    )
+
+    assert "Pat Robinson" not in signed_in(adviser).get("/staff/").text
+
+
+def test_the_demo_checks_people_in_at_past_events_once():
+    past, future = ended_days_ago(20), EventFactory(published=True)
+    for _ in range(10):
+        RegistrationFactory(event=past)
+    RegistrationFactory(event=future)
+
+    assert demo_attendance_seed(rng=random.Random(1)) == 1
+    assert demo_attendance_seed(rng=random.Random(1)) == 0
+
+    assert Registration.objects.filter(event=past, checked_in_at__isnull=False).count() >= 5
+    assert not Registration.objects.filter(event=future, checked_in_at__isnull=False).exists()
+    assert Feedback.objects.filter(registration__event=past).exists()
