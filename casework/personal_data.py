@@ -313,6 +313,23 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         **_all(REGISTRANTS_WORDS, "access_needs", "dietary_needs"),
         "manage_token_hash": Entry(Kind.PERSONAL, Rule.SHORT),
     },
+    "events.Connection": {
+        **_all(
+            NOT,
+            "id",
+            "area_a",
+            "area_b",
+            "topic",
+            "origin",
+            "event",
+            "made_on",
+            "followed_up",
+            "created_at",
+        ),
+        "recorded_by": STAFF,
+        # What staff wrote about how the areas met: it may name people.
+        "note": STAFF_NOTE,
+    },
 }
 
 
