@@ -25,6 +25,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
 from casework.models import Action, Referral, SupportRequest
+from events.models import Connection, Event, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,10 @@ def connect() -> None:
         SupportRequest,
         Action,
         Referral,
+        # Events and the network: the next events, who came, connections.
+        Event,
+        Registration,
+        Connection,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
         post_delete.connect(

@@ -2,15 +2,12 @@
 the areas with no connection, recording a connection, introducing an area
 to a peer; and the network's part of each area's page."""
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -23,19 +20,13 @@ from events.network import network_picture
 from events.network_forms import ConnectionForm, IntroduceForm
 from events.selectors_network import (
     isolated_areas,
+    last_twelve_months,
     links_at_events,
     peer_suggestions,
     recorded_pairs,
 )
-from nfc.periods import Period
 
 RECENT_CONNECTIONS = 50
-
-
-def last_twelve_months(today: datetime.date | None = None) -> Period:
-    """The year up to and including ``today``."""
-    today = today or timezone.localdate()
-    return Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
 
 
 def _may_record_for(user):

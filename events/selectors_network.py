@@ -41,6 +41,13 @@ STAGES_IN_ORDER = [Stage.OUTREACH, Stage.YEAR_ZERO, Stage.PLAN_AGREED, Stage.DEL
 SUGGESTIONS = 5
 
 
+def last_twelve_months(today: datetime.date | None = None) -> Period:
+    """The year up to and including ``today``: what "lately" means for
+    connections and the areas without one."""
+    today = today or timezone.localdate()
+    return Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
+
+
 def _attended_q(prefix: str = "") -> Q:
     """The condition on a registration (reached through ``prefix``) that
     its person came."""
@@ -140,10 +147,10 @@ def recorded_pairs(*, connections: QuerySet[Connection], period: Period) -> list
     return list(pairs.values())
 
 
-def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
-    """The areas in the programme among ``areas`` with no connection in
-    ``period``: none recorded, and nobody from them at an event with people
-    from another area. One query."""
+def connected_in(*, period: Period) -> Q:
+    """The condition on an area that it connected with another in
+    ``period``: a connection recorded, or someone from it at an event with
+    people from another area. For a filter or an annotation."""
     recorded = Connection.objects.filter(
         Q(area_a=OuterRef("pk")) | Q(area_b=OuterRef("pk")),
         made_on__gte=period.start,
@@ -155,7 +162,14 @@ def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
     met = Registration.objects.filter(
         _attended_q(), _in_period(period, "event__"), area=OuterRef("pk")
     ).filter(Exists(others_there))
-    return areas.in_programme().filter(~Exists(recorded), ~Exists(met)).order_by("region", "name")
+    return Q(Exists(recorded)) | Q(Exists(met))
+
+
+def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
+    """The areas in the programme among ``areas`` with no connection in
+    ``period``: none recorded, and nobody from them at an event with people
+    from another area. One query."""
+    return areas.in_programme().exclude(connected_in(period=period)).order_by("region", "name")
 
 
 # --- Peer suggestions ----------------------------------------------------

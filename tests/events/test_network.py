@@ -16,10 +16,10 @@ from casework.models import AuditEntry, Interaction
 from events import network_services
 from events.models import Connection, Registration
 from events.network import REGION_COLOURS
-from events.network_views import last_twelve_months
 from events.selectors_network import (
     CHECKS_IN,
     isolated_areas,
+    last_twelve_months,
     links_at_events,
     peer_suggestions,
 )
