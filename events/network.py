@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from areas.models import Area, Region
 from events.selectors_network import EventLink, RecordedPair
 
-SIZE = 760
-RADIUS = 240
-POINT_RADIUS = 6
+# (most points, the picture's width, the circle's radius, the type's size):
+# a few areas (an adviser's) drawn larger, so their names read on a phone.
+SCALES = [(20, 640, 170, 15), (40, 760, 220, 13), (None, 900, 250, 10)]
 
 # One colour a region, each 3:1 or more against white (WCAG 1.4.11, tested),
 # and differing in lightness as well as hue where they sit side by side. The
@@ -44,11 +44,18 @@ class Point:
     y: float
     colour: str
     isolated: bool
+    # Names longer than this are cut short (whole in the title and the table).
+    label_length: int
     # The label, turned to point away from the centre.
     label_x: float
     label_y: float
     rotate: float
     anchor: str
+
+    @property
+    def label(self) -> str:
+        name, most = self.area.name, self.label_length
+        return name if len(name) <= most else name[: most - 1].rstrip() + "…"
 
     @property
     def title(self) -> str:
@@ -83,13 +90,8 @@ class NetworkPicture:
     lines: list[Line] = field(default_factory=list)
     rows: list[PairRow] = field(default_factory=list)
     legend: list[dict] = field(default_factory=list)
-    size: int = SIZE
-
-    @property
-    def label_size(self) -> int:
-        # Smaller type when the circle is crowded, so neighbours' names do
-        # not run into each other.
-        return 10 if len(self.points) > 40 else 13
+    size: int = 900
+    label_size: int = 10
 
     @property
     def summary(self) -> str:
@@ -117,12 +119,20 @@ def network_picture(
 ) -> NetworkPicture:
     """Place ``areas`` (every area a line touches among them) and the lines
     between them. ``isolated``: the ids of areas to draw hollow."""
-    picture = NetworkPicture()
     ordered = sorted(areas, key=_region_order)
+    size, radius, type_size = next(
+        (size, radius, type_size)
+        for most, size, radius, type_size in SCALES
+        if most is None or len(ordered) <= most
+    )
+    picture = NetworkPicture(size=size, label_size=type_size)
+    # As many letters as fit between the circle and the edge (a letter is
+    # about half as wide as the type is high).
+    label_length = int((size / 2 - radius - 16) / (type_size * 0.55))
     regions = list(dict.fromkeys(area.region for area in ordered))
     # A slot each area, and an empty one after each region.
     slots = max(len(ordered) + len(regions), 1)
-    centre = SIZE / 2
+    centre = size / 2
     by_id: dict[int, Point] = {}
     slot = 0
     for index, area in enumerate(ordered):
@@ -135,12 +145,13 @@ def network_picture(
         degrees = math.degrees(angle) + (180 if left else 0)
         point = Point(
             area=area,
-            x=round(centre + RADIUS * cos, 1),
-            y=round(centre + RADIUS * sin, 1),
+            x=round(centre + radius * cos, 1),
+            y=round(centre + radius * sin, 1),
             colour=REGION_COLOURS[area.region],
             isolated=area.pk in isolated,
-            label_x=round(centre + (RADIUS + 12) * cos, 1),
-            label_y=round(centre + (RADIUS + 12) * sin, 1),
+            label_length=label_length,
+            label_x=round(centre + (radius + 12) * cos, 1),
+            label_y=round(centre + (radius + 12) * sin, 1),
             rotate=round(degrees, 1),
             anchor="end" if left else "start",
         )

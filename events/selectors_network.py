@@ -191,7 +191,10 @@ class Suggestion:
 
     @property
     def why(self) -> str:
-        reasons = [*self.types, *(TOPIC_LABELS[t].lower() for t in self.topics)]
+        """What they share, in a few words: the types, and three topics."""
+        topics = [TOPIC_LABELS[t].lower() for t in self.topics]
+        more = len(topics) - 3
+        reasons = [*self.types, *topics[:3], *([f"{more} more topics"] if more > 0 else [])]
         return ", ".join(reasons)
 
 

@@ -384,7 +384,7 @@ def _svg(page: str) -> ET.Element:
 def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     hendon, ryhope, manager, adviser
 ):
-    pallion = AreaFactory(name="Pallion & <Millfield>", region=Region.NORTH_WEST)
+    pallion = AreaFactory(name="Pallion & <Ford>", region=Region.NORTH_WEST)
     lonely = AreaFactory(name="Lonely")
     record(adviser, hendon, ryhope, topic="funding")
     event = past_event()
@@ -397,7 +397,7 @@ def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     points = svg.findall(f"{SVG}circle")
     assert len(points) == 4
     names = {t.text for t in svg.findall(f"{SVG}text")}
-    assert names == {"Hendon", "Ryhope", "Pallion & <Millfield>", "Lonely"}
+    assert names == {"Hendon", "Ryhope", "Pallion & <Ford>", "Lonely"}
     lines = svg.findall(f"{SVG}line")
     kinds = sorted(line.get("class") for line in lines)
     assert kinds == ["network-line network-at_events", "network-line network-recorded"]
@@ -413,6 +413,14 @@ def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     assert "1 event (last" in page
     assert "Areas with no connection in the last 12 months (1)" in page
     assert lonely.name in page
+
+
+def test_a_long_name_is_cut_short_on_the_picture_and_whole_in_its_title(hendon, manager):
+    AreaFactory(name="Stechford and Yardley North and Beyond")
+    svg = _svg(client_for(manager).get("/staff/events/network/").content.decode())
+    assert "Stechford and Y…" in {t.text for t in svg.findall(f"{SVG}text")}
+    titles = {c.find(f"{SVG}title").text for c in svg.findall(f"{SVG}circle")}
+    assert any(t.startswith("Stechford and Yardley North and Beyond (") for t in titles)
 
 
 def test_an_adviser_sees_the_network_of_their_own_areas(hendon, ryhope, adviser):
