@@ -71,7 +71,7 @@ class ConnectionForm(forms.Form):
     )
     made_on = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         validators=[not_in_the_future],
         error_messages={
             "required": "Enter the date they connected.",

@@ -188,6 +188,12 @@ def test_the_form_says_what_is_wrong_and_saves_nothing(hendon, ryhope, adviser, 
     assert "They swapped bid templates." in page or "x" * 501 in page
 
 
+def test_the_form_offers_today_in_the_form_a_date_input_reads(hendon, adviser):
+    page = client_for(adviser).get(f"/staff/events/network/connections/new/?area={hendon.pk}")
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in page.content.decode()
+    assert f'<option value="{hendon.pk}" selected>' in page.content.decode()
+
+
 def test_the_form_records_a_connection_at_an_event(hendon, ryhope, adviser):
     event = past_event(days_ago=5)
     response = _post(
