@@ -25,7 +25,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
 from casework.models import Action, Referral, SupportRequest
-from events.models import Connection, Event, Registration
+from events.models import Connection, Event
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,11 @@ def connect() -> None:
         SupportRequest,
         Action,
         Referral,
-        # Events and the network: the next events, who came, connections.
+        # The next events and the connections. Not registrations: the public
+        # form saves dozens a minute when a big event opens, which would
+        # draw every dashboard afresh each time; places taken and who came
+        # may be NFC_DASHBOARD_CACHE_SECONDS behind.
         Event,
-        Registration,
         Connection,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")

@@ -88,10 +88,15 @@ def _back(request, default: str) -> str:
 @permission_required("connections.record")
 def connection_new(request):
     user = request.user
-    initial = {}
-    chosen = request.GET.get("area", "")
-    if chosen.isdigit():
-        initial["area"] = int(chosen)
+    # From an area's page: the area, and the other end of a link made at
+    # an event, filled in.
+    initial: dict[str, object] = {
+        name: int(request.GET[name])
+        for name in ("area", "other")
+        if request.GET.get(name, "").isdigit()
+    }
+    if request.GET.get("origin") in Connection.Origin.values:
+        initial["origin"] = request.GET["origin"]
     form = ConnectionForm(
         request.POST or None,
         initial=initial,

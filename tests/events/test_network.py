@@ -3,6 +3,7 @@ events, peer suggestions, the areas with no connection, and the page that
 draws them."""
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -370,6 +371,15 @@ def test_the_introduce_button_records_an_introduction(hendon, adviser):
     assert "Hendon to Seaham" not in page
 
 
+def test_an_adviser_cannot_introduce_two_areas_neither_of_which_is_theirs(hendon, ryhope, outsider):
+    response = client_for(outsider).post(
+        "/staff/events/network/connections/introduce/",
+        {"area": hendon.pk, "peer": ryhope.pk, "topic": "networks"},
+    )
+    assert response.status_code == 403
+    assert not Connection.objects.exists()
+
+
 def test_the_introduce_button_goes_nowhere_outside_the_portal(hendon, ryhope, adviser):
     response = client_for(adviser).post(
         "/staff/events/network/connections/introduce/",
@@ -517,6 +527,13 @@ def test_the_area_page_shows_its_connections_and_links(hendon, ryhope, adviser, 
     assert "Connections with other areas" in page
     assert "Ryhope</a>: Skills and expertise" in page
     assert "Pallion</a>: 1 event" in page
+    recording = f"?area={hendon.pk}&amp;other={pallion.pk}&amp;origin=event"
+    assert recording in page
+    form = client_for(adviser).get(
+        f"/staff/events/network/connections/new/{recording.replace('&amp;', '&')}"
+    )
+    assert f'<option value="{pallion.pk}" selected>' in form.content.decode()
+    assert re.search(r'value="event"[^>]* checked', form.content.decode())
     evaluators = client_for(evaluator).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
     assert "Connections with other areas" in evaluators
     assert "Peers to introduce" not in evaluators
