@@ -99,8 +99,17 @@ def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]
     made distinct first (several people come from one area), then paired
     with themselves, which the ORM cannot say; pairing every registration
     with every other took seconds on a year of busy events."""
+    # Only the events someone from ``areas`` came to: an area's page pairs
+    # a handful of events, not the year's.
+    theirs = attended(
+        Registration.objects.filter(_in_period(period, "event__"), area__in=areas)
+    ).values("event_id")
     came = (
-        attended(Registration.objects.filter(_in_period(period, "event__"), area__isnull=False))
+        attended(
+            Registration.objects.filter(
+                _in_period(period, "event__"), area__isnull=False, event__in=theirs
+            )
+        )
         .order_by()
         .values_list("event_id", "area_id", "event__starts_at")
         .distinct()
