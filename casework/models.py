@@ -840,6 +840,7 @@ class AuditKind(models.TextChoices):
     PARTNERSHIP = "partnership", "Partnership and local contacts"
     PARTNERS = "partners", "Specialist partners"
     STAFF = "staff", "Staff accounts"
+    CONNECTIONS = "connections", "Connections between areas"
 
 
 # The models (app label, model name) behind each kind.
@@ -858,6 +859,7 @@ AUDIT_KIND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
     AuditKind.PARTNERSHIP: (("areas", "partnership"), ("areas", "localcontact")),
     AuditKind.PARTNERS: (("casework", "partner"),),
     AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator")),
+    AuditKind.CONNECTIONS: (("events", "connection"),),
 }
 
 

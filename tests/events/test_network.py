@@ -115,6 +115,12 @@ def test_recording_a_connection_is_audited(hendon, ryhope, adviser):
     assert changed.changes == {"followed_up": [False, True]}
 
 
+def test_the_audit_history_filters_connections(hendon, ryhope, adviser, manager):
+    record(adviser, hendon, ryhope)
+    page = client_for(manager).get("/staff/casework/audit/", {"kind": "connections"}).text
+    assert "Connection between Hendon and Ryhope" in page
+
+
 def test_an_adviser_records_only_where_one_of_the_areas_is_theirs(
     hendon, ryhope, adviser, outsider
 ):
