@@ -62,6 +62,12 @@ DESTINATIONS = [
         "Networking events: organise them, and see who is coming and who is waiting.",
     ),
     Destination(
+        "Network",
+        "events:network",
+        "connections.view",
+        "The connections between areas, the areas with none, and peers to introduce.",
+    ),
+    Destination(
         "Search",
         "casework:search",
         "casework.view",

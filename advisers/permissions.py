@@ -65,6 +65,14 @@ PERMISSIONS = {
     "events.check_in": (
         "Check people in at the events they organise or may organise, and add walk-ins"
     ),
+    "connections.view": (
+        "See the network between areas: connections recorded, links made at events, "
+        "and areas with no connection"
+    ),
+    "connections.record": (
+        "Record a connection between two areas, or introduce an area to a peer "
+        "(advisers: one of the two areas their own)"
+    ),
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -85,6 +93,8 @@ CAN: dict[str, frozenset[str]] = {
             "events.view_registrations",
             "events.organise",
             "events.check_in",
+            "connections.view",
+            "connections.record",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -98,6 +108,7 @@ CAN: dict[str, frozenset[str]] = {
             "casework.view",
             "casework.log",
             "events.view",
+            "connections.view",
         }
     ),
     Role.MANAGER: frozenset(
@@ -129,13 +140,22 @@ CAN: dict[str, frozenset[str]] = {
             "events.view_registrations",
             "events.organise",
             "events.check_in",
+            "connections.view",
+            "connections.record",
         }
     ),
     # Evaluators see facts and figures, never people's contact details nor
     # what staff write (areas.view_notes); nor do administrators.
     # Both see events and their numbers, never who registered.
     Role.EVALUATOR: frozenset(
-        {"portal.use", "areas.view", "areas.view_all", "areas.export", "events.view"}
+        {
+            "portal.use",
+            "areas.view",
+            "areas.view_all",
+            "areas.export",
+            "events.view",
+            "connections.view",
+        }
     ),
     Role.ADMINISTRATOR: frozenset(
         {"portal.use", "accounts.manage", "areas.view", "areas.view_all", "events.view"}
@@ -299,6 +319,19 @@ def may_check_in(user, event) -> bool:
     if not has_perm(user, "events.check_in"):
         return False
     return event.organiser_id == user.pk or may_organise_event(user, event)
+
+
+def may_record_connection(user, area, other) -> bool:
+    """Whether ``user`` may record a connection between ``area`` and
+    ``other`` (or introduce one to the other): managers between any two (a
+    regional lead, when either is in their region); an adviser when they
+    hold either now, since introducing their area to a peer elsewhere is
+    their work."""
+    if not has_perm(user, "connections.record"):
+        return False
+    if "areas.view_all" in CAN.get(user.role, frozenset()):
+        return not user.region or user.region in (area.region, other.region)
+    return bool({area.pk, other.pk} & _areas_held_now(user))
 
 
 def interaction_correction_ends(interaction) -> datetime.datetime:

@@ -59,6 +59,7 @@ from casework.models import (
     Topic,
 )
 from casework.retention import REMOVED
+from events.models import TOPIC_CHOICES, Connection
 
 AREA_FILES = ["left_behind_neighbourhoods_225.csv", "ward_deprivation_2019.csv"]
 AREA_DATA = Path(__file__).resolve().parent.parent / "areas" / "data"
@@ -79,6 +80,8 @@ class Sizes:
     time_records: int = 500_000
     actions: int = 20_000
     referrals: int = 2_000
+    # Connections recorded between areas: a few a week for ten years.
+    connections: int = 3_000
     years: int = 10
 
     @property
@@ -94,6 +97,7 @@ class Sizes:
             time_records=max(1, round(self.time_records * scale)),
             actions=max(1, round(self.actions * scale)),
             referrals=max(1, round(self.referrals * scale)),
+            connections=max(1, round(self.connections * scale)),
         )
 
 
@@ -386,6 +390,7 @@ class Loader:
         self.step("interactions", self.interactions)
         self.step("actions", self.actions)
         self.step("partners and referrals", self.referrals)
+        self.step("connections between areas", self.connections)
         if vacuum:
             self.step("vacuum analyze", self.vacuum_analyze)
         else:
@@ -1005,6 +1010,32 @@ class Loader:
             referrals.append(referral)
         Referral.objects.bulk_create(referrals, batch_size=1000)
         return len(partners) + len(referrals)
+
+    def connections(self) -> int:
+        """Connections between areas, each recorded by one area's adviser on
+        a day both were in the programme; a pair once a topic, as the
+        database holds it."""
+        rng = self.rng
+        topics = [value for value, _ in TOPIC_CHOICES]
+        made: dict[tuple[int, int, str], Connection] = {}
+        for _ in range(self.sizes.connections):
+            area_a, area_b = sorted((self.pick_area(), self.pick_area()), key=lambda a: a.pk)
+            topic = rng.choice(topics)
+            if area_a.pk == area_b.pk or (area_a.pk, area_b.pk, topic) in made:
+                continue
+            since = max(area_a.joined_on, area_b.joined_on)
+            made_on = since + datetime.timedelta(days=rng.randint(0, (self.today - since).days))
+            made[area_a.pk, area_b.pk, topic] = Connection(
+                area_a=area_a,
+                area_b=area_b,
+                topic=topic,
+                origin=rng.choice(Connection.Origin.values),
+                made_on=made_on,
+                followed_up=rng.random() < 0.4,
+                recorded_by=self.adviser_on(area_a.pk, made_on),
+            )
+        Connection.objects.bulk_create(made.values(), batch_size=1000)
+        return len(made)
 
     def analyze(self) -> int:
         with connection.cursor() as cursor:

@@ -80,6 +80,7 @@ def pages(*, ward_code: str, search: str) -> list[Page]:
         Page("area", "Area page", f"/staff/areas/{ward_code}/", "manager"),
         Page("requests", "Open requests list", "/staff/casework/requests/", "manager"),
         Page("search", "Search", f"/staff/casework/search/?q={search}", "manager"),
+        Page("network", "Network between areas", "/staff/events/network/", "manager"),
     ]
 
 

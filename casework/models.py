@@ -841,6 +841,7 @@ class AuditKind(models.TextChoices):
     PARTNERS = "partners", "Specialist partners"
     STAFF = "staff", "Staff accounts"
     EVENTS = "events", "Events and registrations"
+    CONNECTIONS = "connections", "Connections between areas"
 
 
 # The models (app label, model name) behind each kind.
@@ -860,6 +861,7 @@ AUDIT_KIND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
     AuditKind.PARTNERS: (("casework", "partner"),),
     AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator")),
     AuditKind.EVENTS: (("events", "event"), ("events", "registration")),
+    AuditKind.CONNECTIONS: (("events", "connection"),),
 }
 
 

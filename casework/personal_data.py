@@ -332,6 +332,23 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         # Their own words: they may tell of health or belief.
         **_all(REGISTRANTS_WORDS, "useful", "next_steps"),
     },
+    "events.Connection": {
+        **_all(
+            NOT,
+            "id",
+            "area_a",
+            "area_b",
+            "topic",
+            "origin",
+            "event",
+            "made_on",
+            "followed_up",
+            "created_at",
+        ),
+        "recorded_by": STAFF,
+        # What staff wrote about how the areas met: it may name people.
+        "note": STAFF_NOTE,
+    },
 }
 
 

@@ -7,7 +7,7 @@ to delete."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 
 from casework.models import JobRun
@@ -79,11 +79,16 @@ class JobState:
 
 
 def job_states() -> list[JobState]:
-    """Each scheduled job's last finished run: a query per job, by
-    its index, however many runs there have been."""
+    """Each scheduled job's last finished run, in one query however many
+    jobs there are (a subquery each, by its index) and however many runs."""
+    latest = Q(pk__in=[])
+    for job in SCHEDULED:
+        last = JobRun.objects.filter(name=job.name, finished_at__isnull=False).values("pk")[:1]
+        latest |= Q(pk=Subquery(last))
+    runs = {run.name: run for run in JobRun.objects.filter(latest)}
     states = []
     for job in SCHEDULED:
-        last = JobRun.objects.filter(name=job.name, finished_at__isnull=False).first()
+        last = runs.get(job.name)
         states.append(
             JobState(
                 job=job,

@@ -24,6 +24,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
 from casework.models import Action, JobRun, Referral, SupportRequest
+from events.models import Connection, Event
 from nfc.redis_guard import shared_cache
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,12 @@ def connect() -> None:
         Action,
         Referral,
         JobRun,
+        # The next events and the connections. Not registrations: the public
+        # form saves dozens a minute when a big event opens, which would
+        # draw every dashboard afresh each time; places taken and who came
+        # may be NFC_DASHBOARD_CACHE_SECONDS behind.
+        Event,
+        Connection,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
         post_delete.connect(

@@ -36,6 +36,17 @@ from casework.selectors import (
     response_times,
     turned_away_by_reason,
 )
+from events.models import Connection, Event, Registration
+from events.selectors_network import (
+    ConnectionsMade,
+    RegionAttendance,
+    attendance_by_region,
+    connected_in,
+    connections_made,
+    last_at_an_event,
+    last_twelve_months,
+    upcoming_events,
+)
 from nfc.periods import Period, add_months
 
 if TYPE_CHECKING:
@@ -110,6 +121,27 @@ class Scope:
         return requests.filter(area__region=self.region) if self.region else requests
 
     @property
+    def events(self):
+        """The events for the scope's people: national ones, and those of
+        the region chosen."""
+        events = Event.objects.visible_to(self.user)
+        return events.filter(Q(region="") | Q(region=self.region)) if self.region else events
+
+    @property
+    def registrations(self):
+        """Registrations of people from the areas in scope."""
+        return Registration.objects.filter(area__in=self.every_area)
+
+    @property
+    def connections(self):
+        connections = Connection.objects.visible_to(self.user)
+        if self.region:
+            connections = connections.filter(
+                Q(area_a__region=self.region) | Q(area_b__region=self.region)
+            )
+        return connections
+
+    @property
     def is_programme(self) -> bool:
         """The whole programme, as a national manager sees it."""
         return has_perm(self.user, "areas.view_all") and not self.region
@@ -126,6 +158,8 @@ class AreaRow(TypedDict):
     overdue_requests: int
     overdue_actions: int
     overdue_outcomes: int
+    last_at_event: datetime.datetime | None
+    connected_lately: bool
 
 
 if TYPE_CHECKING:
@@ -133,9 +167,15 @@ if TYPE_CHECKING:
     DashboardArea = WithAnnotations[Area, AreaRow]
 
 
+# Nobody from an area at any event for this long is an early warning.
+EVENT_ABSENCE = datetime.timedelta(days=183)
+
+
 def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
-    a subquery each) and their overdue requests, actions and outcomes."""
+    a subquery each), their overdue requests, actions and outcomes, when
+    someone from them last came to an event, and whether they connected with
+    another area in the last 12 months."""
     return list(
         areas.annotate(
             adviser_now=FilteredRelation(
@@ -151,6 +191,8 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
             **overdue_per_area(now=now),
+            **last_at_an_event(),
+            connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )
 
@@ -159,7 +201,16 @@ def _plural(count: int, noun: str, after: str = "") -> str:
     return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
 
 
-def _score_early_warning(delivery: "AreaDelivery[DashboardArea]") -> None:
+def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
+    """Nobody from ``area`` at any event for six months, when it has been in
+    the programme that long."""
+    since = now - EVENT_ABSENCE
+    if area.joined_on is None or area.joined_on > timezone.localdate(since):
+        return False
+    return area.last_at_event is None or area.last_at_event < since
+
+
+def _score_early_warning(delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime) -> None:
     """The area's early-warning score and the reasons for it, weighted by
     NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
     nor shows)."""
@@ -182,6 +233,11 @@ def _score_early_warning(delivery: "AreaDelivery[DashboardArea]") -> None:
             "overdue_outcomes",
             area.overdue_outcomes,
             _plural(area.overdue_outcomes, "referral outcome", "not recorded in time"),
+        ),
+        (
+            "no_events",
+            float(_away_from_events(area, now)),
+            "no one from this area at any event for 6 months",
         ),
     ]
     counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
@@ -276,6 +332,12 @@ class Dashboard:
     # The scheduled jobs' last runs (on the whole programme's dashboard).
     jobs: list[JobState] | None
     filters: DeliveryFilters
+    # Events and the network: the next events, who came by region and the
+    # connections recorded this quarter.
+    upcoming_events: list[Event]
+    attendance: list[RegionAttendance]
+    connections: ConnectionsMade
+    this_quarter: Period
     # The areas the table's area filters choose, and those of them the
     # status filter keeps, in the chosen order.
     filtered: "list[AreaDelivery[DashboardArea]]"
@@ -296,6 +358,11 @@ class Dashboard:
     def early_warning(self) -> "list[AreaDelivery[DashboardArea]]":
         at_risk = [d for d in self.deliveries if d.risk > 0]
         return sorted(at_risk, key=lambda d: (-d.risk, d.area.name))[:EARLY_WARNING_LENGTH]
+
+    @cached_property
+    def isolated(self) -> "list[DashboardArea]":
+        """Areas in scope with no connection in the last 12 months."""
+        return [d.area for d in self.deliveries if not d.area.connected_lately]
 
     @cached_property
     def overdue_requests(self) -> int:
@@ -367,7 +434,7 @@ def dashboard(
     )
     deliveries = list(by_area.values())
     for delivery in deliveries:
-        _score_early_warning(delivery)
+        _score_early_warning(delivery, now)
     filtered = deliveries
     if filters.narrows_areas:
         matching = set(
@@ -400,6 +467,12 @@ def dashboard(
         ),
         jobs=job_states() if scope.is_programme else None,
         filters=filters,
+        upcoming_events=upcoming_events(events=scope.events),
+        attendance=attendance_by_region(
+            registrations=scope.registrations, period=Period.quarter(today)
+        ),
+        connections=connections_made(connections=scope.connections, period=Period.quarter(today)),
+        this_quarter=Period.quarter(today),
         filtered=filtered,
         table=table,
     )
@@ -424,7 +497,7 @@ def area_early_warning(
         today=today,
         hours=hours_by_month(areas=areas, months=months.all, today=today),
     ).values()
-    _score_early_warning(delivery)
+    _score_early_warning(delivery, now)
     return delivery
 
 

@@ -8,4 +8,8 @@ class EventsConfig(AppConfig):
     def ready(self):
         # Models can be imported only once every app is loaded; importing it
         # connects events' parts of the home page and of each area's page.
-        from events import attendance_panels  # noqa: F401
+        # Importing it connects the network's part of each area's page.
+        from events import (
+            attendance_panels,  # noqa: F401
+            network_views,  # noqa: F401
+        )

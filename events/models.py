@@ -15,6 +15,7 @@ from advisers.roles import Role
 from areas.models import Area, FundingBid, Region
 from casework.models import REFERENCE_ALPHABET, InteractionTopic
 from nfc.private_links import PrivateLink
+from nfc.validators import not_in_the_future
 
 # The person's private link to their registration: see, cancel, take an offer.
 MANAGE_LINK = PrivateLink("manage")
@@ -424,3 +425,77 @@ class Feedback(models.Model):
     def __str__(self) -> str:
         # Never the person's name nor their words: the audit history keeps this.
         return f"Feedback {self.pk} on registration {self.registration_id}"
+
+
+class ConnectionQuerySet(models.QuerySet["Connection"]):
+    def visible_to(self, user):
+        """The connections a member of staff may see: every one for those
+        who see every area (a regional lead: those with an end in their
+        region); for an adviser or community worker, those of their areas."""
+        if not has_perm(user, "connections.view"):
+            return self.none()
+        if has_perm(user, "areas.view_all"):
+            if user.region:
+                return self.filter(Q(area_a__region=user.region) | Q(area_b__region=user.region))
+            return self
+        areas = Area.objects.visible_to(user)
+        return self.filter(Q(area_a__in=areas) | Q(area_b__in=areas))
+
+    def of_area(self, area):
+        return self.filter(Q(area_a=area) | Q(area_b=area))
+
+
+class Connection(models.Model):
+    """Two areas that staff saw connect: people from one now know people
+    from the other, on a topic. The pair is kept in one order (the lower id
+    first), so Hendon and Ryhope and Ryhope and Hendon are the same pair,
+    and the database holds each pair to one connection a topic."""
+
+    class Origin(models.TextChoices):
+        EVENT = "event", "They met at an event"
+        VISIT = "visit", "A visit between the areas"
+        INTRODUCTION = "introduction", "An introduction by NfC staff"
+
+    area_a = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    area_b = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    topic = models.CharField(max_length=30, choices=TOPIC_CHOICES)
+    origin = models.CharField("how it came about", max_length=20, choices=Origin.choices)
+    # The event or visit where they met, when there was one.
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="connections"
+    )
+    made_on = models.DateField("date", validators=[not_in_the_future])
+    followed_up = models.BooleanField("followed up", default=False)
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="connections_recorded"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-made_on", "-pk"]
+        indexes = [
+            models.Index(fields=["made_on"], name="connection_made_on_idx"),
+            models.Index(fields=["area_b", "made_on"], name="connection_area_b_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area_a__lt=models.F("area_b")), name="connection_pair_in_order"
+            ),
+            models.UniqueConstraint(
+                fields=["area_a", "area_b", "topic"], name="connection_pair_topic_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Connection between {self.area_a.name} and {self.area_b.name}"
+
+    @property
+    def topic_label(self) -> str:
+        return TOPIC_LABELS.get(self.topic, self.topic)
+
+    def other(self, area) -> Area:
+        """The other end from ``area``."""
+        return self.area_b if area.pk == self.area_a_id else self.area_a

@@ -7,6 +7,7 @@ app_name = "events"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("new/", views.event_new, name="new"),
+    path("network/", include("events.network_urls")),
     path("<slug:slug>/", views.event_detail, name="detail"),
     path("<slug:slug>/edit/", views.event_edit, name="edit"),
     path("<slug:slug>/publish/", views.event_publish, name="publish"),

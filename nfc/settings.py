@@ -276,6 +276,9 @@ NFC_RISK_WEIGHTS = {
     "overdue_requests": env.float("NFC_RISK_WEIGHT_OVERDUE_REQUESTS", default=2.0),
     "overdue_actions": env.float("NFC_RISK_WEIGHT_OVERDUE_ACTIONS", default=1.0),
     "overdue_outcomes": env.float("NFC_RISK_WEIGHT_OVERDUE_OUTCOMES", default=1.0),
+    # Nobody from the area at any event for 6 months (once it has been in
+    # the programme that long).
+    "no_events": env.float("NFC_RISK_WEIGHT_NO_EVENTS", default=2.0),
 }
 # A referral's outcome should be recorded within this many days of its delivery.
 NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)

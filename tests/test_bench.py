@@ -17,6 +17,7 @@ from bench import onspd
 from bench.load import SEARCH_WORD, Sizes, load
 from bench.postcodes import check, counts_of, summary_of
 from casework.models import Action, Interaction, StatusChange, SupportRequest
+from events.models import Connection
 
 TINY = Sizes(
     advisers=2,
@@ -26,6 +27,7 @@ TINY = Sizes(
     time_records=500,
     actions=100,
     referrals=20,
+    connections=60,
 )
 
 
@@ -50,6 +52,8 @@ def test_the_loader_writes_the_rows_it_promises(loaded):
     assert Interaction.objects.count() == 1000
     assert TimeRecord.objects.count() == 500
     assert Action.objects.count() == 100
+    # A pair once a topic: a few repeats drawn are dropped.
+    assert 40 < Connection.objects.count() <= 60
     assert StatusChange.objects.count() > 200
     # Each step's rows and seconds, for the bench's report.
     assert loaded["time records"][0] == 500

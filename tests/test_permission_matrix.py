@@ -36,7 +36,7 @@ from advisers.permissions import PERMISSIONS, has_perm
 from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
 from casework.models import Action, Interaction, Partner, SupportRequest, Topic
-from events.models import Event
+from events.models import Connection, Event
 from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 from tests.support import url_patterns
 
@@ -141,6 +141,18 @@ class Scene:
     @cached_property
     def attendance(self):
         return RegistrationFactory(event=self.event, area=self.area, checked_in_at=timezone.now())
+
+    @cached_property
+    def connection(self):
+        # Between Hendon and a peer: Hendon's adviser may mark it followed up.
+        return Connection.objects.create(
+            area_a=self.area,
+            area_b=AreaFactory(name="Ryhope"),
+            topic="funding",
+            origin=Connection.Origin.VISIT,
+            made_on=timezone.localdate(),
+            recorded_by=self.persona("manager"),
+        )
 
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
@@ -315,6 +327,15 @@ PAGES: dict[str, Page] = {
         ("events.view_registrations", "casework.log"),
         FORM,
         lambda s, u: {"pk": s.attendance.pk},
+    ),
+    # events/network_urls.py: recording also asks may_record_connection
+    # (Hendon's adviser may, for Hendon); a POST with nothing in it gives
+    # the form again, or goes back to the network with a message.
+    "events:network": Page(("connections.view",), READ),
+    "events:connection_new": Page(("connections.record",), FORM),
+    "events:connection_introduce": Page(("connections.record",), WRITE),
+    "events:connection_followed_up": Page(
+        ("connections.record",), WRITE, lambda s, u: {"pk": s.connection.pk}
     ),
     # advisers/api/urls.py (DRF: the view's required_perm)
     "advisers_api:me": Page(("portal.use",), READ),

@@ -84,3 +84,16 @@ def test_beats_schedule_is_kept_where_it_survives_a_redeployment():
     assert not schedule.startswith("/tmp/")
     volume = schedule.rsplit("/", 1)[0]
     assert any(v.endswith(f":{volume}") for v in compose["services"]["beat"]["volumes"])
+
+
+def test_the_last_runs_are_read_in_one_query_however_many_jobs(django_assert_num_queries):
+    # One query a job used to make the dashboard's count grow with each new job.
+    for job in scheduled.SCHEDULED:
+        ran(job.name, ago=datetime.timedelta(hours=3), count=1)
+        ran(job.name, ago=datetime.timedelta(hours=1), count=2)
+    ran(scheduled.SCHEDULED[0].name, ago=datetime.timedelta(minutes=1), count=3, failed=True)
+    with django_assert_num_queries(1):
+        states = scheduled.job_states()
+    assert [s.job for s in states] == scheduled.SCHEDULED
+    assert [s.last_count for s in states] == [3] + [2] * (len(scheduled.SCHEDULED) - 1)
+    assert states[0].last_failed

@@ -16,11 +16,13 @@ from advisers import services
 from advisers.delivery import Delivery, share_due
 from advisers.models import Role, TimeRecord
 from areas.models import AreaType, FundingBid, Region, Stage
-from areas.services import area_change_stage
+from areas.services import area_change_stage, area_join_programme
 from casework.models import Action, Interaction, SpamCount, SupportRequest, Topic
 from casework.services import support_request_move
 from evaluation.dashboard import DeliveryFilters, dashboard
-from tests.factories import AreaFactory, UserFactory
+from events.models import Connection
+from events.network_services import connection_record
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
 from tests.support import client_for, redis_caches
 
 # Hendon has been in the programme since April 2026, delivering since June.
@@ -75,6 +77,20 @@ def kirkby(outsider):
 
 def figures_for(user, **kwargs):
     return dashboard(user=user, now=NOW, **kwargs)
+
+
+def came_to_an_event(area, *, days_ago: int, **event):
+    """Someone from ``area`` at an event ``days_ago`` (checked in, once the
+    check-in page records it; until then a confirmed place at an event past)."""
+    starts = timezone.now() - datetime.timedelta(days=days_ago)
+    event = EventFactory(
+        published=True,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=4),
+        registration_closes_at=starts - datetime.timedelta(days=1),
+        **event,
+    )
+    return RegistrationFactory(event=event, area=area, checked_in_at=starts)
 
 
 def delivery_of(figures, area):
@@ -255,14 +271,17 @@ def test_early_warning_ranks_areas_and_says_why(
         owner=adviser,
         due_on=NOW.date() - datetime.timedelta(days=3),
     )
+    came_to_an_event(hendon, days_ago=60)
     warning = figures_for(manager).early_warning
     assert [d.area.name for d in warning] == ["Millfield"]
-    # Millfield: 12 days missed (2 + 2 a month, 3 months) + 2 for the request + 1 for the action.
-    assert warning[0].risk == 15.0
+    # Millfield: 12 days missed (2 + 2 a month, 3 months) + 2 for the request + 1 for the
+    # action + 2 for nobody at an event since it joined, 8 months ago.
+    assert warning[0].risk == 17.0
     assert warning[0].reasons == [
         "12.0 support days missed in 3 months",
         "1 request past the response target",
         "1 overdue action",
+        "no one from this area at any event for 6 months",
     ]
 
 
@@ -311,6 +330,7 @@ def test_the_early_warning_weights_are_settings(
         "overdue_requests": 10,
         "overdue_actions": 0,
         "overdue_outcomes": 0,
+        "no_events": 0,
     }
     for day in LAST_THREE:
         give_days(adviser, millfield, "2", day)
@@ -646,8 +666,9 @@ def test_the_query_count_stays_flat_as_the_data_grows_tenfold(
             FundingBid.objects.create(area=area, stream="ukspf", amount_sought=100)
 
     def load(areas):
-        # 18, and one for each scheduled job's last run (five jobs).
-        with django_assert_max_num_queries(23):
+        # 22: the events and the network added three figures (the next
+        # events, who came by region, connections this quarter).
+        with django_assert_max_num_queries(22):
             response = client.get("/dashboard/")
         assert response.status_code == 200
         assert f"<p>{areas} areas." in response.content.decode()
@@ -898,7 +919,7 @@ def test_a_referral_outcome_not_recorded_in_time_raises_the_warning(
 ):
     from casework.models import Partner, Referral
 
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "days_missed": 0}
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "days_missed": 0, "no_events": 0}
     partner = Partner.objects.create(name="Planning Aid North", expertise=["planning"])
     today = NOW.date()
     for delivered_days_ago in (31, 29):
@@ -937,3 +958,87 @@ def test_a_national_manager_sees_what_the_help_form_turned_away_this_month(
     assert '<th scope="row">Hidden field filled in</th><td>9</td>' in table
     assert '<th scope="row">Sent too soon after the page loaded</th><td>0</td>' in table
     assert 'id="turned-away-caption"' not in client_for(adviser).get("/dashboard/").text
+
+
+# --- Events and the network --------------------------------------------------
+
+
+def test_nobody_at_any_event_for_6_months_raises_the_warning(hendon, millfield, manager, settings):
+    settings.NFC_RISK_WEIGHTS = {
+        **{key: 0 for key in settings.NFC_RISK_WEIGHTS},
+        "no_events": 2,
+    }
+    came_to_an_event(hendon, days_ago=200)
+    came_to_an_event(millfield, days_ago=20)
+    # In the programme for 3 months only: too soon to say.
+    newcomer = AreaFactory(name="Newcomer", programme=False)
+    area_join_programme(area=newcomer, cohort=2, joined_on=NOW.date() - datetime.timedelta(days=90))
+    warning = figures_for(manager).early_warning
+    assert [(d.area.name, d.risk, d.reasons) for d in warning] == [
+        ("Hendon", 2.0, ["no one from this area at any event for 6 months"])
+    ]
+
+
+def test_the_weight_of_nobody_at_events_can_be_switched_off(hendon, manager, settings):
+    settings.NFC_RISK_WEIGHTS = {key: 0 for key in settings.NFC_RISK_WEIGHTS}
+    assert figures_for(manager).early_warning == []
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "no_events": 2}
+    assert [d.area.name for d in figures_for(manager).early_warning] == ["Hendon"]
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").text
+    assert "no one from this area at any event for 6 months" in page
+
+
+def test_the_dashboard_shows_events_attendance_connections_and_isolated_areas(
+    hendon, millfield, kirkby, adviser, manager
+):
+    upcoming = EventFactory(published=True, title="Regional gathering in Durham")
+    EventFactory(title="Not yet published")
+    came_to_an_event(hendon, days_ago=1, title="Last week's workshop")
+    came_to_an_event(millfield, days_ago=1, region=Region.NORTH_EAST)
+    came_to_an_event(kirkby, days_ago=2, region=Region.NORTH_WEST)
+    Connection.objects.create(
+        area_a=min(hendon, kirkby, key=lambda a: a.pk),
+        area_b=max(hendon, kirkby, key=lambda a: a.pk),
+        topic="funding",
+        origin="visit",
+        made_on=NOW.date() - datetime.timedelta(days=3),
+        followed_up=True,
+        recorded_by=adviser,
+    )
+    figures = figures_for(manager)
+    assert figures.upcoming_events == [upcoming]
+    assert [(r.label, r.people, r.areas, r.events) for r in figures.attendance] == [
+        ("North East", 2, 2, 2),
+        ("North West", 1, 1, 1),
+    ]
+    made = figures.connections
+    assert (made.recorded, made.followed_up, made.areas) == (1, 1, 2)
+    # Hendon and Kirkby connected; Millfield only went to an event alone.
+    assert [a.name for a in figures.isolated] == ["Millfield"]
+    page = client_for(manager).get("/dashboard/").text
+    assert "Regional gathering in Durham" in page
+    assert "Not yet published" not in page
+    assert "1</span> connection between areas recorded this quarter" in page
+    assert '<a href="/staff/areas/E05001160/">Millfield</a>' in page.split('id="isolated-areas"')[1]
+
+
+def test_a_regional_dashboard_counts_its_own_region(hendon, kirkby, manager, adviser):
+    came_to_an_event(hendon, days_ago=1)
+    came_to_an_event(kirkby, days_ago=1, region=Region.NORTH_WEST)
+    figures = figures_for(manager, region=Region.NORTH_WEST)
+    assert [r.label for r in figures.attendance] == ["North West"]
+    assert [a.name for a in figures.isolated] == ["Northwood"]
+
+
+def test_recording_a_connection_redraws_the_dashboard(hendon, millfield, adviser, manager):
+    client = client_for(manager)
+    assert "0</span> connections between areas" in client.get("/dashboard/").text
+    connection_record(
+        by=adviser,
+        area=hendon,
+        other=millfield,
+        topic="skills",
+        origin="introduction",
+        made_on=timezone.localdate(),
+    )
+    assert "1</span> connection between areas" in client.get("/dashboard/").text

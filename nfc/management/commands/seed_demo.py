@@ -9,6 +9,7 @@ from areas.demo import demo_areas_import, demo_postcodes_import, demo_programme_
 from casework.demo import demo_casework_seed, demo_referrals_seed
 from events.attendance_demo import demo_attendance_seed
 from events.demo import demo_events_seed
+from events.network_demo import demo_connections_seed
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         demo_events_seed(rng=rng)
         # After the events' own demo data: who came to those already over.
         demo_attendance_seed(rng=rng)
+        demo_connections_seed(rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ as:"))
         for user in people:
             note = (

@@ -1,0 +1,204 @@
+"""The picture of the network between areas, drawn on the server as SVG
+(as nfc.charts draws bars): no script, nothing loaded from outside, within
+the Content Security Policy.
+
+Numbers in, shapes out: areas sit round a circle, grouped by region with a
+gap between regions, each a point in its region's colour; connections are
+lines between them, solid where staff recorded one, dashed where people
+from both areas came to the same events. The template draws the shapes and
+shows the same pairs as a table for anyone who cannot see the picture.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+from areas.models import Area, Region
+from events.selectors_network import EventLink, RecordedPair
+
+# (most points, the picture's width, the circle's radius, the type's size):
+# a few areas (an adviser's) drawn larger, so their names read on a phone.
+SCALES = [(20, 640, 170, 15), (40, 760, 220, 13), (None, 900, 250, 10)]
+
+# One colour a region, each 3:1 or more against white (WCAG 1.4.11, tested),
+# and differing in lightness as well as hue where they sit side by side. The
+# first six are the dashboard charts' (static/css/nfc.css, .series-*).
+REGION_COLOURS: dict[str, str] = {
+    Region.NORTH_EAST: "#1f4e99",
+    Region.NORTH_WEST: "#b3261e",
+    Region.YORKSHIRE: "#6a3d9a",
+    Region.EAST_MIDLANDS: "#0b5e55",
+    Region.WEST_MIDLANDS: "#b35806",
+    Region.EAST: "#5c6b00",
+    Region.LONDON: "#5a5a58",
+    Region.SOUTH_EAST: "#a0256b",
+    Region.SOUTH_WEST: "#7a5230",
+}
+RECORDED = "recorded"
+AT_EVENTS = "at_events"
+
+
+@dataclass
+class Point:
+    area: Area
+    x: float
+    y: float
+    colour: str
+    isolated: bool
+    # Names longer than this are cut short (whole in the title and the table).
+    label_length: int
+    # The label, turned to point away from the centre.
+    label_x: float
+    label_y: float
+    rotate: float
+    anchor: str
+
+    @property
+    def label(self) -> str:
+        name, most = self.area.name, self.label_length
+        return name if len(name) <= most else name[: most - 1].rstrip() + "…"
+
+    @property
+    def title(self) -> str:
+        isolated = ", no connection in the last 12 months" if self.isolated else ""
+        return f"{self.area.name} ({self.area.get_region_display()}){isolated}"
+
+
+@dataclass
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    kind: str
+    width: float
+    title: str
+
+
+@dataclass
+class PairRow:
+    """One pair of areas, for the table beside the picture."""
+
+    area_a: Area
+    area_b: Area
+    recorded: RecordedPair | None
+    at_events: EventLink | None
+
+
+@dataclass
+class NetworkPicture:
+    points: list[Point] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    rows: list[PairRow] = field(default_factory=list)
+    legend: list[dict] = field(default_factory=list)
+    size: int = 900
+    label_size: int = 10
+
+    @property
+    def summary(self) -> str:
+        recorded = sum(1 for line in self.lines if line.kind == RECORDED)
+        at_events = sum(1 for line in self.lines if line.kind == AT_EVENTS)
+        isolated = sum(1 for point in self.points if point.isolated)
+        return (
+            f"{len(self.points)} areas round a circle, grouped by region. "
+            f"{recorded} pairs with a connection recorded (solid lines), "
+            f"{at_events} pairs whose people met at events (dashed lines). "
+            f"{isolated} areas with no connection (hollow points)."
+        )
+
+
+def _region_order(area: Area) -> tuple[int, str]:
+    return (list(Region.values).index(area.region), area.name)
+
+
+def network_picture(
+    *,
+    areas: list[Area],
+    recorded: list[RecordedPair],
+    at_events: list[EventLink],
+    isolated: set[int],
+) -> NetworkPicture:
+    """Place ``areas`` (every area a line touches among them) and the lines
+    between them. ``isolated``: the ids of areas to draw hollow."""
+    ordered = sorted(areas, key=_region_order)
+    size, radius, type_size = next(
+        (size, radius, type_size)
+        for most, size, radius, type_size in SCALES
+        if most is None or len(ordered) <= most
+    )
+    picture = NetworkPicture(size=size, label_size=type_size)
+    # As many letters as fit between the circle and the edge (a letter is
+    # about half as wide as the type is high).
+    label_length = int((size / 2 - radius - 16) / (type_size * 0.55))
+    regions = list(dict.fromkeys(area.region for area in ordered))
+    # A slot each area, and an empty one after each region.
+    slots = max(len(ordered) + len(regions), 1)
+    centre = size / 2
+    by_id: dict[int, Point] = {}
+    slot = 0
+    for index, area in enumerate(ordered):
+        if index and area.region != ordered[index - 1].region:
+            slot += 1
+        angle = 2 * math.pi * slot / slots - math.pi / 2
+        slot += 1
+        cos, sin = math.cos(angle), math.sin(angle)
+        left = cos < -1e-9
+        degrees = math.degrees(angle) + (180 if left else 0)
+        point = Point(
+            area=area,
+            x=round(centre + radius * cos, 1),
+            y=round(centre + radius * sin, 1),
+            colour=REGION_COLOURS[area.region],
+            isolated=area.pk in isolated,
+            label_length=label_length,
+            label_x=round(centre + (radius + 12) * cos, 1),
+            label_y=round(centre + (radius + 12) * sin, 1),
+            rotate=round(degrees, 1),
+            anchor="end" if left else "start",
+        )
+        by_id[area.pk] = point
+        picture.points.append(point)
+    picture.legend = [
+        {"label": Region(region).label, "colour": REGION_COLOURS[region]} for region in regions
+    ]
+
+    pairs: dict[tuple[int, int], PairRow] = {}
+    for pair in recorded:
+        if pair.area_a in by_id and pair.area_b in by_id:
+            pairs[pair.area_a, pair.area_b] = PairRow(
+                by_id[pair.area_a].area, by_id[pair.area_b].area, pair, None
+            )
+    for link in at_events:
+        if link.area_a in by_id and link.area_b in by_id:
+            row = pairs.setdefault(
+                (link.area_a, link.area_b),
+                PairRow(by_id[link.area_a].area, by_id[link.area_b].area, None, None),
+            )
+            row.at_events = link
+    # Dashed lines first, so a solid one over the same pair shows.
+    for (a, b), row in pairs.items():
+        if row.at_events:
+            picture.lines.append(
+                _line(by_id[a], by_id[b], AT_EVENTS, 1.0, f"met at {row.at_events.events} events")
+            )
+    for (a, b), row in pairs.items():
+        if row.recorded:
+            width = min(1.5 + 0.75 * (row.recorded.count - 1), 4.5)
+            picture.lines.append(
+                _line(by_id[a], by_id[b], RECORDED, width, ", ".join(row.recorded.topics))
+            )
+    picture.rows = sorted(
+        pairs.values(), key=lambda r: (_region_order(r.area_a), _region_order(r.area_b))
+    )
+    return picture
+
+
+def _line(a: Point, b: Point, kind: str, width: float, what: str) -> Line:
+    return Line(
+        x1=a.x,
+        y1=a.y,
+        x2=b.x,
+        y2=b.y,
+        kind=kind,
+        width=width,
+        title=f"{a.area.name} and {b.area.name}: {what}",
+    )

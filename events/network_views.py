@@ -1,0 +1,189 @@
+"""The staff pages of the network between areas: the picture and its table,
+the areas with no connection, recording a connection, introducing an area
+to a peer; and the network's part of each area's page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.dispatch import receiver
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from advisers.permissions import has_perm, may_record_connection, permission_required
+from areas.models import Area
+from areas.signals import area_page_panels
+from events import network_services
+from events.models import Connection, Event
+from events.network import network_picture
+from events.network_forms import ConnectionForm, IntroduceForm
+from events.selectors_network import (
+    isolated_areas,
+    last_twelve_months,
+    links_at_events,
+    peer_suggestions,
+    recorded_pairs,
+)
+
+RECENT_CONNECTIONS = 50
+
+
+def _may_record_for(user):
+    """The areas ``user`` may record a connection for: an adviser's own, a
+    manager's in their scope."""
+    areas = Area.objects.visible_to(user).in_programme()
+    return areas.advised_by(user) if not has_perm(user, "areas.view_all") else areas
+
+
+@require_safe
+@permission_required("connections.view")
+def network(request):
+    user = request.user
+    period = last_twelve_months()
+    scope = Area.objects.visible_to(user)
+    recorded = recorded_pairs(connections=Connection.objects.visible_to(user), period=period)
+    at_events = links_at_events(areas=scope, period=period)
+    isolated = list(isolated_areas(areas=scope, period=period))
+    ends = {pk for pair in recorded for pk in (pair.area_a, pair.area_b)} | {
+        pk for link in at_events for pk in (link.area_a, link.area_b)
+    }
+    areas = list(Area.objects.filter(Q(pk__in=scope.in_programme()) | Q(pk__in=ends)))
+    picture = network_picture(
+        areas=areas,
+        recorded=recorded,
+        at_events=at_events,
+        isolated={area.pk for area in isolated},
+    )
+    recent = (
+        Connection.objects.visible_to(user)
+        .select_related("area_a", "area_b", "event", "recorded_by")
+        .order_by("-made_on", "-pk")[:RECENT_CONNECTIONS]
+    )
+    return render(
+        request,
+        "events/network.html",
+        {
+            "picture": picture,
+            "isolated": isolated,
+            "recent": recent,
+            "period": period,
+            "can_record": has_perm(user, "connections.record"),
+            "can_see_notes": has_perm(user, "areas.view_notes"),
+        },
+    )
+
+
+def _back(request, default: str) -> str:
+    """Where to go after a POST: the page it came from, if it is ours."""
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("connections.record")
+def connection_new(request):
+    user = request.user
+    # From an area's page: the area, and the other end of a link made at
+    # an event, filled in.
+    initial: dict[str, object] = {
+        name: int(request.GET[name])
+        for name in ("area", "other")
+        if request.GET.get(name, "").isdigit()
+    }
+    if request.GET.get("origin") in Connection.Origin.values:
+        initial["origin"] = request.GET["origin"]
+    form = ConnectionForm(
+        request.POST or None,
+        initial=initial,
+        own_areas=_may_record_for(user),
+        events=Event.objects.visible_to(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        details = form.cleaned_data
+        try:
+            network_services.connection_record(by=user, **details)
+        except PermissionDenied:
+            form.add_error(None, "You can record connections only for your own areas.")
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Connection between {details['area'].name} and {details['other'].name} recorded.",
+            )
+            return redirect("events:network")
+    return render(request, "events/network_connection_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("connections.record")
+def connection_introduce(request):
+    form = IntroduceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That introduction could not be recorded: try again from the list.")
+        return redirect(_back(request, "events:network"))
+    area, peer = form.cleaned_data["area"], form.cleaned_data["peer"]
+    try:
+        network_services.connection_introduce(
+            by=request.user, area=area, peer=peer, topic=form.cleaned_data["topic"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Introduction recorded: {area.name} and {peer.name} are now connected."
+        )
+    return redirect(_back(request, "events:network"))
+
+
+@require_POST
+@permission_required("connections.record")
+def connection_followed_up(request, pk: int):
+    connection = get_object_or_404(
+        Connection.objects.visible_to(request.user).select_related("area_a", "area_b"), pk=pk
+    )
+    network_services.connection_mark_followed_up(connection=connection, by=request.user)
+    messages.success(request, f"{connection} marked as followed up.")
+    return redirect(_back(request, "events:network"))
+
+
+@receiver(area_page_panels, dispatch_uid="events.network")
+def network_panel(sender, *, request, area, **kwargs) -> str | None:
+    """The area's connections, the links its people made at events, and
+    peers a stage ahead to introduce it to."""
+    user = request.user
+    if not has_perm(user, "connections.view"):
+        return None
+    period = last_twelve_months()
+    connections = list(
+        Connection.objects.of_area(area).select_related("area_a", "area_b", "event")[:20]
+    )
+    links = links_at_events(areas=Area.objects.filter(pk=area.pk), period=period)
+    others = {link.area_b if link.area_a == area.pk else link.area_a for link in links}
+    names = Area.objects.in_bulk(others)
+    met = sorted(
+        (
+            {"area": names[link.area_b if link.area_a == area.pk else link.area_a], "link": link}
+            for link in links
+        ),
+        key=lambda row: -row["link"].events,
+    )
+    may_record = may_record_connection(user, area, area)
+    return render_to_string(
+        "events/_network_area_panel.html",
+        {
+            "area": area,
+            "connections": [(c, c.other(area)) for c in connections],
+            "met": met,
+            "suggestions": peer_suggestions(area=area) if may_record else [],
+            "may_record": may_record,
+            # The area's page is fetched within the person's scope already.
+            "can_see_notes": has_perm(user, "areas.view_notes"),
+        },
+        request=request,
+    )

@@ -1,0 +1,349 @@
+"""Reads of the network between areas, and of events for the dashboard.
+
+Each takes querysets already narrowed to what the person may see, and the
+period to count over (nfc.periods), so the network page, an area's page and
+the dashboard ask the same questions of different scopes. Each is one
+aggregate query (or a few), whatever the size of the data.
+
+Who came to an event: the people checked in (``Registration.checked_in_at``,
+from the check-in page); see ``attended``.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from areas.models import Area, Region, Stage
+from casework.models import Interaction
+from events.models import TOPIC_LABELS, Connection, Event, Registration
+from nfc.periods import Period
+
+# The stages an area can be ahead in: an area leaving or gone is no peer.
+STAGES_IN_ORDER = [Stage.OUTREACH, Stage.YEAR_ZERO, Stage.PLAN_AGREED, Stage.DELIVERING]
+SUGGESTIONS = 5
+
+
+def last_twelve_months(today: datetime.date | None = None) -> Period:
+    """The year up to and including ``today``: what "lately" means for
+    connections and the areas without one."""
+    today = today or timezone.localdate()
+    return Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
+
+
+def _attended_q(prefix: str = "") -> Q:
+    """The condition on a registration (reached through ``prefix``) that
+    its person came."""
+    return Q(**{f"{prefix}checked_in_at__isnull": False})
+
+
+def attended(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """The registrations of people who came."""
+    return registrations.filter(_attended_q())
+
+
+def _in_period(period: Period, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}starts_at__gte": period.start_moment,
+            f"{prefix}starts_at__lt": period.end_moment,
+        }
+    )
+
+
+# --- Links ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventLink:
+    """Two areas whose people came to the same events: a weaker link than a
+    connection staff recorded, found without anyone writing it down."""
+
+    area_a: int
+    area_b: int
+    events: int
+    last: datetime.datetime
+
+
+def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]:
+    """Each pair of areas (the lower id first) with people at the same
+    events that began in ``period``, one at least of the pair among
+    ``areas``: how many events, and the last. One query.
+
+    Written as SQL around the ORM's own queries: each event's areas are
+    made distinct first (several people come from one area), then paired
+    with themselves, which the ORM cannot say; pairing every registration
+    with every other took seconds on a year of busy events."""
+    # Only the events someone from ``areas`` came to: an area's page pairs
+    # a handful of events, not the year's.
+    theirs = attended(
+        Registration.objects.filter(_in_period(period, "event__"), area__in=areas)
+    ).values("event_id")
+    came = (
+        attended(
+            Registration.objects.filter(
+                _in_period(period, "event__"), area__isnull=False, event__in=theirs
+            )
+        )
+        .order_by()
+        .values_list("event_id", "area_id", "event__starts_at")
+        .distinct()
+    )
+    came_sql, came_params = came.query.sql_with_params()
+    scope_sql, scope_params = areas.order_by().values("pk").query.sql_with_params()
+    sql = f"""
+        WITH came (event_id, area_id, starts_at) AS ({came_sql})
+        SELECT one.area_id, other.area_id, COUNT(*), MAX(one.starts_at)
+        FROM came one JOIN came other
+            ON other.event_id = one.event_id AND other.area_id > one.area_id
+        WHERE one.area_id IN ({scope_sql}) OR other.area_id IN ({scope_sql})
+        GROUP BY one.area_id, other.area_id
+    """  # noqa: S608 (the ORM's SQL, its values passed as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*came_params, *scope_params, *scope_params])
+        rows = cursor.fetchall()
+    return [EventLink(a, b, events, _moment(last)) for a, b, events, last in rows]
+
+
+def _moment(value) -> datetime.datetime:
+    # PostgreSQL gives a datetime back; SQLite (the local demo) its text.
+    if isinstance(value, str):
+        moment = parse_datetime(value)
+        assert moment is not None
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, datetime.UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class RecordedPair:
+    """The connections staff recorded between two areas."""
+
+    area_a: int
+    area_b: int
+    count: int
+    topics: list[str]
+    last: datetime.date
+
+
+def recorded_pairs(*, connections: QuerySet[Connection], period: Period) -> list[RecordedPair]:
+    """The pairs of areas with a connection recorded in ``period``, each
+    with how many and on which topics. One query."""
+    rows = (
+        connections.filter(made_on__gte=period.start, made_on__lt=period.end)
+        .order_by("area_a_id", "area_b_id", "topic")
+        .values_list("area_a_id", "area_b_id", "topic", "made_on")
+    )
+    pairs: dict[tuple[int, int], RecordedPair] = {}
+    for area_a, area_b, topic, made_on in rows:
+        pair = pairs.get((area_a, area_b))
+        if pair is None:
+            pairs[area_a, area_b] = RecordedPair(area_a, area_b, 1, [TOPIC_LABELS[topic]], made_on)
+        else:
+            pairs[area_a, area_b] = RecordedPair(
+                area_a,
+                area_b,
+                pair.count + 1,
+                [*pair.topics, TOPIC_LABELS[topic]],
+                max(pair.last, made_on),
+            )
+    return list(pairs.values())
+
+
+def connected_in(*, period: Period) -> Q:
+    """The condition on an area that it connected with another in
+    ``period``: a connection recorded, or someone from it at an event with
+    people from another area. For a filter or an annotation."""
+    recorded = Connection.objects.filter(
+        Q(area_a=OuterRef("pk")) | Q(area_b=OuterRef("pk")),
+        made_on__gte=period.start,
+        made_on__lt=period.end,
+    )
+    others_there = Registration.objects.filter(
+        _attended_q(), event=OuterRef("event"), area__isnull=False
+    ).exclude(area=OuterRef(OuterRef("pk")))
+    met = Registration.objects.filter(
+        _attended_q(), _in_period(period, "event__"), area=OuterRef("pk")
+    ).filter(Exists(others_there))
+    return Q(Exists(recorded)) | Q(Exists(met))
+
+
+def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
+    """The areas in the programme among ``areas`` with no connection in
+    ``period``: none recorded, and nobody from them at an event with people
+    from another area. One query."""
+    return areas.in_programme().exclude(connected_in(period=period)).order_by("region", "name")
+
+
+# --- Peer suggestions ----------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    """An area a stage ahead that ``for_area`` could learn from."""
+
+    peer: Area
+    types: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+    @property
+    def topic(self) -> str:
+        """What to introduce them on: the first topic they share, or
+        networks of support."""
+        return self.topics[0] if self.topics else "networks"
+
+    @property
+    def why(self) -> str:
+        """What they share, in a few words: the types, and three topics."""
+        topics = [TOPIC_LABELS[t].lower() for t in self.topics]
+        more = len(topics) - 3
+        reasons = [*self.types, *topics[:3], *([f"{more} more topics"] if more > 0 else [])]
+        return ", ".join(reasons)
+
+
+def peer_suggestions(
+    *, area: Area, today: datetime.date | None = None, limit: int = SUGGESTIONS
+) -> list[Suggestion]:
+    """Areas in the programme a stage or more ahead of ``area`` (up to
+    delivering its plan), of the same type or facing the same topics (those
+    staff logged time on in the last 12 months), with no connection to it
+    recorded yet; those sharing most first, then those in its region, then
+    those nearest in stage. Four queries, however many areas."""
+    if area.stage not in STAGES_IN_ORDER:
+        return []
+    today = today or timezone.localdate()
+    ahead = STAGES_IN_ORDER[STAGES_IN_ORDER.index(area.stage) + 1 :]
+    if not ahead:
+        return []
+    connected = Connection.objects.of_area(area).values_list("area_a_id", "area_b_id")
+    known = {pk for pair in connected for pk in pair} | {area.pk}
+    candidates = {
+        candidate.pk: candidate
+        for candidate in Area.objects.in_programme().filter(stage__in=ahead).exclude(pk__in=known)
+    }
+    # The area's and the candidates' types and topics, each in one query.
+    involved = Q(area=area) | Q(area__in=list(candidates))
+    types: dict[int, dict[int, str]] = {}
+    for area_id, type_id, name in Area.types.through.objects.filter(involved).values_list(
+        "area_id", "areatype_id", "areatype__name"
+    ):
+        types.setdefault(area_id, {})[type_id] = name
+    topics: dict[int, set[str]] = {}
+    for area_id, listed in Interaction.objects.filter(
+        involved, date__gte=today - datetime.timedelta(days=365)
+    ).values_list("area_id", "topics"):
+        topics.setdefault(area_id, set()).update(t for t in listed or [] if t in TOPIC_LABELS)
+    own_types = types.get(area.pk, {})
+    own_topics = topics.get(area.pk, set())
+    suggestions = []
+    for pk, candidate in candidates.items():
+        shared_types = sorted(name for t, name in types.get(pk, {}).items() if t in own_types)
+        shared_topics = sorted(own_topics & topics.get(pk, set()))
+        if shared_types or shared_topics:
+            suggestions.append(Suggestion(peer=candidate, types=shared_types, topics=shared_topics))
+    suggestions.sort(
+        key=lambda s: (
+            -(len(s.types) + len(s.topics)),
+            s.peer.region != area.region,
+            STAGES_IN_ORDER.index(s.peer.stage),
+            s.peer.name,
+        )
+    )
+    return suggestions[:limit]
+
+
+# --- The dashboard -------------------------------------------------------
+
+
+def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
+    """The next published events that are not cancelled, with their
+    places taken counted. One query (and one for their topics)."""
+    return list(
+        events.upcoming()
+        .with_places_taken()
+        .select_related("host_area")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class RegionAttendance:
+    region: str
+    label: str
+    people: int
+    areas: int
+    events: int
+
+
+def attendance_by_region(
+    *, registrations: QuerySet[Registration], period: Period
+) -> list[RegionAttendance]:
+    """People who came to events that began in ``period``, by the region of
+    the area they came from: how many, from how many areas, at how many
+    events. One query."""
+    rows = (
+        attended(registrations)
+        .filter(_in_period(period, "event__"), area__isnull=False)
+        .values("area__region")
+        .annotate(
+            people=Count("pk"),
+            areas=Count("area", distinct=True),
+            events=Count("event", distinct=True),
+        )
+        .order_by()
+    )
+    found = {row["area__region"]: row for row in rows}
+    return [
+        RegionAttendance(
+            region=region.value,
+            label=region.label,
+            people=found[region.value]["people"],
+            areas=found[region.value]["areas"],
+            events=found[region.value]["events"],
+        )
+        for region in Region
+        if region.value in found
+    ]
+
+
+@dataclass(frozen=True)
+class ConnectionsMade:
+    recorded: int
+    followed_up: int
+    areas: int
+
+
+def connections_made(*, connections: QuerySet[Connection], period: Period) -> ConnectionsMade:
+    """The connections recorded as made in ``period``: how many, how many
+    followed up, and how many areas they joined. One query."""
+    # A quarter's connections are tens, not thousands: read, then counted.
+    rows = list(
+        connections.filter(made_on__gte=period.start, made_on__lt=period.end)
+        .order_by()
+        .values_list("area_a_id", "area_b_id", "followed_up")
+    )
+    return ConnectionsMade(
+        recorded=len(rows),
+        followed_up=sum(1 for *_, followed_up in rows if followed_up),
+        areas=len({pk for area_a, area_b, _ in rows for pk in (area_a, area_b)}),
+    )
+
+
+def last_at_an_event() -> dict:
+    """An annotation for areas: when someone from the area last came to an
+    event (its start), or None."""
+    latest = (
+        attended(Registration.objects.filter(area=OuterRef("pk")))
+        .order_by("-event__starts_at")
+        .values("event__starts_at")[:1]
+    )
+    return {"last_at_event": Subquery(latest)}
