@@ -650,13 +650,15 @@ def drill_postgres(stack: Stack, args) -> Report:
     lock = threading.Lock()
 
     def person(n: int) -> None:
-        browser = Browser(stack.port, address=resident(n), timeout=35)
         while not stopping.is_set():
+            # A resident of their own each time, each under the hourly limit.
+            with lock:
+                k = next(counter)
+            address = f"pg-{k}@drill.example.org"
+            browser = Browser(stack.port, address=resident(k), timeout=35)
             for what, path in (("area list", "/neighbourhoods/"), ("help form", "/help/")):
                 answer = browser.request("GET", path)
                 visits.append(Visit(time.monotonic() - answer.seconds, what, answer))
-            with lock:
-                address = f"pg-{next(counter)}@drill.example.org"
             token = STARTED_TOKEN.search(answer.body)
             fields = help_fields(token.group(1).decode() if token else "x", email_address=address)
             answer = browser.request("POST", "/help/", fields)
@@ -699,6 +701,10 @@ def drill_postgres(stack: Stack, args) -> Report:
     leaked = [v for v in visits if TRACEBACK.search(v.answer.body)]
     errors_500 = [v for v in visits if v.answer.status >= 500 and v.answer.status != 503]
     report.figure("requests during the outage, by status", dict(sorted(statuses.items())))
+    report.figure(
+        "requests after it, by status",
+        dict(sorted(collections.Counter(v.answer.status for v in after).items())),
+    )
     report.check(
         "during the outage people get the plain 503 page, never a 500",
         during and len(unavailable) == len(during) and len(plain) == len(unavailable),
