@@ -96,7 +96,7 @@ bench: $(VENV)/.installed-base
 # `make test`. DRILL=<name> runs one; DRILL_ARGS passes options, e.g.
 # DRILL_ARGS="--outage-seconds 20 --seconds 30".
 DRILL ?=
-drill: $(VENV)/.installed-base
+drill: $(VENV)/.installed-dev
 	@bindir=$$(tests/tools/test-prerequisites fast) && \
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m bench.drill $(if $(DRILL),--drill $(DRILL)) $(DRILL_ARGS)

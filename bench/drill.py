@@ -786,8 +786,68 @@ def drill_postgres(stack: Stack, args) -> Report:
 # --- Drill: load -----------------------------------------------------------------
 
 
+class CpuMeter:
+    """Where the machine's CPU time went while a load ran: the portal's
+    gunicorn workers, PostgreSQL, this process (the drill's clients), and
+    everything else on the machine (other people's work)."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+
+    def _groups(self) -> dict[str, float]:
+        import psutil
+
+        def tree(pid: int) -> float:
+            # The root's own time and its children's, those still running
+            # and those it has reaped (gunicorn's old workers, PostgreSQL's
+            # closed connections).
+            total = 0.0
+            with contextlib.suppress(psutil.Error):
+                root = psutil.Process(pid)
+                times = root.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+                for process in root.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        times = process.cpu_times()
+                        total += times.user + times.system
+            return total
+
+        postmaster = self.stack.postgres.datadir / "postmaster.pid"
+        pg_pid = 0
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pg_pid = int(postmaster.read_text().split()[0])
+        machine = psutil.cpu_times()
+        return {
+            "gunicorn": tree(self.stack.gunicorn.process.pid),
+            "postgresql": tree(pg_pid) if pg_pid else 0.0,
+            "drill clients": tree(os.getpid()),
+            "machine": machine.user + machine.nice + machine.system,
+        }
+
+    def __enter__(self) -> "CpuMeter":
+        self.started = time.monotonic()
+        self.before = self._groups()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        after = self._groups()
+        self.seconds = time.monotonic() - self.started
+        self.used = {name: after[name] - self.before[name] for name in after}
+
+    def summary(self) -> str:
+        import psutil
+
+        cores = psutil.cpu_count() or 1
+        used = dict(self.used)
+        machine = used.pop("machine")
+        others = max(0.0, machine - sum(used.values()))
+        parts = [f"{name} {value / self.seconds:.2f}" for name, value in used.items()]
+        parts.append(f"others on the machine {others / self.seconds:.2f}")
+        return f"{machine / self.seconds:.2f} of {cores} cores busy: " + ", ".join(parts)
+
+
 def load_staff() -> tuple[list[str], str]:
-    """Areas and staff to browse as: a manager's session cookies (one per
+    """Areas and staff to browse as: an adviser's session cookies (one per
     browsing person) and the e-mail the bad sign-ins aim at."""
     import io
 
@@ -801,19 +861,20 @@ def load_staff() -> tuple[list[str], str]:
     Stack.db_close()
     for name in AREA_FILES:
         call_command("import_areas", str(AREA_DATA / name), stdout=io.StringIO())
-    manager, _ = User.objects.get_or_create(
-        email="drill.manager@drill.example.org",
-        defaults={"first_name": "Drill", "last_name": "Manager", "role": Role.MANAGER},
+    # An adviser: a manager would be sent to set up two-factor first.
+    adviser, _ = User.objects.get_or_create(
+        email="drill.adviser@drill.example.org",
+        defaults={"full_name": "Drill Adviser", "role": Role.ADVISER},
     )
-    manager.set_password(secrets.token_urlsafe(16))
-    manager.save()
+    adviser.set_password(secrets.token_urlsafe(16))
+    adviser.save()
     cookies = []
     for _ in range(8):
         client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
-        client.force_login(manager)
+        client.force_login(adviser)
         cookies.append(client.cookies["sessionid"].value)
     Stack.db_close()
-    return cookies, manager.email
+    return cookies, adviser.email
 
 
 def run_for(seconds: float, people: int, visit: Callable[[int, threading.Event], None]) -> None:
@@ -834,6 +895,10 @@ def run_for(seconds: float, people: int, visit: Callable[[int, threading.Event],
 
 
 STAFF_PAGES = ("/staff/", "/staff/areas/", "/neighbourhoods/")
+# allauth's words when an account's failed sign-ins are used up.
+SIGN_IN_LIMITED = b"Too many failed login attempts"
+# ACCOUNT_RATE_LIMITS: five wrong passwords for one account in five minutes.
+SIGN_IN_TRIES = 5
 
 
 def staff_browse(stack: Stack, cookies: list[str], seconds: float, people: int) -> list[Answer]:
@@ -851,8 +916,34 @@ def staff_browse(stack: Stack, cookies: list[str], seconds: float, people: int) 
 
 def drill_load(stack: Stack, args) -> Report:
     report = Report("load")
-    say("Loading areas and a manager for the staff's pages...")
+    say("Loading areas and an adviser for the staff's pages...")
     cookies, staff_email = load_staff()
+
+    # 0. One resident alone: what each request costs the server, unqueued.
+    say(f"One resident alone for {args.profile_seconds} s (service times)...")
+    alone_sent: list[HelpSent] = []
+    run_for(
+        args.profile_seconds,
+        1,
+        lambda n, stop: alone_sent.append(
+            help_send(
+                stack.port,
+                email_address=f"alone-{secrets.token_hex(4)}@drill.example.org",
+                address=resident(500_000 + len(alone_sent)),
+            )
+        ),
+    )
+    report.figure(
+        "one resident alone: form, Send, reference page (p50)",
+        ", ".join(
+            f"{percentile(values, 50) * 1000:.0f} ms"
+            for values in (
+                [r.form.seconds for r in alone_sent],
+                [r.post.seconds for r in alone_sent if r.post],
+                [r.sent_page.seconds for r in alone_sent if r.sent_page],
+            )
+        ),
+    )
 
     # 1. The help form at 50 concurrent clients.
     say(f"The help form at {args.clients} concurrent clients for {args.seconds} s...")
@@ -868,8 +959,10 @@ def drill_load(stack: Stack, args) -> Report:
         )
 
     started = time.monotonic()
-    run_for(args.seconds, args.clients, resident_visit)
+    with CpuMeter(stack) as cpu:
+        run_for(args.seconds, args.clients, resident_visit)
     took = time.monotonic() - started
+    report.figure("  CPU while loaded", cpu.summary())
     posts = [r.post for r in results if r.post is not None]
     ok = [r for r in results if r.answered]
     failed = len(results) - len(ok)
@@ -922,13 +1015,17 @@ def drill_load(stack: Stack, args) -> Report:
         )
 
     attackers = [
-        threading.Thread(target=run_for, args=(args.attack_seconds + 10, 1, flooder)),
+        threading.Thread(
+            target=run_for, args=(args.attack_seconds + 10, args.flood_clients, flooder)
+        ),
         threading.Thread(target=run_for, args=(args.attack_seconds + 10, args.sign_ins, attacker)),
     ]
     for thread in attackers:
         thread.start()
     time.sleep(5)
-    attacked = staff_browse(stack, cookies, args.attack_seconds, args.staff_people)
+    with CpuMeter(stack) as cpu:
+        attacked = staff_browse(stack, cookies, args.attack_seconds, args.staff_people)
+    report.figure("CPU under attack", cpu.summary())
     for thread in attackers:
         thread.join()
 
@@ -961,6 +1058,13 @@ def drill_load(stack: Stack, args) -> Report:
         f"(limit {settings.NFC_HELP_REQUESTS_PER_HOUR} an hour)",
     )
     signed_in = [a for a in sign_ins if a.status == 302]
+    limited = [a for a in sign_ins if SIGN_IN_LIMITED in a.body]
+    report.figure("bad sign-ins refused by the limit", f"{len(limited)} of {len(sign_ins)}")
+    report.check(
+        "bad sign-ins are limited (five wrong passwords an address in five minutes)",
+        len(sign_ins) - len(limited) <= SIGN_IN_TRIES,
+        f"{len(sign_ins) - len(limited)} checked against the password, {len(limited)} limited",
+    )
     report.check(
         "no bad sign-in gets in",
         not signed_in,
@@ -1021,6 +1125,10 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--attack-seconds", type=float, default=30)
     parser.add_argument("--staff-people", type=int, default=4)
     parser.add_argument("--sign-ins", type=int, default=200)
+    parser.add_argument("--flood-clients", type=int, default=10)
+    parser.add_argument(
+        "--profile-seconds", type=float, default=10, help="one client alone, for service times"
+    )
     args = parser.parse_args(argv)
     args.drill = args.drill or list(DRILLS)
     if not args.pg_bindir:
