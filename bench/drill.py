@@ -43,8 +43,10 @@ import math
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -817,10 +819,12 @@ class CpuMeter:
         with contextlib.suppress(OSError, ValueError, IndexError):
             pg_pid = int(postmaster.read_text().split()[0])
         machine = psutil.cpu_times()
+        gunicorn = tree(self.stack.gunicorn.process.pid)
         return {
-            "gunicorn": tree(self.stack.gunicorn.process.pid),
+            "gunicorn": gunicorn,
             "postgresql": tree(pg_pid) if pg_pid else 0.0,
-            "drill clients": tree(os.getpid()),
+            # gunicorn is this process's child too: counted once, above.
+            "drill clients (wrk too)": tree(os.getpid()) - gunicorn,
             "machine": machine.user + machine.nice + machine.system,
         }
 
@@ -914,6 +918,51 @@ def staff_browse(stack: Stack, cookies: list[str], seconds: float, people: int) 
     return answers
 
 
+def wrk_help_posts(stack: Stack, *, clients: int, seconds: float) -> tuple[dict, int]:
+    """The help form's post, sent by wrk from ``clients`` connections for
+    ``seconds``, each post a resident of its own with a token of its own;
+    wrk's report, and how many rows it saved."""
+    from casework.forms import HelpRequestForm
+    from casework.models import SupportRequest
+
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise ServiceError("wrk is missing: sudo apt-get install wrk")
+    csrf = secrets.token_hex(16)
+    bodies = SCRATCH / "help-posts.txt"
+    # Far more than 2 cores can take, so no token is sent twice.
+    with bodies.open("w") as out:
+        for k in range(int(seconds * 300) + 1000):
+            fields = help_fields(
+                HelpRequestForm.started_token(), email_address=f"wrk-{k}@drill.example.org"
+            )
+            out.write(urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}) + "\n")
+    host = f"127.0.0.1:{stack.port}"
+    command = [wrk, "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "30s"]
+    command += ["--latency", "-s", str(BASE_DIR / "bench" / "drill_post.lua")]
+    for header in (
+        "X-Forwarded-Proto: https",
+        "Content-Type: application/x-www-form-urlencoded",
+        f"Cookie: csrftoken={csrf}",
+        f"Origin: https://{host}",
+        f"Referer: https://{host}/help/",
+    ):
+        command += ["-H", header]
+    command += [f"http://{host}/help/", "--", str(bodies), "2"]
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 120, stdin=subprocess.DEVNULL
+    )
+    (SCRATCH / "wrk-help-posts.log").write_text(completed.stdout + completed.stderr)
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode or not lines:
+        raise ServiceError(f"wrk failed:\n{completed.stdout}{completed.stderr}")
+    # Posts wrk had sent when it stopped are still answered (and saved).
+    time.sleep(5)
+    Stack.db_close()
+    rows = SupportRequest.objects.filter(email__startswith="wrk-").count()
+    return json.loads(lines[-1]), rows
+
+
 def drill_load(stack: Stack, args) -> Report:
     report = Report("load")
     say("Loading areas and an adviser for the staff's pages...")
@@ -945,8 +994,47 @@ def drill_load(stack: Stack, args) -> Report:
         ),
     )
 
-    # 1. The help form at 50 concurrent clients.
-    say(f"The help form at {args.clients} concurrent clients for {args.seconds} s...")
+    # 1. The help form's post at 50 concurrent clients, sent by wrk (a
+    # client in C: the drill's own Python clients would take CPU from the
+    # server they measure).
+    say(f"The help form's post at {args.clients} concurrent clients for {args.seconds} s (wrk)...")
+    with CpuMeter(stack) as cpu:
+        measured, wrk_rows = wrk_help_posts(stack, clients=args.clients, seconds=args.seconds)
+    failed = measured["not_ok"] + measured["socket_errors"] + measured["timeouts"]
+    done = measured["requests"]
+    ok_posts = done - failed
+    report.figure(
+        "help form post (wrk): answered, per second",
+        f"{done}, {done / (measured['duration_us'] / 1e6):.1f}",
+    )
+    report.figure(
+        "  latency",
+        f"p50 {measured['p50_us'] / 1000:.0f} ms, p95 {measured['p95_us'] / 1000:.0f} ms, "
+        f"p99 {measured['p99_us'] / 1000:.0f} ms, slowest {measured['max_us'] / 1000:.0f} ms",
+    )
+    report.figure("  CPU while loaded", cpu.summary())
+    report.figure(
+        "  gunicorn's CPU per answer",
+        f"{cpu.used['gunicorn'] / max(done, 1) * 1000:.1f} ms",
+    )
+    report.check(
+        "help form p95 under 800 ms at 50 clients",
+        measured["p95_us"] < 800_000,
+        f"{measured['p95_us'] / 1000:.0f} ms",
+    )
+    share = failed / done if done else 1
+    report.check("errors under 0.5%", share < 0.005, f"{failed} of {done} ({share:.2%})")
+    report.check(
+        "rows saved equal the successful answers (but those wrk had in flight at its end)",
+        ok_posts <= wrk_rows <= ok_posts + args.clients,
+        f"{wrk_rows} rows, {ok_posts} answered 302, {wrk_rows - ok_posts} in flight at the end",
+    )
+
+    # 2. Residents' whole visits: the form page, Send, the reference page.
+    say(
+        f"Residents' whole visits at {args.clients} concurrent clients "
+        f"for {args.journey_seconds} s..."
+    )
     results: list[HelpSent] = []
     counter = iter(range(10**9))
     lock = threading.Lock()
@@ -960,32 +1048,34 @@ def drill_load(stack: Stack, args) -> Report:
 
     started = time.monotonic()
     with CpuMeter(stack) as cpu:
-        run_for(args.seconds, args.clients, resident_visit)
+        run_for(args.journey_seconds, args.clients, resident_visit)
     took = time.monotonic() - started
-    report.figure("  CPU while loaded", cpu.summary())
+    report.figure("  CPU (whole visits)", cpu.summary())
     posts = [r.post for r in results if r.post is not None]
     ok = [r for r in results if r.answered]
     failed = len(results) - len(ok)
     rows = saved_rows([r.email for r in results])
     post_p95 = percentile([p.seconds for p in posts], 95)
-    report.figure("help form: residents served in", f"{len(results)} in {took:.0f} s")
+    report.figure("whole visits: residents served in", f"{len(results)} in {took:.0f} s")
     report.figure("  form page (GET)", seconds_summary([r.form.seconds for r in results]))
     report.figure("  Send (POST)", seconds_summary([p.seconds for p in posts]))
     report.figure("  Send to reference", seconds_summary([r.seconds for r in ok]))
     report.figure("  statuses of the posts", dict(collections.Counter(p.status for p in posts)))
-    report.check("help form p95 (POST) under 800 ms", post_p95 < 0.8, f"{post_p95 * 1000:.0f} ms")
+    report.figure("  Send (POST) p95", f"{post_p95 * 1000:.0f} ms (whole visits, no target)")
     error_share = failed / len(results) if results else 1
     report.check(
-        "errors under 0.5%", error_share < 0.005, f"{failed} of {len(results)} ({error_share:.2%})"
+        "whole visits: errors under 0.5%",
+        error_share < 0.005,
+        f"{failed} of {len(results)} ({error_share:.2%})",
     )
     answered = {r.email for r in ok}
     report.check(
-        "a row saved for each success, and only one",
+        "whole visits: a row saved for each success, and only one",
         set(rows) == answered and set(rows.values()) <= {1},
         f"{sum(rows.values())} rows for {len(answered)} successes",
     )
 
-    # 2. Staff browse alone, then under a flood and bad sign-ins.
+    # 3. Staff browse alone, then under a flood and bad sign-ins.
     say(f"Staff browse alone ({args.staff_people} people, {args.attack_seconds} s)...")
     alone = staff_browse(stack, cookies, args.attack_seconds, args.staff_people)
     say(
@@ -1122,6 +1212,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--seconds", type=float, default=120, help="how long the help form is loaded"
     )
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument(
+        "--journey-seconds",
+        type=float,
+        default=30,
+        help="how long residents' whole visits (form page, Send, reference) are loaded",
+    )
     parser.add_argument("--attack-seconds", type=float, default=30)
     parser.add_argument("--staff-people", type=int, default=4)
     parser.add_argument("--sign-ins", type=int, default=200)
