@@ -16,7 +16,7 @@ help:
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
 	@echo "make bench-postcodes  time import_postcodes on a national postcode file (2.7 million rows)"
 	@echo "make drill   fault drills on real processes: Redis away, workers killed, PostgreSQL stopped, load"
-	@echo "             (DRILL=redis|worker|postgres|load for one; about 11 minutes for all)"
+	@echo "             (DRILL=redis|worker|postgres|load for one; about 10 minutes for all)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make lock    re-pin every dependency in requirements.lock"
 	@echo "make backup  back up the PostgreSQL database to var/backups/ (DATABASE_URL)"
