@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench lint audit format check-migrations lock clean backup restore
+.PHONY: help run test bench drill lint audit format check-migrations lock clean backup restore
 
 help:
 	@echo "make run     start the portal at http://$(HOST):$(PORT)/ with demo data (SQLite, tasks in-process)"
@@ -15,6 +15,8 @@ help:
 	@echo "make test-fast  the same without the slow tests (browser, Celery worker, deployment, demo seeding); no Chromium"
 	@echo "make bench   time the main pages on ten years of data (BENCH_SECONDS=15 per measurement)"
 	@echo "make bench-postcodes  time import_postcodes on a national postcode file (2.7 million rows)"
+	@echo "make drill   fault drills on real processes: Redis away, workers killed, PostgreSQL stopped, load"
+	@echo "             (DRILL=redis|worker|postgres|load for one; about 10 minutes for all)"
 	@echo "make lint    ruff, mypy and the migration check"
 	@echo "make audit   known vulnerabilities in the pinned dependencies (vulnerabilities-accepted.txt)"
 	@echo "make lock    re-pin every dependency in requirements.lock"
@@ -89,6 +91,16 @@ bench: $(VENV)/.installed-base
 	@bindir=$$(tests/tools/test-prerequisites bench) && \
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+# Fault drills on real processes (throwaway PostgreSQL, Redis, gunicorn and
+# Celery workers), one at a time; see README.md, "Fault drills". Not part of
+# `make test`. DRILL=<name> runs one; DRILL_ARGS passes options, e.g.
+# DRILL_ARGS="--outage-seconds 20 --seconds 30".
+DRILL ?=
+drill: $(VENV)/.installed-dev
+	@bindir=$$(tests/tools/test-prerequisites fast) && \
+	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
+	$(BIN)/python -m bench.drill $(if $(DRILL),--drill $(DRILL)) $(DRILL_ARGS)
 
 # A made-up national postcode file shaped like the ONS Postcode Directory,
 # imported by import_postcodes three ways into a throwaway PostgreSQL; see

@@ -137,9 +137,19 @@ class PostgreSQL:
             timeout=180,
             env=self._env(),
         )
+        self.started = True
+        self.resume()
+        run(
+            [self.bindir / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", self.USER]
+            + [self.DATABASE],
+            log=self.log,
+            timeout=60,
+        )
+
+    def resume(self) -> None:
+        """Start the server on its cluster (again, after halt())."""
         options = " ".join(f"-c {name}={value}" for name, value in self.SETTINGS.items())
         options += f" -c listen_addresses=127.0.0.1 -p {self.port} -k {self.holder}"
-        self.started = True
         run(
             [
                 PG_CTL,
@@ -158,11 +168,15 @@ class PostgreSQL:
             timeout=180,
             env=self._env(),
         )
+
+    def halt(self) -> None:
+        """Stop the server, keeping its cluster, as an outage would (the
+        drills start it again with resume())."""
         run(
-            [self.bindir / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", self.USER]
-            + [self.DATABASE],
+            [PG_CTL, "stop", "-D", self.datadir, "-m", "fast", "-w", "-t", "60"],
             log=self.log,
-            timeout=60,
+            timeout=90,
+            env=self._env(),
         )
 
     def server_log(self) -> Path:
@@ -266,6 +280,65 @@ class Gunicorn:
                     return
             time.sleep(0.2)
         raise ServiceError(f"gunicorn's /healthz did not answer 200 within 60 s\n{tail(self.log)}")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+class CeleryWorker:
+    """A Celery worker as production runs it (the portal's app and
+    settings), consuming both queues; ``include`` names modules of extra
+    tasks to load (a drill's own)."""
+
+    def __init__(
+        self,
+        *,
+        scratch: Path,
+        env: dict,
+        name: str,
+        concurrency: int = 1,
+        include: tuple[str, ...] = (),
+    ):
+        self.scratch = scratch
+        self.env = env
+        self.name = name
+        self.concurrency = concurrency
+        self.include = include
+        self.log = scratch / f"celery-{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "celery", "-A", "nfc", "worker"]
+        command += ["-Q", "default,reports", "-c", str(self.concurrency), "-l", "INFO"]
+        command += ["-n", f"{self.name}@drill", "--without-gossip", "--without-mingle"]
+        for module in self.include:
+            command += ["-I", module]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command,
+                cwd=BASE_DIR,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(f"the Celery worker stopped at once\n{tail(self.log)}")
+            if b" ready." in self.log.read_bytes():
+                return
+            time.sleep(0.2)
+        raise ServiceError(f"the Celery worker was not ready within 60 s\n{tail(self.log)}")
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool at once, as a machine losing power
+        (or the kernel's out-of-memory killer) would."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
 
     def stop(self) -> None:
         stop_process(self.process)

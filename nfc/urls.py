@@ -11,6 +11,8 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "Network for Communities: administration"
 admin.site.site_title = "NfC administration"
 
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Pages without an icon link (the admin's) make browsers ask for this.

@@ -1,8 +1,16 @@
+import sys
+
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.http import require_safe
+
+# How long the 503 page asks browsers and crawlers to wait before trying again.
+UNAVAILABLE_RETRY_SECONDS = 60
 
 
 @login_not_required
@@ -20,3 +28,19 @@ def favicon(request):
 @login_not_required
 def not_found(request):
     raise Http404
+
+
+def server_error(request):
+    """The page for a failure nobody handled (handler500): the plain 503
+    page when the database could not be reached (PostgreSQL stopped or
+    restarting, its connections used up), for that passes and is nobody's
+    mistake; Django's 500 page for anything else.
+
+    Called while the exception is being handled, so sys.exc_info() holds
+    it. Reads nothing from the database, which may be the thing that failed.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+        return response
+    return defaults.server_error(request)
