@@ -105,21 +105,17 @@ def support_request_submit(
 SENT_AGAIN_WITHIN = datetime.timedelta(hours=1)
 
 
-def support_request_sent_before(
-    *, name: str, email: str, phone: str, description: str, **details
-) -> SupportRequest | None:
-    """The request this person sent with these very words within the last
-    hour, if any: a resident who went back to the help form and sent it
-    again (their browser fills in what they typed, on a page with a new
-    token) is answered with the request they made."""
+def support_request_sent_before(**details) -> SupportRequest | None:
+    """The request made within the last hour from this very form: the same
+    ``details`` (person, words, place and all), if any. A resident who went
+    back to the help form and sent it again (their browser fills in what
+    they typed, on a page with a new token) is answered with the request
+    they made; a change to anything makes a new one."""
     return (
         SupportRequest.objects.filter(
             created_at__gte=timezone.now() - SENT_AGAIN_WITHIN,
-            name=name,
-            email=email,
-            phone=phone,
-            description=description,
             details_removed_at__isnull=True,
+            **details,
         )
         .order_by("created_at")
         .first()

@@ -18,6 +18,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connections
 
@@ -54,6 +55,14 @@ def _empty_cache():
     """Rate-limit counters live in the caches; each test starts with none."""
     cache.clear()
     redis_guard.shared_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _content_types_read_afresh():
+    """A test on a flushed database (transactional, without serialized
+    rollback) gets its content types made again under new ids; the cache of
+    the old ones would then point the audit history at rows that are gone."""
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)

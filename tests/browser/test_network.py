@@ -32,7 +32,7 @@ def asha(hendon):
 
 
 def test_an_adviser_introduces_an_area_with_no_connection_to_a_peer(page, hendon, asha):
-    coastal = AreaType.objects.get(slug="coastal")
+    coastal = AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})[0]
     hendon.types.add(coastal)
     seaham = AreaFactory(name="Seaham", programme=Stage.DELIVERING)
     seaham.types.add(coastal)

@@ -295,8 +295,10 @@ def test_areas_with_no_connection_in_the_last_12_months(hendon, ryhope, adviser)
 
 @pytest.mark.hendon(programme=Stage.YEAR_ZERO)
 def test_peers_a_stage_ahead_of_the_same_type_or_topics_are_suggested(hendon, adviser):
-    coastal = AreaType.objects.get(slug="coastal")
-    estate = AreaType.objects.exclude(slug="coastal").order_by("pk").first()
+    coastal = AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})[0]
+    estate = AreaType.objects.get_or_create(slug="outer-estate", defaults={"name": "Outer estate"})[
+        0
+    ]
     hendon.types.add(coastal)
     ahead_coastal = AreaFactory(name="Seaham", programme=Stage.DELIVERING)
     ahead_coastal.types.add(coastal)
@@ -339,7 +341,7 @@ def test_an_area_delivering_its_plan_has_nobody_ahead(hendon):
 
 @pytest.mark.hendon(programme=Stage.YEAR_ZERO)
 def test_the_introduce_button_records_an_introduction(hendon, adviser):
-    coastal = AreaType.objects.get(slug="coastal")
+    coastal = AreaType.objects.get_or_create(slug="coastal", defaults={"name": "Coastal"})[0]
     hendon.types.add(coastal)
     seaham = AreaFactory(name="Seaham", programme=Stage.DELIVERING)
     seaham.types.add(coastal)
