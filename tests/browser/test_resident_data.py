@@ -41,7 +41,7 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
 
     # A number that is not one: a clear summary, and what was typed kept.
     page.get_by_label("Their phone number").fill("ring me")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Enter a phone number in digits")
@@ -49,7 +49,7 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
     assert_healthy(page)
 
     page.get_by_label("Their phone number").fill("+44 (0)191 496 0123")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     expect(page.get_by_role("heading", name="Requests found (2)")).to_be_visible()
     assert_healthy(page)
     # The same phone finds the neighbour: not hers.
@@ -101,7 +101,7 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
     page.set_viewport_size({"width": 360, "height": 740})
     page.get_by_label("Their phone number").fill("0191 496 0123")
     page.get_by_label("A request's reference").fill("")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     expect(page.get_by_role("heading", name="Requests found (1)")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_healthy(page)

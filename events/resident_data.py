@@ -1,0 +1,230 @@
+"""People's registrations and feedback in residents' data requests. Casework
+answers them (casework.data_requests) and may not import events, so events
+gives it a ResidentDataSource, added when the app is ready: a manager then
+finds, exports and erases a resident's registrations with their requests."""
+
+import datetime
+from collections.abc import Collection
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from casework import audit
+from casework.data_requests import (
+    ResidentDataSource,
+    ResidentRecords,
+    Section,
+    phone_digits,
+    resident_data_source_add,
+)
+from events.models import Feedback, Registration
+from events.retention import registrations_remove_details
+from events.services import registration_cancel
+
+NAME = "registrations"
+KEY_PREFIX = Registration.DATA_KEY_PREFIX
+
+
+def _scope(user):
+    """The registrations whose data ``user`` answers for: those of the
+    events they see; for a regional lead, only where the person's area or
+    the event is in their region (a national event's people from other
+    regions are theirs to answer)."""
+    registrations = Registration.objects.visible_to(user)
+    if user.region:
+        registrations = registrations.filter(
+            Q(area__region=user.region) | Q(event__region=user.region)
+        )
+    return registrations
+
+
+def registrations_find(*, user, email: str = "", phone: str = "") -> list[Registration]:
+    """The registrations ``user`` may answer for with this e-mail address
+    (in any case) or phone number (its digits), oldest first."""
+    wanted = Q()
+    registrations = _scope(user)
+    if email:
+        wanted |= Q(email__iexact=email)
+    if phone:
+        registrations = registrations.annotate(phone_digits=phone_digits("phone"))
+        wanted |= Q(phone_digits=phone)
+    if not wanted:
+        return []
+    return list(
+        registrations.filter(wanted).select_related("event", "area").order_by("created_at", "pk")
+    )
+
+
+def _with_everything(registrations: list[Registration]) -> list[Registration]:
+    return list(
+        Registration.objects.filter(pk__in=[item.pk for item in registrations])
+        .select_related("event", "area", "feedback")
+        .order_by("created_at", "pk")
+    )
+
+
+def _when(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _registration_rows(records: ResidentRecords):
+    for item in records.of(NAME):
+        yield (
+            item.data_key,
+            item.event.title,
+            _when(item.event.starts_at),
+            item.event.get_kind_display(),
+            item.name,
+            item.email,
+            item.phone,
+            item.area.name if item.area else "Not in a supported area",
+            item.access_needs,
+            item.dietary_needs,
+            item.get_status_display(),
+            _when(item.created_at),
+            _when(item.consented_at),
+            item.privacy_notice_version,
+            _when(item.checked_in_at),
+            "Yes" if item.walk_in else "No",
+            _when(item.cancelled_at),
+            _when(item.details_removed_at),
+        )
+
+
+def _feedback_rows(records: ResidentRecords):
+    for item in records.of(NAME):
+        if not hasattr(item, "feedback"):
+            continue
+        answer: Feedback = item.feedback
+        yield (
+            item.data_key,
+            item.event.title,
+            _when(answer.submitted_at),
+            answer.rating,
+            answer.useful,
+            answer.next_steps,
+            _when(answer.words_removed_at),
+        )
+
+
+SECTIONS = [
+    Section(
+        "registrations.csv",
+        "each event you registered for (or were added to at the door): the event, your name, "
+        "how to reach you, your area, the access and dietary needs you told us, where your "
+        "registration is now, and whether you came",
+        (
+            "Registration",
+            "Event",
+            "Starts",
+            "Kind of event",
+            "Your name",
+            "E-mail",
+            "Phone",
+            "Your area",
+            "Access needs",
+            "Dietary needs",
+            "Where it is now",
+            "Registered",
+            "Agreed to the privacy notice",
+            "Privacy notice version",
+            "Came on the day",
+            "Added at the door",
+            "Cancelled",
+            "Details removed",
+        ),
+        _registration_rows,
+    ),
+    Section(
+        "feedback.csv",
+        "the feedback you gave after an event: your rating and what you wrote",
+        (
+            "Registration",
+            "Event",
+            "Given",
+            "Rating (1 to 5)",
+            "What was useful",
+            "What you will do next",
+            "Words removed",
+        ),
+        _feedback_rows,
+    ),
+]
+
+
+def _letter(registrations: list[Registration]) -> str:
+    return render_to_string(
+        "events/subject_access_letter_part.txt",
+        {
+            "registrations": registrations,
+            "retention_days": settings.NFC_EVENT_RETENTION_DAYS,
+        },
+    )
+
+
+def _preview(registrations: list[Registration]) -> str:
+    still_to_come = [
+        item
+        for item in registrations
+        if item.status != Registration.Status.CANCELLED and not item.event.is_over
+    ]
+    words = (
+        Feedback.objects.filter(registration__in=registrations, words_removed_at=None)
+        .filter(~Q(useful="") | ~Q(next_steps=""))
+        .count()
+    )
+    return render_to_string(
+        "events/_resident_erase.html",
+        {"registrations": registrations, "still_to_come": still_to_come, "feedback": words},
+    )
+
+
+def registrations_erase(*, records: list[Registration], by, now: datetime.datetime) -> None:
+    """Erase the person's details from ``records``, at their asking: a
+    place at an event still to come is given up first (the next in line is
+    offered it: we could no longer tell them anything), then what the
+    retention period removes goes (events.retention)."""
+    for registration in records:
+        if registration.status != Registration.Status.CANCELLED and not registration.event.is_over:
+            # As their own cancellation would: they asked us to, and the
+            # manager's part is recorded as the erasure.
+            registration_cancel(registration=registration)
+    ids = [item.pk for item in records]
+    erased = Registration.objects.filter(pk__in=ids, details_removed_at=None)
+    audit.record_update(
+        queryset=erased.select_related("event"),
+        by=by,
+        changes={"details_removed_at": [None, str(now)]},
+    )
+    registrations_remove_details(registrations=erased, now=now)
+
+
+def registrations_erase_again(*, keys: Collection[str], now: datetime.datetime) -> int:
+    """Erase again the registrations ``keys`` a restored backup brought back."""
+    ids = [int(key.removeprefix(KEY_PREFIX)) for key in keys if key[len(KEY_PREFIX) :].isdigit()]
+    again = Registration.objects.filter(pk__in=ids, details_removed_at=None)
+    audit.record_update(
+        queryset=again.select_related("event"),
+        by=None,
+        changes={"details_removed_at": [None, str(now)]},
+    )
+    return registrations_remove_details(registrations=again, now=now).registrations
+
+
+resident_data_source_add(
+    ResidentDataSource(
+        name=NAME,
+        key_prefix=KEY_PREFIX,
+        noun="event registration",
+        find=registrations_find,
+        with_everything=_with_everything,
+        sections=SECTIONS,
+        letter=_letter,
+        preview=_preview,
+        erase=registrations_erase,
+        erase_again=registrations_erase_again,
+        found_template="events/_resident_registrations.html",
+    )
+)
