@@ -310,8 +310,9 @@ class ResidentDataSource:
     fixed number of queries. sections: the export's CSV files.
     letter(records): the letter's part about them, in plain words.
     preview(records): what erasing them removes, rendered for the page.
-    erase(records=, by=, now=): remove their details (the records not yet
-    removed), as the app's own retention does; by key, for
+    erase(records=, by=, now=): remove their details, as the app's own
+    retention does, from those not removed already (which it gives back,
+    as they are now); by key, for
     `manage.py restore`: erase_again(keys=, now=), how many.
     found_template: the page's rows for them (given ``items``, ``ticked``).
     """
@@ -325,7 +326,7 @@ class ResidentDataSource:
     sections: Sequence[Section]
     letter: Callable[[list], str]
     preview: Callable[[list], str]
-    erase: Callable[..., None]
+    erase: Callable[..., list]
     erase_again: Callable[..., int]
     found_template: str
 
@@ -558,12 +559,11 @@ def support_requests_erase(
         .order_by("pk")
     )
     now = timezone.now()
-    # The source erases what it still holds; only those are recorded.
-    other_records = {name: _erasable(items) for name, items in (others or {}).items()}
-    for name, items in other_records.items():
+    # Each source erases what it still holds; only those are recorded.
+    erased_others = []
+    for name, items in (others or {}).items():
         if items:
-            SOURCES[name].erase(records=items, by=by, now=now)
-    erased_others = [item for items in other_records.values() for item in items]
+            erased_others += SOURCES[name].erase(records=list(items), by=by, now=now)
     if not locked and not erased_others:
         raise ValidationError("These records' details were removed already.")
     keys = _support_requests_erase(locked, by=by, now=now)

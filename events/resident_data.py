@@ -19,7 +19,7 @@ from casework.data_requests import (
     phone_digits,
     resident_data_source_add,
 )
-from events.models import Feedback, Registration
+from events.models import Event, Feedback, Registration
 from events.retention import registrations_remove_details
 from events.services import registration_cancel
 
@@ -181,24 +181,41 @@ def _preview(registrations: list[Registration]) -> str:
     )
 
 
-def registrations_erase(*, records: list[Registration], by, now: datetime.datetime) -> None:
+def registrations_erase(
+    *, records: list[Registration], by, now: datetime.datetime
+) -> list[Registration]:
     """Erase the person's details from ``records``, at their asking: a
     place at an event still to come is given up first (the next in line is
     offered it: we could no longer tell them anything), then what the
-    retention period removes goes (events.retention)."""
-    for registration in records:
+    retention period removes goes (events.retention). Those erased: not
+    those whose details were removed already."""
+    # The events first, as every change to a registration's place locks
+    # them (events.waitlist), so that this waits its turn and never crosses.
+    list(
+        Event.objects.select_for_update()
+        .filter(pk__in={item.event_id for item in records})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    locked = list(
+        Registration.objects.select_for_update(of=("self",))
+        .filter(pk__in=[item.pk for item in records], details_removed_at=None)
+        .select_related("event", "area")
+        .order_by("pk")
+    )
+    for registration in locked:
         if registration.status != Registration.Status.CANCELLED and not registration.event.is_over:
             # As their own cancellation would: they asked us to, and the
             # manager's part is recorded as the erasure.
             registration_cancel(registration=registration)
-    ids = [item.pk for item in records]
-    erased = Registration.objects.filter(pk__in=ids, details_removed_at=None)
+    erased = Registration.objects.filter(pk__in=[item.pk for item in locked])
     audit.record_update(
         queryset=erased.select_related("event"),
         by=by,
         changes={"details_removed_at": [None, str(now)]},
     )
     registrations_remove_details(registrations=erased, now=now)
+    return locked
 
 
 def registrations_erase_again(*, keys: Collection[str], now: datetime.datetime) -> int:
