@@ -417,14 +417,14 @@ def subject_access_export(
         for section in sections:
             archive.writestr(section.filename, csv_text(section.header, section.rows(records)))
     for item in records.support_requests:
-        _register(item, DataRequest.Kind.EXPORT, by)
+        data_request_record(record=item, kind=DataRequest.Kind.EXPORT, by=by)
     for items in records.others.values():
         for item in items:
-            _register(item, DataRequest.Kind.EXPORT, by)
+            data_request_record(record=item, kind=DataRequest.Kind.EXPORT, by=by)
     return file.getvalue()
 
 
-def _register(record: Any, kind: str, by) -> DataRequest:
+def data_request_record(*, record: Any, kind: str, by) -> DataRequest:
     """Keep in the register that ``by`` did this for the resident, about
     ``record`` (a request, or a source's record), with its audit entry."""
     if isinstance(record, SupportRequest):
@@ -470,7 +470,7 @@ def support_request_correct(*, support_request: SupportRequest, by, **details) -
     locked.validate_constraints()
     locked.save()
     audit.record(obj=locked, by=by, before=before)
-    _register(locked, DataRequest.Kind.CORRECTION, by)
+    data_request_record(record=locked, kind=DataRequest.Kind.CORRECTION, by=by)
     support_request.refresh_from_db()
     return changed
 
@@ -568,7 +568,7 @@ def support_requests_erase(
         raise ValidationError("These records' details were removed already.")
     keys = _support_requests_erase(locked, by=by, now=now)
     for item in erased_others:
-        _register(item, DataRequest.Kind.ERASURE, by)
+        data_request_record(record=item, kind=DataRequest.Kind.ERASURE, by=by)
         keys.append(item.data_key)
     transaction.on_commit(lambda: erasure_log_write(keys, at=now))
     return keys
@@ -592,7 +592,7 @@ def _support_requests_erase(locked: list[SupportRequest], *, by, now) -> list[st
         before = audit.snapshot(item, ["details_removed_at"])
         item.details_removed_at = now
         audit.record(obj=item, by=by, before=before)
-        _register(item, DataRequest.Kind.ERASURE, by)
+        data_request_record(record=item, kind=DataRequest.Kind.ERASURE, by=by)
     return [item.reference for item in locked]
 
 

@@ -7,6 +7,8 @@ import datetime
 from collections.abc import Collection
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,10 +18,12 @@ from casework.data_requests import (
     ResidentDataSource,
     ResidentRecords,
     Section,
+    data_request_record,
     phone_digits,
     resident_data_source_add,
 )
-from events.models import Event, Feedback, Registration
+from casework.models import DataRequest
+from events.models import MANAGE_LINK, Event, Feedback, Registration
 from events.retention import registrations_remove_details
 from events.services import registration_cancel
 
@@ -27,7 +31,7 @@ NAME = "registrations"
 KEY_PREFIX = Registration.DATA_KEY_PREFIX
 
 
-def _scope(user):
+def registrations_in_scope(user):
     """The registrations whose data ``user`` answers for: those of the
     events they see; for a regional lead, only where the person's area or
     the event is in their region (a national event's people from other
@@ -44,7 +48,7 @@ def registrations_find(*, user, email: str = "", phone: str = "") -> list[Regist
     """The registrations ``user`` may answer for with this e-mail address
     (in any case) or phone number (its digits), oldest first."""
     wanted = Q()
-    registrations = _scope(user)
+    registrations = registrations_in_scope(user)
     if email:
         wanted |= Q(email__iexact=email)
     if phone:
@@ -179,6 +183,44 @@ def _preview(registrations: list[Registration]) -> str:
         "events/_resident_erase.html",
         {"registrations": registrations, "still_to_come": still_to_come, "feedback": words},
     )
+
+
+# What a correction may change: the person's name and how to reach them.
+CORRECTABLE = ("name", "email", "phone")
+
+
+@transaction.atomic
+def registration_correct(*, registration: Registration, by, **details) -> list[str]:
+    """Correct the person's name and ways to reach them (CORRECTABLE) on one
+    registration, recorded with the old and new values. A new e-mail
+    address stops their private link working: it went to the old one (the
+    next e-mail they get brings a new one). The names of the fields that
+    changed (none: nothing is recorded)."""
+    unknown = set(details) - set(CORRECTABLE)
+    if unknown:
+        raise ValueError(f"Not a detail a correction may change: {', '.join(sorted(unknown))}")
+    locked = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=registration.pk)
+    )
+    if locked.details_removed_at:
+        raise ValidationError("Their details have been removed, so there is nothing to correct.")
+    before = audit.snapshot(locked, list(CORRECTABLE))
+    for name, value in details.items():
+        setattr(locked, name, value)
+    changed = [name for name in CORRECTABLE if audit.snapshot(locked, [name])[name] != before[name]]
+    if not changed:
+        return []
+    locked.clean_fields(exclude={f.name for f in locked._meta.fields} - set(CORRECTABLE))
+    locked.validate_constraints()
+    locked.save(update_fields=changed)
+    if "email" in changed and locked.manage_token_hash:
+        MANAGE_LINK.revoke(locked)
+    audit.record(obj=locked, by=by, before=before, area=locked.area)
+    data_request_record(record=locked, kind=DataRequest.Kind.CORRECTION, by=by)
+    registration.refresh_from_db()
+    return changed
 
 
 def registrations_erase(

@@ -16,6 +16,7 @@ from advisers.models import Role
 from areas.models import Region
 from casework import data_requests
 from casework.models import AuditEntry, DataRequest
+from events import resident_data
 from events.models import Event, Feedback, Registration
 from tests.casework.test_data_requests import _every_row
 from tests.factories import EventFactory, RegistrationFactory, SupportRequestFactory, UserFactory
@@ -308,6 +309,9 @@ def test_erasure_leaves_nothing_personal_of_their_registrations(
     )
     Registration.objects.filter(pk=neighbour.pk).update(status=Registration.Status.CANCELLED)
     support_request = SupportRequestFactory(area=hendon, email=EMAIL, name=NAME)
+    # A correction first: the history keeps its old and new name.
+    resident_data.registration_correct(registration=came, by=manager, name="Dev E. Goer")
+    resident_data.registration_correct(registration=came, by=manager, name=NAME)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(manager).post(
             ERASE,
@@ -321,7 +325,7 @@ def test_erasure_leaves_nothing_personal_of_their_registrations(
     assert "from 1 request and 2 event registrations" in response.text
 
     everything = serializers.serialize("json", _every_row())
-    for text in PERSONAL:
+    for text in (*PERSONAL, "Dev E. Goer"):
         assert text not in everything, text
     assert "Wes Waiting" in everything  # someone else is untouched
 
@@ -380,3 +384,81 @@ def test_a_registration_erased_comes_back_with_a_backup_and_is_erased_again(
     came.refresh_from_db()
     assert (came.name, came.email, came.feedback.useful) == ("", "", "")
     assert data_requests.erasures_replay([came.data_key, "REG-999999", "REG-"]) == 0
+
+
+# --- Correction ----------------------------------------------------------
+
+
+def correct_url(registration) -> str:
+    return f"/staff/events/registrations/{registration.pk}/correct/"
+
+
+def test_a_manager_corrects_a_registrations_details_with_the_change_kept(dev, manager):
+    came, coming = dev
+    Registration.objects.filter(pk=coming.pk).update(
+        manage_token_hash="m" * 64, manage_expires_at=coming.event.ends_at
+    )
+    client = client_for(manager)
+    assert f'href="{correct_url(came)}"' in client.get(FIND, {"email": EMAIL}).text
+    response = client.post(
+        correct_url(coming),
+        {"name": "Dev Eventgoer-Smith", "email": "dev@home.example", "phone": ""},
+        follow=True,
+    )
+    assert "Corrected their name, their e-mail address." in response.text
+    assert "no longer works" in response.text
+    # Back on the search, for them as they are now.
+    assert "dev@home.example" in response.text
+    coming.refresh_from_db()
+    assert (coming.name, coming.email) == ("Dev Eventgoer-Smith", "dev@home.example")
+    assert not coming.manage_link_works
+    change = AuditEntry.objects.filter(
+        object_id=coming.pk, content_type__model="registration", action="changed"
+    ).latest("pk")
+    assert change.changed_by == manager
+    # The history keeps that the address changed, never the addresses.
+    assert change.changes == {"name": [NAME, "Dev Eventgoer-Smith"], "email": [True, True]}
+    record = DataRequest.objects.get()
+    assert (record.kind, record.subject, record.support_request) == (
+        "correction",
+        coming.data_key,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "  "}, "Enter their name."),
+        ({"email": "dev at home"}, "Enter a valid email address."),
+        ({"email": "", "phone": ""}, "Give an e-mail address or a phone number"),
+        ({"phone": "call me"}, "Enter a phone number, like 0191 498 0000"),
+    ],
+)
+def test_a_bad_registration_correction_says_why_and_changes_nothing(dev, manager, changes, message):
+    came, _ = dev
+    response = client_for(manager).post(
+        correct_url(came), {"name": NAME, "email": EMAIL, "phone": PHONE, **changes}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert message in response.text
+    came.refresh_from_db()
+    assert (came.name, came.email, came.phone) == (NAME, EMAIL, PHONE)
+    assert not DataRequest.objects.exists()
+    for value in changes.values():
+        if value.strip():
+            assert f'value="{value}"' in response.text
+
+
+def test_only_managers_in_scope_correct_registrations_and_not_once_erased(
+    dev, adviser, community_worker, regional_lead, manager
+):
+    came, _ = dev
+    for person in (adviser, community_worker):
+        assert client_for(person).get(correct_url(came)).status_code == 403
+    assert client_for(regional_lead).get(correct_url(came)).status_code == 404
+    data_requests.support_requests_erase(others={"registrations": [came]}, by=manager)
+    response = client_for(manager).get(correct_url(came), follow=True)
+    assert "nothing to correct" in response.text
+    assert not DataRequest.objects.filter(kind="correction").exists()
