@@ -311,9 +311,9 @@ class ResidentDataSource:
     letter(records): the letter's part about them, in plain words.
     preview(records): what erasing them removes, rendered for the page.
     erase(records=, by=, now=): remove their details, as the app's own
-    retention does, from those not removed already (which it gives back,
-    as they are now); by key, for
-    `manage.py restore`: erase_again(keys=, now=), how many.
+    retention does, from those not removed already, and give those back.
+    erase_again(keys=, now=): the same by key, for `manage.py restore`;
+    how many.
     found_template: the page's rows for them (given ``items``, ``ticked``).
     """
 

@@ -10,6 +10,8 @@ import zipfile
 import pytest
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers.models import Role
@@ -462,3 +464,25 @@ def test_only_managers_in_scope_correct_registrations_and_not_once_erased(
     response = client_for(manager).get(correct_url(came), follow=True)
     assert "nothing to correct" in response.text
     assert not DataRequest.objects.filter(kind="correction").exists()
+
+
+def test_the_export_reads_in_the_same_queries_however_many_registrations_it_holds(hendon, manager):
+    client = client_for(manager)
+
+    def reads_to_export_all() -> int:
+        keys = [item.data_key for item in Registration.objects.filter(email=EMAIL)]
+        with CaptureQueriesContext(connection) as queries:
+            exported(client, *keys)
+        return sum(1 for query in queries if query["sql"].startswith("SELECT"))
+
+    def another():
+        registration = RegistrationFactory(
+            event=ended_days_ago(3), area=hendon, email=EMAIL, checked_in_at=timezone.now()
+        )
+        Feedback.objects.create(registration=registration, rating=5, useful="Good")
+
+    another()
+    once = reads_to_export_all()
+    for _ in range(5):
+        another()
+    assert reads_to_export_all() == once
