@@ -1,6 +1,7 @@
 """A manager answers a resident's request about their data: finds their
-requests, downloads everything we hold about them, corrects their details
-or erases them (casework.data_requests does the work)."""
+requests (and their records elsewhere: event registrations), downloads
+everything we hold about them, corrects their details or erases them
+(casework.data_requests does the work)."""
 
 import re
 
@@ -74,32 +75,32 @@ class FindForm(forms.Form):
 
 
 class ChooseForm(forms.Form):
-    """Which of the requests found are this resident's: a phone shared in a
+    """Which of the records found are this resident's: a phone shared in a
     household, say, can find someone else's too."""
 
     chosen = forms.MultipleChoiceField(
-        label="Their requests",
+        label="Their records",
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": "Choose at least one request.",
-            "invalid_choice": "Choose among the requests found.",
+            "required": "Choose at least one request or registration.",
+            "invalid_choice": "Choose among the records found.",
         },
     )
 
-    def __init__(self, *args, found, **kwargs):
+    def __init__(self, *args, found: data_requests.ResidentRecords, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chosen"].choices = [(item.reference, item.reference) for item in found]
+        self.fields["chosen"].choices = [(key, key) for key in found.record_keys()]
 
 
 def _find(user, data):
     """The search form, bound when there is something to search for, and
-    the requests it finds in the person's scope."""
+    the records it finds in the person's scope."""
     # Sent with every box empty is asked too: the form says what to give.
     asked = any(name in data for name in FindForm.base_fields)
     form = FindForm(data if asked else None)
-    found = []
+    found = data_requests.ResidentRecords(support_requests=[])
     if form.is_bound and form.is_valid():
-        found = list(data_requests.resident_requests_find(user=user, **form.cleaned_data))
+        found = data_requests.resident_records_find(user=user, **form.cleaned_data)
     return form, found
 
 
@@ -113,7 +114,7 @@ def _page(request, form, found, choose_form=None):
     """The search and what it found; after a refused choice, ticked as it was sent."""
     if choose_form is None:
         choose_form = ChooseForm(found=found)
-        ticked = {item.reference for item in found}
+        ticked = set(found.record_keys())
     else:
         ticked = set(choose_form.data.getlist("chosen"))
     return render(
@@ -121,7 +122,13 @@ def _page(request, form, found, choose_form=None):
         "casework/resident_data.html",
         {
             "form": form,
-            "found": found,
+            "found": found.support_requests,
+            "others": [
+                (source, found.of(name))
+                for name, source in data_requests.SOURCES.items()
+                if name in found.others
+            ],
+            "found_any": bool(found),
             "choose_form": choose_form,
             "ticked": ticked,
             "searched": form.is_bound and form.is_valid(),
@@ -139,13 +146,20 @@ def resident_data(request):
 
 def _chosen(request):
     """The search again (its terms come back with the choice), and the
-    requests chosen among what it finds: the scope is checked anew."""
+    records chosen among what it finds: the scope is checked anew."""
     form, found = _find(request.user, request.POST)
     choose_form = ChooseForm(request.POST, found=found)
     if not form.is_valid() or not choose_form.is_valid():
         return form, found, choose_form, None
     wanted = set(choose_form.cleaned_data["chosen"])
-    return form, found, choose_form, [item for item in found if item.reference in wanted]
+    chosen = data_requests.ResidentRecords(
+        support_requests=[item for item in found.support_requests if item.reference in wanted],
+        others={
+            name: [item for item in items if item.data_key in wanted]
+            for name, items in found.others.items()
+        },
+    )
+    return form, found, choose_form, chosen
 
 
 @require_POST
@@ -155,7 +169,9 @@ def resident_export(request):
     form, found, choose_form, chosen = _chosen(request)
     if chosen is None:
         return _page(request, form, found, choose_form)
-    archive = data_requests.subject_access_export(support_requests=chosen, by=request.user)
+    archive = data_requests.subject_access_export(
+        support_requests=chosen.support_requests, others=chosen.others, by=request.user
+    )
     response = HttpResponse(archive, content_type="application/zip")
     # No name or address in the file's name: it may be saved anywhere.
     filename = f"nfc-your-data-{timezone.localdate():%Y-%m-%d}.zip"
@@ -176,20 +192,29 @@ def resident_erase(request):
             request,
             "casework/resident_erase.html",
             {
-                "preview": data_requests.erasure_preview(support_requests=chosen),
+                "preview": data_requests.erasure_preview(
+                    support_requests=chosen.support_requests, others=chosen.others
+                ),
                 "form": form,
                 "query": _search_query(form),
             },
         )
     try:
-        erased = data_requests.support_requests_erase(support_requests=chosen, by=request.user)
+        erased = data_requests.support_requests_erase(
+            support_requests=chosen.support_requests, others=chosen.others, by=request.user
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        counts = [("request", sum(1 for key in erased if key.startswith("NFC-")))]
+        for source in data_requests.SOURCES.values():
+            counts.append(
+                (source.noun, sum(1 for key in erased if key.startswith(source.key_prefix)))
+            )
+        done = [f"{n} {noun}{'s' if n != 1 else ''}" for noun, n in counts if n]
         messages.success(
             request,
-            f"Erased the resident's details from {len(erased)} "
-            f"request{'s' if len(erased) != 1 else ''}: {', '.join(erased)}.",
+            f"Erased the resident's details from {' and '.join(done)}: {', '.join(erased)}.",
         )
     return redirect(f"{reverse('casework:resident_data')}?{_search_query(form)}")
 

@@ -7,15 +7,21 @@ DataRequest, with its audit entry, and keeps no personal data itself.
 
 Erasure removes what the retention period removes (casework.retention,
 the one place that does), and the words staff wrote on those requests.
+
+Apps above casework that keep other records of residents (events: their
+registrations and feedback) add them through a ResidentDataSource, since
+casework may not import them: the same find, export, erasure and
+`manage.py restore` then take in their records too.
 """
 
 import datetime
 import io
 import logging
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -74,8 +80,10 @@ def normalise_phone(text: str) -> str:
     return text.strip()
 
 
-def _phone_digits(field: str) -> F | Replace:
-    expression: F | Replace = F(field)
+def phone_digits(name: str) -> F | Replace:
+    """The field ``name`` written down to its digits in the database, as
+    normalise_phone() does in Python: to find a number however written."""
+    expression: F | Replace = F(name)
     for old, new in _PHONE_REWRITES:
         expression = Replace(expression, Value(old), Value(new))
     return expression
@@ -107,7 +115,7 @@ def resident_requests_find(
         wanted |= Q(reference=reference)
     requests = SupportRequest.objects.visible_to(user)
     if phone:
-        requests = requests.annotate(phone_digits=_phone_digits("phone"))
+        requests = requests.annotate(phone_digits=phone_digits("phone"))
         wanted |= Q(phone_digits=normalise_phone(phone))
     if not wanted:
         return requests.none()
@@ -119,10 +127,23 @@ def resident_requests_find(
 
 @dataclass
 class ResidentRecords:
-    """Everything one resident asked us to show them. Event registrations
-    join here, with a section of their own, when events take them (issue 12)."""
+    """A resident's records: their requests, and those of each other
+    source (``others``, by the source's name: events' registrations)."""
 
     support_requests: list[SupportRequest]
+    others: dict[str, list] = field(default_factory=dict)
+
+    def of(self, source: str) -> list:
+        return self.others.get(source, [])
+
+    def record_keys(self) -> list[str]:
+        """Each record's key: a request's reference, another's own key."""
+        return [item.reference for item in self.support_requests] + [
+            item.data_key for items in self.others.values() for item in items
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self.support_requests) or any(self.others.values())
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,71 @@ SECTIONS = [
 ]
 
 
+# --- Other sources of residents' records ------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentDataSource:
+    """Records about residents that an app above casework keeps (events:
+    registrations), answered through this module. Each record has a
+    ``data_key`` (starting with ``key_prefix``, never a request's "NFC-"),
+    ``details_removed_at`` and ``area``.
+
+    find(user=, email=, phone=): the records ``user`` may see with this
+    e-mail address (any case) or phone number (digits, normalise_phone()).
+    with_everything(records): them again, with all the export shows, in a
+    fixed number of queries. sections: the export's CSV files.
+    letter(records): the letter's part about them, in plain words.
+    preview(records): what erasing them removes, rendered for the page.
+    erase(records=, by=, now=): remove their details, as the app's own
+    retention does, from those not removed already, and give those back.
+    erase_again(keys=, now=): the same by key, for `manage.py restore`;
+    how many.
+    found_template: the page's rows for them (given ``items``, ``ticked``).
+    """
+
+    name: str
+    key_prefix: str
+    # What one record is called, in a sentence: "event registration".
+    noun: str
+    find: Callable[..., list]
+    with_everything: Callable[[list], list]
+    sections: Sequence[Section]
+    letter: Callable[[list], str]
+    preview: Callable[[list], str]
+    erase: Callable[..., list]
+    erase_again: Callable[..., int]
+    found_template: str
+
+
+SOURCES: dict[str, ResidentDataSource] = {}
+
+
+def resident_data_source_add(source: ResidentDataSource) -> None:
+    """Answer residents' data requests from ``source`` too (from an
+    AppConfig.ready: once, whatever reloads)."""
+    SOURCES[source.name] = source
+
+
+def resident_records_find(
+    *, user, email: str = "", phone: str = "", reference: str = ""
+) -> ResidentRecords:
+    """The resident's records ``user`` may see: the requests with this
+    e-mail address, phone number or reference (resident_requests_find), and
+    each source's records with this e-mail address or phone number."""
+    found = ResidentRecords(
+        support_requests=list(
+            resident_requests_find(user=user, email=email, phone=phone, reference=reference)
+        )
+    )
+    if email or phone:
+        for source in SOURCES.values():
+            found.others[source.name] = source.find(
+                user=user, email=email.strip(), phone=normalise_phone(phone)
+            )
+    return found
+
+
 def _with_everything(support_requests: Iterable[SupportRequest]) -> list[SupportRequest]:
     """The requests again, with all that the export shows, in a fixed
     number of queries however many there are."""
@@ -291,21 +377,35 @@ def _with_everything(support_requests: Iterable[SupportRequest]) -> list[Support
 
 
 @transaction.atomic
-def subject_access_export(*, support_requests: Sequence[SupportRequest], by) -> bytes:
-    """A ZIP file of everything we hold about the resident whose requests
-    these are: a letter in plain words (read-me-first.txt) and one CSV file
-    per kind of record (SECTIONS). Each request's export is recorded: who,
-    when, and which request, never what it held."""
-    if not support_requests:
-        raise ValidationError("Choose at least one request.")
-    records = ResidentRecords(support_requests=_with_everything(support_requests))
-    made_on = timezone.localdate()
+def subject_access_export(
+    *, support_requests: Sequence[SupportRequest] = (), others: dict | None = None, by
+) -> bytes:
+    """A ZIP file of everything we hold about the resident whose records
+    these are (their requests, and ``others``: each source's records, by
+    its name): a letter in plain words (read-me-first.txt) and one CSV file
+    per kind of record they have (SECTIONS, and each source's). Each
+    record's export is recorded: who, when, and which record, never what
+    it held."""
+    records = ResidentRecords(
+        support_requests=_with_everything(support_requests),
+        others={
+            name: SOURCES[name].with_everything(list(items))
+            for name, items in (others or {}).items()
+            if items
+        },
+    )
+    if not records:
+        raise ValidationError("Choose at least one record.")
+    sections = list(SECTIONS) if records.support_requests else []
+    for name in records.others:
+        sections += SOURCES[name].sections
     letter = render_to_string(
         "casework/subject_access_letter.txt",
         {
-            "made_on": made_on,
+            "made_on": timezone.localdate(),
             "references": [item.reference for item in records.support_requests],
-            "sections": SECTIONS,
+            "parts": [SOURCES[name].letter(items) for name, items in records.others.items()],
+            "sections": sections,
             "privacy_url": absolute_url("casework_public:privacy"),
             "contact_email": settings.NFC_PRIVACY_CONTACT_EMAIL,
             "contact_address": settings.NFC_PRIVACY_CONTACT_ADDRESS,
@@ -314,18 +414,27 @@ def subject_access_export(*, support_requests: Sequence[SupportRequest], by) -> 
     file = io.BytesIO()
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("read-me-first.txt", letter)
-        for section in SECTIONS:
+        for section in sections:
             archive.writestr(section.filename, csv_text(section.header, section.rows(records)))
     for item in records.support_requests:
-        _register(item, DataRequest.Kind.EXPORT, by)
+        data_request_record(record=item, kind=DataRequest.Kind.EXPORT, by=by)
+    for items in records.others.values():
+        for item in items:
+            data_request_record(record=item, kind=DataRequest.Kind.EXPORT, by=by)
     return file.getvalue()
 
 
-def _register(support_request: SupportRequest, kind: str, by) -> DataRequest:
-    data_request = DataRequest.objects.create(
-        support_request=support_request, kind=kind, handled_by=by
-    )
-    audit.record(obj=data_request, by=by)
+def data_request_record(*, record: Any, kind: str, by) -> DataRequest:
+    """Keep in the register that ``by`` did this for the resident, about
+    ``record`` (a request, or a source's record), with its audit entry."""
+    if isinstance(record, SupportRequest):
+        data_request = DataRequest.objects.create(
+            support_request=record, subject=record.reference, kind=kind, handled_by=by
+        )
+        audit.record(obj=data_request, by=by)
+    else:
+        data_request = DataRequest.objects.create(subject=record.data_key, kind=kind, handled_by=by)
+        audit.record(obj=data_request, by=by, area=record.area)
     return data_request
 
 
@@ -361,7 +470,7 @@ def support_request_correct(*, support_request: SupportRequest, by, **details) -
     locked.validate_constraints()
     locked.save()
     audit.record(obj=locked, by=by, before=before)
-    _register(locked, DataRequest.Kind.CORRECTION, by)
+    data_request_record(record=locked, kind=DataRequest.Kind.CORRECTION, by=by)
     support_request.refresh_from_db()
     return changed
 
@@ -371,18 +480,24 @@ def support_request_correct(*, support_request: SupportRequest, by, **details) -
 
 @dataclass
 class ErasurePreview:
-    """What erasing these requests would remove, counted, for the page that
-    asks the manager to confirm."""
+    """What erasing these records would remove, counted, for the page that
+    asks the manager to confirm; ``others``: each source's part of the
+    page, for its records not yet removed."""
 
     support_requests: list[SupportRequest]
-    already_removed: list[SupportRequest]
+    already_removed: list
     open_requests: int
     messages: int
     staff_words: dict[str, int]
+    others: list[str] = field(default_factory=list)
+    erasable_others: dict[str, list] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.support_requests) or any(self.erasable_others.values())
 
 
-def _erasable(support_requests: Iterable[SupportRequest]) -> list[SupportRequest]:
-    return [item for item in support_requests if item.details_removed_at is None]
+def _erasable(records: Iterable) -> list:
+    return [item for item in records if item.details_removed_at is None]
 
 
 def _staff_words_of(ids: Sequence[int]) -> dict[type[Model], QuerySet]:
@@ -396,13 +511,24 @@ def _staff_words_of(ids: Sequence[int]) -> dict[type[Model], QuerySet]:
     return found
 
 
-def erasure_preview(*, support_requests: Sequence[SupportRequest]) -> ErasurePreview:
+def erasure_preview(
+    *, support_requests: Sequence[SupportRequest] = (), others: dict | None = None
+) -> ErasurePreview:
     erasable = _erasable(support_requests)
     ids = [item.pk for item in erasable]
     words = _staff_words_of(ids)
+    erasable_others = {name: _erasable(items) for name, items in (others or {}).items()}
+    already_removed = [
+        item
+        for items in [support_requests, *(others or {}).values()]
+        for item in items
+        if item.details_removed_at
+    ]
     return ErasurePreview(
         support_requests=erasable,
-        already_removed=[item for item in support_requests if item.details_removed_at],
+        already_removed=already_removed,
+        others=[SOURCES[name].preview(items) for name, items in erasable_others.items() if items],
+        erasable_others=erasable_others,
         open_requests=sum(1 for item in erasable if item.is_open),
         messages=ResidentMessage.objects.filter(support_request_id__in=ids).count(),
         staff_words={
@@ -415,23 +541,43 @@ def erasure_preview(*, support_requests: Sequence[SupportRequest]) -> ErasurePre
 
 
 @transaction.atomic
-def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) -> list[str]:
+def support_requests_erase(
+    *, support_requests: Sequence[SupportRequest] = (), others: dict | None = None, by
+) -> list[str]:
     """Erase the resident's details from their requests, at their asking:
     remove what the retention period removes (casework.retention: their
     details and the words staff wrote on the requests), then close those
     still open (we can no longer reply). What the requests were about, where and when,
     and the counts of time and residents, stay for the programme's figures.
-    Each erasure is recorded without what it removed. The references erased."""
+    ``others``, each source's records by its name, are erased by their
+    source. Each erasure is recorded without what it removed. The keys of
+    the records erased (a request's is its reference)."""
     ids = [item.pk for item in support_requests]
     locked = list(
         SupportRequest.objects.select_for_update()
         .filter(pk__in=ids, details_removed_at__isnull=True)
         .order_by("pk")
     )
-    if not locked:
-        raise ValidationError("These requests' details were removed already.")
-    ids = [item.pk for item in locked]
     now = timezone.now()
+    # Each source erases what it still holds; only those are recorded.
+    erased_others = []
+    for name, items in (others or {}).items():
+        if items:
+            erased_others += SOURCES[name].erase(records=list(items), by=by, now=now)
+    if not locked and not erased_others:
+        raise ValidationError("These records' details were removed already.")
+    keys = _support_requests_erase(locked, by=by, now=now)
+    for item in erased_others:
+        data_request_record(record=item, kind=DataRequest.Kind.ERASURE, by=by)
+        keys.append(item.data_key)
+    transaction.on_commit(lambda: erasure_log_write(keys, at=now))
+    return keys
+
+
+def _support_requests_erase(locked: list[SupportRequest], *, by, now) -> list[str]:
+    if not locked:
+        return []
+    ids = [item.pk for item in locked]
     retention.support_requests_remove_details(ids=ids, now=now, marker=ERASED)
     # Closed after the removal, so that the note saying why stays.
     for item in locked:
@@ -446,10 +592,35 @@ def support_requests_erase(*, support_requests: Sequence[SupportRequest], by) ->
         before = audit.snapshot(item, ["details_removed_at"])
         item.details_removed_at = now
         audit.record(obj=item, by=by, before=before)
-        _register(item, DataRequest.Kind.ERASURE, by)
-    references = [item.reference for item in locked]
-    transaction.on_commit(lambda: erasure_log_write(references, at=now))
-    return references
+        data_request_record(record=item, kind=DataRequest.Kind.ERASURE, by=by)
+    return [item.reference for item in locked]
+
+
+def erasures_replay(keys: Collection[str]) -> int:
+    """Erase again the records ``keys`` (from the register and
+    NFC_ERASURE_LOG) whose details a restored backup brought back: for
+    `manage.py restore`. How many records."""
+    now = timezone.now()
+    references = [key for key in keys if key.startswith("NFC-")]
+    ids = list(
+        SupportRequest.objects.filter(
+            reference__in=references, details_removed_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        if ids:
+            audit.record_update(
+                queryset=SupportRequest.objects.filter(pk__in=ids),
+                by=None,
+                changes={"details_removed_at": [None, str(now)]},
+            )
+            retention.support_requests_remove_details(ids=ids, now=now, marker=ERASED)
+        again = len(ids)
+        for source in SOURCES.values():
+            theirs = [key for key in keys if key.startswith(source.key_prefix)]
+            if theirs:
+                again += source.erase_again(keys=theirs, now=now)
+    return again
 
 
 def erasure_log_write(references: Sequence[str], *, at: datetime.datetime) -> None:
@@ -466,7 +637,8 @@ def erasure_log_write(references: Sequence[str], *, at: datetime.datetime) -> No
 
 
 def erasure_log_read() -> list[str]:
-    """The references erased, as NFC_ERASURE_LOG has them."""
+    """The keys of the records erased (references, for requests), as
+    NFC_ERASURE_LOG has them."""
     path = Path(settings.NFC_ERASURE_LOG)
     if not path.is_file():
         return []

@@ -1081,17 +1081,27 @@ def value_in_words(model, field, value) -> str:
 class DataRequest(models.Model):
     """What staff did for a resident who used a right the privacy notice
     gives them: an export of what we hold, a correction or an erasure, of
-    one of their requests. The register a data-protection officer answers
-    from (how many, when, by whom); it keeps no personal data itself."""
+    one of their requests or of another record of theirs (an event
+    registration: casework.data_requests.ResidentDataSource). The register
+    a data-protection officer answers from (how many, when, by whom); it
+    keeps no personal data itself."""
 
     class Kind(models.TextChoices):
         EXPORT = "export", "Subject-access export"
         CORRECTION = "correction", "Correction"
         ERASURE = "erasure", "Erasure"
 
+    # Empty for a record that is not a request (an event registration).
     support_request = models.ForeignKey(
-        SupportRequest, on_delete=models.CASCADE, related_name="data_requests"
+        SupportRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="data_requests",
     )
+    # Which record: a request's reference, or another record's key (such as
+    # REG-123), which NFC_ERASURE_LOG and `manage.py restore` read back.
+    subject = models.CharField(max_length=40)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     handled_by = models.ForeignKey(
         "advisers.User", on_delete=models.SET_NULL, null=True, related_name="+"
@@ -1100,9 +1110,10 @@ class DataRequest(models.Model):
 
     class Meta:
         ordering = ["-handled_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "subject"], name="data_request_kind_subject_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.support_request}"
+        return f"{self.get_kind_display()} of {self.subject}"
 
 
 class JobRun(models.Model):

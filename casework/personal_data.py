@@ -244,7 +244,8 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         ),
     },
     "casework.DataRequest": {
-        **_all(NOT, "id", "support_request", "kind", "handled_at"),
+        # The subject is a reference or a registration's key (REG-123): it names nobody.
+        **_all(NOT, "id", "support_request", "subject", "kind", "handled_at"),
         "handled_by": STAFF,
     },
     "casework.JobRun": _all(NOT, "id", "name", "started_at", "finished_at", "count", "failed"),

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Case, F, Model, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -81,7 +81,11 @@ def support_requests_remove_details(
             **{name: marked_if_written(name, marker) for name in fields}
         )
     words = {name for fields in WORDS_ON_A_REQUEST.values() for name in fields}
-    audit_values_remove(ids=ids, fields=[*RESIDENT_DETAILS, *sorted(words)], marker=marker)
+    audit_values_remove(
+        entries=AuditEntry.objects.filter(support_request_id__in=ids),
+        fields=[*RESIDENT_DETAILS, *sorted(words)],
+        marker=marker,
+    )
     # An action's history is headed by its words (its description).
     with audit.redacting():
         AuditEntry.objects.filter(
@@ -133,15 +137,14 @@ def marked_if_written(name: str, marker: str) -> Case:
     return Case(When(**{name: ""}, then=Value("")), default=Value(marker))
 
 
-def audit_values_remove(*, ids: Collection[int], fields: Collection[str], marker: str) -> int:
-    """Replace the old and new values of ``fields`` in the audit history of
-    the requests ``ids`` (and of what belongs to them) with ``marker``,
-    keeping who changed what and when. How many entries changed."""
-    entries = AuditEntry.objects.filter(
-        support_request_id__in=ids, changes__has_any_keys=list(fields)
-    ).only("changes")
+def audit_values_remove(
+    *, entries: QuerySet[AuditEntry], fields: Collection[str], marker: str
+) -> int:
+    """Replace the old and new values of ``fields`` in the audit ``entries``
+    (those of a resident's requests and what belongs to them, say) with
+    ``marker``, keeping who changed what and when. How many changed."""
     changed = []
-    for entry in entries:
+    for entry in entries.filter(changes__has_any_keys=list(fields)).only("changes"):
         for name in fields:
             if name in entry.changes:
                 entry.changes[name] = [value and marker for value in entry.changes[name]]

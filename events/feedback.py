@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from casework import audit
 from events.models import Feedback, Registration
+from events.retention import registrations_remove_details
 from nfc.jobs import Notice
 from nfc.mail import absolute_url, email_send
 from nfc.periods import start_of_day
@@ -99,12 +100,8 @@ def feedback_remove_old_words() -> int:
     figures). How many answers lost their words."""
     now = timezone.now()
     cutoff = now - datetime.timedelta(days=settings.NFC_EVENT_RETENTION_DAYS)
-    Registration.objects.filter(event__ends_at__lt=cutoff).exclude(feedback_token_hash="").update(
-        feedback_token_hash=""
-    )
-    return Feedback.objects.filter(
-        registration__event__ends_at__lt=cutoff, words_removed_at=None
-    ).update(useful="", next_steps="", words_removed_at=now)
+    old = Registration.objects.filter(event__ends_at__lt=cutoff)
+    return registrations_remove_details(registrations=old, now=now).feedback
 
 
 def feedback_job() -> int:

@@ -383,9 +383,16 @@ class Registration(models.Model):
             ),
         ]
 
+    # How a residents' data request names a registration (casework.data_requests).
+    DATA_KEY_PREFIX = "REG-"
+
     def __str__(self) -> str:
         # Never the person's name: this is what the audit history keeps.
         return f"Registration {self.pk} for {self.event.title}"
+
+    @property
+    def data_key(self) -> str:
+        return f"{self.DATA_KEY_PREFIX}{self.pk}"
 
     @property
     def manage_link_works(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from events import views
+from events import resident_data_views, views
 
 app_name = "events"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.event_list, name="list"),
     path("new/", views.event_new, name="new"),
     path("network/", include("events.network_urls")),
+    path(
+        "registrations/<int:pk>/correct/",
+        resident_data_views.registration_correct,
+        name="registration_correct",
+    ),
     path("<slug:slug>/", views.event_detail, name="detail"),
     path("<slug:slug>/edit/", views.event_edit, name="edit"),
     path("<slug:slug>/publish/", views.event_publish, name="publish"),

@@ -15,11 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from casework import audit
-from casework.personal_data import removed_after_event
 from events.models import Event, Registration
-
-# What retention removes (casework.personal_data says which fields).
-REMOVED_AFTER_EVENT = removed_after_event("events.Registration")
+from events.retention import registrations_remove_details
 
 
 def places_taken(event: Event) -> int:
@@ -84,11 +81,9 @@ def offers_lapse() -> list[int]:
 def registrations_remove_old_details() -> int:
     """Remove the names, contact details and needs of registrations for
     events that ended NFC_EVENT_RETENTION_DAYS ago (the privacy notice's
-    promise); the facts stay. How many."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.NFC_EVENT_RETENTION_DAYS)
+    promise), with the words of their feedback (events.retention); the
+    facts stay. How many."""
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.NFC_EVENT_RETENTION_DAYS)
     old = Registration.objects.filter(event__ends_at__lt=cutoff, details_removed_at=None)
-    return old.update(
-        **dict.fromkeys(REMOVED_AFTER_EVENT, ""),
-        manage_token_hash="",
-        details_removed_at=timezone.now(),
-    )
+    return registrations_remove_details(registrations=old, now=now).registrations

@@ -318,7 +318,8 @@ NFC_POSTCODE_EDITION_YEAR = env.str("NFC_POSTCODE_EDITION_YEAR", default="2021")
 NFC_INTERACTION_CORRECTION_DAYS = env.int("NFC_INTERACTION_CORRECTION_DAYS", default=7)
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
-NFC_PRIVACY_NOTICE_VERSION = "2026-11-30.2"
+# .3: deleting your details cancels a place at an event still to come.
+NFC_PRIVACY_NOTICE_VERSION = "2026-11-30.3"
 # Where residents ask to see, correct or delete their details: the privacy
 # notice and the data we send them name it. The demo's address is a
 # placeholder, so production must give a real one (see _required above).

@@ -311,6 +311,10 @@ PAGES: dict[str, Page] = {
             ).pk,
         },
     ),
+    # From "Residents' data": a person's registration, in the manager's scope.
+    "events:registration_correct": Page(
+        ("residents.manage_data",), FORM, lambda s, u: {"pk": s.registration.pk}
+    ),
     # events/checkin_urls.py: checking in also asks may_check_in (the
     # organiser, or those who may organise it: Hendon's adviser may). A tick
     # or a walk-in before the day is refused in words, not by status.

@@ -1,7 +1,7 @@
 """A manager answers a resident's data request in real Chromium: finds her
-requests by a phone number written another way, leaves out a neighbour's,
-downloads her data, corrects her name after a mistake, and erases her
-details after reading what goes and what stays."""
+requests and event registration by a phone number written another way,
+leaves out a neighbour's, downloads her data, corrects her name after a
+mistake, and erases her details after reading what goes and what stays."""
 
 import io
 import re
@@ -13,8 +13,9 @@ from playwright.sync_api import expect
 
 from advisers.models import Role
 from casework.models import DataRequest, SupportRequest
+from events.models import Registration
 from tests.browser.conftest import assert_healthy, sign_in
-from tests.factories import SupportRequestFactory, UserFactory
+from tests.factories import EventFactory, RegistrationFactory, SupportRequestFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,6 +31,14 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
         phone="0191 496 0123",
         description="The damp in our community flat",
     )
+    registration = RegistrationFactory(
+        event=EventFactory(published=True, title="Coastal gathering"),
+        area=hendon,
+        name="Priya Quaysde",
+        email="",
+        phone="+44 191 4960123",
+        access_needs="A hearing loop, please",
+    )
     neighbour = SupportRequestFactory(
         area=hendon, name="Sam Neighbour", email="", phone="01914960123", contact_by="phone"
     )
@@ -41,7 +50,7 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
 
     # A number that is not one: a clear summary, and what was typed kept.
     page.get_by_label("Their phone number").fill("ring me")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Enter a phone number in digits")
@@ -49,8 +58,9 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
     assert_healthy(page)
 
     page.get_by_label("Their phone number").fill("+44 (0)191 496 0123")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     expect(page.get_by_role("heading", name="Requests found (2)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Event registrations found (1)")).to_be_visible()
     assert_healthy(page)
     # The same phone finds the neighbour: not hers.
     page.get_by_label(f"{neighbour.reference} is theirs").uncheck()
@@ -61,8 +71,10 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
     requests_file = archive.read("your-requests.csv").decode("utf-8-sig")
     assert "Priya Quaysde" in requests_file
     assert "Sam Neighbour" not in requests_file
-    assert "Event registrations" in archive.read("read-me-first.txt").decode()
+    assert "A hearing loop, please" in archive.read("registrations.csv").decode("utf-8-sig")
+    assert "Coastal gathering" in archive.read("read-me-first.txt").decode()
     assert DataRequest.objects.filter(support_request=priya, kind="export").exists()
+    assert DataRequest.objects.filter(subject=registration.data_key, kind="export").exists()
 
     # Her name was misspelt: correct it, after a slip.
     page.get_by_role("link", name=f"Correct the details on {priya.reference}").click()
@@ -97,11 +109,26 @@ def test_a_manager_exports_corrects_and_erases_a_residents_details(page, hendon)
     neighbour.refresh_from_db()
     assert neighbour.name == "Sam Neighbour"
 
-    # On a phone, the page fits: its table scrolls in its own box.
+    # Her place at the event is found by her number; on a phone, the page
+    # fits: its tables scroll in their own boxes.
     page.set_viewport_size({"width": 360, "height": 740})
     page.get_by_label("Their phone number").fill("0191 496 0123")
     page.get_by_label("A request's reference").fill("")
-    page.get_by_role("button", name="Find their requests").click()
+    page.get_by_role("button", name="Find their records").click()
     expect(page.get_by_role("heading", name="Requests found (1)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Event registrations found (1)")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_healthy(page)
+    page.get_by_label(f"{neighbour.reference} is theirs").uncheck()
+    page.get_by_role("button", name="Erase their details").click()
+    expect(page.get_by_text("from 1 event registration")).to_be_visible()
+    expect(page.get_by_text("1 of these is for an event still to come")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_healthy(page)
+    page.get_by_role("button", name="Yes, erase their details").click()
+    expect(page.get_by_text(re.compile(r"Erased .* 1 event registration"))).to_be_visible()
+    registration.refresh_from_db()
+    assert (registration.name, registration.phone, registration.access_needs) == ("", "", "")
+    assert registration.status == Registration.Status.CANCELLED
+    neighbour.refresh_from_db()
+    assert neighbour.name == "Sam Neighbour"

@@ -9,7 +9,8 @@ from django.db import connection, transaction
 
 from casework.data_requests import ERASED, erasure_log_read, support_requests_erase
 from casework.models import AuditEntry, SupportRequest
-from tests.factories import SupportRequestFactory
+from events.models import Feedback
+from tests.factories import RegistrationFactory, SupportRequestFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,6 +36,31 @@ def test_a_backup_restores_its_rows_and_erasures_made_since_are_replayed(tmp_pat
     asked_later.refresh_from_db()
     assert kept.name == "Kim Kept"
     assert asked_later.name == ERASED
+
+
+def test_registrations_erased_since_the_backup_are_erased_again(tmp_path, hendon, manager):
+    kept = RegistrationFactory(area=hendon, name="Kim Kept")
+    asked_later = RegistrationFactory(area=hendon, name="Lou Later", access_needs="A hoist")
+    Feedback.objects.create(registration=asked_later, rating=5, useful="Lou's own words")
+    backup = tmp_path / "nfc.dump"
+    call_command("backup", to=backup)
+    support_requests_erase(others={"registrations": [asked_later]}, by=manager)
+    assert erasure_log_read() == [asked_later.data_key]
+
+    call_command("restore", backup, yes=True)
+    kept.refresh_from_db()
+    asked_later.refresh_from_db()
+    assert kept.name == "Kim Kept"
+    assert (asked_later.name, asked_later.access_needs) == ("", "")
+    assert asked_later.details_removed_at is not None
+    assert Feedback.objects.get(registration=asked_later).useful == ""
+
+    # With the database lost, the log alone erases them again.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    call_command("restore", backup, yes=True)
+    asked_later.refresh_from_db()
+    assert asked_later.name == ""
 
 
 def test_with_the_database_lost_the_erasure_log_erases_them_again(tmp_path, hendon, manager):

@@ -2,13 +2,9 @@ import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.db import DatabaseError, connection
 
-from casework import audit
-from casework.data_requests import ERASED, erasure_log_read
-from casework.models import SupportRequest
-from casework.retention import support_requests_remove_details
+from casework.data_requests import erasure_log_read, erasures_replay
 from nfc.management.commands.backup import pg_environment, pg_tool
 
 
@@ -52,10 +48,11 @@ class Command(BaseCommand):
         if result.returncode:
             raise CommandError(f"pg_restore failed, nothing was changed: {result.stderr.strip()}")
         self.stdout.write(f"Restored {file}.")
-        again = self._erase_again(erased)
+        again = erasures_replay(erased)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Erased again {again} request(s) whose residents asked after the backup."
+                f"Erased again {again} record(s) (requests, event registrations) whose "
+                "residents asked after the backup."
             )
         )
 
@@ -65,28 +62,9 @@ class Command(BaseCommand):
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT DISTINCT r.reference FROM casework_datarequest d "
-                    "JOIN casework_supportrequest r ON r.id = d.support_request_id "
-                    "WHERE d.kind = 'erasure'"
+                    "SELECT DISTINCT subject FROM casework_datarequest WHERE kind = 'erasure'"
                 )
                 return [row[0] for row in cursor.fetchall()]
         except DatabaseError:
             self.stderr.write("The database being replaced has no erasure register to replay.")
             return []
-
-    def _erase_again(self, references: list[str]) -> int:
-        ids = list(
-            SupportRequest.objects.filter(
-                reference__in=references, details_removed_at__isnull=True
-            ).values_list("pk", flat=True)
-        )
-        if ids:
-            now = timezone.now()
-            with transaction.atomic():
-                audit.record_update(
-                    queryset=SupportRequest.objects.filter(pk__in=ids),
-                    by=None,
-                    changes={"details_removed_at": [None, str(now)]},
-                )
-                support_requests_remove_details(ids=ids, now=now, marker=ERASED)
-        return len(ids)
