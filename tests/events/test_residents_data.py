@@ -482,6 +482,7 @@ def test_the_export_reads_in_the_same_queries_however_many_registrations_it_hold
         Feedback.objects.create(registration=registration, rating=5, useful="Good")
 
     another()
+    reads_to_export_all()  # the first also looks up content types for the audit
     once = reads_to_export_all()
     for _ in range(5):
         another()
