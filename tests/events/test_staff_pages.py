@@ -451,3 +451,23 @@ def test_the_audit_page_shows_events_changes(manager, hendon, millfield):
     assert page.status_code == 200
     assert "Gathering" in page.text
     assert "Skills and expertise" in page.text
+
+
+def test_what_people_typed_is_shown_to_the_organiser_without_direction_overrides(manager):
+    # A name with a right-to-left override would show the text after it
+    # backwards (a name, or a whole row, spoofed); their needs keep their lines.
+    event = EventFactory(published=True, organiser=manager)
+    RegistrationFactory(
+        event=event,
+        name="Bob \u202eowT",
+        phone="0191 498 0000",
+        access_needs="A ramp\nand a hearing loop",
+        dietary_needs="Vegan\u2066",
+    )
+
+    page = client_for(manager).get(f"/staff/events/{event.slug}/").text
+
+    assert "Bob owT" in page
+    assert "\u202e" not in page
+    assert "\u2066" not in page
+    assert "A ramp<br>and a hearing loop" in page
