@@ -166,3 +166,19 @@ def registration_cancel(request, slug, pk):
     services.registration_cancel(registration=registration, by=request.user)
     messages.success(request, "Cancelled. If it freed a place, the first in line is offered it.")
     return redirect("events:detail", slug=event.slug)
+
+
+@require_POST
+@permission_required("events.organise")
+def registration_take_offer(request, slug, pk):
+    """Give a person the place offered to them, for them (someone with no
+    e-mail address, phoned, who said yes)."""
+    event = _organised(request, slug)
+    registration = get_object_or_404(event.registrations.all(), pk=pk)
+    try:
+        services.registration_take_offer(registration=registration, by=request.user)
+    except services.OfferGone:
+        messages.error(request, "That offer has ended, so the place has gone to the next in line.")
+    else:
+        messages.success(request, "Done: they have the place.")
+    return redirect("events:detail", slug=event.slug)

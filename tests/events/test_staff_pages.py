@@ -471,3 +471,39 @@ def test_what_people_typed_is_shown_to_the_organiser_without_direction_overrides
     assert "\u202e" not in page
     assert "\u2066" not in page
     assert "A ramp<br>and a hearing loop" in page
+
+
+def test_an_organiser_gives_the_place_offered_to_someone_with_only_a_phone(
+    manager, evaluator, django_capture_on_commit_callbacks
+):
+    # They have no link to take it with: staff phone them and press for them,
+    # before the offer passes to the next in line.
+    event = EventFactory(published=True, capacity=1)
+    leaving = RegistrationFactory(event=event)
+    caller = RegistrationFactory(
+        event=event,
+        email="",
+        phone="0191 498 0000",
+        status=Registration.Status.WAITLISTED,
+        waitlisted_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=leaving)
+    caller.refresh_from_db()
+    assert caller.status == Registration.Status.OFFERED
+    page = client_for(manager).get(f"/staff/events/{event.slug}/").text
+    url = f"/staff/events/{event.slug}/registrations/{caller.pk}/take-offer/"
+    assert "No e-mail address: phone them to offer it." in page
+    assert f'action="{url}"' in page
+    assert client_for(evaluator).post(url).status_code == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(url, follow=True)
+
+    caller.refresh_from_db()
+    assert caller.status == Registration.Status.CONFIRMED
+    assert "Done: they have the place." in response.text
+    entry = AuditEntry.objects.filter(
+        object_id=caller.pk, action="changed", content_type__model="registration"
+    ).latest("pk")
+    assert entry.changed_by == manager
