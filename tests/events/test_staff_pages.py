@@ -112,7 +112,12 @@ def test_a_visit_between_an_advisers_areas(adviser, hendon, millfield):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"title": ""}, "title", "This field is required."),
+        ({"title": ""}, "title", "Give the event a title."),
+        ({"kind": ""}, "kind", "Choose the kind of event."),
+        ({"summary": ""}, "summary", "what the event is for"),
+        ({"starts_at": ""}, "starts_at", "Give the day and time it starts."),
+        ({"ends_at": ""}, "ends_at", "Give the day and time it ends."),
+        ({"registration_closes_at": ""}, "registration_closes_at", "registration closes"),
         ({"ends_at": in_days(19)}, "ends_at", "end after it starts"),
         ({"starts_at": in_days(-3), "ends_at": in_days(-2)}, "starts_at", "in the future"),
         ({"registration_closes_at": in_days(25)}, "registration_closes_at", "close by the end"),
