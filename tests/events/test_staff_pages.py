@@ -258,6 +258,18 @@ def test_a_regional_lead_sees_and_organises_only_their_region_and_national_event
     assert not may_organise_event(lead, national)
 
 
+def test_a_regional_lead_is_told_in_their_own_terms_why_an_event_is_not_theirs():
+    lead = UserFactory(role=Role.MANAGER, region=Region.NORTH_EAST)
+
+    response = client_for(lead).post(
+        "/staff/events/new/", event_answers(region="south_west", invited="everyone")
+    )
+
+    assert "only for the North East" in response.content.decode()
+    assert "your own areas" not in response.content.decode()
+    assert Event.objects.count() == 0
+
+
 def test_evaluators_see_events_and_numbers_but_never_who_registered(evaluator, manager):
     event = EventFactory(published=True)
     RegistrationFactory(event=event, name="Priya Patel")
