@@ -203,6 +203,43 @@ def test_a_change_of_time_is_told_once_to_each_and_again_at_the_next_change(
     assert "9:00 a.m." in mail.outbox[1].body or "9 a.m." in mail.outbox[1].body
 
 
+def test_a_change_of_places_alone_tells_nobody_in_british_summer_time(
+    manager, django_capture_on_commit_callbacks
+):
+    # In summer the form gives 10:00+01:00 and the database 09:00+00:00: the
+    # same moment, so neither "changed" e-mails nor the history may say it moved.
+    summer = timezone.localdate().year + 1
+    starts = datetime.datetime(summer, 6, 10, 9, 0, tzinfo=datetime.UTC)
+    event = EventFactory(
+        published=True,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=5),
+        registration_closes_at=starts - datetime.timedelta(days=1),
+    )
+    RegistrationFactory(event=event, email="a@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(
+            f"/staff/events/{event.slug}/edit/",
+            event_answers(
+                areas=[],
+                invited="everyone",
+                venue_address=event.venue_address,
+                starts_at=f"{summer}-06-10T10:00",
+                ends_at=f"{summer}-06-10T15:00",
+                registration_closes_at=f"{summer}-06-09T10:00",
+                capacity="40",
+            ),
+        )
+
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox] == []
+    entry = AuditEntry.objects.filter(content_type__model="event", object_id=event.pk).latest("pk")
+    assert "capacity" in entry.changes
+    assert "starts_at" not in entry.changes
+    assert "ends_at" not in entry.changes
+
+
 def test_more_places_are_offered_to_the_waitlist(manager, django_capture_on_commit_callbacks):
     event = EventFactory(published=True, capacity=1)
     RegistrationFactory(event=event)
