@@ -561,3 +561,14 @@ def test_an_organiser_gives_the_place_offered_to_someone_with_only_a_phone(
         object_id=caller.pk, action="changed", content_type__model="registration"
     ).latest("pk")
     assert entry.changed_by == manager
+
+
+def test_an_event_of_one_place_says_place_and_its_closing_time_is_in_uk_time(manager):
+    event = EventFactory(published=True, capacity=1, organiser=manager)
+
+    staff = client_for(manager).get(f"/staff/events/{event.slug}/").content.decode()
+    public = Client().get(f"/events/{event.slug}/").content.decode()
+
+    assert "0 confirmed of 1 place;" in staff
+    closes = public.split("<dt>Registration closes</dt>")[1].split("</dd>")[0]
+    assert "(UK time)" in closes
