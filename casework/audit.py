@@ -8,6 +8,7 @@ models below them (casework.models, areas.models), which import no
 services, so no circle of imports results.
 """
 
+import datetime
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -66,6 +67,10 @@ def _plain(value):
         return sorted(str(item) for item in value.all())
     if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        # In UTC, as the database gives it back: a time typed in British
+        # Summer Time (10:00+01:00) is the same moment as 09:00+00:00, not a change.
+        value = value.astimezone(datetime.UTC)
     return str(value)
 
 

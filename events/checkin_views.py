@@ -20,6 +20,7 @@ from areas.models import Area
 from events import checkin
 from events.checkin_forms import AttendanceActionForm, TickForm, WalkInForm
 from events.models import Event, Registration
+from nfc.text import without_direction_controls
 
 # The header the page's script sends to get back one row, not the page.
 FRAGMENT_HEADER = "X-NfC-Fragment"
@@ -95,16 +96,17 @@ def checkin_tick(request, slug, pk):
             },
             status=400 if error else 200,
         )
+    name = without_direction_controls(registration.name)
     if error:
-        messages.error(request, f"{registration.name}: {error}")
+        messages.error(request, f"{name}: {error}")
     elif registration.checked_in_at:
         messages.success(
             request,
-            f"Saved: {registration.name} is checked in "
+            f"Saved: {name} is checked in "
             f"({timezone.localtime(registration.checked_in_at):%H:%M}).",
         )
     else:
-        messages.success(request, f"Saved: {registration.name} is no longer checked in.")
+        messages.success(request, f"Saved: {name} is no longer checked in.")
     return redirect(_list_url(event, search, anchor=f"person-{registration.pk}"))
 
 
@@ -119,7 +121,9 @@ def walk_in(request, slug):
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
-            messages.success(request, f"Added and checked in: {person.name}.")
+            messages.success(
+                request, f"Added and checked in: {without_direction_controls(person.name)}."
+            )
             return redirect(_list_url(event, anchor=f"person-{person.pk}"))
     return render(
         request,
@@ -145,7 +149,7 @@ def attendance_action(request, pk):
         request.POST or None,
         initial={
             "description": (
-                f"Follow up with {attendance.name} after {event.title} "
+                f"Follow up with {without_direction_controls(attendance.name)} after {event.title} "
                 f"({timezone.localtime(event.starts_at):%-d %b})"
             )[:300]
         },

@@ -199,6 +199,14 @@ class EventForm(forms.ModelForm):
             "areas": "Areas invited (or, for a visit, the visiting areas)",
             "registration_closes_at": "Registration closes (UK time)",
         }
+        error_messages = {
+            "kind": {"required": "Choose the kind of event."},
+            "title": {"required": "Give the event a title."},
+            "summary": {"required": "Say in a line or two what the event is for."},
+            "starts_at": {"required": "Give the day and time it starts."},
+            "ends_at": {"required": "Give the day and time it ends."},
+            "registration_closes_at": {"required": "Give the day and time registration closes."},
+        }
         widgets = {
             "starts_at": forms.DateTimeInput(attrs=_DATETIME, format=_DATETIME_FORMAT),
             "ends_at": forms.DateTimeInput(attrs=_DATETIME, format=_DATETIME_FORMAT),

@@ -286,9 +286,13 @@ class OfferGone(Exception):
 
 
 @transaction.atomic
-def registration_take_offer(*, registration: Registration) -> Registration:
-    """The person takes the place offered to them, before the offer lapses."""
-    _locked(registration.event)
+def registration_take_offer(*, registration: Registration, by=None) -> Registration:
+    """The person takes the place offered to them, before the offer lapses:
+    by their link, or a member of staff ``by`` does it for them (someone who
+    gave only a phone number has no link, and is phoned)."""
+    event = _locked(registration.event)
+    if by is not None:
+        _check_organiser(event, by, None)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == Registration.Status.CONFIRMED:
         return registration
@@ -302,6 +306,6 @@ def registration_take_offer(*, registration: Registration) -> Registration:
     registration.status = Registration.Status.CONFIRMED
     registration.confirmed_at = timezone.now()
     registration.save(update_fields=["status", "confirmed_at"])
-    audit.record(obj=registration, by=None, before=before, area=registration.area)
+    audit.record(obj=registration, by=by, before=before, area=registration.area)
     _tell(Registration.objects.filter(pk=registration.pk), CONFIRMATION)
     return registration

@@ -23,5 +23,10 @@ urlpatterns = [
         views.registration_cancel,
         name="registration_cancel",
     ),
+    path(
+        "<slug:slug>/registrations/<int:pk>/take-offer/",
+        views.registration_take_offer,
+        name="registration_take_offer",
+    ),
     path("", include("events.checkin_urls")),
 ]

@@ -14,6 +14,7 @@ from advisers.permissions import (
     may_see_registrations,
     permission_required,
 )
+from areas.models import Region
 from events import selectors, services
 from events.forms import EventCancelForm, EventForm
 from events.models import Event
@@ -35,6 +36,19 @@ def _organised(request, slug: str) -> Event:
     if not may_organise_event(request.user, event):
         raise PermissionDenied
     return event
+
+
+def _not_yours(user) -> str:
+    """Why the event as given is not the user's to organise."""
+    if user.region:
+        return (
+            f"You can organise events only for the {Region(user.region).label}: "
+            "choose it as the event's region (national events are organised nationally)."
+        )
+    return (
+        "You can organise events only for your own areas: a visit between them, "
+        "or an event for the areas you choose."
+    )
 
 
 @require_safe
@@ -67,11 +81,7 @@ def event_new(request):
         try:
             event = services.event_create(by=request.user, **form.event_details())
         except PermissionDenied:
-            form.add_error(
-                None,
-                "You can organise events only for your own areas: a visit between them, "
-                "or an event for the areas you choose.",
-            )
+            form.add_error(None, _not_yours(request.user))
         else:
             messages.success(request, "Event saved. Publish it when it is ready.")
             return redirect("events:detail", slug=event.slug)
@@ -107,7 +117,7 @@ def event_edit(request, slug):
         try:
             services.event_update(event=event, by=request.user, **form.event_details())
         except PermissionDenied:
-            form.add_error(None, "You can organise events only for your own areas.")
+            form.add_error(None, _not_yours(request.user))
         else:
             messages.success(
                 request, "Event changed. Everyone registered is told of a new time or place."
@@ -165,4 +175,20 @@ def registration_cancel(request, slug, pk):
     registration = get_object_or_404(event.registrations.all(), pk=pk)
     services.registration_cancel(registration=registration, by=request.user)
     messages.success(request, "Cancelled. If it freed a place, the first in line is offered it.")
+    return redirect("events:detail", slug=event.slug)
+
+
+@require_POST
+@permission_required("events.organise")
+def registration_take_offer(request, slug, pk):
+    """Give a person the place offered to them, for them (someone with no
+    e-mail address, phoned, who said yes)."""
+    event = _organised(request, slug)
+    registration = get_object_or_404(event.registrations.all(), pk=pk)
+    try:
+        services.registration_take_offer(registration=registration, by=request.user)
+    except services.OfferGone:
+        messages.error(request, "That offer has ended, so the place has gone to the next in line.")
+    else:
+        messages.success(request, "Done: they have the place.")
     return redirect("events:detail", slug=event.slug)

@@ -297,6 +297,22 @@ PAGES: dict[str, Page] = {
     "events:publish": Page(("events.organise",), WRITE, event),
     "events:cancel": Page(("events.organise",), FORM, event),
     "events:copy": Page(("events.organise",), WRITE, event),
+    "events:registration_take_offer": Page(
+        ("events.organise",),
+        WRITE,
+        lambda s, u: {
+            "slug": s.event.slug,
+            "pk": s.event.registrations.create(
+                name="Pat",
+                phone="0191 498 0000",
+                status="offered",
+                offered_at=timezone.now(),
+                offer_expires_at=timezone.now() + datetime.timedelta(days=1),
+                consented_at=timezone.now(),
+                privacy_notice_version="1",
+            ).pk,
+        },
+    ),
     "events:registration_cancel": Page(
         ("events.organise",),
         WRITE,

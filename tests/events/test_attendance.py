@@ -203,3 +203,15 @@ def test_the_demo_checks_people_in_at_past_events_once():
     assert Registration.objects.filter(event=past, checked_in_at__isnull=False).count() >= 5
     assert not Registration.objects.filter(event=future, checked_in_at__isnull=False).exists()
     assert Feedback.objects.filter(registration__event=past).exists()
+
+
+def test_who_came_and_its_follow_up_show_names_without_direction_overrides(adviser, hendon):
+    pat = came(ended_days_ago(3), area=hendon, name="Pat \u202enosnibor")
+    client = signed_in(adviser)
+
+    home = client.get("/staff/").text
+    form = client.get(f"/staff/events/attendance/{pat.pk}/action/").text
+
+    assert "Pat nosnibor" in home
+    assert "Follow up with Pat nosnibor after" in form
+    assert "\u202e" not in home + form

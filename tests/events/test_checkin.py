@@ -335,3 +335,15 @@ def test_the_walk_in_form_lists_the_events_own_areas_first(manager, hendon):
 
     first_group = page.index('<optgroup label="This event&#x27;s areas">')
     assert first_group < page.index(">Hendon<") < page.index(">Aardvark Estate<")
+
+
+def test_names_on_the_check_in_list_have_no_direction_overrides(event, manager):
+    eve = RegistrationFactory(event=event, name="Eve \u202eeviF")
+    client = signed_in(manager)
+
+    page = client.get(list_url(event)).text
+    saved = client.post(tick_url(event, eve), {"attended": "yes"}, follow=True).text
+
+    assert "Eve eviF" in page
+    assert "Saved: Eve eviF is checked in" in saved
+    assert "\u202e" not in page + saved

@@ -223,3 +223,28 @@ def test_no_secret_reaches_the_broker_or_the_log(django_capture_on_commit_callba
     secret = re.search(r"/events/place/([A-Za-z0-9_-]{43})/", message.body)[1]
     Client().get(f"/events/place/{secret}/")
     assert secret not in caplog.text
+
+
+def test_the_confirmation_and_waitlist_e_mails_show_back_what_the_person_told_us(mailoutbox):
+    event = EventFactory(published=True)
+    placed = RegistrationFactory(
+        event=event,
+        name="Pat Robinson",
+        area=None,
+        phone="0191 498 0000",
+        access_needs="A hearing loop",
+        dietary_needs="Halal",
+    )
+    waiting = RegistrationFactory(
+        event=event, status=Registration.Status.WAITLISTED, waitlisted_at=timezone.now()
+    )
+
+    notifications.confirmation_send(placed)
+    notifications.waitlist_send(waiting)
+
+    placed_body, waiting_body = (message.body for message in mailoutbox)
+    assert "Name: Pat Robinson\nNeighbourhood: Not one of our neighbourhoods\n" in placed_body
+    assert "Phone: 0191 498 0000\n" in placed_body
+    assert "so that you can take part: A hearing loop\nFood you cannot eat: Halal" in placed_body
+    assert f"Name: {waiting.name}\n" in waiting_body
+    assert "so that you can take part: Nothing\nFood you cannot eat: Nothing" in waiting_body

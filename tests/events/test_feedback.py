@@ -242,3 +242,17 @@ def test_a_check_in_taken_back_before_the_job_means_no_request(manager, mailoutb
     assert Registration.objects.get(pk=pat.pk).checked_in_at is None
     assert event_feedback_task() == 0
     assert mailoutbox == []
+
+
+def test_what_people_wrote_keeps_its_lines_on_the_event_page(manager):
+    event = ended_days_ago(1, organiser=manager)
+    Feedback.objects.create(
+        registration=came(event),
+        rating=4,
+        useful="The talks",
+        next_steps="Ring the council\nthen the MP",
+    )
+
+    page = signed_in(manager).get(f"/staff/events/{event.slug}/").text
+
+    assert "Ring the council<br>then the MP" in page

@@ -535,3 +535,15 @@ def test_the_area_page_shows_its_connections_and_links(hendon, ryhope, adviser, 
     evaluators = client_for(evaluator).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
     assert "Connections with other areas" in evaluators
     assert "Peers to introduce" not in evaluators
+
+
+def test_staff_notes_keep_their_lines_and_lose_direction_overrides(hendon, ryhope, adviser):
+    record(adviser, hendon, ryhope, note="Asha knows \u202eriahc\nand their treasurer.")
+    client = client_for(adviser)
+
+    network = client.get("/staff/events/network/").content.decode()
+    area = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+
+    for page in (network, area):
+        assert "Asha knows riahc<br>and their treasurer." in page
+        assert "\u202e" not in page

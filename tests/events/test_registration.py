@@ -82,6 +82,25 @@ def test_the_page_after_says_what_became_of_the_registration(client, register):
     assert "number 1 in the queue" in page.content.decode()
 
 
+def test_the_page_after_shows_back_what_they_typed(client, register):
+    event = EventFactory(published=True)
+    area = AreaFactory(name="Hendon")
+    response = register(
+        event,
+        area=str(area.pk),
+        phone="0191 498 0000",
+        access_needs="A hearing loop\nand large print",
+        dietary_needs="Halal <b>only</b>",
+    )
+
+    page = client.get(response.url).content.decode()
+
+    assert "<dt>Neighbourhood</dt><dd>Hendon</dd>" in page
+    assert "<dt>Phone</dt><dd>0191 498 0000</dd>" in page
+    assert "A hearing loop<br>and large print" in page
+    assert "Halal &lt;b&gt;only&lt;/b&gt;" in page
+
+
 def test_when_full_people_join_the_waitlist_in_order_and_are_told_their_place(register):
     event = EventFactory(published=True, capacity=1)
     register(event, email="a@example.org")

@@ -112,7 +112,12 @@ def test_a_visit_between_an_advisers_areas(adviser, hendon, millfield):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"title": ""}, "title", "This field is required."),
+        ({"title": ""}, "title", "Give the event a title."),
+        ({"kind": ""}, "kind", "Choose the kind of event."),
+        ({"summary": ""}, "summary", "what the event is for"),
+        ({"starts_at": ""}, "starts_at", "Give the day and time it starts."),
+        ({"ends_at": ""}, "ends_at", "Give the day and time it ends."),
+        ({"registration_closes_at": ""}, "registration_closes_at", "registration closes"),
         ({"ends_at": in_days(19)}, "ends_at", "end after it starts"),
         ({"starts_at": in_days(-3), "ends_at": in_days(-2)}, "starts_at", "in the future"),
         ({"registration_closes_at": in_days(25)}, "registration_closes_at", "close by the end"),
@@ -198,6 +203,43 @@ def test_a_change_of_time_is_told_once_to_each_and_again_at_the_next_change(
     assert "9:00 a.m." in mail.outbox[1].body or "9 a.m." in mail.outbox[1].body
 
 
+def test_a_change_of_places_alone_tells_nobody_in_british_summer_time(
+    manager, django_capture_on_commit_callbacks
+):
+    # In summer the form gives 10:00+01:00 and the database 09:00+00:00: the
+    # same moment, so neither "changed" e-mails nor the history may say it moved.
+    summer = timezone.localdate().year + 1
+    starts = datetime.datetime(summer, 6, 10, 9, 0, tzinfo=datetime.UTC)
+    event = EventFactory(
+        published=True,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=5),
+        registration_closes_at=starts - datetime.timedelta(days=1),
+    )
+    RegistrationFactory(event=event, email="a@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(
+            f"/staff/events/{event.slug}/edit/",
+            event_answers(
+                areas=[],
+                invited="everyone",
+                venue_address=event.venue_address,
+                starts_at=f"{summer}-06-10T10:00",
+                ends_at=f"{summer}-06-10T15:00",
+                registration_closes_at=f"{summer}-06-09T10:00",
+                capacity="40",
+            ),
+        )
+
+    assert response.status_code == 302
+    assert [m.subject for m in mail.outbox] == []
+    entry = AuditEntry.objects.filter(content_type__model="event", object_id=event.pk).latest("pk")
+    assert "capacity" in entry.changes
+    assert "starts_at" not in entry.changes
+    assert "ends_at" not in entry.changes
+
+
 def test_more_places_are_offered_to_the_waitlist(manager, django_capture_on_commit_callbacks):
     event = EventFactory(published=True, capacity=1)
     RegistrationFactory(event=event)
@@ -251,6 +293,18 @@ def test_a_regional_lead_sees_and_organises_only_their_region_and_national_event
     assert client.get(f"/staff/events/{national.slug}/edit/").status_code == 403
     assert may_organise_event(lead, theirs)
     assert not may_organise_event(lead, national)
+
+
+def test_a_regional_lead_is_told_in_their_own_terms_why_an_event_is_not_theirs():
+    lead = UserFactory(role=Role.MANAGER, region=Region.NORTH_EAST)
+
+    response = client_for(lead).post(
+        "/staff/events/new/", event_answers(region="south_west", invited="everyone")
+    )
+
+    assert "only for the North East" in response.content.decode()
+    assert "your own areas" not in response.content.decode()
+    assert Event.objects.count() == 0
 
 
 def test_evaluators_see_events_and_numbers_but_never_who_registered(evaluator, manager):
@@ -451,3 +505,70 @@ def test_the_audit_page_shows_events_changes(manager, hendon, millfield):
     assert page.status_code == 200
     assert "Gathering" in page.text
     assert "Skills and expertise" in page.text
+
+
+def test_what_people_typed_is_shown_to_the_organiser_without_direction_overrides(manager):
+    # A name with a right-to-left override would show the text after it
+    # backwards (a name, or a whole row, spoofed); their needs keep their lines.
+    event = EventFactory(published=True, organiser=manager)
+    RegistrationFactory(
+        event=event,
+        name="Bob \u202eowT",
+        phone="0191 498 0000",
+        access_needs="A ramp\nand a hearing loop",
+        dietary_needs="Vegan\u2066",
+    )
+
+    page = client_for(manager).get(f"/staff/events/{event.slug}/").text
+
+    assert "Bob owT" in page
+    assert "\u202e" not in page
+    assert "\u2066" not in page
+    assert "A ramp<br>and a hearing loop" in page
+
+
+def test_an_organiser_gives_the_place_offered_to_someone_with_only_a_phone(
+    manager, evaluator, django_capture_on_commit_callbacks
+):
+    # They have no link to take it with: staff phone them and press for them,
+    # before the offer passes to the next in line.
+    event = EventFactory(published=True, capacity=1)
+    leaving = RegistrationFactory(event=event)
+    caller = RegistrationFactory(
+        event=event,
+        email="",
+        phone="0191 498 0000",
+        status=Registration.Status.WAITLISTED,
+        waitlisted_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.registration_cancel(registration=leaving)
+    caller.refresh_from_db()
+    assert caller.status == Registration.Status.OFFERED
+    page = client_for(manager).get(f"/staff/events/{event.slug}/").text
+    url = f"/staff/events/{event.slug}/registrations/{caller.pk}/take-offer/"
+    assert "No e-mail address: phone them to offer it." in page
+    assert f'action="{url}"' in page
+    assert client_for(evaluator).post(url).status_code == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(url, follow=True)
+
+    caller.refresh_from_db()
+    assert caller.status == Registration.Status.CONFIRMED
+    assert "Done: they have the place." in response.text
+    entry = AuditEntry.objects.filter(
+        object_id=caller.pk, action="changed", content_type__model="registration"
+    ).latest("pk")
+    assert entry.changed_by == manager
+
+
+def test_an_event_of_one_place_says_place_and_its_closing_time_is_in_uk_time(manager):
+    event = EventFactory(published=True, capacity=1, organiser=manager)
+
+    staff = client_for(manager).get(f"/staff/events/{event.slug}/").content.decode()
+    public = Client().get(f"/events/{event.slug}/").content.decode()
+
+    assert "0 confirmed of 1 place;" in staff
+    closes = public.split("<dt>Registration closes</dt>")[1].split("</dd>")[0]
+    assert "(UK time)" in closes
