@@ -77,7 +77,7 @@ class EventLink:
 
 def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]:
     """Each pair of areas (the lower id first) with people at the same
-    events that began in ``period``, one at least of the pair among
+    events (other than the national one) that began in ``period``, one at least of the pair among
     ``areas``: how many events, and the last. One query.
 
     Written as SQL around the ORM's own queries: each event's areas are
@@ -85,16 +85,15 @@ def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]
     with themselves, which the ORM cannot say; pairing every registration
     with every other took seconds on a year of busy events."""
     # Only the events someone from ``areas`` came to: an area's page pairs
-    # a handful of events, not the year's.
-    theirs = attended(
-        Registration.objects.filter(_in_period(period, "event__"), area__in=areas)
-    ).values("event_id")
+    # a handful of events, not the year's. Not the national event: everyone
+    # meets everyone there, and its hundred areas would pair each with all
+    # the others, drowning the links that say something.
+    at_smaller_events = Registration.objects.filter(
+        _in_period(period, "event__"), area__isnull=False
+    ).exclude(event__kind=Event.Kind.NATIONAL)
+    theirs = attended(at_smaller_events.filter(area__in=areas)).values("event_id")
     came = (
-        attended(
-            Registration.objects.filter(
-                _in_period(period, "event__"), area__isnull=False, event__in=theirs
-            )
-        )
+        attended(at_smaller_events.filter(event__in=theirs))
         .order_by()
         .values_list("event_id", "area_id", "event__starts_at")
         .distinct()

@@ -15,7 +15,7 @@ from advisers.models import Role
 from areas.models import AreaType, Region, Stage
 from casework.models import AuditEntry, Interaction
 from events import network_services
-from events.models import Connection, Registration
+from events.models import Connection, Event, Registration
 from events.network import REGION_COLOURS
 from events.selectors_network import (
     isolated_areas,
@@ -547,3 +547,10 @@ def test_staff_notes_keep_their_lines_and_lose_direction_overrides(hendon, ryhop
     for page in (network, area):
         assert "Asha knows riahc<br>and their treasurer." in page
         assert "\u202e" not in page
+
+
+def test_the_national_event_makes_no_links(hendon, ryhope):
+    national = past_event(kind=Event.Kind.NATIONAL, region="")
+    came(national, hendon)
+    came(national, ryhope)
+    assert links_at_events(areas=hendon.__class__.objects.all(), period=last_twelve_months()) == []
