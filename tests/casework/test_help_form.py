@@ -401,3 +401,10 @@ def test_a_name_we_do_not_know_is_kept_for_triage(post):
     assert post(area="", place="Nowhere Green").status_code == 302
     saved = SupportRequest.objects.get()
     assert (saved.area, saved.place) == (None, "Nowhere Green")
+
+
+def test_a_box_left_unticked_is_summed_up_in_its_own_words(post):
+    page = post(consent_privacy="").text
+    summary = page.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert ">Tick this box to say you have read the privacy notice.</a>" in summary
+    assert "privacy notice.:" not in summary
