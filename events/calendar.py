@@ -90,11 +90,13 @@ def event_calendar(event: Event, *, joining_link: bool = False) -> str:
     url = absolute_url("events_public:event_detail", slug=event.slug)
     status = "CANCELLED" if event.is_cancelled else "CONFIRMED"
     stamp = _utc(timezone.now())
-    # Each change of time or place is a new version to a calendar that
-    # already holds the event.
-    sequence = int((event.changed_at or event.created_at).timestamp()) - int(
-        event.created_at.timestamp()
+    # Each change of time or place, and its cancellation, is a new version
+    # to a calendar that already holds the event.
+    last_change = max(
+        (moment for moment in (event.changed_at, event.cancelled_at) if moment),
+        default=event.created_at,
     )
+    sequence = int(last_change.timestamp()) - int(event.created_at.timestamp())
     parts = list(event.sessions.all()) or [event]
     lines = [
         "BEGIN:VCALENDAR",

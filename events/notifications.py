@@ -72,7 +72,12 @@ def manage_link_issue(registration: Registration) -> str:
 def _send(template: str, registration: Registration, **context) -> bool:
     event = registration.event
     attachments = []
-    if registration.status == Registration.Status.CONFIRMED and not event.is_cancelled:
+    # A place held, or held when the event was cancelled: the calendar that
+    # holds it is sent the new version (a cancelled one marks it so).
+    held_a_place = registration.status == Registration.Status.CONFIRMED or (
+        event.is_cancelled and registration.confirmed_at
+    )
+    if held_a_place:
         attachments.append(
             Attachment(
                 f"{event.slug}.ics",

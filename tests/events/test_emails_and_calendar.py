@@ -248,3 +248,22 @@ def test_the_confirmation_and_waitlist_e_mails_show_back_what_the_person_told_us
     assert "so that you can take part: A hearing loop\nFood you cannot eat: Halal" in placed_body
     assert f"Name: {waiting.name}\n" in waiting_body
     assert "so that you can take part: Nothing\nFood you cannot eat: Nothing" in waiting_body
+
+
+def test_the_cancellation_sends_a_calendar_that_marks_the_event_cancelled(mailoutbox):
+    event = EventFactory(published=True)
+    placed = RegistrationFactory(event=event, confirmed_at=timezone.now())
+    before = parsed(event_calendar(event)).walk("VEVENT")[0]
+    Event.objects.filter(pk=event.pk).update(
+        cancelled_at=timezone.now() + datetime.timedelta(seconds=5)
+    )
+    event.refresh_from_db()
+    placed.refresh_from_db()
+
+    notifications.event_cancelled_send(placed)
+
+    (message,) = mailoutbox
+    (attachment,) = message.attachments
+    (vevent,) = parsed(attachment.content).walk("VEVENT")
+    assert (vevent["UID"], str(vevent["STATUS"])) == (before["UID"], "CANCELLED")
+    assert vevent["SEQUENCE"] > before["SEQUENCE"]
