@@ -244,10 +244,13 @@ class Redis:
 class Gunicorn:
     """The portal as production runs it (nfc/gunicorn_conf.py), on loopback."""
 
-    def __init__(self, *, scratch: Path, env: dict, workers: int = 2, name: str = "gunicorn"):
+    def __init__(
+        self, *, scratch: Path, env: dict, workers: int = 2, name: str = "gunicorn", nice: int = 0
+    ):
         self.scratch = scratch
         self.port = free_port()
         self.log = scratch / f"{name}.log"
+        self.nice = nice
         self.env = {
             **env,
             "HOST": "127.0.0.1",
@@ -261,7 +264,8 @@ class Gunicorn:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:nfc.gunicorn_conf"]
+                ["nice", "-n", str(self.nice)]
+                + [sys.executable, "-m", "gunicorn", "-c", "python:nfc.gunicorn_conf"]
                 # Its control socket would live in $HOME, shared by every gunicorn.
                 + ["--no-control-socket", "nfc.wsgi"],
                 cwd=BASE_DIR,
