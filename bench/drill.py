@@ -331,9 +331,10 @@ class Stack:
     started once for all the drills, and the Celery workers each drill asks
     for. ``gunicorn`` is the public pool."""
 
-    def __init__(self, *, pg_bindir: Path, services: list):
+    def __init__(self, *, pg_bindir: Path, services: list, public_nice: int = PUBLIC_POOL_NICE):
         self.pg_bindir = pg_bindir
         self.services = services
+        self.public_nice = public_nice
         self.mail = SCRATCH / "mail"
 
     def start(self) -> None:
@@ -377,7 +378,7 @@ class Stack:
             env=dict(os.environ),
             workers=GUNICORN_WORKERS,
             name="gunicorn-public",
-            nice=PUBLIC_POOL_NICE,
+            nice=self.public_nice,
         )
         self.staff_gunicorn = Gunicorn(
             scratch=SCRATCH, env=dict(os.environ), workers=GUNICORN_WORKERS, name="gunicorn-staff"
@@ -1061,6 +1062,7 @@ def attack_process(queue, port: int, staff_email: str, args) -> None:
 
 def drill_load(stack: Stack, args) -> Report:
     report = Report("load")
+    report.figure("public pool's niceness (the staff pool's is 0)", stack.public_nice)
     say("Loading areas and an adviser for the staff's pages...")
     cookies, staff_email = load_staff()
 
@@ -1175,7 +1177,9 @@ def drill_load(stack: Stack, args) -> Report:
 
     # 3. Staff browse alone, then under a flood and bad sign-ins.
     say(f"Staff browse alone ({args.staff_people} people, {args.attack_seconds} s)...")
-    alone = staff_browse(stack, cookies, args.attack_seconds, args.staff_people)
+    with CpuMeter(stack) as cpu:
+        alone = staff_browse(stack, cookies, args.attack_seconds, args.staff_people)
+    report.figure("CPU staff alone", cpu.summary())
     say(
         f"Staff browse while one address floods the form and {args.sign_ins} clients "
         "send bad sign-ins..."
@@ -1327,6 +1331,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sign-ins", type=int, default=200)
     parser.add_argument("--flood-clients", type=int, default=10)
     parser.add_argument(
+        "--public-nice",
+        type=int,
+        default=PUBLIC_POOL_NICE,
+        help="the public pool's niceness (default: as docker-compose.yml's cpu_shares weigh it)",
+    )
+    parser.add_argument(
         "--attack-nice",
         type=int,
         default=0,
@@ -1356,7 +1366,9 @@ def main(argv: list[str] | None = None) -> int:
     services: list = []
     reports: list[Report] = []
     try:
-        stack = Stack(pg_bindir=Path(args.pg_bindir), services=services)
+        stack = Stack(
+            pg_bindir=Path(args.pg_bindir), services=services, public_nice=args.public_nice
+        )
         stack.start()
         for name in args.drill:
             say(f"\nDrill: {name}")
