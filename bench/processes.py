@@ -275,6 +275,14 @@ class Gunicorn:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        if self.nice:
+            # A new session is a scheduling group of its own where Linux
+            # groups sessions (autogroup, on by default): the group weighs
+            # the same as any other whatever its processes' niceness, so the
+            # group is given the niceness, as Docker's cpu_shares weigh a
+            # container's group.
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{self.process.pid}/autogroup").write_text(str(self.nice))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
