@@ -8,9 +8,8 @@ the production settings (bench/settings.py), each on a free loopback port,
 as `make bench` does: two pools, as the deployment runs them (one for
 staff, one for everyone else), behind nginx with the deployment's own
 configuration (nfc/deploy/nginx.conf.template); Celery workers as each drill
-needs them. Everything it
-started is stopped at the end, also on Ctrl-C or failure. Then, one at a
-time:
+needs them. Everything it started is stopped at the end, also on Ctrl-C or
+failure. Then, one at a time:
 
 - redis: 100 residents send the help form, 50 with Redis stopped and 50
   with Redis hung (a socket that accepts and never answers); each must get
@@ -78,9 +77,10 @@ SCRATCH = BASE_DIR / "var" / "drill"
 DRILLS = ("redis", "worker", "postgres", "load")
 # Each pool's workers (nfc/gunicorn_conf.py's WEB_CONCURRENCY).
 GUNICORN_WORKERS = 2
-# The public pool's processes weigh a quarter of the staff pool's when the
-# CPU is short, as docker-compose.yml's cpu_shares (256 against 1024) make
-# them: Linux weighs a process at nice 6 as 1024 / 1.25^6, about 270.
+# The public pool weighs a quarter of the staff pool when the CPU is short,
+# as docker-compose.yml's cpu_shares (256 against 1024) make it: Linux
+# weighs a scheduling group at nice 6 as 1024 / 1.25^6, about 270 (the
+# pool's session is its group: bench.processes.Gunicorn).
 PUBLIC_POOL_NICE = 6
 REFERENCE = re.compile(rb"NFC-[0-9A-Z]{4}-[0-9A-Z]{4}")
 STARTED_TOKEN = re.compile(rb'name="started" value="([^"]+)"')
