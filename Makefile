@@ -92,13 +92,13 @@ bench: $(VENV)/.installed-base
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m bench.run --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
-# Fault drills on real processes (throwaway PostgreSQL, Redis, gunicorn and
-# Celery workers), one at a time; see README.md, "Fault drills". Not part of
+# Fault drills on real processes (throwaway PostgreSQL, Redis, gunicorn's two
+# pools behind nginx, and Celery workers), one at a time; see README.md, "Fault drills". Not part of
 # `make test`. DRILL=<name> runs one; DRILL_ARGS passes options, e.g.
 # DRILL_ARGS="--outage-seconds 20 --seconds 30".
 DRILL ?=
 drill: $(VENV)/.installed-dev
-	@bindir=$$(tests/tools/test-prerequisites fast) && \
+	@bindir=$$(tests/tools/test-prerequisites drill) && \
 	env $(addprefix -u ,$(PORTAL_VARIABLES)) NFC_PG_BINDIR=$$bindir \
 	$(BIN)/python -m bench.drill $(if $(DRILL),--drill $(DRILL)) $(DRILL_ARGS)
 

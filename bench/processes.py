@@ -1,5 +1,5 @@
 """The throwaway services a bench run starts and always stops: PostgreSQL,
-Redis and gunicorn, each on a free loopback port.
+Redis, gunicorn and nginx, each on a free loopback port.
 
 PostgreSQL refuses to run as root; as root it runs as the `postgres` user
 through tests/tools/pg_ctl, the same wrapper `make test` uses, which wants
@@ -10,6 +10,7 @@ goes to a log file under the scratch folder, for diagnosis.
 import contextlib
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PG_CTL = BASE_DIR / "tests" / "tools" / "pg_ctl"
+NGINX_TEMPLATE = BASE_DIR / "nfc" / "deploy" / "nginx.conf.template"
 
 
 class ServiceError(RuntimeError):
@@ -242,10 +244,13 @@ class Redis:
 class Gunicorn:
     """The portal as production runs it (nfc/gunicorn_conf.py), on loopback."""
 
-    def __init__(self, *, scratch: Path, env: dict, workers: int = 2):
+    def __init__(
+        self, *, scratch: Path, env: dict, workers: int = 2, name: str = "gunicorn", nice: int = 0
+    ):
         self.scratch = scratch
         self.port = free_port()
-        self.log = scratch / "gunicorn.log"
+        self.log = scratch / f"{name}.log"
+        self.nice = nice
         self.env = {
             **env,
             "HOST": "127.0.0.1",
@@ -259,7 +264,8 @@ class Gunicorn:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:nfc.gunicorn_conf"]
+                ["nice", "-n", str(self.nice)]
+                + [sys.executable, "-m", "gunicorn", "-c", "python:nfc.gunicorn_conf"]
                 # Its control socket would live in $HOME, shared by every gunicorn.
                 + ["--no-control-socket", "nfc.wsgi"],
                 cwd=BASE_DIR,
@@ -269,6 +275,14 @@ class Gunicorn:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        if self.nice:
+            # A new session is a scheduling group of its own where Linux
+            # groups sessions (autogroup, on by default): the group weighs
+            # the same as any other whatever its processes' niceness, so the
+            # group is given the niceness, as Docker's cpu_shares weigh a
+            # container's group.
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{self.process.pid}/autogroup").write_text(str(self.nice))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -339,6 +353,124 @@ class CeleryWorker:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def render_nginx_template(values: dict[str, str], template: Path = NGINX_TEMPLATE) -> str:
+    """The deployment's nginx template with its ${NFC_...} filled in, as the
+    official nginx image's envsubst does; every one must be given."""
+    text = template.read_text()
+    missing = set(re.findall(r"\$\{(NFC_[A-Z_]+)\}", text)) - set(values)
+    if missing:
+        raise ValueError(f"no value for {', '.join(sorted(missing))}")
+    return re.sub(r"\$\{(NFC_[A-Z_]+)\}", lambda found: values[found.group(1)], text)
+
+
+class Nginx:
+    """nginx with the deployment's own configuration (nfc/deploy/), in front
+    of the two gunicorn pools, on loopback.
+
+    Two things differ from a deployment, both outside the shared template:
+    it speaks plain HTTP (the clients share the machine with the server,
+    and TLS handshakes would measure the machine's cryptography rather than
+    the portal), and it believes X-Forwarded-For from loopback (nginx's
+    realip module), as it would from a load balancer in front: the drills
+    speak for many residents from one machine, each from an address of its
+    own.
+    """
+
+    def __init__(self, *, scratch: Path, staff_port: int, public_port: int):
+        self.prefix = scratch / "nginx"
+        self.port = free_port()
+        self.staff_port = staff_port
+        self.public_port = public_port
+        self.log = scratch / "nginx.log"
+        self.process: subprocess.Popen | None = None
+
+    def write_config(self) -> Path:
+        self.prefix.mkdir(parents=True, exist_ok=True)
+        certificate, key = self.prefix / "self-signed.pem", self.prefix / "self-signed.key"
+        if not certificate.exists():
+            # Never used (the drill's server block speaks plain HTTP), but
+            # the template names a certificate.
+            run(
+                ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt"]
+                + ["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=drill"]
+                + ["-keyout", key, "-out", certificate],
+                log=self.log,
+                timeout=30,
+            )
+        portal = render_nginx_template(
+            {
+                "NFC_PROXY_LISTEN": f"127.0.0.1:{self.port}",
+                "NFC_PROXY_HTTP_LISTEN": f"127.0.0.1:{free_port()}",
+                "NFC_TLS_CERTIFICATE": str(certificate),
+                "NFC_TLS_CERTIFICATE_KEY": str(key),
+                "NFC_STAFF_UPSTREAM": f"127.0.0.1:{self.staff_port}",
+                "NFC_PUBLIC_UPSTREAM": f"127.0.0.1:{self.public_port}",
+                "NFC_PROXY_PAGES": str(NGINX_TEMPLATE.parent),
+            }
+        )
+        (self.prefix / "portal.conf").write_text(portal)
+        temp = self.prefix / "temp"
+        temp.mkdir(exist_ok=True)
+        # What the official image's /etc/nginx/nginx.conf says around the
+        # template, trimmed to what the drill needs.
+        main = f"""
+worker_processes auto;
+pid {self.prefix}/nginx.pid;
+error_log {self.log} warn;
+{"user root;" if os.geteuid() == 0 else ""}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    default_type application/octet-stream;
+    sendfile on;
+    keepalive_timeout 65;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    include {self.prefix}/portal.conf;
+}}
+"""
+        config = self.prefix / "nginx.conf"
+        config.write_text(main)
+        return config
+
+    def start(self) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(nginx).exists():
+            raise ServiceError("nginx is missing: sudo apt-get install nginx")
+        config = self.write_config()
+        command = [nginx, "-p", self.prefix, "-c", config]
+        run([*command, "-t"], log=self.log, timeout=30)
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(part) for part in [*command, "-g", "daemon off;"]],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(f"nginx stopped at once\n{tail(self.log)}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+                if connection.getresponse().status == 200:
+                    return
+            time.sleep(0.2)
+        raise ServiceError(
+            f"/healthz through nginx did not answer 200 within 30 s\n{tail(self.log)}"
+        )
 
     def stop(self) -> None:
         stop_process(self.process)

@@ -6,12 +6,13 @@ help form or the sign-in limits cannot leave them silently testing nothing."""
 import socket
 
 import pytest
+import yaml
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
 from bench import drill
 from casework.forms import HelpRequestForm
-from tests.support import free_port
+from tests.support import PROJECT_ROOT, free_port
 
 
 def test_the_arguments_name_each_drill_and_default_to_all():
@@ -74,3 +75,12 @@ def test_the_hung_redis_accepts_and_never_answers():
                 sock.recv(16)
     finally:
         hung.stop()
+
+
+def test_the_drills_pools_weigh_as_the_stacks_do():
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())["services"]
+    staff = compose["web-staff"].get("cpu_shares", 1024)
+    public = compose["web-public"]["cpu_shares"]
+    # Linux's weight for a process at nice n, against 1024 at nice 0.
+    drills = 1024 / 1.25**drill.PUBLIC_POOL_NICE
+    assert abs(drills / 1024 - public / staff) < 0.05
