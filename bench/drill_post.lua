@@ -1,6 +1,8 @@
--- wrk script for bench/drill.py's load drill: each request is a resident's
--- help form sent once, with a token of its own (signed by the drill, as the
--- form page would have given it), from an address of its own. Reads the
+-- wrk script for bench/drill.py's load drill and bench/run.py's
+-- registration POST: each request is a resident's form (the help form, an
+-- event's registration form) sent once to the URL's path, with a token of
+-- its own (signed by the bench, as the form page would have given it),
+-- from an address of its own. Reads the
 -- bodies from the file named after `--`, one per line; thread n of k sends
 -- lines n, n + k, ... Ends with one JSON line, as wrk_report.lua does.
 local threads = {}
@@ -39,7 +41,7 @@ function request()
   -- A resident of its own: every post well under the hourly limit.
   headers["X-Forwarded-For"] = string.format(
     "10.%d.%d.%d", id, math.floor(sent / 250) % 250, sent % 250 + 1)
-  return wrk.format("POST", "/help/", headers, body)
+  return wrk.format("POST", wrk.path, headers, body)
 end
 
 function response(status, headers, body)

@@ -35,6 +35,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from advisers.roles import Role
@@ -59,7 +60,7 @@ from casework.models import (
     Topic,
 )
 from casework.retention import REMOVED
-from events.models import TOPIC_CHOICES, Connection
+from events.models import TOPIC_CHOICES, Connection, Event
 
 AREA_FILES = ["left_behind_neighbourhoods_225.csv", "ward_deprivation_2019.csv"]
 AREA_DATA = Path(__file__).resolve().parent.parent / "areas" / "data"
@@ -82,6 +83,11 @@ class Sizes:
     referrals: int = 2_000
     # Connections recorded between areas: a few a week for ten years.
     connections: int = 3_000
+    # Events over the ten years and the next six months (a national event a
+    # year, the rest regional, virtual, visits and training series), and
+    # the people registered for them.
+    events: int = 10_000
+    registrations: int = 300_000
     years: int = 10
 
     @property
@@ -98,6 +104,8 @@ class Sizes:
             actions=max(1, round(self.actions * scale)),
             referrals=max(1, round(self.referrals * scale)),
             connections=max(1, round(self.connections * scale)),
+            events=max(1, round(self.events * scale)),
+            registrations=max(1, round(self.registrations * scale)),
         )
 
 
@@ -285,6 +293,13 @@ PARTNERS = [
     ("Charity Accounts Clinic", [Expertise.FINANCE]),
     ("Media Mentors", [Expertise.COMMUNICATIONS]),
 ]
+COURSES = [
+    "Leading a community group",
+    "Keeping the accounts",
+    "Chairing meetings",
+    "Writing a funding bid",
+    "Running a consultation",
+]
 # How well each area's 2 + 2 days a month are kept: on track, behind, far behind.
 DELIVERY = [(0.65, 1.0), (0.25, 0.55), (0.10, 0.15)]
 # Requests: how a closed one's story went (after "new"), and how often.
@@ -391,6 +406,9 @@ class Loader:
         self.step("actions", self.actions)
         self.step("partners and referrals", self.referrals)
         self.step("connections between areas", self.connections)
+        self.step("events, topics and sessions", self.events)
+        self.step("registrations", self.registrations)
+        self.step("feedback", self.feedback)
         if vacuum:
             self.step("vacuum analyze", self.vacuum_analyze)
         else:
@@ -1036,6 +1054,370 @@ class Loader:
             )
         Connection.objects.bulk_create(made.values(), batch_size=1000)
         return len(made)
+
+    # Ten years of events and the people registered for them: COPY.
+
+    def events(self) -> int:
+        """A national event a year (the last one two days ago, so its
+        check-in is still open; the next in three months, filling up), and
+        regional and virtual events, visits between areas and training
+        series spread over the ten years and the next six months. Nearly all
+        published, a few cancelled, a few of the coming ones still drafts.
+        Each has one to three topics; a visit its visiting areas; a training
+        series its weekly sessions."""
+        rng = self.rng
+        now = self.now
+        horizon_days = (self.today - self.start).days + 180
+        regions = Region.values
+        region_labels = dict(Region.choices)
+        topics = [value for value, _ in TOPIC_CHOICES]
+        topic_labels = dict(TOPIC_CHOICES)
+        by_region: dict[str, list[Area]] = {}
+        for area in self.programme_areas:
+            by_region.setdefault(area.region, []).append(area)
+        slugs: set[str] = set()
+        # What the registrations need to know of each event, in row order.
+        self.event_plan: list[dict] = []
+
+        def slug(title: str) -> str:
+            while True:
+                tail = "".join(rng.choices(REFERENCE_ALPHABET, k=6)).lower()
+                value = f"{slugify(title)[:60].strip('-')}-{tail}"
+                if value not in slugs:
+                    slugs.add(value)
+                    return value
+
+        def at(day: datetime.date, hour: int) -> datetime.datetime:
+            return datetime.datetime.combine(day, datetime.time(hour), datetime.UTC)
+
+        nationals = [
+            self.today - datetime.timedelta(days=2 + 365 * y) for y in range(self.sizes.years)
+        ]
+        nationals.append(self.today + datetime.timedelta(days=100))
+        kinds = ["regional", "virtual", "visit", "training"]
+        kind_weights = [40, 25, 20, 15]
+        plans = [("national", day) for day in nationals]
+        for _ in range(max(0, self.sizes.events - len(plans))):
+            day = self.start + datetime.timedelta(days=int(rng.random() * horizon_days))
+            plans.append((rng.choices(kinds, weights=kind_weights)[0], day))
+        plans.sort(key=lambda plan: plan[1])
+
+        event_rows, topic_rows, session_rows, area_rows = [], [], [], []
+        for kind, day in plans:
+            region, host, visitors, sessions = "", None, [], []
+            topic = rng.choice(topics)
+            if kind == "visit":
+                hosts = [a for a in self.programme_areas if a.joined_on <= day]
+                if len(hosts) < 2:
+                    kind = "regional"
+                else:
+                    host = rng.choice(hosts)
+                    region = host.region
+                    near = [a for a in by_region[host.region] if a.pk != host.pk and a in hosts]
+                    visitors = rng.sample(
+                        near or hosts, k=min(len(near or hosts), rng.randint(1, 3))
+                    )
+                    visitors = [a for a in visitors if a.pk != host.pk] or [
+                        next(a for a in hosts if a.pk != host.pk)
+                    ]
+            if kind != "national" and not region:
+                region = rng.choice(regions)
+            online = kind == "virtual"
+            if kind == "national":
+                title = f"NfC national gathering {day.year}"
+                starts, ends, capacity = at(day, 9), at(day, 17), 2_000
+            elif kind == "regional":
+                title = f"{region_labels[region]} network day: {topic_labels[topic]}"
+                starts = at(day, rng.choice([9, 10, 13]))
+                ends, capacity = starts + datetime.timedelta(hours=4), rng.choice([40, 60, 80, 120])
+            elif kind == "virtual":
+                title = f"Online: {topic_labels[topic]}"
+                starts = at(day, rng.choice([12, 18]))
+                ends, capacity = (
+                    starts + datetime.timedelta(hours=1, minutes=30),
+                    rng.choice([50, 100, 200]),
+                )
+            elif kind == "visit":
+                title = f"Visit to {host.name}"
+                starts, ends, capacity = at(day, 10), at(day, 15), rng.choice([10, 15, 25])
+            else:
+                title = f"{rng.choice(COURSES)} course ({region_labels[region]})"
+                starts = at(day, 18)
+                for week in range(rng.randint(3, 6)):
+                    begins = starts + datetime.timedelta(weeks=week)
+                    sessions.append(
+                        (f"Session {week + 1}", begins, begins + datetime.timedelta(hours=2))
+                    )
+                ends, capacity = sessions[-1][2], rng.choice([12, 16, 20])
+            created = starts - datetime.timedelta(days=75)
+            # Published two months ahead (the national event five); a few
+            # of the coming ones are still drafts.
+            published = starts - datetime.timedelta(days=150 if kind == "national" else 60)
+            if published > now or starts > now and rng.random() < 0.03:
+                published = None
+            cancelled = None
+            if published and kind != "national" and rng.random() < 0.02:
+                cancelled = min(starts - datetime.timedelta(days=10), now)
+            if host is not None:
+                organiser = self.adviser_on(host.pk, day).pk
+            elif kind in ("regional", "training") and by_region.get(region):
+                organiser = self.adviser_on(
+                    rng.choice(by_region[region]).pk, max(day, self.start)
+                ).pk
+            else:
+                organiser = self.manager.pk
+            invited = "everyone"
+            if kind == "visit":
+                invited = "areas"
+            elif kind in ("regional", "training") and rng.random() < 0.5:
+                invited = "region"
+            venue = (
+                ""
+                if online
+                else (
+                    f"{host.name} Community Centre"
+                    if host
+                    else f"{region_labels.get(region, 'Birmingham')} Conference Centre"
+                )
+            )
+            self.event_plan.append(
+                {
+                    "kind": kind,
+                    "starts": starts,
+                    "ends": ends,
+                    "capacity": capacity,
+                    "region": region,
+                    "host": host,
+                    "visitors": visitors,
+                    "published": published,
+                    "online": online,
+                    "organiser": organiser,
+                    "closes": starts - datetime.timedelta(days=1),
+                    "sessions": sessions,
+                    "topics": [
+                        topic,
+                        *rng.sample([t for t in topics if t != topic], k=rng.choice([0, 0, 1, 2])),
+                    ],
+                }
+            )
+            event_rows.append(
+                "\t".join(
+                    [
+                        slug(title),
+                        kind,
+                        title,
+                        f"{topic_labels[topic]}: meet people from other neighbourhoods "
+                        "and share what works.",
+                        _at(starts),
+                        _at(ends),
+                        "t" if online else "f",
+                        venue,
+                        "" if online else "1 High Street\\nTown centre",
+                        "" if online else "Step-free entrance, hearing loop, accessible toilets.",
+                        "https://meet.example.org/nfc" if online else "",
+                        region,
+                        invited,
+                        _null(host.pk if host else None),
+                        str(capacity),
+                        _at(starts - datetime.timedelta(days=1)),
+                        str(organiser),
+                        _null(published and _at(published)),
+                        _null(cancelled and _at(cancelled)),
+                        "The venue is closed." if cancelled else "",
+                        _at(created),
+                    ]
+                )
+            )
+        count = copy_rows(
+            "events_event",
+            ["slug", "kind", "title", "summary", "starts_at", "ends_at", "online", "venue_name"]
+            + ["venue_address", "accessibility_notes", "joining_link", "region", "invited"]
+            + ["host_area_id", "capacity", "registration_closes_at", "organiser_id"]
+            + ["published_at", "cancelled_at", "cancellation_reason", "created_at"],
+            event_rows,
+        )
+        # COPY gives ids in row order; read them back rather than assume it.
+        ids = dict(Event.objects.values_list("slug", "pk"))
+        for plan, row in zip(self.event_plan, event_rows, strict=True):
+            plan["pk"] = ids[row.split("\t", 1)[0]]
+            topic_rows += [f"{plan['pk']}\t{topic}" for topic in plan["topics"]]
+            session_rows += [
+                f"{plan['pk']}\t{title}\t{_at(begins)}\t{_at(finishes)}"
+                for title, begins, finishes in plan["sessions"]
+            ]
+            area_rows += [f"{plan['pk']}\t{area.pk}" for area in plan["visitors"]]
+        count += copy_rows("events_eventtopic", ["event_id", "topic"], topic_rows)
+        count += copy_rows(
+            "events_eventsession", ["event_id", "title", "starts_at", "ends_at"], session_rows
+        )
+        count += copy_rows("events_event_areas", ["event_id", "area_id"], area_rows)
+        return count
+
+    def registrations(self) -> int:
+        """About thirty people an event, and some 1,800 at each national
+        event: confirmed while places last, then the waitlist; some cancel.
+        At events past, most people with a place were checked in, and at
+        those in person a few came without registering (walk-ins). A year
+        after an event its people's details are gone, as the retention job
+        would have removed them."""
+        rng = self.rng
+        now = self.now
+        retention = datetime.timedelta(days=settings.NFC_EVENT_RETENTION_DAYS)
+        version = settings.NFC_PRIVACY_NOTICE_VERSION
+        by_region: dict[str, list[Area]] = {}
+        for area in self.programme_areas:
+            by_region.setdefault(area.region, []).append(area)
+        published = [plan for plan in self.event_plan if plan["published"]]
+        national_each = min(1_800, self.sizes.registrations // 30)
+        nationals = [plan for plan in published if plan["kind"] == "national"]
+        others = [plan for plan in published if plan["kind"] != "national"]
+        weights = []
+        for plan in others:
+            # A coming event has had only part of its time to fill up.
+            opened = (now - plan["published"]) / (plan["closes"] - plan["published"])
+            # One in ten is popular: more people than places, so a waitlist.
+            demand = rng.uniform(2.5, 3.5) if rng.random() < 0.1 else rng.uniform(0.3, 1.1)
+            weights.append(plan["capacity"] * demand * max(0.0, min(1.0, opened)))
+        rest = max(0, self.sizes.registrations - national_each * len(nationals))
+        counts = [national_each] * len(nationals) + _apportion(rest, weights, rng)
+        people = itertools.count()
+
+        def rows():
+            for plan, n in zip(nationals + others, counts, strict=True):
+                if not n:
+                    continue
+                opens, until = plan["published"], min(plan["closes"], now)
+                span = max(1, int((until - opens).total_seconds()))
+                past = plan["ends"] < now
+                removed = None
+                if plan["ends"] + retention < now:
+                    removed = _at(min(plan["ends"] + retention + datetime.timedelta(days=1), now))
+                walk_ins = n // 20 if past and not plan["online"] else 0
+                moments = sorted(
+                    opens + datetime.timedelta(seconds=int(rng.random() * span))
+                    for _ in range(n - walk_ins)
+                )
+                if plan["host"] is not None:
+                    local = [plan["host"], *plan["visitors"]]
+                elif plan["kind"] in ("regional", "training"):
+                    local = by_region.get(plan["region"]) or self.programme_areas
+                else:
+                    local = self.programme_areas
+                came = 0.6 if plan["online"] else 0.8
+                placed = 0
+                for k in range(n):
+                    walk_in = k >= n - walk_ins
+                    created = plan["starts"] if walk_in else moments[k]
+                    status, confirmed, waitlisted, cancelled = "confirmed", created, None, None
+                    if walk_in:
+                        pass
+                    elif rng.random() < 0.08:
+                        status = "cancelled"
+                        later = created + datetime.timedelta(days=rng.randint(1, 20))
+                        cancelled = min(later, plan["starts"], now)
+                    elif placed < plan["capacity"]:
+                        placed += 1
+                    else:
+                        status, confirmed, waitlisted = "waitlisted", None, created
+                    checked_in = None
+                    if past and status == "confirmed" and (walk_in or rng.random() < came):
+                        checked_in = plan["starts"] + datetime.timedelta(
+                            minutes=rng.randint(-20, 45)
+                        )
+                    n_person = next(people)
+                    name = email = phone = access = dietary = salt = token = ""
+                    if removed is None:
+                        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                        name = f"{first} {last}"
+                        if not walk_in:
+                            reach = rng.random()
+                            if reach < 0.8:
+                                email = f"{first.lower()}.{last.lower()}{n_person}@example.org"
+                            if reach > 0.6:
+                                phone = f"07700 9{n_person % 100_000:05d}"
+                            token = f"{rng.getrandbits(256):064x}"
+                            salt = f"{rng.getrandbits(128):032x}"
+                        if rng.random() < 0.1:
+                            access = "Step-free access, please."
+                        if not plan["online"] and rng.random() < 0.2:
+                            dietary = rng.choice(["Vegetarian", "Halal", "No nuts"])
+                    area = rng.choice(local).pk if rng.random() < 0.85 else None
+                    told = _at(created + datetime.timedelta(minutes=1))
+                    feedback_sent = None
+                    if checked_in and plan["ends"] + datetime.timedelta(days=1) < now:
+                        feedback_sent = _at(plan["ends"] + datetime.timedelta(days=1))
+                    yield "\t".join(
+                        [
+                            str(plan["pk"]),
+                            name,
+                            _null(area),
+                            email,
+                            phone,
+                            access,
+                            dietary,
+                            _at(created),
+                            version,
+                            status,
+                            _at(created),
+                            _null(confirmed and _at(confirmed)),
+                            _null(waitlisted and _at(waitlisted)),
+                            _null(cancelled and _at(cancelled)),
+                            "person" if cancelled else "",
+                            token,
+                            _at(plan["ends"]),
+                            _null(cancelled and _at(cancelled)),
+                            salt,
+                            told if status == "confirmed" and not walk_in else "\\N",
+                            told if status == "waitlisted" else "\\N",
+                            "",
+                            _null(removed),
+                            _null(checked_in and _at(checked_in)),
+                            _null(checked_in and plan["organiser"]),
+                            "t" if walk_in else "f",
+                            "",
+                            _null(feedback_sent),
+                        ]
+                    )
+
+        return copy_rows(
+            "events_registration",
+            ["event_id", "name", "area_id", "email", "phone", "access_needs", "dietary_needs"]
+            + ["consented_at", "privacy_notice_version", "status", "created_at", "confirmed_at"]
+            + ["waitlisted_at", "cancelled_at", "cancelled_by", "manage_token_hash"]
+            + ["manage_expires_at", "manage_revoked_at", "manage_link_salt"]
+            + ["confirmation_sent_at", "waitlist_sent_at", "form_token_hash", "details_removed_at"]
+            + ["checked_in_at", "checked_in_by_id", "walk_in", "feedback_token_hash"]
+            + ["feedback_sent_at"],
+            rows(),
+        )
+
+    def feedback(self) -> int:
+        """About a third of the people checked in answered the feedback
+        e-mail, most finding the event useful; a year on, their words are
+        removed and the ratings kept. One INSERT ... SELECT."""
+        cutoff = self.now - datetime.timedelta(days=settings.NFC_EVENT_RETENTION_DAYS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO events_feedback
+                    (registration_id, rating, useful, next_steps, submitted_at, words_removed_at)
+                SELECT r.id,
+                    CASE WHEN r.id %% 10 < 5 THEN 5 WHEN r.id %% 10 < 8 THEN 4
+                         WHEN r.id %% 10 < 9 THEN 3 ELSE 2 END,
+                    CASE WHEN e.ends_at < %(cutoff)s THEN ''
+                         ELSE 'Hearing how another estate set up its food pantry.' END,
+                    CASE WHEN e.ends_at < %(cutoff)s THEN ''
+                         ELSE 'Ask our council about the empty shop on the parade.' END,
+                    LEAST(e.ends_at + interval '1 day', %(now)s),
+                    CASE WHEN e.ends_at < %(cutoff)s
+                         THEN LEAST(e.ends_at + interval '366 days', %(now)s) END
+                FROM events_registration r JOIN events_event e ON e.id = r.event_id
+                WHERE r.checked_in_at IS NOT NULL AND r.status = 'confirmed'
+                    AND r.feedback_sent_at IS NOT NULL AND r.id %% 20 < 7
+                """,
+                {"cutoff": cutoff, "now": self.now},
+            )
+            return cursor.rowcount
 
     def analyze(self) -> int:
         with connection.cursor() as cursor:

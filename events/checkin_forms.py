@@ -35,8 +35,9 @@ class TickForm(forms.Form):
             "invalid_choice": "Say whether they came.",
         },
     )
-    # The search the list was showing, to go back to it.
+    # The search and the page of names the list was showing, to go back to.
     q = forms.CharField(required=False, max_length=100)
+    page = forms.IntegerField(required=False, min_value=1)
 
 
 class WalkInForm(forms.Form):

@@ -363,6 +363,13 @@ class Registration(models.Model):
                 condition=Q(checked_in_at__isnull=False),
                 name="registration_attended_idx",
             ),
+            # Each event's areas among the people who came (the network's
+            # links at events): read from the index alone, not the table.
+            models.Index(
+                fields=["event", "area"],
+                condition=Q(checked_in_at__isnull=False),
+                name="registration_came_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

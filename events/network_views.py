@@ -24,9 +24,14 @@ from events.selectors_network import (
     links_at_events,
     peer_suggestions,
     recorded_pairs,
+    strongest_links_at_events,
 )
 
 RECENT_CONNECTIONS = 50
+# The pairs that met at events drawn and listed: those that met most often.
+# A year's national event alone pairs every area with every other (some
+# 20,000 pairs, an 11 MB page that took seconds to draw).
+EVENT_LINKS_SHOWN = 150
 
 
 def _may_record_for(user):
@@ -43,7 +48,9 @@ def network(request):
     period = last_twelve_months()
     scope = Area.objects.visible_to(user)
     recorded = recorded_pairs(connections=Connection.objects.visible_to(user), period=period)
-    at_events = links_at_events(areas=scope, period=period)
+    at_events, at_events_total = strongest_links_at_events(
+        areas=scope, period=period, most=EVENT_LINKS_SHOWN
+    )
     isolated = list(isolated_areas(areas=scope, period=period))
     ends = {pk for pair in recorded for pk in (pair.area_a, pair.area_b)} | {
         pk for link in at_events for pk in (link.area_a, link.area_b)
@@ -65,6 +72,8 @@ def network(request):
         "events/network.html",
         {
             "picture": picture,
+            "at_events_shown": len(at_events),
+            "at_events_total": at_events_total,
             "isolated": isolated,
             "recent": recent,
             "period": period,

@@ -32,10 +32,13 @@ def _hourly_limit() -> HourlyLimit:
     return HourlyLimit("event-registration", per_hour=settings.NFC_HELP_REQUESTS_PER_HOUR)
 
 
-def _published(slug: str) -> Event:
-    return get_object_or_404(
-        Event.objects.published().prefetch_related("topics", "sessions"), slug=slug
-    )
+def _published(slug: str, *, places: bool = False) -> Event:
+    """The published event; with ``places``, its places taken counted in the
+    same query (the page shows places left more than once)."""
+    events = Event.objects.published().prefetch_related("topics", "sessions")
+    if places:
+        events = events.with_places_taken()
+    return get_object_or_404(events, slug=slug)
 
 
 @login_not_required
@@ -71,8 +74,13 @@ def _detail(request, event: Event, form: RegistrationForm, *, status: int = 200)
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def event_detail(request, slug):
-    event = _published(slug)
-    if request.method == "GET" or not event.registration_open:
+    if request.method == "GET":
+        event = _published(slug, places=True)
+        return _detail(request, event, RegistrationForm.for_event(event)())
+    # A post needs the event alone: its places are counted as the
+    # registration is saved, with the event's row locked.
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    if not event.registration_open:
         return _detail(request, event, RegistrationForm.for_event(event)())
 
     # A form sent again (a double click, a retry): answered with the

@@ -77,8 +77,43 @@ class EventLink:
 
 def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]:
     """Each pair of areas (the lower id first) with people at the same
-    events (other than the national one) that began in ``period``, one at least of the pair among
-    ``areas``: how many events, and the last. One query.
+    events (other than the national one) that began in ``period``, one at
+    least of the pair among
+    ``areas``: how many events, and the last. One query."""
+    if areas.query.is_empty():
+        return []
+    sql, params = _links_sql(areas=areas, period=period)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [EventLink(a, b, events, _moment(last)) for a, b, events, last in rows]
+
+
+def strongest_links_at_events(
+    *, areas: QuerySet[Area], period: Period, most: int
+) -> tuple[list[EventLink], int]:
+    """The ``most`` pairs of links_at_events() that met at the most events
+    (then the latest first), and how many pairs there are in all. One query.
+
+    A year of a full programme's events pairs thousands of areas: too
+    many to draw or to read."""
+    if areas.query.is_empty():
+        return [], 0
+    sql, params = _links_sql(areas=areas, period=period)
+    sql = f"""
+        SELECT area_a, area_b, events, last, COUNT(*) OVER () FROM ({sql}) pairs
+        ORDER BY events DESC, last DESC, area_a, area_b
+        LIMIT %s
+    """  # noqa: S608 (the ORM's SQL, its values passed as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, most])
+        rows = cursor.fetchall()
+    links = [EventLink(a, b, events, _moment(last)) for a, b, events, last, _ in rows]
+    return links, rows[0][4] if rows else 0
+
+
+def _links_sql(*, areas: QuerySet[Area], period: Period) -> tuple[str, list]:
+    """The pairs' SQL and its parameters.
 
     Written as SQL around the ORM's own queries: each event's areas are
     made distinct first (several people come from one area), then paired
@@ -102,16 +137,14 @@ def links_at_events(*, areas: QuerySet[Area], period: Period) -> list[EventLink]
     scope_sql, scope_params = areas.order_by().values("pk").query.sql_with_params()
     sql = f"""
         WITH came (event_id, area_id, starts_at) AS ({came_sql})
-        SELECT one.area_id, other.area_id, COUNT(*), MAX(one.starts_at)
+        SELECT one.area_id AS area_a, other.area_id AS area_b, COUNT(*) AS events,
+            MAX(one.starts_at) AS last
         FROM came one JOIN came other
             ON other.event_id = one.event_id AND other.area_id > one.area_id
         WHERE one.area_id IN ({scope_sql}) OR other.area_id IN ({scope_sql})
         GROUP BY one.area_id, other.area_id
     """  # noqa: S608 (the ORM's SQL, its values passed as parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*came_params, *scope_params, *scope_params])
-        rows = cursor.fetchall()
-    return [EventLink(a, b, events, _moment(last)) for a, b, events, last in rows]
+    return sql, [*came_params, *scope_params, *scope_params]
 
 
 def _moment(value) -> datetime.datetime:

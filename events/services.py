@@ -243,6 +243,13 @@ def registration_submit(*, event: Event, form_token_hash: str = "", **details) -
                 **extra,
                 **details,
             )
+            # In the same transaction: one commit (one wait for the disk)
+            # a registration, not two.
+            audit.record(obj=registration, by=None, fields=["status", "area"])
+            notice = (
+                CONFIRMATION if registration.status == Registration.Status.CONFIRMED else WAITLIST
+            )
+            _tell(Registration.objects.filter(pk=registration.pk), notice)
     except IntegrityError:
         already = (
             Registration.objects.filter(form_token_hash=form_token_hash).first()
@@ -252,10 +259,6 @@ def registration_submit(*, event: Event, form_token_hash: str = "", **details) -
         if already is None:
             raise
         return already
-    with transaction.atomic():
-        audit.record(obj=registration, by=None, fields=["status", "area"])
-        notice = CONFIRMATION if registration.status == Registration.Status.CONFIRMED else WAITLIST
-        _tell(Registration.objects.filter(pk=registration.pk), notice)
     return registration
 
 

@@ -2,6 +2,7 @@
 and `make bench-postcodes`'s file, small."""
 
 import csv
+import datetime
 import io
 from collections import Counter
 
@@ -17,7 +18,7 @@ from bench import onspd
 from bench.load import SEARCH_WORD, Sizes, load
 from bench.postcodes import check, counts_of, summary_of
 from casework.models import Action, Interaction, StatusChange, SupportRequest
-from events.models import Connection
+from events.models import Connection, Event, EventSession, Feedback, Registration
 
 TINY = Sizes(
     advisers=2,
@@ -28,6 +29,8 @@ TINY = Sizes(
     actions=100,
     referrals=20,
     connections=60,
+    events=80,
+    registrations=2_000,
 )
 
 
@@ -123,6 +126,50 @@ def test_each_request_went_through_allowed_steps_to_its_status(loaded):
             assert request.email == request.phone == ""
         if request.area_id:
             assert request.assigned_to_id is not None
+
+
+def test_ten_years_of_events_with_their_registrations(loaded):
+    assert Event.objects.count() == TINY.events
+    assert Registration.objects.count() == TINY.registrations
+    nationals = Event.objects.filter(kind=Event.Kind.NATIONAL)
+    # One a year, and the next one.
+    assert nationals.count() == TINY.years + 1
+    assert {e.starts_at.year for e in nationals} >= {timezone.now().year - 1, timezone.now().year}
+    assert set(Event.objects.values_list("kind", flat=True)) == set(Event.Kind.values)
+    assert EventSession.objects.filter(event__kind=Event.Kind.TRAINING).exists()
+    assert Event.objects.upcoming().count() > 0
+    statuses = set(Registration.objects.values_list("status", flat=True))
+    assert {"confirmed", "waitlisted", "cancelled"} <= statuses
+    came = Registration.objects.filter(checked_in_at__isnull=False)
+    assert came.exists()
+    assert came.filter(walk_in=True).exists()
+    assert not came.filter(event__starts_at__gt=timezone.now()).exists()
+    assert Feedback.objects.exists()
+    assert not Feedback.objects.exclude(registration__in=came).exists()
+    # The last national event was two days ago: its check-in is still open.
+    from events.checkin import check_in_open
+
+    last = nationals.filter(ends_at__lt=timezone.now()).order_by("-starts_at").first()
+    assert check_in_open(last)
+    assert last.registrations.filter(checked_in_at__isnull=False).count() > 10
+
+
+def test_the_events_rows_pass_the_models_own_checks(loaded):
+    for event in Event.objects.order_by("pk")[::8]:
+        event.full_clean()
+    # (Retention empties the name, as the daily job does: not a form's row.)
+    for registration in Registration.objects.filter(details_removed_at=None).order_by("pk")[::50]:
+        registration.full_clean()
+    for event in Event.objects.all():
+        placed = event.registrations.filter(status="confirmed", walk_in=False).count()
+        assert placed <= event.capacity
+    # A year after the event, the retention job would have removed the details.
+    old = Registration.objects.filter(
+        event__ends_at__lt=timezone.now() - datetime.timedelta(days=400)
+    )
+    assert old.exists()
+    assert not old.exclude(name="").exists()
+    assert not old.filter(details_removed_at__isnull=True).exists()
 
 
 def test_the_loader_refuses_a_database_that_holds_data(loaded):

@@ -347,3 +347,41 @@ def test_names_on_the_check_in_list_have_no_direction_overrides(event, manager):
     assert "Eve eviF" in page
     assert "Saved: Eve eviF is checked in" in saved
     assert "\u202e" not in page + saved
+
+
+def test_a_big_event_lists_its_names_a_page_at_a_time_and_a_tick_returns_to_its_page(
+    event, manager, monkeypatch
+):
+    monkeypatch.setattr("events.checkin_views.CHECKIN_PER_PAGE", 2)
+    names = ["Ali Khan", "Bea Jones", "Cal Evans", "Dee Price", "Eve Shaw"]
+    people = [RegistrationFactory(event=event, name=name) for name in names]
+    client = signed_in(manager)
+
+    first = client.get(list_url(event)).text
+    assert first.count('class="checkin-row') == 2
+    assert "5 people with a place. Names 1 to 2" in first
+    assert "Next names" in first
+    # Typing filters only the names shown: on a page of a longer list the
+    # search goes to the server instead.
+    assert "data-checkin-search" not in first
+
+    second = client.get(list_url(event) + "?page=2").text
+    assert "Cal Evans" in second
+    assert "Ali Khan" not in second
+    assert 'name="page" value="2"' in second
+
+    response = client.post(tick_url(event, people[2]), {"attended": "yes", "page": "2"})
+    assert response.url == f"{list_url(event)}?page=2#person-{people[2].pk}"
+    assert "Cal Evans" in client.get(response.url).text
+
+
+def test_a_search_finds_a_name_on_any_page(event, manager, monkeypatch):
+    monkeypatch.setattr("events.checkin_views.CHECKIN_PER_PAGE", 2)
+    for name in ["Ali Khan", "Bea Jones", "Cal Evans", "Dee Price", "Eve Shaw"]:
+        RegistrationFactory(event=event, name=name)
+
+    page = signed_in(manager).get(list_url(event) + "?q=shaw").text
+
+    assert "Eve Shaw" in page
+    assert "1 name with" in page
+    assert "data-checkin-search" in page

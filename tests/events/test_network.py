@@ -554,3 +554,49 @@ def test_the_national_event_makes_no_links(hendon, ryhope):
     came(national, hendon)
     came(national, ryhope)
     assert links_at_events(areas=hendon.__class__.objects.all(), period=last_twelve_months()) == []
+
+
+def test_the_page_draws_only_the_pairs_that_met_most_often_and_says_how_many_met(
+    hendon, ryhope, manager, monkeypatch
+):
+    monkeypatch.setattr("events.network_views.EVENT_LINKS_SHOWN", 1)
+    seaham = AreaFactory(name="Seaham", programme=Stage.YEAR_ZERO)
+    # Hendon and Ryhope met at two events; Hendon and Seaham at one.
+    for days_ago in (20, 40):
+        event = past_event(days_ago=days_ago)
+        came(event, hendon)
+        came(event, ryhope)
+    event = past_event(days_ago=60)
+    came(event, hendon)
+    came(event, seaham)
+
+    page = client_for(manager).get("/staff/events/network/").content.decode()
+
+    assert "People from 2 pairs of areas met at events" in page
+    table = page[page.index('id="pairs-title"') :]
+    assert "2 events" in table
+    assert "Seaham</a>" not in table[: table.index("</table>")]
+
+
+def test_the_strongest_links_come_first_with_the_count_of_all(hendon, ryhope):
+    from events.selectors_network import strongest_links_at_events
+
+    seaham = AreaFactory(name="Seaham")
+    for days_ago in (20, 40):
+        event = past_event(days_ago=days_ago)
+        came(event, hendon)
+        came(event, ryhope)
+    event = past_event(days_ago=60)
+    came(event, hendon)
+    came(event, seaham)
+    everywhere = hendon.__class__.objects.all()
+
+    links, total = strongest_links_at_events(areas=everywhere, period=last_twelve_months(), most=1)
+
+    assert total == 2
+    assert [(link.events, {link.area_a, link.area_b}) for link in links] == [
+        (2, {hendon.pk, ryhope.pk})
+    ]
+    assert strongest_links_at_events(
+        areas=everywhere.none(), period=last_twelve_months(), most=5
+    ) == ([], 0)

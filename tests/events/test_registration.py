@@ -350,3 +350,33 @@ def test_registering_is_in_the_audit_history_without_the_persons_name(register):
     )
     assert "Pat" not in entry.object_repr
     assert "Pat" not in str(entry.changes)
+
+
+def test_the_event_page_and_a_registration_ask_the_same_queries_however_many_registered(
+    django_assert_max_num_queries,
+):
+    from tests.factories import RegistrationFactory
+
+    event = EventFactory(published=True, capacity=500)
+    event.topics.create(topic="plan")
+    event.topics.create(topic="skills")
+    area = AreaFactory()
+
+    def people(n):
+        for _ in range(n):
+            RegistrationFactory(event=event, area=area)
+            RegistrationFactory(event=event, status=Registration.Status.WAITLISTED)
+
+    def post(n):
+        return Client().post(f"/events/{event.slug}/", answers(email=f"pat{n}@example.org"))
+
+    people(2)
+    with django_assert_max_num_queries(10) as page:
+        assert Client().get(f"/events/{event.slug}/").status_code == 200
+    with django_assert_max_num_queries(25) as registration:
+        assert post(1).status_code == 302
+    people(40)
+    with django_assert_max_num_queries(len(page.captured_queries)):
+        assert Client().get(f"/events/{event.slug}/").status_code == 200
+    with django_assert_max_num_queries(len(registration.captured_queries)):
+        assert post(2).status_code == 302
