@@ -313,6 +313,19 @@ def may_see_registrations(user, event) -> bool:
     return event.organiser_id == user.pk or may_organise_event(user, event)
 
 
+def may_contact_after_event(user, registration) -> bool:
+    """Whether ``user`` may see how to reach someone who came to an event,
+    to follow up with them: only when they ticked that the adviser for their
+    neighbourhood may contact them, and only that adviser (now). Their other
+    consent covers only running the event, so nobody else, not even a
+    manager, is shown it for this. Asks once a request (see _areas_held_now)."""
+    if registration.follow_up_consented_at is None or registration.details_removed_at:
+        return False
+    if user.role != Role.ADVISER or not has_perm(user, "casework.log"):
+        return False
+    return registration.area_id in _areas_held_now(user)
+
+
 def may_check_in(user, event) -> bool:
     """Whether ``user`` may tick people in at ``event`` and add walk-ins:
     its organiser, and those who may organise it."""

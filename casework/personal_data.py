@@ -310,6 +310,9 @@ REGISTRY: dict[str, dict[str, Entry]] = {
             "form_token_hash",
         ),
         **_all(REGISTRANT, "name", "email", "phone"),
+        # Their wish to be contacted after the event goes with the ways to
+        # reach them.
+        "follow_up_consented_at": REGISTRANT,
         # Access and dietary needs may tell of health or belief.
         **_all(REGISTRANTS_WORDS, "access_needs", "dietary_needs"),
         **_all(Entry(Kind.PERSONAL, Rule.SHORT), "manage_token_hash", "manage_link_salt"),

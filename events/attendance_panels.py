@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from advisers.permissions import has_perm
+from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
 from areas.models import Area
 from areas.signals import area_page_panels
@@ -32,7 +32,8 @@ def _days_up_to_today(days: int) -> Period:
 @receiver(home_page_panels, dispatch_uid="events.attendance_from_my_areas")
 def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
     """For an adviser: the people from their areas checked in at recent
-    events, each with a button to make a follow-up action."""
+    events, each with a button to make a follow-up action, and how to reach
+    those who asked to be contacted after the event."""
     user = request.user
     if not (has_perm(user, "events.view_registrations") and has_perm(user, "casework.log")):
         return None
@@ -46,6 +47,8 @@ def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
             period=_days_up_to_today(RECENT_DAYS),
         )[: HOME_LIMIT + 1]
     )
+    for person in people:
+        person.may_contact = may_contact_after_event(user, person)
     return render_to_string(
         "events/_home_attendance.html",
         {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},

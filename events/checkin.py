@@ -117,10 +117,13 @@ def walk_in_add(
     area: Area | None,
     email: str = "",
     phone: str = "",
+    follow_up_contact: bool = False,
     form_token_hash: str = "",
 ) -> Registration:
     """Add someone who came without registering, ticked in at once. Their
     place is on top of the capacity: they are in the room already.
+    ``follow_up_contact``: they told staff that the adviser for their area
+    may contact them after the event.
     ``form_token_hash`` makes one walk-in of a form sent twice (a double tap
     on a slow connection)."""
     _check(event, by)
@@ -141,6 +144,8 @@ def walk_in_add(
                 # Staff told them how their details are used, as the form says.
                 consented_at=now,
                 privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
+                # Only an area of ours has an adviser to contact them.
+                follow_up_consented_at=now if follow_up_contact and area else None,
                 # Nothing to send them before the event: it has begun.
                 confirmation_sent_at=now,
                 reminder_sent_at=now,

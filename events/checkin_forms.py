@@ -77,6 +77,15 @@ class WalkInForm(forms.Form):
         ),
         error_messages={"required": "Tell them how we use their details, then tick this box."},
     )
+    # Asked of them by staff, as the registration form asks it: never needed.
+    follow_up_contact = forms.BooleanField(
+        label=(
+            "They are happy for the Network for Communities adviser for where they live "
+            "to contact them after the event (optional)"
+        ),
+        required=False,
+        help_text="Ask them. Only if they are from one of the neighbourhoods in the list.",
+    )
     # A random token: the same form sent twice (a double tap) adds one person.
     once = forms.CharField(widget=forms.HiddenInput, max_length=50, required=False)
 
@@ -125,6 +134,7 @@ class WalkInForm(forms.Form):
             "area": data["area"],
             "email": data["email"],
             "phone": data["phone"],
+            "follow_up_contact": data["follow_up_contact"],
             "form_token_hash": digest(data["once"]) if data["once"] else "",
         }
 

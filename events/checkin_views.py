@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from advisers.permissions import may_check_in, permission_required
+from advisers.permissions import may_check_in, may_contact_after_event, permission_required
 from areas.models import Area
 from events import checkin
 from events.checkin_forms import AttendanceActionForm, TickForm, WalkInForm
@@ -161,15 +161,16 @@ def attendance_action(request, pk):
         pk=pk,
     )
     event = attendance.event
-    form = AttendanceActionForm(
-        request.POST or None,
-        initial={
-            "description": (
-                f"Follow up with {without_direction_controls(attendance.name)} after {event.title} "
-                f"({timezone.localtime(event.starts_at):%-d %b})"
-            )[:300]
-        },
+    may_contact = may_contact_after_event(request.user, attendance)
+    when = f"{event.title} ({timezone.localtime(event.starts_at):%-d %b})"
+    # Only someone who asked to be contacted is offered an action to contact
+    # them; for anyone else the follow-up is the area's, not theirs.
+    description = (
+        f"Contact {without_direction_controls(attendance.name)} after {when}"
+        if may_contact
+        else f"Follow up {when} in {attendance.area.name}"
     )
+    form = AttendanceActionForm(request.POST or None, initial={"description": description[:300]})
     if request.method == "POST" and form.is_valid():
         try:
             attendance = checkin.attendance_follow_up(
@@ -184,5 +185,5 @@ def attendance_action(request, pk):
     return render(
         request,
         "events/attendance_action.html",
-        {"attendance": attendance, "event": event, "form": form},
+        {"attendance": attendance, "event": event, "form": form, "may_contact": may_contact},
     )

@@ -62,17 +62,21 @@ def _register(rng: random.Random, event: Event, areas: list[Area], *, count: int
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         at = min(now, event.starts_at) - datetime.timedelta(days=20, hours=-n)
         placed = n < event.capacity
+        area = rng.choice(areas) if rng.random() < 0.85 else None
         people.append(
             Registration(
                 event=event,
                 name=f"{first} {last}",
-                area=rng.choice(areas) if rng.random() < 0.85 else None,
+                area=area,
                 email=f"{first}.{last}{n}@example.org".lower(),
                 phone="" if rng.random() < 0.7 else f"0191 498 {rng.randint(1000, 9999)}",
                 access_needs="Step-free access, please" if rng.random() < 0.1 else "",
                 dietary_needs="Vegetarian" if not event.online and rng.random() < 0.2 else "",
                 consented_at=at,
                 privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
+                # Every third from our areas asks to be contacted after the
+                # event (not drawn from rng, so the rest of the demo is as before).
+                follow_up_consented_at=at if area and n % 3 == 0 else None,
                 status=Registration.Status.CONFIRMED if placed else Registration.Status.WAITLISTED,
                 confirmed_at=at if placed else None,
                 waitlisted_at=None if placed else at,

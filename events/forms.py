@@ -87,6 +87,19 @@ class RegistrationForm(PublicFormDefence):
         ),
         error_messages={"required": "Tick this box so that we can keep your place."},
     )
+    # Separate from the consent above, and never needed to register: the
+    # adviser sees how to reach them only when this is ticked.
+    follow_up_contact = forms.BooleanField(
+        label=(
+            "I am happy for the Network for Communities adviser for my neighbourhood to "
+            "contact me after the event (optional)"
+        ),
+        required=False,
+        help_text=(
+            "Only if you chose your neighbourhood from the list. You can leave this unticked "
+            "and still come."
+        ),
+    )
 
     # The event registered for (see for_event): an online one asks no
     # dietary needs.
@@ -147,6 +160,7 @@ class RegistrationForm(PublicFormDefence):
             "phone": data["phone"],
             "access_needs": data["access_needs"],
             "dietary_needs": data.get("dietary_needs", ""),
+            "follow_up_contact": data["follow_up_contact"],
         }
 
 

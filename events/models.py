@@ -289,6 +289,10 @@ class Registration(models.Model):
     # The record of consent: when, and which privacy notice they were shown.
     consented_at = models.DateTimeField()
     privacy_notice_version = models.CharField(max_length=20)
+    # When they asked (ticked) that the adviser of their area may contact them
+    # after the event; empty if they did not. Their other consent covers only
+    # running the event, so without this nobody follows up with them.
+    follow_up_consented_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

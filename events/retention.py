@@ -2,9 +2,10 @@
 at the end of the period the privacy notice promises (the scheduled jobs),
 and when they ask us to erase them (events.resident_data). One place, so
 both remove the same things: their name, ways to reach them, their needs,
-the words of their feedback and their private links. The facts stay
-(that they registered, from which area, that they came, their rating),
-for attendance by area and the event's figures."""
+the words of their feedback, their private links and when they asked to
+be contacted after the event. The facts stay (that they registered, from
+which area, that they came, their rating), for attendance by area and the
+event's figures."""
 
 import datetime
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ REMOVED = "(removed)"
 # What goes (casework.personal_data says which fields).
 REMOVED_AFTER_EVENT = removed_after_event("events.Registration")
 FEEDBACK_WORDS = removed_after_event("events.Feedback")
+
+
+def _blank(model, name: str):
+    # A text field is emptied; a date (when they asked to be contacted) has
+    # no empty text, so it goes to null.
+    return None if model._meta.get_field(name).null else ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def registrations_remove_details(
         marker=REMOVED,
     )
     removed = due.update(
-        **dict.fromkeys(REMOVED_AFTER_EVENT, ""),
+        **{name: _blank(Registration, name) for name in REMOVED_AFTER_EVENT},
         manage_token_hash="",
         manage_link_salt="",
         details_removed_at=now,

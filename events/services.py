@@ -216,13 +216,16 @@ def waitlist_place(registration: Registration) -> int:
     )
 
 
-def registration_submit(*, event: Event, form_token_hash: str = "", **details) -> Registration:
+def registration_submit(
+    *, event: Event, form_token_hash: str = "", follow_up_contact: bool = False, **details
+) -> Registration:
     """Register a person: a place when there is one and nobody is waiting
     for it, else the waitlist. Then (once saved) e-mail them.
 
     The event's row is locked first, so registrations for one event are
     decided one at a time. ``form_token_hash`` makes one registration of a
-    form sent twice.
+    form sent twice. ``follow_up_contact``: they ticked that the adviser of
+    their area may contact them after the event.
     """
     try:
         with transaction.atomic():
@@ -239,6 +242,8 @@ def registration_submit(*, event: Event, form_token_hash: str = "", **details) -
                 event=event,
                 consented_at=now,
                 privacy_notice_version=settings.NFC_PRIVACY_NOTICE_VERSION,
+                # Only an area of ours has an adviser to contact them.
+                follow_up_consented_at=now if follow_up_contact and details.get("area") else None,
                 form_token_hash=form_token_hash,
                 **extra,
                 **details,

@@ -319,7 +319,9 @@ NFC_INTERACTION_CORRECTION_DAYS = env.int("NFC_INTERACTION_CORRECTION_DAYS", def
 # Shown with the consent, and kept with each request: bump it when the
 # privacy notice (templates/casework/privacy.html) changes.
 # .3: deleting your details cancels a place at an event still to come.
-NFC_PRIVACY_NOTICE_VERSION = "2026-11-30.3"
+# .4: the adviser for your neighbourhood may contact you after an event,
+# if you tick the box asking for it.
+NFC_PRIVACY_NOTICE_VERSION = "2026-11-30.4"
 # Where residents ask to see, correct or delete their details: the privacy
 # notice and the data we send them name it. The demo's address is a
 # placeholder, so production must give a real one (see _required above).

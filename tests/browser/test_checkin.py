@@ -107,11 +107,13 @@ def test_a_member_of_staff_checks_people_in_on_a_phone(phone):
     page.get_by_label("Their name").fill("Wally Walker")
     page.get_by_label("Their neighbourhood").select_option(label="Hendon")
     page.get_by_label("They know that we keep these details").check()
+    page.get_by_label("They are happy for the Network for Communities adviser").check()
     page.get_by_role("button", name="Add and check in").click()
     expect(page.get_by_text("Added and checked in: Wally Walker.")).to_be_visible()
     expect(page.locator("#checkin-count")).to_contain_text(
         "4 checked in (1 of them walk-in); 3 registered."
     )
+    assert Registration.objects.get(walk_in=True).follow_up_consented_at is not None
     assert_healthy(page)
 
 
@@ -149,7 +151,17 @@ def test_an_adviser_sees_who_came_from_their_areas_and_makes_an_action_from_it(p
         ends_at=ended,
         registration_closes_at=ended - datetime.timedelta(days=3),
     )
-    RegistrationFactory(event=event, name="Pat Robinson", area=hendon, checked_in_at=ended)
+    RegistrationFactory(
+        event=event,
+        name="Pat Robinson",
+        area=hendon,
+        email="pat@example.org",
+        checked_in_at=ended,
+        follow_up_consented_at=ended,
+    )
+    RegistrationFactory(
+        event=event, name="Sam Quiet", area=hendon, email="sam@example.org", checked_in_at=ended
+    )
     RegistrationFactory(event=event, name="Absent Annie", area=hendon)
     sign_in(page, adviser)
 
@@ -157,13 +169,20 @@ def test_an_adviser_sees_who_came_from_their_areas_and_makes_an_action_from_it(p
     expect(panel).to_contain_text("Pat Robinson")
     expect(panel).to_contain_text("North East gathering")
     expect(panel).not_to_contain_text("Absent Annie")
+    # Pat asked to be contacted after the event; Sam did not.
+    expect(panel.get_by_role("link", name="pat@example.org")).to_be_visible()
+    expect(panel).not_to_contain_text("sam@example.org")
+    sams = panel.get_by_role("listitem").filter(has_text="Sam Quiet")
+    expect(sams).to_contain_text("They did not ask to be contacted after the event")
+    expect(sams.get_by_role("link", name="Make a follow-up action for Sam Quiet")).to_be_visible()
     assert_healthy(page)
 
-    panel.get_by_role("link", name="Make a follow-up action for Pat Robinson").click()
+    panel.get_by_role("link", name="Make an action to contact them for Pat Robinson").click()
     expect(page.get_by_label("What needs doing")).to_have_value(
-        f"Follow up with Pat Robinson after North East gathering "
+        f"Contact Pat Robinson after North East gathering "
         f"({timezone.localtime(event.starts_at):%-d %b})"
     )
+    expect(page.get_by_role("link", name="pat@example.org")).to_be_visible()
     page.get_by_label("What needs doing").fill("")
     page.get_by_role("button", name="Add the action").click()
     expect(page.get_by_role("alert")).to_contain_text("Say what needs doing.")

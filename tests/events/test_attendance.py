@@ -86,18 +86,21 @@ def test_the_home_page_asks_the_same_number_of_queries_however_many_came(
     client = signed_in(adviser)
     event = ended_days_ago(3)
 
-    for _ in range(2):
-        came(event, area=hendon)
+    # Half asked to be contacted: their e-mail and phone are shown, asking no more.
+    for n in range(2):
+        came(event, area=hendon, follow_up_consented_at=timezone.now() if n % 2 else None)
     with django_assert_max_num_queries(40) as few:
         client.get("/staff/")
-    for _ in range(40):
-        came(event, area=hendon)
+    for n in range(40):
+        came(event, area=hendon, follow_up_consented_at=timezone.now() if n % 2 else None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/staff/")
 
 
 def test_the_adviser_makes_a_follow_up_action_from_an_attendance(adviser, hendon):
-    pat = came(ended_days_ago(3), area=hendon, name="Pat Robinson")
+    pat = came(
+        ended_days_ago(3), area=hendon, name="Pat Robinson", follow_up_consented_at=timezone.now()
+    )
     client = signed_in(adviser)
     url = f"/staff/events/attendance/{pat.pk}/action/"
 
@@ -105,7 +108,7 @@ def test_the_adviser_makes_a_follow_up_action_from_an_attendance(adviser, hendon
     due = timezone.localdate() + datetime.timedelta(days=5)
     response = client.post(url, {"description": "Ask Pat to lead the visit", "due_on": due})
 
-    assert "Follow up with Pat Robinson after" in form.text
+    assert "Contact Pat Robinson after" in form.text
     assert response.status_code == 302
     action = Action.objects.get()
     assert (action.area, action.owner, action.created_by) == (hendon, adviser, adviser)
@@ -206,12 +209,86 @@ def test_the_demo_checks_people_in_at_past_events_once():
 
 
 def test_who_came_and_its_follow_up_show_names_without_direction_overrides(adviser, hendon):
-    pat = came(ended_days_ago(3), area=hendon, name="Pat \u202enosnibor")
+    pat = came(
+        ended_days_ago(3),
+        area=hendon,
+        name="Pat \u202enosnibor",
+        follow_up_consented_at=timezone.now(),
+    )
     client = signed_in(adviser)
 
     home = client.get("/staff/").text
     form = client.get(f"/staff/events/attendance/{pat.pk}/action/").text
 
     assert "Pat nosnibor" in home
-    assert "Follow up with Pat nosnibor after" in form
+    assert "Contact Pat nosnibor after" in form
     assert "\u202e" not in home + form
+
+
+def _asked_to_be_contacted(area, **kwargs) -> Registration:
+    return came(
+        ended_days_ago(3),
+        area=area,
+        name="Pat Robinson",
+        email="pat@example.org",
+        phone="07700 900123",
+        follow_up_consented_at=timezone.now(),
+        **kwargs,
+    )
+
+
+def test_the_adviser_sees_how_to_reach_only_those_who_asked_to_be_contacted(adviser, hendon):
+    pat = _asked_to_be_contacted(hendon)
+    came(pat.event, area=hendon, name="Sam Quiet", email="sam@example.org", phone="07700 900456")
+    client = signed_in(adviser)
+
+    home = client.get("/staff/").text
+    pats_form = client.get(f"/staff/events/attendance/{pat.pk}/action/").text
+
+    assert "pat@example.org" in home
+    assert "07700 900123" in home
+    assert "Make an action to contact them" in home
+    assert "sam@example.org" not in home
+    assert "07700 900456" not in home
+    assert "They did not ask to be contacted after the event" in home
+    assert "pat@example.org" in pats_form
+    assert "07700 900123" in pats_form
+
+
+def test_someone_who_did_not_ask_is_not_offered_as_someone_to_contact(adviser, hendon):
+    sam = came(ended_days_ago(3), area=hendon, name="Sam Quiet", email="sam@example.org")
+    client = signed_in(adviser)
+
+    home = client.get("/staff/").text
+    form = client.get(f"/staff/events/attendance/{sam.pk}/action/").text
+
+    assert "Make an action to contact them" not in home
+    assert "Make a follow-up action" in home
+    assert "They did not ask to be contacted after the event" in form
+    assert "sam@example.org" not in form
+    assert "Contact Sam" not in form
+    assert "Follow up with Sam" not in form
+
+
+@pytest.mark.parametrize("role", ["outsider", "community_worker", "evaluator", "manager"])
+def test_nobody_but_the_areas_adviser_sees_how_to_reach_them(request, hendon, role):
+    pat = _asked_to_be_contacted(hendon)
+    client = signed_in(request.getfixturevalue(role))
+
+    home = client.get("/staff/").text
+    form = client.get(f"/staff/events/attendance/{pat.pk}/action/").text
+
+    for seen in (home, form):
+        assert "pat@example.org" not in seen
+        assert "07700 900123" not in seen
+
+
+def test_an_adviser_who_leaves_the_area_no_longer_sees_how_to_reach_them(adviser, hendon, manager):
+    pat = _asked_to_be_contacted(hendon)
+    staff_services.area_assign_adviser(
+        area=hendon, adviser=UserFactory(role=Role.ADVISER), by=manager
+    )
+
+    form = signed_in(adviser).get(f"/staff/events/attendance/{pat.pk}/action/").text
+
+    assert "pat@example.org" not in form

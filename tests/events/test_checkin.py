@@ -203,6 +203,27 @@ def test_a_walk_in_is_added_and_checked_in_once_even_when_sent_twice(event, mana
     assert walk_in.checked_in_at is not None
     assert walk_in.status == Registration.Status.CONFIRMED
     assert "Added and checked in: Wally Walker." in client.get(first.url).text
+    assert walk_in.follow_up_consented_at is None
+
+
+@pytest.mark.parametrize(("area", "consented"), [("hendon", True), ("none", False)])
+def test_a_walk_in_may_ask_to_be_contacted_by_their_areas_adviser(
+    event, manager, hendon, area, consented
+):
+    data = {
+        "name": "Wally Walker",
+        "area": str(hendon.pk) if area == "hendon" else "none",
+        "phone": "07700 900123",
+        "told_privacy": "on",
+        "follow_up_contact": "on",
+    }
+
+    response = signed_in(manager).post(f"/staff/events/{event.slug}/check-in/walk-in/", data)
+
+    assert response.status_code == 302
+    walk_in = Registration.objects.get(walk_in=True)
+    # Only an area of ours has an adviser to contact them.
+    assert (walk_in.follow_up_consented_at is not None) is consented
 
 
 @pytest.mark.parametrize(

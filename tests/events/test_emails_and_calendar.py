@@ -197,17 +197,27 @@ def test_retention_removes_registrations_details_a_set_time_after_the_event(sett
         ends_at=timezone.now() - datetime.timedelta(days=40) + datetime.timedelta(hours=3),
         registration_closes_at=timezone.now() - datetime.timedelta(days=41),
     )
-    gone = RegistrationFactory(event=old, access_needs="Wheelchair user", phone="0191 498 0000")
-    kept = RegistrationFactory(event=EventFactory(published=True))
+    gone = RegistrationFactory(
+        event=old,
+        access_needs="Wheelchair user",
+        phone="0191 498 0000",
+        follow_up_consented_at=timezone.now() - datetime.timedelta(days=40),
+    )
+    kept = RegistrationFactory(
+        event=EventFactory(published=True), follow_up_consented_at=timezone.now()
+    )
 
     assert event_retention_task() == 1
 
     gone.refresh_from_db()
     kept.refresh_from_db()
     assert (gone.name, gone.email, gone.phone, gone.access_needs) == ("", "", "", "")
+    # With the ways to reach them goes their wish to be reached.
+    assert gone.follow_up_consented_at is None
     assert gone.details_removed_at is not None
     assert gone.status == Registration.Status.CONFIRMED
     assert kept.name
+    assert kept.follow_up_consented_at is not None
     assert waitlist.registrations_remove_old_details() == 0
 
 

@@ -101,6 +101,66 @@ def test_the_page_after_shows_back_what_they_typed(client, register):
     assert "Halal &lt;b&gt;only&lt;/b&gt;" in page
 
 
+def test_the_box_to_be_contacted_after_the_event_starts_unticked(client):
+    event = EventFactory(published=True)
+
+    page = client.get(f"/events/{event.slug}/").content.decode()
+
+    box = re.search(r'<input[^>]*name="follow_up_contact"[^>]*>', page)[0]
+    assert 'type="checkbox"' in box
+    assert "checked" not in box
+    assert "adviser for my neighbourhood to contact me after the event" in page
+
+
+def test_without_the_tick_nobody_is_to_contact_them_and_they_are_told_so(client, register):
+    event = EventFactory(published=True)
+    area = AreaFactory(name="Hendon")
+
+    response = register(event, area=str(area.pk))
+
+    registration = Registration.objects.get()
+    assert registration.follow_up_consented_at is None
+    assert registration.status == Registration.Status.CONFIRMED
+    assert "Contact after the event: No" in mail.outbox[0].body
+    page = client.get(response.url).content.decode()
+    assert "<dt>Contact after the event</dt><dd>No</dd>" in page
+
+
+def test_with_the_tick_their_areas_adviser_may_contact_them_and_they_are_told_so(client, register):
+    event = EventFactory(published=True)
+    area = AreaFactory(name="Hendon")
+
+    response = register(event, area=str(area.pk), follow_up_contact="on")
+
+    registration = Registration.objects.get()
+    assert registration.follow_up_consented_at is not None
+    assert registration.consented_at is not None
+    said = "Yes, the adviser for Hendon may contact you"
+    assert f"Contact after the event: {said}" in mail.outbox[0].body
+    page = client.get(response.url).content.decode()
+    assert f"<dt>Contact after the event</dt><dd>{said}</dd>" in page
+
+
+def test_the_tick_means_nothing_outside_our_neighbourhoods(register):
+    event = EventFactory(published=True)
+
+    register(event, area=NOT_SUPPORTED, follow_up_contact="on")
+
+    assert Registration.objects.get().follow_up_consented_at is None
+
+
+def test_bad_answers_keep_the_tick_to_be_contacted(register):
+    event = EventFactory(published=True)
+
+    response = register(event, name="", follow_up_contact="on")
+
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    page = response.content.decode()
+    box = re.search(r'<input[^>]*name="follow_up_contact"[^>]*>', page)[0]
+    assert "checked" in box
+
+
 def test_when_full_people_join_the_waitlist_in_order_and_are_told_their_place(register):
     event = EventFactory(published=True, capacity=1)
     register(event, email="a@example.org")

@@ -69,6 +69,7 @@ def dev(hendon):
         manage_token_hash="m" * 64,
         manage_link_salt="salt",
         feedback_token_hash="f" * 64,
+        follow_up_consented_at=past.starts_at,
     )
     Feedback.objects.create(registration=came, rating=4, useful=USEFUL, next_steps=NEXT)
     coming = RegistrationFactory(
@@ -216,7 +217,9 @@ def test_the_export_of_registrations_holds_them_their_feedback_and_a_letter(dev,
         "Hendon",
     )
     assert first["Came on the day"]
+    assert first["Agreed that the adviser for your area may contact you after the event"]
     assert second["Event"] == "Leadership course"
+    assert not second["Agreed that the adviser for your area may contact you after the event"]
     assert second["Where it is now"] == "Confirmed"
     (answer,) = rows(archive, "feedback.csv")
     assert answer["Rating (1 to 5)"] == "4"
@@ -335,6 +338,7 @@ def test_erasure_leaves_nothing_personal_of_their_registrations(
     coming.refresh_from_db()
     assert came.details_removed_at is not None
     assert (came.manage_token_hash, came.manage_link_salt, came.feedback_token_hash) == ("", "", "")
+    assert came.follow_up_consented_at is None
     # The facts stay, for attendance and the event's figures.
     assert (came.area, came.status) == (hendon, "confirmed")
     assert came.checked_in_at == came.event.starts_at
