@@ -143,3 +143,14 @@ def funding_by_stream(*, areas: QuerySet[Area]) -> list[dict]:
         }
         for stream, label in FundingBid.Stream.choices
     ]
+
+
+def areas_by_town() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every area as a choice (its id, its name), grouped under its council
+    in alphabetical order: the neighbourhood question of the public forms."""
+    by_town: dict[str, list[tuple[str, str]]] = {}
+    for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
+        "pk", "name", "local_authority"
+    ):
+        by_town.setdefault(town, []).append((str(pk), name))
+    return list(by_town.items())

@@ -9,6 +9,7 @@ from advisers.permissions import has_perm
 from advisers.roles import Role
 from areas.models import Area
 from areas.postcodes import area_for_postcode, normalise_postcode
+from areas.selectors import areas_by_town
 from casework.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTHING_IN_IT,
@@ -121,15 +122,10 @@ class HelpRequestForm(PublicFormDefence):
 
     @staticmethod
     def _area_choices():
-        by_town: dict[str, list[tuple[str, str]]] = {}
-        for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
-            "pk", "name", "local_authority"
-        ):
-            by_town.setdefault(town, []).append((str(pk), name))
         return [
             ("", "Choose a neighbourhood"),
             (UNKNOWN_AREA, "I don\u2019t know"),
-            *by_town.items(),
+            *areas_by_town(),
         ]
 
     def clean_postcode(self) -> str:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from areas.models import Area
+from areas.selectors import areas_by_town
 from events.models import Event, Feedback
 from nfc.private_links import digest
 from nfc.validators import not_in_the_past, phone_number
@@ -101,20 +102,16 @@ class WalkInForm(forms.Form):
         invited = {pk for pk in event.areas.values_list("pk", flat=True)}
         if event.host_area_id:
             invited.add(event.host_area_id)
-        first: list[tuple[str, str]] = []
-        by_town: dict[str, list[tuple[str, str]]] = {}
-        for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
-            "pk", "name", "local_authority"
-        ):
-            by_town.setdefault(town, []).append((str(pk), name))
-            if pk in invited:
-                first.append((str(pk), name))
+        by_town = areas_by_town()
+        first = [
+            choice for _, choices in by_town for choice in choices if int(choice[0]) in invited
+        ]
         groups = [("This event's areas", first)] if first else []
         return [
             ("", "Choose their neighbourhood"),
             (NOT_SUPPORTED, "Not one of these"),
             *groups,
-            *by_town.items(),
+            *by_town,
         ]
 
     def clean_phone(self) -> str:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from areas.models import Area, Region
+from areas.selectors import areas_by_town
 from events.models import TOPIC_CHOICES, Event
 from events.services import EVENT_FIELDS
 from nfc.public_forms import PublicFormDefence
@@ -120,15 +121,10 @@ class RegistrationForm(PublicFormDefence):
 
     @staticmethod
     def _area_choices():
-        by_town: dict[str, list[tuple[str, str]]] = {}
-        for pk, name, town in Area.objects.order_by("local_authority", "name").values_list(
-            "pk", "name", "local_authority"
-        ):
-            by_town.setdefault(town, []).append((str(pk), name))
         return [
             ("", "Choose your neighbourhood"),
             (NOT_SUPPORTED, "Not one of these"),
-            *by_town.items(),
+            *areas_by_town(),
         ]
 
     def clean_phone(self) -> str:
