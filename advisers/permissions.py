@@ -73,6 +73,16 @@ PERMISSIONS = {
         "Record a connection between two areas, or introduce an area to a peer "
         "(advisers: one of the two areas their own)"
     ),
+    "outcomes.view": "See areas' baselines and quarterly outcome records, and their history",
+    "outcomes.record": (
+        "Record and correct an area's baseline and quarterly outcomes "
+        "(advisers: for their own areas)"
+    ),
+    "reports.view": (
+        "Read evaluation reports and download them "
+        "(advisers and community workers: their own areas' reports)"
+    ),
+    "reports.start": "Start an evaluation report (regional leads: for their region)",
 }
 
 CAN: dict[str, frozenset[str]] = {
@@ -95,6 +105,9 @@ CAN: dict[str, frozenset[str]] = {
             "events.check_in",
             "connections.view",
             "connections.record",
+            "outcomes.view",
+            "outcomes.record",
+            "reports.view",
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -109,6 +122,8 @@ CAN: dict[str, frozenset[str]] = {
             "casework.log",
             "events.view",
             "connections.view",
+            "outcomes.view",
+            "reports.view",
         }
     ),
     Role.MANAGER: frozenset(
@@ -142,6 +157,10 @@ CAN: dict[str, frozenset[str]] = {
             "events.check_in",
             "connections.view",
             "connections.record",
+            "outcomes.view",
+            "outcomes.record",
+            "reports.view",
+            "reports.start",
         }
     ),
     # Evaluators see facts and figures, never people's contact details nor
@@ -155,6 +174,9 @@ CAN: dict[str, frozenset[str]] = {
             "areas.export",
             "events.view",
             "connections.view",
+            "outcomes.view",
+            "reports.view",
+            "reports.start",
         }
     ),
     Role.ADMINISTRATOR: frozenset(
@@ -173,6 +195,8 @@ _SCOPED_TO_AREA = frozenset(
         "areas.correct_stages",
         "time.record",
         "casework.log",
+        "outcomes.view",
+        "outcomes.record",
     }
 )
 

@@ -353,6 +353,59 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         # What staff wrote about how the areas met: it may name people.
         "note": STAFF_NOTE,
     },
+    "evaluation.OutcomeRecord": {
+        # Counts of people and groups, never who they are.
+        **_all(
+            NOT,
+            "id",
+            "area",
+            "kind",
+            "quarter",
+            "residents_involved",
+            "volunteers",
+            "leaders",
+            "new_groups",
+            "spaces_in_use",
+            "spaces_owned",
+            "community_plan",
+            "neighbourhood_plan",
+            "economic_plan",
+            "leaders_trained",
+            "created_at",
+            "updated_at",
+        ),
+        "recorded_by": STAFF,
+        # Staff's account of the quarter: the form asks for no names, but it
+        # may name people, like any note.
+        "narrative": STAFF_NOTE,
+    },
+    # A report holds counts only (small ones withheld): nobody is identified.
+    "evaluation.Report": {
+        **_all(
+            NOT,
+            "id",
+            "kind",
+            "region",
+            "cohort",
+            "area",
+            "scope_key",
+            "span",
+            "period_start",
+            "period_end",
+            "status",
+            "stage",
+            "failure",
+            "attempts",
+            "requested_at",
+            "started_at",
+            "finished_at",
+            "content",
+            "pdf",
+            "workbook",
+            "open_data",
+        ),
+        "requested_by": STAFF,
+    },
 }
 
 
