@@ -3,11 +3,12 @@
 225 areas (imported with the portal's own `import_areas`), 200 of them in
 the programme, 20 advisers with 10 areas each and 40 community workers with
 5, and ten years of their work: time records, residents' requests with their
-status changes, interactions, follow-up actions, funding bids and referrals.
+status changes, interactions, follow-up actions, funding bids and referrals,
+and each area's outcome records (a baseline, then one a quarter).
 
 Deterministic: a seeded random generator for each step, dates counted back
-from today. Bulk writes only: the ORM's bulk_create for the few hundred rows of staff and
-caseloads, and PostgreSQL's COPY (from text built in memory, a chunk at a
+from today. Bulk writes only: the ORM's bulk_create for the few thousand rows of staff,
+caseloads and outcome records, and PostgreSQL's COPY (from text built in memory, a chunk at a
 time) for the big tables, whose ids the database assigns. Columns the models
 fill in by default (created_at and the like) are given explicitly. Ends with
 VACUUM ANALYZE, so the planner knows the tables and autovacuum does not wake
@@ -60,7 +61,9 @@ from casework.models import (
     Topic,
 )
 from casework.retention import REMOVED
+from evaluation.models import OutcomeRecord
 from events.models import TOPIC_CHOICES, Connection, Event
+from nfc.periods import add_months, quarter_start
 
 AREA_FILES = ["left_behind_neighbourhoods_225.csv", "ward_deprivation_2019.csv"]
 AREA_DATA = Path(__file__).resolve().parent.parent / "areas" / "data"
@@ -302,6 +305,21 @@ COURSES = [
 ]
 # How well each area's 2 + 2 days a month are kept: on track, behind, far behind.
 DELIVERY = [(0.65, 1.0), (0.25, 0.55), (0.10, 0.15)]
+# What an adviser writes with the local group at the end of a quarter.
+NARRATIVES = [
+    "The steering group met monthly; two new members joined after the fun day.",
+    "Most of the quarter went on the community plan consultation.",
+    "The food pantry now opens twice a week, run by volunteers.",
+    "A quiet quarter: the chair was ill and meetings were cancelled.",
+    "The youth forum ran its first event and wants to do more.",
+    "The group took on the lease of the old library.",
+    "Training for the new treasurer; the accounts are up to date.",
+    "A bid to the National Lottery was turned down; they will try again.",
+]
+# A quarter with no outcome record: the last one finished is more often
+# still to come (overdue) than an older one is missing for good.
+OUTCOME_GAP = 0.05
+OUTCOME_GAP_LAST_QUARTER = 0.15
 # Requests: how a closed one's story went (after "new"), and how often.
 CLOSED_STORIES = [
     (40, ["acknowledged", "in_progress", "resolved", "closed"]),
@@ -399,6 +417,7 @@ class Loader:
             self.step("assignments and allocations", self.caseloads)
             self.step("partnerships and contacts", self.partnerships)
             self.step("funding bids", self.funding_bids)
+            self.step("outcome records", self.outcome_records)
         self.step("time records", self.time_records)
         self.step("support requests", self.support_requests)
         self.step("status changes", self.status_changes)
@@ -620,6 +639,93 @@ class Loader:
                 )
         FundingBid.objects.bulk_create(bids)
         return len(bids)
+
+    def outcome_records(self) -> int:
+        """A baseline when each area joined, then a record for each quarter
+        finished since (not the one it joined in, nor the one under way), a
+        few missing: counts of people that grow as the area's group does,
+        new groups and leaders trained now and then, plans agreed in time.
+        Made a few days after the quarter ends, as an adviser would."""
+        rng = self.rng
+        records: list[OutcomeRecord] = []
+        # When each was made, for the UPDATE below (bulk_create stamps now).
+        made: list[datetime.date] = []
+        current = quarter_start(self.today)
+        for area in self.programme_areas:
+            joined = quarter_start(area.joined_on)
+            people = {
+                "residents_involved": rng.randint(3, 25),
+                "volunteers": rng.randint(1, 8),
+                "leaders": rng.randint(0, 3),
+                "spaces_in_use": rng.randint(0, 2),
+                "spaces_owned": 0,
+            }
+            # The quarter in which each plan is agreed, if ever.
+            plans = {
+                "community_plan": rng.randint(3, 10),
+                "neighbourhood_plan": rng.randint(10, 24) if rng.random() < 0.4 else None,
+                "economic_plan": rng.randint(14, 30) if rng.random() < 0.25 else None,
+            }
+            adviser = self.adviser_on(area.pk, area.joined_on)
+            records.append(
+                OutcomeRecord(
+                    area=area,
+                    kind=OutcomeRecord.Kind.BASELINE,
+                    quarter=joined,
+                    new_groups=0,
+                    leaders_trained=0,
+                    narrative="Where the area started, with the local group.",
+                    recorded_by=adviser,
+                    **people,
+                )
+            )
+            made.append(
+                min(area.joined_on + datetime.timedelta(days=rng.randint(5, 30)), self.today)
+            )
+            quarter, n = add_months(joined, 3), 1
+            while quarter < current:
+                ends = add_months(quarter, 3)
+                gap = OUTCOME_GAP_LAST_QUARTER if ends == current else OUTCOME_GAP
+                if rng.random() < gap:
+                    quarter, n = ends, n + 1
+                    continue
+                for name in ("residents_involved", "volunteers"):
+                    people[name] = max(1, round(people[name] * rng.uniform(0.95, 1.12)))
+                if rng.random() < 0.2:
+                    people["leaders"] += 1
+                if rng.random() < 0.08:
+                    people["spaces_in_use"] += 1
+                if people["spaces_owned"] < people["spaces_in_use"] and rng.random() < 0.02:
+                    people["spaces_owned"] += 1
+                records.append(
+                    OutcomeRecord(
+                        area=area,
+                        kind=OutcomeRecord.Kind.QUARTER,
+                        quarter=quarter,
+                        new_groups=1 if rng.random() < 0.15 else 0,
+                        leaders_trained=rng.choice([0, 0, 0, 1, 2]),
+                        narrative=rng.choice(NARRATIVES),
+                        recorded_by=self.adviser_on(area.pk, ends),
+                        **{name: at is not None and n >= at for name, at in plans.items()},
+                        **people,
+                    )
+                )
+                made.append(min(ends + datetime.timedelta(days=rng.randint(1, 40)), self.today))
+                quarter, n = ends, n + 1
+        OutcomeRecord.objects.bulk_create(records, batch_size=2_000)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE evaluation_outcomerecord AS o SET created_at = v.at, updated_at = v.at "
+                "FROM (VALUES "
+                + ", ".join(["(%s, %s::timestamptz)"] * len(records))
+                + ") AS v (id, at) WHERE o.id = v.id",
+                [
+                    value
+                    for record, day in zip(records, made, strict=True)
+                    for value in (record.pk, f"{day.isoformat()} 16:00:00+00")
+                ],
+            )
+        return len(records)
 
     # Ten years of activity: COPY.
 

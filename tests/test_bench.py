@@ -18,7 +18,9 @@ from bench import onspd
 from bench.load import SEARCH_WORD, Sizes, load
 from bench.postcodes import check, counts_of, summary_of
 from casework.models import Action, Interaction, StatusChange, SupportRequest
+from evaluation.models import OutcomeRecord
 from events.models import Connection, Event, EventSession, Feedback, Registration
+from nfc.periods import add_months, quarter_start
 
 TINY = Sizes(
     advisers=2,
@@ -170,6 +172,40 @@ def test_the_events_rows_pass_the_models_own_checks(loaded):
     assert old.exists()
     assert not old.exclude(name="").exists()
     assert not old.filter(details_removed_at__isnull=True).exists()
+
+
+def test_every_area_in_the_programme_has_a_baseline_and_most_of_its_quarters(loaded):
+    current = quarter_start(timezone.localdate())
+    due = 0
+    for area in Area.objects.in_programme():
+        joined = quarter_start(area.joined_on)
+        baseline = OutcomeRecord.objects.baselines().get(area=area)
+        assert baseline.quarter == joined
+        quarters = list(
+            OutcomeRecord.objects.quarterly().filter(area=area).values_list("quarter", flat=True)
+        )
+        # From the quarter after the one it joined in, to the last one finished.
+        assert all(add_months(joined, 3) <= quarter < current for quarter in quarters)
+        due += (current.year - joined.year) * 4 + (current.month - joined.month) // 3 - 1
+    recorded = OutcomeRecord.objects.quarterly().count()
+    assert 0.85 * due < recorded < due  # a few missing
+    assert loaded["outcome records"][0] == recorded + 20
+
+
+def test_the_outcome_records_pass_the_models_own_checks_and_were_made_after_their_quarter(
+    loaded,
+):
+    records = list(OutcomeRecord.objects.select_related("area").order_by("pk"))
+    for record in records[:: max(1, len(records) // 40)]:
+        record.full_clean()
+    for record in records:
+        made = timezone.localdate(record.created_at)
+        if record.kind == OutcomeRecord.Kind.BASELINE:
+            assert made >= record.area.joined_on
+        else:
+            assert made >= add_months(record.quarter, 3)
+        assert made <= timezone.localdate()
+        assert record.recorded_by.role == Role.ADVISER
 
 
 def test_the_loader_refuses_a_database_that_holds_data(loaded):
