@@ -15,7 +15,13 @@
 4. Measures the floors: the framework's (`/ok/`, a bare view) and the
    database's (a page's own queries, less those that only serve the
    session and sign-in, run by pgbench over libpq without Django).
-5. Prints the table, writes bench/results.json and copies the table into
+5. Builds the programme report for the last full year of the data
+   (`manage.py build_report --timings`, in a process of its own with the
+   same settings and database, started through bench/measured.py so that
+   its memory is its own) and records each stage's seconds and peak memory,
+   as the command reports them, and the process's as the kernel counts
+   them. A command that is missing or fails is reported, not fatal.
+6. Prints the tables, writes bench/results.json and copies the tables into
    README.md (a run at another scale, or of some pages only, writes
    var/bench/results.json only).
 
@@ -50,6 +56,7 @@ README = BASE_DIR / "README.md"
 README_START = "<!-- bench:results -->"
 README_END = "<!-- /bench:results -->"
 WRK_SCRIPT = BASE_DIR / "bench" / "wrk_report.lua"
+MEASURED = BASE_DIR / "bench" / "measured.py"
 CONCURRENCY = (1, 8)
 GUNICORN_WORKERS = 2
 WARM_UP = 2
@@ -61,6 +68,19 @@ TARGET_DB_FLOOR_RATIO = 3
 TARGET_REGISTRATIONS_PER_SECOND = 100
 # The events pages held to TARGET_P95_MS at 8 users.
 EVENTS_PAGES = ("events_list", "events_filtered", "event", "checkin", "network")
+# The programme report for a year (issue 13), on 2 cores: in all, and the
+# peak resident memory of the process building it.
+TARGET_REPORT_SECONDS = 30
+TARGET_REPORT_PEAK_MB = 512
+# Far beyond the target: a report still going then has missed it anyway.
+REPORT_TIMEOUT_SECONDS = 600
+# The stages `build_report --timings` reports, in order (evaluation.models.Report.Stage).
+REPORT_STAGES = {
+    "gathering": "Gathering the figures",
+    "charts": "Drawing the charts",
+    "pdf": "Making the PDF",
+    "workbook": "Making the workbook",
+}
 
 
 @dataclass(frozen=True)
@@ -123,20 +143,25 @@ PAGE_NAMES = ["ok", "dashboard", "caseload", "area", "requests", "search", *EVEN
 PAGE_NAMES.insert(PAGE_NAMES.index("event") + 1, "register")
 # --only's shorthand for the events measurements.
 PAGE_GROUPS = {"events": [*EVENTS_PAGES, "register"]}
+# What --only can name besides pages: measured without gunicorn.
+REPORT = "report"
 
 
 def only_pages(text: str) -> set[str]:
-    """The pages ``--only`` names (comma-separated names or groups); the
-    framework's floor is always measured, as the ratios need it."""
-    names = {"ok"}
+    """The pages ``--only`` names (comma-separated names or groups), and
+    "report" for the programme report; the framework's floor is measured
+    with any page, as the ratios need it."""
+    names = set()
     for word in filter(None, (part.strip() for part in text.split(","))):
         if word in PAGE_GROUPS:
             names.update(PAGE_GROUPS[word])
-        elif word in PAGE_NAMES:
+        elif word in PAGE_NAMES or word == REPORT:
             names.add(word)
         else:
-            choices = ", ".join([*PAGE_GROUPS, *PAGE_NAMES])
+            choices = ", ".join([*PAGE_GROUPS, *PAGE_NAMES, REPORT])
             raise argparse.ArgumentTypeError(f"no page {word!r}: choose from {choices}")
+    if names - {REPORT}:
+        names.add("ok")
     return names
 
 
@@ -159,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         type=only_pages,
         help="measure only these pages (comma-separated: "
-        f"{', '.join(PAGE_NAMES[1:])}, or 'events' for the events pages); "
-        "the results then go to var/bench/",
+        f"{', '.join(PAGE_NAMES[1:])}, or 'events' for the events pages), "
+        f"or '{REPORT}' for the programme report; the results then go to var/bench/",
     )
     parser.add_argument("--pg-bindir", default=os.environ.get("NFC_PG_BINDIR", ""))
     parser.add_argument(
@@ -226,9 +251,9 @@ def bench(args, *, wrk: str, services: list) -> dict:
     import logging
 
     from django.core.management import call_command
-    from django.db import connections
+    from django.utils import timezone
 
-    from bench.load import SEARCH_WORD, Sizes, load
+    from bench.load import Sizes, load
 
     # This process's own requests (the query counts) need no access log.
     logging.getLogger("nfc.access").setLevel(logging.WARNING)
@@ -240,6 +265,52 @@ def bench(args, *, wrk: str, services: list) -> dict:
     say(f"Loading the data set (scale {args.scale:g}):")
     timings = load(sizes=sizes, report=say)
     say(f"  {'total':<28} {'':>15} {timings['total'][1]:>7.1f} s")
+
+    # Before gunicorn starts: the report has the machine to itself.
+    report = None
+    if not args.only or REPORT in args.only:
+        report = report_measure(today=timezone.localdate())
+    measured = {}
+    if not args.only or args.only - {REPORT}:
+        measured = pages_measure(args, wrk=wrk, services=services, postgres=postgres)
+
+    results = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine(Path(args.pg_bindir), wrk),
+        "settings": {
+            "seconds_per_measurement": args.seconds,
+            "concurrent_users": list(CONCURRENCY),
+            "gunicorn_workers": GUNICORN_WORKERS,
+            "postgresql": PostgreSQL.SETTINGS,
+            "scale": args.scale,
+        },
+        "data": table_sizes(),
+        "load_seconds": {name: round(seconds, 1) for name, (_, seconds) in timings.items()},
+        "pages": measured,
+        "report": report,
+    }
+    ratios_add(results)
+    results["targets"] = targets(results)
+    if measured:
+        say("")
+        say(results_table(results))
+        say(TABLE_NOTE)
+        say("")
+        say(targets_text(results))
+    if report is not None:
+        say("")
+        say(report_text(report))
+        say("")
+        say(report_targets_text(results))
+    return results
+
+
+def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> dict:
+    """Each page's queries in-process, then its latency through gunicorn
+    with wrk, and the database floors with pgbench."""
+    from django.db import connections
+
+    from bench.load import SEARCH_WORD
 
     personas = personas_find()
     ward_code = busiest_area()
@@ -311,29 +382,7 @@ def bench(args, *, wrk: str, services: list) -> dict:
         )
     for result in measured.values():
         result.pop("sql", None)
-
-    results = {
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": machine(Path(args.pg_bindir), wrk),
-        "settings": {
-            "seconds_per_measurement": args.seconds,
-            "concurrent_users": list(CONCURRENCY),
-            "gunicorn_workers": GUNICORN_WORKERS,
-            "postgresql": PostgreSQL.SETTINGS,
-            "scale": args.scale,
-        },
-        "data": table_sizes(),
-        "load_seconds": {name: round(seconds, 1) for name, (_, seconds) in timings.items()},
-        "pages": measured,
-    }
-    ratios_add(results)
-    results["targets"] = targets(results)
-    say("")
-    say(results_table(results))
-    say(TABLE_NOTE)
-    say("")
-    say(targets_text(results))
-    return results
+    return measured
 
 
 # --- The data set's people and places --------------------------------------
@@ -383,7 +432,7 @@ def table_sizes() -> dict[str, int]:
     from django.apps import apps
     from django.db import connection
 
-    wanted = ["areas", "advisers", "casework", "events"]
+    wanted = ["areas", "advisers", "casework", "events", "evaluation"]
     sizes = {}
     with connection.cursor() as cursor:
         for model in apps.get_models():
@@ -772,6 +821,194 @@ def db_floor(postgres: PostgreSQL, *, page: Page, statements: list[str], seconds
     return result
 
 
+# --- The programme report: build_report in a process of its own ------------
+
+
+def report_measure(*, today: datetime.date) -> dict:
+    """Build the programme report for the last full year before ``today``
+    with `manage.py build_report --timings`, as a worker would (the bench's
+    production settings and database), and read its stages' figures. A
+    command that is missing, fails or overruns is said so, in the result:
+    the rest of the bench goes on."""
+    year = today.year - 1
+    arguments = ["build_report", "--kind", "programme"]
+    arguments += ["--from", f"{year}-01-01", "--to", f"{year}-12-31", "--timings"]
+    report = {
+        "label": f"Programme report, {year}",
+        "command": "manage.py " + " ".join(arguments),
+        "status": "measured",
+        "problem": "",
+        "stages": {},
+        # The whole process (Django's start-up included), as the kernel counts it.
+        "process": None,
+    }
+    say(f"\nBuilding the programme report for {year}: {report['command']}...")
+    out, err = SCRATCH / "build_report.out", SCRATCH / "build_report.err"
+    usage = SCRATCH / "build_report.usage.json"
+    usage.unlink(missing_ok=True)
+    # Any output the command keeps in a relative folder lands in the scratch folder.
+    workdir = SCRATCH / "report"
+    workdir.mkdir(exist_ok=True)
+    command = [sys.executable, str(BASE_DIR / "manage.py"), *arguments]
+    code = measured_run(command, usage=usage, cwd=workdir, stdout=out, stderr=err)
+    if usage.exists():
+        report["process"] = json.loads(usage.read_text())
+    errors = err.read_text(errors="replace")
+    if code is None:
+        report["status"] = "failed"
+        report["problem"] = f"it took over {REPORT_TIMEOUT_SECONDS} s and was stopped"
+    elif code and "Unknown command" in errors:
+        report["status"] = "missing"
+        report["problem"] = "manage.py has no build_report command yet"
+    elif code:
+        last = errors.strip().splitlines()[-1:] or ["no message"]
+        report["status"] = "failed"
+        report["problem"] = f"it failed (exit {code}): {last[0][:300]}"
+    else:
+        try:
+            report["stages"] = report_timings(out.read_text(errors="replace"))
+        except ValueError as error:
+            report["status"] = "failed"
+            report["problem"] = f"its timings could not be read: {error}"
+    if report["status"] == "measured":
+        total = report["stages"]["total"]
+        say(f"  {total['seconds']:.1f} s, peak {total['peak_rss_mb']:,.0f} MB")
+    else:
+        say(f"  Not measured: {report['problem']} (see {err.relative_to(BASE_DIR)}).")
+    return report
+
+
+def measured_run(
+    command: list[str],
+    *,
+    usage: Path,
+    cwd: Path,
+    stdout: Path,
+    stderr: Path,
+    timeout: float = REPORT_TIMEOUT_SECONDS,
+) -> int | None:
+    """Run ``command`` through bench/measured.py, so that its peak memory is
+    its own and not this process's (which holds the data set); its exit
+    code, or None if it overran ``timeout`` and was stopped. Its seconds and
+    peak go to ``usage``."""
+    with stdout.open("w") as out, stderr.open("w") as err:
+        process = subprocess.Popen(
+            [sys.executable, str(MEASURED), str(usage), *command],
+            cwd=cwd,
+            env=dict(os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        finally:
+            if process.returncode is None:
+                # Overrun, or the bench interrupted: the command must not outlive it.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def report_timings(output: str) -> dict[str, dict[str, float]]:
+    """The figures `build_report --timings` prints, a JSON line a stage:
+    {stage: {"seconds": ..., "peak_rss_mb": ...}} in the order printed, the
+    "total" last. Lines that are not JSON objects (the command's other
+    words) are passed over; a JSON line without its figures, or no total,
+    is an error."""
+    stages: dict[str, dict[str, float]] = {}
+    for line in output.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            timing = json.loads(line)
+            stages[str(timing["stage"])] = {
+                "seconds": float(timing["seconds"]),
+                "peak_rss_mb": float(timing["peak_rss_mb"]),
+            }
+        except (ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"a line without a stage's figures: {line[:200]}") from error
+    if "total" not in stages:
+        raise ValueError("no line for the total")
+    stages["total"] = stages.pop("total")
+    return stages
+
+
+def report_peak_mb(report: dict | None) -> float | None:
+    """The higher of the command's own peak and the kernel's for its process."""
+    total = ((report or {}).get("stages") or {}).get("total")
+    if not total:
+        return None
+    return max(total["peak_rss_mb"], ((report or {}).get("process") or {}).get("peak_rss_mb", 0))
+
+
+def report_goals(report: dict | None) -> list["Goal"]:
+    """The issue's targets for a year's programme report on 2 cores: under
+    30 s in all (the command's own total: the worker is already running
+    when a job starts, so Django's start-up does not count) and under
+    512 MB of peak resident memory."""
+    total = ((report or {}).get("stages") or {}).get("total") or {}
+    seconds = total.get("seconds")
+    peak = report_peak_mb(report)
+    return [
+        Goal(
+            f"report_under_{TARGET_REPORT_SECONDS}s",
+            REPORT,
+            f"built in under {TARGET_REPORT_SECONDS} s",
+            seconds,
+            None if seconds is None else seconds < TARGET_REPORT_SECONDS,
+            "" if seconds is None else f"{seconds:.1f} s",
+        ),
+        Goal(
+            f"report_under_{TARGET_REPORT_PEAK_MB}mb_peak",
+            REPORT,
+            f"peak memory under {TARGET_REPORT_PEAK_MB} MB",
+            peak,
+            None if peak is None else peak < TARGET_REPORT_PEAK_MB,
+            "" if peak is None else f"{peak:,.0f} MB",
+        ),
+    ]
+
+
+def report_text(report: dict) -> str:
+    """The report's stages as a Markdown table, or why it was not measured."""
+    head = f"{report['label']} (`{report['command']}`)"
+    if report["status"] != "measured":
+        return f"{head}: not measured, {report['problem']}."
+    rows = [
+        [REPORT_STAGES.get(name, name), f"{timing['seconds']:.1f}", f"{timing['peak_rss_mb']:,.0f}"]
+        for name, timing in report["stages"].items()
+        if name != "total"
+    ]
+    total = report["stages"]["total"]
+    rows.append(["In all", f"{total['seconds']:.1f}", f"{total['peak_rss_mb']:,.0f}"])
+    process = report["process"]
+    if process:
+        rows.append(
+            [
+                "↳ the whole process, with Django's start-up (the kernel's count)",
+                f"{process['seconds']:.1f}",
+                f"{process['peak_rss_mb']:,.0f}",
+            ]
+        )
+    return f"{head}:\n\n" + markdown_table(["stage", "seconds", "peak memory (MB)"], rows)
+
+
+def report_targets_text(results: dict) -> str:
+    lines = [f"Targets for the report, on {results['machine']['cores']} cores:"]
+    for goal in report_goals(results.get("report")):
+        if goal.met is None:
+            verdict = "not measured"
+        else:
+            verdict = f"{'met' if goal.met else 'MISSED'} ({goal.shown})"
+        lines.append(f"- {goal.text}: {verdict}")
+    return "\n".join(lines)
+
+
 # --- Results ----------------------------------------------------------------
 
 
@@ -885,7 +1122,7 @@ def goals(results: dict) -> list[Goal]:
 
 
 def targets(results: dict) -> dict:
-    return {goal.key: goal.met for goal in goals(results)}
+    return {goal.key: goal.met for goal in [*goals(results), *report_goals(results.get("report"))]}
 
 
 def targets_text(results: dict) -> str:
@@ -989,6 +1226,11 @@ def results_table(results: dict) -> str:
                     *[""] * 4,
                 ]
             )
+    return markdown_table(header, rows)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table that reads as plain text too: columns padded."""
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):
@@ -1042,7 +1284,8 @@ def update_readme(results: dict) -> None:
         f"{data.get('casework_interaction', 0):,} interactions, "
         f"{data.get('advisers_timerecord', 0):,} time records, "
         f"{data.get('events_event', 0):,} events, "
-        f"{data.get('events_registration', 0):,} registrations, loaded in "
+        f"{data.get('events_registration', 0):,} registrations, "
+        f"{data.get('evaluation_outcomerecord', 0):,} outcome records, loaded in "
         f"{results['load_seconds']['total']:.0f} s.",
         "",
         results_table(results),
@@ -1050,6 +1293,10 @@ def update_readme(results: dict) -> None:
         TABLE_NOTE,
         "",
         targets_text(results).replace(":\n", ":\n\n", 1),
+        "",
+        report_text(results["report"]),
+        "",
+        report_targets_text(results).replace(":\n", ":\n\n", 1),
     ]
     readme_block_write(README_START, README_END, lines)
 

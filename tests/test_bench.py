@@ -229,6 +229,221 @@ def test_the_database_floor_keeps_the_pages_own_queries():
     assert floor_statements(statements) == [page, statements[5], page]
 
 
+# --- The programme report: `build_report --timings`, read ------------------
+
+TIMINGS = "\n".join(
+    [
+        "Building the programme report for 2025...",
+        '{"stage": "gathering", "seconds": 1.23, "peak_rss_mb": 150.2}',
+        '{"stage": "charts", "seconds": 0.4, "peak_rss_mb": 151.0}',
+        '{"stage": "pdf", "seconds": 6.5, "peak_rss_mb": 310.7}',
+        '{"stage": "workbook", "seconds": 2.0, "peak_rss_mb": 312.0}',
+        '{"stage": "total", "seconds": 10.13, "peak_rss_mb": 312.0}',
+        "Report 7 is ready.",
+    ]
+)
+
+
+def _report(output: str, *, kernel_peak_mb: float = 300.0) -> dict:
+    from bench.run import report_timings
+
+    return {
+        "label": "Programme report, 2025",
+        "command": "manage.py build_report --kind programme --timings",
+        "status": "measured",
+        "problem": "",
+        "stages": report_timings(output),
+        "process": {"seconds": 12.0, "peak_rss_mb": kernel_peak_mb},
+    }
+
+
+def test_the_reports_timings_are_read_stage_by_stage():
+    from bench.run import report_timings
+
+    stages = report_timings(TIMINGS)
+
+    assert list(stages) == ["gathering", "charts", "pdf", "workbook", "total"]
+    assert stages["pdf"] == {"seconds": 6.5, "peak_rss_mb": 310.7}
+    assert stages["total"] == {"seconds": 10.13, "peak_rss_mb": 312.0}
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "",
+        "Unknown command: 'build_report'",
+        '{"stage": "gathering", "seconds": 1.2, "peak_rss_mb": 150}',  # no total
+        '{"stage": "total", "seconds": 1.2}',  # no memory
+        '{"stage": "total", "seconds": "soon", "peak_rss_mb": 150}',
+        '{"stage": "total", "seconds": 1.2, "peak_rss_mb": 150',  # cut short
+    ],
+)
+def test_timings_that_cannot_be_read_are_an_error_not_figures(output):
+    from bench.run import report_timings
+
+    with pytest.raises(ValueError, match=r"total|figures"):
+        report_timings(output)
+
+
+def test_a_report_within_its_targets_meets_both_and_is_tabled():
+    from bench.run import report_goals, report_targets_text, report_text, targets
+
+    report = _report(TIMINGS)
+    goals = {goal.key: goal for goal in report_goals(report)}
+
+    assert goals["report_under_30s"].met is True
+    assert goals["report_under_30s"].value == 10.13
+    assert goals["report_under_512mb_peak"].met is True
+    assert goals["report_under_512mb_peak"].value == 312.0
+    rows = {
+        cells[0]: cells[1:]
+        for line in report_text(report).splitlines()
+        if line.startswith("| ")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    assert rows["Making the PDF"] == ["6.5", "311"]
+    assert rows["In all"] == ["10.1", "312"]
+    results = {"machine": {"cores": 2}, "pages": {}, "report": report}
+    assert targets(results)["report_under_30s"] is True
+    text = report_targets_text(results)
+    assert "built in under 30 s: met (10.1 s)" in text
+    assert "peak memory under 512 MB: met (312 MB)" in text
+
+
+def test_a_slow_or_large_report_misses_its_targets():
+    from bench.run import report_goals
+
+    slow = TIMINGS.replace('"seconds": 10.13', '"seconds": 31.5')
+    goals = {goal.key: goal.met for goal in report_goals(_report(slow))}
+    assert goals == {"report_under_30s": False, "report_under_512mb_peak": True}
+
+    large = TIMINGS.replace(
+        '"seconds": 10.13, "peak_rss_mb": 312.0', '"seconds": 9, "peak_rss_mb": 512'
+    )
+    goals = {goal.key: goal.met for goal in report_goals(_report(large))}
+    assert goals == {"report_under_30s": True, "report_under_512mb_peak": False}
+
+    # The kernel's count of the process, higher than the command's own, is the one judged.
+    goals = {goal.key: goal.met for goal in report_goals(_report(TIMINGS, kernel_peak_mb=600))}
+    assert goals["report_under_512mb_peak"] is False
+
+
+def test_a_report_not_measured_is_said_so_and_judged_neither_way():
+    from bench.run import report_goals, report_targets_text, report_text
+
+    report = {
+        "label": "Programme report, 2025",
+        "command": "manage.py build_report --kind programme --timings",
+        "status": "missing",
+        "problem": "manage.py has no build_report command yet",
+        "stages": {},
+        "process": {"seconds": 1.5, "peak_rss_mb": 90.0},
+    }
+
+    assert [goal.met for goal in report_goals(report)] == [None, None]
+    assert [goal.met for goal in report_goals(None)] == [None, None]
+    assert report_text(report).endswith("not measured, manage.py has no build_report command yet.")
+    results = {"machine": {"cores": 2}, "pages": {}, "report": report}
+    assert report_targets_text(results).count("not measured") == 2
+
+
+# A stand-in for manage.py, as the real build_report is built elsewhere:
+# answers as the environment's FAKE_BUILD_REPORT says.
+FAKE_MANAGE = """
+import os, sys
+how = os.environ["FAKE_BUILD_REPORT"]
+if how == "missing":
+    sys.exit("Unknown command: 'build_report'\\nType 'manage.py help' for usage.")
+if how == "fails":
+    sys.exit("RuntimeError: the figures could not be gathered")
+assert sys.argv[1:] == [
+    "build_report", "--kind", "programme", "--from", "2025-01-01", "--to", "2025-12-31",
+    "--timings",
+], sys.argv
+print(os.environ["TIMINGS"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "status", "problem"),
+    [
+        ("works", "measured", ""),
+        ("missing", "missing", "manage.py has no build_report command yet"),
+        ("fails", "failed", "it failed (exit 1): RuntimeError: the figures could not be gathered"),
+    ],
+)
+def test_the_report_is_built_for_last_year_and_a_missing_or_failing_command_is_said_so(
+    tmp_path, monkeypatch, how, status, problem
+):
+    from bench import run
+
+    (tmp_path / "manage.py").write_text(FAKE_MANAGE)
+    monkeypatch.setattr(run, "BASE_DIR", tmp_path)
+    monkeypatch.setattr(run, "SCRATCH", tmp_path / "var")
+    (tmp_path / "var").mkdir()
+    monkeypatch.setenv("FAKE_BUILD_REPORT", how)
+    monkeypatch.setenv("TIMINGS", TIMINGS)
+
+    report = run.report_measure(today=datetime.date(2026, 11, 30))
+
+    assert report["label"] == "Programme report, 2025"
+    assert (report["status"], report["problem"]) == (status, problem)
+    assert report["process"]["peak_rss_mb"] > 0
+    if status == "measured":
+        assert report["stages"]["pdf"] == {"seconds": 6.5, "peak_rss_mb": 310.7}
+    else:
+        assert report["stages"] == {}
+
+
+def test_a_command_run_measured_is_charged_for_its_own_memory_only(tmp_path):
+    import json
+    import sys
+
+    from bench.run import measured_run
+
+    # This process holds more than the command will: its memory must not count.
+    held = bytearray(200 * 1024 * 1024)
+    held[::4096] = b"x" * len(held[::4096])
+    grow = "import sys; block = bytearray(100 * 1024 * 1024); block[::4096] = b'x' * 25600; "
+    grow += "print('built'); sys.exit(3)"
+    out, err, usage = tmp_path / "out", tmp_path / "err", tmp_path / "usage.json"
+
+    code = measured_run(
+        [sys.executable, "-c", grow], usage=usage, cwd=tmp_path, stdout=out, stderr=err
+    )
+
+    assert code == 3
+    assert out.read_text() == "built\n"
+    figures = json.loads(usage.read_text())
+    assert 100 <= figures["peak_rss_mb"] < 150
+    assert figures["seconds"] >= 0
+    del held
+
+
+def test_a_command_that_overruns_is_stopped(tmp_path):
+    import sys
+
+    from bench.run import measured_run
+
+    sleep = "import time; time.sleep(60)"
+    out, err, usage = tmp_path / "out", tmp_path / "err", tmp_path / "usage.json"
+
+    code = measured_run(
+        [sys.executable, "-c", sleep], usage=usage, cwd=tmp_path, stdout=out, stderr=err, timeout=1
+    )
+
+    assert code is None
+    assert not usage.exists()
+
+
+def test_only_report_measures_the_report_alone():
+    from bench.run import only_pages
+
+    assert only_pages("report") == {"report"}
+    assert only_pages("report,network") == {"report", "network", "ok"}
+    assert "report" not in only_pages("events")
+
+
 def test_percentiles_are_nearest_rank():
     from bench.run import percentile
 
