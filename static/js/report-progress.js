@@ -1,7 +1,7 @@
 // A report's page while it is built: asks for its status every second and
 // moves the bar; once the report is finished, loads the page again to show
 // its downloads (or why it failed). Without JavaScript the page asks to be
-// refreshed.
+// refreshed (it says so until this script hides the words).
 (function () {
   "use strict";
   var section = document.querySelector(".report-progress[data-status-url]");
@@ -12,6 +12,8 @@
   var status = document.getElementById("report-status");
   var live = document.getElementById("report-live");
   var lastStage = null;
+  var refresh = document.getElementById("report-refresh");
+  if (refresh) refresh.hidden = true;
   var failures = 0;
 
   function show(data) {

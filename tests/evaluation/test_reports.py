@@ -494,7 +494,7 @@ def test_a_report_being_built_asks_to_be_refreshed_without_javascript(evaluator)
     report = ask(by=evaluator)
     body = client_for(evaluator).get(f"/staff/reports/{report.pk}/").content.decode()
     assert "report-progress.js" in body
-    assert "<noscript>" in body
+    assert 'id="report-refresh"' in body
     assert "refresh it" in body
     assert "<script>" not in body
 
