@@ -8,9 +8,11 @@ overwrites them and the report still has one of each.
 """
 
 import datetime
+import functools
 import io
 import logging
 import mimetypes
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -285,7 +287,26 @@ class StaticOnlyFetcher(URLFetcher):
         return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
 
 
+# The portal's stylesheet rules that colour the charts' SVG.
+_CHART_RULE = re.compile(r"^(?:\.|rect\.)(?:chart-|series-|status-)[^{]*\{[^}]*\}", re.M)
+_CUSTOM_PROPERTY = re.compile(r"(--[\w-]+):\s*([^;]+);")
+
+
+@functools.cache
+def chart_style() -> str:
+    """The chart rules of the portal's one stylesheet, for inside each SVG of
+    the PDF: WeasyPrint draws an SVG apart from the page's stylesheet (the
+    portal's pages cannot do this: their CSP refuses inline styles)."""
+    with open(finders.find("css/nfc.css"), encoding="utf-8") as file:
+        css = file.read()
+    root = css.split(":root", 1)[1].split("}", 1)[0]
+    values = dict(_CUSTOM_PROPERTY.findall(root))
+    rules = "\n".join(_CHART_RULE.findall(css))
+    return re.sub(r"var\((--[\w-]+)\)", lambda m: values.get(m[1], "currentColor"), rules)
+
+
 def pdf_bytes(html: str) -> bytes:
+    html = html.replace('class="chart-svg">', f'class="chart-svg"><style>{chart_style()}</style>')
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
 
 

@@ -98,7 +98,7 @@ def test_a_transient_fault_is_retried_by_the_worker_after_a_delay(
 
 
 @pytest.mark.slow  # starts a worker of its own, as a separate process
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
     celery_on_redis, redis_url, settings
 ):

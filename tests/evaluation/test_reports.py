@@ -123,7 +123,7 @@ def test_a_report_asked_for_enqueues_its_job_when_the_transaction_commits(
     assert report.status == Report.Status.DONE
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_people_asking_at_the_same_moment_get_one_report():
     people = [UserFactory(role=Role.EVALUATOR), UserFactory(role=Role.MANAGER)]
     barrier = threading.Barrier(2)
@@ -723,3 +723,11 @@ def test_build_report_refuses_what_it_cannot_build():
         with pytest.raises(CommandError):
             call_command("build_report", *args)
     assert not Report.objects.exists()
+
+
+def test_the_pdfs_charts_carry_the_portals_chart_colours():
+    style = reports.chart_style()
+    assert ".series-1 { fill: #0b5e55" in style
+    assert "var(" not in style
+    html = '<svg viewBox="0 0 1 1" class="chart-svg"><rect class="series-1"/></svg>'
+    assert PdfReader(io.BytesIO(reports.pdf_bytes(html))).pages
