@@ -24,12 +24,16 @@ from casework.models import SupportRequest, Topic
 from evaluation import report_figures, reports, tasks
 from evaluation.models import Report
 from evaluation.report_content import Cell, Chart, Column, ReportContent, Section, Table
+from nfc.periods import add_months, quarter_start
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
-Q2 = (datetime.date(2026, 4, 1), datetime.date(2026, 7, 1))
+# Last quarter, which the start form offers whenever the tests run.
+_THIS_QUARTER = quarter_start(timezone.localdate())
+Q2 = (add_months(_THIS_QUARTER, -3), _THIS_QUARTER)
+QUARTER = Q2[0].isoformat()
 
 
 def ask(*, by=None, kind=Report.Kind.PROGRAMME, start=Q2[0], end=Q2[1], **scope) -> Report:
@@ -379,14 +383,14 @@ def test_a_regional_lead_may_start_only_their_regions_reports(hendon):
         {"kind": "area", "area": AreaFactory(region=Region.LONDON).pk},
     ):
         page = client.post(
-            "/staff/reports/start/", {**refused, "span": "quarter", "quarter": "2026-04-01"}
+            "/staff/reports/start/", {**refused, "span": "quarter", "quarter": QUARTER}
         )
         assert page.status_code == 200, refused
         assert page.context["form"].errors, refused
     assert not Report.objects.exists()
     page = client.post(
         "/staff/reports/start/",
-        {"kind": "area", "area": hendon.pk, "span": "quarter", "quarter": "2026-04-01"},
+        {"kind": "area", "area": hendon.pk, "span": "quarter", "quarter": QUARTER},
     )
     report = Report.objects.get()
     assert page.status_code == 302
@@ -457,7 +461,7 @@ def test_the_start_form_starts_a_report_and_shows_its_page(
 
 def test_starting_a_report_being_built_shows_the_one_being_built(evaluator, manager):
     running = ask(by=manager)
-    page = _start(evaluator, kind="programme", span="quarter", quarter="2026-04-01")
+    page = _start(evaluator, kind="programme", span="quarter", quarter=QUARTER)
     assert page.url == f"/staff/reports/{running.pk}/"
     assert Report.objects.count() == 1
 
