@@ -735,3 +735,40 @@ def test_the_pdfs_charts_carry_the_portals_chart_colours():
     assert "var(" not in style
     html = '<svg viewBox="0 0 1 1" class="chart-svg"><rect class="series-1"/></svg>'
     assert PdfReader(io.BytesIO(reports.pdf_bytes(html))).pages
+
+
+def test_since_joining_starts_on_the_day_the_first_area_in_it_joined(
+    evaluator, django_capture_on_commit_callbacks
+):
+    first = AreaFactory(region=Region.LONDON, programme=True)
+    AreaFactory(region=Region.LONDON, programme=True)
+    first.joined_on = datetime.date(2024, 5, 1)
+    first.save(update_fields=["joined_on"])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _start(evaluator, kind="region", region=Region.LONDON, span="since_joining")
+    report = Report.objects.get()
+    assert page.url == f"/staff/reports/{report.pk}/"
+    assert report.period_start == datetime.date(2024, 5, 1)
+    assert report.period_end == timezone.localdate() + datetime.timedelta(days=1)
+
+
+def test_since_joining_asks_for_dates_where_no_area_has_joined(evaluator):
+    page = _start(evaluator, kind="region", region=Region.LONDON, span="since_joining")
+    assert "No area in this report has a joining date" in " ".join(
+        page.context["form"].errors["span"]
+    )
+    assert not Report.objects.exists()
+
+
+def test_build_report_that_breaks_leaves_the_report_failed_not_running(monkeypatch):
+    def broken(report):
+        raise ValueError("a bug in the figures")
+
+    monkeypatch.setattr(report_figures, "gather", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        call_command(
+            "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
+        )
+    report = Report.objects.get()
+    assert report.status == Report.Status.FAILED
+    assert "Try again" in report.failure

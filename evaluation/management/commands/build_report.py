@@ -86,7 +86,16 @@ class Command(BaseCommand):
                 self._line(mark["stage"], now - mark["at"])
             mark.update(stage=stage, at=now)
 
-        report = reports.report_build(report.pk, on_stage=on_stage)
+        try:
+            report = reports.report_build(report.pk, on_stage=on_stage)
+        except BaseException:
+            # Not left "being built", which would hold up the same report
+            # asked for on the page until the sweep gave up on it.
+            reports.report_fail(
+                report_id=report.pk,
+                failure="Its build by the build_report command stopped before the end. Try again.",
+            )
+            raise
         if timings:
             self._line("total", time.perf_counter() - began)
             return
