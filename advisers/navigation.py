@@ -32,6 +32,12 @@ DESTINATIONS = [
         "Caseloads, the 2 + 2 days each area gets, requests, actions and funding at a glance.",
     ),
     Destination(
+        "Reports",
+        "reports:list",
+        "reports.view",
+        "Evaluation reports: read them, download the PDF, workbook and open data, start one.",
+    ),
+    Destination(
         "Areas",
         "areas:list",
         "areas.view",

@@ -10,6 +10,7 @@ their own records.
 import datetime
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator
 from django.db import models
 
@@ -126,6 +127,13 @@ def quarter_label(day: datetime.date) -> str:
     return f"{start:%B} to {last:%B %Y}"
 
 
+def reports_storage():
+    # Django calls this once, as the models load; the reports' own code
+    # reads and writes through storages["reports"] each time (so a test's
+    # settings choose where), and the field only names the file.
+    return storages["reports"]
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def visible_to(self, user):
         """Everything for those who see the whole programme; a regional
@@ -216,9 +224,12 @@ class Report(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     content = models.JSONField(null=True, blank=True)
-    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True)
-    workbook = models.FileField(upload_to="reports/%Y/%m/", blank=True)
-    open_data = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    # In the reports storage (settings.STORAGES["reports"]), never a public
+    # one; named by the report (evaluation.reports), so a job run again
+    # overwrites its files rather than adding more.
+    pdf = models.FileField(storage=reports_storage, blank=True)
+    workbook = models.FileField(storage=reports_storage, blank=True)
+    open_data = models.FileField(storage=reports_storage, blank=True)
 
     objects = ReportQuerySet.as_manager()
 

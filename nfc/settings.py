@@ -389,6 +389,33 @@ STORAGES = {
     },
 }
 
+# Evaluation reports' files (PDF, workbook, open-data CSV) are served only
+# by the portal's views after a permission check: never in MEDIA or STATIC,
+# never at a public address. A local folder by default, which every web
+# server and worker must share; an S3-compatible bucket (private, its files
+# read through the portal) when NFC_REPORTS_S3_BUCKET is set.
+NFC_REPORTS_DIR = env.path("NFC_REPORTS_DIR", default=VAR_DIR / "reports")
+NFC_REPORTS_S3_BUCKET = env.str("NFC_REPORTS_S3_BUCKET", default="")
+if NFC_REPORTS_S3_BUCKET:
+    STORAGES["reports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": NFC_REPORTS_S3_BUCKET,
+            "endpoint_url": env.str("NFC_REPORTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("NFC_REPORTS_S3_REGION", default="") or None,
+            "access_key": env.str("NFC_REPORTS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("NFC_REPORTS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("NFC_REPORTS_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "file_overwrite": True,
+        },
+    }
+else:
+    STORAGES["reports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": NFC_REPORTS_DIR},
+    }
+
 # --- E-mail --------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -465,6 +492,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.event_retention_task",
         "schedule": timedelta(hours=1),
     },
+    # The scheduled evaluation reports (last month's programme report, last
+    # quarter's per region), asked for hourly: each period's is asked once,
+    # so a beat down on the 1st still asks for it when it comes back. On the
+    # default queue, not behind a long report on the reports queue.
+    "evaluation-reports-scheduled": {
+        "task": "evaluation.tasks.reports_scheduled_task",
+        "schedule": timedelta(hours=1),
+        "options": {"queue": "default"},
+    },
+    # Reports left waiting whose job never reached the broker, or whose
+    # worker vanished, are sent again.
+    "evaluation-reports-sweep": {
+        "task": "evaluation.tasks.reports_sweep_task",
+        "schedule": timedelta(minutes=10),
+        "options": {"queue": "default"},
+    },
 }
 
 # --- API -----------------------------------------------------------------
@@ -517,5 +560,9 @@ LOGGING = {
         # One line per request; runserver prints its own in development.
         "nfc.access": {"level": "INFO" if PRODUCTION else "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # A report's PDF: WeasyPrint notes each step, and each rule of the
+        # screen stylesheet it has no use for on paper; only its errors matter.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -34,7 +34,7 @@ TESTS = Path(__file__).resolve().parent
 # fixture that starts something real (a worker thread, a live server).
 SLOW_FOLDERS = {"browser"}
 SLOW_FILES = {"nfc/test_deployment.py"}
-SLOW_FIXTURES = {"celery_worker", "live_server"}
+SLOW_FIXTURES = {"celery_worker", "celery_report_worker", "live_server"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -69,6 +69,18 @@ def _content_types_read_afresh():
 def _erasure_log_of_its_own(settings, tmp_path):
     """Erasures are written to a file outside the database; each test its own."""
     settings.NFC_ERASURE_LOG = tmp_path / "erasures.log"
+
+
+@pytest.fixture(autouse=True)
+def _report_files_of_its_own(settings, tmp_path):
+    """Evaluation reports' files go to the test's own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "reports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "reports"},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +139,18 @@ def celery_on_redis():
 @pytest.fixture
 def celery_worker(celery_on_redis, django_db_serialized_rollback, transactional_db):
     """A real Celery worker, in a thread, consuming the default queue from Redis."""
+    yield from _worker(celery_on_redis, queues=["default"])
+
+
+@pytest.fixture
+def celery_report_worker(celery_on_redis, django_db_serialized_rollback, transactional_db):
+    """A real Celery worker, in a thread, consuming the reports queue (the
+    evaluation reports' jobs) and the default one, as a deployment's two
+    workers do between them."""
+    yield from _worker(celery_on_redis, queues=["reports", "default"])
+
+
+def _worker(celery_on_redis, *, queues: list[str]):
     import celery.contrib.testing.tasks  # noqa: F401  (registers the ping the worker checks)
 
     # A deployed worker closes its database connection after each task
@@ -138,7 +162,7 @@ def celery_worker(celery_on_redis, django_db_serialized_rollback, transactional_
     task_postrun.connect(close_connections, weak=False)
     try:
         with start_worker(
-            celery_on_redis, queues=["default"], perform_ping_check=True, shutdown_timeout=10
+            celery_on_redis, queues=queues, perform_ping_check=True, shutdown_timeout=10
         ) as worker:
             yield worker
     finally:

@@ -36,6 +36,8 @@ from advisers.permissions import PERMISSIONS, has_perm
 from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
 from casework.models import Action, Interaction, Partner, SupportRequest, Topic
+from evaluation import reports
+from evaluation.models import Report
 from events.models import Connection, Event
 from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 from tests.support import url_patterns
@@ -154,6 +156,20 @@ class Scene:
             recorded_by=self.persona("manager"),
         )
 
+    @cached_property
+    def report(self):
+        # Hendon's own report, built: its people see it, and its files.
+        report = reports.report_request(
+            kind=Report.Kind.AREA,
+            area=self.area,
+            span=Report.Span.QUARTER,
+            start=datetime.date(2026, 4, 1),
+            end=datetime.date(2026, 7, 1),
+            by=None,
+            enqueue=False,
+        )
+        return reports.report_build(report.pk)
+
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
         return TimeRecord.objects.create(
@@ -197,6 +213,10 @@ def support_request(scene, user):
 
 def referral(scene, user):
     return {"pk": scene.referral.pk}
+
+
+def report(scene, user):
+    return {"pk": scene.report.pk}
 
 
 def event(scene, user):
@@ -356,6 +376,16 @@ PAGES: dict[str, Page] = {
     "events:connection_introduce": Page(("connections.record",), WRITE),
     "events:connection_followed_up": Page(
         ("connections.record",), WRITE, lambda s, u: {"pk": s.connection.pk}
+    ),
+    # evaluation/report_urls.py: fetched through Report.objects.visible_to.
+    "reports:list": Page(("reports.view",), READ),
+    "reports:start": Page(("reports.view", "reports.start"), FORM),
+    "reports:detail": Page(("reports.view",), READ, report),
+    "reports:status": Page(("reports.view",), READ, report),
+    "reports:retry": Page(("reports.view", "reports.start"), WRITE, report),
+    "reports:read": Page(("reports.view",), READ, report),
+    "reports:download": Page(
+        ("reports.view",), READ, lambda s, u: {"pk": s.report.pk, "kind": "pdf"}
     ),
     # advisers/api/urls.py (DRF: the view's required_perm)
     "advisers_api:me": Page(("portal.use",), READ),

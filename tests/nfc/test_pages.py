@@ -12,6 +12,7 @@ from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, 
 from advisers.selectors import caseload, hours_to_days
 from areas.models import Area, StageChange
 from casework.models import Action, Interaction, Referral, StatusChange, SupportRequest
+from evaluation.models import Report
 from tests.support import client_for, free_port
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +120,9 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     assert first["SupportRequest"] > 100
     assert first["Interaction"] > 1000
     assert first["Referral"] == 60
+    # One finished programme report, built after the rest, to read at once.
+    demo_report = Report.objects.get()
+    assert (demo_report.kind, demo_report.status) == (Report.Kind.PROGRAMME, Report.Status.DONE)
     # Histories keep their own days, so response times mean something.
     assert StatusChange.objects.dates("changed_at", "day").count() > 30
     contacted = SupportRequest.objects.exclude(status="new")

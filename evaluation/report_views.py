@@ -1,0 +1,157 @@
+"""The evaluation reports' pages: the list and the form to start one, each
+report's progress and outputs, the report itself, and its files.
+
+A report's address uses its id: it tells nobody more than how many reports
+have been asked for, and every page fetches the report through
+``Report.objects.visible_to``, so an id outside a person's scope is a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from advisers.permissions import has_perm, permission_required, require_perm
+from evaluation import reports
+from evaluation.forms import ReportStartForm
+from evaluation.models import Report
+from evaluation.report_content import ReportContent
+
+LIST_LENGTH = 100
+DOWNLOADS = {
+    "pdf": ("pdf", "application/pdf"),
+    "xlsx": ("workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("open_data", "text/csv; charset=utf-8"),
+}
+
+
+def _visible(request):
+    return Report.objects.visible_to(request.user).select_related("area", "requested_by")
+
+
+def _form(request):
+    return ReportStartForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        today=timezone.localdate(),
+    )
+
+
+@require_safe
+@permission_required("reports.view")
+def report_list(request):
+    can_start = has_perm(request.user, "reports.start")
+    return render(
+        request,
+        "evaluation/reports/report_list.html",
+        {
+            "reports": _visible(request)[:LIST_LENGTH],
+            "form": _form(request) if can_start else None,
+        },
+    )
+
+
+@permission_required("reports.view")
+@permission_required("reports.start")
+def report_start(request):
+    form = _form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = reports.report_request(**form.choice(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if report.requested_by_id != request.user.pk:
+                messages.info(request, "This report was already being built: here it is.")
+            return redirect("reports:detail", pk=report.pk)
+    return render(request, "evaluation/reports/report_start.html", {"form": form})
+
+
+def _progress(report: Report) -> dict:
+    stages = reports.STAGES
+    if report.status == Report.Status.DONE:
+        done = len(stages)
+    elif report.stage in stages:
+        done = stages.index(report.stage)
+    else:
+        done = 0
+    return {
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "stage": report.stage,
+        "stage_label": report.get_stage_display() if report.stage else "",
+        "stages_done": done,
+        "stages": len(stages),
+        "percent": round(100 * done / len(stages)),
+        "finished": report.is_finished,
+    }
+
+
+@require_safe
+@permission_required("reports.view")
+def report_detail(request, pk):
+    report = get_object_or_404(_visible(request), pk=pk)
+    return render(
+        request,
+        "evaluation/reports/report_detail.html",
+        {
+            "report": report,
+            "progress": _progress(report),
+            "can_retry": report.status == Report.Status.FAILED
+            and has_perm(request.user, "reports.start"),
+        },
+    )
+
+
+@require_safe
+@never_cache
+@permission_required("reports.view")
+def report_status(request, pk):
+    report = get_object_or_404(_visible(request), pk=pk)
+    return JsonResponse({**_progress(report), "failure": report.failure})
+
+
+@require_POST
+@permission_required("reports.view")
+def report_retry(request, pk):
+    report = get_object_or_404(_visible(request), pk=pk)
+    require_perm(request.user, "reports.start")
+    report = reports.report_retry(report=report, by=request.user)
+    return redirect("reports:detail", pk=report.pk)
+
+
+@require_safe
+@permission_required("reports.view")
+def report_read(request, pk):
+    report = get_object_or_404(_visible(request), pk=pk, status=Report.Status.DONE)
+    content = ReportContent.from_json(report.content)
+    context = reports.report_context(report, content, for_pdf=False)
+    context["detail_url"] = reverse("reports:detail", kwargs={"pk": report.pk})
+    return render(request, "evaluation/reports/report.html", context)
+
+
+@require_safe
+@permission_required("reports.view")
+def report_download(request, pk, kind):
+    if kind not in DOWNLOADS:
+        raise Http404
+    report = get_object_or_404(_visible(request), pk=pk, status=Report.Status.DONE)
+    field, content_type = DOWNLOADS[kind]
+    name = getattr(report, field).name
+    storage = storages["reports"]
+    if not name or not storage.exists(name):
+        raise Http404
+    response = FileResponse(
+        storage.open(name, "rb"),
+        as_attachment=True,
+        filename=reports.download_name(report, kind),
+        content_type=content_type,
+    )
+    # Private figures: kept by no shared cache, nor by the browser's.
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,372 @@
+"""Evaluation reports: asking for one, and building it (the job's work).
+
+A report is asked for once per scope and period while it is being built
+(a database constraint), built by a job on the reports queue in four
+stages, and its files are written to the reports storage under names made
+from the report's id, so a job run again (its worker killed halfway, say)
+overwrites them and the report still has one of each.
+"""
+
+import datetime
+import functools
+import io
+import logging
+import mimetypes
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from areas.models import Area
+from casework import audit
+from evaluation import report_figures
+from evaluation.models import Report
+from evaluation.report_content import ReportContent, Table
+from nfc.csv import csv_text, spreadsheet_safe
+from nfc.periods import add_months, quarter_start
+
+logger = logging.getLogger(__name__)
+
+BUILD_TASK = "evaluation.tasks.report_build_task"
+STAGES = [stage for stage, _ in Report.Stage.choices]
+# Where the PDF's page pretends to be: only its static files are fetched.
+PDF_BASE_URL = "https://report.nfc.invalid/"
+
+
+def _storage():
+    # Read from the settings each time: they choose where (and tests do).
+    return storages["reports"]
+
+
+def _enqueue(report: Report) -> None:
+    # By name: the task module imports this one.
+    current_app.tasks[BUILD_TASK].delay_on_commit(report.pk)
+
+
+def report_request(
+    *,
+    kind: str,
+    region: str = "",
+    cohort: int | None = None,
+    area: Area | None = None,
+    span: str,
+    start: datetime.date,
+    end: datetime.date,
+    by,
+    enqueue: bool = True,
+) -> Report:
+    """Ask for a report of ``kind`` for its scope, from ``start`` up to (not
+    including) ``end``; its job is enqueued when the transaction commits.
+
+    If the same report (scope and period) is already waiting or being built,
+    that one is returned and nothing new is asked: the database's unique
+    constraint decides, so two people asking at the same moment get one.
+    ``enqueue=False`` leaves the building to the caller (build_report).
+    """
+    if end <= start:
+        raise ValidationError("The period must end after it starts.")
+    if kind == Report.Kind.AREA:
+        region = area.region if area else ""
+    report = Report(
+        kind=kind,
+        region=region if kind in (Report.Kind.REGION, Report.Kind.AREA) else "",
+        cohort=cohort if kind == Report.Kind.COHORT else None,
+        area=area if kind == Report.Kind.AREA else None,
+        span=span,
+        period_start=start,
+        period_end=end,
+        requested_by=by,
+    )
+    key = Report.key_for(kind=kind, region=region, cohort=cohort, area=area)
+    # The other one may finish between our failed insert and the look-up:
+    # then there is room to insert again.
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                report.save()
+                audit.record(
+                    obj=report,
+                    by=by,
+                    fields=["kind", "region", "cohort", "area", "period_start", "period_end"],
+                )
+                if enqueue:
+                    _enqueue(report)
+                return report
+        except IntegrityError:
+            report.pk = None
+            running = (
+                Report.objects.running()
+                .filter(scope_key=key, period_start=start, period_end=end)
+                .first()
+            )
+            if running:
+                return running
+    raise ValidationError("The report could not be asked for; please try again.")
+
+
+def span_of(start: datetime.date, end: datetime.date) -> str:
+    """What kind of period runs from ``start`` up to ``end``."""
+    if start == quarter_start(start) and end == add_months(start, 3):
+        return Report.Span.QUARTER
+    if (start.month, start.day) == (1, 1) and end == start.replace(year=start.year + 1):
+        return Report.Span.YEAR
+    return Report.Span.CUSTOM
+
+
+def report_retry(*, report: Report, by) -> Report:
+    """Build a failed report again; if the same report has been asked for
+    since and is being built, that one is returned instead."""
+    if report.status != Report.Status.FAILED:
+        return report
+    try:
+        with transaction.atomic():
+            before = audit.snapshot(report, ["status"])
+            updated = Report.objects.filter(pk=report.pk, status=Report.Status.FAILED).update(
+                status=Report.Status.QUEUED, stage="", failure="", attempts=0, finished_at=None
+            )
+            if not updated:
+                report.refresh_from_db()
+                return report
+            report.refresh_from_db()
+            audit.record(obj=report, by=by, before=before, fields=["status"])
+            _enqueue(report)
+            return report
+    except IntegrityError:
+        return (
+            Report.objects.running()
+            .filter(
+                scope_key=report.scope_key,
+                period_start=report.period_start,
+                period_end=report.period_end,
+            )
+            .first()
+            or report
+        )
+
+
+def report_fail(*, report_id: int, failure: str) -> None:
+    """Mark a report failed, with ``failure`` in words a person can act on."""
+    Report.objects.filter(pk=report_id, status__in=Report.UNFINISHED).update(
+        status=Report.Status.FAILED, failure=failure, finished_at=timezone.now()
+    )
+
+
+def report_build(report_id: int, *, on_stage: Callable[[str], None] | None = None) -> Report:
+    """Build report ``report_id``: gather its figures, draw its charts and
+    its page, make its PDF, its workbook and its open-data CSV, saving the
+    stage in the row as it goes (the page shows it).
+
+    ``on_stage`` is called with each stage's name as it starts, and with
+    "done" at the end (build_report --timings measures them).
+
+    Safe to run again: a report already built is left alone, and one whose
+    last run stopped halfway (a worker killed) is built from the start,
+    overwriting what it had written.
+    """
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",)).select_related("area").get(pk=report_id)
+        )
+        if report.status not in Report.UNFINISHED:
+            # A duplicate delivery of a job that has already finished.
+            return report
+        report.status = Report.Status.RUNNING
+        report.started_at = timezone.now()
+        report.attempts += 1
+        report.failure = ""
+        report.save(update_fields=["status", "started_at", "attempts", "failure"])
+
+    def stage(name: str) -> None:
+        Report.objects.filter(pk=report.pk).update(stage=name)
+        report.stage = name
+        if on_stage:
+            on_stage(name)
+
+    stage(Report.Stage.GATHERING)
+    content = report_figures.gather(report)
+    Report.objects.filter(pk=report.pk).update(content=content.to_json())
+
+    stage(Report.Stage.CHARTS)
+    html = report_html(report=report, content=content, for_pdf=True)
+
+    stage(Report.Stage.PDF)
+    pdf = _save(report, "pdf", pdf_bytes(html))
+
+    stage(Report.Stage.WORKBOOK)
+    workbook = _save(report, "xlsx", workbook_bytes(content))
+    header, rows = report_figures.open_data(report)
+    open_data = _save(report, "csv", csv_text(header, rows).encode("utf-8"))
+
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.DONE,
+        stage="",
+        pdf=pdf,
+        workbook=workbook,
+        open_data=open_data,
+        finished_at=timezone.now(),
+    )
+    if on_stage:
+        on_stage("done")
+    report.refresh_from_db()
+    return report
+
+
+def file_name(report: Report, extension: str) -> str:
+    """Where a report's file is kept: the same name each time it is built."""
+    return f"reports/{report.pk}/{download_name(report, extension)}"
+
+
+def download_name(report: Report, extension: str) -> str:
+    scope = report.scope_key.replace(":", "-").lower()
+    last = report.period_end - datetime.timedelta(days=1)
+    return f"nfc-report-{scope}-{report.period_start:%Y%m%d}-{last:%Y%m%d}.{extension}"
+
+
+def _save(report: Report, extension: str, data: bytes) -> str:
+    storage = _storage()
+    name = file_name(report, extension)
+    # A file storage adds a suffix rather than overwrite: remove the old
+    # one first, so a run again leaves one file, not two.
+    storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    return saved
+
+
+def report_html(*, report: Report, content: ReportContent, for_pdf: bool) -> str:
+    """The report as HTML, from the one template the page and the PDF share
+    (the PDF's frame has no portal navigation, and its figures no links)."""
+    return render_to_string(
+        "evaluation/reports/report.html", report_context(report, content, for_pdf)
+    )
+
+
+def report_context(report: Report, content: ReportContent, for_pdf: bool) -> dict:
+    return {
+        "base_template": "evaluation/reports/pdf_base.html" if for_pdf else "base.html",
+        "for_pdf": for_pdf,
+        "report": report,
+        "content": content,
+        "sections": [
+            {
+                "section": section,
+                "tables": [{"table": table, "chart": table.draw()} for table in section.tables],
+            }
+            for section in content.sections
+        ],
+    }
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Gives WeasyPrint the portal's own static files (its stylesheet) and
+    nothing else: a report never reaches out to the network or the disk."""
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        static = "/" + settings.STATIC_URL.lstrip("/")
+        if f"{parts.scheme}://{parts.netloc}/" != PDF_BASE_URL or not parts.path.startswith(static):
+            raise ValueError(f"A report's PDF fetches only the portal's static files, not {url}")
+        relative = parts.path.removeprefix(static)
+        path = finders.find(relative) if ".." not in relative else None
+        if not path:
+            raise ValueError(f"No static file {relative}")
+        with open(path, "rb") as file:
+            body = file.read()
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
+
+
+# The portal's stylesheet rules that colour the charts' SVG.
+_CHART_RULE = re.compile(r"^(?:\.|rect\.)(?:chart-|series-|status-)[^{]*\{[^}]*\}", re.M)
+_CUSTOM_PROPERTY = re.compile(r"(--[\w-]+):\s*([^;]+);")
+
+
+@functools.cache
+def chart_style() -> str:
+    """The chart rules of the portal's one stylesheet, for inside each SVG of
+    the PDF: WeasyPrint draws an SVG apart from the page's stylesheet (the
+    portal's pages cannot do this: their CSP refuses inline styles)."""
+    with open(finders.find("css/nfc.css"), encoding="utf-8") as file:
+        css = file.read()
+    root = css.split(":root", 1)[1].split("}", 1)[0]
+    values = dict(_CUSTOM_PROPERTY.findall(root))
+    rules = "\n".join(_CHART_RULE.findall(css))
+    return re.sub(r"var\((--[\w-]+)\)", lambda m: values.get(m[1], "currentColor"), rules)
+
+
+def pdf_bytes(html: str) -> bytes:
+    html = html.replace('class="chart-svg">', f'class="chart-svg"><style>{chart_style()}</style>')
+    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticOnlyFetcher()).write_pdf()
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    # Excel's limits: 31 characters, none of []:*?/\, unique ignoring case.
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in title).strip() or "Table"
+    base, n = clean[:31], 2
+    name = base
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def workbook_rows(table: Table, withheld: str) -> list[list]:
+    """A table as rows of cells for the workbook: numbers as numbers,
+    withheld ones in words, every string neutralised against formulas."""
+    rows: list[list] = [[spreadsheet_safe(column.label) for column in table.columns]]
+    for row in table.rows:
+        line: list = []
+        for column in table.columns:
+            cell = row.get(column.key)
+            if cell is None or cell.value is None:
+                line.append(None)
+            elif cell.suppressed:
+                line.append(withheld)
+            elif cell.is_number:
+                line.append(cell.value)
+            else:
+                line.append(spreadsheet_safe(cell.value))
+        rows.append(line)
+    return rows
+
+
+def workbook_bytes(content: ReportContent) -> bytes:
+    """Every table on a sheet of its own, and the method note on the last."""
+    withheld = f"fewer than {content.suppress_below}"
+    book = Workbook()
+    about = book.active
+    about.title = "About"
+    used = {"about", "method note"}
+    for line in (content.title, content.scope, content.period):
+        about.append([spreadsheet_safe(line)])
+    about.append([])
+    about.append([f'"{withheld}": a count too small to show without risk of identifying people.'])
+    for table in content.tables():
+        sheet = book.create_sheet(_sheet_title(table.title, used))
+        sheet.append([spreadsheet_safe(table.title)])
+        if table.summary:
+            sheet.append([spreadsheet_safe(table.summary)])
+        sheet.append([])
+        for line in workbook_rows(table, withheld):
+            sheet.append(line)
+        for note in table.notes:
+            sheet.append([spreadsheet_safe(note)])
+    method = book.create_sheet("Method note")
+    for paragraph in content.method:
+        method.append([spreadsheet_safe(paragraph)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

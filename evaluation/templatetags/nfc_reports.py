@@ -1,0 +1,36 @@
+"""How a report's figures are written on its page and in its PDF."""
+
+from django import template
+
+from evaluation.report_content import Cell
+
+register = template.Library()
+
+
+@register.filter
+def cell_of(row: dict, key: str) -> Cell | None:
+    return row.get(key)
+
+
+@register.filter
+def figure(cell: Cell | None, suppress_below: int) -> str:
+    """A figure in words: "fewer than 5" when withheld, "–" for no data,
+    numbers with thousands separated (decimals only where there are any)."""
+    if cell is None or cell.value is None:
+        return "–"
+    if cell.suppressed:
+        return f"fewer than {suppress_below}"
+    if cell.is_number:
+        value = cell.value
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:,.1f}"
+        return f"{int(value):,}"
+    return str(cell.value)
+
+
+@register.filter
+def record_link(cell: Cell | None) -> str:
+    """The portal's list of the records a figure counts: a path on this
+    site only (never another site's address, nor a script)."""
+    link = cell.link if cell else ""
+    return link if link.startswith("/") and not link.startswith("//") else ""
