@@ -12,7 +12,7 @@ click; counts of people too small to show are withheld
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from advisers.roles import Role
 from areas.models import Area, Cohort, Region
 from areas.selectors import funding_by_stream
 from casework.models import Interaction, Referral, SupportRequest, Topic
@@ -89,9 +90,10 @@ class Links:
 
     scope: dict[str, str]
 
-    def _to(self, name: str, **params) -> str:
+    def _to(self, name: str, *, kind: str = "", **params) -> str:
         query = {**self.scope, **{k: v for k, v in params.items() if v not in ("", None)}}
-        return f"{reverse(name)}?{urlencode(query)}"
+        path = reverse(name, kwargs={"kind": kind}) if kind else reverse(name)
+        return f"{path}?{urlencode(query)}"
 
     def requests(self, period: Period, *, dated: str = "received", topic: str = "", **more) -> str:
         return self._to(
@@ -103,8 +105,19 @@ class Links:
             **more,
         )
 
-    def referrals(self, period: Period, *, status: str = "all") -> str:
-        return self._to("referrals:list", status=status, **_dates(period))
+    def referrals(self, period: Period, *, status: str = "all", **more) -> str:
+        return self._to("referrals:list", status=status, **_dates(period), **more)
+
+    def interactions(self, period: Period, **more) -> str:
+        return self._to("figures:records", kind="interactions", **_dates(period), **more)
+
+    def time(self, period: Period, *, role: str = "", **more) -> str:
+        return self._to("figures:records", kind="time", role=role, **_dates(period), **more)
+
+    def attendances(self, period: Period, *, event_kind: str = "", **more) -> str:
+        return self._to(
+            "figures:records", kind="attendances", event_kind=event_kind, **_dates(period), **more
+        )
 
     def areas(self, **params) -> str:
         # The area list has no "in the programme" filter: its region and
@@ -129,7 +142,17 @@ class Gathered:
     links: Links
     delivered: dict
     today: datetime.date
-    method: list[str] = field(default_factory=list)
+
+    @property
+    def whole_months(self) -> Period:
+        """The months the period touches: days are counted by whole months."""
+        months = self.period.months
+        return Period(months[0], add_months(months[-1], 1))
+
+
+def _within(period: Period, month: datetime.date) -> Period:
+    """The part of ``month`` within ``period``."""
+    return Period(max(month, period.start), min(add_months(month, 1), period.end))
 
 
 def _months_in_words(month: datetime.date) -> str:
@@ -149,18 +172,29 @@ def _delivery(g: Gathered) -> Section:
             "worker": totals["worker"] + worker,
             "due": totals["due"] + due,
         }
+        in_month = Period.month(month)
         rows.append(
             {
                 "month": Cell.of(_months_in_words(month)),
-                "adviser": Cell.of(_one_place(adviser)),
-                "worker": Cell.of(_one_place(worker)),
+                "adviser": Cell.of(_one_place(adviser), g.links.time(in_month, role=Role.ADVISER)),
+                "worker": Cell.of(
+                    _one_place(worker), g.links.time(in_month, role=Role.COMMUNITY_WORKER)
+                ),
                 "due": Cell.of(_one_place(due)),
             }
         )
+    whole_months = g.whole_months
     rows.append(
         {
             "month": Cell.of("Total"),
-            **{key: Cell.of(_one_place(value)) for key, value in totals.items()},
+            "adviser": Cell.of(
+                _one_place(totals["adviser"]), g.links.time(whole_months, role=Role.ADVISER)
+            ),
+            "worker": Cell.of(
+                _one_place(totals["worker"]),
+                g.links.time(whole_months, role=Role.COMMUNITY_WORKER),
+            ),
+            "due": Cell.of(_one_place(totals["due"])),
         }
     )
     days = Table(
@@ -220,7 +254,7 @@ def _requests(g: Gathered, requests: QuerySet[SupportRequest]) -> Section:
     topics = list(Topic.choices)
     rows = []
     for month in months:
-        in_month = Period(max(month, g.period.start), min(add_months(month, 1), g.period.end))
+        in_month = _within(g.period, month)
         row = {"month": Cell.of(_months_in_words(month))}
         for topic, _ in topics:
             row[topic] = Cell.of(
@@ -301,21 +335,24 @@ def _requests(g: Gathered, requests: QuerySet[SupportRequest]) -> Section:
 def _reach(g: Gathered, interactions: QuerySet[Interaction]) -> Section:
     months = g.period.months
     by_month = list(reversed(residents_reached_by_month(interactions=interactions, months=months)))
-    rows = [
-        {
-            "month": Cell.of(_months_in_words(r.month)),
-            "interactions": Cell.of(r.interactions),
-            "residents": Cell.of(r.residents),
-            "new_residents": Cell.of(r.new_residents),
-        }
-        for r in by_month
-    ]
+    rows = []
+    for r in by_month:
+        link = g.links.interactions(_within(g.period, r.month))
+        rows.append(
+            {
+                "month": Cell.of(_months_in_words(r.month)),
+                "interactions": Cell.of(r.interactions, link),
+                "residents": Cell.of(r.residents, link),
+                "new_residents": Cell.of(r.new_residents, link),
+            }
+        )
+    link = g.links.interactions(g.period)
     rows.append(
         {
             "month": Cell.of("Total"),
-            "interactions": Cell.of(sum(r.interactions for r in by_month)),
-            "residents": Cell.of(sum(r.residents for r in by_month)),
-            "new_residents": Cell.of(sum(r.new_residents for r in by_month)),
+            "interactions": Cell.of(sum(r.interactions for r in by_month), link),
+            "residents": Cell.of(sum(r.residents for r in by_month), link),
+            "new_residents": Cell.of(sum(r.new_residents for r in by_month), link),
         }
     )
     table = Table(
@@ -393,7 +430,7 @@ def _events(g: Gathered) -> Section:
         {
             "kind": Cell.of(row["label"]),
             "events": Cell.of(row["events"]),
-            "people": Cell.of(row["people"]),
+            "people": Cell.of(row["people"], g.links.attendances(g.period, event_kind=row["kind"])),
             "areas": Cell.of(row["areas"]),
         }
         for row in by_kind
@@ -402,7 +439,7 @@ def _events(g: Gathered) -> Section:
         {
             "kind": Cell.of("All events"),
             "events": Cell.of(sum(row["events"] for row in by_kind)),
-            "people": Cell.of(sum(row["people"] for row in by_kind)),
+            "people": Cell.of(sum(row["people"] for row in by_kind), g.links.attendances(g.period)),
             # An area at two kinds of event is one area: not a sum.
             "areas": Cell.of(""),
         }
@@ -670,8 +707,18 @@ def _compare(
             whole = people or name in ("interactions", "referrals")
             value = int(total[name]) if whole else _one_place(total[name])
             link = ""
-            if name == "requests" and params is not None:
-                link = g.links.requests(g.period, **params)
+            if params is not None:
+                link = {
+                    "adviser_days": lambda p: g.links.time(g.whole_months, role=Role.ADVISER, **p),
+                    "worker_days": lambda p: g.links.time(
+                        g.whole_months, role=Role.COMMUNITY_WORKER, **p
+                    ),
+                    "requests": lambda p: g.links.requests(g.period, **p),
+                    "interactions": lambda p: g.links.interactions(g.period, **p),
+                    "residents_reached": lambda p: g.links.interactions(g.period, **p),
+                    "referrals": lambda p: g.links.referrals(g.period, **p),
+                    "event_attendances": lambda p: g.links.attendances(g.period, **p),
+                }.get(name, lambda p: "")(params)
             row[name] = Cell.of(value, link)
         due = total["days_due"]
         given = total["adviser_days"] + total["worker_days"]

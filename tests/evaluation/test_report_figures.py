@@ -425,10 +425,25 @@ def test_the_content_survives_its_json(world):
     assert again == content
 
 
-def linked_count(html: str, noun: str) -> int:
-    found = re.search(rf"<p>(\d+) {noun}", html)
-    assert found, f"no count of {noun} on the page"
-    return int(found.group(1))
+def linked_count(html: str, pattern: str) -> float:
+    found = re.search(pattern, html)
+    assert found, f"no {pattern} on the page"
+    return float(found.group(1))
+
+
+# What each list says of the records it shows, for each figure linking to it.
+LISTED = {
+    "/staff/casework/requests/": {"": r"<p>(\d+) requests?"},
+    "/staff/referrals/": {"": r"<p>(\d+) referrals?"},
+    "/staff/figures/interactions/": {
+        "interactions": r"<p>(\d+) interactions?",
+        "residents": r"with (\d+) residents?",
+        "residents_reached": r"with (\d+) residents?",
+        "new_residents": r"\((\d+) new\)",
+    },
+    "/staff/figures/time/": {"": r"time records?: ([\d.]+) days?"},
+    "/staff/figures/attendances/": {"": r"<p>(\d+) (?:person|people) came"},
+}
 
 
 @pytest.mark.parametrize("kind", [Report.Kind.PROGRAMME, Report.Kind.REGION, Report.Kind.AREA])
@@ -440,22 +455,37 @@ def test_each_figure_links_to_a_list_of_the_records_it_counts(world, kind):
     }[kind]
     content = gather(report(kind, **scope))
     client = client_for(UserFactory(role=Role.MANAGER))
-    checked = 0
+    checked = set()
     for each in content.tables():
         for row in each.rows:
-            for figure in row.values():
+            for key, figure in row.items():
                 if not figure.link:
                     continue
                 response = client.get(figure.link)
                 assert response.status_code == 200, figure.link
-                html = response.content.decode()
-                if "/requests/" in figure.link:
-                    assert linked_count(html, "request") == figure.value, figure.link
-                    checked += 1
-                elif "/referrals/" in figure.link:
-                    assert linked_count(html, "referral") == figure.value, figure.link
-                    checked += 1
-    assert checked >= 10
+                path = figure.link.split("?")[0]
+                if path not in LISTED:
+                    continue
+                patterns = LISTED[path]
+                pattern = patterns.get(key, patterns.get(""))
+                assert pattern, (path, key)
+                counted = linked_count(response.content.decode(), pattern)
+                assert counted == figure.value, (figure.link, key)
+                checked.add(path)
+    assert checked == set(LISTED)
+
+
+def test_an_evaluator_follows_days_interactions_and_attendances_to_their_records(world):
+    content = gather(report())
+    client = client_for(UserFactory(role=Role.EVALUATOR))
+    for slug, row, column in (
+        ("days-by-month", "Total", "adviser"),
+        ("residents-reached", "Total", "interactions"),
+        ("attendance", "All events", "people"),
+    ):
+        response = client.get(cell(content, slug, row, column).link)
+        assert response.status_code == 200
+        assert RESIDENT_NAME not in response.content.decode()
 
 
 def test_gather_runs_the_same_queries_however_much_data_there_is(world):
