@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
 from areas.models import Area, AreaQuerySet, FundingBid
@@ -116,12 +117,21 @@ def export_rows(areas: "QuerySet[WithAnnotations[Area, People]]"):
         ]
 
 
+def _bids(areas: QuerySet[Area]) -> QuerySet[FundingBid]:
+    """The bids of ``areas``, each with the day it was decided: an award
+    recorded without its decision's date counts from the day the bid was
+    submitted, so its money is not lost to every period."""
+    return FundingBid.objects.filter(area__in=areas.values("pk")).alias(
+        decided=Coalesce("decided_on", "submitted_on")
+    )
+
+
 def _bids_in(period: Period | None) -> Q:
     """Bids with a step in ``period``: submitted, or decided, in it."""
     if period is None:
         return Q()
     return Q(submitted_on__gte=period.start, submitted_on__lt=period.end) | Q(
-        decided_on__gte=period.start, decided_on__lt=period.end
+        decided__gte=period.start, decided__lt=period.end
     )
 
 
@@ -129,7 +139,7 @@ def _awarded_in(period: Period | None) -> Q:
     awarded = Q(status=FundingBid.Status.AWARDED)
     if period is None:
         return awarded
-    return awarded & Q(decided_on__gte=period.start, decided_on__lt=period.end)
+    return awarded & Q(decided__gte=period.start, decided__lt=period.end)
 
 
 def funding_by_stream(*, areas: QuerySet[Area], period: Period | None = None) -> list[dict]:
@@ -145,7 +155,8 @@ def funding_by_stream(*, areas: QuerySet[Area], period: Period | None = None) ->
     )
     rows = {
         row["stream"]: row
-        for row in FundingBid.objects.filter(_bids_in(period), area__in=areas.values("pk"))
+        for row in _bids(areas)
+        .filter(_bids_in(period))
         .values("stream")
         .annotate(
             bids=Count("pk"),
@@ -180,7 +191,8 @@ def funding_per_area(*, areas: QuerySet[Area], period: Period) -> dict[int, Area
     """Money each of ``areas`` applied for (bids submitted in ``period``)
     and secured (awards decided in it). One query."""
     rows = (
-        FundingBid.objects.filter(_bids_in(period), area__in=areas.values("pk"))
+        _bids(areas)
+        .filter(_bids_in(period))
         .values("area_id")
         .annotate(
             applied=Sum(

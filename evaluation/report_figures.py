@@ -867,6 +867,15 @@ def _context(g: Gathered) -> Section:
     )
 
 
+# The areas a method note names before it says "and N more".
+NAMED = 20
+
+
+def _names(names: list[str]) -> str:
+    more = len(names) - NAMED
+    return "; ".join(names[:NAMED]) + (f"; and {more} more" if more > 0 else "")
+
+
 def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str]:
     below = threshold()
     missing: list[tuple[str, int]] = []
@@ -889,7 +898,7 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
         "matched to an area are not counted. Days are counted by whole months.",
     ]
     if missing:
-        listed = "; ".join(f"{name} ({n})" for name, n in missing)
+        listed = _names([f"{name} ({n})" for name, n in missing])
         notes.append(
             f"Gaps: {len(missing)} areas are missing quarterly outcome records "
             f"({sum(n for _, n in missing)} of the {due_total} quarters due): {listed}."
@@ -897,9 +906,7 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
     else:
         notes.append(f"Gaps: no quarterly outcome records missing ({due_total} quarters due).")
     if without_baseline:
-        notes.append(
-            f"{len(without_baseline)} areas have no baseline: {'; '.join(without_baseline)}."
-        )
+        notes.append(f"{len(without_baseline)} areas have no baseline: {_names(without_baseline)}.")
     withheld = count_withheld(content.tables())
     notes.append(
         f"Suppression: counts of people (requests, residents, people at events, volunteers, "

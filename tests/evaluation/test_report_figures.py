@@ -167,6 +167,17 @@ def world(db):
         submitted_on=SEPTEMBER,
     )
 
+    # An award recorded without the day it was decided counts from the day
+    # it was submitted.
+    FundingBid.objects.create(
+        area=byker,
+        stream=FundingBid.Stream.TOWNS_FUND,
+        amount_sought=Decimal(3000),
+        amount_secured=Decimal(2000),
+        status=FundingBid.Status.AWARDED,
+        submitted_on=SEPTEMBER,
+    )
+
     # Events: 6 from Hendon and 2 from Byker at a regional event in August.
     event = EventFactory(
         published=True,
@@ -326,8 +337,9 @@ def test_funding_by_stream_over_the_period(world):
     assert cell(content, "funding", "National Lottery", "secured").value == 8000.0
     assert cell(content, "funding", "National Lottery", "awarded").value == 1
     assert cell(content, "funding", "UK Shared Prosperity Fund", "sought").value == 5000.0
-    assert cell(content, "funding", "All streams", "bids").value == 2
-    assert cell(content, "funding", "All streams", "secured").value == 8000.0
+    assert cell(content, "funding", "Towns Fund", "secured").value == 2000.0
+    assert cell(content, "funding", "All streams", "bids").value == 3
+    assert cell(content, "funding", "All streams", "secured").value == 10000.0
 
 
 def test_a_programme_report_compares_regions_and_cohorts(world):
@@ -388,7 +400,8 @@ def test_area_figures_counts_each_area(world):
     assert hendon.referrals == 3
     assert (hendon.funding_applied, hendon.funding_secured) == (0, 8000)
     assert hendon.event_attendances == 6
-    assert figures[world["byker"].pk].funding_applied == 5000
+    assert figures[world["byker"].pk].funding_applied == 8000
+    assert figures[world["byker"].pk].funding_secured == 2000
     assert world["outside"].pk not in figures
 
 
