@@ -584,10 +584,17 @@ def response_times(
 
 
 def requests_by_month(
-    *, requests: QuerySet[SupportRequest], months: list[datetime.date]
+    *,
+    requests: QuerySet[SupportRequest],
+    months: list[datetime.date],
+    within: Period | None = None,
 ) -> dict[tuple[datetime.date, str], int]:
     """New requests by month and topic: {(month, topic): count}, over
-    ``months`` (consecutive first days of months)."""
+    ``months`` (consecutive first days of months), and only those received
+    ``within`` a period when one is given (a report's, which may begin or
+    end within a month)."""
+    if within is not None:
+        requests = requests.filter(_received_in(within))
     rows = (
         requests.filter(
             created_at__gte=start_of_day(months[0]),
@@ -616,12 +623,18 @@ class ResidentsReached:
 
 
 def residents_reached_by_month(
-    *, interactions: QuerySet[Interaction], months: list[datetime.date]
+    *,
+    interactions: QuerySet[Interaction],
+    months: list[datetime.date],
+    within: Period | None = None,
 ) -> list[ResidentsReached]:
     """Interactions and the residents who took part in them (and how many
-    were new to us), by month over ``months``, newest first: one query.
+    were new to us), by month over ``months`` (only those ``within`` a
+    period when one is given), newest first: one query.
     A resident at two meetings counts twice: interactions count people
     present, not names."""
+    if within is not None:
+        interactions = interactions.filter(_in_period("date", within))
     rows = {
         row["month"]: row
         for row in interactions.filter(date__gte=months[0], date__lt=add_months(months[-1], 1))

@@ -250,7 +250,7 @@ def _delivery(g: Gathered) -> Section:
 
 def _requests(g: Gathered, requests: QuerySet[SupportRequest]) -> Section:
     months = g.period.months
-    counts = requests_by_month(requests=requests, months=months)
+    counts = requests_by_month(requests=requests, months=months, within=g.period)
     topics = list(Topic.choices)
     rows = []
     for month in months:
@@ -334,7 +334,11 @@ def _requests(g: Gathered, requests: QuerySet[SupportRequest]) -> Section:
 
 def _reach(g: Gathered, interactions: QuerySet[Interaction]) -> Section:
     months = g.period.months
-    by_month = list(reversed(residents_reached_by_month(interactions=interactions, months=months)))
+    by_month = list(
+        reversed(
+            residents_reached_by_month(interactions=interactions, months=months, within=g.period)
+        )
+    )
     rows = []
     for r in by_month:
         link = g.links.interactions(_within(g.period, r.month))

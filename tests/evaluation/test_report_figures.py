@@ -534,3 +534,16 @@ def test_events_before_the_period_are_not_counted(world):
     RegistrationFactory(event=event, area=world["hendon"], checked_in_at=moment(BEFORE, 11))
     content = gather(report())
     assert cell(content, "attendance", "National event", "people").value == 0
+
+
+def test_a_period_starting_within_a_month_counts_only_its_own_days(world):
+    made = report(period=Period(datetime.date(2026, 7, 11), Q3.end))
+    content = gather(made)
+    assert cell(content, "requests-by-topic", "Jul 2026", "total").value == 0
+    total = cell(content, "requests-by-topic", "Total", "total")
+    assert total.value == 8
+    reached = cell(content, "residents-reached", "Total", "residents")
+    assert reached.value == 12
+    client = client_for(UserFactory(role=Role.MANAGER))
+    assert linked_count(client.get(total.link).text, r"<p>(\d+) requests?") == 8
+    assert linked_count(client.get(reached.link).text, r"with (\d+) residents?") == 12
