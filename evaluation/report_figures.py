@@ -34,7 +34,15 @@ from casework.selectors import (
 from evaluation.area_figures import WHOLE, AreaFigures, deliveries, figures_from
 from evaluation.models import OutcomeRecord, Report, quarter_label
 from evaluation.report_content import Cell, Chart, Column, ReportContent, Section, Table
-from evaluation.suppression import count_withheld, protect_table, threshold, withhold
+from evaluation.suppression import (
+    Group,
+    count_withheld,
+    protect_groups,
+    protect_table,
+    threshold,
+    withhold,
+    withhold_with,
+)
 from events.models import Connection, Registration
 from events.selectors import attendance_by_kind
 from events.selectors_network import connections_made
@@ -293,9 +301,9 @@ def _requests(g: Gathered, requests: QuerySet[SupportRequest]) -> Section:
     withhold([contacted, resolved], below)
     # A median of fewer than N requests is near enough one resident's own.
     contact_days = Cell.of(times.first_contact_days)
-    contact_days.suppressed = contacted.suppressed
+    withhold_with(contact_days, contacted)
     resolution_days = Cell.of(times.resolution_days)
-    resolution_days.suppressed = resolved.suppressed
+    withhold_with(resolution_days, resolved)
     speed = Table(
         slug="response-times",
         title="Time to first contact and to resolution",
@@ -572,7 +580,8 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
         if name in PEOPLE_MEASURES:
             withhold([row["baseline"], row["latest"]], below)
             # A change beside a withheld figure would give it back.
-            row["change"].suppressed = row["baseline"].suppressed or row["latest"].suppressed
+            withhold_with(row["change"], row["baseline"])
+            withhold_with(row["change"], row["latest"])
         rows.append(row)
     against = Table(
         slug="outcomes-against-baseline",
@@ -915,7 +924,9 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
     notes.append(
         f"Suppression: counts of people (requests, residents, people at events, volunteers, "
         f'leaders) from 1 to {below - 1} are withheld and shown as "fewer than {below}"; where a '
-        "total would give a withheld count back, the next smallest count is withheld too. "
+        "total would give a withheld count back, the next smallest count is withheld too, "
+        'shown as "withheld" (it may be larger), as are the medians and changes resting on a '
+        "withheld count. "
         f"Noughts are shown, as they say nobody was counted. {withheld} figures were withheld "
         "in this report. Days, money and numbers of areas are not withheld."
     )
@@ -981,14 +992,53 @@ def gather(report: Report) -> ReportContent:
 OPEN_DATA_PEOPLE = ("requests", "residents_reached", "event_attendances")
 
 
+def _open_data_cells(g: Gathered, outcomes: Outcomes, below: int) -> dict[tuple[int, str], Cell]:
+    """Each area's counts of people as cells, withheld as the report
+    withholds them. The report publishes totals of these rows (by region,
+    by cohort, for all the areas), so a total less the areas shown must not
+    give a withheld area's count back: secondary suppression across each."""
+    cells: dict[tuple[int, str], Cell] = {}
+    groups: list[Group] = []
+
+    def group_by(names: list[str], key: Callable[[Area], object]) -> None:
+        for name in names:
+            by_group: dict[object, list[Cell]] = {}
+            for area in g.area_rows:
+                if (area.pk, name) in cells:
+                    by_group.setdefault(key(area), []).append(cells[area.pk, name])
+            for parts in by_group.values():
+                total = sum(cell.value for cell in parts if isinstance(cell.value, int))
+                groups.append(Group(parts, Cell.of(total)))
+
+    for area in g.area_rows:
+        for name in OPEN_DATA_PEOPLE:
+            cells[area.pk, name] = Cell.of(getattr(g.figures[area.pk], name))
+        for when, records in (("baseline", outcomes.baselines), ("latest", outcomes.latest)):
+            record = records.get(area.pk)
+            if record is not None:
+                for name in PEOPLE_MEASURES:
+                    cells[area.pk, f"{name}_{when}"] = Cell.of(record[name])
+    group_by(list(OPEN_DATA_PEOPLE), lambda area: area.region)
+    group_by(list(OPEN_DATA_PEOPLE), lambda area: area.cohort)
+    measures = [f"{name}_{when}" for name in PEOPLE_MEASURES for when in ("baseline", "latest")]
+    group_by([*OPEN_DATA_PEOPLE, *measures], lambda area: "all")
+    protect_groups(groups, below)
+    return cells
+
+
 def open_data(report: Report) -> tuple[list[str], list[list]]:
     """Area-level figures fit to publish (the same suppression as the
     report): a header and one row per area. A withheld count is written as
-    "fewer than N"."""
+    "fewer than N", or "withheld" where it is withheld to protect another."""
     g = _gathered(report)
     outcomes = outcomes_of(g.areas, g.period)
     below = threshold()
-    hidden = f"fewer than {below}"
+    people = _open_data_cells(g, outcomes, below)
+
+    def shown(area: Area, name: str):
+        cell = people[area.pk, name]
+        return cell.withheld_text(below) if cell.suppressed else cell.value
+
     figure_names = [
         "adviser_days",
         "worker_days",
@@ -1026,8 +1076,8 @@ def open_data(report: Report) -> tuple[list[str], list[list]]:
         ]
         for name in figure_names:
             value = getattr(figures, name)
-            if name in OPEN_DATA_PEOPLE and 0 < value < below:
-                row.append(hidden)
+            if name in OPEN_DATA_PEOPLE:
+                row.append(shown(area, name))
             elif isinstance(value, Decimal):
                 row.append(_one_place(value) if "days" in name else float(value))
             else:
@@ -1035,11 +1085,11 @@ def open_data(report: Report) -> tuple[list[str], list[list]]:
         baseline = outcomes.baselines.get(area.pk)
         latest = outcomes.latest.get(area.pk)
         for name in OutcomeRecord.COUNTS:
-            for record in (baseline, latest):
+            for when, record in (("baseline", baseline), ("latest", latest)):
                 if record is None:
                     row.append("")
-                elif name in PEOPLE_MEASURES and 0 < record[name] < below:
-                    row.append(hidden)
+                elif name in PEOPLE_MEASURES:
+                    row.append(shown(area, f"{name}_{when}"))
                 else:
                     row.append(record[name])
         for record in (baseline, latest):

@@ -9,6 +9,9 @@ with a total has exactly one withheld cell, the next smallest is withheld
 too (secondary suppression), and this is repeated until no withheld cell
 can be worked out that way.
 
+A cell withheld only to protect another is marked ``secondary``: it may
+be large, so the outputs show it as "withheld" rather than "fewer than N".
+
 A nought is shown: it says that nobody was counted, which tells nothing
 about any one person, and hiding it would hide the gaps evaluators need to
 see. Days, money and numbers of areas are about the programme, not people,
@@ -48,6 +51,18 @@ def withhold(cells: Iterable[Cell], below: int) -> None:
             cell.suppressed = True
 
 
+def _withhold_too(cell: Cell) -> None:
+    cell.suppressed = True
+    cell.secondary = True
+
+
+def withhold_with(cell: Cell, counted: Cell) -> None:
+    """Withhold ``cell`` (a median, a change) when the count it rests on
+    is withheld."""
+    if counted.suppressed:
+        _withhold_too(cell)
+
+
 def protect_groups(groups: list[Group], below: int) -> None:
     """Withhold the small counts in ``groups``, then the next smallest in
     any group whose total would reveal a single withheld cell; repeated, as
@@ -65,15 +80,14 @@ def protect_groups(groups: list[Group], below: int) -> None:
                 continue
             shown = [cell for cell in group.parts if not cell.suppressed and cell.is_number]
             if not shown:
-                # The one withheld cell is the total itself: withhold it.
-                group.total.suppressed = True
+                # Nothing else to withhold beside it: withhold the total.
+                _withhold_too(group.total)
                 changed = True
                 continue
             # The smallest other count: the least information lost. Noughts
             # last, as withholding a nought beside a withheld cell still
             # lets a reader who guesses it is nought work the cell out.
-            smallest = min(shown, key=lambda cell: (cell.value == 0, cell.value))
-            smallest.suppressed = True
+            _withhold_too(min(shown, key=lambda cell: (cell.value == 0, cell.value)))
             changed = True
 
 

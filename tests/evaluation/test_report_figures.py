@@ -419,6 +419,11 @@ def test_open_data_has_a_row_per_area_with_the_same_suppression(world):
     assert byker["residents_reached"] == "fewer than 5"
     assert byker["event_attendances"] == "fewer than 5"
     assert byker["residents_involved_latest"] == ""
+    # The report's total of residents reached (15) less Hendon's 12 would
+    # give Byker's 3 back: Hendon's is withheld too, as the report does.
+    assert hendon["residents_reached"] == "withheld"
+    assert hendon["event_attendances"] == "withheld"
+    assert hendon["requests"] == 9
 
 
 def test_no_residents_personal_data_in_a_report(world):

@@ -60,6 +60,15 @@ def test_one_small_cell_in_a_row_with_a_total_takes_the_next_smallest_with_it():
     assert shown_values(table) == [[None, None, 20, 30]]
 
 
+def test_a_cell_withheld_to_protect_another_says_withheld_not_fewer_than_five():
+    table = grid([[3, 7, 20]], total_row=False)
+    protect_table(table, columns=["c0", "c1", "c2", "total"], row_total="total", below=5)
+    small, protecting = table.rows[0]["c0"], table.rows[0]["c1"]
+    assert small.withheld_text(5) == "fewer than 5"
+    assert protecting.secondary
+    assert protecting.withheld_text(5) == "withheld"
+
+
 def test_two_small_cells_in_a_row_need_nothing_more():
     table = grid([[3, 2, 20]], total_row=False)
     protect_table(table, columns=["c0", "c1", "c2", "total"], row_total="total", below=5)
