@@ -1,12 +1,15 @@
 """Reads about areas: lists with their people, and funding by stream."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
 from areas.models import Area, AreaQuerySet, FundingBid
+from nfc.periods import Period
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
@@ -114,20 +117,53 @@ def export_rows(areas: "QuerySet[WithAnnotations[Area, People]]"):
         ]
 
 
-def funding_by_stream(*, areas: QuerySet[Area]) -> list[dict]:
+def _bids(areas: QuerySet[Area]) -> QuerySet[FundingBid]:
+    """The bids of ``areas``, each with the day it was decided: an award
+    recorded without its decision's date counts from the day the bid was
+    submitted, so its money is not lost to every period."""
+    return FundingBid.objects.filter(area__in=areas.values("pk")).alias(
+        decided=Coalesce("decided_on", "submitted_on")
+    )
+
+
+def _bids_in(period: Period | None) -> Q:
+    """Bids with a step in ``period``: submitted, or decided, in it."""
+    if period is None:
+        return Q()
+    return Q(submitted_on__gte=period.start, submitted_on__lt=period.end) | Q(
+        decided__gte=period.start, decided__lt=period.end
+    )
+
+
+def _awarded_in(period: Period | None) -> Q:
+    awarded = Q(status=FundingBid.Status.AWARDED)
+    if period is None:
+        return awarded
+    return awarded & Q(decided__gte=period.start, decided__lt=period.end)
+
+
+def funding_by_stream(*, areas: QuerySet[Area], period: Period | None = None) -> list[dict]:
     """Each funding stream's bids from ``areas``: how many areas bid, how
     many bids, how many were awarded, and the money sought and secured.
-    Every stream is listed, with noughts where there were no bids."""
+    Every stream is listed, with noughts where there were no bids.
+
+    With ``period``, the bids submitted or decided in it: money sought of
+    those submitted in it, awards and money secured of those decided in it."""
+    awarded = _awarded_in(period)
+    sought = (
+        Q() if period is None else Q(submitted_on__gte=period.start, submitted_on__lt=period.end)
+    )
     rows = {
         row["stream"]: row
-        for row in FundingBid.objects.filter(area__in=areas.values("pk"))
+        for row in _bids(areas)
+        .filter(_bids_in(period))
         .values("stream")
         .annotate(
             bids=Count("pk"),
             areas=Count("area", distinct=True),
-            awarded=Count("pk", filter=Q(status=FundingBid.Status.AWARDED)),
-            sought=Sum("amount_sought"),
-            secured=Sum("amount_secured"),
+            awarded=Count("pk", filter=awarded),
+            sought=Sum("amount_sought", filter=sought),
+            secured=Sum("amount_secured", filter=awarded),
         )
         .order_by()
     }
@@ -143,6 +179,34 @@ def funding_by_stream(*, areas: QuerySet[Area]) -> list[dict]:
         }
         for stream, label in FundingBid.Stream.choices
     ]
+
+
+@dataclass(frozen=True)
+class AreaFunding:
+    applied: Decimal
+    secured: Decimal
+
+
+def funding_per_area(*, areas: QuerySet[Area], period: Period) -> dict[int, AreaFunding]:
+    """Money each of ``areas`` applied for (bids submitted in ``period``)
+    and secured (awards decided in it). One query."""
+    rows = (
+        _bids(areas)
+        .filter(_bids_in(period))
+        .values("area_id")
+        .annotate(
+            applied=Sum(
+                "amount_sought",
+                filter=Q(submitted_on__gte=period.start, submitted_on__lt=period.end),
+            ),
+            secured=Sum("amount_secured", filter=_awarded_in(period)),
+        )
+        .order_by()
+    )
+    return {
+        row["area_id"]: AreaFunding(row["applied"] or Decimal(0), row["secured"] or Decimal(0))
+        for row in rows
+    }
 
 
 def areas_by_town() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from advisers.models import User
 from advisers.permissions import has_perm
 from advisers.roles import Role
-from areas.models import Area
+from areas.models import Area, Cohort, Region
 from areas.postcodes import area_for_postcode, normalise_postcode
 from areas.selectors import areas_by_town
 from casework.models import (
@@ -21,6 +21,7 @@ from casework.models import (
     Topic,
     interaction_is_empty,
 )
+from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
 from nfc.text import without_direction_controls
 from nfc.validators import not_in_the_future, not_in_the_past, phone_number
@@ -439,3 +440,53 @@ class AuditFilterForm(forms.Form):
         if chosen["until"]:
             entries = entries.on_or_before(chosen["until"])
         return entries
+
+
+class RecordsFilterForm(forms.Form):
+    """Where and when, for the lists of records the evaluation reports link
+    to: a figure's link opens the list with the same filters, so its total
+    can be checked. Blanks mean "any"."""
+
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    region = forms.ChoiceField(required=False, choices=[("", "Any region"), *Region.choices])
+    cohort = forms.TypedChoiceField(
+        choices=[("", "Any cohort"), *Cohort.choices], coerce=int, empty_value=None, required=False
+    )
+    area = forms.CharField(label="Ward code", required=False, max_length=9)
+    programme = forms.BooleanField(label="Only areas in the programme", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The date to must be on or after the date from.")
+        return cleaned
+
+    def narrow(self, records: QuerySet, *, dated_by: str, moment: bool) -> QuerySet:
+        """``records`` (with an ``area``) of the chosen areas, ``dated_by``
+        (a date, or a moment when ``moment``) from ``since`` to ``until``
+        (both days included)."""
+        chosen = self.cleaned_data
+        if chosen["programme"]:
+            records = records.filter(area__in=Area.objects.in_programme().values("pk"))
+        if chosen["region"]:
+            records = records.filter(area__region=chosen["region"])
+        if chosen["cohort"]:
+            records = records.filter(area__cohort=chosen["cohort"])
+        if chosen["area"]:
+            records = records.filter(area__ward_code=chosen["area"].strip().upper())
+        since, until = chosen["since"], chosen["until"]
+        if until:
+            until = until + datetime.timedelta(days=1)
+        if moment:
+            since, until = since and start_of_day(since), until and start_of_day(until)
+        if since:
+            records = records.filter(**{f"{dated_by}__gte": since})
+        if until:
+            records = records.filter(**{f"{dated_by}__lt": until})
+        return records

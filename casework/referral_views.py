@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 from casework import referrals
+from casework.forms import RecordsFilterForm
 from casework.models import Expertise, Partner, Referral, SupportRequest
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -140,7 +141,12 @@ class PartnerForm(forms.ModelForm):
         }
 
 
-class ReferralFilterForm(forms.Form):
+class ReferralFilterForm(RecordsFilterForm):
+    """The referral list's filters; its dates are when the referral was
+    asked for."""
+
+    field_order = ["status"]
+
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
@@ -169,14 +175,23 @@ def referral_list(request):
         found = found.open()
     elif status != "all":
         found = found.filter(status=status)
+    if form.is_valid():
+        found = form.narrow(found, dated_by="requested_on", moment=False)
     found = found.select_related("area", "partner", "support_request").order_by(
         "-requested_on", "-pk"
     )
     page = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "casework/referral_list.html",
-        {"form": form, "page": page, "can_refer": has_perm(request.user, "referrals.make")},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_refer": has_perm(request.user, "referrals.make"),
+        },
     )
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    Avg,
     CharField,
     Count,
     DateTimeField,
@@ -583,10 +584,17 @@ def response_times(
 
 
 def requests_by_month(
-    *, requests: QuerySet[SupportRequest], months: list[datetime.date]
+    *,
+    requests: QuerySet[SupportRequest],
+    months: list[datetime.date],
+    within: Period | None = None,
 ) -> dict[tuple[datetime.date, str], int]:
     """New requests by month and topic: {(month, topic): count}, over
-    ``months`` (consecutive first days of months)."""
+    ``months`` (consecutive first days of months), and only those received
+    ``within`` a period when one is given (a report's, which may begin or
+    end within a month)."""
+    if within is not None:
+        requests = requests.filter(_received_in(within))
     rows = (
         requests.filter(
             created_at__gte=start_of_day(months[0]),
@@ -615,12 +623,18 @@ class ResidentsReached:
 
 
 def residents_reached_by_month(
-    *, interactions: QuerySet[Interaction], months: list[datetime.date]
+    *,
+    interactions: QuerySet[Interaction],
+    months: list[datetime.date],
+    within: Period | None = None,
 ) -> list[ResidentsReached]:
     """Interactions and the residents who took part in them (and how many
-    were new to us), by month over ``months``, newest first: one query.
+    were new to us), by month over ``months`` (only those ``within`` a
+    period when one is given), newest first: one query.
     A resident at two meetings counts twice: interactions count people
     present, not names."""
+    if within is not None:
+        interactions = interactions.filter(_in_period("date", within))
     rows = {
         row["month"]: row
         for row in interactions.filter(date__gte=months[0], date__lt=add_months(months[-1], 1))
@@ -683,3 +697,80 @@ def turned_away_by_reason(*, period: Period) -> list[dict]:
         {"reason": reason, "label": label, "count": counts.get(reason, 0)}
         for reason, label in SpamCount.Reason.choices
     ]
+
+
+def _in_period(field: str, period: Period) -> Q:
+    """``field`` (a date, or a moment) falls within ``period``."""
+    return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def _received_in(period: Period) -> Q:
+    return Q(created_at__gte=period.start_moment, created_at__lt=period.end_moment)
+
+
+def requests_per_area(*, requests: QuerySet[SupportRequest], period: Period) -> dict[int, int]:
+    """Requests received in ``period``, by area: {area id: count}. One query."""
+    return dict(
+        requests.filter(_received_in(period), area__isnull=False)
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("area_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class AreaReach:
+    interactions: int
+    residents: int
+    new_residents: int
+
+
+def reach_per_area(*, interactions: QuerySet[Interaction], period: Period) -> dict[int, AreaReach]:
+    """Interactions in ``period`` and the residents who took part, by area.
+    One query."""
+    rows = (
+        interactions.filter(_in_period("date", period))
+        .values("area_id")
+        .annotate(n=Count("pk"), residents=Sum("residents"), new=Sum("new_residents"))
+        .order_by()
+    )
+    return {
+        row["area_id"]: AreaReach(row["n"], row["residents"] or 0, row["new"] or 0) for row in rows
+    }
+
+
+def referrals_per_area(*, referrals: QuerySet[Referral], period: Period) -> dict[int, int]:
+    """Referrals asked for in ``period``, by area. One query."""
+    return dict(
+        referrals.filter(_in_period("requested_on", period))
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("area_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class ReferralOutcomes:
+    """The referrals asked for in a period, by where they stand now."""
+
+    by_status: dict[str, int]
+    rated: int
+    average_rating: float | None
+
+
+def referral_outcomes(*, referrals: QuerySet[Referral], period: Period) -> ReferralOutcomes:
+    """Referrals asked for in ``period`` by their status now (every status
+    listed), and the groups' average rating of those rated. One query."""
+    asked = referrals.filter(_in_period("requested_on", period))
+    figures = asked.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Referral.Status.values},
+        rated=Count("group_rating"),
+        average=Avg("group_rating"),
+    )
+    return ReferralOutcomes(
+        by_status={status: figures[status] for status in Referral.Status.values},
+        rated=figures["rated"],
+        average_rating=None if figures["average"] is None else round(figures["average"], 1),
+    )

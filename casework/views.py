@@ -27,6 +27,7 @@ from casework.forms import (
     AuditFilterForm,
     InteractionCorrectionForm,
     InteractionForm,
+    RecordsFilterForm,
 )
 from casework.interactions import interaction_log_with_time
 from casework.models import (
@@ -36,6 +37,7 @@ from casework.models import (
     Interaction,
     Referral,
     SupportRequest,
+    Topic,
     first_contact_deadline,
 )
 from casework.selectors import casework_search, signposting_text, timeline
@@ -65,7 +67,15 @@ def signposting_edit(request):
     return render(request, "casework/signposting_form.html", {"form": form})
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(RecordsFilterForm):
+    field_order = ["status", "age", "topic", "dated", "since", "until", "region"]
+
+    DATED_BY = {
+        "received": "created_at",
+        "contacted": "first_contact_at",
+        "resolved": "resolved_at",
+    }
+
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
@@ -75,7 +85,16 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[("", "Any time"), *((key, label) for key, label, *_ in REQUEST_AGES)],
     )
-    region = forms.ChoiceField(required=False, choices=[("", "Any region"), *Region.choices])
+    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
+    dated = forms.ChoiceField(
+        label="Dates are when it was",
+        required=False,
+        choices=[
+            ("received", "Received"),
+            ("contacted", "First contacted"),
+            ("resolved", "Resolved"),
+        ],
+    )
     overdue = forms.BooleanField(label="Only requests past the response target", required=False)
     triage = forms.BooleanField(label="Only requests waiting in triage", required=False)
 
@@ -113,8 +132,11 @@ def request_list(request):
             requests = requests.overdue()
         if chosen["age"]:
             requests = requests.aged(chosen["age"])
-        if chosen["region"]:
-            requests = requests.filter(area__region=chosen["region"])
+        if chosen["topic"]:
+            requests = requests.filter(topic=chosen["topic"])
+        requests = form.narrow(
+            requests, dated_by=form.DATED_BY[chosen["dated"] or "received"], moment=True
+        )
     requests = requests.select_related("area", "assigned_to").order_by("created_at")
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

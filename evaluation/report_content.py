@@ -27,12 +27,21 @@ class Cell:
     value: int | float | str | None
     suppressed: bool = False
     link: str = ""
+    # Withheld not for being small but so that a total cannot give a small
+    # withheld count back (or, for a median or a change, with the count it
+    # rests on): it may be large, so it shows as "withheld", not "fewer
+    # than N".
+    secondary: bool = False
 
     @classmethod
     def of(cls, value, link: str = "") -> "Cell":
         if isinstance(value, Decimal):
             value = float(value)
         return cls(value=value, link=link)
+
+    def withheld_text(self, below: int) -> str:
+        """What an output shows in place of a withheld figure."""
+        return "withheld" if self.secondary else f"fewer than {below}"
 
     @property
     def is_number(self) -> bool:

@@ -144,3 +144,36 @@ def feedback_summary(*, feedback: QuerySet[Feedback]) -> FeedbackSummary:
         average=None if average is None else round(float(average), 1),
         by_rating={n: figures[f"rated{n}"] for n in range(1, 6)},
     )
+
+
+def attendance_by_kind(*, registrations: QuerySet[Registration], period: Period) -> list[dict]:
+    """For each kind of event (every kind listed): how many of
+    ``registrations`` came to events of that kind that started in
+    ``period``, to how many events, from how many areas. One query."""
+    rows = {
+        row["event__kind"]: row
+        for row in registrations.filter(
+            _came,
+            area__isnull=False,
+            status=Registration.Status.CONFIRMED,
+            event__starts_at__gte=period.start_moment,
+            event__starts_at__lt=period.end_moment,
+        )
+        .values("event__kind")
+        .annotate(
+            people=Count("pk"),
+            events=Count("event", distinct=True),
+            areas=Count("area", distinct=True),
+        )
+        .order_by()
+    }
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "people": rows.get(kind, {}).get("people", 0),
+            "events": rows.get(kind, {}).get("events", 0),
+            "areas": rows.get(kind, {}).get("areas", 0),
+        }
+        for kind, label in Event.Kind.choices
+    ]

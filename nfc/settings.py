@@ -282,6 +282,9 @@ NFC_RISK_WEIGHTS = {
 }
 # A referral's outcome should be recorded within this many days of its delivery.
 NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)
+# Counts of people below this are withheld from evaluation reports and
+# their open data ("fewer than 5"), so nobody can be picked out of a figure.
+NFC_REPORT_SUPPRESS_BELOW = env.int("NFC_REPORT_SUPPRESS_BELOW", default=5)
 
 # The public help form: the fewest seconds a person takes to fill it in (a
 # bot is faster), and how many requests one address may send an hour.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/referrals/", include("casework.referral_urls")),
     path("staff/events/", include("events.urls")),
     path("staff/reports/", include("evaluation.report_urls")),
+    path("staff/figures/", include("evaluation.records_urls")),
     path("api/v1/", include("advisers.api.urls")),
     # A sign-in address is changed by an administrator, never by its owner
     # (allauth would let anyone add and switch to an unverified address).
