@@ -323,7 +323,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def workbook_rows(table: Table, withheld: str) -> list[list]:
+def workbook_rows(table: Table, below: int) -> list[list]:
     """A table as rows of cells for the workbook: numbers as numbers,
     withheld ones in words, every string neutralised against formulas."""
     rows: list[list] = [[spreadsheet_safe(column.label) for column in table.columns]]
@@ -334,7 +334,7 @@ def workbook_rows(table: Table, withheld: str) -> list[list]:
             if cell is None or cell.value is None:
                 line.append(None)
             elif cell.suppressed:
-                line.append(withheld)
+                line.append(cell.withheld_text(below))
             elif cell.is_number:
                 line.append(cell.value)
             else:
@@ -345,7 +345,7 @@ def workbook_rows(table: Table, withheld: str) -> list[list]:
 
 def workbook_bytes(content: ReportContent) -> bytes:
     """Every table on a sheet of its own, and the method note on the last."""
-    withheld = f"fewer than {content.suppress_below}"
+    below = content.suppress_below
     book = Workbook()
     about = book.active
     about.title = "About"
@@ -353,14 +353,17 @@ def workbook_bytes(content: ReportContent) -> bytes:
     for line in (content.title, content.scope, content.period):
         about.append([spreadsheet_safe(line)])
     about.append([])
-    about.append([f'"{withheld}": a count too small to show without risk of identifying people.'])
+    about.append(
+        [f'"fewer than {below}": a count too small to show without risk of identifying people.']
+    )
+    about.append(['"withheld": a count held back so that a total cannot give a small one away.'])
     for table in content.tables():
         sheet = book.create_sheet(_sheet_title(table.title, used))
         sheet.append([spreadsheet_safe(table.title)])
         if table.summary:
             sheet.append([spreadsheet_safe(table.summary)])
         sheet.append([])
-        for line in workbook_rows(table, withheld):
+        for line in workbook_rows(table, below):
             sheet.append(line)
         for note in table.notes:
             sheet.append([spreadsheet_safe(note)])

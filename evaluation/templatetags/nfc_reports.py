@@ -14,12 +14,13 @@ def cell_of(row: dict, key: str) -> Cell | None:
 
 @register.filter
 def figure(cell: Cell | None, suppress_below: int) -> str:
-    """A figure in words: "fewer than 5" when withheld, "–" for no data,
+    """A figure in words: "fewer than 5" when withheld for being small,
+    "withheld" when withheld to protect another, "–" for no data,
     numbers with thousands separated (decimals only where there are any)."""
     if cell is None or cell.value is None:
         return "–"
     if cell.suppressed:
-        return f"fewer than {suppress_below}"
+        return cell.withheld_text(suppress_below)
     if cell.is_number:
         value = cell.value
         if isinstance(value, float) and not value.is_integer():
