@@ -219,6 +219,11 @@ def _clean(record: OutcomeRecord) -> None:
     record.full_clean(
         exclude=["area", "recorded_by"], validate_unique=False, validate_constraints=False
     )
+    # A TextField's length is the form's to check, not the model's: checked
+    # here too, for every caller.
+    most = OutcomeRecord._meta.get_field("narrative").max_length or 0
+    if len(record.narrative) > most:
+        raise ValidationError({"narrative": f"Keep it to {most:,} characters or fewer."})
 
 
 @transaction.atomic
@@ -287,5 +292,5 @@ def outcome_record_save(
     record = OutcomeRecord(area=area, kind=kind, quarter=quarter, recorded_by=by, **values)
     _clean(record)
     record.save()
-    audit.record(obj=record, by=by, fields=["kind", "quarter", *TYPED])
+    audit.record(obj=record, by=by, fields=TYPED)
     return record
