@@ -57,9 +57,9 @@ class OutcomeRecordForm(forms.ModelForm):
             "Keep it to 2,000 characters or fewer (it has %(show_value)d)."
         )
         for name in OutcomeRecord.PLANS:
-            self.fields[
-                name
-            ].label = f"The area has {OutcomeRecord._meta.get_field(name).verbose_name}"
+            plan = self.fields[name]
+            plan.label = f"The area has {OutcomeRecord._meta.get_field(name).verbose_name}"
+            plan.label_suffix = ""
 
     @property
     def values(self) -> dict:
