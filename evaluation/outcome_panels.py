@@ -18,7 +18,9 @@ from evaluation import outcomes
 def area_outcomes_panel(sender, *, request, area, **kwargs) -> str | None:
     """The area's baseline, its quarters recorded and those missing, with
     links to record them (for those who may)."""
-    if not (area.in_programme and has_perm(request.user, "outcomes.view", area)):
+    # The page fetched the area through Area.objects.visible_to, the same
+    # scope as outcomes.view's: no need to ask again of the area.
+    if not (area.in_programme and has_perm(request.user, "outcomes.view")):
         return None
     today = timezone.localdate()
     return render_to_string(

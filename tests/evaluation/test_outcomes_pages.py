@@ -7,11 +7,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from advisers import services
+from advisers.roles import Role
 from areas.models import Stage
 from casework.models import AuditEntry, AuditKind
 from evaluation import outcomes
 from evaluation.models import OutcomeRecord
-from tests.factories import AreaFactory
+from evaluation.outcome_forms import seen_mark
+from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +131,6 @@ def test_the_home_page_lists_no_records_for_roles_that_do_not_make_them(
 def test_the_home_pages_queries_stay_flat_as_an_advisers_areas_grow(
     hendon, adviser, django_assert_max_num_queries
 ):
-    from advisers import services
-
     client = client_for(adviser)
     client.get("/staff/")
     with django_assert_max_num_queries(100) as few:
@@ -216,8 +217,6 @@ def test_a_correction_shows_the_old_and_new_values_in_the_history(hendon, advise
 
 
 def outcomes_seen(area):
-    from evaluation.outcome_forms import seen_mark
-
     return seen_mark(OutcomeRecord.objects.get(area=area))
 
 
@@ -284,9 +283,6 @@ def test_each_role_reads_and_records_as_the_permission_table_says(
 
 
 def test_a_regional_lead_of_another_region_gets_not_found(hendon, adviser):
-    from advisers.roles import Role
-    from tests.factories import UserFactory
-
     lead = UserFactory(role=Role.MANAGER, region="london")
     saved(hendon, by=adviser)
     assert client_for(lead).get(detail_url(hendon, "baseline")).status_code == 404
