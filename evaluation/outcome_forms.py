@@ -1,6 +1,6 @@
 from django import forms
 
-from evaluation.models import OutcomeRecord
+from evaluation.models import OutcomeRecord, quarter_label
 
 HELP = {
     "residents_involved": "Residents who took part in the group's work this quarter: at meetings, "
@@ -36,13 +36,19 @@ class OutcomeRecordForm(forms.ModelForm):
         fields = [*OutcomeRecord.COUNTS, *OutcomeRecord.PLANS, "narrative"]
         widgets = {"narrative": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, baseline: bool = False, **kwargs):
+    def __init__(
+        self, *args, baseline: bool = False, before: OutcomeRecord | None = None, **kwargs
+    ):
+        """``before``: the area's record before this one, whose counts are
+        shown beside each field to start from."""
         super().__init__(*args, **kwargs)
         self.fields["seen"].initial = seen_mark(self.instance)
         help_text = {**HELP, **BASELINE_HELP} if baseline else HELP
         for name in OutcomeRecord.COUNTS:
             field = self.fields[name]
             field.help_text = help_text[name]
+            if before is not None:
+                field.help_text += f" {_when(before)}: {getattr(before, name)}."
             field.widget.attrs.update({"inputmode": "numeric", "class": "input-number"})
             field.error_messages.update(
                 {
@@ -64,6 +70,12 @@ class OutcomeRecordForm(forms.ModelForm):
     @property
     def values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields or []}
+
+
+def _when(record: OutcomeRecord) -> str:
+    if record.kind == OutcomeRecord.Kind.BASELINE:
+        return "At the baseline"
+    return f"In {quarter_label(record.quarter)}"
 
 
 def seen_mark(record: OutcomeRecord | None) -> str:

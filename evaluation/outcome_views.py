@@ -119,6 +119,7 @@ def outcome_record(request, ward_code: str, quarter: str):
         request.POST if request.method == "POST" else None,
         instance=record,
         baseline=kind == Kind.BASELINE,
+        before=outcomes.record_before(area=area, kind=kind, quarter=start),
     )
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["seen"] != seen_mark(record):

@@ -194,6 +194,16 @@ def quarters_open(*, area: Area, today: datetime.date) -> list[datetime.date]:
     return [*quarters_due(joined_on=area.joined_on, today=today), quarter_start(today)]
 
 
+def record_before(*, area: Area, kind: str, quarter: datetime.date) -> OutcomeRecord | None:
+    """The area's latest record before ``quarter`` (the baseline, failing a
+    quarter's): what a new record starts from. None for a baseline."""
+    if kind == Kind.BASELINE:
+        return None
+    earlier = OutcomeRecord.objects.filter(area=area, quarter__lt=quarter).quarterly()
+    latest = earlier.order_by("-quarter").first()
+    return latest or OutcomeRecord.objects.baselines().filter(area=area).first()
+
+
 def record_history(*, record: OutcomeRecord, with_narrative: bool) -> list[AuditEntry]:
     """Who recorded and corrected ``record``, and what, the latest first.
     Without ``with_narrative`` (for those who may not read what staff

@@ -311,3 +311,13 @@ def test_the_audit_page_filters_outcome_records(hendon, adviser, manager):
     page = client_for(manager).get("/staff/casework/audit/?kind=outcomes").content.decode()
     assert "Created outcome record" in page
     assert "Baseline for Hendon" in page
+
+
+def test_a_new_quarters_form_shows_the_record_before_it_to_start_from(hendon, adviser):
+    slug = outcomes.quarter_slug(last_quarter(hendon))
+    client = client_for(adviser)
+    assert "At the baseline" not in client.get(record_url(hendon, slug)).content.decode()
+    saved(hendon, by=adviser, volunteers=7)
+    page = client.get(record_url(hendon, slug)).content.decode()
+    assert "At the baseline: 7." in page
+    assert "At the baseline" not in client.get(record_url(hendon, "baseline")).content.decode()
