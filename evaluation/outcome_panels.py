@@ -20,14 +20,16 @@ def area_outcomes_panel(sender, *, request, area, **kwargs) -> str | None:
     links to record them (for those who may)."""
     # The page fetched the area through Area.objects.visible_to, the same
     # scope as outcomes.view's: no need to ask again of the area.
-    if not (area.in_programme and has_perm(request.user, "outcomes.view")):
+    if not has_perm(request.user, "outcomes.view"):
         return None
-    today = timezone.localdate()
+    owed = outcomes.area_outcomes(area=area, today=timezone.localdate())
+    if not (area.in_programme or owed.items):
+        return None
     return render_to_string(
         "evaluation/_area_outcomes.html",
         {
             "area": area,
-            "outcomes": outcomes.area_outcomes(area=area, today=today),
+            "outcomes": owed,
             "can_record": has_perm(request.user, "outcomes.record", area),
             "due_days": settings.NFC_OUTCOME_RECORD_DUE_DAYS,
         },

@@ -110,11 +110,14 @@ def outcome_record(request, ward_code: str, quarter: str):
     area = _area(request, ward_code, "outcomes.record")
     kind, start = _which(area, quarter)
     today = timezone.localdate()
-    if not area.in_programme or (
-        kind == Kind.QUARTER and start not in outcomes.quarters_open(area=area, today=today)
+    record = _record(request, area, kind, start)
+    # A record there is may be corrected, even once the area has left; a
+    # new one only for the quarters the area may have.
+    if record is None and not (
+        area.in_programme
+        and (kind == Kind.BASELINE or start in outcomes.quarters_open(area=area, today=today))
     ):
         raise Http404
-    record = _record(request, area, kind, start)
     form = OutcomeRecordForm(
         request.POST if request.method == "POST" else None,
         instance=record,

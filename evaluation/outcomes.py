@@ -143,38 +143,49 @@ def outcomes_due(
     records of all of them (and one for ``areas``, when it is a queryset
     not yet read), however many areas."""
     areas = list(areas)
-    owing = [area for area in areas if area.in_programme and area.joined_on]
-    recorded: dict[tuple[int, str, datetime.date], int] = {}
-    if owing:
-        rows = OutcomeRecord.objects.filter(area_id__in=[area.pk for area in owing])
+    # Each area's records, (kind, quarter) -> id, read in one pass.
+    recorded: dict[int, dict[tuple[str, datetime.date], int]] = {area.pk: {} for area in areas}
+    if areas:
+        rows = OutcomeRecord.objects.filter(area_id__in=list(recorded))
         for pk, area_id, kind, quarter in rows.values_list("pk", "area_id", "kind", "quarter"):
-            recorded[(area_id, kind, quarter)] = pk
+            recorded[area_id][(kind, quarter)] = pk
     found = {area.pk: AreaOutcomes(area=area) for area in areas}
-    for area in owing:
-        assert area.joined_on is not None  # for mypy: owing has them all
-        joined_quarter = quarter_start(area.joined_on)
+    for area in areas:
+        if not (area.in_programme and area.joined_on):
+            # Owes nothing; what it recorded while in the programme stays.
+            found[area.pk].items = [
+                Due(
+                    kind=kind,
+                    quarter=quarter,
+                    due_by=quarter_due_by(quarter),
+                    record_id=pk,
+                    today=today,
+                )
+                for (kind, quarter), pk in sorted(
+                    recorded[area.pk].items(),
+                    key=lambda item: (item[0][0] != Kind.BASELINE, item[0][1]),
+                )
+            ]
+            continue
+        mine = recorded[area.pk]
         items = found[area.pk].items
-        baseline_id = next(
-            (pk for (a, kind, _), pk in recorded.items() if a == area.pk and kind == Kind.BASELINE),
-            None,
-        )
         items.append(
             Due(
                 kind=Kind.BASELINE,
-                quarter=joined_quarter,
+                quarter=quarter_start(area.joined_on),
                 due_by=area.joined_on + _days_to_record(),
-                record_id=baseline_id,
+                record_id=next((pk for (k, _), pk in mine.items() if k == Kind.BASELINE), None),
                 today=today,
             )
         )
         quarters = set(quarters_due(joined_on=area.joined_on, today=today))
-        quarters |= {q for (a, kind, q) in recorded if a == area.pk and kind == Kind.QUARTER}
+        quarters |= {quarter for (k, quarter) in mine if k == Kind.QUARTER}
         items += [
             Due(
                 kind=Kind.QUARTER,
                 quarter=quarter,
                 due_by=quarter_due_by(quarter),
-                record_id=recorded.get((area.pk, Kind.QUARTER, quarter)),
+                record_id=mine.get((Kind.QUARTER, quarter)),
                 today=today,
             )
             for quarter in sorted(quarters)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from advisers import services
 from advisers.roles import Role
 from areas.models import Stage
+from areas.services import area_change_stage
 from casework.models import AuditEntry, AuditKind
 from evaluation import outcomes
 from evaluation.models import OutcomeRecord
@@ -321,3 +322,22 @@ def test_a_new_quarters_form_shows_the_record_before_it_to_start_from(hendon, ad
     page = client.get(record_url(hendon, slug)).content.decode()
     assert "At the baseline: 7." in page
     assert "At the baseline" not in client.get(record_url(hendon, "baseline")).content.decode()
+
+
+def test_an_area_that_left_keeps_its_records_to_read_and_correct_and_owes_no_more(
+    hendon, adviser, manager
+):
+    saved(hendon, by=adviser)
+    area_change_stage(area=hendon, stage=Stage.LEFT, on=timezone.localdate(), by=manager)
+    client = client_for(manager)
+    page = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    assert "has left the programme" in page
+    assert f'href="{detail_url(hendon, "baseline")}"' in page
+    assert "/record/" not in page
+    slug = outcomes.quarter_slug(last_quarter(hendon))
+    assert client.get(record_url(hendon, slug)).status_code == 404
+    response = client.post(
+        record_url(hendon, "baseline"), {**FORM, "volunteers": "3", "seen": outcomes_seen(hendon)}
+    )
+    assert response.status_code == 302
+    assert OutcomeRecord.objects.get().volunteers == 3
