@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from advisers import services as staff_services
 from advisers.roles import Role
 from evaluation.models import OutcomeRecord, quarter_label
-from evaluation.outcomes import quarters_due
+from evaluation.outcomes import outcome_record_save, quarters_due
 from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
@@ -84,3 +84,32 @@ def test_an_adviser_records_a_missing_quarter_on_a_phone_then_corrects_it(mobile
 
     page.goto("/staff/")
     expect(page.get_by_role("region", name="Outcome records to make")).not_to_contain_text(label)
+
+
+def test_a_manager_sees_an_areas_outcomes_and_reads_a_record_with_its_history(page):
+    area = AreaFactory(name="Hendon", ward_code="E05001158")
+    adviser = UserFactory(role=Role.ADVISER, full_name="Asha Adviser")
+    staff_services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    baseline = outcome_record_save(
+        area=area,
+        kind=OutcomeRecord.Kind.BASELINE,
+        by=adviser,
+        values={**dict.fromkeys(OutcomeRecord.COUNTS, 2), "narrative": "Where we started."},
+    )
+    outcome_record_save(
+        area=area, kind=baseline.kind, by=adviser, values={"leaders": 3}, correcting=baseline
+    )
+    quarter = quarters_due(joined_on=area.joined_on, today=timezone.localdate())[-1]
+
+    sign_in(page, UserFactory(role=Role.MANAGER, full_name="Mina Manager"))
+    page.goto("/staff/areas/E05001158/")
+    panel = page.get_by_role("region", name="Outcomes")
+    expect(panel).to_contain_text(f"{quarter_label(quarter)}: Overdue")
+    expect(panel.get_by_role("link", name=f"Record {quarter_label(quarter)}")).to_be_visible()
+    assert_healthy(page)
+    panel.get_by_role("link", name="Baseline").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Baseline")
+    expect(page.get_by_text("Where we started.", exact=True)).to_be_visible()
+    expect(page.locator("ul.audit > li").first).to_contain_text("People in leadership roles: 2 → 3")
+    assert_healthy(page)
