@@ -842,6 +842,7 @@ class AuditKind(models.TextChoices):
     STAFF = "staff", "Staff accounts"
     EVENTS = "events", "Events and registrations"
     CONNECTIONS = "connections", "Connections between areas"
+    OUTCOMES = "outcomes", "Outcome records"
 
 
 # The models (app label, model name) behind each kind.
@@ -862,6 +863,7 @@ AUDIT_KIND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
     AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator")),
     AuditKind.EVENTS: (("events", "event"), ("events", "registration")),
     AuditKind.CONNECTIONS: (("events", "connection"),),
+    AuditKind.OUTCOMES: (("evaluation", "outcomerecord"),),
 }
 
 

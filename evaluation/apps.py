@@ -11,5 +11,9 @@ class EvaluationConfig(AppConfig):
         from evaluation import cache
 
         cache.connect()
-        # Importing it connects the dashboard's part of each area's page.
-        from evaluation import area_panels  # noqa: F401
+        # Importing them connects the dashboard's part of each area's page,
+        # and the outcome records' parts of it and of an adviser's home page.
+        from evaluation import (
+            area_panels,  # noqa: F401
+            outcome_panels,  # noqa: F401
+        )

@@ -24,6 +24,7 @@ from django.utils import timezone
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, TimeRecord, User
 from areas.models import Area, AreaType, FundingBid
 from casework.models import Action, JobRun, Referral, SupportRequest
+from evaluation.models import OutcomeRecord
 from events.models import Connection, Event
 from nfc.redis_guard import shared_cache
 
@@ -108,6 +109,8 @@ def connect() -> None:
         # may be NFC_DASHBOARD_CACHE_SECONDS behind.
         Event,
         Connection,
+        # Missing outcome records are counted and score in the early warning.
+        OutcomeRecord,
     ):
         post_save.connect(figures_changed, sender=model, dispatch_uid=f"dashboard-{model.__name__}")
         post_delete.connect(

@@ -36,6 +36,7 @@ from casework.selectors import (
     response_times,
     turned_away_by_reason,
 )
+from evaluation.outcomes import AreaOutcomes, outcomes_due
 from events.models import Connection, Event, Registration
 from events.selectors_network import (
     ConnectionsMade,
@@ -210,13 +211,16 @@ def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
     return area.last_at_event is None or area.last_at_event < since
 
 
-def _score_early_warning(delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime) -> None:
+def _score_early_warning(
+    delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime, outcomes: AreaOutcomes
+) -> None:
     """The area's early-warning score and the reasons for it, weighted by
     NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
     nor shows)."""
     area = delivery.area
     weights = settings.NFC_RISK_WEIGHTS
     missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
+    overdue_records = len(outcomes.overdue)
     signals = [
         ("days_missed", float(missed), f"{_quantize(missed)} support days missed in 3 months"),
         (
@@ -239,8 +243,13 @@ def _score_early_warning(delivery: "AreaDelivery[DashboardArea]", now: datetime.
             float(_away_from_events(area, now)),
             "no one from this area at any event for 6 months",
         ),
+        (
+            "missing_outcome_records",
+            overdue_records,
+            _plural(overdue_records, "outcome record", "overdue"),
+        ),
     ]
-    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
+    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights.get(key, 0)]
     delivery.risk = round(sum(score for score, _ in counted), 1)
     delivery.reasons = [why for score, why in counted if score >= 0.05]
 
@@ -338,6 +347,8 @@ class Dashboard:
     attendance: list[RegionAttendance]
     connections: ConnectionsMade
     this_quarter: Period
+    # Each area's outcome records owed, by area id.
+    outcomes: dict[int, AreaOutcomes]
     # The areas the table's area filters choose, and those of them the
     # status filter keeps, in the chosen order.
     filtered: "list[AreaDelivery[DashboardArea]]"
@@ -363,6 +374,10 @@ class Dashboard:
     def isolated(self) -> "list[DashboardArea]":
         """Areas in scope with no connection in the last 12 months."""
         return [d.area for d in self.deliveries if not d.area.connected_lately]
+
+    @cached_property
+    def missing_outcome_records(self) -> int:
+        return sum(len(self.outcomes[d.area.pk].missing) for d in self.deliveries)
 
     @cached_property
     def overdue_requests(self) -> int:
@@ -433,8 +448,9 @@ def dashboard(
         hours=hours_by_month(areas=scope.areas, months=months.all, today=today),
     )
     deliveries = list(by_area.values())
+    outcomes = outcomes_due(areas=areas, today=today)
     for delivery in deliveries:
-        _score_early_warning(delivery, now)
+        _score_early_warning(delivery, now, outcomes[delivery.area.pk])
     filtered = deliveries
     if filters.narrows_areas:
         matching = set(
@@ -473,6 +489,7 @@ def dashboard(
         ),
         connections=connections_made(connections=scope.connections, period=Period.quarter(today)),
         this_quarter=Period.quarter(today),
+        outcomes=outcomes,
         filtered=filtered,
         table=table,
     )
@@ -497,7 +514,7 @@ def area_early_warning(
         today=today,
         hours=hours_by_month(areas=areas, months=months.all, today=today),
     ).values()
-    _score_early_warning(delivery, now)
+    _score_early_warning(delivery, now, outcomes_due(areas=rows, today=today)[area.pk])
     return delivery
 
 
@@ -514,7 +531,7 @@ def _delivery_table(figures: Dashboard):
             f"Community worker days due: {label}",
             f"Status: {label}",
         ]
-    header += ["Early-warning score", "Why"]
+    header += ["Outcome records missing", "Early-warning score", "Why"]
     rows = []
     for d in figures.table:
         row: list[str | Decimal | float] = [
@@ -533,7 +550,7 @@ def _delivery_table(figures: Dashboard):
                 _quantize(d.worker[period].due),
                 Delivery.LABELS.get(status or "", ""),
             ]
-        row += [d.risk, "; ".join(d.reasons)]
+        row += [len(figures.outcomes[d.area.pk].missing), d.risk, "; ".join(d.reasons)]
         rows.append(row)
     return header, rows
 

@@ -279,12 +279,18 @@ NFC_RISK_WEIGHTS = {
     # Nobody from the area at any event for 6 months (once it has been in
     # the programme that long).
     "no_events": env.float("NFC_RISK_WEIGHT_NO_EVENTS", default=2.0),
+    # Each area's quarterly outcome record (or baseline) still missing
+    # NFC_OUTCOME_RECORD_DUE_DAYS after its quarter ended (after it joined).
+    "missing_outcome_records": env.float("NFC_RISK_WEIGHT_MISSING_OUTCOME_RECORDS", default=1.0),
 }
 # A referral's outcome should be recorded within this many days of its delivery.
 NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)
 # Counts of people below this are withheld from evaluation reports and
 # their open data ("fewer than 5"), so nobody can be picked out of a figure.
 NFC_REPORT_SUPPRESS_BELOW = env.int("NFC_REPORT_SUPPRESS_BELOW", default=5)
+# An area's quarterly outcome record is overdue this many days after its
+# quarter ends (its baseline, this many days after it joined).
+NFC_OUTCOME_RECORD_DUE_DAYS = env.int("NFC_OUTCOME_RECORD_DUE_DAYS", default=30)
 
 # The public help form: the fewest seconds a person takes to fill it in (a
 # bot is faster), and how many requests one address may send an hour.

@@ -23,6 +23,9 @@ urlpatterns = [
     path("staff/", include("advisers.urls")),
     path("dashboard/", include("evaluation.urls")),
     path("staff/areas/", include("areas.urls")),
+    # An area's outcome records, under its page (evaluation sits above areas,
+    # so areas' URLs cannot include them).
+    path("staff/areas/<str:ward_code>/outcomes/", include("evaluation.outcome_urls")),
     path("staff/casework/", include("casework.urls")),
     path("staff/referrals/", include("casework.referral_urls")),
     path("staff/events/", include("events.urls")),

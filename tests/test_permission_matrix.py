@@ -37,8 +37,10 @@ from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChan
 from casework import referrals
 from casework.models import Action, Interaction, Partner, SupportRequest, Topic
 from evaluation import reports
-from evaluation.models import Report
+from evaluation.models import OutcomeRecord, Report
+from evaluation.outcomes import quarter_slug
 from events.models import Connection, Event
+from nfc.periods import add_months, quarter_start
 from tests.factories import AreaFactory, EventFactory, RegistrationFactory
 from tests.support import url_patterns
 
@@ -170,6 +172,21 @@ class Scene:
         )
         return reports.report_build(report.pk)
 
+    def outcome_record(self):
+        # Hendon's record of the quarter after it joined.
+        return OutcomeRecord.objects.create(
+            area=self.area,
+            quarter=add_months(quarter_start(self.area.joined_on), 3),
+            residents_involved=12,
+            volunteers=4,
+            leaders=2,
+            new_groups=1,
+            spaces_in_use=1,
+            spaces_owned=0,
+            leaders_trained=1,
+            recorded_by=self.persona("adviser"),
+        )
+
     def time_record_of(self, user):
         # Anyone may take back their own record; the page's gate is the sign-in.
         return TimeRecord.objects.create(
@@ -272,6 +289,16 @@ PAGES: dict[str, Page] = {
     "areas:funding_add": Page(("areas.edit",), FORM, area),
     "areas:funding_edit": Page(
         ("areas.edit",), FORM, lambda s, u: {**area(s, u), "pk": s.funding_bid.pk}
+    ),
+    # evaluation/outcome_urls.py, under an area: a record to read (with its
+    # history), and the form that records or corrects one.
+    "outcomes:detail": Page(
+        ("outcomes.view",),
+        READ,
+        lambda s, u: {**area(s, u), "quarter": quarter_slug(s.outcome_record.quarter)},
+    ),
+    "outcomes:record": Page(
+        ("outcomes.record",), FORM, lambda s, u: {**area(s, u), "quarter": "baseline"}
     ),
     # casework/urls.py
     "casework:signposting": Page(("signposting.edit",), FORM),

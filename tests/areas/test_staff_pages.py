@@ -144,10 +144,12 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
     client = client_for(adviser)
 
     def load():
-        # 25, one for events' part (who came to events from the area), and 7
+        # 25, one for events' part (who came to events from the area), 7
         # for the network's panel (events.network_views): the area's
-        # connections, its links at events, and peers to introduce.
-        with django_assert_max_num_queries(33):
+        # connections, its links at events, and peers to introduce; and 3
+        # for outcome records (the records, whether this person may record
+        # them, and the early warning's count of those overdue).
+        with django_assert_max_num_queries(36):
             assert client.get(f"/staff/areas/{area.ward_code}/").status_code == 200
 
     load()
@@ -341,8 +343,9 @@ def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num
     client = client_for(adviser)
 
     def load():
-        # 10, and two for events' panel (the adviser's areas; who came from them).
-        with django_assert_max_num_queries(12):
+        # 10, two for events' panel (the adviser's areas; who came from
+        # them), and two for the outcome records they owe (the areas; their records).
+        with django_assert_max_num_queries(14):
             assert client.get("/staff/").status_code == 200
 
     areas = [AreaFactory() for _ in range(10)]

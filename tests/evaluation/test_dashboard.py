@@ -259,8 +259,10 @@ def test_bad_filters_are_explained_and_the_table_shows_every_area(hendon, millfi
 
 
 def test_early_warning_ranks_areas_and_says_why(
-    hendon, millfield, adviser, community_worker, manager
+    hendon, millfield, adviser, community_worker, manager, settings
 ):
+    # Outcome records have tests of their own (test_outcomes_dashboard.py).
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 0}
     for day in LAST_THREE:
         give_days(adviser, hendon, "2", day)
         give_days(community_worker, hendon, "2", day)
@@ -666,9 +668,10 @@ def test_the_query_count_stays_flat_as_the_data_grows_tenfold(
             FundingBid.objects.create(area=area, stream="ukspf", amount_sought=100)
 
     def load(areas):
-        # 22: the events and the network added three figures (the next
-        # events, who came by region, connections this quarter).
-        with django_assert_max_num_queries(22):
+        # 23: the events and the network added three figures (the next
+        # events, who came by region, connections this quarter), outcome
+        # records one (the records of every area at once).
+        with django_assert_max_num_queries(23):
             response = client.get("/dashboard/")
         assert response.status_code == 200
         assert f"<p>{areas} areas." in response.content.decode()
@@ -919,7 +922,12 @@ def test_a_referral_outcome_not_recorded_in_time_raises_the_warning(
 ):
     from casework.models import Partner, Referral
 
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "days_missed": 0, "no_events": 0}
+    settings.NFC_RISK_WEIGHTS = {
+        **settings.NFC_RISK_WEIGHTS,
+        "days_missed": 0,
+        "no_events": 0,
+        "missing_outcome_records": 0,
+    }
     partner = Partner.objects.create(name="Planning Aid North", expertise=["planning"])
     today = NOW.date()
     for delivered_days_ago in (31, 29):

@@ -120,7 +120,7 @@ def test_only_evaluation_and_the_project_urls_import_evaluation():
         for name, targets in _graph().items()
         if any(t.startswith("evaluation") for t in targets) and not name.startswith("evaluation")
     }
-    # seed_demo builds the demo's evaluation report, after all the rest.
+    # seed_demo loads every app's demo data, the top one's too.
     assert importers <= {"nfc.urls", "nfc.management.commands.seed_demo"}
 
 

@@ -7,6 +7,7 @@ from advisers.demo import DEMO_PASSWORD, demo_caseloads_seed, demo_staff_seed, d
 from advisers.permissions import two_factor_required
 from areas.demo import demo_areas_import, demo_postcodes_import, demo_programme_seed
 from casework.demo import demo_casework_seed, demo_referrals_seed
+from evaluation.demo import demo_outcomes_seed
 from evaluation.report_demo import demo_report_seed
 from events.attendance_demo import demo_attendance_seed
 from events.demo import demo_events_seed
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         # After the events' own demo data: who came to those already over.
         demo_attendance_seed(rng=rng)
         demo_connections_seed(rng=rng)
+        demo_outcomes_seed(rng=rng)
         # Last: the report counts everything above.
         demo_report_seed()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at /accounts/login/ as:"))

@@ -1,0 +1,317 @@
+"""Outcome records: which each area owes (its baseline, then one a quarter),
+which are missing or overdue, and saving them with their history.
+
+An area owes a baseline for the quarter it joined in, due
+NFC_OUTCOME_RECORD_DUE_DAYS after it joined, and a record for every
+finished quarter after that one, due NFC_OUTCOME_RECORD_DUE_DAYS after the
+quarter ends. An area outside the programme (never in it, or left) owes
+nothing.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from advisers.models import User
+from areas.models import Area
+from casework import audit
+from casework.models import AuditEntry
+from evaluation.models import OutcomeRecord, quarter_label
+from nfc.periods import add_months, quarter_start
+
+Kind = OutcomeRecord.Kind
+
+# What a person types: the counts, the plans and the narrative.
+TYPED = [*OutcomeRecord.COUNTS, *OutcomeRecord.PLANS, "narrative"]
+BASELINE_SLUG = "baseline"
+
+
+# --- Quarters in addresses ---------------------------------------------------
+
+
+def quarter_slug(quarter: datetime.date) -> str:
+    """ "2026-q3" for the quarter July to September 2026."""
+    return f"{quarter.year}-q{(quarter.month - 1) // 3 + 1}"
+
+
+def quarter_from_slug(slug: str) -> datetime.date | None:
+    """The first day of the quarter ``slug`` names, or None for anything else."""
+    year, _, number = slug.lower().partition("-q")
+    if not (year.isdigit() and len(year) == 4 and number in ("1", "2", "3", "4")):
+        return None
+    return datetime.date(int(year), (int(number) - 1) * 3 + 1, 1)
+
+
+def slug_of(record: OutcomeRecord) -> str:
+    """How an address names ``record``: "baseline" or its quarter."""
+    return BASELINE_SLUG if record.kind == Kind.BASELINE else quarter_slug(record.quarter)
+
+
+# --- What is due ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """One record an area owes: its baseline, or a quarter's."""
+
+    kind: str
+    quarter: datetime.date
+    # The last day to record it in time.
+    due_by: datetime.date
+    record_id: int | None
+    today: datetime.date
+
+    @property
+    def recorded(self) -> bool:
+        return self.record_id is not None
+
+    @property
+    def overdue(self) -> bool:
+        return not self.recorded and self.today > self.due_by
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.kind == Kind.BASELINE
+
+    @property
+    def label(self) -> str:
+        if self.is_baseline:
+            return f"Baseline ({quarter_label(self.quarter)})"
+        return quarter_label(self.quarter)
+
+    @property
+    def slug(self) -> str:
+        return BASELINE_SLUG if self.is_baseline else quarter_slug(self.quarter)
+
+
+@dataclass
+class AreaOutcomes:
+    """An area's baseline and quarters: those owed, recorded or not, and
+    any recorded early (the quarter under way), oldest first."""
+
+    area: Area
+    items: list[Due] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> Due | None:
+        return next((item for item in self.items if item.is_baseline), None)
+
+    @property
+    def quarters(self) -> list[Due]:
+        return [item for item in self.items if not item.is_baseline]
+
+    @property
+    def missing(self) -> list[Due]:
+        return [item for item in self.items if not item.recorded]
+
+    @property
+    def overdue(self) -> list[Due]:
+        return [item for item in self.items if item.overdue]
+
+
+def _days_to_record() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.NFC_OUTCOME_RECORD_DUE_DAYS)
+
+
+def quarter_due_by(quarter: datetime.date) -> datetime.date:
+    """The last day to record ``quarter`` in time: its last day, then the
+    days NFC_OUTCOME_RECORD_DUE_DAYS allows."""
+    return add_months(quarter, 3) - datetime.timedelta(days=1) + _days_to_record()
+
+
+def quarters_due(*, joined_on: datetime.date, today: datetime.date) -> list[datetime.date]:
+    """The quarters owed a record: from the quarter after the one the area
+    joined in, up to the last one finished by ``today``."""
+    quarters, quarter = [], add_months(quarter_start(joined_on), 3)
+    while quarter < quarter_start(today):
+        quarters.append(quarter)
+        quarter = add_months(quarter, 3)
+    return quarters
+
+
+def outcomes_due(
+    *, areas: Iterable[Area] | QuerySet[Area], today: datetime.date
+) -> dict[int, AreaOutcomes]:
+    """Each area's baseline and quarters, by area id: one query for the
+    records of all of them (and one for ``areas``, when it is a queryset
+    not yet read), however many areas."""
+    areas = list(areas)
+    # Each area's records, (kind, quarter) -> id, read in one pass.
+    recorded: dict[int, dict[tuple[str, datetime.date], int]] = {area.pk: {} for area in areas}
+    if areas:
+        rows = OutcomeRecord.objects.filter(area_id__in=list(recorded))
+        for pk, area_id, kind, quarter in rows.values_list("pk", "area_id", "kind", "quarter"):
+            recorded[area_id][(kind, quarter)] = pk
+    found = {area.pk: AreaOutcomes(area=area) for area in areas}
+    for area in areas:
+        if not (area.in_programme and area.joined_on):
+            # Owes nothing; what it recorded while in the programme stays.
+            found[area.pk].items = [
+                Due(
+                    kind=kind,
+                    quarter=quarter,
+                    due_by=quarter_due_by(quarter),
+                    record_id=pk,
+                    today=today,
+                )
+                for (kind, quarter), pk in sorted(
+                    recorded[area.pk].items(),
+                    key=lambda item: (item[0][0] != Kind.BASELINE, item[0][1]),
+                )
+            ]
+            continue
+        mine = recorded[area.pk]
+        items = found[area.pk].items
+        items.append(
+            Due(
+                kind=Kind.BASELINE,
+                quarter=quarter_start(area.joined_on),
+                due_by=area.joined_on + _days_to_record(),
+                record_id=next((pk for (k, _), pk in mine.items() if k == Kind.BASELINE), None),
+                today=today,
+            )
+        )
+        quarters = set(quarters_due(joined_on=area.joined_on, today=today))
+        quarters |= {quarter for (k, quarter) in mine if k == Kind.QUARTER}
+        items += [
+            Due(
+                kind=Kind.QUARTER,
+                quarter=quarter,
+                due_by=quarter_due_by(quarter),
+                record_id=mine.get((Kind.QUARTER, quarter)),
+                today=today,
+            )
+            for quarter in sorted(quarters)
+        ]
+    return found
+
+
+def area_outcomes(*, area: Area, today: datetime.date) -> AreaOutcomes:
+    return outcomes_due(areas=[area], today=today)[area.pk]
+
+
+def quarters_open(*, area: Area, today: datetime.date) -> list[datetime.date]:
+    """The quarters a record may be made for: after the one the area joined
+    in, up to the one under way (a group may meet in its last weeks)."""
+    if not (area.in_programme and area.joined_on):
+        return []
+    return [*quarters_due(joined_on=area.joined_on, today=today), quarter_start(today)]
+
+
+def record_before(*, area: Area, kind: str, quarter: datetime.date) -> OutcomeRecord | None:
+    """The area's latest record before ``quarter`` (the baseline, failing a
+    quarter's): what a new record starts from. None for a baseline."""
+    if kind == Kind.BASELINE:
+        return None
+    earlier = OutcomeRecord.objects.filter(area=area, quarter__lt=quarter).quarterly()
+    latest = earlier.order_by("-quarter").first()
+    return latest or OutcomeRecord.objects.baselines().filter(area=area).first()
+
+
+def record_history(*, record: OutcomeRecord, with_narrative: bool) -> list[AuditEntry]:
+    """Who recorded and corrected ``record``, and what, the latest first.
+    Without ``with_narrative`` (for those who may not read what staff
+    write), the narrative's words are left out."""
+    entries = list(
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(OutcomeRecord), object_id=record.pk
+        ).select_related("content_type")
+    )
+    if not with_narrative:
+        for entry in entries:
+            # Only the copy shown is changed; the history itself cannot be.
+            entry.changes.pop("narrative", None)
+    return entries
+
+
+# --- Saving ---------------------------------------------------------------------
+
+
+def _clean(record: OutcomeRecord) -> None:
+    # The fields' own rules (whole numbers from 0 to the model's most); the
+    # one-per-quarter rule is checked by the caller, with the area locked.
+    record.full_clean(
+        exclude=["area", "recorded_by"], validate_unique=False, validate_constraints=False
+    )
+    # A TextField's length is the form's to check, not the model's: checked
+    # here too, for every caller.
+    most = OutcomeRecord._meta.get_field("narrative").max_length or 0
+    if len(record.narrative) > most:
+        raise ValidationError({"narrative": f"Keep it to {most:,} characters or fewer."})
+
+
+@transaction.atomic
+def outcome_record_save(
+    *,
+    area: Area,
+    kind: str,
+    by: User,
+    values: dict,
+    quarter: datetime.date | None = None,
+    correcting: OutcomeRecord | None = None,
+    today: datetime.date | None = None,
+) -> OutcomeRecord:
+    """Record ``area``'s baseline (``kind`` "baseline") or the record of
+    ``quarter``, or correct the one it already has (``correcting``), with
+    ``values`` (counts, plans and narrative, as TYPED names). The history
+    keeps who did it, when, and every value before and after.
+
+    A second record for the same quarter is refused: correct the first.
+    """
+    unknown = set(values) - set(TYPED)
+    if unknown:
+        raise ValueError(f"Not typed on an outcome record: {sorted(unknown)}")
+    # One save at a time per area, so two people recording the same quarter
+    # at once give one record and one clear refusal, not a database error.
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    if correcting is not None:
+        if correcting.area_id != area.pk:
+            raise ValueError("That record belongs to another area.")
+        record = OutcomeRecord.objects.select_for_update().get(pk=correcting.pk)
+        before = audit.snapshot(record, TYPED)
+        for name, value in values.items():
+            setattr(record, name, value)
+        _clean(record)
+        record.save()
+        audit.record(obj=record, by=by, before=before)
+        return record
+
+    today = today or timezone.localdate()
+    if not (area.in_programme and area.joined_on):
+        raise ValidationError(
+            f"{area.name} is not in the programme, so it has no outcome records.", code="outside"
+        )
+    if kind == Kind.BASELINE:
+        quarter = quarter_start(area.joined_on)
+        existing = OutcomeRecord.objects.baselines().filter(area=area)
+        already = f"{area.name} already has a baseline"
+    elif kind == Kind.QUARTER and quarter is not None:
+        if quarter not in quarters_open(area=area, today=today):
+            raise ValidationError(
+                f"Quarterly records for {area.name} start with the quarter after it joined "
+                f"and end with this quarter: {quarter_label(quarter)} is not one of them.",
+                code="quarter",
+            )
+        existing = OutcomeRecord.objects.quarterly().filter(area=area, quarter=quarter)
+        already = f"{quarter_label(quarter)} for {area.name} has already been recorded"
+    else:
+        raise ValueError("A quarterly record needs its quarter.")
+    first = existing.select_related("recorded_by").first()
+    if first is not None:
+        who = f" by {first.recorded_by}" if first.recorded_by else ""
+        raise ValidationError(
+            f"{already}{who}. Correct that record instead of making a second one.",
+            code="exists",
+        )
+    record = OutcomeRecord(area=area, kind=kind, quarter=quarter, recorded_by=by, **values)
+    _clean(record)
+    record.save()
+    audit.record(obj=record, by=by, fields=TYPED)
+    return record

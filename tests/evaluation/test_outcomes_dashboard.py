@@ -1,0 +1,150 @@
+"""Missing outcome records on the dashboard: counted per area, in the
+delivery table and its CSV, scored in the early warning, at a query count
+that stays flat, and drawn afresh when a record is saved."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from advisers import services
+from areas.services import area_join_programme
+from evaluation import outcomes
+from evaluation.dashboard import area_early_warning, dashboard
+from evaluation.models import OutcomeRecord
+from tests.factories import AreaFactory
+from tests.support import client_for
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
+COUNTS = dict.fromkeys(OutcomeRecord.COUNTS, 1)
+
+
+@pytest.fixture(autouse=True)
+def _only_outcome_records_warn(settings):
+    """The other signals off, so each score here is the outcome records'."""
+    settings.NFC_RISK_WEIGHTS = {
+        **dict.fromkeys(settings.NFC_RISK_WEIGHTS, 0),
+        "missing_outcome_records": 1,
+    }
+
+
+def save(area, quarter=None, by=None):
+    return outcomes.outcome_record_save(
+        area=area,
+        kind=OutcomeRecord.Kind.QUARTER if quarter else OutcomeRecord.Kind.BASELINE,
+        quarter=quarter,
+        by=by,
+        values=COUNTS,
+        today=NOW.date(),
+    )
+
+
+def area_joined(on, adviser=None, **fields):
+    area = AreaFactory(programme=False, **fields)
+    area_join_programme(area=area, cohort=1, joined_on=on)
+    area.refresh_from_db()
+    if adviser:
+        services.area_assign_adviser(area=area, adviser=adviser, by=None, on=on)
+    return area
+
+
+def test_overdue_records_score_in_the_early_warning_with_the_reason(hendon, manager):
+    # Hendon joined on 1 April 2026: its baseline and July to September are
+    # both more than 30 days late on 30 November.
+    [warning] = dashboard(user=manager, now=NOW).early_warning
+    assert warning.area == hendon
+    assert warning.risk == 2.0
+    assert warning.reasons == ["2 outcome records overdue"]
+    save(hendon)
+    [warning] = dashboard(user=manager, now=NOW).early_warning
+    assert (warning.risk, warning.reasons) == (1.0, ["1 outcome record overdue"])
+    save(hendon, datetime.date(2026, 7, 1))
+    assert dashboard(user=manager, now=NOW).early_warning == []
+
+
+def test_a_missing_record_not_yet_overdue_counts_as_missing_but_does_not_warn(adviser, manager):
+    # Joined a fortnight ago: its baseline is missing, not late.
+    area = area_joined(datetime.date(2026, 11, 16), adviser=adviser)
+    figures = dashboard(user=manager, now=NOW)
+    assert figures.early_warning == []
+    assert figures.missing_outcome_records == 1
+    assert [due.label for due in figures.outcomes[area.pk].missing] == [
+        "Baseline (October to December 2026)"
+    ]
+
+
+def test_the_weight_is_a_setting_and_zero_switches_it_off(hendon, manager, settings):
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 3}
+    [warning] = dashboard(user=manager, now=NOW).early_warning
+    assert warning.risk == 6.0
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 0}
+    assert dashboard(user=manager, now=NOW).early_warning == []
+
+
+def test_the_area_page_gives_the_same_score(hendon):
+    delivery = area_early_warning(area=hendon, now=NOW)
+    assert (delivery.risk, delivery.reasons) == (2.0, ["2 outcome records overdue"])
+
+
+def test_the_page_counts_the_missing_records_and_each_areas_row_links_to_them(hendon, manager):
+    save(hendon)
+    page = client_for(manager).get("/dashboard/").content.decode()
+    assert "outcome records missing" in page.lower()
+    missing = len(outcomes.area_outcomes(area=hendon, today=timezone.localdate()).missing)
+    assert f'href="/staff/areas/{hendon.ward_code}/#outcomes-title">{missing}</a>' in page
+
+
+def test_the_delivery_csv_has_each_areas_missing_records(hendon, manager):
+    response = client_for(manager).get("/dashboard/export/delivery.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    missing = len(outcomes.area_outcomes(area=hendon, today=timezone.localdate()).missing)
+    assert [row["Outcome records missing"] for row in rows] == [str(missing)]
+
+
+def test_an_advisers_dashboard_counts_only_their_areas(hendon, adviser, outsider):
+    area_joined(datetime.date(2025, 4, 1), adviser=outsider)
+    figures = dashboard(user=adviser, now=NOW)
+    assert figures.missing_outcome_records == 2
+
+
+def test_the_query_count_stays_flat_as_areas_and_records_grow(
+    manager, adviser, settings, django_assert_max_num_queries
+):
+    settings.NFC_DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(manager)
+
+    def grow(count):
+        for _ in range(count):
+            area = area_joined(datetime.date(2025, 1, 1))
+            save(area)
+            save(area, datetime.date(2025, 4, 1))
+            save(area, datetime.date(2025, 10, 1))
+
+    grow(2)
+    client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/dashboard/")
+    grow(15)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get("/dashboard/").content.decode()
+    assert "<p>17 areas." in page
+
+
+def test_saving_a_record_draws_the_dashboard_afresh(hendon, adviser, manager):
+    client = client_for(manager)
+    client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as kept:
+        client.get("/dashboard/")
+    assert len(kept) < 10
+    save(hendon, by=adviser)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/dashboard/").content.decode()
+    assert len(queries) > 10
+    overdue = len(outcomes.area_outcomes(area=hendon, today=timezone.localdate()).overdue)
+    assert f"{overdue} outcome record{'s' if overdue != 1 else ''} overdue" in page
