@@ -1,10 +1,14 @@
-"""The records behind a report's figures that have no list of their own
-elsewhere in the portal: interactions, time given, and people at events.
+"""The records behind a report's figures, for every reader of reports:
+interactions, time given and people at events (which have no list of their
+own elsewhere), and requests and referrals (whose lists in casework only
+those who see casework may open: evaluators read the figures here).
 
 A figure's link opens one of these with the report's filters, so its total
 can be checked by a click. Each shows what was counted and never what
 could name a resident: no interaction notes, no names of people at events
-(only how many came from each area to each event).
+(only how many came from each area to each event), no resident's name,
+contact details or message on a request, nor the help asked for in a
+referral.
 """
 
 from dataclasses import dataclass
@@ -12,13 +16,15 @@ from decimal import Decimal
 
 from django import forms
 from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
 
 from advisers.models import TimeRecord
+from advisers.permissions import has_perm
 from advisers.roles import Role
 from advisers.selectors import hours_as_days
 from areas.models import Area
 from casework.forms import RecordsFilterForm
-from casework.models import Interaction
+from casework.models import Interaction, Referral, SupportRequest, Topic
 from events.models import Event, Registration
 
 # The roles whose time counts towards the 2 + 2 days.
@@ -32,6 +38,43 @@ class FigureRecordsForm(RecordsFilterForm):
     )
 
 
+class RequestRecordsForm(FigureRecordsForm):
+    """The request list's filters that a report's figures use, by the same
+    names and with the same meanings (casework.views.RequestFilterForm), so
+    one query string opens either list."""
+
+    DATED_BY = {
+        "received": "created_at",
+        "contacted": "first_contact_at",
+        "resolved": "resolved_at",
+    }
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
+    )
+    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
+    dated = forms.ChoiceField(
+        label="Dates are when it was",
+        required=False,
+        choices=[
+            ("received", "Received"),
+            ("contacted", "First contacted"),
+            ("resolved", "Resolved"),
+        ],
+    )
+
+
+class ReferralRecordsForm(FigureRecordsForm):
+    """The referral list's filters (casework.referral_views.ReferralFilterForm):
+    its dates are when the referral was asked for."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
+    )
+
+
 @dataclass(frozen=True)
 class RecordKind:
     key: str
@@ -39,6 +82,7 @@ class RecordKind:
     noun: str
     # The filter form's fields this kind answers to, beyond dates and areas.
     extra_fields: tuple[str, ...] = ()
+    form: type[FigureRecordsForm] = FigureRecordsForm
 
 
 KINDS = {
@@ -47,6 +91,10 @@ KINDS = {
         RecordKind("interactions", "Interactions", "interaction"),
         RecordKind("time", "Time given", "time record", ("role",)),
         RecordKind("attendances", "People at events", "event and area", ("event_kind",)),
+        RecordKind(
+            "requests", "Requests", "request", ("status", "topic", "dated"), RequestRecordsForm
+        ),
+        RecordKind("referrals", "Referrals", "referral", ("status",), ReferralRecordsForm),
     )
 }
 
@@ -121,8 +169,98 @@ def attendances_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     return Found(rows, totals)
 
 
+def _with_status(found: QuerySet, status: str) -> QuerySet:
+    """As the casework lists read their status filter: blank for the open
+    ones, "all" for every one."""
+    if status == "":
+        return found.open()
+    if status != "all":
+        return found.filter(status=status)
+    return found
+
+
+def requests_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
+    """Requests as the request list finds them, with none of what the
+    resident told us: no name, contact details, place or message."""
+    chosen = form.cleaned_data
+    found = _with_status(
+        SupportRequest.objects.filter(area__in=areas.values("pk")), chosen["status"]
+    )
+    if chosen["topic"]:
+        found = found.filter(topic=chosen["topic"])
+    found = form.narrow(
+        found, dated_by=RequestRecordsForm.DATED_BY[chosen["dated"] or "received"], moment=True
+    )
+    totals = found.aggregate(count=Count("pk"))
+    rows = (
+        found.select_related("area")
+        .only(
+            "reference",
+            "created_at",
+            "topic",
+            "status",
+            "first_contact_at",
+            "resolved_at",
+            "area__name",
+        )
+        .order_by("created_at", "pk")
+    )
+    return Found(rows, totals)
+
+
+def referrals_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
+    """Referrals as the referral list finds them, without the help asked
+    for or the outcome in words (which may tell of people)."""
+    found = _with_status(
+        Referral.objects.filter(area__in=areas.values("pk")), form.cleaned_data["status"]
+    )
+    found = form.narrow(found, dated_by="requested_on", moment=False)
+    totals = found.aggregate(count=Count("pk"))
+    rows = (
+        found.select_related("area", "partner")
+        .only(
+            "status",
+            "requested_on",
+            "accepted_on",
+            "declined_on",
+            "delivered_on",
+            "outcome_recorded_on",
+            "area__name",
+            "partner__name",
+        )
+        .order_by("-requested_on", "-pk")
+    )
+    return Found(rows, totals)
+
+
 FINDERS = {
     "interactions": interactions_found,
     "time": time_found,
     "attendances": attendances_found,
+    "requests": requests_found,
+    "referrals": referrals_found,
 }
+
+
+def _stand_ins() -> dict[str, tuple[str, str]]:
+    """The casework lists a figure may link to, by path: the permission
+    each asks (the view's own) and the kind of record here that shows the
+    same records to those without it."""
+    return {
+        reverse("casework:request_list"): ("casework.view", "requests"),
+        reverse("referrals:list"): ("casework.view", "referrals"),
+    }
+
+
+def link_for(user, link: str) -> str:
+    """Where a figure's ``link`` takes ``user``: the list it names when they
+    may open it (advisers and managers see the records themselves), else the
+    same records here, with the same query string (evaluators)."""
+    path, mark, query = link.partition("?")
+    guarded = _stand_ins().get(path)
+    if guarded is None:
+        return link
+    perm, kind = guarded
+    if has_perm(user, perm):
+        return link
+    return f"{reverse('figures:records', kwargs={'kind': kind})}{mark}{query}"

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from advisers.permissions import permission_required
 from areas.models import Area
-from evaluation.records import FINDERS, KINDS, FigureRecordsForm
+from evaluation.records import FINDERS, KINDS
 from events.models import Event
 
 
@@ -18,7 +18,7 @@ def figure_records(request, kind: str):
     if kind not in KINDS:
         raise Http404
     # Always bound: every filter may be blank, so no query at all is valid.
-    form = FigureRecordsForm(request.GET)
+    form = KINDS[kind].form(request.GET)
     found = page = None
     if form.is_valid():
         found = FINDERS[kind](form, Area.objects.visible_to(request.user))

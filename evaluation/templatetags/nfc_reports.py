@@ -2,6 +2,7 @@
 
 from django import template
 
+from evaluation.records import link_for
 from evaluation.report_content import Cell
 
 register = template.Library()
@@ -30,8 +31,11 @@ def figure(cell: Cell | None, suppress_below: int) -> str:
 
 
 @register.filter
-def record_link(cell: Cell | None) -> str:
-    """The portal's list of the records a figure counts: a path on this
-    site only (never another site's address, nor a script)."""
+def record_link(cell: Cell | None, user) -> str:
+    """The portal's list of the records a figure counts, one ``user`` may
+    open (evaluation.records.link_for): a path on this site only (never
+    another site's address, nor a script)."""
     link = cell.link if cell else ""
-    return link if link.startswith("/") and not link.startswith("//") else ""
+    if not link.startswith("/") or link.startswith("//"):
+        return ""
+    return link_for(user, link)

@@ -13,11 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from advisers.models import Role, TimeRecord
+from advisers.services import area_assign_adviser
 from areas.models import Area, FundingBid, Region
 from areas.services import area_join_programme
 from casework.models import Interaction, Partner, Referral, SupportRequest, Topic
 from evaluation.area_figures import area_figures
 from evaluation.models import OutcomeRecord, Report
+from evaluation.records import link_for
 from evaluation.report_content import ReportContent
 from evaluation.report_figures import gather, open_data
 from events.models import Connection, Event
@@ -453,6 +455,8 @@ def linked_count(html: str, pattern: str) -> float:
 LISTED = {
     "/staff/casework/requests/": {"": r"<p>(\d+) requests?"},
     "/staff/referrals/": {"": r"<p>(\d+) referrals?"},
+    "/staff/figures/requests/": {"": r"<p>(\d+) requests?"},
+    "/staff/figures/referrals/": {"": r"<p>(\d+) referrals?"},
     "/staff/figures/interactions/": {
         "interactions": r"<p>(\d+) interactions?",
         "residents": r"with (\d+) residents?",
@@ -462,35 +466,69 @@ LISTED = {
     "/staff/figures/time/": {"": r"time records?: ([\d.]+) days?"},
     "/staff/figures/attendances/": {"": r"<p>(\d+) (?:person|people) came"},
 }
+# The casework lists only those who see casework open, and where the
+# others read the same records.
+CASEWORK_LISTS = {"/staff/casework/requests/", "/staff/referrals/"}
+STAND_INS = {"/staff/figures/requests/", "/staff/figures/referrals/"}
+# What a resident told us, which no list of figures may show.
+PERSONAL = (RESIDENT_NAME, RESIDENT_EMAIL, "Help with our group", "A site plan")
 
 
-@pytest.mark.parametrize("kind", [Report.Kind.PROGRAMME, Report.Kind.REGION, Report.Kind.AREA])
-def test_each_figure_links_to_a_list_of_the_records_it_counts(world, kind):
+def reader(role: str, world):
+    """An evaluator, a manager, or Hendon's named adviser."""
+    if role == "adviser":
+        adviser = UserFactory(role=Role.ADVISER, full_name="Ada Adviser")
+        area_assign_adviser(area=world["hendon"], adviser=adviser, by=None)
+        return adviser
+    return UserFactory(role=Role(role))
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [
+        *(
+            (kind, role)
+            for kind in (Report.Kind.PROGRAMME, Report.Kind.REGION, Report.Kind.AREA)
+            for role in ("evaluator", "manager")
+        ),
+        # An adviser reads the reports of their own areas.
+        (Report.Kind.AREA, "adviser"),
+    ],
+)
+def test_each_figure_links_to_a_list_of_the_records_it_counts(world, kind, role):
     scope = {
         Report.Kind.PROGRAMME: {},
         Report.Kind.REGION: {"region": Region.NORTH_EAST},
         Report.Kind.AREA: {"area": world["hendon"]},
     }[kind]
     content = gather(report(kind, **scope))
-    client = client_for(UserFactory(role=Role.MANAGER))
+    user = reader(role, world)
+    client = client_for(user)
     checked = set()
     for each in content.tables():
         for row in each.rows:
             for key, figure in row.items():
                 if not figure.link:
                     continue
-                response = client.get(figure.link)
-                assert response.status_code == 200, figure.link
-                path = figure.link.split("?")[0]
+                # What the report's page links the figure to, for this reader.
+                link = link_for(user, figure.link)
+                response = client.get(link)
+                assert response.status_code == 200, link
+                path = link.split("?")[0]
                 if path not in LISTED:
                     continue
                 patterns = LISTED[path]
                 pattern = patterns.get(key, patterns.get(""))
                 assert pattern, (path, key)
-                counted = linked_count(response.content.decode(), pattern)
-                assert counted == figure.value, (figure.link, key)
+                page = response.content.decode()
+                counted = linked_count(page, pattern)
+                assert counted == figure.value, (link, key)
+                if path.startswith("/staff/figures/"):
+                    for personal in PERSONAL:
+                        assert personal not in page, (link, personal)
                 checked.add(path)
-    assert checked == set(LISTED)
+    sees_casework = role != "evaluator"
+    assert checked == set(LISTED) - (STAND_INS if sees_casework else CASEWORK_LISTS)
 
 
 def test_an_evaluator_follows_days_interactions_and_attendances_to_their_records(world):

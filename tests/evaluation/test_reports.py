@@ -529,10 +529,17 @@ def test_the_list_asks_a_fixed_number_of_queries_however_many_reports(
     assert "Scheduled" in page.content.decode()
 
 
-def test_the_html_report_links_figures_to_their_records_and_withholds_small_ones(evaluator, rich):
+def test_the_html_report_links_figures_to_their_records_and_withholds_small_ones(
+    evaluator, manager, rich
+):
     report = built(ask(by=evaluator))
     body = client_for(evaluator).get(f"/staff/reports/{report.pk}/report/").content.decode()
-    assert '<a href="/staff/casework/requests/?topic=plan">12</a>' in body
+    # An evaluator cannot open the request list: the same records, without
+    # the residents' details, are on the figures' own page.
+    assert '<a href="/staff/figures/requests/?topic=plan">12</a>' in body
+    assert "/staff/casework/requests/" not in body
+    managers = client_for(manager).get(f"/staff/reports/{report.pk}/report/").content.decode()
+    assert '<a href="/staff/casework/requests/?topic=plan">12</a>' in managers
     assert "fewer than 5" in body
     assert "15" not in body.split("Requests by what they are about", 2)[2].split("</table>")[0]
     assert 'class="chart"' in body
