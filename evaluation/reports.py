@@ -312,8 +312,9 @@ def pdf_bytes(html: str) -> bytes:
 
 def _sheet_title(title: str, used: set[str]) -> str:
     # Excel's limits: 31 characters, none of []:*?/\, unique ignoring case.
-    clean = "".join(" " if c in "[]:*?/\\" else c for c in title).strip() or "Table"
-    base, n = clean[:31], 2
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in title)
+    clean = " ".join(clean.split()) or "Table"
+    base, n = clean[:31].rstrip(), 2
     name = base
     while name.lower() in used:
         suffix = f" ({n})"

@@ -779,3 +779,14 @@ def test_build_report_that_breaks_leaves_the_report_failed_not_running(monkeypat
     report = Report.objects.get()
     assert report.status == Report.Status.FAILED
     assert "Try again" in report.failure
+
+
+def test_a_sheet_is_named_after_its_table_in_plain_words():
+    used: set[str] = set()
+    # A colon is not allowed in a sheet's name: a space takes its place, once.
+    assert reports._sheet_title("Context: the areas beside other wards", used) == (
+        "Context the areas beside other"
+    )
+    assert reports._sheet_title("Context: the areas beside other wards", used) == (
+        "Context the areas beside ot (2)"
+    )
