@@ -55,6 +55,13 @@ def _one_place(value) -> float:
     return float(Decimal(value).quantize(Decimal("0.1")))
 
 
+def _days_in_words(value) -> str:
+    """Days in a sentence, written as the tables write them: "2,700",
+    "224.5" (not "2700.0")."""
+    days = _one_place(value)
+    return f"{days:,.1f}" if not days.is_integer() else f"{int(days):,}"
+
+
 # --- Scope ------------------------------------------------------------------
 
 
@@ -247,8 +254,8 @@ def _delivery(g: Gathered) -> Section:
         slug="delivery",
         title="Support delivered against the 2 + 2 days model",
         paragraphs=[
-            f"{_one_place(given)} days of support were given against {_one_place(totals['due'])} "
-            f"promised ({share} of the promise).",
+            f"{_days_in_words(given)} days of support were given against "
+            f"{_days_in_words(totals['due'])} promised ({share} of the promise).",
             "Days are counted from the time records staff keep; an area is promised days "
             "from the day it joined.",
         ],

@@ -256,6 +256,14 @@ def test_a_programme_report_counts_the_days_given_against_the_days_promised(worl
     assert cell(content, "delivery-status", "Far behind", "areas").value == 2
 
 
+def test_the_days_in_the_delivery_sentence_are_written_as_the_tables_write_them(world):
+    content = gather(report())
+    [section] = [s for s in content.sections if s.slug == "delivery"]
+    given = table(content, "days-by-month").rows[-1]
+    days = given["adviser"].value + given["worker"].value
+    assert section.paragraphs[0].startswith(f"{days:g} days of support were given against 24 ")
+
+
 def test_requests_are_counted_by_topic_and_month_with_small_counts_withheld(world):
     content = gather(report())
     assert cell(content, "requests-by-topic", "Jul 2026", Topic.PEOPLE).value == 7
