@@ -55,6 +55,11 @@ def _one_place(value) -> float:
     return float(Decimal(value).quantize(Decimal("0.1")))
 
 
+def _counted(count: int, one: str, many: str) -> str:
+    """A count with its noun: "1 area", "3 areas"."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _days_in_words(value) -> str:
     """Days in a sentence, written as the tables write them: "2,700",
     "224.5" (not "2700.0")."""
@@ -594,7 +599,8 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
         slug="outcomes-against-baseline",
         title="Outcomes against the baseline",
         summary=(
-            f"For the {len(both)} areas with a baseline and a quarterly record in the period: "
+            f"For the {_counted(len(both), 'area', 'areas')} with a baseline and a quarterly "
+            "record in the period: "
             "their baselines, their latest records, and the change."
         ),
         columns=[
@@ -912,7 +918,7 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
         "help and their status changes, interactions, referrals, funding bids, event check-ins "
         "and connections, and the outcome records areas keep with their advisers. Each figure "
         "is counted from the records with the same filters as the list it links to.",
-        f"Coverage: {len(g.area_rows)} areas "
+        f"Coverage: {_counted(len(g.area_rows), 'area', 'areas')} "
         f"({'in the programme' if g.report.kind != Report.Kind.AREA else 'this area'}), "
         f"from {g.period.start:%-d %B %Y} to {(g.period.end - DAY):%-d %B %Y}. Requests not yet "
         "matched to an area are not counted. Days are counted by whole months.",
@@ -920,13 +926,20 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
     if missing:
         listed = _names([f"{name} ({n})" for name, n in missing])
         notes.append(
-            f"Gaps: {len(missing)} areas are missing quarterly outcome records "
-            f"({sum(n for _, n in missing)} of the {due_total} quarters due): {listed}."
+            f"Gaps: {_counted(len(missing), 'area is', 'areas are')} missing quarterly outcome "
+            f"records ({sum(n for _, n in missing)} of the "
+            f"{_counted(due_total, 'quarter', 'quarters')} due): {listed}."
         )
     else:
-        notes.append(f"Gaps: no quarterly outcome records missing ({due_total} quarters due).")
+        notes.append(
+            "Gaps: no quarterly outcome records missing "
+            f"({_counted(due_total, 'quarter', 'quarters')} due)."
+        )
     if without_baseline:
-        notes.append(f"{len(without_baseline)} areas have no baseline: {_names(without_baseline)}.")
+        notes.append(
+            f"{_counted(len(without_baseline), 'area has', 'areas have')} no baseline: "
+            f"{_names(without_baseline)}."
+        )
     withheld = count_withheld(content.tables())
     notes.append(
         f"Suppression: counts of people (requests, residents, people at events, volunteers, "

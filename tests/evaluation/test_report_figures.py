@@ -373,7 +373,8 @@ def test_the_comparison_group_is_the_left_behind_wards_outside_the_programme(wor
 def test_the_method_note_names_the_gaps_and_what_was_withheld(world):
     content = gather(report())
     method = " ".join(content.method)
-    assert "1 areas are missing quarterly outcome records" in method
+    # One of each is written as one: "1 area is", never "1 areas are".
+    assert "1 area is missing quarterly outcome records" in method
     assert "Byker (1)" in method
     assert "fewer than 5" in method
     assert "Noughts are shown" in method
@@ -391,6 +392,8 @@ def test_the_method_note_names_the_gaps_and_what_was_withheld(world):
 def test_each_kind_of_report_counts_its_own_areas(world, kind, scope, requests):
     scope = {k: world[v] if v == "hendon" else v for k, v in scope.items()}
     content = gather(report(kind, **scope))
+    if kind == Report.Kind.AREA:
+        assert "Coverage: 1 area (this area)" in " ".join(content.method)
     assert cell(content, "requests-by-topic", "Total", "total").value == requests
     slugs = {t.slug for t in content.tables()}
     assert ("by-region" in slugs) == (kind == Report.Kind.COHORT)
