@@ -71,7 +71,7 @@ class StackedBarChart:
         # Room on the left for the longest number of the scale (£1,000,000
         # was cut to "000,000"), and below for each label's lines (long
         # names of funding streams ran into each other).
-        widest = max(len(_number(top / 4 * n)) for n in range(5))
+        widest = max(len(_tick(top / 4 * n)) for n in range(5))
         self.plot_left = max(LEFT, widest * CHARACTER_WIDTH + 8)
         plot_width = self.width - self.plot_left - RIGHT
         slot = plot_width / max(len(self.rows), 1)
@@ -115,7 +115,7 @@ class StackedBarChart:
                     }
                 )
         step = top / 4
-        self.ticks = [{"y": round(y_of(step * n), 1), "text": _number(step * n)} for n in range(5)]
+        self.ticks = [{"y": round(y_of(step * n), 1), "text": _tick(step * n)} for n in range(5)]
 
     def _counted(self, value: float) -> str:
         one, many = self.unit
@@ -158,6 +158,12 @@ def _nice_top(value: float) -> float:
         if step * magnitude >= value:
             return step * magnitude
     return 10 * magnitude
+
+
+def _tick(value: float) -> str:
+    """A mark of the scale, exactly: a quarter of 1 is "0.25" (rounded to
+    one place, the scale of a small count read 0.2, 0.5, 0.8, 1)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _number(value: float | Decimal) -> str:

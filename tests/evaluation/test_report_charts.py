@@ -50,3 +50,15 @@ def test_the_page_draws_each_line_of_a_label():
     page = render_to_string("includes/chart.html", {"chart": funding_chart(), "table_beside": True})
     assert ">Community</tspan>" in page
     assert ">Wealth Fund</tspan>" in page
+
+
+def test_the_scale_of_a_small_count_marks_its_quarters_exactly():
+    chart = StackedBarChart(
+        slug="requests",
+        title="Requests",
+        summary="",
+        series=[Series("new", "New requests", "series-1")],
+        categories=["Jan 2026", "Feb 2026"],
+        rows=[{"new": 0}, {"new": 1}],
+    )
+    assert [tick["text"] for tick in chart.ticks] == ["0", "0.25", "0.5", "0.75", "1"]
