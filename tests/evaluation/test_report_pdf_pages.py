@@ -1,12 +1,17 @@
-"""The PDF keeps a section's heading with its chart: a chart and its table
-were held together on one page, so when both did not fit, the pair moved
-to the next page and left the section's heading alone on a page."""
+"""How the PDF lays out its pages: a section's heading with its chart (a
+chart and its table were held together on one page, so when both did not
+fit, the pair moved on and left the heading alone on a page), and every
+column of a wide table on the page (the last ones were cut off)."""
 
+import datetime
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from evaluation import reports
+from evaluation.models import Report
+from evaluation.report_figures import gather
 
 ROWS = "".join(f"<tr><th>Month {n}</th><td>{n}</td></tr>" for n in range(40))
 PAGE = f"""<!DOCTYPE html><html><head>
@@ -28,3 +33,26 @@ def test_a_sections_heading_shares_its_page_with_the_chart_below_it():
     first = pdf.pages[0].extract_text()
     assert "Requests for help" in first
     assert "Requests by topic and month" in first
+
+
+@pytest.mark.django_db
+def test_a_wide_tables_last_columns_are_on_the_page(hendon):
+    report = Report.objects.create(
+        kind=Report.Kind.PROGRAMME,
+        span=Report.Span.QUARTER,
+        period_start=datetime.date(2026, 7, 1),
+        period_end=datetime.date(2026, 10, 1),
+    )
+    html = reports.report_html(report=report, content=gather(report), for_pdf=True)
+    pdf = PdfReader(io.BytesIO(reports.pdf_bytes(html)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "Days given (% of promised)" in text
+    # With the programme's figures, the comparisons' and the quarterly
+    # outcomes' last columns ran off the right of a portrait page: the
+    # sections with tables of many columns are on landscape pages.
+    for title in ("Comparison by region", "Outcomes quarter by quarter"):
+        pages = [page for page in pdf.pages if title in page.extract_text()]
+        assert pages
+        assert all(page.mediabox.width > page.mediabox.height for page in pages), title
+    [first] = pdf.pages[:1]
+    assert first.mediabox.width < first.mediabox.height
