@@ -412,7 +412,8 @@ def _start(user, **data):
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        ({"span": "year", "year": "2025"}, "kind", "This field is required"),
+        ({"span": "year", "year": "2025"}, "kind", "Choose what the report covers"),
+        ({"kind": "programme"}, "span", "Choose the period the report covers"),
         ({"kind": "region", "span": "year", "year": "2025"}, "region", "Choose the region"),
         ({"kind": "area", "span": "year", "year": "2025"}, "area", "Choose the area"),
         ({"kind": "programme", "span": "quarter"}, "quarter", "Choose the quarter"),
