@@ -108,7 +108,9 @@ class ReportStartForm(forms.Form):
             self.fields["region"].choices = [("", "Choose a region"), *Region.choices]
             self.fields["cohort"].choices = [("", "Choose a cohort"), *Cohort.choices]
         self.fields["kind"].choices = kinds
-        areas = Area.objects.visible_to(user).order_by("name")
+        # The areas that joined the programme (those since left too, for the
+        # time they were in it): a ward outside it has nothing to report.
+        areas = Area.objects.visible_to(user).filter(cohort__isnull=False).order_by("name")
         if self.regional_lead:
             areas = areas.filter(region=user.region)
         self.fields["area"].queryset = areas

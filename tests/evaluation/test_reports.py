@@ -444,6 +444,18 @@ def test_the_start_form_says_what_is_wrong_and_starts_nothing(evaluator, data, f
     assert not Report.objects.exists()
 
 
+def test_the_start_form_offers_only_areas_that_joined_the_programme(evaluator):
+    joined = AreaFactory(name="Joined Ward")
+    outside = AreaFactory(name="Outside Ward", programme=False)
+    page = client_for(evaluator).get("/staff/reports/start/").content.decode()
+    assert "Joined Ward" in page
+    assert "Outside Ward" not in page
+    refused = _start(evaluator, kind="area", area=str(outside.pk), span="year", year="2025")
+    assert "area" in refused.context["form"].errors
+    assert not Report.objects.exists()
+    assert str(joined.pk) in page
+
+
 def test_the_start_form_starts_a_report_and_shows_its_page(
     evaluator, django_capture_on_commit_callbacks
 ):
