@@ -139,13 +139,6 @@ class Links:
             "figures:records", kind="attendances", event_kind=event_kind, **_dates(period), **more
         )
 
-    def areas(self, **params) -> str:
-        # The area list has no "in the programme" filter: its region and
-        # cohort filters choose the programme's areas already.
-        scope = {k: v for k, v in self.scope.items() if k in ("region", "cohort")}
-        query = {**scope, **{k: v for k, v in params.items() if v not in ("", None)}}
-        return f"{reverse('areas:list')}?{urlencode(query)}"
-
 
 # --- Gathering --------------------------------------------------------------
 
@@ -489,16 +482,17 @@ def _events(g: Gathered) -> Section:
         Q(area_a__in=g.areas.values("pk")) | Q(area_b__in=g.areas.values("pk"))
     )
     made = connections_made(connections=connections, period=g.period)
-    link = f"{reverse('events:network')}"
+    # No links: the network page shows the last 12 months of every area,
+    # not the report's period and areas, so it could not confirm these.
     connected = Table(
         slug="connections",
         title="Connections between areas",
         summary="Connections staff recorded between the areas and others in the period.",
         columns=[Column("what", "What", numeric=False), Column("count", "Count")],
         rows=[
-            {"what": Cell.of("Connections recorded"), "count": Cell.of(made.recorded, link)},
-            {"what": Cell.of("Of them followed up"), "count": Cell.of(made.followed_up, link)},
-            {"what": Cell.of("Areas they joined"), "count": Cell.of(made.areas, link)},
+            {"what": Cell.of("Connections recorded"), "count": Cell.of(made.recorded)},
+            {"what": Cell.of("Of them followed up"), "count": Cell.of(made.followed_up)},
+            {"what": Cell.of("Areas they joined"), "count": Cell.of(made.areas)},
         ],
     )
     return Section(
@@ -651,7 +645,9 @@ def _funding(g: Gathered) -> Section:
     rows = [
         {
             "stream": Cell.of(row["label"]),
-            "areas": Cell.of(row["areas"], g.links.areas(funding_stream=row["stream"])),
+            # Not linked: the area list shows every area that ever bid to a
+            # stream, not those that bid in the period.
+            "areas": Cell.of(row["areas"]),
             "bids": Cell.of(row["bids"]),
             "awarded": Cell.of(row["awarded"]),
             "sought": Cell.of(row["sought"]),
@@ -728,7 +724,10 @@ def _compare(
     shown = [(value, label) for value, label in groups if counts[value]]
 
     def cells(total: dict[str, Decimal], areas: int, params: dict | None) -> dict[str, Cell]:
-        row = {"areas": Cell.of(areas, g.links.areas(**params) if params is not None else "")}
+        # Numbers of areas are not linked: the area list's region (and
+        # cohort) filters take in wards outside the programme (and areas
+        # that left it), so its count would not match.
+        row = {"areas": Cell.of(areas)}
         for name, _, people in COMPARED:
             whole = people or name in ("interactions", "referrals")
             value = int(total[name]) if whole else _one_place(total[name])
