@@ -358,6 +358,10 @@ def test_an_adviser_sees_only_their_own_areas_reports(scene, adviser, hendon):
     # An adviser may not start one.
     assert client.get("/staff/reports/start/").status_code == 403
     assert client.post("/staff/reports/start/", {"kind": "area"}).status_code == 403
+    # Their list speaks of their areas, not of reports they will never see.
+    page = client.get("/staff/reports/").content.decode()
+    assert "reports on your areas" in page
+    assert "built each month" not in page
 
 
 def test_a_regional_lead_sees_their_region_and_its_areas(scene):
