@@ -172,6 +172,7 @@ class Scene:
         )
         return reports.report_build(report.pk)
 
+    @cached_property
     def outcome_record(self):
         # Hendon's record of the quarter after it joined.
         return OutcomeRecord.objects.create(
