@@ -12,8 +12,11 @@ class EvaluationConfig(AppConfig):
 
         cache.connect()
         # Importing them connects the dashboard's part of each area's page,
-        # and the outcome records' parts of it and of an adviser's home page.
+        # and the outcome records' parts of it and of an adviser's home page;
+        # the report pages start the build job by name (its module imports
+        # reports.py), and a web process imports no jobs' module by itself.
         from evaluation import (
             area_panels,  # noqa: F401
             outcome_panels,  # noqa: F401
+            tasks,  # noqa: F401
         )

@@ -78,6 +78,8 @@ def demo_outcomes_seed(*, rng: random.Random) -> None:
                 "spaces_owned": counts["spaces_owned"] + (rng.random() < 0.05),
                 "leaders_trained": rng.randint(0, 3),
             }
+            # Those owned are among those in use.
+            counts["spaces_owned"] = min(counts["spaces_owned"], counts["spaces_in_use"])
             if rng.random() < 0.2:
                 plans[rng.choice(OutcomeRecord.PLANS)] = True
             if quarter == skipped:

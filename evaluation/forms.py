@@ -52,7 +52,11 @@ class ReportStartForm(forms.Form):
     what the person may ask for (a regional lead: their region, and the
     areas in it)."""
 
-    kind = forms.ChoiceField(label="What the report covers", widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="What the report covers",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the report covers."},
+    )
     region = forms.ChoiceField(
         label="Region", required=False, help_text="For a report on one region."
     )
@@ -67,7 +71,12 @@ class ReportStartForm(forms.Form):
         widget=PlainSelect,
         help_text="For a report on one area.",
     )
-    span = forms.ChoiceField(label="Period", choices=Report.Span.choices, widget=forms.RadioSelect)
+    span = forms.ChoiceField(
+        label="Period",
+        choices=Report.Span.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the period the report covers."},
+    )
     quarter = forms.ChoiceField(
         label="Quarter", required=False, help_text="If you chose a quarter."
     )
@@ -99,7 +108,9 @@ class ReportStartForm(forms.Form):
             self.fields["region"].choices = [("", "Choose a region"), *Region.choices]
             self.fields["cohort"].choices = [("", "Choose a cohort"), *Cohort.choices]
         self.fields["kind"].choices = kinds
-        areas = Area.objects.visible_to(user).order_by("name")
+        # The areas that joined the programme (those since left too, for the
+        # time they were in it): a ward outside it has nothing to report.
+        areas = Area.objects.visible_to(user).filter(cohort__isnull=False).order_by("name")
         if self.regional_lead:
             areas = areas.filter(region=user.region)
         self.fields["area"].queryset = areas

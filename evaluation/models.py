@@ -10,6 +10,7 @@ their own records.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -114,6 +115,20 @@ class OutcomeRecord(models.Model):
         if self.kind == self.Kind.BASELINE:
             return f"Baseline for {self.area.name}"
         return f"{quarter_label(self.quarter)} for {self.area.name}"
+
+    def clean(self):
+        # The spaces owned are counted among those in use ("of those").
+        if (
+            self.spaces_owned is not None
+            and self.spaces_in_use is not None
+            and self.spaces_owned > self.spaces_in_use
+        ):
+            raise ValidationError(
+                {
+                    "spaces_owned": f"Enter no more than the spaces in use ({self.spaces_in_use}): "
+                    "these are the ones of them the community owns or runs."
+                }
+            )
 
     @property
     def plans(self) -> int:

@@ -55,6 +55,18 @@ def _one_place(value) -> float:
     return float(Decimal(value).quantize(Decimal("0.1")))
 
 
+def _counted(count: int, one: str, many: str) -> str:
+    """A count with its noun: "1 area", "3 areas"."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _days_in_words(value) -> str:
+    """Days in a sentence, written as the tables write them: "2,700",
+    "224.5" (not "2700.0")."""
+    days = _one_place(value)
+    return f"{days:,.1f}" if not days.is_integer() else f"{int(days):,}"
+
+
 # --- Scope ------------------------------------------------------------------
 
 
@@ -126,13 +138,6 @@ class Links:
         return self._to(
             "figures:records", kind="attendances", event_kind=event_kind, **_dates(period), **more
         )
-
-    def areas(self, **params) -> str:
-        # The area list has no "in the programme" filter: its region and
-        # cohort filters choose the programme's areas already.
-        scope = {k: v for k, v in self.scope.items() if k in ("region", "cohort")}
-        query = {**scope, **{k: v for k, v in params.items() if v not in ("", None)}}
-        return f"{reverse('areas:list')}?{urlencode(query)}"
 
 
 # --- Gathering --------------------------------------------------------------
@@ -247,8 +252,8 @@ def _delivery(g: Gathered) -> Section:
         slug="delivery",
         title="Support delivered against the 2 + 2 days model",
         paragraphs=[
-            f"{_one_place(given)} days of support were given against {_one_place(totals['due'])} "
-            f"promised ({share} of the promise).",
+            f"{_days_in_words(given)} days of support were given against "
+            f"{_days_in_words(totals['due'])} promised ({share} of the promise).",
             "Days are counted from the time records staff keep; an area is promised days "
             "from the day it joined.",
         ],
@@ -477,16 +482,17 @@ def _events(g: Gathered) -> Section:
         Q(area_a__in=g.areas.values("pk")) | Q(area_b__in=g.areas.values("pk"))
     )
     made = connections_made(connections=connections, period=g.period)
-    link = f"{reverse('events:network')}"
+    # No links: the network page shows the last 12 months of every area,
+    # not the report's period and areas, so it could not confirm these.
     connected = Table(
         slug="connections",
         title="Connections between areas",
         summary="Connections staff recorded between the areas and others in the period.",
         columns=[Column("what", "What", numeric=False), Column("count", "Count")],
         rows=[
-            {"what": Cell.of("Connections recorded"), "count": Cell.of(made.recorded, link)},
-            {"what": Cell.of("Of them followed up"), "count": Cell.of(made.followed_up, link)},
-            {"what": Cell.of("Areas they joined"), "count": Cell.of(made.areas, link)},
+            {"what": Cell.of("Connections recorded"), "count": Cell.of(made.recorded)},
+            {"what": Cell.of("Of them followed up"), "count": Cell.of(made.followed_up)},
+            {"what": Cell.of("Areas they joined"), "count": Cell.of(made.areas)},
         ],
     )
     return Section(
@@ -587,7 +593,8 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
         slug="outcomes-against-baseline",
         title="Outcomes against the baseline",
         summary=(
-            f"For the {len(both)} areas with a baseline and a quarterly record in the period: "
+            f"For the {_counted(len(both), 'area', 'areas')} with a baseline and a quarterly "
+            "record in the period: "
             "their baselines, their latest records, and the change."
         ),
         columns=[
@@ -638,7 +645,9 @@ def _funding(g: Gathered) -> Section:
     rows = [
         {
             "stream": Cell.of(row["label"]),
-            "areas": Cell.of(row["areas"], g.links.areas(funding_stream=row["stream"])),
+            # Not linked: the area list shows every area that ever bid to a
+            # stream, not those that bid in the period.
+            "areas": Cell.of(row["areas"]),
             "bids": Cell.of(row["bids"]),
             "awarded": Cell.of(row["awarded"]),
             "sought": Cell.of(row["sought"]),
@@ -715,7 +724,10 @@ def _compare(
     shown = [(value, label) for value, label in groups if counts[value]]
 
     def cells(total: dict[str, Decimal], areas: int, params: dict | None) -> dict[str, Cell]:
-        row = {"areas": Cell.of(areas, g.links.areas(**params) if params is not None else "")}
+        # Numbers of areas are not linked: the area list's region (and
+        # cohort) filters take in wards outside the programme (and areas
+        # that left it), so its count would not match.
+        row = {"areas": Cell.of(areas)}
         for name, _, people in COMPARED:
             whole = people or name in ("interactions", "referrals")
             value = int(total[name]) if whole else _one_place(total[name])
@@ -905,7 +917,7 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
         "help and their status changes, interactions, referrals, funding bids, event check-ins "
         "and connections, and the outcome records areas keep with their advisers. Each figure "
         "is counted from the records with the same filters as the list it links to.",
-        f"Coverage: {len(g.area_rows)} areas "
+        f"Coverage: {_counted(len(g.area_rows), 'area', 'areas')} "
         f"({'in the programme' if g.report.kind != Report.Kind.AREA else 'this area'}), "
         f"from {g.period.start:%-d %B %Y} to {(g.period.end - DAY):%-d %B %Y}. Requests not yet "
         "matched to an area are not counted. Days are counted by whole months.",
@@ -913,13 +925,20 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
     if missing:
         listed = _names([f"{name} ({n})" for name, n in missing])
         notes.append(
-            f"Gaps: {len(missing)} areas are missing quarterly outcome records "
-            f"({sum(n for _, n in missing)} of the {due_total} quarters due): {listed}."
+            f"Gaps: {_counted(len(missing), 'area is', 'areas are')} missing quarterly outcome "
+            f"records ({sum(n for _, n in missing)} of the "
+            f"{_counted(due_total, 'quarter', 'quarters')} due): {listed}."
         )
     else:
-        notes.append(f"Gaps: no quarterly outcome records missing ({due_total} quarters due).")
+        notes.append(
+            "Gaps: no quarterly outcome records missing "
+            f"({_counted(due_total, 'quarter', 'quarters')} due)."
+        )
     if without_baseline:
-        notes.append(f"{len(without_baseline)} areas have no baseline: {_names(without_baseline)}.")
+        notes.append(
+            f"{_counted(len(without_baseline), 'area has', 'areas have')} no baseline: "
+            f"{_names(without_baseline)}."
+        )
     withheld = count_withheld(content.tables())
     notes.append(
         f"Suppression: counts of people (requests, residents, people at events, volunteers, "

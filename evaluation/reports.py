@@ -43,6 +43,9 @@ BUILD_TASK = "evaluation.tasks.report_build_task"
 STAGES = [stage for stage, _ in Report.Stage.choices]
 # Where the PDF's page pretends to be: only its static files are fetched.
 PDF_BASE_URL = "https://report.nfc.invalid/"
+# A section with a table of more columns than this is printed on landscape
+# pages: on a portrait A4 page the last columns ran off its edge.
+PORTRAIT_COLUMNS = 8
 
 
 def _storage():
@@ -262,6 +265,7 @@ def report_context(report: Report, content: ReportContent, for_pdf: bool) -> dic
             {
                 "section": section,
                 "tables": [{"table": table, "chart": table.draw()} for table in section.tables],
+                "wide": any(len(table.columns) > PORTRAIT_COLUMNS for table in section.tables),
             }
             for section in content.sections
         ],

@@ -16,6 +16,10 @@ LEFT = 48
 RIGHT = 8
 TOP = 12
 BOTTOM = 40
+# Labels are 11 units high (nfc.css): about this wide a character, at most,
+# and this far apart a line, to keep them inside the picture and apart.
+CHARACTER_WIDTH = 7
+LINE_HEIGHT = 13
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,23 @@ class StackedBarChart:
 
     width: int = WIDTH
     height: int = HEIGHT
+    plot_left: int = LEFT
 
     def __post_init__(self):
-        plot_width = self.width - LEFT - RIGHT
-        plot_height = self.height - TOP - BOTTOM
         totals = [sum(float(row[s.key]) for s in self.series) for row in self.rows]
         aims = [float(row[self.target_key]) for row in self.rows] if self.target_key else []
         top = _nice_top(max([*totals, *aims, 1]))
+        # Room on the left for the longest number of the scale (£1,000,000
+        # was cut to "000,000"), and below for each label's lines (long
+        # names of funding streams ran into each other).
+        widest = max(len(_tick(top / 4 * n)) for n in range(5))
+        self.plot_left = max(LEFT, widest * CHARACTER_WIDTH + 8)
+        plot_width = self.width - self.plot_left - RIGHT
         slot = plot_width / max(len(self.rows), 1)
+        lines = [_wrap(category, int(slot // CHARACTER_WIDTH)) for category in self.categories]
+        plot_height = self.height - TOP - BOTTOM
+        # BOTTOM holds two lines; the picture grows for more.
+        self.height += LINE_HEIGHT * max(0, max(map(len, lines), default=1) - 2)
         bar_width = slot * 0.6
         baseline = TOP + plot_height
 
@@ -73,7 +86,7 @@ class StackedBarChart:
             return baseline - value / top * plot_height
 
         for index, (row, category) in enumerate(zip(self.rows, self.categories, strict=True)):
-            x = LEFT + index * slot + (slot - bar_width) / 2
+            x = self.plot_left + index * slot + (slot - bar_width) / 2
             running = 0.0
             for series in self.series:
                 value = float(row[series.key])
@@ -90,7 +103,9 @@ class StackedBarChart:
                     )
                 )
                 running += value
-            self.labels.append({"x": round(x + bar_width / 2, 1), "text": category})
+            self.labels.append(
+                {"x": round(x + bar_width / 2, 1), "y": baseline + 18, "lines": lines[index]}
+            )
             if self.target_key:
                 self.targets.append(
                     {
@@ -100,7 +115,7 @@ class StackedBarChart:
                     }
                 )
         step = top / 4
-        self.ticks = [{"y": round(y_of(step * n), 1), "text": _number(step * n)} for n in range(5)]
+        self.ticks = [{"y": round(y_of(step * n), 1), "text": _tick(step * n)} for n in range(5)]
 
     def _counted(self, value: float) -> str:
         one, many = self.unit
@@ -108,16 +123,8 @@ class StackedBarChart:
         return f"{_number(value)} {noun}".rstrip()
 
     @property
-    def label_y(self) -> int:
-        return self.height - BOTTOM + 18
-
-    @property
     def plot_right(self) -> int:
         return self.width - RIGHT
-
-    @property
-    def plot_left(self) -> int:
-        return LEFT
 
     @property
     def table_rows(self) -> list[dict]:
@@ -132,6 +139,18 @@ class StackedBarChart:
         ]
 
 
+def _wrap(text: str, most: int) -> list[str]:
+    """``text`` in lines of at most ``most`` characters, broken between
+    words (a word longer than that has a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= most:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _nice_top(value: float) -> float:
     """A round number at or above ``value`` whose quarters are round too."""
     magnitude = 10 ** math.floor(math.log10(value))
@@ -139,6 +158,12 @@ def _nice_top(value: float) -> float:
         if step * magnitude >= value:
             return step * magnitude
     return 10 * magnitude
+
+
+def _tick(value: float) -> str:
+    """A mark of the scale, exactly: a quarter of 1 is "0.25" (rounded to
+    one place, the scale of a small count read 0.2, 0.5, 0.8, 1)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _number(value: float | Decimal) -> str:

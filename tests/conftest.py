@@ -125,7 +125,15 @@ def _celery_talks_to_the_test_redis(redis_url):
     on first use (even in-process) and keeps it, so the broker must be the
     right one from the start for the tests that send through Redis.
     """
-    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url)
+    celery_app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        # Tests read results (a deployed portal never does); on a busy
+        # machine a read of the results' channel outlasted the portal's
+        # 0.5 s and the result a test waited for was lost with the dropped
+        # connection. Only the test's wait for results gets longer.
+        redis_socket_timeout=10,
+    )
 
 
 @pytest.fixture

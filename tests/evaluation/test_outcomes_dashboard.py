@@ -87,6 +87,16 @@ def test_the_weight_is_a_setting_and_zero_switches_it_off(hendon, manager, setti
     assert dashboard(user=manager, now=NOW).early_warning == []
 
 
+def test_the_early_warnings_explanation_names_overdue_outcome_records_and_their_weight(
+    hendon, manager, settings
+):
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 3.5}
+    page = client_for(manager).get("/dashboard/").content.decode()
+    explanation = page.split('id="early-warning"', 1)[1].split("</p>", 1)[0]
+    assert "outcome records overdue" in explanation
+    assert "3.5)" in explanation
+
+
 def test_the_area_page_gives_the_same_score(hendon):
     delivery = area_early_warning(area=hendon, now=NOW)
     assert (delivery.risk, delivery.reasons) == (2.0, ["2 outcome records overdue"])

@@ -184,6 +184,8 @@ def test_an_adviser_records_the_baseline(hendon, adviser):
         ("spaces_in_use", "two", "Enter a whole number, like 12."),
         ("residents_involved", "", "Enter a number (0 if none)."),
         ("narrative", "x" * 2001, "Keep it to 2,000 characters or fewer"),
+        # Of the 1 space in use, the community cannot own 2.
+        ("spaces_owned", "2", "Enter no more than the spaces in use (1)"),
     ],
 )
 def test_bad_input_is_refused_clearly_nothing_saved_nothing_lost(

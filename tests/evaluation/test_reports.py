@@ -358,6 +358,10 @@ def test_an_adviser_sees_only_their_own_areas_reports(scene, adviser, hendon):
     # An adviser may not start one.
     assert client.get("/staff/reports/start/").status_code == 403
     assert client.post("/staff/reports/start/", {"kind": "area"}).status_code == 403
+    # Their list speaks of their areas, not of reports they will never see.
+    page = client.get("/staff/reports/").content.decode()
+    assert "reports on your areas" in page
+    assert "built each month" not in page
 
 
 def test_a_regional_lead_sees_their_region_and_its_areas(scene):
@@ -412,7 +416,8 @@ def _start(user, **data):
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        ({"span": "year", "year": "2025"}, "kind", "This field is required"),
+        ({"span": "year", "year": "2025"}, "kind", "Choose what the report covers"),
+        ({"kind": "programme"}, "span", "Choose the period the report covers"),
         ({"kind": "region", "span": "year", "year": "2025"}, "region", "Choose the region"),
         ({"kind": "area", "span": "year", "year": "2025"}, "area", "Choose the area"),
         ({"kind": "programme", "span": "quarter"}, "quarter", "Choose the quarter"),
@@ -441,6 +446,18 @@ def test_the_start_form_says_what_is_wrong_and_starts_nothing(evaluator, data, f
         if value not in ("programme", "custom", "quarter", "year", "region", "area"):
             assert value in body
     assert not Report.objects.exists()
+
+
+def test_the_start_form_offers_only_areas_that_joined_the_programme(evaluator):
+    joined = AreaFactory(name="Joined Ward")
+    outside = AreaFactory(name="Outside Ward", programme=False)
+    page = client_for(evaluator).get("/staff/reports/start/").content.decode()
+    assert "Joined Ward" in page
+    assert "Outside Ward" not in page
+    refused = _start(evaluator, kind="area", area=str(outside.pk), span="year", year="2025")
+    assert "area" in refused.context["form"].errors
+    assert not Report.objects.exists()
+    assert str(joined.pk) in page
 
 
 def test_the_start_form_starts_a_report_and_shows_its_page(
