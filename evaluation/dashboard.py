@@ -244,12 +244,12 @@ def _score_early_warning(
             "no one from this area at any event for 6 months",
         ),
         (
-            "missing_outcome_records",
+            "overdue_outcome_records",
             overdue_records,
             _plural(overdue_records, "outcome record", "overdue"),
         ),
     ]
-    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights.get(key, 0)]
+    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
     delivery.risk = round(sum(score for score, _ in counted), 1)
     delivery.reasons = [why for score, why in counted if score >= 0.05]
 

@@ -1,6 +1,7 @@
 from django import forms
 
 from evaluation.models import OutcomeRecord, quarter_label
+from evaluation.outcomes import seen_mark
 
 HELP = {
     "residents_involved": "Residents who took part in the group's work this quarter: at meetings, "
@@ -76,10 +77,3 @@ def _when(record: OutcomeRecord) -> str:
     if record.kind == OutcomeRecord.Kind.BASELINE:
         return "At the baseline"
     return f"In {quarter_label(record.quarter)}"
-
-
-def seen_mark(record: OutcomeRecord | None) -> str:
-    """What a form remembers of the record it was drawn from."""
-    if record is None or record.pk is None:
-        return ""
-    return record.updated_at.isoformat()

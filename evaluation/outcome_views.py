@@ -16,7 +16,7 @@ from areas.models import Area
 from evaluation import outcomes
 from evaluation.area_figures import area_figures
 from evaluation.models import OutcomeRecord, quarter_label
-from evaluation.outcome_forms import OutcomeRecordForm, seen_mark
+from evaluation.outcome_forms import OutcomeRecordForm
 from nfc.periods import Period, quarter_start
 
 Kind = OutcomeRecord.Kind
@@ -71,7 +71,7 @@ def _seen_now(form: OutcomeRecordForm, record: OutcomeRecord | None) -> None:
     # After a refusal, the form remembers the record as it is now, so the
     # next save (the person having checked) corrects it.
     form.data = form.data.copy()
-    form.data["seen"] = seen_mark(record)
+    form.data["seen"] = outcomes.seen_mark(record)
 
 
 @require_safe
@@ -125,34 +125,26 @@ def outcome_record(request, ward_code: str, quarter: str):
         before=outcomes.record_before(area=area, kind=kind, quarter=start),
     )
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["seen"] != seen_mark(record):
-            form.add_error(
-                None,
-                "Someone else saved this record while you were typing: what they saved is "
-                "in its history. Your figures are still here: check them, then save again "
-                "to correct it.",
+        try:
+            saved = outcomes.outcome_record_save(
+                area=area,
+                kind=kind,
+                quarter=start,
+                by=request.user,
+                values=form.values,
+                correcting=record,
+                seen=form.cleaned_data["seen"],
+                today=today,
             )
-            _seen_now(form, record)
+        except ValidationError as error:
+            form.add_error(None, error)
+            _seen_now(form, _record(request, area, kind, start))
         else:
-            try:
-                saved = outcomes.outcome_record_save(
-                    area=area,
-                    kind=kind,
-                    quarter=start,
-                    by=request.user,
-                    values=form.values,
-                    correcting=record,
-                    today=today,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-                _seen_now(form, _record(request, area, kind, start))
-            else:
-                what = "Baseline" if kind == Kind.BASELINE else quarter_label(start)
-                messages.success(request, f"{what} {'corrected' if record else 'recorded'}.")
-                return redirect(
-                    "outcomes:detail", ward_code=area.ward_code, quarter=outcomes.slug_of(saved)
-                )
+            what = "Baseline" if kind == Kind.BASELINE else quarter_label(start)
+            messages.success(request, f"{what} {'corrected' if record else 'recorded'}.")
+            return redirect(
+                "outcomes:detail", ward_code=area.ward_code, quarter=outcomes.slug_of(saved)
+            )
     return render(
         request,
         "evaluation/outcome_form.html",

@@ -202,7 +202,19 @@ def quarters_open(*, area: Area, today: datetime.date) -> list[datetime.date]:
     in, up to the one under way (a group may meet in its last weeks)."""
     if not (area.in_programme and area.joined_on):
         return []
-    return [*quarters_due(joined_on=area.joined_on, today=today), quarter_start(today)]
+    quarters = quarters_due(joined_on=area.joined_on, today=today)
+    # In the quarter it joined in, the baseline is the record to make.
+    if quarter_start(today) > quarter_start(area.joined_on):
+        quarters.append(quarter_start(today))
+    return quarters
+
+
+def seen_mark(record: OutcomeRecord | None) -> str:
+    """What a form remembers of the record it was drawn from ("" for none
+    yet), for the save to compare with the record as it is then."""
+    if record is None or record.pk is None:
+        return ""
+    return record.updated_at.isoformat()
 
 
 def record_before(*, area: Area, kind: str, quarter: datetime.date) -> OutcomeRecord | None:
@@ -234,6 +246,12 @@ def record_history(*, record: OutcomeRecord, with_narrative: bool) -> list[Audit
 # --- Saving ---------------------------------------------------------------------
 
 
+CHANGED_SINCE_SEEN = (
+    "Someone else saved this record while you were typing: what they saved is in its "
+    "history. Your figures are still here: check them, then save again to correct it."
+)
+
+
 def _clean(record: OutcomeRecord) -> None:
     # The fields' own rules (whole numbers from 0 to the model's most); the
     # one-per-quarter rule is checked by the caller, with the area locked.
@@ -256,6 +274,7 @@ def outcome_record_save(
     values: dict,
     quarter: datetime.date | None = None,
     correcting: OutcomeRecord | None = None,
+    seen: str | None = None,
     today: datetime.date | None = None,
 ) -> OutcomeRecord:
     """Record ``area``'s baseline (``kind`` "baseline") or the record of
@@ -264,6 +283,8 @@ def outcome_record_save(
     keeps who did it, when, and every value before and after.
 
     A second record for the same quarter is refused: correct the first.
+    ``seen``, the seen_mark of the record as the person's form showed it,
+    refuses a correction on top of a save made since (None: no check).
     """
     unknown = set(values) - set(TYPED)
     if unknown:
@@ -275,6 +296,10 @@ def outcome_record_save(
         if correcting.area_id != area.pk:
             raise ValueError("That record belongs to another area.")
         record = OutcomeRecord.objects.select_for_update().get(pk=correcting.pk)
+        # Compared with the record locked, so of two people correcting at
+        # once the second is refused, not left to undo the first unseen.
+        if seen is not None and seen != seen_mark(record):
+            raise ValidationError(CHANGED_SINCE_SEEN, code="changed")
         before = audit.snapshot(record, TYPED)
         for name, value in values.items():
             setattr(record, name, value)
@@ -284,9 +309,16 @@ def outcome_record_save(
         return record
 
     today = today or timezone.localdate()
-    if not (area.in_programme and area.joined_on):
+    if not area.in_programme:
         raise ValidationError(
             f"{area.name} is not in the programme, so it has no outcome records.", code="outside"
+        )
+    if area.joined_on is None:
+        raise ValidationError(
+            f"The date {area.name} joined the programme is missing, so it is not known which "
+            "outcome records it owes. A manager can set it by correcting the date of its "
+            "first stage change in the area's timeline.",
+            code="no_joining_date",
         )
     if kind == Kind.BASELINE:
         quarter = quarter_start(area.joined_on)

@@ -150,6 +150,7 @@ def _draw(request, region: str) -> str:
             "far_behind_share": round(settings.NFC_DELIVERY_FAR_BEHIND_SHARE * 100),
             "weights": settings.NFC_RISK_WEIGHTS,
             "outcome_due_days": settings.NFC_OUTCOME_DUE_DAYS,
+            "outcome_record_due_days": settings.NFC_OUTCOME_RECORD_DUE_DAYS,
         },
         request=request,
     )

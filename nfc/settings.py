@@ -279,9 +279,10 @@ NFC_RISK_WEIGHTS = {
     # Nobody from the area at any event for 6 months (once it has been in
     # the programme that long).
     "no_events": env.float("NFC_RISK_WEIGHT_NO_EVENTS", default=2.0),
-    # Each area's quarterly outcome record (or baseline) still missing
-    # NFC_OUTCOME_RECORD_DUE_DAYS after its quarter ended (after it joined).
-    "missing_outcome_records": env.float("NFC_RISK_WEIGHT_MISSING_OUTCOME_RECORDS", default=1.0),
+    # Each overdue outcome record: a quarter's (or the baseline) still not
+    # made NFC_OUTCOME_RECORD_DUE_DAYS after its quarter ended (after the area
+    # joined). Missing records not yet overdue do not count.
+    "overdue_outcome_records": env.float("NFC_RISK_WEIGHT_OVERDUE_OUTCOME_RECORDS", default=1.0),
 }
 # A referral's outcome should be recorded within this many days of its delivery.
 NFC_OUTCOME_DUE_DAYS = env.int("NFC_OUTCOME_DUE_DAYS", default=30)

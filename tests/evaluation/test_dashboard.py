@@ -262,7 +262,7 @@ def test_early_warning_ranks_areas_and_says_why(
     hendon, millfield, adviser, community_worker, manager, settings
 ):
     # Outcome records have tests of their own (test_outcomes_dashboard.py).
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 0}
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "overdue_outcome_records": 0}
     for day in LAST_THREE:
         give_days(adviser, hendon, "2", day)
         give_days(community_worker, hendon, "2", day)
@@ -333,6 +333,7 @@ def test_the_early_warning_weights_are_settings(
         "overdue_actions": 0,
         "overdue_outcomes": 0,
         "no_events": 0,
+        "overdue_outcome_records": 0,
     }
     for day in LAST_THREE:
         give_days(adviser, millfield, "2", day)
@@ -926,7 +927,7 @@ def test_a_referral_outcome_not_recorded_in_time_raises_the_warning(
         **settings.NFC_RISK_WEIGHTS,
         "days_missed": 0,
         "no_events": 0,
-        "missing_outcome_records": 0,
+        "overdue_outcome_records": 0,
     }
     partner = Partner.objects.create(name="Planning Aid North", expertise=["planning"])
     today = NOW.date()

@@ -257,6 +257,63 @@ def test_a_record_for_a_quarter_the_area_does_not_owe_is_refused(quarter, why):
     assert not OutcomeRecord.objects.exists()
 
 
+def test_an_area_that_joined_this_quarter_may_make_only_its_baseline():
+    today = datetime.date(2026, 11, 30)
+    area = joined(datetime.date(2026, 11, 5))
+    # The quarter it joined in is the baseline's, not a quarter's to record.
+    assert outcomes.quarters_open(area=area, today=today) == []
+    with pytest.raises(ValidationError, match="start with the quarter after it joined"):
+        record(area, datetime.date(2026, 10, 1))
+    assert not OutcomeRecord.objects.exists()
+
+
+def test_an_area_that_joined_last_quarter_may_record_the_one_under_way():
+    area = joined(datetime.date(2026, 8, 5))
+    assert outcomes.quarters_open(area=area, today=datetime.date(2026, 11, 30)) == [
+        datetime.date(2026, 10, 1)
+    ]
+
+
+def test_an_area_in_the_programme_without_its_joining_date_is_refused_saying_so():
+    area = joined(datetime.date(2026, 4, 1))
+    Area.objects.filter(pk=area.pk).update(joined_on=None)
+    area.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        record(area)
+    assert refused.value.messages == [
+        f"The date {area.name} joined the programme is missing, so it is not known which "
+        "outcome records it owes. A manager can set it by correcting the date of its first "
+        "stage change in the area's timeline."
+    ]
+    assert not OutcomeRecord.objects.exists()
+
+
+def test_a_correction_on_top_of_a_save_made_since_the_form_opened_is_refused(adviser, manager):
+    area = joined(datetime.date(2026, 4, 1))
+    first = record(area, datetime.date(2026, 7, 1), by=adviser)
+    # Both open the record; Mina saves first, then Asha, from what she saw.
+    seen = outcomes.seen_mark(first)
+    outcomes.outcome_record_save(
+        area=area,
+        kind=Kind.QUARTER,
+        by=manager,
+        values={"volunteers": 8},
+        correcting=first,
+        seen=seen,
+    )
+    with pytest.raises(ValidationError) as refused:
+        outcomes.outcome_record_save(
+            area=area,
+            kind=Kind.QUARTER,
+            by=adviser,
+            values={"volunteers": 9},
+            correcting=first,
+            seen=seen,
+        )
+    assert refused.value.code == "changed"
+    assert OutcomeRecord.objects.get().volunteers == 8
+
+
 def test_an_area_outside_the_programme_cannot_have_records():
     area = AreaFactory(programme=False)
     with pytest.raises(ValidationError, match="not in the programme"):

@@ -17,7 +17,7 @@ from evaluation import outcomes
 from evaluation.dashboard import area_early_warning, dashboard
 from evaluation.models import OutcomeRecord
 from tests.factories import AreaFactory
-from tests.support import client_for
+from tests.support import clean_env, client_for, run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _only_outcome_records_warn(settings):
     """The other signals off, so each score here is the outcome records'."""
     settings.NFC_RISK_WEIGHTS = {
         **dict.fromkeys(settings.NFC_RISK_WEIGHTS, 0),
-        "missing_outcome_records": 1,
+        "overdue_outcome_records": 1,
     }
 
 
@@ -80,21 +80,48 @@ def test_a_missing_record_not_yet_overdue_counts_as_missing_but_does_not_warn(ad
 
 
 def test_the_weight_is_a_setting_and_zero_switches_it_off(hendon, manager, settings):
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 3}
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "overdue_outcome_records": 3}
     [warning] = dashboard(user=manager, now=NOW).early_warning
     assert warning.risk == 6.0
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 0}
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "overdue_outcome_records": 0}
     assert dashboard(user=manager, now=NOW).early_warning == []
 
 
-def test_the_early_warnings_explanation_names_overdue_outcome_records_and_their_weight(
+def test_the_weight_is_read_from_its_environment_variable():
+    finished = run_python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.NFC_RISK_WEIGHTS['overdue_outcome_records'])",
+        env=clean_env(
+            DJANGO_SETTINGS_MODULE="nfc.settings", NFC_RISK_WEIGHT_OVERDUE_OUTCOME_RECORDS="4"
+        ),
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == ["4.0"]
+
+
+def test_a_weight_missing_from_the_settings_is_an_error_not_a_signal_switched_off(
     hendon, manager, settings
 ):
-    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "missing_outcome_records": 3.5}
-    page = client_for(manager).get("/dashboard/").content.decode()
-    explanation = page.split('id="early-warning"', 1)[1].split("</p>", 1)[0]
-    assert "outcome records overdue" in explanation
-    assert "3.5)" in explanation
+    # A mistyped key would otherwise leave the signal off without a word.
+    settings.NFC_RISK_WEIGHTS = {
+        key: weight
+        for key, weight in settings.NFC_RISK_WEIGHTS.items()
+        if key != "overdue_outcome_records"
+    }
+    with pytest.raises(KeyError, match="overdue_outcome_records"):
+        dashboard(user=manager, now=NOW)
+
+
+def test_the_page_explains_the_signal_as_overdue_and_the_column_as_missing(
+    hendon, manager, settings
+):
+    settings.NFC_DASHBOARD_CACHE_SECONDS = 0
+    settings.NFC_RISK_WEIGHTS = {**settings.NFC_RISK_WEIGHTS, "overdue_outcome_records": 3}
+    page = client_for(manager).get("/dashboard/").text
+    assert "overdue outcome records (not made within 30 days of their quarter's end)" in page
+    assert "and 3)." in page
+    assert "Outcome records missing</th>" in page
 
 
 def test_the_area_page_gives_the_same_score(hendon):

@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from advisers import services
 from advisers.roles import Role
-from areas.models import Stage
+from areas.models import Area, Stage
 from areas.services import area_change_stage
 from casework.models import AuditEntry, AuditKind
 from evaluation import outcomes
 from evaluation.models import OutcomeRecord
-from evaluation.outcome_forms import seen_mark
+from nfc.periods import quarter_start
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
@@ -220,7 +220,7 @@ def test_a_correction_shows_the_old_and_new_values_in_the_history(hendon, advise
 
 
 def outcomes_seen(area):
-    return seen_mark(OutcomeRecord.objects.get(area=area))
+    return outcomes.seen_mark(OutcomeRecord.objects.get(area=area))
 
 
 def test_a_record_made_while_someone_typed_is_not_overwritten(hendon, adviser, manager):
@@ -244,6 +244,15 @@ def test_a_record_made_while_someone_typed_is_not_overwritten(hendon, adviser, m
 def test_a_quarter_the_area_cannot_have_is_not_found(hendon, adviser, slug):
     # Hendon joined in April 2026: its second quarter is the baseline's.
     assert client_for(adviser).get(record_url(hendon, slug)).status_code == 404
+
+
+def test_an_area_that_joined_this_quarter_has_no_quarterly_form_for_it(hendon, adviser):
+    today = timezone.localdate()
+    Area.objects.filter(pk=hendon.pk).update(joined_on=today)
+    url = record_url(hendon, outcomes.quarter_slug(quarter_start(today)))
+    assert client_for(adviser).get(url).status_code == 404
+    assert client_for(adviser).post(url, FORM).status_code == 404
+    assert not OutcomeRecord.objects.exists()
 
 
 def test_a_quarter_not_recorded_has_no_page_to_read(hendon, adviser):
