@@ -4,10 +4,14 @@ from django import forms
 from django.db.models import Min
 
 from advisers.delivery import Delivery
+from advisers.roles import Role
 from areas.forms import AreaFacetsForm
 from areas.models import Area, Cohort, Region
+from casework.forms import RecordsFilterForm
+from casework.models import Referral, SupportRequest, Topic
 from evaluation.dashboard import DEFAULT_PERIOD, PERIODS, SORTS, DeliveryFilters
 from evaluation.models import Report, quarter_label
+from events.models import Event
 from nfc.periods import Period, add_months, quarter_start
 from nfc.widgets import PlainSelect
 
@@ -194,3 +198,51 @@ class ReportStartForm(forms.Form):
             "start": period.start,
             "end": period.end,
         }
+
+
+# The roles whose time counts towards the 2 + 2 days.
+SIDES = [(Role.ADVISER, "Advisers"), (Role.COMMUNITY_WORKER, "Community workers")]
+
+
+class FigureRecordsForm(RecordsFilterForm):
+    role = forms.ChoiceField(label="Given by", required=False, choices=[("", "Anyone"), *SIDES])
+    event_kind = forms.ChoiceField(
+        label="Kind of event", required=False, choices=[("", "Any kind"), *Event.Kind.choices]
+    )
+
+
+class RequestRecordsForm(FigureRecordsForm):
+    """The request list's filters that a report's figures use, by the same
+    names and with the same meanings (casework.views.RequestFilterForm), so
+    one query string opens either list."""
+
+    DATED_BY = {
+        "received": "created_at",
+        "contacted": "first_contact_at",
+        "resolved": "resolved_at",
+    }
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
+    )
+    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
+    dated = forms.ChoiceField(
+        label="Dates are when it was",
+        required=False,
+        choices=[
+            ("received", "Received"),
+            ("contacted", "First contacted"),
+            ("resolved", "Resolved"),
+        ],
+    )
+
+
+class ReferralRecordsForm(FigureRecordsForm):
+    """The referral list's filters (casework.referral_views.ReferralFilterForm):
+    its dates are when the referral was asked for."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
+    )
