@@ -7,8 +7,7 @@ from advisers.delivery import Delivery
 from advisers.roles import Role
 from areas.forms import AreaFacetsForm
 from areas.models import Area, Cohort, Region
-from casework.forms import RecordsFilterForm
-from casework.models import Referral, SupportRequest, Topic
+from casework.forms import RecordsFilterForm, ReferralFilterForm, RequestFilterForm
 from evaluation.dashboard import DEFAULT_PERIOD, PERIODS, SORTS, DeliveryFilters
 from evaluation.models import Report, quarter_label
 from events.models import Event
@@ -211,38 +210,11 @@ class FigureRecordsForm(RecordsFilterForm):
     )
 
 
-class RequestRecordsForm(FigureRecordsForm):
+class RequestRecordsForm(RequestFilterForm, FigureRecordsForm):
     """The request list's filters that a report's figures use, by the same
-    names and with the same meanings (casework.views.RequestFilterForm), so
-    one query string opens either list."""
-
-    DATED_BY = {
-        "received": "created_at",
-        "contacted": "first_contact_at",
-        "resolved": "resolved_at",
-    }
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
-    )
-    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
-    dated = forms.ChoiceField(
-        label="Dates are when it was",
-        required=False,
-        choices=[
-            ("received", "Received"),
-            ("contacted", "First contacted"),
-            ("resolved", "Resolved"),
-        ],
-    )
+    names and with the same meanings (casework.forms.RequestFilterForm)."""
 
 
-class ReferralRecordsForm(FigureRecordsForm):
-    """The referral list's filters (casework.referral_views.ReferralFilterForm):
-    its dates are when the referral was asked for."""
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
-    )
+class ReferralRecordsForm(ReferralFilterForm, FigureRecordsForm):
+    """The referral list's filters (casework.forms.ReferralFilterForm): its
+    dates are when the referral was asked for."""

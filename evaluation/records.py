@@ -125,23 +125,11 @@ def attendances_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     return Found(rows, totals)
 
 
-def _with_status(found: QuerySet, status: str) -> QuerySet:
-    """As the casework lists read their status filter: blank for the open
-    ones, "all" for every one."""
-    if status == "":
-        return found.open()
-    if status != "all":
-        return found.filter(status=status)
-    return found
-
-
 def requests_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     """Requests as the request list finds them, with none of what the
     resident told us: no name, contact details, place or message."""
     chosen = form.cleaned_data
-    found = _with_status(
-        SupportRequest.objects.filter(area__in=areas.values("pk")), chosen["status"]
-    )
+    found = SupportRequest.objects.filter(area__in=areas.values("pk")).with_status(chosen["status"])
     if chosen["topic"]:
         found = found.filter(topic=chosen["topic"])
     found = form.narrow(
@@ -167,8 +155,8 @@ def requests_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
 def referrals_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     """Referrals as the referral list finds them, without the help asked
     for or the outcome in words (which may tell of people)."""
-    found = _with_status(
-        Referral.objects.filter(area__in=areas.values("pk")), form.cleaned_data["status"]
+    found = Referral.objects.filter(area__in=areas.values("pk")).with_status(
+        form.cleaned_data["status"]
     )
     found = form.narrow(found, dated_by="requested_on", moment=False)
     totals = found.aggregate(count=Count("pk"))
