@@ -13,11 +13,14 @@ from areas.selectors import areas_by_town
 from casework.models import (
     DESCRIPTION_MAX_LENGTH,
     NOTHING_IN_IT,
+    REQUEST_AGES,
     AuditEntry,
     AuditKind,
     ContactBy,
     Interaction,
     InteractionTopic,
+    Referral,
+    SupportRequest,
     Topic,
     interaction_is_empty,
 )
@@ -490,3 +493,56 @@ class RecordsFilterForm(forms.Form):
         if until:
             records = records.filter(**{f"{dated_by}__lt": until})
         return records
+
+
+class RequestFilterForm(RecordsFilterForm):
+    """The request list's filters that a report's figures use too
+    (evaluation.forms.RequestRecordsForm), so one query string opens
+    either list."""
+
+    DATED_BY = {
+        "received": "created_at",
+        "contacted": "first_contact_at",
+        "resolved": "resolved_at",
+    }
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
+    )
+    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
+    dated = forms.ChoiceField(
+        label="Dates are when it was",
+        required=False,
+        choices=[
+            ("received", "Received"),
+            ("contacted", "First contacted"),
+            ("resolved", "Resolved"),
+        ],
+    )
+
+
+class RequestListFilterForm(RequestFilterForm):
+    """The request list's own filters besides."""
+
+    field_order = ["status", "age", "topic", "dated", "since", "until", "region"]
+
+    age = forms.ChoiceField(
+        label="Received",
+        required=False,
+        choices=[("", "Any time"), *((key, label) for key, label, *_ in REQUEST_AGES)],
+    )
+    overdue = forms.BooleanField(label="Only requests past the response target", required=False)
+    triage = forms.BooleanField(label="Only requests waiting in triage", required=False)
+
+
+class ReferralFilterForm(RecordsFilterForm):
+    """The referral list's filters; its dates are when the referral was
+    asked for."""
+
+    field_order = ["status"]
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
+    )

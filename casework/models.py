@@ -91,6 +91,13 @@ class SupportRequestQuerySet(models.QuerySet["SupportRequest"]):
     def open(self):
         return self.exclude(status__in=SupportRequest.CLOSED_STATUSES)
 
+    def with_status(self, status: str):
+        """As the lists' status filter reads it: blank for the open ones,
+        "all" for every one, otherwise the one status."""
+        if status == "":
+            return self.open()
+        return self if status == "all" else self.filter(status=status)
+
     def in_triage(self):
         """Open requests with nobody to answer them yet."""
         return self.open().filter(assigned_to__isnull=True)
@@ -684,6 +691,13 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 
     def open(self):
         return self.exclude(status__in=Referral.CLOSED_STATUSES)
+
+    def with_status(self, status: str):
+        """As the lists' status filter reads it: blank for the open ones,
+        "all" for every one, otherwise the one status."""
+        if status == "":
+            return self.open()
+        return self if status == "all" else self.filter(status=status)
 
     def outcome_overdue(self, today: datetime.date):
         """Delivered more than NFC_OUTCOME_DUE_DAYS ago, with no outcome yet."""

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from advisers.permissions import has_perm, permission_required
 from areas.models import Area
 from casework import referrals
-from casework.forms import RecordsFilterForm
+from casework.forms import ReferralFilterForm
 from casework.models import Expertise, Partner, Referral, SupportRequest
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -141,18 +141,6 @@ class PartnerForm(forms.ModelForm):
         }
 
 
-class ReferralFilterForm(RecordsFilterForm):
-    """The referral list's filters; its dates are when the referral was
-    asked for."""
-
-    field_order = ["status"]
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
-    )
-
-
 # --- Referrals --------------------------------------------------------------
 
 
@@ -169,12 +157,9 @@ def _visible_referral(request, pk: int) -> Referral:
 @permission_required("casework.view")
 def referral_list(request):
     form = ReferralFilterForm(request.GET or None)
-    status = form.cleaned_data["status"] if form.is_valid() else ""
-    found = Referral.objects.visible_to(request.user)
-    if status == "":
-        found = found.open()
-    elif status != "all":
-        found = found.filter(status=status)
+    found = Referral.objects.visible_to(request.user).with_status(
+        form.cleaned_data["status"] if form.is_valid() else ""
+    )
     if form.is_valid():
         found = form.narrow(found, dated_by="requested_on", moment=False)
     found = found.select_related("area", "partner", "support_request").order_by(

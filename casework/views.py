@@ -27,17 +27,15 @@ from casework.forms import (
     AuditFilterForm,
     InteractionCorrectionForm,
     InteractionForm,
-    RecordsFilterForm,
+    RequestListFilterForm,
 )
 from casework.interactions import interaction_log_with_time
 from casework.models import (
-    REQUEST_AGES,
     Action,
     AuditEntry,
     Interaction,
     Referral,
     SupportRequest,
-    Topic,
     first_contact_deadline,
 )
 from casework.selectors import casework_search, signposting_text, timeline
@@ -67,38 +65,6 @@ def signposting_edit(request):
     return render(request, "casework/signposting_form.html", {"form": form})
 
 
-class RequestFilterForm(RecordsFilterForm):
-    field_order = ["status", "age", "topic", "dated", "since", "until", "region"]
-
-    DATED_BY = {
-        "received": "created_at",
-        "contacted": "first_contact_at",
-        "resolved": "resolved_at",
-    }
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
-    )
-    age = forms.ChoiceField(
-        label="Received",
-        required=False,
-        choices=[("", "Any time"), *((key, label) for key, label, *_ in REQUEST_AGES)],
-    )
-    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
-    dated = forms.ChoiceField(
-        label="Dates are when it was",
-        required=False,
-        choices=[
-            ("received", "Received"),
-            ("contacted", "First contacted"),
-            ("resolved", "Resolved"),
-        ],
-    )
-    overdue = forms.BooleanField(label="Only requests past the response target", required=False)
-    triage = forms.BooleanField(label="Only requests waiting in triage", required=False)
-
-
 class MoveForm(forms.Form):
     to_status = forms.ChoiceField(label="Move it to", choices=SupportRequest.Status.choices)
     note = forms.CharField(max_length=300, required=False)
@@ -117,13 +83,9 @@ class AssignForm(forms.Form):
 @require_safe
 @permission_required("casework.view")
 def request_list(request):
-    form = RequestFilterForm(request.GET or None)
+    form = RequestListFilterForm(request.GET or None)
     requests = SupportRequest.objects.visible_to(request.user)
-    status = form.cleaned_data.get("status", "") if form.is_valid() else ""
-    if status == "":
-        requests = requests.open()
-    elif status != "all":
-        requests = requests.filter(status=status)
+    requests = requests.with_status(form.cleaned_data["status"] if form.is_valid() else "")
     if form.is_valid():
         chosen = form.cleaned_data
         if chosen["triage"]:

@@ -4,10 +4,13 @@ from django import forms
 from django.db.models import Min
 
 from advisers.delivery import Delivery
+from advisers.roles import Role
 from areas.forms import AreaFacetsForm
 from areas.models import Area, Cohort, Region
+from casework.forms import RecordsFilterForm, ReferralFilterForm, RequestFilterForm
 from evaluation.dashboard import DEFAULT_PERIOD, PERIODS, SORTS, DeliveryFilters
 from evaluation.models import Report, quarter_label
+from events.models import Event
 from nfc.periods import Period, add_months, quarter_start
 from nfc.widgets import PlainSelect
 
@@ -205,3 +208,24 @@ class ReportStartForm(forms.Form):
             "start": period.start,
             "end": period.end,
         }
+
+
+# The roles whose time counts towards the 2 + 2 days.
+SIDES = [(Role.ADVISER, "Advisers"), (Role.COMMUNITY_WORKER, "Community workers")]
+
+
+class FigureRecordsForm(RecordsFilterForm):
+    role = forms.ChoiceField(label="Given by", required=False, choices=[("", "Anyone"), *SIDES])
+    event_kind = forms.ChoiceField(
+        label="Kind of event", required=False, choices=[("", "Any kind"), *Event.Kind.choices]
+    )
+
+
+class RequestRecordsForm(RequestFilterForm, FigureRecordsForm):
+    """The request list's filters that a report's figures use, by the same
+    names and with the same meanings (casework.forms.RequestFilterForm)."""
+
+
+class ReferralRecordsForm(ReferralFilterForm, FigureRecordsForm):
+    """The referral list's filters (casework.forms.ReferralFilterForm): its
+    dates are when the referral was asked for."""

@@ -14,65 +14,21 @@ referral.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django import forms
 from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
 
 from advisers.models import TimeRecord
 from advisers.permissions import has_perm
-from advisers.roles import Role
 from advisers.selectors import hours_as_days
 from areas.models import Area
-from casework.forms import RecordsFilterForm
-from casework.models import Interaction, Referral, SupportRequest, Topic
-from events.models import Event, Registration
-
-# The roles whose time counts towards the 2 + 2 days.
-SIDES = [(Role.ADVISER, "Advisers"), (Role.COMMUNITY_WORKER, "Community workers")]
-
-
-class FigureRecordsForm(RecordsFilterForm):
-    role = forms.ChoiceField(label="Given by", required=False, choices=[("", "Anyone"), *SIDES])
-    event_kind = forms.ChoiceField(
-        label="Kind of event", required=False, choices=[("", "Any kind"), *Event.Kind.choices]
-    )
-
-
-class RequestRecordsForm(FigureRecordsForm):
-    """The request list's filters that a report's figures use, by the same
-    names and with the same meanings (casework.views.RequestFilterForm), so
-    one query string opens either list."""
-
-    DATED_BY = {
-        "received": "created_at",
-        "contacted": "first_contact_at",
-        "resolved": "resolved_at",
-    }
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open requests"), ("all", "All requests"), *SupportRequest.Status.choices],
-    )
-    topic = forms.ChoiceField(required=False, choices=[("", "Any topic"), *Topic.choices])
-    dated = forms.ChoiceField(
-        label="Dates are when it was",
-        required=False,
-        choices=[
-            ("received", "Received"),
-            ("contacted", "First contacted"),
-            ("resolved", "Resolved"),
-        ],
-    )
-
-
-class ReferralRecordsForm(FigureRecordsForm):
-    """The referral list's filters (casework.referral_views.ReferralFilterForm):
-    its dates are when the referral was asked for."""
-
-    status = forms.ChoiceField(
-        required=False,
-        choices=[("", "Open referrals"), ("all", "All referrals"), *Referral.Status.choices],
-    )
+from casework.models import Interaction, Referral, SupportRequest
+from evaluation.forms import (
+    SIDES,
+    FigureRecordsForm,
+    ReferralRecordsForm,
+    RequestRecordsForm,
+)
+from events.models import Registration
 
 
 @dataclass(frozen=True)
@@ -169,23 +125,11 @@ def attendances_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     return Found(rows, totals)
 
 
-def _with_status(found: QuerySet, status: str) -> QuerySet:
-    """As the casework lists read their status filter: blank for the open
-    ones, "all" for every one."""
-    if status == "":
-        return found.open()
-    if status != "all":
-        return found.filter(status=status)
-    return found
-
-
 def requests_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     """Requests as the request list finds them, with none of what the
     resident told us: no name, contact details, place or message."""
     chosen = form.cleaned_data
-    found = _with_status(
-        SupportRequest.objects.filter(area__in=areas.values("pk")), chosen["status"]
-    )
+    found = SupportRequest.objects.filter(area__in=areas.values("pk")).with_status(chosen["status"])
     if chosen["topic"]:
         found = found.filter(topic=chosen["topic"])
     found = form.narrow(
@@ -211,8 +155,8 @@ def requests_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
 def referrals_found(form: FigureRecordsForm, areas: QuerySet[Area]) -> Found:
     """Referrals as the referral list finds them, without the help asked
     for or the outcome in words (which may tell of people)."""
-    found = _with_status(
-        Referral.objects.filter(area__in=areas.values("pk")), form.cleaned_data["status"]
+    found = Referral.objects.filter(area__in=areas.values("pk")).with_status(
+        form.cleaned_data["status"]
     )
     found = form.narrow(found, dated_by="requested_on", moment=False)
     totals = found.aggregate(count=Count("pk"))

@@ -33,6 +33,7 @@ from casework.selectors import (
 )
 from evaluation.area_figures import WHOLE, AreaFigures, deliveries, figures_from
 from evaluation.models import OutcomeRecord, Report, quarter_label
+from evaluation.outcomes import outcomes_due
 from evaluation.report_content import Cell, Chart, Column, ReportContent, Section, Table
 from evaluation.suppression import (
     Group,
@@ -512,33 +513,28 @@ def _measure_label(name: str) -> str:
     return str(field.verbose_name).capitalize()
 
 
-def _quarters_due(joined_on: datetime.date | None, period: Period, today: datetime.date):
-    """The quarters of ``period`` an area should have recorded by ``today``:
-    from the quarter after it joined (its baseline covers that one) to the
-    last ended one."""
-    first = quarter_start(period.start)
-    if joined_on:
-        first = max(first, add_months(quarter_start(joined_on), 3))
-    quarters, quarter = [], first
-    while quarter < period.end and add_months(quarter, 3) <= today:
-        quarters.append(quarter)
-        quarter = add_months(quarter, 3)
-    return quarters
-
-
 @dataclass
 class Outcomes:
-    """Each area's baseline and latest record in the period, by area id."""
+    """The outcome records the report counts, by area id. Only the areas
+    with a baseline and a quarterly record in the period (``both``) are
+    added up, in every table and in the open data's totals alike, so no
+    total differs from another by one area's figures."""
 
     baselines: dict[int, dict]
     latest: dict[int, dict]
     by_quarter: list[dict]
-    recorded: dict[int, set[datetime.date]]
+    # Of the areas in ``both``, those that recorded each quarter.
+    recording: dict[datetime.date, list[int]]
+
+    @property
+    def both(self) -> list[int]:
+        return [pk for pk in self.latest if pk in self.baselines]
 
 
 def outcomes_of(areas: QuerySet[Area], period: Period) -> Outcomes:
-    """Three queries: the baselines, the sums per quarter, and each area's
-    quarters recorded (a few hundred rows: one per area and quarter)."""
+    """Two queries: the baselines, and each area's quarterly records in
+    the period (a few hundred rows: one per area and quarter), added up
+    quarter by quarter here over the areas with a baseline."""
     measures = [*OutcomeRecord.COUNTS, *OutcomeRecord.PLANS]
     records = OutcomeRecord.objects.filter(area__in=areas.values("pk"))
     baselines = {
@@ -547,26 +543,134 @@ def outcomes_of(areas: QuerySet[Area], period: Period) -> Outcomes:
     in_period = records.quarterly().filter(
         quarter__gte=quarter_start(period.start), quarter__lt=period.end
     )
-    by_quarter = list(
-        in_period.values("quarter")
-        .annotate(
-            areas=Count("area", distinct=True),
-            **{name: Sum(name) for name in OutcomeRecord.COUNTS},
-            **{name: Count("pk", filter=Q(**{name: True})) for name in OutcomeRecord.PLANS},
-        )
-        .order_by("quarter")
-    )
-    recorded: dict[int, set[datetime.date]] = {}
     latest: dict[int, dict] = {}
+    sums: dict[datetime.date, dict] = {}
+    recording: dict[datetime.date, list[int]] = {}
     for row in in_period.values("area_id", "quarter", *measures).order_by("area_id", "quarter"):
-        recorded.setdefault(row["area_id"], set()).add(row["quarter"])
         latest[row["area_id"]] = row
-    return Outcomes(baselines=baselines, latest=latest, by_quarter=by_quarter, recorded=recorded)
+        if row["area_id"] not in baselines:
+            continue
+        quarter = sums.setdefault(
+            row["quarter"], {"quarter": row["quarter"], "areas": 0, **dict.fromkeys(measures, 0)}
+        )
+        quarter["areas"] += 1
+        for name in OutcomeRecord.COUNTS:
+            quarter[name] += row[name]
+        for name in OutcomeRecord.PLANS:
+            quarter[name] += 1 if row[name] else 0
+        recording.setdefault(row["quarter"], []).append(row["area_id"])
+    return Outcomes(
+        baselines=baselines,
+        latest=latest,
+        by_quarter=[sums[quarter] for quarter in sorted(sums)],
+        recording=recording,
+    )
 
 
-def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
-    below = threshold()
-    both = [pk for pk in outcomes.latest if pk in outcomes.baselines]
+# --- Counts of people, withheld once ----------------------------------------
+
+# The counts of people the comparisons and the open data both publish.
+COMPARED_PEOPLE = ("requests", "residents_reached", "event_attendances")
+WHENS = ("baseline", "latest")
+
+
+@dataclass
+class Published:
+    """The counts of people the report and its open data publish in more
+    than one place: each area's (the open data's rows), their totals by
+    region and by cohort (the comparisons), for all the areas, and the
+    outcome records' sums. They are withheld once, over every total any
+    output prints, so a cell withheld in one output cannot be worked out
+    from the cells another shows."""
+
+    areas: dict[tuple[int, str], Cell]
+    # (table slug, group value, figure) -> the comparison's cell.
+    compared: dict[tuple[str, object, str], Cell]
+    # (measure, "baseline" or "latest") -> the "Outcomes against the baseline" cell.
+    against: dict[tuple[str, str], Cell]
+    # (quarter, measure) -> the "Outcomes quarter by quarter" cell.
+    quarters: dict[tuple[datetime.date, str], Cell]
+
+
+def _comparison_keys(report: Report) -> list[tuple[str, Callable[[Area], object]]]:
+    """The comparison tables ``report`` prints: their slugs and each
+    area's group in them (None for an area in none)."""
+    keys: list[tuple[str, Callable[[Area], object]]] = []
+    if report.kind in (Report.Kind.PROGRAMME, Report.Kind.COHORT):
+        keys.append(("by-region", lambda area: area.region if area.region in Region else None))
+    if report.kind in (Report.Kind.PROGRAMME, Report.Kind.REGION):
+        keys.append(("by-cohort", lambda area: area.cohort if area.cohort in Cohort else None))
+    return keys
+
+
+def _publish(g: Gathered, outcomes: Outcomes, below: int) -> Published:
+    areas: dict[tuple[int, str], Cell] = {}
+    for area in g.area_rows:
+        for name in COMPARED_PEOPLE:
+            areas[area.pk, name] = Cell.of(getattr(g.figures[area.pk], name))
+        for when, records in (("baseline", outcomes.baselines), ("latest", outcomes.latest)):
+            record = records.get(area.pk)
+            if record is not None:
+                for name in PEOPLE_MEASURES:
+                    areas[area.pk, f"{name}_{when}"] = Cell.of(record[name])
+    groups: list[Group] = []
+    compared: dict[tuple[str, object, str], Cell] = {}
+    # A total over the same areas is one cell, wherever it is printed.
+    totals: dict[tuple[frozenset[int], str], Cell] = {}
+
+    def total_of(pks: list[int], name: str) -> Cell:
+        key = (frozenset(pks), name)
+        if key not in totals:
+            totals[key] = Cell.of(sum(areas[pk, name].value for pk in pks))
+            groups.append(Group([areas[pk, name] for pk in pks], totals[key]))
+        return totals[key]
+
+    everyone = [area.pk for area in g.area_rows]
+    for name in COMPARED_PEOPLE:
+        total_of(everyone, name)
+    for slug, key in _comparison_keys(g.report):
+        by_group: dict[object, list[int]] = {}
+        for area in g.area_rows:
+            value = key(area)
+            if value is not None:
+                by_group.setdefault(value, []).append(area.pk)
+        counted = [pk for pks in by_group.values() for pk in pks]
+        for name in COMPARED_PEOPLE:
+            cells = {value: total_of(pks, name) for value, pks in by_group.items()}
+            compared.update({(slug, value, name): cell for value, cell in cells.items()})
+            whole = total_of(counted, name)
+            compared[slug, None, name] = whole
+            groups.append(Group(list(cells.values()), whole))
+    against: dict[tuple[str, str], Cell] = {}
+    quarters: dict[tuple[datetime.date, str], Cell] = {}
+    both = outcomes.both
+    for name in PEOPLE_MEASURES:
+        for when in WHENS:
+            against[name, when] = total_of(both, f"{name}_{when}")
+        for sums in outcomes.by_quarter:
+            quarter = sums["quarter"]
+            recording = outcomes.recording[quarter]
+            # An area's record of this quarter is published (in the open
+            # data) only where it is the area's latest.
+            latest = [pk for pk in recording if outcomes.latest[pk]["quarter"] == quarter]
+            cell = Cell.of(sums[name])
+            quarters[quarter, name] = cell
+            groups.append(
+                Group(
+                    [areas[pk, f"{name}_latest"] for pk in latest],
+                    cell,
+                    unseen=len(recording) - len(latest),
+                )
+            )
+    # Each area's count stands alone too (an area with a baseline and no
+    # record in the period is in no total).
+    withhold(areas.values(), below)
+    protect_groups(groups, below)
+    return Published(areas=areas, compared=compared, against=against, quarters=quarters)
+
+
+def _outcomes(g: Gathered, outcomes: Outcomes, published: Published) -> Section:
+    both = outcomes.both
     rows = []
     for name in [*OutcomeRecord.COUNTS, *OutcomeRecord.PLANS]:
         if name in OutcomeRecord.PLANS:
@@ -575,19 +679,23 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
         else:
             baseline = sum(outcomes.baselines[pk][name] for pk in both)
             latest = sum(outcomes.latest[pk][name] for pk in both)
+        if name in PEOPLE_MEASURES:
+            # Withheld with the open data (_publish).
+            baseline_cell = published.against[name, "baseline"]
+            latest_cell = published.against[name, "latest"]
+        else:
+            baseline_cell, latest_cell = Cell.of(baseline), Cell.of(latest)
         row = {
             "measure": Cell.of(
                 _measure_label(name) + (" (areas with one)" if name in OutcomeRecord.PLANS else "")
             ),
-            "baseline": Cell.of(baseline),
-            "latest": Cell.of(latest),
+            "baseline": baseline_cell,
+            "latest": latest_cell,
             "change": Cell.of(latest - baseline),
         }
-        if name in PEOPLE_MEASURES:
-            withhold([row["baseline"], row["latest"]], below)
-            # A change beside a withheld figure would give it back.
-            withhold_with(row["change"], row["baseline"])
-            withhold_with(row["change"], row["latest"])
+        # A change beside a withheld figure would give it back.
+        withhold_with(row["change"], row["baseline"])
+        withhold_with(row["change"], row["latest"])
         rows.append(row)
     against = Table(
         slug="outcomes-against-baseline",
@@ -607,18 +715,27 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
     )
     quarter_rows = []
     for sums in outcomes.by_quarter:
-        cells = {
-            "quarter": Cell.of(quarter_label(sums["quarter"])),
-            "areas": Cell.of(sums["areas"]),
-            **{name: Cell.of(sums[name] or 0) for name in OutcomeRecord.COUNTS},
-            "plans": Cell.of(sum(sums[name] for name in OutcomeRecord.PLANS)),
-        }
-        withhold([cells[name] for name in PEOPLE_MEASURES], below)
-        quarter_rows.append(cells)
+        quarter = sums["quarter"]
+        quarter_rows.append(
+            {
+                "quarter": Cell.of(quarter_label(quarter)),
+                "areas": Cell.of(sums["areas"]),
+                **{
+                    name: published.quarters[quarter, name]
+                    if name in PEOPLE_MEASURES
+                    else Cell.of(sums[name])
+                    for name in OutcomeRecord.COUNTS
+                },
+                "plans": Cell.of(sum(sums[name] for name in OutcomeRecord.PLANS)),
+            }
+        )
     over_time = Table(
         slug="outcomes-by-quarter",
         title="Outcomes quarter by quarter",
-        summary="The quarterly records added up, quarter by quarter, with how many areas recorded.",
+        summary=(
+            "The quarterly records of the areas with a baseline added up, quarter by quarter, "
+            "with how many areas recorded."
+        ),
         columns=[
             Column("quarter", "Quarter", numeric=False),
             Column("areas", "Areas recording"),
@@ -626,7 +743,10 @@ def _outcomes(g: Gathered, outcomes: Outcomes) -> Section:
             Column("plans", "Plans in place"),
         ],
         rows=quarter_rows,
-        notes=["A quarter's sums are of the areas that recorded it: see the areas recording."],
+        notes=[
+            "A quarter's sums are of the areas with a baseline that recorded it: see the areas "
+            "recording."
+        ],
     )
     return Section(
         slug="outcomes",
@@ -702,20 +822,21 @@ COMPARED = [
 
 def _compare(
     g: Gathered,
+    published: Published,
     *,
     slug: str,
     title: str,
-    key: Callable[[Area], object],
     groups: list[tuple[object, str]],
     link_params: Callable[[object], dict],
 ) -> Table:
+    key = dict(_comparison_keys(g.report))[slug]
     sums: dict[object, dict[str, Decimal]] = {
         value: {name: Decimal(0) for name, *_ in COMPARED} for value, _ in groups
     }
     counts: dict[object, int] = dict.fromkeys(sums, 0)
     for area in g.area_rows:
         group = key(area)
-        if group not in sums:
+        if group is None:
             continue
         counts[group] += 1
         figures = g.figures[area.pk]
@@ -723,14 +844,14 @@ def _compare(
             sums[group][name] += Decimal(getattr(figures, name))
     shown = [(value, label) for value, label in groups if counts[value]]
 
-    def cells(total: dict[str, Decimal], areas: int, params: dict | None) -> dict[str, Cell]:
+    def cells(
+        group: object, total: dict[str, Decimal], areas: int, params: dict | None
+    ) -> dict[str, Cell]:
         # Numbers of areas are not linked: the area list's region (and
         # cohort) filters take in wards outside the programme (and areas
         # that left it), so its count would not match.
         row = {"areas": Cell.of(areas)}
         for name, _, people in COMPARED:
-            whole = people or name in ("interactions", "referrals")
-            value = int(total[name]) if whole else _one_place(total[name])
             link = ""
             if params is not None:
                 link = {
@@ -744,19 +865,31 @@ def _compare(
                     "referrals": lambda p: g.links.referrals(g.period, **p),
                     "event_attendances": lambda p: g.links.attendances(g.period, **p),
                 }.get(name, lambda p: "")(params)
-            row[name] = Cell.of(value, link)
+            if people:
+                # Withheld with the open data (_publish): one cell however
+                # many tables print it.
+                cell = published.compared[slug, group, name]
+                row[name] = Cell(
+                    value=cell.value,
+                    link=link,
+                    suppressed=cell.suppressed,
+                    secondary=cell.secondary,
+                )
+                continue
+            whole = name in ("interactions", "referrals")
+            row[name] = Cell.of(int(total[name]) if whole else _one_place(total[name]), link)
         due = total["days_due"]
         given = total["adviser_days"] + total["worker_days"]
         row["share"] = Cell.of(round(float(given / due) * 100) if due else None)
         return row
 
     rows = [
-        {"group": Cell.of(label), **cells(sums[value], counts[value], link_params(value))}
+        {"group": Cell.of(label), **cells(value, sums[value], counts[value], link_params(value))}
         for value, label in shown
     ]
     grand = {name: sum((sums[v][name] for v, _ in shown), Decimal(0)) for name, *_ in COMPARED}
-    rows.append({"group": Cell.of("All"), **cells(grand, sum(counts.values()), None)})
-    table = Table(
+    rows.append({"group": Cell.of("All"), **cells(None, grand, sum(counts.values()), None)})
+    return Table(
         slug=slug,
         title=title,
         summary=f"The figures of the period, {title.lower().replace('comparison ', '')}.",
@@ -769,35 +902,33 @@ def _compare(
         rows=rows,
         has_total_row=True,
     )
-    protect_table(table, columns=[name for name, _, people in COMPARED if people])
-    return table
 
 
-def _comparisons(g: Gathered) -> Section | None:
-    kind = g.report.kind
+def _comparisons(g: Gathered, published: Published) -> Section | None:
     tables = []
-    if kind in (Report.Kind.PROGRAMME, Report.Kind.COHORT):
-        tables.append(
-            _compare(
-                g,
-                slug="by-region",
-                title="Comparison by region",
-                key=lambda a: a.region,
-                groups=list(Region.choices),
-                link_params=lambda value: {"region": value},
+    for slug, _ in _comparison_keys(g.report):
+        if slug == "by-region":
+            tables.append(
+                _compare(
+                    g,
+                    published,
+                    slug=slug,
+                    title="Comparison by region",
+                    groups=list(Region.choices),
+                    link_params=lambda value: {"region": value},
+                )
             )
-        )
-    if kind in (Report.Kind.PROGRAMME, Report.Kind.REGION):
-        tables.append(
-            _compare(
-                g,
-                slug="by-cohort",
-                title="Comparison by cohort",
-                key=lambda a: a.cohort,
-                groups=[(value, f"Cohort {label}") for value, label in Cohort.choices],
-                link_params=lambda value: {"cohort": str(value)},
+        else:
+            tables.append(
+                _compare(
+                    g,
+                    published,
+                    slug=slug,
+                    title="Comparison by cohort",
+                    groups=[(value, f"Cohort {label}") for value, label in Cohort.choices],
+                    link_params=lambda value: {"cohort": str(value)},
+                )
             )
-        )
     if not tables:
         return None
     return Section(
@@ -901,16 +1032,32 @@ def _names(names: list[str]) -> str:
     return "; ".join(names[:NAMED]) + (f"; and {more} more" if more > 0 else "")
 
 
-def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str]:
-    below = threshold()
+def _missing(g: Gathered) -> tuple[list[tuple[str, int]], int]:
+    """The areas missing quarterly outcome records in the period, with how
+    many each, and the quarters due in all: what the adviser's home page
+    and the dashboard say is due (evaluation.outcomes), cut to the period."""
+    first = quarter_start(g.period.start)
     missing: list[tuple[str, int]] = []
     due_total = 0
+    owed = outcomes_due(areas=g.area_rows, today=g.today)
     for area in g.area_rows:
-        due = _quarters_due(area.joined_on, g.period, g.today)
+        # A quarter recorded early (the one under way) is not yet due.
+        due = [
+            item
+            for item in owed[area.pk].quarters
+            if first <= item.quarter < g.period.end
+            and (not item.recorded or add_months(item.quarter, 3) <= g.today)
+        ]
         due_total += len(due)
-        gaps = len(set(due) - outcomes.recorded.get(area.pk, set()))
+        gaps = sum(1 for item in due if not item.recorded)
         if gaps:
             missing.append((area.name, gaps))
+    return missing, due_total
+
+
+def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str]:
+    below = threshold()
+    missing, due_total = _missing(g)
     without_baseline = [a.name for a in g.area_rows if a.pk not in outcomes.baselines]
     notes = [
         "Sources: the portal's own records: staff time records (days of support), requests for "
@@ -936,7 +1083,8 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
         )
     if without_baseline:
         notes.append(
-            f"{_counted(len(without_baseline), 'area has', 'areas have')} no baseline: "
+            f"{_counted(len(without_baseline), 'area has', 'areas have')} no baseline, and "
+            f"{'is' if len(without_baseline) == 1 else 'are'} left out of the outcome sums: "
             f"{_names(without_baseline)}."
         )
     withheld = count_withheld(content.tables())
@@ -947,7 +1095,16 @@ def _method(g: Gathered, outcomes: Outcomes, content: ReportContent) -> list[str
         'shown as "withheld" (it may be larger), as are the medians and changes resting on a '
         "withheld count. "
         f"Noughts are shown, as they say nobody was counted. {withheld} figures were withheld "
-        "in this report. Days, money and numbers of areas are not withheld."
+        "in this report. Days, money and numbers of areas are not withheld. The open data is "
+        "withheld together with the report's totals, over the same areas, so neither gives "
+        "back what the other withholds."
+    )
+    notes.append(
+        "Links: in the portal each figure links to the list of the records it counts, for "
+        "staff who may read those records already. Suppression protects what leaves the "
+        "portal (this report as a PDF or workbook, and the open data) and the page as read by "
+        "someone who may not open the records; a withheld figure has no link, nor has any "
+        "figure whose list would show a withheld count."
     )
     notes.append(
         "No resident's personal data is in this report: it holds counts, never names. The "
@@ -977,21 +1134,48 @@ def _gathered(report: Report, today: datetime.date | None = None) -> Gathered:
     )
 
 
-def gather(report: Report) -> ReportContent:
-    """Every figure of ``report``, for its scope and period."""
+def _unlink_withheld(content: ReportContent) -> None:
+    """No link beside a withheld count to the very list that counts it (a
+    row's interactions and residents share one): the list would show the
+    count the cell withholds. Staff who follow links may read those
+    records anyway; the link is dropped so the page says nothing the
+    exports do not."""
+    withheld = {
+        cell.link
+        for table in content.tables()
+        for row in table.rows
+        for cell in row.values()
+        if cell.suppressed and cell.link
+    }
+    for table in content.tables():
+        for row in table.rows:
+            for cell in row.values():
+                if cell.link in withheld:
+                    cell.link = ""
+
+
+OpenData = tuple[list[str], list[list]]
+
+
+def build(report: Report) -> tuple[ReportContent, OpenData]:
+    """Every figure of ``report``, for its scope and period, and its open
+    data: gathered once (one "today"), the counts of people withheld once
+    for both."""
     g = _gathered(report)
     in_scope = g.areas.values("pk")
     outcomes = outcomes_of(g.areas, g.period)
+    below = threshold()
+    published = _publish(g, outcomes, below)
     sections = [
         _delivery(g),
         _requests(g, SupportRequest.objects.filter(area__in=in_scope)),
         _reach(g, Interaction.objects.filter(area__in=in_scope)),
         _referrals(g, Referral.objects.filter(area__in=in_scope)),
         _events(g),
-        _outcomes(g, outcomes),
+        _outcomes(g, outcomes, published),
         _funding(g),
     ]
-    compared = _comparisons(g)
+    compared = _comparisons(g, published)
     if compared:
         sections.append(compared)
     sections.append(_context(g))
@@ -1000,62 +1184,24 @@ def gather(report: Report) -> ReportContent:
         scope=report.scope_label,
         period=report.period_label,
         sections=sections,
-        suppress_below=threshold(),
+        suppress_below=below,
     )
+    _unlink_withheld(content)
     content.method = _method(g, outcomes, content)
-    return content
+    return content, _open_data(g, outcomes, published, below)
 
 
 # --- Open data --------------------------------------------------------------
 
-OPEN_DATA_PEOPLE = ("requests", "residents_reached", "event_attendances")
 
-
-def _open_data_cells(g: Gathered, outcomes: Outcomes, below: int) -> dict[tuple[int, str], Cell]:
-    """Each area's counts of people as cells, withheld as the report
-    withholds them. The report publishes totals of these rows (by region,
-    by cohort, for all the areas), so a total less the areas shown must not
-    give a withheld area's count back: secondary suppression across each."""
-    cells: dict[tuple[int, str], Cell] = {}
-    groups: list[Group] = []
-
-    def group_by(names: list[str], key: Callable[[Area], object]) -> None:
-        for name in names:
-            by_group: dict[object, list[Cell]] = {}
-            for area in g.area_rows:
-                if (area.pk, name) in cells:
-                    by_group.setdefault(key(area), []).append(cells[area.pk, name])
-            for parts in by_group.values():
-                total = sum(cell.value for cell in parts if isinstance(cell.value, int))
-                groups.append(Group(parts, Cell.of(total)))
-
-    for area in g.area_rows:
-        for name in OPEN_DATA_PEOPLE:
-            cells[area.pk, name] = Cell.of(getattr(g.figures[area.pk], name))
-        for when, records in (("baseline", outcomes.baselines), ("latest", outcomes.latest)):
-            record = records.get(area.pk)
-            if record is not None:
-                for name in PEOPLE_MEASURES:
-                    cells[area.pk, f"{name}_{when}"] = Cell.of(record[name])
-    group_by(list(OPEN_DATA_PEOPLE), lambda area: area.region)
-    group_by(list(OPEN_DATA_PEOPLE), lambda area: area.cohort)
-    measures = [f"{name}_{when}" for name in PEOPLE_MEASURES for when in ("baseline", "latest")]
-    group_by([*OPEN_DATA_PEOPLE, *measures], lambda area: "all")
-    protect_groups(groups, below)
-    return cells
-
-
-def open_data(report: Report) -> tuple[list[str], list[list]]:
-    """Area-level figures fit to publish (the same suppression as the
-    report): a header and one row per area. A withheld count is written as
-    "fewer than N", or "withheld" where it is withheld to protect another."""
-    g = _gathered(report)
-    outcomes = outcomes_of(g.areas, g.period)
-    below = threshold()
-    people = _open_data_cells(g, outcomes, below)
+def _open_data(g: Gathered, outcomes: Outcomes, published: Published, below: int) -> OpenData:
+    """Area-level figures fit to publish (withheld with the report's
+    totals, _publish): a header and one row per area. A withheld count is
+    written as "fewer than N", or "withheld" where it is withheld to
+    protect another."""
 
     def shown(area: Area, name: str):
-        cell = people[area.pk, name]
+        cell = published.areas[area.pk, name]
         return cell.withheld_text(below) if cell.suppressed else cell.value
 
     figure_names = [
@@ -1095,7 +1241,7 @@ def open_data(report: Report) -> tuple[list[str], list[list]]:
         ]
         for name in figure_names:
             value = getattr(figures, name)
-            if name in OPEN_DATA_PEOPLE:
+            if name in COMPARED_PEOPLE:
                 row.append(shown(area, name))
             elif isinstance(value, Decimal):
                 row.append(_one_place(value) if "days" in name else float(value))

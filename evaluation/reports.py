@@ -198,7 +198,7 @@ def report_build(report_id: int, *, on_stage: Callable[[str], None] | None = Non
             on_stage(name)
 
     stage(Report.Stage.GATHERING)
-    content = report_figures.gather(report)
+    content, (header, rows) = report_figures.build(report)
     Report.objects.filter(pk=report.pk).update(content=content.to_json())
 
     stage(Report.Stage.CHARTS)
@@ -209,7 +209,6 @@ def report_build(report_id: int, *, on_stage: Callable[[str], None] | None = Non
 
     stage(Report.Stage.WORKBOOK)
     workbook = _save(report, "xlsx", workbook_bytes(content))
-    header, rows = report_figures.open_data(report)
     open_data = _save(report, "csv", csv_text(header, rows).encode("utf-8"))
 
     Report.objects.filter(pk=report.pk).update(

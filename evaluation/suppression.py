@@ -38,10 +38,13 @@ def is_small(value, below: int) -> bool:
 @dataclass
 class Group:
     """Cells that add up to ``total`` (a cell shown, or None where the
-    table prints no total)."""
+    outputs print no total). ``unseen`` counts further parts that are in
+    the total but never published (a quarter's record of an area whose
+    latest record is later): each is as good as withheld."""
 
     parts: list[Cell]
     total: Cell | None
+    unseen: int = 0
 
 
 def withhold(cells: Iterable[Cell], below: int) -> None:
@@ -64,22 +67,29 @@ def withhold_with(cell: Cell, counted: Cell) -> None:
 
 
 def protect_groups(groups: list[Group], below: int) -> None:
-    """Withhold the small counts in ``groups``, then the next smallest in
-    any group whose total would reveal a single withheld cell; repeated, as
-    one cell withheld for a row may leave a column exposed."""
+    """Withhold the small counts in ``groups``, then, wherever a group has
+    exactly one cell unknown (a withheld part, or its withheld total), the
+    next smallest shown: its total less the parts shown would give that
+    one back. Repeated until no group has a single unknown, as one cell
+    withheld for a row may leave a column exposed; a cell shared by two
+    groups (a region's total is a part of the whole) carries its
+    withholding from one to the other."""
     for group in groups:
         withhold([*group.parts, *([group.total] if group.total else [])], below)
     changed = True
     while changed:
         changed = False
         for group in groups:
-            if group.total is None or group.total.suppressed:
+            if group.total is None:
                 continue
-            withheld = [cell for cell in group.parts if cell.suppressed]
-            if len(withheld) != 1:
+            unknown = group.unseen + sum(1 for cell in group.parts if cell.suppressed)
+            unknown += 1 if group.total.suppressed else 0
+            if unknown != 1:
                 continue
             shown = [cell for cell in group.parts if not cell.suppressed and cell.is_number]
             if not shown:
+                if group.total.suppressed:
+                    continue
                 # Nothing else to withhold beside it: withhold the total.
                 _withhold_too(group.total)
                 changed = True

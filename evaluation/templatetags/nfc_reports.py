@@ -1,6 +1,7 @@
 """How a report's figures are written on its page and in its PDF."""
 
 from django import template
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from evaluation.records import link_for
 from evaluation.report_content import Cell
@@ -34,8 +35,9 @@ def figure(cell: Cell | None, suppress_below: int) -> str:
 def record_link(cell: Cell | None, user) -> str:
     """The portal's list of the records a figure counts, one ``user`` may
     open (evaluation.records.link_for): a path on this site only (never
-    another site's address, nor a script)."""
+    another site's address, nor a script). Django's own check reads a
+    path as a browser does (``/\\evil.example`` is another site)."""
     link = cell.link if cell else ""
-    if not link.startswith("/") or link.startswith("//"):
+    if not link.startswith("/") or not url_has_allowed_host_and_scheme(link, allowed_hosts=None):
         return ""
     return link_for(user, link)

@@ -14,7 +14,7 @@ from advisers.models import TimeRecord
 from advisers.roles import Role
 from casework.models import Interaction, SupportRequest, Topic
 from evaluation.models import Report
-from evaluation.report_figures import gather
+from evaluation.report_figures import build
 from tests.browser.conftest import assert_healthy, sign_in
 from tests.factories import AreaFactory, UserFactory
 
@@ -66,7 +66,7 @@ def test_an_evaluator_follows_a_figure_to_the_records_it_counts(mobile_page):
         period_start=datetime.date(2026, 7, 1),
         period_end=datetime.date(2026, 10, 1),
     )
-    content = gather(report)
+    content, _ = build(report)
     reached = figure(content, "residents-reached", "Total", "residents")
     assert reached.value == 22
     days = figure(content, "days-by-month", "Aug 2026", "adviser")

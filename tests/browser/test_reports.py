@@ -58,7 +58,9 @@ def slow_report(monkeypatch):
         time.sleep(1.5)
         return pdf(html)
 
-    monkeypatch.setattr(report_figures, "gather", figures)
+    monkeypatch.setattr(
+        report_figures, "build", lambda report: (figures(report), (["ward_code"], []))
+    )
     monkeypatch.setattr(reports, "pdf_bytes", slow_pdf)
 
 

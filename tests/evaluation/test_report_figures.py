@@ -21,13 +21,22 @@ from evaluation.area_figures import area_figures
 from evaluation.models import OutcomeRecord, Report
 from evaluation.records import link_for
 from evaluation.report_content import ReportContent
-from evaluation.report_figures import gather, open_data
+from evaluation.report_figures import OpenData, build
 from events.models import Connection, Event
 from nfc.periods import Period
 from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = [pytest.mark.django_db]
+
+
+def gather(made: Report) -> ReportContent:
+    return build(made)[0]
+
+
+def open_data(made: Report) -> OpenData:
+    return build(made)[1]
+
 
 # The report's period: July to September 2026 (areas joined in April).
 Q3 = Period(datetime.date(2026, 7, 1), datetime.date(2026, 10, 1))
@@ -342,6 +351,25 @@ def test_outcomes_against_the_baseline_and_quarter_by_quarter(world):
     assert cell(content, "outcomes-by-quarter", quarter, "volunteers").value == 8
 
 
+def test_the_outcome_sums_and_the_open_data_add_up_the_same_areas(world):
+    """An area with no baseline is in no outcome sum: not in the quarter's
+    either, or the quarter less "Latest record" would print its count."""
+    walker = AreaFactory(name="Walker", ward_code="E05001200")
+    outcome(walker, datetime.date(2026, 7, 1), residents_involved=3, volunteers=6)
+    made = report()
+    content = gather(made)
+    involved = "Residents actively involved"
+    quarter = "July to September 2026"
+    latest = cell(content, "outcomes-against-baseline", involved, "latest").value
+    assert cell(content, "outcomes-by-quarter", quarter, "residents_involved").value == latest
+    assert cell(content, "outcomes-by-quarter", quarter, "areas").value == 1
+    header, rows = open_data(made)
+    walker_row = next(row for row in rows if row[0] == "E05001200")
+    # Its own record stands alone in the open data, withheld when small.
+    assert walker_row[header.index("residents_involved_latest")] == "fewer than 5"
+    assert walker_row[header.index("volunteers_latest")] == 6
+
+
 def test_funding_by_stream_over_the_period(world):
     content = gather(report())
     assert cell(content, "funding", "National Lottery", "secured").value == 8000.0
@@ -381,6 +409,15 @@ def test_the_method_note_names_the_gaps_and_what_was_withheld(world):
     assert "fewer than 5" in method
     assert "Noughts are shown" in method
     assert "narratives" in method
+
+
+def test_an_area_with_no_joining_day_owes_no_quarters_in_the_method_note(world):
+    """As on the adviser's home page and the dashboard
+    (evaluation.outcomes): no day it joined, no quarter due."""
+    Area.objects.filter(pk=world["byker"].pk).update(joined_on=None)
+    method = " ".join(gather(report()).method)
+    assert "Byker" not in method.split("Gaps:")[1].split(".")[0]
+    assert "no quarterly outcome records missing (1 quarter due)" in method
 
 
 @pytest.mark.parametrize(
@@ -603,4 +640,7 @@ def test_a_period_starting_within_a_month_counts_only_its_own_days(world):
     assert reached.value == 12
     client = client_for(UserFactory(role=Role.MANAGER))
     assert linked_count(client.get(total.link).text, r"<p>(\d+) requests?") == 8
-    assert linked_count(client.get(reached.link).text, r"with (\d+) residents?") == 12
+    # Fewer than 5 of them new: the list of those interactions would show
+    # that count beside the residents, so no figure of the row links to it.
+    assert cell(content, "residents-reached", "Total", "new_residents").suppressed
+    assert reached.link == ""

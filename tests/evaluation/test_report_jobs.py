@@ -46,18 +46,18 @@ def test_a_report_is_built_by_a_worker_on_the_reports_queue_stage_by_stage(
     celery_report_worker, monkeypatch
 ):
     evaluator = UserFactory(role=Role.EVALUATOR)
-    gather, pdf = report_figures.gather, reports.pdf_bytes
+    build, pdf = report_figures.build, reports.pdf_bytes
 
     # Slowed, so the stages can be watched.
-    def slow_gather(report):
+    def slow_build(report):
         time.sleep(1)
-        return gather(report)
+        return build(report)
 
     def slow_pdf(html):
         time.sleep(1)
         return pdf(html)
 
-    monkeypatch.setattr(report_figures, "gather", slow_gather)
+    monkeypatch.setattr(report_figures, "build", slow_build)
     monkeypatch.setattr(reports, "pdf_bytes", slow_pdf)
     report = _ask(by=evaluator)
     client = client_for(evaluator)
@@ -82,15 +82,15 @@ def test_a_report_is_built_by_a_worker_on_the_reports_queue_stage_by_stage(
 def test_a_transient_fault_is_retried_by_the_worker_after_a_delay(
     celery_report_worker, monkeypatch
 ):
-    gather, calls = report_figures.gather, []
+    build, calls = report_figures.build, []
 
     def blinks(report):
         calls.append(time.monotonic())
         if len(calls) == 1:
             raise OperationalError("the database blinked")
-        return gather(report)
+        return build(report)
 
-    monkeypatch.setattr(report_figures, "gather", blinks)
+    monkeypatch.setattr(report_figures, "build", blinks)
     report = _until_finished(_ask(), 60)
     assert report.status == Report.Status.DONE
     assert len(calls) == 2

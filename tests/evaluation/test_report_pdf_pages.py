@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from evaluation import reports
 from evaluation.models import Report
-from evaluation.report_figures import gather
+from evaluation.report_figures import build
 
 ROWS = "".join(f"<tr><th>Month {n}</th><td>{n}</td></tr>" for n in range(40))
 PAGE = f"""<!DOCTYPE html><html><head>
@@ -43,7 +43,7 @@ def test_a_wide_tables_last_columns_are_on_the_page(hendon):
         period_start=datetime.date(2026, 7, 1),
         period_end=datetime.date(2026, 10, 1),
     )
-    html = reports.report_html(report=report, content=gather(report), for_pdf=True)
+    html = reports.report_html(report=report, content=build(report)[0], for_pdf=True)
     pdf = PdfReader(io.BytesIO(reports.pdf_bytes(html)))
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert "Days given (% of promised)" in text

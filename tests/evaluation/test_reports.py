@@ -97,9 +97,13 @@ def rich_content(report: Report) -> ReportContent:
     )
 
 
+# The open data of a report made up for a test: a header, no areas.
+NO_DATA: report_figures.OpenData = (["ward_code"], [])
+
+
 @pytest.fixture
 def rich(monkeypatch):
-    monkeypatch.setattr(report_figures, "gather", rich_content)
+    monkeypatch.setattr(report_figures, "build", lambda report: (rich_content(report), NO_DATA))
 
 
 # --- Asking ---------------------------------------------------------------
@@ -211,7 +215,7 @@ def test_a_failed_build_is_marked_failed_in_words_and_a_retry_builds_it(
     def broken(report):
         raise ValueError("a bug in the figures")
 
-    monkeypatch.setattr(report_figures, "gather", broken)
+    monkeypatch.setattr(report_figures, "build", broken)
     with django_capture_on_commit_callbacks(execute=True):
         report = ask(by=evaluator)
     report.refresh_from_db()
@@ -230,7 +234,7 @@ def test_a_failed_build_is_marked_failed_in_words_and_a_retry_builds_it(
 
 def test_a_transient_fault_is_retried_and_the_report_finishes(evaluator, monkeypatch):
     calls = []
-    real = report_figures.gather
+    real = report_figures.build
 
     def blinks(report):
         calls.append(1)
@@ -238,7 +242,7 @@ def test_a_transient_fault_is_retried_and_the_report_finishes(evaluator, monkeyp
             raise OperationalError("the database blinked")
         return real(report)
 
-    monkeypatch.setattr(report_figures, "gather", blinks)
+    monkeypatch.setattr(report_figures, "build", blinks)
     report = ask(by=evaluator)
     tasks.report_build_task.apply(args=[report.pk], throw=False)
     report.refresh_from_db()
@@ -250,7 +254,7 @@ def test_a_fault_that_outlasts_the_retries_fails_the_report_in_words(evaluator, 
     def away(report):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(report_figures, "gather", away)
+    monkeypatch.setattr(report_figures, "build", away)
     report = ask(by=evaluator)
     # Its last try (the worker test shows the retries themselves).
     tasks.report_build_task.apply(args=[report.pk], retries=tasks.REPORT_RETRIES, throw=False)
@@ -576,13 +580,15 @@ def test_a_figure_links_only_to_the_portals_own_pages(evaluator, monkeypatch):
         content = rich_content(report)
         content.sections[0].tables[0].rows[0]["requests"].link = "javascript:alert(1)"
         content.sections[1].tables[0].rows[0]["amount"].link = "//evil.example/x"
+        content.sections[1].tables[1].rows[0]["amount"].link = "/\\evil.example/y"
         return content
 
-    monkeypatch.setattr(report_figures, "gather", sly)
+    monkeypatch.setattr(report_figures, "build", lambda report: (sly(report), NO_DATA))
     report = built(ask(by=evaluator))
     body = client_for(evaluator).get(f"/staff/reports/{report.pk}/report/").content.decode()
     assert 'href="javascript:' not in body
     assert 'href="//evil.example' not in body
+    assert "evil.example/y" not in body
 
 
 # --- The files ---------------------------------------------------------------
@@ -675,8 +681,8 @@ def test_the_workbook_opens_and_matches_the_html_figures(evaluator, rich):
 def test_the_open_data_is_a_safe_csv(evaluator, monkeypatch):
     monkeypatch.setattr(
         report_figures,
-        "open_data",
-        lambda report: (["ward_code", "area"], [["E05001158", "=cmd"]]),
+        "build",
+        lambda report: (rich_content(report), (["ward_code", "area"], [["E05001158", "=cmd"]])),
     )
     report = built(ask(by=evaluator))
     response = _download(evaluator, report, "csv")
@@ -788,7 +794,7 @@ def test_build_report_that_breaks_leaves_the_report_failed_not_running(monkeypat
     def broken(report):
         raise ValueError("a bug in the figures")
 
-    monkeypatch.setattr(report_figures, "gather", broken)
+    monkeypatch.setattr(report_figures, "build", broken)
     with pytest.raises(ValueError, match="a bug"):
         call_command(
             "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
