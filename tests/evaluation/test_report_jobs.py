@@ -15,7 +15,7 @@ import redis
 from django.db import OperationalError, connection, transaction
 
 from advisers.roles import Role
-from evaluation import report_figures, reports
+from evaluation import report_figures, reports, tasks
 from evaluation.models import Report
 from tests.factories import UserFactory
 from tests.support import PROJECT_ROOT, clean_env, client_for
@@ -95,6 +95,30 @@ def test_a_transient_fault_is_retried_by_the_worker_after_a_delay(
     assert report.status == Report.Status.DONE
     assert len(calls) == 2
     assert report.attempts == 2
+
+
+def test_a_second_delivery_while_a_worker_builds_the_report_does_not_build_it_too(
+    celery_report_worker, monkeypatch
+):
+    gather, calls = report_figures.gather, []
+
+    def slow_gather(report):
+        calls.append(report.attempts)
+        time.sleep(2)
+        return gather(report)
+
+    monkeypatch.setattr(report_figures, "gather", slow_gather)
+    report = _ask()
+    deadline = time.monotonic() + 30
+    while not calls:
+        assert time.monotonic() < deadline, "the worker never started the job"
+        time.sleep(0.05)
+    # The same job delivered again (the sweep's copy, Redis, build_report)
+    # while the worker is at it: here, in this process.
+    assert tasks.report_build_task.apply(args=[report.pk]).get() == Report.Status.RUNNING
+    report = _until_finished(report, 60)
+    assert report.status == Report.Status.DONE
+    assert (calls, report.attempts) == ([1], 1)
 
 
 @pytest.mark.slow  # starts a worker of its own, as a separate process
