@@ -75,6 +75,8 @@ def report_build_task(self, report_id: int) -> str:
         reports.report_fail(report=report, failure=TOO_LONG)
     except TRANSIENT:
         if self.request.retries < self.max_retries:
+            # For the retry to claim (if the database is away even for
+            # this, the sweep takes the report over after LOST_AFTER).
             reports.report_release(report=report)
             raise  # retried by autoretry_for, after a growing delay
         logger.exception("Report %s: a service stayed away; marked failed", report_id)
