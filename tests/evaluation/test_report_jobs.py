@@ -121,23 +121,19 @@ def test_a_second_delivery_while_a_worker_builds_the_report_does_not_build_it_to
     assert (calls, report.attempts) == ([1], 1)
 
 
-@pytest.mark.slow  # starts a worker of its own, as a separate process
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
-    celery_on_redis, redis_url, settings
-):
-    key = f"report-attempts-{uuid.uuid4()}"
-    broker = redis.Redis.from_url(redis_url)
+def _own_worker(redis_url: str, files: str, key: str, **env) -> subprocess.Popen:
+    """A reports worker in a process of its own (tests.slow_reports loaded),
+    on the test database, counting its jobs' attempts in Redis at ``key``."""
     db = connection.settings_dict
     database_url = (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     )
-    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
-    env = clean_env(
+    environment = clean_env(
         REDIS_URL=redis_url,
         DATABASE_URL=database_url,
         NFC_REPORTS_DIR=str(files),
         NFC_TEST_REPORT_ATTEMPTS=key,
+        **env,
         PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]),
     )
     command = [
@@ -146,9 +142,44 @@ def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
         "--include", "tests.slow_reports",
         "--hostname", f"reports-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
     ]  # fmt: skip
-    worker = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+
+
+@pytest.mark.slow  # starts a worker of its own, as a separate process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_that_kills_its_worker_every_time_is_failed_after_three_tries(
+    celery_on_redis, redis_url, settings
+):
+    key = f"report-attempts-{uuid.uuid4()}"
+    broker = redis.Redis.from_url(redis_url)
+    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
+    worker = _own_worker(redis_url, files, key, NFC_TEST_REPORT_KILLS="1")
+    try:
+        report = _until_finished(_ask(), 120)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert report.status == Report.Status.FAILED
+    assert report.failure == reports.LOST.format(attempts=reports.MOST_ATTEMPTS)
+    # Given up in the claim of its fourth delivery, not built a fourth time.
+    assert broker.get(key) == str(reports.MOST_ATTEMPTS).encode()
+
+
+@pytest.mark.slow  # starts a worker of its own, as a separate process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
+    celery_on_redis, redis_url, settings
+):
+    key = f"report-attempts-{uuid.uuid4()}"
+    broker = redis.Redis.from_url(redis_url)
+    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
+    worker = _own_worker(redis_url, files, key)
     try:
         report = _ask()
         deadline = time.monotonic() + 60
