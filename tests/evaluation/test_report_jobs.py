@@ -100,14 +100,16 @@ def test_a_transient_fault_is_retried_by_the_worker_after_a_delay(
 def test_a_second_delivery_while_a_worker_builds_the_report_does_not_build_it_too(
     celery_report_worker, monkeypatch
 ):
-    gather, calls = report_figures.gather, []
+    # Slowed where it draws its page (the figures gathered), so the job is
+    # still being built when the second copy arrives.
+    page, calls = reports.report_html, []
 
-    def slow_gather(report):
+    def slow_page(*, report, **rest):
         calls.append(report.attempts)
         time.sleep(2)
-        return gather(report)
+        return page(report=report, **rest)
 
-    monkeypatch.setattr(report_figures, "gather", slow_gather)
+    monkeypatch.setattr(reports, "report_html", slow_page)
     report = _ask()
     deadline = time.monotonic() + 30
     while not calls:

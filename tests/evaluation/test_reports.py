@@ -205,7 +205,7 @@ def test_a_second_delivery_of_a_report_being_built_leaves_it_alone(evaluator, mo
     first = reports.report_claim(report_id=report.pk)
     assert first is not None
     calls = []
-    monkeypatch.setattr(report_figures, "gather", lambda report: calls.append(report))
+    monkeypatch.setattr(reports, "report_html", lambda **page: calls.append(page))
     # The sweep's copy, build_report, or the broker's redelivery, while the
     # first run is still building it.
     assert tasks.report_build_task.apply(args=[report.pk]).get() == Report.Status.RUNNING
@@ -952,10 +952,10 @@ def test_build_report_leaves_alone_a_report_someone_asked_for_on_the_page(evalua
         by=evaluator,
     )
 
-    def interrupted(report):
+    def interrupted(**page):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_figures, "gather", interrupted)
+    monkeypatch.setattr(reports, "report_html", interrupted)
     with pytest.raises(CommandError, match="asked for already"):
         call_command(
             "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
@@ -965,12 +965,12 @@ def test_build_report_leaves_alone_a_report_someone_asked_for_on_the_page(evalua
 
 
 def test_build_report_stopped_marks_failed_only_the_run_it_claimed(monkeypatch):
-    def given_up_on_then_stopped(report):
+    def given_up_on_then_stopped(*, report, **page):
         # Its run seemed lost, and a worker took the report over.
         Report.objects.filter(pk=report.pk).update(attempts=2, started_at=timezone.now())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_figures, "gather", given_up_on_then_stopped)
+    monkeypatch.setattr(reports, "report_html", given_up_on_then_stopped)
     with pytest.raises(KeyboardInterrupt):
         call_command(
             "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
