@@ -232,9 +232,15 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty for the reports the schedule builds.",
+        help_text="Empty for the schedule's and build_report's, and a deleted account's.",
     )
+    # Set by the schedule: "empty requested_by" would also match build_report's
+    # reports and those whose requester's account was deleted.
+    scheduled = models.BooleanField(default=False)
     requested_at = models.DateTimeField(auto_now_add=True)
+    # When its job was last sent to the broker: the sweep sends again only a
+    # job sent long enough ago to have been lost, never every few minutes.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -262,17 +268,14 @@ class Report(models.Model):
                 condition=models.Q(period_end__gt=models.F("period_start")),
                 name="report_period_not_empty",
             ),
+            # Whoever creates a report sets its key (Report.key_for): one
+            # left empty would never be "the same report" as another.
+            models.CheckConstraint(condition=~models.Q(scope_key=""), name="report_scope_key_set"),
         ]
         indexes = [models.Index(fields=["status", "requested_at"], name="report_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.scope_label}, {self.period_label}"
-
-    def save(self, *args, **kwargs):
-        self.scope_key = self.key_for(
-            kind=self.kind, region=self.region, cohort=self.cohort, area=self.area
-        )
-        super().save(*args, **kwargs)
 
     @classmethod
     def key_for(cls, *, kind: str, region: str = "", cohort=None, area=None) -> str:
@@ -309,6 +312,17 @@ class Report(models.Model):
         ):
             return str(self.period_start.year)
         return f"{self.period_start:%-d %B %Y} to {last:%-d %B %Y}"
+
+    @property
+    def asked_for_by(self) -> str:
+        """Who asked for it, in words for its pages."""
+        if self.requested_by:
+            return self.requested_by.full_name
+        if self.scheduled:
+            return "Scheduled"
+        # Its requester's account deleted, or the build_report command: the
+        # row cannot tell which.
+        return "A command, or a former member of staff"
 
     @property
     def is_finished(self) -> bool:

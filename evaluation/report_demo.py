@@ -26,4 +26,4 @@ def demo_report_seed() -> Report:
         by=None,
         enqueue=False,
     )
-    return reports.report_build(report.pk)
+    return reports.report_build(report_id=report.pk)

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
@@ -47,13 +48,31 @@ PDF_BASE_URL = "https://report.nfc.invalid/"
 # pages: on a portrait A4 page the last columns ran off its edge.
 PORTRAIT_COLUMNS = 8
 
+# The job's time limits (evaluation.tasks), here because the claim needs
+# them. Well below the broker's visibility timeout (2 h, nfc/settings.py),
+# so Redis never hands a job still running to a second worker.
+SOFT_TIME_LIMIT = 30 * 60
+TIME_LIMIT = 35 * 60
+# A report "being built" for longer than the hard limit has lost its worker.
+LOST_AFTER = datetime.timedelta(seconds=TIME_LIMIT + 5 * 60)
+# A report whose worker was lost this many times is given up.
+MOST_ATTEMPTS = 3
+LOST = (
+    "Its worker stopped {attempts} times before it could finish. Try again; if it "
+    "fails again, tell the portal's administrators."
+)
+
 
 def _storage():
     # Read from the settings each time: they choose where (and tests do).
     return storages["reports"]
 
 
-def _enqueue(report: Report) -> None:
+def report_enqueue(*, report: Report) -> None:
+    """Send the report's job when the transaction commits, noting when (the
+    sweep sends again only what was sent long ago)."""
+    report.enqueued_at = timezone.now()
+    Report.objects.filter(pk=report.pk).update(enqueued_at=report.enqueued_at)
     # By name: the task module imports this one.
     current_app.tasks[BUILD_TASK].delay_on_commit(report.pk)
 
@@ -68,6 +87,7 @@ def report_request(
     start: datetime.date,
     end: datetime.date,
     by,
+    scheduled: bool = False,
     enqueue: bool = True,
 ) -> Report:
     """Ask for a report of ``kind`` for its scope, from ``start`` up to (not
@@ -76,14 +96,17 @@ def report_request(
     If the same report (scope and period) is already waiting or being built,
     that one is returned and nothing new is asked: the database's unique
     constraint decides, so two people asking at the same moment get one.
-    ``enqueue=False`` leaves the building to the caller (build_report).
+    ``scheduled`` marks the schedule's own reports. ``enqueue=False`` leaves
+    the building to the caller (build_report).
     """
     if end <= start:
         raise ValidationError("The period must end after it starts.")
     if kind == Report.Kind.AREA:
         region = area.region if area else ""
+    key = Report.key_for(kind=kind, region=region, cohort=cohort, area=area)
     report = Report(
         kind=kind,
+        scope_key=key,
         region=region if kind in (Report.Kind.REGION, Report.Kind.AREA) else "",
         cohort=cohort if kind == Report.Kind.COHORT else None,
         area=area if kind == Report.Kind.AREA else None,
@@ -91,8 +114,8 @@ def report_request(
         period_start=start,
         period_end=end,
         requested_by=by,
+        scheduled=scheduled,
     )
-    key = Report.key_for(kind=kind, region=region, cohort=cohort, area=area)
     # The other one may finish between our failed insert and the look-up:
     # then there is room to insert again.
     for _ in range(3):
@@ -105,7 +128,7 @@ def report_request(
                     fields=["kind", "region", "cohort", "area", "period_start", "period_end"],
                 )
                 if enqueue:
-                    _enqueue(report)
+                    report_enqueue(report=report)
                 return report
         except IntegrityError:
             report.pk = None
@@ -144,7 +167,7 @@ def report_retry(*, report: Report, by) -> Report:
                 return report
             report.refresh_from_db()
             audit.record(obj=report, by=by, before=before, fields=["status"])
-            _enqueue(report)
+            report_enqueue(report=report)
             return report
     except IntegrityError:
         return (
@@ -159,40 +182,101 @@ def report_retry(*, report: Report, by) -> Report:
         )
 
 
-def report_fail(*, report_id: int, failure: str) -> None:
-    """Mark a report failed, with ``failure`` in words a person can act on."""
-    Report.objects.filter(pk=report_id, status__in=Report.UNFINISHED).update(
-        status=Report.Status.FAILED, failure=failure, finished_at=timezone.now()
+def _mine(report: Report):
+    # The row while it is still this run's: a run that has been given up
+    # on, and the report claimed again since, matches nothing.
+    return Report.objects.filter(
+        pk=report.pk, attempts=report.attempts, started_at=report.started_at
     )
 
 
-def report_build(report_id: int, *, on_stage: Callable[[str], None] | None = None) -> Report:
-    """Build report ``report_id``: gather its figures, draw its charts and
-    its page, make its PDF, its workbook and its open-data CSV, saving the
-    stage in the row as it goes (the page shows it).
+def report_fail(*, report: Report, failure: str) -> None:
+    """Mark a report failed, with ``failure`` in words a person can act on,
+    if it is still as ``report`` has it (the same run, unfinished): a stale
+    run's failure never overwrites a newer run's report."""
+    failed = (
+        _mine(report)
+        .filter(status__in=Report.UNFINISHED)
+        .update(status=Report.Status.FAILED, failure=failure, finished_at=timezone.now())
+    )
+    if not failed:
+        logger.warning(
+            "Report %s: run %s no longer holds it; not marked failed", report.pk, report.attempts
+        )
+
+
+def report_release(*, report: Report) -> None:
+    """Give a claimed report back to wait for its job's retry (a service
+    briefly away), so the retry can claim it."""
+    _mine(report).filter(status=Report.Status.RUNNING).update(
+        status=Report.Status.QUEUED, stage="", enqueued_at=timezone.now()
+    )
+
+
+def report_claim(*, report_id: int, redelivered: bool = False) -> Report | None:
+    """Claim report ``report_id`` for this run, or None if it may not be
+    built here: already built or failed, or being built by another run.
+
+    One conditional UPDATE decides, so two deliveries of its job (the sweep
+    sending again, build_report, the broker giving it back) never both build
+    it. A report being built is taken over only when its run is known to be
+    gone: the broker gave this job back after its worker was lost
+    (``redelivered``), or it has been "being built" longer than any run may
+    last. One whose worker was lost MOST_ATTEMPTS times is failed instead of
+    built again (a build that kills its worker would be given back forever).
+    """
+    now = timezone.now()
+    lost = Q(status=Report.Status.RUNNING, started_at__lt=now - LOST_AFTER)
+    if redelivered:
+        lost |= Q(status=Report.Status.RUNNING)
+    claimable = Report.objects.filter(pk=report_id)
+    claimed = claimable.filter(
+        Q(status=Report.Status.QUEUED) | (lost & Q(attempts__lt=MOST_ATTEMPTS))
+    ).update(
+        status=Report.Status.RUNNING,
+        stage="",
+        started_at=now,
+        attempts=F("attempts") + 1,
+        failure="",
+    )
+    if claimed:
+        return Report.objects.select_related("area").get(pk=report_id)
+    given_up = claimable.filter(lost, attempts__gte=MOST_ATTEMPTS).first()
+    if given_up:
+        report_fail(report=given_up, failure=LOST.format(attempts=given_up.attempts))
+    else:
+        logger.info("Report %s: not claimed (built, failed, or being built)", report_id)
+    return None
+
+
+def report_build(*, report_id: int, on_stage: Callable[[str], None] | None = None) -> Report:
+    """Claim report ``report_id`` and build it (report_build_claimed); if it
+    cannot be claimed (built already, or being built), it is returned as it
+    is, untouched."""
+    report = report_claim(report_id=report_id)
+    if report is None:
+        return Report.objects.get(pk=report_id)
+    return report_build_claimed(report=report, on_stage=on_stage)
+
+
+def report_build_claimed(
+    *, report: Report, on_stage: Callable[[str], None] | None = None
+) -> Report:
+    """Build a report this run has claimed (report_claim): gather its
+    figures, draw its charts and its page, make its PDF, its workbook and
+    its open-data CSV, saving the stage in the row as it goes (the page
+    shows it).
 
     ``on_stage`` is called with each stage's name as it starts, and with
     "done" at the end (build_report --timings measures them).
 
-    Safe to run again: a report already built is left alone, and one whose
-    last run stopped halfway (a worker killed) is built from the start,
-    overwriting what it had written.
+    One whose last run stopped halfway (a worker killed) is built from the
+    start, overwriting what it had written. If the report is no longer this
+    run's at the end (given up on and claimed again), its result is dropped.
     """
-    with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",)).select_related("area").get(pk=report_id)
-        )
-        if report.status not in Report.UNFINISHED:
-            # A duplicate delivery of a job that has already finished.
-            return report
-        report.status = Report.Status.RUNNING
-        report.started_at = timezone.now()
-        report.attempts += 1
-        report.failure = ""
-        report.save(update_fields=["status", "started_at", "attempts", "failure"])
 
     def stage(name: str) -> None:
-        Report.objects.filter(pk=report.pk).update(stage=name)
+        _mine(report).update(stage=name)
         report.stage = name
         if on_stage:
             on_stage(name)
@@ -211,14 +295,24 @@ def report_build(report_id: int, *, on_stage: Callable[[str], None] | None = Non
     workbook = _save(report, "xlsx", workbook_bytes(content))
     open_data = _save(report, "csv", csv_text(header, rows).encode("utf-8"))
 
-    Report.objects.filter(pk=report.pk).update(
-        status=Report.Status.DONE,
-        stage="",
-        pdf=pdf,
-        workbook=workbook,
-        open_data=open_data,
-        finished_at=timezone.now(),
+    finished = (
+        _mine(report)
+        .filter(status=Report.Status.RUNNING)
+        .update(
+            status=Report.Status.DONE,
+            stage="",
+            pdf=pdf,
+            workbook=workbook,
+            open_data=open_data,
+            finished_at=timezone.now(),
+        )
     )
+    if not finished:
+        logger.warning(
+            "Report %s: run %s no longer holds it; its result is dropped",
+            report.pk,
+            report.attempts,
+        )
     if on_stage:
         on_stage("done")
     report.refresh_from_db()

@@ -170,7 +170,7 @@ class Scene:
             by=None,
             enqueue=False,
         )
-        return reports.report_build(report.pk)
+        return reports.report_build(report_id=report.pk)
 
     @cached_property
     def outcome_record(self):

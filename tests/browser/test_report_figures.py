@@ -62,6 +62,7 @@ def test_an_evaluator_follows_a_figure_to_the_records_it_counts(mobile_page):
         SupportRequest.objects.filter(pk=asked.pk).update(created_at=received)
     report = Report.objects.create(
         kind=Report.Kind.PROGRAMME,
+        scope_key=Report.key_for(kind=Report.Kind.PROGRAMME),
         span=Report.Span.QUARTER,
         period_start=datetime.date(2026, 7, 1),
         period_end=datetime.date(2026, 10, 1),

@@ -233,6 +233,7 @@ def world(db):
 def report(kind=Report.Kind.PROGRAMME, period=Q3, **scope) -> Report:
     return Report.objects.create(
         kind=kind,
+        scope_key=Report.key_for(kind=kind, **scope),
         span=Report.Span.QUARTER,
         period_start=period.start,
         period_end=period.end,

@@ -15,7 +15,7 @@ import redis
 from django.db import OperationalError, connection, transaction
 
 from advisers.roles import Role
-from evaluation import report_figures, reports
+from evaluation import report_figures, reports, tasks
 from evaluation.models import Report
 from tests.factories import UserFactory
 from tests.support import PROJECT_ROOT, clean_env, client_for
@@ -97,23 +97,45 @@ def test_a_transient_fault_is_retried_by_the_worker_after_a_delay(
     assert report.attempts == 2
 
 
-@pytest.mark.slow  # starts a worker of its own, as a separate process
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
-    celery_on_redis, redis_url, settings
+def test_a_second_delivery_while_a_worker_builds_the_report_does_not_build_it_too(
+    celery_report_worker, monkeypatch
 ):
-    key = f"report-attempts-{uuid.uuid4()}"
-    broker = redis.Redis.from_url(redis_url)
+    # Slowed where it draws its page (the figures gathered), so the job is
+    # still being built when the second copy arrives.
+    page, calls = reports.report_html, []
+
+    def slow_page(*, report, **rest):
+        calls.append(report.attempts)
+        time.sleep(2)
+        return page(report=report, **rest)
+
+    monkeypatch.setattr(reports, "report_html", slow_page)
+    report = _ask()
+    deadline = time.monotonic() + 30
+    while not calls:
+        assert time.monotonic() < deadline, "the worker never started the job"
+        time.sleep(0.05)
+    # The same job delivered again (the sweep's copy, Redis, build_report)
+    # while the worker is at it: here, in this process.
+    assert tasks.report_build_task.apply(args=[report.pk]).get() == Report.Status.RUNNING
+    report = _until_finished(report, 60)
+    assert report.status == Report.Status.DONE
+    assert (calls, report.attempts) == ([1], 1)
+
+
+def _own_worker(redis_url: str, files: str, key: str, **env) -> subprocess.Popen:
+    """A reports worker in a process of its own (tests.slow_reports loaded),
+    on the test database, counting its jobs' attempts in Redis at ``key``."""
     db = connection.settings_dict
     database_url = (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     )
-    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
-    env = clean_env(
+    environment = clean_env(
         REDIS_URL=redis_url,
         DATABASE_URL=database_url,
         NFC_REPORTS_DIR=str(files),
         NFC_TEST_REPORT_ATTEMPTS=key,
+        **env,
         PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]]),
     )
     command = [
@@ -122,9 +144,44 @@ def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
         "--include", "tests.slow_reports",
         "--hostname", f"reports-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
     ]  # fmt: skip
-    worker = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+
+
+@pytest.mark.slow  # starts a worker of its own, as a separate process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_that_kills_its_worker_every_time_is_failed_after_three_tries(
+    celery_on_redis, redis_url, settings
+):
+    key = f"report-attempts-{uuid.uuid4()}"
+    broker = redis.Redis.from_url(redis_url)
+    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
+    worker = _own_worker(redis_url, files, key, NFC_TEST_REPORT_KILLS="1")
+    try:
+        report = _until_finished(_ask(), 120)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert report.status == Report.Status.FAILED
+    assert report.failure == reports.LOST.format(attempts=reports.MOST_ATTEMPTS)
+    # Given up in the claim of its fourth delivery, not built a fourth time.
+    assert broker.get(key) == str(reports.MOST_ATTEMPTS).encode()
+
+
+@pytest.mark.slow  # starts a worker of its own, as a separate process
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_whose_worker_is_killed_mid_job_is_built_again_once(
+    celery_on_redis, redis_url, settings
+):
+    key = f"report-attempts-{uuid.uuid4()}"
+    broker = redis.Redis.from_url(redis_url)
+    files = settings.STORAGES["reports"]["OPTIONS"]["location"]
+    worker = _own_worker(redis_url, files, key)
     try:
         report = _ask()
         deadline = time.monotonic() + 60

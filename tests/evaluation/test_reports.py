@@ -13,7 +13,7 @@ import pytest
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError, connections
+from django.db import IntegrityError, OperationalError, connections
 from django.test import override_settings
 from django.utils import timezone
 from pypdf import PdfReader
@@ -43,7 +43,7 @@ def ask(*, by=None, kind=Report.Kind.PROGRAMME, start=Q2[0], end=Q2[1], **scope)
 
 
 def built(report: Report) -> Report:
-    return reports.report_build(report.pk)
+    return reports.report_build(report_id=report.pk)
 
 
 def rich_content(report: Report) -> ReportContent:
@@ -172,7 +172,7 @@ def test_a_report_is_built_stage_by_stage_and_each_stage_is_saved_as_it_starts(e
         row = Report.objects.get(pk=report.pk)
         seen.append((stage, row.status, row.stage))
 
-    done = reports.report_build(report.pk, on_stage=on_stage)
+    done = reports.report_build(report_id=report.pk, on_stage=on_stage)
     assert seen == [
         ("gathering", "running", "gathering"),
         ("charts", "running", "charts"),
@@ -191,15 +191,89 @@ def test_a_report_is_built_stage_by_stage_and_each_stage_is_saved_as_it_starts(e
 def test_a_report_built_again_after_its_worker_died_has_one_of_each_file(evaluator, settings):
     report = ask(by=evaluator)
     built(report)
-    # A worker killed after writing its files, before saying it had finished.
+    # A worker killed after writing its files, before saying it had finished:
+    # the broker gives its job back, marked redelivered.
     Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, stage="workbook")
-    again = built(report)
+    claimed = reports.report_claim(report_id=report.pk, redelivered=True)
+    again = reports.report_build_claimed(report=claimed)
     assert again.status == Report.Status.DONE
     assert again.attempts == 2
     folder = Path(settings.STORAGES["reports"]["OPTIONS"]["location"]) / "reports" / str(report.pk)
     assert sorted(p.suffix for p in folder.iterdir()) == [".csv", ".pdf", ".xlsx"]
     # A duplicate delivery of a finished job changes nothing.
     assert built(report).attempts == 2
+
+
+def test_a_second_delivery_of_a_report_being_built_leaves_it_alone(evaluator, monkeypatch):
+    report = ask(by=evaluator)
+    first = reports.report_claim(report_id=report.pk)
+    assert first is not None
+    calls = []
+    monkeypatch.setattr(reports, "report_html", lambda **page: calls.append(page))
+    # The sweep's copy, build_report, or the broker's redelivery, while the
+    # first run is still building it.
+    assert tasks.report_build_task.apply(args=[report.pk]).get() == Report.Status.RUNNING
+    assert reports.report_build(report_id=report.pk).status == Report.Status.RUNNING
+    assert reports.report_claim(report_id=report.pk) is None
+    assert calls == []
+    report.refresh_from_db()
+    assert (report.attempts, report.started_at) == (1, first.started_at)
+
+
+def test_a_run_given_up_on_cannot_mark_the_newer_runs_report_done_or_failed(evaluator):
+    report = ask(by=evaluator)
+    stale = reports.report_claim(report_id=report.pk)
+    # Its run seemed lost (started long ago): another claims the report.
+    Report.objects.filter(pk=report.pk).update(
+        started_at=timezone.now() - reports.LOST_AFTER - datetime.timedelta(minutes=1)
+    )
+    newer = reports.report_claim(report_id=report.pk)
+    assert newer is not None
+    assert newer.attempts == 2
+    reports.report_fail(report=stale, failure=tasks.BROKEN)
+    reports.report_build_claimed(report=stale)
+    report.refresh_from_db()
+    assert (report.status, report.attempts, report.failure) == (Report.Status.RUNNING, 2, "")
+    assert not report.pdf
+    assert reports.report_build_claimed(report=newer).status == Report.Status.DONE
+
+
+def test_a_report_being_built_is_taken_over_only_when_its_run_is_gone(evaluator):
+    report = ask(by=evaluator)
+    reports.report_claim(report_id=report.pk)
+    assert reports.report_claim(report_id=report.pk) is None
+    # The broker gives the job back after its worker was lost.
+    again = reports.report_claim(report_id=report.pk, redelivered=True)
+    assert again is not None
+    assert again.attempts == 2
+
+
+def test_a_build_that_keeps_killing_its_worker_is_failed_not_built_again(evaluator):
+    report = ask(by=evaluator)
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RUNNING, attempts=reports.MOST_ATTEMPTS, started_at=timezone.now()
+    )
+    assert reports.report_claim(report_id=report.pk, redelivered=True) is None
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert report.failure == reports.LOST.format(attempts=3)
+    assert report.attempts == 3
+
+
+def test_a_report_without_its_scope_key_is_refused_by_the_database():
+    with pytest.raises(IntegrityError):
+        Report.objects.create(
+            kind=Report.Kind.PROGRAMME,
+            span=Report.Span.QUARTER,
+            period_start=Q2[0],
+            period_end=Q2[1],
+        )
+
+
+def test_report_build_takes_its_arguments_by_name(evaluator):
+    report = ask(by=evaluator)
+    with pytest.raises(TypeError):
+        reports.report_build(report.pk)  # type: ignore[misc]
 
 
 def test_the_files_are_never_in_the_public_folders(settings):
@@ -268,20 +342,61 @@ def test_the_report_job_has_time_limits_below_the_visibility_timeout(settings):
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert task.soft_time_limit < task.time_limit < visibility
     assert task.acks_late is True
-    assert task.retry_backoff is True
+    # 30 s, then 1, 2, 4 and 8 minutes: the database back from a restart.
+    assert task.retry_backoff == 30
+    assert task.max_retries == 5
+
+
+def test_too_long_says_the_soft_time_limit_in_minutes():
+    assert f"longer than {reports.SOFT_TIME_LIMIT // 60} minutes" in tasks.TOO_LONG
+    assert tasks.report_build_task.soft_time_limit == reports.SOFT_TIME_LIMIT
 
 
 def test_the_sweep_sends_again_a_report_whose_job_never_reached_the_broker(
     evaluator, django_capture_on_commit_callbacks
 ):
     report = ask(by=evaluator)  # its job was never sent (no commit here)
-    Report.objects.filter(pk=report.pk).update(
-        requested_at=timezone.now() - datetime.timedelta(minutes=6)
+    long_ago = timezone.now() - tasks.SWEEP_GRACE - datetime.timedelta(minutes=1)
+    Report.objects.filter(pk=report.pk).update(requested_at=long_ago, enqueued_at=long_ago)
+    # Another being built does not hold it up: a copy of its job finding it
+    # being built would leave it alone.
+    other = ask(by=evaluator, kind=Report.Kind.REGION, region=Region.LONDON)
+    Report.objects.filter(pk=other.pk).update(
+        status=Report.Status.RUNNING, started_at=timezone.now()
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.reports_sweep() == 1
     report.refresh_from_db()
     assert report.status == Report.Status.DONE
+    assert report.enqueued_at > long_ago
+
+
+def test_the_sweep_sends_a_waiting_reports_job_once_a_grace_period_not_every_sweep(
+    evaluator, django_capture_on_commit_callbacks
+):
+    report = ask(by=evaluator)
+    asked_at = timezone.now() - datetime.timedelta(hours=2)
+    Report.objects.filter(pk=report.pk).update(requested_at=asked_at, enqueued_at=asked_at)
+    with django_capture_on_commit_callbacks() as sent:
+        assert tasks.reports_sweep() == 1
+        # The workers are down: ten minutes later, nothing more is sent.
+        assert tasks.reports_sweep() == 0
+    assert len(sent) == 1
+
+
+def test_a_retried_report_is_not_sent_again_by_the_next_sweep(
+    evaluator, django_capture_on_commit_callbacks
+):
+    report = ask(by=evaluator)
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.FAILED, requested_at=long_ago, enqueued_at=long_ago
+    )
+    report.refresh_from_db()
+    with django_capture_on_commit_callbacks() as sent:
+        reports.report_retry(report=report, by=evaluator)
+        assert tasks.reports_sweep() == 0
+    assert len(sent) == 1
 
 
 def test_the_sweep_leaves_a_young_report_and_gives_up_on_one_lost_three_times(evaluator):
@@ -313,6 +428,7 @@ def test_the_schedule_asks_for_last_months_and_last_quarters_reports_once(
         datetime.date(2026, 11, 1),
     )
     assert programme.requested_by is None
+    assert programme.scheduled is True
     assert programme.status == Report.Status.DONE
     london = Report.objects.get(scope_key="region:london")
     assert (london.period_start, london.period_end) == (
@@ -323,6 +439,40 @@ def test_the_schedule_asks_for_last_months_and_last_quarters_reports_once(
     # Asked again the same month (beat hourly, or restarted): nothing new.
     assert tasks.reports_scheduled(today) == 0
     assert Report.objects.count() == 1 + len(Region.values)
+
+
+def test_the_schedule_does_not_ask_again_for_a_report_someone_asked_for_first(evaluator):
+    today = datetime.date(2026, 11, 30)
+    mine = ask(by=evaluator, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 11, 1))
+    Report.objects.filter(pk=mine.pk).update(status=Report.Status.RUNNING)
+    assert tasks.reports_scheduled(today) == len(Region.values)
+    Report.objects.filter(pk=mine.pk).update(status=Report.Status.DONE)
+    # The next hour, and after it is built: still the one report.
+    assert tasks.reports_scheduled(today) == 0
+    assert Report.objects.filter(scope_key="programme").count() == 1
+
+
+def test_the_schedule_asks_again_for_a_report_whose_only_other_copy_failed(evaluator):
+    today = datetime.date(2026, 11, 30)
+    mine = ask(by=evaluator, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 11, 1))
+    Report.objects.filter(pk=mine.pk).update(status=Report.Status.FAILED)
+    assert tasks.reports_scheduled(today) == 1 + len(Region.values)
+    assert Report.objects.get(scope_key="programme", scheduled=True).requested_by is None
+
+
+def test_the_list_says_who_asked_from_the_schedules_mark_not_from_an_empty_requester(evaluator):
+    scheduled = ask()
+    Report.objects.filter(pk=scheduled.pk).update(scheduled=True)
+    by_command = ask(kind=Report.Kind.REGION, region=Region.LONDON)
+    by_person = ask(by=evaluator, kind=Report.Kind.REGION, region=Region.NORTH_EAST)
+    page = client_for(evaluator).get("/staff/reports/")
+    rows = {report.pk: report.asked_for_by for report in page.context["reports"]}
+    assert rows == {
+        scheduled.pk: "Scheduled",
+        by_command.pk: "A command, or a former member of staff",
+        by_person.pk: evaluator.full_name,
+    }
+    assert page.content.decode().count("Scheduled</td>") == 1
 
 
 # --- Who sees what ----------------------------------------------------------
@@ -505,12 +655,13 @@ def test_the_status_says_the_stage_and_how_far(evaluator):
         "finished": False,
         "failure": "",
     }
-    Report.objects.filter(pk=report.pk).update(status="running", stage="pdf")
+    claimed = reports.report_claim(report_id=report.pk)
+    Report.objects.filter(pk=report.pk).update(stage="pdf")
     status = client.get(url)
     assert status["Cache-Control"].count("no-store") >= 1
     assert status.json()["stage_label"] == "Making the PDF"
     assert status.json()["percent"] == 50
-    built(report)
+    reports.report_build_claimed(report=claimed)
     assert client.get(url).json()["percent"] == 100
     assert client.get(url).json()["finished"] is True
 
@@ -526,7 +677,7 @@ def test_a_report_being_built_asks_to_be_refreshed_without_javascript(evaluator)
 
 def test_a_failed_report_shows_why_and_a_retry_button_to_those_who_may(evaluator, adviser, hendon):
     report = ask(kind=Report.Kind.AREA, area=hendon)
-    reports.report_fail(report_id=report.pk, failure=tasks.AWAY)
+    reports.report_fail(report=report, failure=tasks.AWAY)
     page = client_for(evaluator).get(f"/staff/reports/{report.pk}/").content.decode()
     assert "did not answer" in page
     assert "Try again" in page
@@ -813,3 +964,39 @@ def test_a_sheet_is_named_after_its_table_in_plain_words():
     assert reports._sheet_title("Context: the areas beside other wards", used) == (
         "Context the areas beside ot (2)"
     )
+
+
+def test_build_report_leaves_alone_a_report_someone_asked_for_on_the_page(evaluator, monkeypatch):
+    page = reports.report_request(
+        kind=Report.Kind.PROGRAMME,
+        span=Report.Span.CUSTOM,
+        start=datetime.date(2026, 1, 1),
+        end=datetime.date(2026, 4, 1),
+        by=evaluator,
+    )
+
+    def interrupted(**page):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "report_html", interrupted)
+    with pytest.raises(CommandError, match="asked for already"):
+        call_command(
+            "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
+        )
+    page.refresh_from_db()
+    assert (page.status, page.attempts, page.failure) == (Report.Status.QUEUED, 0, "")
+
+
+def test_build_report_stopped_marks_failed_only_the_run_it_claimed(monkeypatch):
+    def given_up_on_then_stopped(*, report, **page):
+        # Its run seemed lost, and a worker took the report over.
+        Report.objects.filter(pk=report.pk).update(attempts=2, started_at=timezone.now())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "report_html", given_up_on_then_stopped)
+    with pytest.raises(KeyboardInterrupt):
+        call_command(
+            "build_report", "--kind", "programme", "--from", "2026-01-01", "--to", "2026-03-31"
+        )
+    report = Report.objects.get()
+    assert (report.status, report.failure) == (Report.Status.RUNNING, "")

@@ -71,10 +71,18 @@ class Command(BaseCommand):
             by=None,
             enqueue=False,
         )
-        if report.status == Report.Status.RUNNING:
+        if report.status != Report.Status.QUEUED or report.enqueued_at is not None:
+            # Someone else's: asked for on the page or by the schedule (a
+            # worker will build it), or being built by another run.
             raise CommandError(
-                f"The same report is being built by a worker now (report {report.pk}); "
-                "wait for it, or see it on the reports page."
+                f"The same report has been asked for already (report {report.pk}, "
+                f"{report.get_status_display().lower()}); see it on the reports page."
+            )
+        claimed = reports.report_claim(report_id=report.pk)
+        if claimed is None:
+            raise CommandError(
+                f"The same report is being built elsewhere now (report {report.pk}); "
+                "see it on the reports page."
             )
 
         began = time.perf_counter()
@@ -87,12 +95,13 @@ class Command(BaseCommand):
             mark.update(stage=stage, at=now)
 
         try:
-            report = reports.report_build(report.pk, on_stage=on_stage)
+            report = reports.report_build_claimed(report=claimed, on_stage=on_stage)
         except BaseException:
             # Not left "being built", which would hold up the same report
-            # asked for on the page until the sweep gave up on it.
+            # asked for on the page until the sweep gave up on it; only this
+            # run's claim is marked (reports.report_fail).
             reports.report_fail(
-                report_id=report.pk,
+                report=claimed,
                 failure="Its build by the build_report command stopped before the end. Try again.",
             )
             raise
