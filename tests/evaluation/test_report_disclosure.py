@@ -142,6 +142,7 @@ def test_nothing_withheld_can_be_worked_out_from_the_report_and_its_open_data(se
     recorded = _world(seed)
     made = Report.objects.create(
         kind=Report.Kind.PROGRAMME,
+        scope_key="programme",
         span=Report.Span.YEAR,
         period_start=PERIOD.start,
         period_end=PERIOD.end,

@@ -39,6 +39,7 @@ def test_a_sections_heading_shares_its_page_with_the_chart_below_it():
 def test_a_wide_tables_last_columns_are_on_the_page(hendon):
     report = Report.objects.create(
         kind=Report.Kind.PROGRAMME,
+        scope_key="programme",
         span=Report.Span.QUARTER,
         period_start=datetime.date(2026, 7, 1),
         period_end=datetime.date(2026, 10, 1),

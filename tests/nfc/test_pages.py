@@ -123,6 +123,7 @@ def test_seed_demo_runs_twice_without_error_or_duplicates(capsys):
     # One finished programme report, built after the rest, to read at once.
     demo_report = Report.objects.get()
     assert (demo_report.kind, demo_report.status) == (Report.Kind.PROGRAMME, Report.Status.DONE)
+    assert demo_report.asked_for_by == "Evan Evaluator"
     # Histories keep their own days, so response times mean something.
     assert StatusChange.objects.dates("changed_at", "day").count() > 30
     contacted = SupportRequest.objects.exclude(status="new")
