@@ -106,6 +106,11 @@ class AreaQuerySet(models.QuerySet["Area"]):
     def in_programme(self):
         return self.filter(cohort__isnull=False).exclude(stage=Stage.LEFT)
 
+    def joined_by(self, day):
+        """Areas that had joined the programme by ``day`` (and those whose
+        joining day is not known, rather than lose them)."""
+        return self.filter(models.Q(joined_on__isnull=True) | models.Q(joined_on__lte=day))
+
     def visible_to(self, user):
         """The areas ``user`` may see: all (or their region's, for a regional
         lead), their own, or none.

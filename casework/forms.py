@@ -462,6 +462,13 @@ class RecordsFilterForm(forms.Form):
     )
     area = forms.CharField(label="Ward code", required=False, max_length=9)
     programme = forms.BooleanField(label="Only areas in the programme", required=False)
+    # A report on a past period counts the areas that had joined by its end,
+    # not those that joined later; its links carry the same day.
+    joined_by = forms.DateField(
+        label="Only areas that had joined by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -477,6 +484,10 @@ class RecordsFilterForm(forms.Form):
         chosen = self.cleaned_data
         if chosen["programme"]:
             records = records.filter(area__in=Area.objects.in_programme().values("pk"))
+        if chosen["joined_by"]:
+            records = records.filter(
+                area__in=Area.objects.joined_by(chosen["joined_by"]).values("pk")
+            )
         if chosen["region"]:
             records = records.filter(area__region=chosen["region"])
         if chosen["cohort"]:

@@ -78,10 +78,10 @@ def _the_area(report: Report) -> Area:
 
 def scope_areas(report: Report) -> QuerySet[Area]:
     """The areas a report counts: those in the programme (of its region or
-    cohort), or its one area."""
+    cohort) that had joined by the period's end, or its one area."""
     if report.kind == Report.Kind.AREA:
         return Area.objects.filter(pk=_the_area(report).pk)
-    areas = Area.objects.in_programme()
+    areas = Area.objects.in_programme().joined_by(report.period_end - DAY)
     if report.kind == Report.Kind.REGION:
         return areas.filter(region=report.region)
     if report.kind == Report.Kind.COHORT:
@@ -93,11 +93,12 @@ def scope_filters(report: Report) -> dict[str, str]:
     """The same scope as the lists' filters (request and referral lists)."""
     if report.kind == Report.Kind.AREA:
         return {"area": _the_area(report).ward_code}
+    programme = {"programme": "1", "joined_by": (report.period_end - DAY).isoformat()}
     if report.kind == Report.Kind.REGION:
-        return {"programme": "1", "region": report.region}
+        return {**programme, "region": report.region}
     if report.kind == Report.Kind.COHORT:
-        return {"programme": "1", "cohort": str(report.cohort)}
-    return {"programme": "1"}
+        return {**programme, "cohort": str(report.cohort)}
+    return programme
 
 
 def _dates(period: Period) -> dict[str, str]:

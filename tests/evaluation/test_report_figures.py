@@ -645,3 +645,24 @@ def test_a_period_starting_within_a_month_counts_only_its_own_days(world):
     # that count beside the residents, so no figure of the row links to it.
     assert cell(content, "residents-reached", "Total", "new_residents").suppressed
     assert reached.link == ""
+
+
+def test_a_report_counts_only_the_areas_that_had_joined_by_its_end(world, manager):
+    """An area that joined after the quarter is not in the quarter's report,
+    though residents there asked for help during it; the figure's link
+    lists the same requests."""
+    late = AreaFactory(name="Latecomer", ward_code="E05001200", programme=False)
+    area_join_programme(area=late, cohort=3, joined_on=datetime.date(2026, 10, 15))
+    for _ in range(6):
+        make_request(late, SEPTEMBER)
+    content = gather(report())
+    total = cell(content, "requests-by-topic", "Total", "total")
+    assert total.value == 15
+    assert "joined_by=2026-09-30" in total.link
+    listed = client_for(manager).get(total.link).content.decode()
+    assert re.search(r"<p>(\d+) requests?", listed).group(1) == "15"
+    # A report on a later period counts it.
+    later = gather(report(period=Period(datetime.date(2026, 10, 1), datetime.date(2027, 1, 1))))
+    assert "Latecomer" in json.dumps(later.to_json()) or any(
+        "Latecomer" in paragraph for paragraph in later.method
+    )
