@@ -298,3 +298,58 @@ class TimeRecord(models.Model):
     def __str__(self) -> str:
         # Read in the audit history: a date in words, not ISO.
         return f"{self.hours} h in {self.area} on {self.date:%-d %b %Y}"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def in_force(self, now=None):
+        """Tokens that still open the API: not revoked, not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A personal API token: its owner names it, chooses read-only or
+    read-and-write, gives it an expiry and may revoke it. Only a hash of it
+    is kept; the token itself is shown once, when made. It never does more
+    than its owner could (the permissions are the owner's, read afresh on
+    every call) and stops when the owner's account is closed."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What it is for, so you know it later.")
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    # The token's first characters, shown in lists so its owner can tell
+    # which one a script holds; not enough to use it.
+    prefix = models.CharField(max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "write"]), name="api_token_scope_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{without_direction_controls(self.name)} ({self.prefix}…)"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == self.Scope.READ
+
+    @property
+    def in_force(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from advisers.roles import Role
 
@@ -402,11 +402,25 @@ def two_factor_required(user) -> bool:
 
 
 class HasRolePermission(BasePermission):
-    """DRF's side of the same table: a view names its ``required_perm``."""
+    """DRF's side of the same table: a view names its ``required_perm``
+    (and, where writing needs more than reading, ``required_perm_to_change``).
+    A read-only API token reads what its owner may read, and changes nothing."""
+
+    message = "You do not have permission to do this."
 
     def has_permission(self, request, view) -> bool:
         perm = getattr(view, "required_perm", "portal.use")
-        return has_perm(request.user, perm)
+        if not has_perm(request.user, perm):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        if getattr(request.auth, "is_read_only", False):
+            self.message = (
+                "This API token is read-only: make a read-and-write token to change things."
+            )
+            return False
+        to_change = getattr(view, "required_perm_to_change", None)
+        return to_change is None or has_perm(request.user, to_change)
 
     def has_object_permission(self, request, view, obj) -> bool:
         perm = getattr(view, "required_perm", "portal.use")

@@ -79,6 +79,11 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         **_all(NOT, "id", "area", "date", "hours", "role", "kind", "recorded_at"),
         **_all(STAFF, "person", "recorded_by", "note"),
     },
+    "advisers.ApiToken": {
+        **_all(NOT, "id", "scope", "prefix", "created_at", "expires_at", "revoked_at"),
+        **_all(STAFF, "user", "name", "revoked_by", "last_used_at"),
+        "key_hash": Entry(Kind.PERSONAL, Rule.SHORT),
+    },
     "areas.AreaType": _all(NOT, "id", "slug", "name"),
     "areas.Area": {
         **_all(

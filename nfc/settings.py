@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -523,9 +526,54 @@ CELERY_BEAT_SCHEDULE = {
 # --- API -----------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A personal token first, so that a call with neither is told 401 and how
+    # to authenticate; then the browser's session, with its CSRF check.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "advisers.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["advisers.permissions.HasRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "nfc.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "nfc.api.filters.Search",
+        "nfc.api.filters.AllowlistOrdering",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "nfc.api.throttling.TokenThrottle",
+        "nfc.api.throttling.AnonymousThrottle",
+    ],
+    "EXCEPTION_HANDLER": "nfc.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# Calls per token (or per signed-in browser) and per address without a
+# sign-in; over it, 429 with Retry-After. "600/minute", "10000/hour"...
+NFC_API_RATE_PER_TOKEN = env.str("NFC_API_RATE_PER_TOKEN", default="600/minute")
+NFC_API_RATE_ANONYMOUS = env.str("NFC_API_RATE_ANONYMOUS", default="60/minute")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Network for Communities portal API",
+    "DESCRIPTION": (
+        "The portal's data for the NfC's own analysts, partners and funders' systems. "
+        "Authenticate with a personal API token (your account page, 'API tokens'): "
+        "`Authorization: Bearer nfc_…`. Each person reads and changes exactly what they "
+        "may on the web."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Separate request and response shapes, so read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's own files, served by the portal: no CDN, under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Locale --------------------------------------------------------------

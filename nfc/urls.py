@@ -1,8 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from nfc import views
+from nfc.api.routing import answering_for_themselves
 
 # The admin has no login of its own: it sends people to the same allauth
 # sign-in, with its rate limits and two-factor step. (allauth's documented
@@ -12,6 +15,11 @@ admin.site.site_header = "Network for Communities: administration"
 admin.site.site_title = "NfC administration"
 
 handler500 = views.server_error
+
+# Each app keeps its own endpoints; all answer under /api/v1/.
+API_V1 = [
+    path("", include("advisers.api.urls")),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,7 +39,17 @@ urlpatterns = [
     path("staff/events/", include("events.urls")),
     path("staff/reports/", include("evaluation.report_urls")),
     path("staff/figures/", include("evaluation.records_urls")),
-    path("api/v1/", include("advisers.api.urls")),
+    path("api/v1/", include(answering_for_themselves([path("", include(API_V1))]))),
+    path(
+        "api/schema/",
+        login_not_required(SpectacularAPIView.as_view()),
+        name="api-schema",
+    ),
+    path(
+        "api/docs/",
+        login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     # A sign-in address is changed by an administrator, never by its owner
     # (allauth would let anyone add and switch to an unverified address).
     path("accounts/email/", views.not_found),

@@ -30,3 +30,8 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
 }
+
+# The API's rate limits are tested on their own (tests/api/test_throttling.py,
+# which sets them low); elsewhere a test's many calls must not reach them.
+NFC_API_RATE_PER_TOKEN = "100000/minute"
+NFC_API_RATE_ANONYMOUS = "100000/minute"

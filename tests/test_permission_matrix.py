@@ -12,7 +12,7 @@ methods it answers and how to build its address. For each role and method:
 - any other role gets 403.
 
 POSTs carry no data: the question here is who gets in, not the forms.
-A guard test fails when a page under /staff/, /dashboard/ or /api/v1/ is
+A guard test fails when a page under /staff/ or /dashboard/ is
 missing from PAGES, so a new page cannot ship without its row.
 """
 
@@ -20,8 +20,6 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import cached_property
 
 import pytest
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
@@ -29,19 +27,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from advisers import services
-from advisers.models import TimeRecord
 from advisers.navigation import destinations_for
 from advisers.permissions import PERMISSIONS, has_perm
-from areas.models import FundingBid, LocalContact, Partnership, Stage, StageChange
-from casework import referrals
-from casework.models import Action, Interaction, Partner, SupportRequest, Topic
-from evaluation import reports
-from evaluation.models import OutcomeRecord, Report
 from evaluation.outcomes import quarter_slug
-from events.models import Connection, Event
-from nfc.periods import add_months, quarter_start
-from tests.factories import AreaFactory, EventFactory, RegistrationFactory
+from tests.scene import Scene
 from tests.support import url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -49,169 +38,13 @@ pytestmark = pytest.mark.django_db
 # The personas of tests/conftest.py, one per role.
 ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator"]
 METHODS = ["GET", "POST"]
-# Where the staff pages live; allauth's and the admin's pages are elsewhere.
-STAFF_PREFIXES = ("staff/", "dashboard/", "api/v1/")
+# Where the staff pages live; allauth's and the admin's pages are elsewhere,
+# and the API has its own matrix (tests/api/test_matrix.py).
+STAFF_PREFIXES = ("staff/", "dashboard/")
 
 READ = frozenset({"GET"})  # @require_safe (or a DRF view with get() only)
 WRITE = frozenset({"POST"})  # @require_POST
 FORM = frozenset({"GET", "POST"})  # no method decorator: a form page
-
-
-class Scene:
-    """What the pages are about, made on first use, so each case builds only
-    what its address needs: Hendon, advised by Asha (the adviser persona) and
-    worked in by Callum (the community worker), with a request, a referral to
-    a partner, a contact, a funding bid, and the asker's own time record and
-    action."""
-
-    def __init__(self, request):
-        self._request = request
-
-    def persona(self, name):
-        return self._request.getfixturevalue(name)
-
-    @cached_property
-    def area(self):
-        area = AreaFactory(name="Hendon", ward_code="E05001158")
-        services.area_assign_adviser(area=area, adviser=self.persona("adviser"), by=None)
-        services.area_allocate_community_worker(
-            area=area, worker=self.persona("community_worker"), by=None
-        )
-        Partnership.objects.create(area=area, name="Hendon Together")
-        return area
-
-    @cached_property
-    def support_request(self):
-        return SupportRequest.objects.create(
-            area=self.area,
-            assigned_to=self.persona("adviser"),
-            topic=Topic.PEOPLE,
-            description="We want more neighbours at our meetings",
-            name="Pat Resident",
-            email="pat@example.org",
-            contact_by="email",
-            consented_at=timezone.now(),
-            privacy_notice_version="2026-11",
-        )
-
-    @cached_property
-    def partner(self):
-        return Partner.objects.create(
-            name="Planning Aid North",
-            expertise=["planning"],
-            email="help@planningaid.example",
-            capacity_days=Decimal("5"),
-        )
-
-    @cached_property
-    def referral(self):
-        return referrals.referral_request(
-            area=self.area,
-            partner=self.partner,
-            help_asked="Advice on a neighbourhood plan",
-            by=self.persona("adviser"),
-            requested_on=timezone.localdate() - datetime.timedelta(days=3),
-        )
-
-    @cached_property
-    def stage_change(self):
-        return StageChange.objects.create(
-            area=self.area, stage=Stage.OUTREACH, changed_on=timezone.localdate()
-        )
-
-    @cached_property
-    def contact(self):
-        return LocalContact.objects.create(
-            area=self.area, name="Cllr Pat Jones", kind=LocalContact.Kind.COUNCILLOR
-        )
-
-    @cached_property
-    def funding_bid(self):
-        return FundingBid.objects.create(
-            area=self.area, stream=FundingBid.Stream.LOTTERY, amount_sought=Decimal("5000")
-        )
-
-    @cached_property
-    def event(self):
-        # For Hendon's people: an event its adviser may organise too.
-        event = EventFactory(invited=Event.Invited.AREAS, region=self.area.region)
-        event.areas.set([self.area])
-        return event
-
-    @cached_property
-    def registration(self):
-        return RegistrationFactory(event=self.event, area=self.area)
-
-    @cached_property
-    def attendance(self):
-        return RegistrationFactory(event=self.event, area=self.area, checked_in_at=timezone.now())
-
-    @cached_property
-    def connection(self):
-        # Between Hendon and a peer: Hendon's adviser may mark it followed up.
-        return Connection.objects.create(
-            area_a=self.area,
-            area_b=AreaFactory(name="Ryhope"),
-            topic="funding",
-            origin=Connection.Origin.VISIT,
-            made_on=timezone.localdate(),
-            recorded_by=self.persona("manager"),
-        )
-
-    @cached_property
-    def report(self):
-        # Hendon's own report, built: its people see it, and its files.
-        report = reports.report_request(
-            kind=Report.Kind.AREA,
-            area=self.area,
-            span=Report.Span.QUARTER,
-            start=datetime.date(2026, 4, 1),
-            end=datetime.date(2026, 7, 1),
-            by=None,
-            enqueue=False,
-        )
-        return reports.report_build(report_id=report.pk)
-
-    @cached_property
-    def outcome_record(self):
-        # Hendon's record of the quarter after it joined.
-        return OutcomeRecord.objects.create(
-            area=self.area,
-            quarter=add_months(quarter_start(self.area.joined_on), 3),
-            residents_involved=12,
-            volunteers=4,
-            leaders=2,
-            new_groups=1,
-            spaces_in_use=1,
-            spaces_owned=0,
-            leaders_trained=1,
-            recorded_by=self.persona("adviser"),
-        )
-
-    def time_record_of(self, user):
-        # Anyone may take back their own record; the page's gate is the sign-in.
-        return TimeRecord.objects.create(
-            person=user,
-            role=user.role,
-            area=self.area,
-            date=timezone.localdate(),
-            hours=Decimal("3.75"),
-        )
-
-    def interaction_of(self, user):
-        # Its author may correct it; the page's gate is "casework.log".
-        return Interaction.objects.create(
-            area=self.area, logged_by=user, date=timezone.localdate(), kind="call", minutes=20
-        )
-
-    def action_of(self, user):
-        # Anyone who logs casework closes their own actions.
-        return Action.objects.create(
-            area=self.area,
-            description="Ring the chair about the plan",
-            owner=user,
-            due_on=timezone.localdate() + datetime.timedelta(days=7),
-        )
 
 
 Kwargs = Callable[[Scene, object], dict]
@@ -417,8 +250,6 @@ PAGES: dict[str, Page] = {
     "reports:download": Page(
         ("reports.view",), READ, lambda s, u: {"pk": s.report.pk, "kind": "pdf"}
     ),
-    # advisers/api/urls.py (DRF: the view's required_perm)
-    "advisers_api:me": Page(("portal.use",), READ),
 }
 
 

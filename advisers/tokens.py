@@ -1,0 +1,96 @@
+"""Personal API tokens: made, checked and revoked here, by the account
+pages, the admin site and the API's authentication alike.
+
+A token is ``nfc_`` and 40 random characters. Only its SHA-256 is stored:
+the token is random enough that a salted, slow hash would add nothing, and
+a plain hash lets it be found with one indexed lookup.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from advisers.models import ApiToken, User
+from advisers.permissions import has_perm, two_factor_required
+
+TOKEN_START = "nfc_"
+PREFIX_LENGTH = len(TOKEN_START) + 8
+# The longest a token may last: a year, so a forgotten one ends by itself.
+LONGEST_DAYS = 366
+# How often a token's "last used" is written: not on every call.
+LAST_USED_EVERY = datetime.timedelta(minutes=1)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def may_make_token(user: User) -> bool:
+    """Managers and administrators reach residents' details across the
+    programme, or every account: their tokens only once two-factor
+    authentication is set up."""
+    if not has_perm(user, "portal.use"):
+        return False
+    return not two_factor_required(user) or is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+def api_token_create(
+    *, user: User, name: str, scope: str, expires_on: datetime.date
+) -> tuple[ApiToken, str]:
+    """Make a token for ``user``: the saved record, and the token itself,
+    which is never stored and cannot be shown again."""
+    if not may_make_token(user):
+        raise ValidationError(
+            "Set up two-factor authentication before making an API token.", code="two_factor"
+        )
+    today = timezone.localdate()
+    if expires_on <= today:
+        raise ValidationError({"expires_on": "Choose a day after today."})
+    if expires_on > today + datetime.timedelta(days=LONGEST_DAYS):
+        raise ValidationError({"expires_on": "A token can last a year at most."})
+    raw = TOKEN_START + secrets.token_urlsafe(30)
+    ends = datetime.datetime.combine(expires_on, datetime.time.max)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        scope=scope,
+        prefix=raw[:PREFIX_LENGTH],
+        key_hash=_hash(raw),
+        expires_at=timezone.make_aware(ends),
+    )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken, by: User) -> bool:
+    """Stop ``token`` at once. False when it had already stopped."""
+    with transaction.atomic():
+        return bool(
+            ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_by=by
+            )
+        )
+
+
+def api_token_for(raw: str) -> ApiToken | None:
+    """The token in force that ``raw`` is, with its owner, or None."""
+    if not raw.startswith(TOKEN_START):
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.in_force(now)
+        .select_related("user")
+        .filter(key_hash=_hash(raw), user__is_active=True)
+        .first()
+    )
+    if token is not None and (
+        token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -1,0 +1,20 @@
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class AllowlistOrdering(OrderingFilter):
+    """``?ordering=`` on the fields a view names in ``ordering_fields`` and
+    nothing else: DRF's own default would accept any field of the
+    serializer. A view without the list cannot be ordered."""
+
+    def get_valid_fields(self, queryset, view, context=None):
+        if getattr(view, "ordering_fields", None) in (None, "__all__"):
+            return []
+        return super().get_valid_fields(queryset, view, context or {})
+
+
+class Search(SearchFilter):
+    """``?search=`` over the fields a view names in ``search_fields`` (those
+    the web's own search reads). At most 100 characters, as on the web."""
+
+    def get_search_terms(self, request):
+        return super().get_search_terms(request)[:10]
