@@ -67,6 +67,9 @@ PUBLIC = {
     "account_email_verification_sent": "allauth's notice that a link was sent",
     "account_confirm_email": "the link in a confirmation e-mail",
     "admin:login": "the admin's login, which sends people to the sign-in page",
+    # The API's description (nfc/urls.py): what it offers, never any data.
+    "api-schema": "the OpenAPI schema, for those who integrate",
+    "api-docs": "the API's documentation, read from that schema",
 }
 # Answered by middleware or WhiteNoise, before any URL pattern.
 PUBLIC_PATHS = {
