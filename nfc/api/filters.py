@@ -14,7 +14,8 @@ class AllowlistOrdering(OrderingFilter):
 
 class Search(SearchFilter):
     """``?search=`` over the fields a view names in ``search_fields`` (those
-    the web's own search reads). At most 100 characters, as on the web."""
+    the web's own search reads). Ten words at most: each word is one more
+    condition on every field, and a longer search only costs the database."""
 
     def get_search_terms(self, request):
         return super().get_search_terms(request)[:10]
