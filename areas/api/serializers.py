@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -162,9 +163,9 @@ class FundingBidSerializer(Strict, serializers.ModelSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        values = {name: getattr(self.instance, name) for name in FUNDING_FIELDS}
-        if self.instance is None:
-            values = {}
+        # The bid as it would be saved: what is stored (or a new bid's
+        # defaults) with what was sent on top.
+        values = model_to_dict(self.instance or FundingBid(), fields=FUNDING_FIELDS)
         values.update(attrs)
         form = FundingBidForm(data=values)
         if not form.is_valid():

@@ -82,6 +82,11 @@ class _OfArea(generics.GenericAPIView):
             self._area = _area(self.request, self.kwargs["ward_code"], perm)
         return self._area
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The area's scope and permission are settled before the body is read.
+        self.area()
+
     # What the endpoint lists (for the schema, which has no area to ask).
     model: type
 
