@@ -57,17 +57,11 @@ class AreaDetail(Scoped, generics.RetrieveAPIView):
     def get_queryset(self):
         return selectors.areas_with_people(super().get_queryset()).prefetch_related("types")
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        area = getattr(self, "_area_for_notes", None)
-        context["show_notes"] = area is not None and has_perm(
-            self.request.user, "areas.view_notes", area
-        )
-        return context
-
-    def get_object(self):
-        self._area_for_notes = super().get_object()
-        return self._area_for_notes
+    def retrieve(self, request, *args, **kwargs):
+        area = self.get_object()
+        context = self.get_serializer_context()
+        context["show_notes"] = has_perm(request.user, "areas.view_notes", area)
+        return Response(self.get_serializer_class()(area, context=context).data)
 
 
 class _OfArea(generics.GenericAPIView):
@@ -121,14 +115,13 @@ class AreaStages(_OfArea, generics.ListAPIView):
     required_perm = "areas.view"
     required_perm_to_change = "areas.edit"
     serializer_class = serializers.StageChangeSerializer
-
     model = StageChange
 
     def of(self, area):
         return area.stage_changes.select_related("recorded_by", "withdrawn_by")
 
     @extend_schema(
-        request=serializers.StageMoveSerializer, responses=serializers.StageChangeSerializer
+        request=serializers.StageMoveSerializer, responses={201: serializers.StageChangeSerializer}
     )
     def post(self, request, ward_code):
         area = self.area()
@@ -169,7 +162,6 @@ class AreaContacts(_OfArea, generics.ListCreateAPIView):
     required_perm = "areas.view_contacts"
     required_perm_to_change = "areas.edit"
     serializer_class = serializers.LocalContactSerializer
-
     model = LocalContact
 
     def of(self, area):
@@ -187,7 +179,6 @@ class AreaContact(_OfArea, generics.RetrieveDestroyAPIView):
     required_perm = "areas.view_contacts"
     required_perm_to_change = "areas.edit"
     serializer_class = serializers.LocalContactSerializer
-
     model = LocalContact
 
     def of(self, area):
@@ -204,7 +195,6 @@ class AreaFunding(_OfArea, generics.ListCreateAPIView):
     required_perm = "areas.view"
     required_perm_to_change = "areas.edit"
     serializer_class = serializers.FundingBidSerializer
-
     model = FundingBid
 
     def of(self, area):
@@ -223,7 +213,6 @@ class AreaFundingBid(_OfArea, generics.RetrieveUpdateAPIView):
     required_perm = "areas.view"
     required_perm_to_change = "areas.edit"
     serializer_class = serializers.FundingBidSerializer
-
     model = FundingBid
 
     def of(self, area):
@@ -257,7 +246,8 @@ class _Assign(_OfArea, generics.GenericAPIView):
         try:
             made = self.assign(area=area, by=request.user, **given.validated_data)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
+            # An area outside the programme is no fault of the person chosen.
+            if hasattr(error, "error_dict") or not area.in_programme:
                 raise
             raise ValidationError({self.person_field: error.messages}) from error
         return Response(self.response_serializer(made).data, status=status.HTTP_201_CREATED)

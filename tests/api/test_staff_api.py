@@ -150,3 +150,14 @@ def test_the_staff_list_costs_the_same_with_ten_times_the_people(api_as, hendon,
     small = queries_for(client, "/api/v1/staff/")
     _grow(9)
     assert queries_for(client, "/api/v1/staff/") == small
+
+
+def test_an_area_outside_the_programme_is_refused_as_the_areas_fault(api_as, manager):
+    outside = AreaFactory(programme=False)
+    newcomer = UserFactory(role="adviser")
+    response = api_as("manager").post(
+        f"/api/v1/areas/{outside.ward_code}/adviser/", {"adviser": newcomer.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
+    assert "not in the programme" in response.json()["non_field_errors"][0]
