@@ -574,6 +574,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Choices that share a field name ("kind") get a name each.
+    "ENUM_NAME_OVERRIDES": {
+        "LocalContactKindEnum": "areas.models.LocalContact.Kind",
+        "TimeRecordKindEnum": "advisers.models.TimeRecord.Kind",
+    },
 }
 
 # --- Locale --------------------------------------------------------------
