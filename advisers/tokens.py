@@ -14,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from advisers.models import ApiToken, User
@@ -77,20 +78,40 @@ def api_token_revoke(*, token: ApiToken, by: User) -> bool:
         )
 
 
+def api_tokens_revoke_unprotected(*, user: User, by: User | None) -> int:
+    """Revoke every token of ``user`` when their role needs two-factor
+    authentication and they no longer have it (their authenticator app was
+    removed): how many were stopped."""
+    if may_make_token(user):
+        return 0
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+
+
 def api_token_for(raw: str) -> ApiToken | None:
-    """The token in force that ``raw`` is, with its owner, or None."""
+    """The token in force that ``raw`` is, with its owner, or None.
+
+    A token of someone whose role needs two-factor authentication and who
+    has none (made before they became a manager, say) opens nothing until
+    they set it up: asked in the same query, so every call costs one."""
     if not raw.startswith(TOKEN_START):
         return None
     now = timezone.now()
     token = (
         ApiToken.objects.in_force(now)
         .select_related("user")
+        .annotate(
+            owner_has_totp=Exists(
+                Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+            )
+        )
         .filter(key_hash=_hash(raw), user__is_active=True)
         .first()
     )
-    if token is not None and (
-        token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY
-    ):
+    if token is None or (two_factor_required(token.user) and not token.owner_has_totp):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
