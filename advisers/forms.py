@@ -58,9 +58,10 @@ def _in_ninety_days() -> datetime.date:
 
 
 class ApiTokenForm(forms.Form):
-    """Make a personal API token: what it is for, what it may do, when it ends.
-    The rules on the day (after today, a year at most) are the service's
-    (advisers.tokens), so the admin, a command and this page give the same words."""
+    """Make a personal API token: what it is for, what it may do, when it
+    ends. The rules on the day (after today, a year at most) are the
+    service's (advisers.tokens.api_token_create), so every caller gives the
+    same words."""
 
     name = forms.CharField(
         max_length=100,

@@ -12,7 +12,7 @@ from advisers.permissions import permission_required
 TWO_FACTOR_FIRST = "Set up two-factor authentication before making an API token."
 
 
-def _page(request, form, status=200):
+def _page(request, form):
     return render(
         request,
         "advisers/api_tokens.html",
@@ -22,7 +22,6 @@ def _page(request, form, status=200):
             "may_make": tokens.may_make_token(request.user),
             "two_factor_first": TWO_FACTOR_FIRST,
         },
-        status=status,
     )
 
 

@@ -105,6 +105,9 @@ def test_a_token_is_revoked_after_asking_and_stops_at_once(adviser):
     assert token.revoked_by == adviser
     assert tokens.api_token_for(raw) is None
     assert "Revoked" in client.get(PAGE).text
+    assert "already stopped working" in client.get(url).text
+    again = client.post(url, follow=True)
+    assert "had already stopped working" in again.text
 
 
 def test_nobody_sees_or_revokes_another_persons_token(adviser, community_worker):
