@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from advisers.models import ApiToken, TimeRecord
+from advisers.tokens import expiry_check
 from nfc.validators import not_in_the_future
 
 
@@ -59,9 +60,9 @@ def _in_ninety_days() -> datetime.date:
 
 class ApiTokenForm(forms.Form):
     """Make a personal API token: what it is for, what it may do, when it
-    ends. The rules on the day (after today, a year at most) are the
-    service's (advisers.tokens.api_token_create), so every caller gives the
-    same words."""
+    ends. The day is checked by the service's own rule
+    (advisers.tokens.expiry_check), here too so that every mistake is told
+    at once."""
 
     name = forms.CharField(
         max_length=100,
@@ -88,4 +89,5 @@ class ApiTokenForm(forms.Form):
             "required": "Choose the day the token ends.",
             "invalid": "Give the day as a date, like 31/03/2027.",
         },
+        validators=[expiry_check],
     )

@@ -41,6 +41,15 @@ def may_make_token(user: User) -> bool:
     return not two_factor_required(user) or is_mfa_enabled(user, [Authenticator.Type.TOTP])
 
 
+def expiry_check(expires_on: datetime.date) -> None:
+    """A token ends after today, and within a year (LONGEST_DAYS)."""
+    today = timezone.localdate()
+    if expires_on <= today:
+        raise ValidationError("Choose a day after today.", code="past")
+    if expires_on > today + datetime.timedelta(days=LONGEST_DAYS):
+        raise ValidationError("A token can last a year at most.", code="too_far")
+
+
 def api_token_create(
     *, user: User, name: str, scope: str, expires_on: datetime.date
 ) -> tuple[ApiToken, str]:
@@ -50,11 +59,10 @@ def api_token_create(
         raise ValidationError(
             "Set up two-factor authentication before making an API token.", code="two_factor"
         )
-    today = timezone.localdate()
-    if expires_on <= today:
-        raise ValidationError({"expires_on": "Choose a day after today."})
-    if expires_on > today + datetime.timedelta(days=LONGEST_DAYS):
-        raise ValidationError({"expires_on": "A token can last a year at most."})
+    try:
+        expiry_check(expires_on)
+    except ValidationError as error:
+        raise ValidationError({"expires_on": error}) from error
     raw = TOKEN_START + secrets.token_urlsafe(30)
     ends = datetime.datetime.combine(expires_on, datetime.time.max)
     token = ApiToken.objects.create(

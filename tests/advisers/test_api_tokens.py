@@ -8,6 +8,7 @@ import re
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -86,6 +87,21 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_saved(adviser, ch
     # What was typed is kept, so nothing is lost.
     if "name" not in changes:
         assert 'value="Weekly figures"' in response.text
+
+
+def test_every_mistake_is_told_at_once(adviser):
+    response = _make(client_for(adviser), name="", expires_on=_in(-3))
+    assert "Give the token a name." in response.text
+    assert "Choose a day after today." in response.text
+    assert not ApiToken.objects.exists()
+
+
+def test_the_service_refuses_a_bad_day_whoever_calls_it(adviser):
+    with pytest.raises(ValidationError) as refused:
+        tokens.api_token_create(
+            user=adviser, name="x", scope="read", expires_on=timezone.localdate()
+        )
+    assert refused.value.message_dict == {"expires_on": ["Choose a day after today."]}
 
 
 def test_a_token_is_revoked_after_asking_and_stops_at_once(adviser):
