@@ -173,5 +173,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             raise PermissionDenied
         delivery = get_object_or_404(WebhookDelivery, pk=pk)
         webhook_redeliver(delivery=delivery)
-        messages.success(request, f"Sending {delivery} again.")
+        messages.success(
+            request, f"Sending {delivery.event} to {delivery.webhook} again; its tries show here."
+        )
         return redirect("admin:nfc_webhookdelivery_change", delivery.pk)

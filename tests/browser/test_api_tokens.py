@@ -78,7 +78,7 @@ def test_a_manager_makes_copies_and_revokes_a_token_on_a_phone(phone):
     # Shown once: the list names it, never shows it again.
     phone.get_by_role("link", name="Back to your API tokens").click()
     assert shown not in phone.content()
-    expect(phone.get_by_role("rowheader", name="Weekly figures")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Weekly figures")).to_be_visible()
     phone.get_by_role("link", name="Revoke Weekly figures").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Revoke Weekly figures?")
     assert_healthy(phone)
