@@ -489,6 +489,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.jobs_catch_up_task",
         "schedule": timedelta(minutes=10),
     },
+    # Webhook deliveries whose job never reached the broker, or whose retry
+    # was lost with its worker, are sent again (nfc.tasks).
+    "webhook-deliveries-sweep": {
+        "task": "nfc.tasks.webhooks_sweep_task",
+        "schedule": timedelta(minutes=10),
+    },
     "send-waiting-acknowledgements": {
         "task": "casework.tasks.acknowledgements_sweep_task",
         "schedule": timedelta(minutes=5),

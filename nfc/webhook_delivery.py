@@ -16,12 +16,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from nfc.models import WebhookDelivery
 from nfc.validators import AddressRefused, webhook_addresses
 
 ANSWER_KEPT = 500
+# A delivery untried this long after it was made, or whose next try is this
+# late, lost its job (the broker away when it was sent, a worker gone).
+LOST_AFTER = datetime.timedelta(minutes=10)
 USER_AGENT = "NfC-portal-webhooks/1"
 
 
@@ -178,3 +182,20 @@ def _record(
             locked.next_try_at = next_try_at
         locked.save()
     delivery.refresh_from_db()
+
+
+def deliveries_lost() -> list[int]:
+    """The deliveries whose job was lost: never tried long after they were
+    made, or a retry long overdue (their ids)."""
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            Q(
+                status=WebhookDelivery.Status.PENDING,
+                last_tried_at__isnull=True,
+                created_at__lt=now - LOST_AFTER,
+            )
+            | Q(status=WebhookDelivery.Status.RETRYING, next_try_at__lt=now - LOST_AFTER),
+            webhook__active=True,
+        ).values_list("pk", flat=True)
+    )

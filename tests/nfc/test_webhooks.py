@@ -17,7 +17,7 @@ from casework import referrals
 from casework.models import SupportRequest
 from casework.services import support_request_move, support_request_submit
 from nfc.models import Webhook, WebhookDelivery
-from nfc.tasks import webhook_deliver_task
+from nfc.tasks import webhook_deliver_task, webhooks_sweep_task
 from nfc.webhook_delivery import signature
 from nfc.webhooks import webhook_redeliver, webhooks_announce
 from tests.nfc.webhook_receiver import webhook_receiver
@@ -262,6 +262,31 @@ def test_a_redelivery_sends_the_same_delivery_again(settings):
     first, second = receiver.received
     assert first.body == second.body
     assert first.headers["X-NfC-Delivery"] == second.headers["X-NfC-Delivery"]
+
+
+def test_the_sweep_sends_again_what_a_lost_job_never_sent(
+    hook, settings, django_capture_on_commit_callbacks
+):
+    settings.NFC_WEBHOOK_PRIVATE_ADDRESSES = True
+    with webhook_receiver() as receiver:
+        Webhook.objects.filter(pk=hook.pk).update(url=receiver.url)
+        fresh, lost, late, on_time = (
+            webhooks_announce("report.finished", {"report_id": n})[0] for n in range(4)
+        )
+        long_ago = timezone.now() - datetime.timedelta(minutes=11)
+        WebhookDelivery.objects.filter(pk=lost.pk).update(created_at=long_ago)
+        WebhookDelivery.objects.filter(pk__in=[late.pk, on_time.pk]).update(
+            status="retrying", last_tried_at=long_ago, created_at=long_ago
+        )
+        WebhookDelivery.objects.filter(pk=late.pk).update(next_try_at=long_ago)
+        WebhookDelivery.objects.filter(pk=on_time.pk).update(next_try_at=timezone.now())
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert webhooks_sweep_task.apply().get() == 2
+
+    sent = sorted(int(got.headers["X-NfC-Delivery"]) for got in receiver.received)
+    assert sent == sorted([lost.pk, late.pk])
+    assert fresh.pk not in sent
 
 
 # --- The admin site -----------------------------------------------------------
