@@ -1,8 +1,9 @@
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
+from django.utils import timezone
 
-from advisers import services
-from advisers.models import User
+from advisers import services, tokens
+from advisers.models import ApiToken, User
 
 
 @admin.register(User)
@@ -95,3 +96,69 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for authenticator in queryset:
             services.authenticator_remove(authenticator=authenticator, by=request.user)
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("works", "Works"), ("ended", "Ended"), ("revoked", "Revoked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "works":
+            return queryset.in_force(now)
+        if self.value() == "ended":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Everyone's API tokens, to see and to revoke. Only their owners make
+    them (on their account page, where each is shown once); nothing here
+    shows or changes a token, and revoking keeps the record of it."""
+
+    list_display = [
+        "name",
+        "user",
+        "scope",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [TokenStateFilter, "scope", "user__role"]
+    search_fields = ["name", "prefix", "user__full_name", "user__email"]
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "name",
+        "scope",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the chosen tokens")
+    def revoke(self, request, queryset):
+        stopped = sum(tokens.api_token_revoke(token=token, by=request.user) for token in queryset)
+        self.message_user(request, f"Tokens revoked: {stopped}.")

@@ -1,10 +1,12 @@
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from advisers.models import TimeRecord
+from advisers.models import ApiToken, TimeRecord
+from advisers.tokens import expiry_check
 from nfc.validators import not_in_the_future
 
 
@@ -46,3 +48,46 @@ class TimeRecordForm(forms.Form):
                 self.add_error("amount", "That is more than 24 hours in one day.")
             cleaned["hours"] = hours.quantize(Decimal("0.01"))
         return cleaned
+
+
+# How long a new API token lasts unless its owner chooses otherwise.
+DEFAULT_TOKEN_DAYS = 90
+
+
+def _in_ninety_days() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=DEFAULT_TOKEN_DAYS)
+
+
+class ApiTokenForm(forms.Form):
+    """Make a personal API token: what it is for, what it may do, when it
+    ends. The day is checked by the service's own rule
+    (advisers.tokens.expiry_check), here too so that every mistake is told
+    at once."""
+
+    name = forms.CharField(
+        max_length=100,
+        help_text="What it is for, so you know it later: \u201cweekly figures script\u201d.",
+        error_messages={"required": "Give the token a name."},
+    )
+    scope = forms.ChoiceField(
+        label="What it may do",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+        help_text="Read only is safest: read and write only for a script that changes things.",
+        error_messages={
+            "required": "Choose what the token may do.",
+            "invalid_choice": "Choose read only, or read and write.",
+        },
+    )
+    expires_on = forms.DateField(
+        label="Ends on",
+        initial=_in_ninety_days,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="A year from today at most. The token stops working at the end of this day.",
+        error_messages={
+            "required": "Choose the day the token ends.",
+            "invalid": "Give the day as a date, like 31/03/2027.",
+        },
+        validators=[expiry_check],
+    )

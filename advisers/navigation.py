@@ -116,6 +116,12 @@ DESTINATIONS = [
         "Two-factor authentication and recovery codes.",
     ),
     Destination(
+        "API tokens",
+        "advisers:api_tokens",
+        "portal.use",
+        "Personal tokens for scripts and other systems that use the portal's API.",
+    ),
+    Destination(
         "Change password", "account_change_password", "portal.use", "Choose a new password."
     ),
 ]

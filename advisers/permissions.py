@@ -202,8 +202,8 @@ _SCOPED_TO_AREA = frozenset(
 
 # Apps whose records administrators keep on the Django admin site. The
 # admin's model permissions of any other app are refused, so a model holding
-# residents' details never appears there by accident.
-ADMIN_SITE_APPS = frozenset({"advisers", "mfa", "areas"})
+# residents' details never appears there by accident. (nfc: webhooks.)
+ADMIN_SITE_APPS = frozenset({"advisers", "mfa", "areas", "nfc"})
 _ADMIN_ACTIONS = ("add_", "change_", "delete_", "view_")
 
 # Roles that reach residents' details across the programme, or every

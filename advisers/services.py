@@ -22,6 +22,7 @@ from advisers.models import (
 from advisers.permissions import has_perm, is_assigned_to, may_remove_time_record, require_perm
 from advisers.roles import Role
 from advisers.tasks import invitation_send_task
+from advisers.tokens import api_tokens_revoke_unprotected
 from areas.models import Area
 from casework import audit
 from casework.models import Action, AuditEntry, SupportRequest
@@ -82,11 +83,18 @@ def staff_account_delete(*, user: User, by: User | None = None) -> None:
 @transaction.atomic
 def authenticator_remove(*, authenticator, by: User | None = None) -> None:
     """Remove a lost two-factor device: the person sets up a new one at
-    their next sign-in."""
+    their next sign-in. A manager's or an administrator's API tokens stop
+    with it (they were made under its protection).
+
+    The admin site's is the only way such a person loses their app: allauth's
+    own page refuses them (advisers.adapters), so this is the one place to
+    revoke; the API refuses their tokens meanwhile whatever the way
+    (advisers.tokens.api_token_for)."""
     audit.record(
         obj=authenticator, by=by, action=AuditEntry.Action.REMOVED, fields=["user", "type"]
     )
     authenticator.delete()
+    api_tokens_revoke_unprotected(user=authenticator.user, by=by)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from advisers.models import ApiToken, User
@@ -40,6 +41,15 @@ def may_make_token(user: User) -> bool:
     return not two_factor_required(user) or is_mfa_enabled(user, [Authenticator.Type.TOTP])
 
 
+def expiry_check(expires_on: datetime.date) -> None:
+    """A token ends after today, and within a year (LONGEST_DAYS)."""
+    today = timezone.localdate()
+    if expires_on <= today:
+        raise ValidationError("Choose a day after today.", code="past")
+    if expires_on > today + datetime.timedelta(days=LONGEST_DAYS):
+        raise ValidationError("A token can last a year at most.", code="too_far")
+
+
 def api_token_create(
     *, user: User, name: str, scope: str, expires_on: datetime.date
 ) -> tuple[ApiToken, str]:
@@ -49,11 +59,10 @@ def api_token_create(
         raise ValidationError(
             "Set up two-factor authentication before making an API token.", code="two_factor"
         )
-    today = timezone.localdate()
-    if expires_on <= today:
-        raise ValidationError({"expires_on": "Choose a day after today."})
-    if expires_on > today + datetime.timedelta(days=LONGEST_DAYS):
-        raise ValidationError({"expires_on": "A token can last a year at most."})
+    try:
+        expiry_check(expires_on)
+    except ValidationError as error:
+        raise ValidationError({"expires_on": error}) from error
     raw = TOKEN_START + secrets.token_urlsafe(30)
     ends = datetime.datetime.combine(expires_on, datetime.time.max)
     token = ApiToken.objects.create(
@@ -77,20 +86,40 @@ def api_token_revoke(*, token: ApiToken, by: User) -> bool:
         )
 
 
+def api_tokens_revoke_unprotected(*, user: User, by: User | None) -> int:
+    """Revoke every token of ``user`` when their role needs two-factor
+    authentication and they no longer have it (their authenticator app was
+    removed): how many were stopped."""
+    if may_make_token(user):
+        return 0
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+
+
 def api_token_for(raw: str) -> ApiToken | None:
-    """The token in force that ``raw`` is, with its owner, or None."""
+    """The token in force that ``raw`` is, with its owner, or None.
+
+    A token of someone whose role needs two-factor authentication and who
+    has none (made before they became a manager, say) opens nothing until
+    they set it up: asked in the same query, so every call costs one."""
     if not raw.startswith(TOKEN_START):
         return None
     now = timezone.now()
     token = (
         ApiToken.objects.in_force(now)
         .select_related("user")
+        .annotate(
+            owner_has_totp=Exists(
+                Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+            )
+        )
         .filter(key_hash=_hash(raw), user__is_active=True)
         .first()
     )
-    if token is not None and (
-        token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY
-    ):
+    if token is None or (two_factor_required(token.user) and not token.owner_has_totp):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token

@@ -413,6 +413,27 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         ),
         "requested_by": STAFF,
     },
+    # Webhooks carry public ids and statuses, never a resident's details
+    # (nfc/webhooks.py); a receiver's answer is its system's words.
+    "nfc.Webhook": {
+        **_all(NOT, "id", "name", "url", "events", "secret", "active", "created_at"),
+        "created_by": STAFF,
+    },
+    "nfc.WebhookDelivery": _all(
+        NOT,
+        "id",
+        "webhook",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_answer",
+        "created_at",
+        "last_tried_at",
+        "delivered_at",
+        "next_try_at",
+    ),
 }
 
 

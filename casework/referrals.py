@@ -18,6 +18,7 @@ from areas.models import Area
 from casework import audit
 from casework.models import Partner, Referral, SupportRequest, require_request_area
 from casework.tasks import referral_partner_tell_task
+from nfc.webhooks import api_url, webhooks_announce
 
 PARTNER_AUDITED = [
     "name",
@@ -180,6 +181,16 @@ def referral_move(
     locked.full_clean()
     locked.save()
     audit.record(obj=locked, by=by, before=before)
+    if recording:
+        webhooks_announce(
+            "referral.outcome_recorded",
+            {
+                "referral_id": locked.pk,
+                "ward_code": locked.area.ward_code,
+                "status": locked.status,
+                "url": api_url(f"referrals/{locked.pk}/"),
+            },
+        )
     return locked
 
 

@@ -40,6 +40,7 @@ from casework.tasks import (
     resident_message_tell_task,
     withdrawal_tell_task,
 )
+from nfc.webhooks import api_url, webhooks_announce
 
 WITHDRAWN_NOTE = "Withdrawn by the resident"
 MESSAGE_MAX_LENGTH = DESCRIPTION_MAX_LENGTH
@@ -93,11 +94,23 @@ def support_request_submit(
             raise
         return already
     audit.record(obj=support_request, by=None)
+    webhooks_announce("request.received", request_facts(support_request))
     if support_request.email:
         acknowledgement_send_task.delay_on_commit(support_request.pk)
     if adviser:
         assignee_tell_task.delay_on_commit(support_request.pk)
     return support_request
+
+
+def request_facts(support_request: SupportRequest) -> dict:
+    """What a webhook is told about a request: its public facts, never the
+    resident's details or words."""
+    return {
+        "reference": support_request.reference,
+        "ward_code": support_request.area.ward_code if support_request.area else None,
+        "status": support_request.status,
+        "url": api_url(f"requests/{support_request.reference}/"),
+    }
 
 
 # How long the same words from the same person are taken as the one request
@@ -180,6 +193,8 @@ def support_request_move(
     locked.status = to_status
     locked.save(update_fields=["status", "first_contact_at", "resolved_at"])
     audit.record(obj=locked, by=by, before=before)
+    if to_status in SupportRequest.CLOSED_STATUSES:
+        webhooks_announce("request.closed", request_facts(locked))
     support_request.status = to_status
     support_request.first_contact_at = locked.first_contact_at
     support_request.resolved_at = locked.resolved_at

@@ -37,6 +37,7 @@ from evaluation.models import Report
 from evaluation.report_content import ReportContent, Table
 from nfc.csv import csv_text, spreadsheet_safe
 from nfc.periods import add_months, quarter_start
+from nfc.webhooks import api_url, webhooks_announce
 
 logger = logging.getLogger(__name__)
 
@@ -307,7 +308,12 @@ def report_build_claimed(
             finished_at=timezone.now(),
         )
     )
-    if not finished:
+    if finished:
+        webhooks_announce(
+            "report.finished",
+            {"report_id": report.pk, "status": "done", "url": api_url(f"reports/{report.pk}/")},
+        )
+    else:
         logger.warning(
             "Report %s: run %s no longer holds it; its result is dropped",
             report.pk,

@@ -489,6 +489,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.jobs_catch_up_task",
         "schedule": timedelta(minutes=10),
     },
+    # Webhook deliveries whose job never reached the broker, or whose retry
+    # was lost with its worker, are sent again (nfc.tasks).
+    "webhook-deliveries-sweep": {
+        "task": "nfc.tasks.webhooks_sweep_task",
+        "schedule": timedelta(minutes=10),
+    },
     "send-waiting-acknowledgements": {
         "task": "casework.tasks.acknowledgements_sweep_task",
         "schedule": timedelta(minutes=5),
@@ -554,6 +560,11 @@ REST_FRAMEWORK = {
 # sign-in; over it, 429 with Retry-After. "600/minute", "10000/hour"...
 NFC_API_RATE_PER_TOKEN = env.str("NFC_API_RATE_PER_TOKEN", default="600/minute")
 NFC_API_RATE_ANONYMOUS = env.str("NFC_API_RATE_ANONYMOUS", default="60/minute")
+# Webhooks (nfc/webhooks.py): how long a receiver has to answer, and whether
+# one may be on a private or local address (refused in production unless
+# set: see nfc.validators.webhook_addresses).
+NFC_WEBHOOK_TIMEOUT_SECONDS = env.float("NFC_WEBHOOK_TIMEOUT_SECONDS", default=5)
+NFC_WEBHOOK_PRIVATE_ADDRESSES = env.bool("NFC_WEBHOOK_PRIVATE_ADDRESSES", default=not PRODUCTION)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Network for Communities portal API",

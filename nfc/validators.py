@@ -1,8 +1,12 @@
 """Validators every app's forms and models share."""
 
 import datetime
+import ipaddress
 import re
+import socket
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -52,3 +56,57 @@ def phone_number(value: str) -> str:
     if not valid:
         raise ValidationError(PHONE_MESSAGE, code="phone")
     return text
+
+
+class AddressRefused(ValueError):
+    """A webhook's host is not one the portal may post to."""
+
+
+def webhook_addresses(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to, once each, all of them on the
+    public internet unless NFC_WEBHOOK_PRIVATE_ADDRESSES allows others.
+
+    An administrator's mistake, or a stolen administrator account, must not
+    make the portal post to its own database, Redis or a cloud's metadata
+    service (169.254.169.254): private, loopback, link-local and reserved
+    addresses are refused. The delivery connects to an address checked here,
+    so a name that resolves differently a moment later changes nothing.
+    """
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise AddressRefused(f"{host} was not found.") from error
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    if not settings.NFC_WEBHOOK_PRIVATE_ADDRESSES:
+        for address in addresses:
+            if not ipaddress.ip_address(address.split("%")[0]).is_global:
+                raise AddressRefused(
+                    f"{host} is a private or local address ({address}); "
+                    "webhooks go to addresses on the internet."
+                )
+    return addresses
+
+
+def webhook_url(value: str) -> None:
+    """A webhook's address: http:// or https://, with a host the portal may
+    post to (webhook_addresses)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "Give an address starting http:// or https://.", code="webhook_scheme"
+        )
+    if parts.username or parts.password:
+        raise ValidationError(
+            "Leave any name and password out of the address: check the signature instead.",
+            code="webhook_credentials",
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        # Where private addresses are allowed (development), the name need
+        # not resolve yet: the receiver may not be running.
+        if not settings.NFC_WEBHOOK_PRIVATE_ADDRESSES:
+            webhook_addresses(parts.hostname, port)
+    except AddressRefused as error:
+        raise ValidationError(str(error), code="webhook_address") from error
+    except ValueError as error:
+        raise ValidationError("That address has no valid port.", code="webhook_port") from error

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from advisers.navigation import destinations_for
 from advisers.permissions import PERMISSIONS, has_perm
+from advisers.tokens import api_token_create
 from evaluation.outcomes import quarter_slug
 from tests.scene import Scene
 from tests.support import url_patterns
@@ -90,6 +91,20 @@ PAGES: dict[str, Page] = {
     "advisers:time_record_add": Page(("time.record",), WRITE),
     "advisers:time_record_remove": Page(
         ("portal.use",), WRITE, lambda s, u: {"pk": s.time_record_of(u).pk}
+    ),
+    # Each person's own API tokens; another's is a 404 (tests/advisers/test_api_tokens.py).
+    "advisers:api_tokens": Page(("portal.use",), FORM),
+    "advisers:api_token_revoke": Page(
+        ("portal.use",),
+        FORM,
+        lambda s, u: {
+            "pk": api_token_create(
+                user=u,
+                name="script",
+                scope="read",
+                expires_on=timezone.localdate() + datetime.timedelta(days=9),
+            )[0].pk
+        },
     ),
     # The dashboard; a region of it, or its CSV, needs "areas.view_all" too.
     "dashboard:index": Page(("dashboard.view",), READ),

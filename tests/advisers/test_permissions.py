@@ -70,8 +70,9 @@ def test_api_me_answers_staff_only(client, persona):
         client.force_login(persona)
     response = client.get("/api/v1/me/")
     if persona is None:
-        # The API answers for itself: 401, saying how to authenticate.
+        # Told to authenticate, and how (the API's base: a bearer token).
         assert response.status_code == 401
+        assert response["WWW-Authenticate"].startswith("Bearer")
     else:
         assert response.status_code == 200
         assert response.json()["role"] == persona.role

@@ -1,0 +1,49 @@
+"""Telling the webhooks registered on the admin site that something
+happened (nfc.models.Webhook).
+
+The apps' services announce an event with its public facts only: ids the
+API knows it by, its status, and the API address to read more (with the
+receiver's own token, which sees what its owner may). Never a resident's
+name, contact details or words: a receiver is another system, and what it
+keeps is out of the portal's reach.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from nfc.models import Webhook, WebhookDelivery
+from nfc.tasks import webhook_deliver_task
+
+
+def api_url(path: str) -> str:
+    """The API's full address of ``path`` (under /api/v1/)."""
+    return f"{settings.NFC_BASE_URL}/api/v1/{path.lstrip('/')}"
+
+
+def webhooks_announce(event: str, payload: dict) -> list[WebhookDelivery]:
+    """One delivery of ``event`` for each active webhook that wants it, each
+    sent by a job once the caller's transaction commits (none if it rolls
+    back). ``payload``: the event's public facts (see the module's note)."""
+    if event not in Webhook.Event.values:
+        raise ValueError(f"Unknown webhook event {event!r}: add it to Webhook.Event.")
+    webhooks = [webhook for webhook in Webhook.objects.filter(active=True) if webhook.wants(event)]
+    if not webhooks:
+        return []
+    body = {"event": event, "occurred_at": timezone.now().isoformat(), "data": payload}
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=webhook, event=event, payload=body) for webhook in webhooks
+    )
+    for delivery in deliveries:
+        webhook_deliver_task.delay_on_commit(delivery.pk)
+    return deliveries
+
+
+@transaction.atomic
+def webhook_redeliver(*, delivery: WebhookDelivery) -> None:
+    """Send a delivery again, as it was (the same id, body and event), with
+    a fresh round of tries; its earlier tries stay in its log."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.PENDING, next_try_at=None
+    )
+    webhook_deliver_task.delay_on_commit(delivery.pk)
