@@ -572,6 +572,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices that several fields share, named once.
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "casework.models.SupportRequest.Status",
+        "ReferralStatusEnum": "casework.models.Referral.Status",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
