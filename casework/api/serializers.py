@@ -49,18 +49,16 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class AreaRefSerializer(serializers.Serializer):
-    ward_code = serializers.CharField()
-    name = serializers.CharField()
-
-
 # --- Requests ---------------------------------------------------------------
 
 
 class SupportRequestSerializer(serializers.ModelSerializer):
     """A request as the web's list shows it: no resident's details."""
 
-    area = serializers.SerializerMethodField()
+    area = serializers.CharField(
+        source="area.ward_code", read_only=True, allow_null=True, help_text="Its ward code."
+    )
+    area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
     assigned_to = serializers.SerializerMethodField()
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -70,6 +68,7 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "reference",
             "created_at",
             "area",
+            "area_name",
             "topic",
             "status",
             "assigned_to",
@@ -78,11 +77,6 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "resolved_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(AreaRefSerializer(allow_null=True))
-    def get_area(self, support_request):
-        area = support_request.area
-        return None if area is None else {"ward_code": area.ward_code, "name": area.name}
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_assigned_to(self, support_request):
@@ -232,7 +226,8 @@ class InteractionSerializer(_InteractionFields):
         allow_null=True,
         help_text="The reference of the request it was about, if any.",
     )
-    logged_by = PersonSerializer(read_only=True, source="logged_by_person")
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    logged_by = serializers.SerializerMethodField()
     time_counted = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     correctable_until = serializers.SerializerMethodField()
@@ -246,11 +241,9 @@ class InteractionSerializer(_InteractionFields):
         fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
         return fields
 
-    def to_representation(self, interaction):
-        interaction.logged_by_person = _person(interaction.logged_by)
-        data = super().to_representation(interaction)
-        data["area"] = {"ward_code": interaction.area.ward_code, "name": interaction.area.name}
-        return data
+    @extend_schema_field(PersonSerializer)
+    def get_logged_by(self, interaction):
+        return _person(interaction.logged_by)
 
     def get_time_counted(self, interaction) -> bool:
         return interaction.time_record_id is not None
@@ -296,6 +289,7 @@ class ActionSerializer(Strict):
         required=False,
         allow_null=True,
     )
+    area_name = serializers.CharField(source="area.name", read_only=True)
     description = serializers.CharField(max_length=300)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
@@ -303,8 +297,9 @@ class ActionSerializer(Strict):
         help_text="Who will do it (their id): you, unless you choose someone who works on "
         "the area or a manager who sees it.",
     )
+    owner_name = serializers.CharField(source="owner.full_name", read_only=True)
     due_on = serializers.DateField(validators=[not_in_the_past])
-    done_at = serializers.DateTimeField(read_only=True)
+    done_at = serializers.DateTimeField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     fingerprint = serializers.CharField(
         read_only=True, help_text="Send it back as `seen` when you change the action."
@@ -321,12 +316,6 @@ class ActionSerializer(Strict):
         fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
         fields["owner"].queryset = possible_owners(areas=areas, writer=user)
         return fields
-
-    def to_representation(self, action):
-        data = super().to_representation(action)
-        data["area"] = {"ward_code": action.area.ward_code, "name": action.area.name}
-        data["owner"] = _person(action.owner)
-        return data
 
     def validate(self, attrs):
         support_request = attrs.get("support_request")
@@ -430,18 +419,22 @@ class ReferralSerializer(Strict):
         required=False,
         allow_null=True,
     )
+    area_name = serializers.CharField(source="area.name", read_only=True)
     partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
     help_asked = serializers.CharField(max_length=2000)
     requested_on = serializers.DateField(required=False)
     status = serializers.CharField(read_only=True)
-    accepted_on = serializers.DateField(read_only=True)
-    declined_on = serializers.DateField(read_only=True)
-    delivered_on = serializers.DateField(read_only=True)
-    outcome_recorded_on = serializers.DateField(read_only=True)
-    days_used = serializers.DecimalField(max_digits=5, decimal_places=1, read_only=True)
-    cost = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True)
+    accepted_on = serializers.DateField(read_only=True, allow_null=True)
+    declined_on = serializers.DateField(read_only=True, allow_null=True)
+    delivered_on = serializers.DateField(read_only=True, allow_null=True)
+    outcome_recorded_on = serializers.DateField(read_only=True, allow_null=True)
+    days_used = serializers.DecimalField(
+        max_digits=5, decimal_places=1, read_only=True, allow_null=True
+    )
+    cost = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True, allow_null=True)
     outcome = serializers.CharField(read_only=True)
-    group_rating = serializers.IntegerField(read_only=True)
+    group_rating = serializers.IntegerField(read_only=True, allow_null=True)
     next_statuses = serializers.SerializerMethodField()
 
     def get_fields(self):
@@ -452,12 +445,6 @@ class ReferralSerializer(Strict):
         fields["area"].queryset = Area.objects.visible_to(user)
         fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
         return fields
-
-    def to_representation(self, referral):
-        data = super().to_representation(referral)
-        data["area"] = {"ward_code": referral.area.ward_code, "name": referral.area.name}
-        data["partner"] = {"id": referral.partner_id, "name": referral.partner.name}
-        return data
 
     def get_next_statuses(self, referral) -> list[str]:
         return [value for value, _ in referral.next_statuses]

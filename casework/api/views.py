@@ -218,7 +218,7 @@ class ActionViewSet(
     """Follow-up actions: those of the areas a person sees casework in, and
     their own wherever they are."""
 
-    queryset = Action.objects.select_related("area", "owner")
+    queryset = Action.objects.select_related("area", "owner", "support_request")
     serializer_class = ActionSerializer
     # "casework.view" to read, not the web's "casework.log" (held by the same
     # roles): the object check reads an area-scoped permission's object as

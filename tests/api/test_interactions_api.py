@@ -79,7 +79,7 @@ def test_an_interaction_about_a_request_goes_on_its_area(api_as, hendon, adviser
     )
 
     assert response.status_code == 201, response.content
-    assert response.json()["area"]["ward_code"] == hendon.ward_code
+    assert response.json()["area"] == hendon.ward_code
     assert response.json()["request"] == support_request.reference
     assert response.json()["time_counted"] is False
 
