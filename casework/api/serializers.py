@@ -248,8 +248,11 @@ class InteractionSerializer(_InteractionFields):
     def get_time_counted(self, interaction) -> bool:
         return interaction.time_record_id is not None
 
-    def get_correctable_until(self, interaction) -> str:
-        return interaction_correction_ends(interaction).isoformat()
+    @extend_schema_field(serializers.DateTimeField)
+    def get_correctable_until(self, interaction):
+        return serializers.DateTimeField().to_representation(
+            interaction_correction_ends(interaction)
+        )
 
     def validate(self, attrs):
         self.check_residents(attrs)
