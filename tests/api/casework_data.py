@@ -32,3 +32,10 @@ def queries_of(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, response.content
     return len(captured)
+
+
+def costs_the_same(django_assert_num_queries, client, url: str, queries: int) -> None:
+    """One GET of ``url`` costs exactly ``queries`` queries."""
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200, response.content
