@@ -572,13 +572,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choices that several fields share, named once.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Choices that share a field name ("kind", "status", "to_status") get a name each.
     "ENUM_NAME_OVERRIDES": {
+        "LocalContactKindEnum": "areas.models.LocalContact.Kind",
+        "TimeRecordKindEnum": "advisers.models.TimeRecord.Kind",
         "RequestStatusEnum": "casework.models.SupportRequest.Status",
         "ReferralStatusEnum": "casework.models.Referral.Status",
     },
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Locale --------------------------------------------------------------
