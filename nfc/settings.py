@@ -578,6 +578,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LocalContactKindEnum": "areas.models.LocalContact.Kind",
         "TimeRecordKindEnum": "advisers.models.TimeRecord.Kind",
+        "InteractionKindEnum": "casework.models.Interaction.Kind",
         "RequestStatusEnum": "casework.models.SupportRequest.Status",
         "ReferralStatusEnum": "casework.models.Referral.Status",
     },
