@@ -24,12 +24,13 @@ from casework.models import (
 )
 from nfc.validators import not_in_the_future, not_in_the_past
 
-NOT_YOURS_TO_SET = "You may not set this."
+NOT_YOURS_TO_SET = "This field cannot be set here."
 
 
 class Strict(serializers.Serializer):
     """Refuses a field it does not take (one that is only shown, or one this
-    person may not set), rather than quietly ignoring it."""
+    person may not set), rather than quietly ignoring it. Checked before
+    the fields, so the validate() methods below need not call it."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -143,7 +143,7 @@ def test_a_manager_may_not_count_time_they_do_not_record(api_as, hendon):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"count_time": ["You may not set this."]}
+    assert response.json() == {"count_time": ["This field cannot be set here."]}
     assert not TimeRecord.objects.exists()
     assert not Interaction.objects.exists()
 

@@ -253,7 +253,7 @@ def test_what_a_partner_has_used_is_not_set_by_hand(api_as, partner):
     response = api_as("manager").patch(partner_page(partner), {"days_left": "50"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"days_left": ["You may not set this."]}
+    assert response.json() == {"days_left": ["This field cannot be set here."]}
 
 
 @pytest.mark.parametrize("url", [LIST, PARTNERS])

@@ -213,7 +213,7 @@ def test_a_field_one_may_not_set_is_refused_not_ignored(api_as, hendon, adviser)
     )
 
     assert response.status_code == 400
-    assert response.json() == {"assigned_to": ["You may not set this."]}
+    assert response.json() == {"assigned_to": ["This field cannot be set here."]}
     assert not StatusChange.objects.exists()
 
 
