@@ -41,15 +41,6 @@ class Strict(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def _person(user) -> dict | None:
-    return None if user is None else {"id": user.pk, "name": user.full_name}
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 # --- Requests ---------------------------------------------------------------
 
 
@@ -60,7 +51,9 @@ class SupportRequestSerializer(serializers.ModelSerializer):
         source="area.ward_code", read_only=True, allow_null=True, help_text="Its ward code."
     )
     area_name = serializers.CharField(source="area.name", read_only=True, allow_null=True)
-    assigned_to = serializers.SerializerMethodField()
+    assigned_to_name = serializers.CharField(
+        source="assigned_to.full_name", read_only=True, allow_null=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -73,27 +66,22 @@ class SupportRequestSerializer(serializers.ModelSerializer):
             "topic",
             "status",
             "assigned_to",
+            "assigned_to_name",
             "is_overdue",
             "first_contact_at",
             "resolved_at",
         ]
         read_only_fields = fields
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
-    def get_assigned_to(self, support_request):
-        return _person(support_request.assigned_to)
-
 
 class StatusChangeSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SerializerMethodField()
+    changed_by_name = serializers.CharField(
+        source="changed_by.full_name", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = StatusChange
-        fields = ["from_status", "to_status", "note", "changed_by", "changed_at"]
-
-    @extend_schema_field(PersonSerializer(allow_null=True))
-    def get_changed_by(self, change):
-        return _person(change.changed_by)
+        fields = ["from_status", "to_status", "note", "changed_by", "changed_by_name", "changed_at"]
 
 
 class ResidentMessageSerializer(serializers.ModelSerializer):
@@ -228,7 +216,8 @@ class InteractionSerializer(_InteractionFields):
         help_text="The reference of the request it was about, if any.",
     )
     area_name = serializers.CharField(source="area.name", read_only=True)
-    logged_by = serializers.SerializerMethodField()
+    logged_by = serializers.IntegerField(source="logged_by_id", read_only=True)
+    logged_by_name = serializers.CharField(source="logged_by.full_name", read_only=True)
     time_counted = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     correctable_until = serializers.SerializerMethodField()
@@ -241,10 +230,6 @@ class InteractionSerializer(_InteractionFields):
         fields["area"].queryset = Area.objects.visible_to(user)
         fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
         return fields
-
-    @extend_schema_field(PersonSerializer)
-    def get_logged_by(self, interaction):
-        return _person(interaction.logged_by)
 
     def get_time_counted(self, interaction) -> bool:
         return interaction.time_record_id is not None
