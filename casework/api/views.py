@@ -160,6 +160,14 @@ class InteractionViewSet(
     # The primary key's index: newest logged first, quick on years of them.
     ordering = ("-pk",)
 
+    def get_queryset(self):
+        if self.request.query_params.get(filters.CaseworkSearch.search_param):
+            # As the search page reads them: the person's areas named as a
+            # list, so PostgreSQL combines the area index with the words'
+            # index (InteractionQuerySet.visible_to).
+            return self.queryset.all().visible_to(self.request.user, areas_listed=True)
+        return super().get_queryset()
+
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
         serializer.instance = interactions.interaction_log_with_time(

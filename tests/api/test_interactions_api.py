@@ -268,6 +268,7 @@ def test_interactions_filter_by_area_request_and_kind(api_as, hendon, adviser):
 def test_search_reads_interactions_notes_as_the_web_search(api_as, hendon, adviser):
     found = logged(hendon, adviser, notes="Walked the allotments with the chair")
     logged(hendon, adviser, notes="A call about the youth club")
+    logged(AreaFactory(name="Elsewhere"), adviser, notes="Their allotment too")
 
     response = api_as("adviser").get(LIST, {"search": "allotment"})
 
