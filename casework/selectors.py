@@ -183,6 +183,22 @@ def _matching(queryset, text: str, fields, groups: list[list[SearchTerm]]):
     return queryset.filter(match)
 
 
+def search_within(queryset: QuerySet, *, kind: str, text: str) -> tuple[QuerySet, str]:
+    """``queryset`` (of the model of SEARCH_KINDS' ``kind``) narrowed to the
+    rows the search page would find for ``text``, and why ``text`` cannot be
+    searched for ("" when it can): the API's ``?search=`` reads words as the
+    search page does."""
+    text = " ".join(text.split())
+    groups = search_terms(text)
+    problem = search_problem(groups)
+    if not problem and connection.vendor == "postgresql":
+        problem = _postgresql_problem(text)
+    if problem:
+        return queryset.none(), problem
+    fields = next(each.fields for each in SEARCH_KINDS if each.key == kind)
+    return _matching(queryset, text, fields, groups), ""
+
+
 def _search_scopes(user) -> dict[str, QuerySet]:
     """What ``user`` may find of each kind: what the pages each result
     links to would show them."""

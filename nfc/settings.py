@@ -585,10 +585,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    # Choices that share a field name ("kind") get a name each.
+    # Choices that share a field name ("kind", "status", "to_status") get a name each.
     "ENUM_NAME_OVERRIDES": {
         "LocalContactKindEnum": "areas.models.LocalContact.Kind",
         "TimeRecordKindEnum": "advisers.models.TimeRecord.Kind",
+        "InteractionKindEnum": "casework.models.Interaction.Kind",
+        "RequestStatusEnum": "casework.models.SupportRequest.Status",
+        "ReferralStatusEnum": "casework.models.Referral.Status",
     },
 }
 

@@ -20,6 +20,7 @@ handler500 = views.server_error
 API_V1 = [
     path("", include("advisers.api.urls")),
     path("", include("areas.api.urls")),
+    path("", include("casework.api.urls")),
 ]
 
 urlpatterns = [

@@ -109,7 +109,8 @@ def _json(body: dict) -> str:
 def _view_methods(callback) -> set[str]:
     actions = getattr(callback, "actions", None)
     if actions is not None:
-        return {method.upper() for method in actions}
+        # A viewset adds "head" to its actions at its first GET (DRF).
+        return {method.upper() for method in actions} & set(HANDLERS)
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     return {method for method in HANDLERS if hasattr(view_class, method.lower())}
 
