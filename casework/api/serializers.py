@@ -22,24 +22,8 @@ from casework.models import (
     StatusChange,
     SupportRequest,
 )
+from nfc.api.strict import Strict
 from nfc.validators import not_in_the_future, not_in_the_past
-
-NOT_YOURS_TO_SET = "This field cannot be set here."
-
-
-class Strict(serializers.Serializer):
-    """Refuses a field it does not take (one that is only shown, or one this
-    person may not set), rather than quietly ignoring it. Checked before
-    the fields, so the validate() methods below need not call it."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            refused = sorted(set(data) - writable)
-            if refused:
-                raise serializers.ValidationError({name: [NOT_YOURS_TO_SET] for name in refused})
-        return super().to_internal_value(data)
-
 
 # --- Requests ---------------------------------------------------------------
 

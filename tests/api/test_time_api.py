@@ -106,7 +106,8 @@ def test_unknown_fields_and_bad_hours_are_refused_field_by_field(api_as, hendon)
         format="json",
     )
     assert response.status_code == 400
-    assert set(response.json()) == {"hours"}
+    # Every mistake at once: the hours, and the field nobody may set.
+    assert set(response.json()) == {"hours", "role"}
     response = api_as("adviser").post(
         "/api/v1/time/",
         {"area": "E05001158", "date": str(timezone.localdate()), "hours": "3", "role": "manager"},
