@@ -574,6 +574,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # Several models have a "kind": each its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "events.models.Event.Kind",
+        "OutcomeRecordKindEnum": "evaluation.models.OutcomeRecord.Kind",
+        "ReportKindEnum": "evaluation.models.Report.Kind",
+    },
 }
 
 # --- Locale --------------------------------------------------------------

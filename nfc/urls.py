@@ -19,6 +19,7 @@ handler500 = views.server_error
 # Each app keeps its own endpoints; all answer under /api/v1/.
 API_V1 = [
     path("", include("advisers.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 urlpatterns = [
