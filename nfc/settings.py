@@ -574,11 +574,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    # Several models have a "kind": each its own name in the schema.
+    # Several models have a "kind": each its own name in the schema (and the
+    # events' topics one name, however many fields use them).
     "ENUM_NAME_OVERRIDES": {
         "EventKindEnum": "events.models.Event.Kind",
         "OutcomeRecordKindEnum": "evaluation.models.OutcomeRecord.Kind",
         "ReportKindEnum": "evaluation.models.Report.Kind",
+        "TopicEnum": "events.models.TOPIC_CHOICES",
     },
 }
 

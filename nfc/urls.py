@@ -20,6 +20,7 @@ handler500 = views.server_error
 API_V1 = [
     path("", include("advisers.api.urls")),
     path("", include("events.api.urls")),
+    path("", include("evaluation.api.urls")),
 ]
 
 urlpatterns = [
