@@ -28,7 +28,7 @@ from evaluation.forms import ReportStartForm
 from evaluation.models import OutcomeRecord, Report
 from evaluation.outcome_forms import OutcomeRecordForm
 from evaluation.report_views import DOWNLOADS
-from nfc.api.forms import refuse_unknown, valid
+from nfc.api.forms import form_data, valid
 from nfc.api.views import Scoped
 from nfc.periods import quarter_start
 
@@ -81,17 +81,16 @@ class OutcomeRecordListView(Scoped, generics.ListAPIView):
     @extend_schema(request=OutcomeRecordNewSerializer, responses={201: OutcomeRecordSerializer})
     def post(self, request, ward_code):
         area = _area(request, ward_code, "outcomes.record")
-        refuse_unknown(request.data, OutcomeRecordNewSerializer().fields)
-        data = dict(request.data)
+        data = form_data(request.data, allowed=OutcomeRecordNewSerializer().fields)
         kind = data.pop("kind", None)
-        slug = data.pop("quarter", None)
+        slug = data.pop("quarter", "")
         quarter = None
         if kind not in Kind.values:
             raise serializers.ValidationError(
                 {"kind": ['Say which record: "baseline" or "quarter".']}
             )
         if kind == Kind.QUARTER:
-            quarter = outcomes.quarter_from_slug(slug) if isinstance(slug, str) else None
+            quarter = outcomes.quarter_from_slug(slug)
             if quarter is None:
                 raise serializers.ValidationError({"quarter": ['Give the quarter like "2026-q3".']})
         form = OutcomeRecordForm(data=data, baseline=kind == Kind.BASELINE)
@@ -151,13 +150,13 @@ class OutcomeRecordDetailView(generics.GenericAPIView):
     def patch(self, request, ward_code, quarter):
         area = _area(request, ward_code, "outcomes.record")
         record = self._record(request, area, quarter)
-        refuse_unknown(request.data, OutcomeRecordCorrectionSerializer().fields)
-        if not isinstance(request.data.get("seen"), str):
+        sent = form_data(request.data, allowed=OutcomeRecordCorrectionSerializer().fields)
+        if not sent.get("seen"):
             raise serializers.ValidationError(
                 {"seen": ["Send the record's seen value as you read it."]}
             )
         data = {name: getattr(record, name) for name in outcomes.TYPED}
-        data.update(request.data)
+        data.update(sent)
         form = OutcomeRecordForm(data=data, instance=record, baseline=record.kind == Kind.BASELINE)
         cleaned = valid(form)
         saved = outcomes.outcome_record_save(
@@ -195,8 +194,7 @@ class ReportListView(Scoped, generics.ListAPIView):
     )
     def post(self, request):
         user = request.user
-        refuse_unknown(request.data, ReportStartSerializer().fields)
-        data = dict(request.data)
+        data = form_data(request.data, allowed=ReportStartSerializer().fields)
         if data.get("area"):
             found = (
                 Area.objects.visible_to(user)

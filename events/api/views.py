@@ -31,7 +31,7 @@ from events.models import Connection, Event, Registration
 from events.network_forms import ConnectionForm
 from events.views import _not_yours
 from nfc.api.errors import NON_FIELD
-from nfc.api.forms import refuse_unknown, valid
+from nfc.api.forms import form_data, refuse_unknown, valid
 from nfc.api.views import Scoped
 
 # --- Events ---------------------------------------------------------------------
@@ -65,12 +65,6 @@ def _events(queryset):
         .select_related("organiser")
         .prefetch_related("areas", "sessions")
     )
-
-
-def _as_ward_codes(value, field: str):
-    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
-        raise serializers.ValidationError({field: ["Give a list of ward codes."]})
-    return value
 
 
 def _pk_of(areas, ward_code):
@@ -127,18 +121,23 @@ def _event_as_form_data(event: Event) -> dict:
 def _event_details(request, event: Event | None = None) -> dict:
     """The event as sent, checked by the web's form: its details for the
     service, or a 400 with the form's messages."""
-    refuse_unknown(request.data, WRITABLE_EVENT_FIELDS)
+    sent = form_data(
+        request.data,
+        allowed=WRITABLE_EVENT_FIELDS,
+        lists=["areas", "topics"],
+        raw=["sessions"],
+    )
     areas = Area.objects.visible_to(request.user)
     data = _event_as_form_data(event) if event is not None else {}
-    for name, value in request.data.items():
+    for name, value in sent.items():
         if name == "host_area":
             data[name] = _pk_of(areas, value)
         elif name == "areas":
-            data[name] = [_pk_of(areas, code) for code in _as_ward_codes(value, name)]
+            data[name] = [_pk_of(areas, code) for code in value]
         elif name == "sessions":
             data[name] = _session_lines(value)
         else:
-            data[name] = "" if value is None else value
+            data[name] = value
     form = EventForm(data=data, instance=event, user=request.user)
     valid(form)
     return form.event_details()
@@ -238,8 +237,7 @@ class EventCancelView(generics.GenericAPIView):
     @extend_schema(request=EventCancelSerializer, responses=EventDetailSerializer)
     def post(self, request, slug):
         event = _organised(request, slug)
-        refuse_unknown(request.data, ["reason"])
-        details = valid(EventCancelForm(data=request.data))
+        details = valid(EventCancelForm(data=form_data(request.data, allowed=["reason"])))
         event = services.event_cancel(event=event, by=request.user, **details)
         return _answer(request, event)
 
@@ -340,8 +338,7 @@ class ConnectionListView(Scoped, generics.ListAPIView):
     @extend_schema(request=ConnectionWriteSerializer, responses={201: ConnectionSerializer})
     def post(self, request):
         user = request.user
-        refuse_unknown(request.data, ConnectionWriteSerializer().fields)
-        data = dict(request.data)
+        data = form_data(request.data, allowed=ConnectionWriteSerializer().fields)
         # As the web's form starts: today, unless said.
         data.setdefault("made_on", timezone.localdate().isoformat())
         everywhere = Area.objects.all()

@@ -24,6 +24,41 @@ def refuse_unknown(data, allowed: Iterable[str]) -> None:
         )
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def form_data(
+    data, *, allowed: Iterable[str], lists: Iterable[str] = (), raw: Iterable[str] = ()
+) -> dict:
+    """What a JSON body sends, checked for fields the caller may not set
+    (refuse_unknown) and made what a form reads from a page: text (numbers
+    and true or false as their words, null as nothing), and a list of them
+    for the fields named in ``lists``; ``raw`` fields are left as sent, for
+    the view to read. An object, or a list where one value is wanted, is
+    refused (a 400), never handed to a form that expects text."""
+    refuse_unknown(data, allowed)
+    lists, raw = frozenset(lists), frozenset(raw)
+    wrong: dict[str, list[str]] = {}
+    as_text: dict = {}
+    for name, value in data.items():
+        if name in raw:
+            as_text[name] = value
+        elif name in lists:
+            if not isinstance(value, list) or not all(isinstance(v, _SCALARS) for v in value):
+                wrong[name] = ["Send a list of values."]
+            else:
+                as_text[name] = [str(v) for v in value]
+        elif value is None:
+            as_text[name] = ""
+        elif isinstance(value, _SCALARS):
+            as_text[name] = str(value)
+        else:
+            wrong[name] = ["Send one value, not a list or an object."]
+    if wrong:
+        raise serializers.ValidationError(wrong)
+    return as_text
+
+
 def valid(form: forms.BaseForm) -> dict:
     """The form's cleaned data, or a 400 with its messages, field by field
     (its form-wide ones under ``non_field_errors``)."""

@@ -425,3 +425,49 @@ def test_each_list_asks_as_many_queries_for_ten_times_the_data(
     event = _events_and_people(hendon, 9)
     with django_assert_num_queries(once):
         client.get(url.format(slug=event.slug))
+
+
+def test_values_of_the_wrong_shape_are_refused_not_a_server_error(api_as, hendon):
+    client = api_as("adviser")
+
+    shapes = client.post(
+        "/api/v1/events/",
+        _new_event(hendon, title={"words": "Hello"}, topics="neighbourhood_plan", starts_at=5),
+        format="json",
+    )
+    not_an_object = client.post("/api/v1/events/", ["a", "list"], format="json")
+    sessions = client.post(
+        "/api/v1/events/", _new_event(hendon, sessions=[{"title": "No times"}]), format="json"
+    )
+
+    assert shapes.status_code == 400
+    assert shapes.json()["title"] == ["Send one value, not a list or an object."]
+    assert shapes.json()["topics"] == ["Send a list of values."]
+    assert not_an_object.json() == {"non_field_errors": ["Send a JSON object."]}
+    assert sessions.status_code == 400
+    assert "Session 1 needs its title" in sessions.json()["sessions"][0]
+    assert not Event.objects.exists()
+
+
+def test_a_training_series_takes_its_sessions_as_a_list(api_as, hendon):
+    starts = timezone.localtime(timezone.now() + datetime.timedelta(days=30)).replace(
+        hour=13, minute=0, second=0, microsecond=0
+    )
+    response = api_as("adviser").post(
+        "/api/v1/events/",
+        _new_event(
+            hendon,
+            kind="training",
+            sessions=[
+                {
+                    "title": "Chairing meetings",
+                    "starts_at": (starts + datetime.timedelta(hours=1)).isoformat(),
+                    "ends_at": (starts + datetime.timedelta(hours=2)).isoformat(),
+                }
+            ],
+        ),
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert [s["title"] for s in response.json()["sessions"]] == ["Chairing meetings"]
