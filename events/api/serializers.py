@@ -78,7 +78,9 @@ class EventSerializer(serializers.ModelSerializer):
         return [t.topic for t in event.topics.all() if t.topic in TOPIC_LABELS]
 
     def get_places_taken(self, event: Event) -> int:
-        return event.capacity - event.places_left
+        # Counted by the list's query (with_places_taken) where it has it.
+        taken = getattr(event, "places_taken", None)
+        return event.registrations.holding_places().count() if taken is None else taken
 
     def get_waiting(self, event: Event) -> int:
         waiting = getattr(event, "waiting", None)
