@@ -3,6 +3,7 @@ and evaluation reports (list, start, follow, download), over the same
 querysets, forms and services as the web's pages."""
 
 import datetime
+from functools import cached_property
 
 import django_filters
 from django.core.files.storage import storages
@@ -70,13 +71,15 @@ class OutcomeRecordListView(Scoped, generics.ListAPIView):
     serializer_class = OutcomeRecordSerializer
     filterset_class = OutcomeRecordFilter
 
+    @cached_property
+    def area(self) -> Area:
+        return _area(self.request, self.kwargs["ward_code"], "outcomes.view")
+
     def get_queryset(self):
-        area = _area(self.request, self.kwargs["ward_code"], "outcomes.view")
-        return super().get_queryset().filter(area=area).order_by("quarter", "kind", "pk")
+        return super().get_queryset().filter(area=self.area).order_by("quarter", "kind", "pk")
 
     def get_serializer_context(self):
-        area = _area(self.request, self.kwargs["ward_code"], "outcomes.view")
-        return {**super().get_serializer_context(), **_context(self.request, area)}
+        return {**super().get_serializer_context(), **_context(self.request, self.area)}
 
     @extend_schema(request=OutcomeRecordNewSerializer, responses={201: OutcomeRecordSerializer})
     def post(self, request, ward_code):
