@@ -580,6 +580,9 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "events.models.Event.Kind",
         "OutcomeRecordKindEnum": "evaluation.models.OutcomeRecord.Kind",
         "ReportKindEnum": "evaluation.models.Report.Kind",
+        "ReportStageEnum": "evaluation.models.Report.Stage",
+        # An area's stage keeps its plain name beside the report's stage.
+        "StageEnum": "areas.models.Stage",
         "TopicEnum": "events.models.TOPIC_CHOICES",
     },
 }
