@@ -93,8 +93,13 @@ def _session_lines(value) -> str:
                     ]
                 }
             )
-        starts = timezone.localtime(given.validated_data["starts_at"])
-        ends = timezone.localtime(given.validated_data["ends_at"])
+        try:
+            starts = timezone.localtime(given.validated_data["starts_at"])
+            ends = timezone.localtime(given.validated_data["ends_at"])
+        except OverflowError:
+            raise serializers.ValidationError(
+                {"sessions": [f"Session {number}: give a date between the years 1 and 9999."]}
+            ) from None
         if ends.date() != starts.date():
             raise serializers.ValidationError(
                 {"sessions": [f"Session {number} must start and end on the same day."]}

@@ -43,17 +43,25 @@ def form_data(
     for name, value in data.items():
         if name in raw:
             as_text[name] = value
-        elif name in lists:
+            continue
+        if name in lists:
             if not isinstance(value, list) or not all(isinstance(v, _SCALARS) for v in value):
                 wrong[name] = ["Send a list of values."]
-            else:
-                as_text[name] = [str(v) for v in value]
+                continue
+            texts = [str(v) for v in value]
         elif value is None:
-            as_text[name] = ""
+            texts = [""]
         elif isinstance(value, _SCALARS):
-            as_text[name] = str(value)
+            texts = [str(value)]
         else:
             wrong[name] = ["Send one value, not a list or an object."]
+            continue
+        # PostgreSQL can neither keep nor look up text with a NUL in it: the
+        # view would fail before a form's own check said so.
+        if any("\x00" in text for text in texts):
+            wrong[name] = ["Null characters are not allowed."]
+        else:
+            as_text[name] = texts if name in lists else texts[0]
     if wrong:
         raise serializers.ValidationError(wrong)
     return as_text

@@ -471,3 +471,14 @@ def test_a_training_series_takes_its_sessions_as_a_list(api_as, hendon):
 
     assert response.status_code == 201, response.json()
     assert [s["title"] for s in response.json()["sessions"]] == ["Chairing meetings"]
+
+
+def test_text_with_a_null_character_is_refused_before_it_reaches_the_database(api_as, hendon):
+    response = api_as("adviser").post(
+        "/api/v1/connections/",
+        {"area": "E05\x00", "other": hendon.ward_code, "topic": "funding", "origin": "visit"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"area": ["Null characters are not allowed."]}
