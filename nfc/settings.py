@@ -585,13 +585,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    # Choices that share a field name ("kind", "status", "to_status") get a name each.
+    # Choices that share a field name ("kind", "stage", "status", "to_status")
+    # get a name each (and the events' topics one name, however many fields
+    # use them).
     "ENUM_NAME_OVERRIDES": {
         "LocalContactKindEnum": "areas.models.LocalContact.Kind",
         "TimeRecordKindEnum": "advisers.models.TimeRecord.Kind",
         "InteractionKindEnum": "casework.models.Interaction.Kind",
         "RequestStatusEnum": "casework.models.SupportRequest.Status",
         "ReferralStatusEnum": "casework.models.Referral.Status",
+        "EventKindEnum": "events.models.Event.Kind",
+        "OutcomeRecordKindEnum": "evaluation.models.OutcomeRecord.Kind",
+        "ReportKindEnum": "evaluation.models.Report.Kind",
+        "ReportStageEnum": "evaluation.models.Report.Stage",
+        # An area's stage keeps its plain name beside the report's stage.
+        "StageEnum": "areas.models.Stage",
+        "TopicEnum": "events.models.TOPIC_CHOICES",
     },
 }
 

@@ -21,6 +21,8 @@ API_V1 = [
     path("", include("advisers.api.urls")),
     path("", include("areas.api.urls")),
     path("", include("casework.api.urls")),
+    path("", include("events.api.urls")),
+    path("", include("evaluation.api.urls")),
 ]
 
 urlpatterns = [
