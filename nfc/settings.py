@@ -601,6 +601,8 @@ SPECTACULAR_SETTINGS = {
         # An area's stage keeps its plain name beside the report's stage.
         "StageEnum": "areas.models.Stage",
         "TopicEnum": "events.models.TOPIC_CHOICES",
+        "RequestTopicEnum": "casework.models.Topic",
+        "InteractionTopicEnum": "casework.models.InteractionTopic",
     },
 }
 
