@@ -91,12 +91,10 @@ def test_a_person_tries_a_call_with_their_token(docs, manager):
 
 
 def test_what_axe_says_of_the_docs(docs):
-    # Swagger UI is a third party's page, not ours to rebuild: its serious
-    # findings are listed here (README, "The API") rather than fixed, bar
-    # the page's own frame (its language, its title), which is ours.
-    found = axe_violations(docs)
-    ours = [
-        finding for finding in found if finding.split(" ")[0] in {"html-has-lang", "document-title"}
-    ]
-    assert ours == []
-    print("\naxe on /api/docs/:", *found, sep="\n  ")
+    # Swagger UI is a third party's page. Its colours are ours to fix
+    # (static/css/api-docs.css), and so are the page's language and title;
+    # its structure is not: each operation's summary is a button holding a
+    # link (nested-interactive), and that link is a small target. Those two
+    # are left, and said so in README ("The API").
+    found = {finding.split(" ")[0] for finding in axe_violations(docs)}
+    assert found <= {"nested-interactive", "target-size"}
