@@ -79,18 +79,31 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application, **CLIENT)
 KNOWN: dict[tuple[str, str], list] = {}
 
 
+# Words of the API's addresses that are not their model's name.
+ALIASES = {"staff": "user"}
+
+
 def _model_named(word: str):
-    """The model a URL's or a field's word names: "time-records" is
-    TimeRecord, "contacts" LocalContact, "requests" SupportRequest."""
+    """The model a URL's or a field's word names: "time" is TimeRecord,
+    "contacts" LocalContact, "requests" SupportRequest, "staff" User."""
     wanted = word.replace("-", "").replace("_", "").lower().removesuffix("s")
-    found = [
+    wanted = ALIASES.get(wanted, wanted)
+    if not wanted:
+        return None
+    models = [
         model
         for model in apps.get_models()
         if model._meta.app_label in ("areas", "advisers", "casework", "events", "evaluation")
-        and model._meta.model_name.endswith(wanted)
     ]
-    exact = [model for model in found if model._meta.model_name == wanted]
-    return (exact or found or [None])[0]
+    for fits in (
+        lambda name: name == wanted,
+        lambda name: name.endswith(wanted),
+        lambda name: wanted in name,
+    ):
+        found = [model for model in models if fits(model._meta.model_name)]
+        if found:
+            return found[0]
+    return None
 
 
 def _public_ids(model, name: str) -> list:
@@ -121,32 +134,44 @@ def _known_for(word: str, name: str) -> list:
     return KNOWN[key]
 
 
+def _half_real(made_up: dict, real: dict):
+    """The made-up values, or (as often) the same with the world's ids in."""
+    if not real:
+        return st.just(made_up)
+    return st.one_of(
+        st.just(made_up),
+        st.fixed_dictionaries({name: st.sampled_from(values) for name, values in real.items()}).map(
+            lambda chosen: {**made_up, **chosen}
+        ),
+    )
+
+
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
     if not path_parameters:
         return st.just(path_parameters)
     words = context.operation.path.strip("/").split("/")
-    real = dict(path_parameters)
+    real = {}
     for before, part in zip(words, words[1:], strict=False):
         name = part.strip("{}")
-        if part.startswith("{") and name in real:
+        if part.startswith("{") and name in path_parameters:
             values = _known_for(before, name)
             if values:
-                real[name] = values[0]
-    return st.sampled_from([path_parameters, real])
+                real[name] = values
+    return _half_real(path_parameters, real)
 
 
 @schema.hook
 def flatmap_body(context, body):
     if not isinstance(body, dict):
         return st.just(body)
-    real = dict(body)
+    real = {}
     for name, value in body.items():
         if isinstance(value, str | int) and not isinstance(value, bool):
             values = _known_for(name, "pk" if isinstance(value, int) else "")
             if values and type(values[0]) is type(value):
-                real[name] = values[0]
-    return st.sampled_from([body, real])
+                real[name] = values
+    return _half_real(body, real)
 
 
 class _People:
