@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from nfc.urls import handler500
+from nfc.urls import handler404, handler500
 from nfc.urls import urlpatterns as portal_urlpatterns
 
 
@@ -23,4 +23,4 @@ def ok(request):
 urlpatterns = [path("ok/", ok, name="bench_ok"), *portal_urlpatterns]
 
 # The portal's error pages, as a URL conf of its own would lose them.
-__all__ = ["handler500", "urlpatterns"]
+__all__ = ["handler404", "handler500", "urlpatterns"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -128,6 +129,13 @@ STAFF_PATHS = ("/staff/", "/dashboard/", "/api/", "/admin/")
 PERSONAL_PUBLIC_PAGES = frozenset({"casework_public:help_sent", "casework_public:follow"})
 
 
+def _refusal(request, *, status: int, page: str, detail: str):
+    """The page for a person; under /api/, the JSON every API answer has."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, page, status=status)
+
+
 class RejectNulMiddleware:
     """Answers 400 for a NUL character in the address or its query string.
 
@@ -141,7 +149,9 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
-            return render(request, "400.html", status=400)
+            return _refusal(
+                request, status=400, page="400.html", detail="The address holds a NUL character."
+            )
         return self.get_response(request)
 
 
@@ -167,7 +177,9 @@ class RequestSizeLimitMiddleware:
             else settings.NFC_PUBLIC_POST_MAX_BYTES
         )
         if body_too_big(request, limit):
-            response = render(request, "413.html", status=413)
+            response = _refusal(
+                request, status=413, page="413.html", detail=f"Send at most {limit:,} bytes."
+            )
             # Shown once, for this post; the address may hold a private link.
             add_never_cache_headers(response)
             return response

@@ -14,6 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = "Network for Communities: administration"
 admin.site.site_title = "NfC administration"
 
+handler404 = views.page_not_found
 handler500 = views.server_error
 
 # Each app keeps its own endpoints; all answer under /api/v1/.

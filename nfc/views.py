@@ -2,7 +2,7 @@ import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -28,6 +28,16 @@ def favicon(request):
 @login_not_required
 def not_found(request):
     raise Http404
+
+
+def page_not_found(request, exception):
+    """The answer for an address nothing serves (handler404): under /api/,
+    JSON as every answer of the API is (nfc/api/schema.py documents it),
+    so a client reads a wrong address as it reads any other 404; the page
+    elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
