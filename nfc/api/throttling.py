@@ -13,6 +13,12 @@ class _SettingsRate(SimpleRateThrottle):
     def get_rate(self):
         return getattr(settings, self.setting)
 
+    def allow_request(self, request, view):
+        # Noted, so a refusal after the throttles ran is not counted twice
+        # (nfc.api.errors counts those refused before they ran).
+        request.nfc_throttled = True
+        return super().allow_request(request, view)
+
 
 class TokenThrottle(_SettingsRate):
     """Calls per API token, or per person for the browser's session

@@ -70,3 +70,44 @@ def test_a_token_is_not_held_back_by_the_anonymous_rate(settings, adviser):
     client = client_with_token(make_token(adviser))
     for _ in range(3):
         assert client.get(ME, REMOTE_ADDR="203.0.113.5").status_code == 200
+
+
+def test_knocking_without_a_token_is_limited_per_address(settings, db):
+    settings.NFC_API_RATE_ANONYMOUS = "3/minute"
+    client = APIClient()
+    for _ in range(3):
+        assert client.get(ME).status_code == 401
+    _over(client.get(ME))
+    # Another address is counted apart.
+    assert client.get(ME, REMOTE_ADDR="192.0.2.99").status_code == 401
+
+
+def test_guessing_tokens_is_limited_per_address(settings, db):
+    settings.NFC_API_RATE_ANONYMOUS = "3/minute"
+    for guess in range(3):
+        assert client_with_token(f"nfc_guess{guess}").get(ME).status_code == 401
+    _over(client_with_token("nfc_guess-again").get(ME))
+
+
+def test_a_tokens_refusals_count_against_it(settings, evaluator):
+    settings.NFC_API_RATE_PER_TOKEN = "2/minute"
+    client = client_with_token(make_token(evaluator))
+    # Evaluators may not read requests: refused, and counted.
+    for _ in range(2):
+        assert client.get("/api/v1/requests/").status_code == 403
+    _over(client.get(ME))
+
+
+def test_a_refused_change_counts_once(settings, evaluator, hendon):
+    settings.NFC_API_RATE_PER_TOKEN = "4/minute"
+    client = client_with_token(make_token(evaluator))
+    # An evaluator may read an area but not change it: each refusal counts
+    # once against the token, as a call that got in would.
+    for _ in range(2):
+        assert (
+            client.post(f"/api/v1/areas/{hendon.ward_code}/stages/", {}, format="json").status_code
+            == 403
+        )
+    assert client.get(ME).status_code == 200
+    assert client.get(ME).status_code == 200
+    _over(client.get(ME))
