@@ -11,6 +11,15 @@ class AllowlistOrdering(OrderingFilter):
             return []
         return super().get_valid_fields(queryset, view, context or {})
 
+    def get_ordering(self, request, queryset, view):
+        """The ordering asked for (or the view's own), ending on the primary
+        key: rows that tie on a date or a name come in one fixed order, so
+        that no page repeats or skips one (a cursor's above all)."""
+        ordering = list(super().get_ordering(request, queryset, view) or ())
+        if ordering and ordering[-1].lstrip("-") not in ("pk", "id"):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering
+
 
 class Search(SearchFilter):
     """``?search=`` over the fields a view names in ``search_fields`` (those

@@ -189,3 +189,20 @@ def test_the_list_costs_the_same_with_ten_times_the_records(api_as, hendon, pers
     small = queries_for(client, "/api/v1/time/")
     _grow(45, hendon)
     assert queries_for(client, "/api/v1/time/") == small
+
+
+@pytest.mark.parametrize("ordering", ["date", "-date"])
+def test_records_on_the_same_day_are_each_on_one_page_of_the_cursor(
+    api_as, hendon, adviser, ordering
+):
+    # Twelve records share three days: ordered by day alone, a cursor would
+    # repeat some across pages and skip others.
+    made = {_record(adviser, hendon, days_ago=n % 3).pk for n in range(12)}
+    client = api_as("adviser")
+    seen = []
+    url = f"/api/v1/time/?ordering={ordering}&page_size=5"
+    while url:
+        page = client.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(made)
