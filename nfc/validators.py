@@ -62,6 +62,24 @@ class AddressRefused(ValueError):
     """A webhook's host is not one the portal may post to."""
 
 
+# IPv6 prefixes that carry an IPv4 address inside them (NAT64's well-known
+# prefix): Python calls them global whatever the address inside.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address`` is on the public internet, looking inside IPv6
+    addresses that carry an IPv4 one (mapped, 6to4, NAT64): 64:ff9b::a9fe:a9fe
+    is 169.254.169.254."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and address in _NAT64:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None and not inner.is_global:
+            return False
+    return address.is_global
+
+
 def webhook_addresses(host: str, port: int) -> list[str]:
     """The addresses ``host`` resolves to, once each, all of them on the
     public internet unless NFC_WEBHOOK_PRIVATE_ADDRESSES allows others.
@@ -79,7 +97,7 @@ def webhook_addresses(host: str, port: int) -> list[str]:
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not settings.NFC_WEBHOOK_PRIVATE_ADDRESSES:
         for address in addresses:
-            if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            if not _public(ipaddress.ip_address(address.split("%")[0])):
                 raise AddressRefused(
                     f"{host} is a private or local address ({address}); "
                     "webhooks go to addresses on the internet."

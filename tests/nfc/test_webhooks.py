@@ -241,6 +241,10 @@ def test_a_private_address_is_refused_unless_allowed(settings):
         ("http://169.254.169.254/latest/meta-data/", "private or local address"),
         ("http://10.0.0.5/", "private or local address"),
         ("http://[::1]/", "private or local address"),
+        # IPv4 inside IPv6: NAT64, 6to4 and mapped forms of local addresses.
+        ("http://[64:ff9b::a9fe:a9fe]/", "private or local address"),
+        ("http://[2002:7f00:1::1]/", "private or local address"),
+        ("http://[::ffff:10.0.0.5]/", "private or local address"),
     ],
 )
 def test_a_webhook_address_must_be_http_on_the_internet(settings, url, message):
