@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from advisers.models import ApiToken, User
 from advisers.permissions import has_perm, two_factor_required
+from casework import audit
 
 TOKEN_START = "nfc_"
 PREFIX_LENGTH = len(TOKEN_START) + 8
@@ -50,6 +51,7 @@ def expiry_check(expires_on: datetime.date) -> None:
         raise ValidationError("A token can last a year at most.", code="too_far")
 
 
+@transaction.atomic
 def api_token_create(
     *, user: User, name: str, scope: str, expires_on: datetime.date
 ) -> tuple[ApiToken, str]:
@@ -73,28 +75,30 @@ def api_token_create(
         key_hash=_hash(raw),
         expires_at=timezone.make_aware(ends),
     )
+    audit.record(obj=token, by=user, fields=["name", "scope", "prefix", "expires_at"])
     return token, raw
 
 
 def api_token_revoke(*, token: ApiToken, by: User) -> bool:
     """Stop ``token`` at once. False when it had already stopped."""
     with transaction.atomic():
-        return bool(
-            ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-                revoked_at=timezone.now(), revoked_by=by
-            )
-        )
+        in_force = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
+        now = timezone.now()
+        audit.record_update(queryset=in_force, by=by, changes={"revoked_at": [None, str(now)]})
+        return bool(in_force.update(revoked_at=now, revoked_by=by))
 
 
+@transaction.atomic
 def api_tokens_revoke_unprotected(*, user: User, by: User | None) -> int:
     """Revoke every token of ``user`` when their role needs two-factor
     authentication and they no longer have it (their authenticator app was
     removed): how many were stopped."""
     if may_make_token(user):
         return 0
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
+    in_force = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    now = timezone.now()
+    audit.record_update(queryset=in_force, by=by, changes={"revoked_at": [None, str(now)]})
+    return in_force.update(revoked_at=now, revoked_by=by)
 
 
 def api_token_for(raw: str) -> ApiToken | None:

@@ -853,7 +853,7 @@ class AuditKind(models.TextChoices):
     TIME = "time", "Time records"
     PARTNERSHIP = "partnership", "Partnership and local contacts"
     PARTNERS = "partners", "Specialist partners"
-    STAFF = "staff", "Staff accounts"
+    STAFF = "staff", "Staff accounts and their API tokens"
     EVENTS = "events", "Events and registrations"
     CONNECTIONS = "connections", "Connections between areas"
     OUTCOMES = "outcomes", "Outcome records"
@@ -874,7 +874,7 @@ AUDIT_KIND_MODELS: dict[str, tuple[tuple[str, str], ...]] = {
     AuditKind.TIME: (("advisers", "timerecord"),),
     AuditKind.PARTNERSHIP: (("areas", "partnership"), ("areas", "localcontact")),
     AuditKind.PARTNERS: (("casework", "partner"),),
-    AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator")),
+    AuditKind.STAFF: (("advisers", "user"), ("mfa", "authenticator"), ("advisers", "apitoken")),
     AuditKind.EVENTS: (("events", "event"), ("events", "registration")),
     AuditKind.CONNECTIONS: (("events", "connection"),),
     AuditKind.OUTCOMES: (("evaluation", "outcomerecord"),),

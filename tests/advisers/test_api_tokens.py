@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from advisers import services, tokens
 from advisers.models import ApiToken, Role
+from casework.models import AuditEntry, AuditKind
 from tests.factories import UserFactory
 from tests.support import client_for
 
@@ -254,3 +255,21 @@ def test_the_admin_site_makes_and_changes_no_token(admin_client_for, adviser):
 def test_only_administrators_reach_the_tokens_on_the_admin_site(manager):
     response = client_for(manager).get(reverse("admin:advisers_apitoken_changelist"))
     assert response.status_code in (302, 403)
+
+
+def test_making_and_revoking_a_token_is_in_the_audit_history(adviser, manager):
+    token, _ = tokens.api_token_create(
+        user=adviser,
+        name="Nightly sync",
+        scope="read",
+        expires_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    assert tokens.api_token_revoke(token=token, by=manager)
+    made, revoked = AuditEntry.objects.of_kind(AuditKind.STAFF).order_by("pk")
+    assert (made.action, made.changed_by, made.changes["name"]) == (
+        AuditEntry.Action.CREATED,
+        adviser,
+        [None, "Nightly sync"],
+    )
+    assert (revoked.action, revoked.changed_by) == (AuditEntry.Action.CHANGED, manager)
+    assert list(revoked.changes) == ["revoked_at"]
