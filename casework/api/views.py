@@ -88,10 +88,10 @@ class SupportRequestViewSet(
     def retrieve(self, request, *args, **kwargs):
         support_request = self.get_object()
         data = SupportRequestDetailSerializer(support_request, context={"request": request}).data
-        # As the web's page: who looked is kept, and its messages are seen
-        # (after they are read out, so "seen_at" shows them new this once).
+        # As the web's page, who looked is kept. A resident's messages stay
+        # new, though: a script reading them is not the adviser having read
+        # them, and the web's "New" must still tell the adviser.
         audit.looked_at(obj=support_request, by=request.user, action=AuditEntry.Action.VIEWED)
-        services.resident_messages_mark_seen(support_request=support_request, by=request.user)
         return Response(data)
 
     def _answer(self, support_request, code=status.HTTP_200_OK):
