@@ -29,7 +29,8 @@ LONGEST_DAYS = 366
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
 
-def _hash(raw: str) -> str:
+def token_hash(raw: str) -> str:
+    """What is stored of a token: its SHA-256, in hex."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -72,7 +73,7 @@ def api_token_create(
         name=name.strip(),
         scope=scope,
         prefix=raw[:PREFIX_LENGTH],
-        key_hash=_hash(raw),
+        key_hash=token_hash(raw),
         expires_at=timezone.make_aware(ends),
     )
     audit.record(obj=token, by=user, fields=["name", "scope", "prefix", "expires_at"])
@@ -118,7 +119,7 @@ def api_token_for(raw: str) -> ApiToken | None:
                 Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
             )
         )
-        .filter(key_hash=_hash(raw), user__is_active=True)
+        .filter(key_hash=token_hash(raw), user__is_active=True)
         .first()
     )
     if token is None or (two_factor_required(token.user) and not token.owner_has_totp):

@@ -72,26 +72,6 @@ def report_start(request):
     return render(request, "evaluation/reports/report_start.html", {"form": form})
 
 
-def _progress(report: Report) -> dict:
-    stages = reports.STAGES
-    if report.status == Report.Status.DONE:
-        done = len(stages)
-    elif report.stage in stages:
-        done = stages.index(report.stage)
-    else:
-        done = 0
-    return {
-        "status": report.status,
-        "status_label": report.get_status_display(),
-        "stage": report.stage,
-        "stage_label": report.get_stage_display() if report.stage else "",
-        "stages_done": done,
-        "stages": len(stages),
-        "percent": round(100 * done / len(stages)),
-        "finished": report.is_finished,
-    }
-
-
 @require_safe
 @permission_required("reports.view")
 def report_detail(request, pk):
@@ -101,7 +81,7 @@ def report_detail(request, pk):
         "evaluation/reports/report_detail.html",
         {
             "report": report,
-            "progress": _progress(report),
+            "progress": reports.report_progress(report),
             "can_retry": report.status == Report.Status.FAILED
             and has_perm(request.user, "reports.start"),
         },
@@ -113,7 +93,7 @@ def report_detail(request, pk):
 @permission_required("reports.view")
 def report_status(request, pk):
     report = get_object_or_404(_visible(request), pk=pk)
-    return JsonResponse({**_progress(report), "failure": report.failure})
+    return JsonResponse({**reports.report_progress(report), "failure": report.failure})
 
 
 @require_POST

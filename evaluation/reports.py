@@ -477,3 +477,24 @@ def workbook_bytes(content: ReportContent) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def report_progress(report: Report) -> dict:
+    """How far its job has gone, for the page's bar and the API."""
+    stages = STAGES
+    if report.status == Report.Status.DONE:
+        done = len(stages)
+    elif report.stage in stages:
+        done = stages.index(report.stage)
+    else:
+        done = 0
+    return {
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "stage": report.stage,
+        "stage_label": report.get_stage_display() if report.stage else "",
+        "stages_done": done,
+        "stages": len(stages),
+        "percent": round(100 * done / len(stages)),
+        "finished": report.is_finished,
+    }

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from advisers.permissions import may_organise_event
-from areas.models import Area
+from areas.models import Area, Region
 from casework import audit
 from events.models import (
     MANAGE_LINK,
@@ -55,6 +55,19 @@ AUDITED = [
     "cancelled_at",
     "cancellation_reason",
 ]
+
+
+def not_organiser_message(user) -> str:
+    """Why the event as given is not the user's to organise."""
+    if user.region:
+        return (
+            f"You can organise events only for the {Region(user.region).label}: "
+            "choose it as the event's region (national events are organised nationally)."
+        )
+    return (
+        "You can organise events only for your own areas: a visit between them, "
+        "or an event for the areas you choose."
+    )
 
 
 def _check_organiser(event: Event, by, area_ids) -> None:

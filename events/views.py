@@ -14,7 +14,6 @@ from advisers.permissions import (
     may_see_registrations,
     permission_required,
 )
-from areas.models import Region
 from events import selectors, services
 from events.forms import EventCancelForm, EventForm
 from events.models import Event
@@ -36,19 +35,6 @@ def _organised(request, slug: str) -> Event:
     if not may_organise_event(request.user, event):
         raise PermissionDenied
     return event
-
-
-def _not_yours(user) -> str:
-    """Why the event as given is not the user's to organise."""
-    if user.region:
-        return (
-            f"You can organise events only for the {Region(user.region).label}: "
-            "choose it as the event's region (national events are organised nationally)."
-        )
-    return (
-        "You can organise events only for your own areas: a visit between them, "
-        "or an event for the areas you choose."
-    )
 
 
 @require_safe
@@ -81,7 +67,7 @@ def event_new(request):
         try:
             event = services.event_create(by=request.user, **form.event_details())
         except PermissionDenied:
-            form.add_error(None, _not_yours(request.user))
+            form.add_error(None, services.not_organiser_message(request.user))
         else:
             messages.success(request, "Event saved. Publish it when it is ready.")
             return redirect("events:detail", slug=event.slug)
@@ -117,7 +103,7 @@ def event_edit(request, slug):
         try:
             services.event_update(event=event, by=request.user, **form.event_details())
         except PermissionDenied:
-            form.add_error(None, _not_yours(request.user))
+            form.add_error(None, services.not_organiser_message(request.user))
         else:
             messages.success(
                 request, "Event changed. Everyone registered is told of a new time or place."

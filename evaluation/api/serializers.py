@@ -6,9 +6,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evaluation import outcomes
+from evaluation import outcomes, reports
 from evaluation.models import OutcomeRecord, Report
-from evaluation.report_views import DOWNLOADS, _progress
+from evaluation.report_views import DOWNLOADS
 
 
 class OutcomeRecordSerializer(serializers.ModelSerializer):
@@ -136,7 +136,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReportProgressSerializer)
     def get_progress(self, report: Report) -> dict:
-        return _progress(report)
+        return reports.report_progress(report)
 
     @extend_schema_field(ReportDownloadsSerializer)
     def get_downloads(self, report: Report) -> dict:

@@ -29,7 +29,6 @@ from events.api.serializers import (
 from events.forms import EventCancelForm, EventForm
 from events.models import Connection, Event, Registration
 from events.network_forms import ConnectionForm
-from events.views import _not_yours
 from nfc.api.errors import NON_FIELD
 from nfc.api.forms import form_data, refuse_unknown, valid
 from nfc.api.views import Scoped
@@ -179,7 +178,9 @@ class EventListView(Scoped, generics.ListAPIView):
         try:
             event = services.event_create(by=request.user, **details)
         except PermissionDenied:
-            raise serializers.ValidationError({NON_FIELD: [_not_yours(request.user)]}) from None
+            raise serializers.ValidationError(
+                {NON_FIELD: [services.not_organiser_message(request.user)]}
+            ) from None
         return _answer(request, event, status.HTTP_201_CREATED)
 
 
@@ -216,7 +217,9 @@ class EventDetailView(generics.GenericAPIView):
         try:
             services.event_update(event=event, by=request.user, **details)
         except PermissionDenied:
-            raise serializers.ValidationError({NON_FIELD: [_not_yours(request.user)]}) from None
+            raise serializers.ValidationError(
+                {NON_FIELD: [services.not_organiser_message(request.user)]}
+            ) from None
         return _answer(request, event)
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from advisers.models import ApiToken
 from advisers.roles import Role
-from advisers.tokens import TOKEN_START, _hash
+from advisers.tokens import TOKEN_START, token_hash
 from areas.models import Region
 from tests.factories import UserFactory
 
@@ -32,7 +32,7 @@ def make_token(user, *, scope=ApiToken.Scope.WRITE, name="script") -> str:
         name=name,
         scope=scope,
         prefix=raw[:12],
-        key_hash=_hash(raw),
+        key_hash=token_hash(raw),
         expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     return raw
