@@ -433,6 +433,7 @@ REGISTRY: dict[str, dict[str, Entry]] = {
         "last_tried_at",
         "delivered_at",
         "next_try_at",
+        "sending_until",
     ),
 }
 

@@ -85,6 +85,9 @@ class WebhookDelivery(models.Model):
     last_tried_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     next_try_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by the job posting it until then: a retry and the sweep's
+    # resend cannot both post it at once.
+    sending_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name_plural = "webhook deliveries"

@@ -112,6 +112,7 @@ def webhook_deliver(
         delivery is None
         or delivery.status == WebhookDelivery.Status.DELIVERED
         or not delivery.webhook.active
+        or not _claimed(delivery)
     ):
         return delivery
     body = body_of(delivery.payload)
@@ -147,6 +148,22 @@ def webhook_deliver(
     return delivery
 
 
+def _claimed(delivery: WebhookDelivery) -> bool:
+    """Whether this job may post ``delivery`` now: one conditional UPDATE,
+    so of a late retry and the sweep's resend only one posts it. A claim
+    lasts the longest a try can take; a worker killed mid-try leaves it to
+    lapse."""
+    now = timezone.now()
+    hold = datetime.timedelta(seconds=settings.NFC_WEBHOOK_TIMEOUT_SECONDS * 2 + 60)
+    return bool(
+        WebhookDelivery.objects.filter(
+            Q(sending_until__isnull=True) | Q(sending_until__lt=now),
+            pk=delivery.pk,
+            status__in=(WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING),
+        ).update(sending_until=now + hold)
+    )
+
+
 def _record(
     delivery: WebhookDelivery,
     *,
@@ -172,6 +189,7 @@ def _record(
         locked.last_answer = answer.text
         locked.last_tried_at = now
         locked.next_try_at = None
+        locked.sending_until = None
         if delivered:
             locked.status = WebhookDelivery.Status.DELIVERED
             locked.delivered_at = now
@@ -195,7 +213,11 @@ def deliveries_lost() -> list[int]:
                 last_tried_at__isnull=True,
                 created_at__lt=now - LOST_AFTER,
             )
-            | Q(status=WebhookDelivery.Status.RETRYING, next_try_at__lt=now - LOST_AFTER),
+            # A retry long overdue, or a redelivery whose job never came.
+            | Q(
+                status__in=(WebhookDelivery.Status.RETRYING, WebhookDelivery.Status.PENDING),
+                next_try_at__lt=now - LOST_AFTER,
+            ),
             webhook__active=True,
         ).values_list("pk", flat=True)
     )

@@ -43,7 +43,8 @@ def webhooks_announce(event: str, payload: dict) -> list[WebhookDelivery]:
 def webhook_redeliver(*, delivery: WebhookDelivery) -> None:
     """Send a delivery again, as it was (the same id, body and event), with
     a fresh round of tries; its earlier tries stay in its log."""
+    # Due now: if its job is lost, the sweep finds it by that.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=WebhookDelivery.Status.PENDING, next_try_at=None
+        status=WebhookDelivery.Status.PENDING, next_try_at=timezone.now(), sending_until=None
     )
     webhook_deliver_task.delay_on_commit(delivery.pk)

@@ -18,7 +18,7 @@ from casework.models import SupportRequest
 from casework.services import support_request_move, support_request_submit
 from nfc.models import Webhook, WebhookDelivery
 from nfc.tasks import webhook_deliver_task, webhooks_sweep_task
-from nfc.webhook_delivery import signature
+from nfc.webhook_delivery import deliveries_lost, signature
 from nfc.webhooks import webhook_redeliver, webhooks_announce
 from tests.nfc.webhook_receiver import webhook_receiver
 from tests.scene import Scene
@@ -376,3 +376,35 @@ def test_only_administrators_reach_webhooks(request, role, hook):
     client = client_for(request.getfixturevalue(role))
     assert client.get(reverse("admin:nfc_webhook_changelist")).status_code in (302, 403)
     assert not SupportRequest.objects.exists()
+
+
+def test_a_delivery_another_job_is_sending_is_not_posted_twice(settings):
+    settings.NFC_WEBHOOK_PRIVATE_ADDRESSES = True
+    with webhook_receiver() as receiver:
+        Webhook.objects.create(name="Loopback", url=receiver.url, events=["report.finished"])
+        (delivery,) = webhooks_announce("report.finished", {"report_id": 7})
+        # A late retry and the sweep's resend at once: the other holds it.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            sending_until=timezone.now() + datetime.timedelta(minutes=2)
+        )
+        webhook_deliver_task.apply(args=[delivery.pk])
+        assert receiver.received == []
+        # Once the other's claim has lapsed (its worker died), it is sent.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            sending_until=timezone.now() - datetime.timedelta(seconds=1)
+        )
+        webhook_deliver_task.apply(args=[delivery.pk])
+    assert len(receiver.received) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.sending_until) == (WebhookDelivery.Status.DELIVERED, None)
+
+
+def test_a_redelivery_whose_job_was_lost_is_swept_up(settings):
+    with webhook_receiver(answers=[503]) as receiver:
+        _, delivery = _deliver(receiver, settings)
+    webhook_redeliver(delivery=delivery)
+    assert delivery.pk not in deliveries_lost()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_try_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    assert delivery.pk in deliveries_lost()
