@@ -565,6 +565,9 @@ NFC_API_RATE_ANONYMOUS = env.str("NFC_API_RATE_ANONYMOUS", default="60/minute")
 # set: see nfc.validators.webhook_addresses).
 NFC_WEBHOOK_TIMEOUT_SECONDS = env.float("NFC_WEBHOOK_TIMEOUT_SECONDS", default=5)
 NFC_WEBHOOK_PRIVATE_ADDRESSES = env.bool("NFC_WEBHOOK_PRIVATE_ADDRESSES", default=not PRODUCTION)
+# How long the delivery log keeps a delivery: long enough to look into a
+# receiver's trouble, not for ever.
+NFC_WEBHOOK_LOG_DAYS = env.int("NFC_WEBHOOK_LOG_DAYS", default=90)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Network for Communities portal API",

@@ -7,7 +7,12 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.utils import timezone
 
 from nfc.celery import TRANSIENT_ERRORS
-from nfc.webhook_delivery import DeliveryFailed, deliveries_lost, webhook_deliver
+from nfc.webhook_delivery import (
+    DeliveryFailed,
+    deliveries_forget,
+    deliveries_lost,
+    webhook_deliver,
+)
 
 # A receiver that fails is tried again after 30 s, then 1, 2, 4... up to 64
 # minutes: nine tries over about two hours, long enough for a receiver to
@@ -54,7 +59,9 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
 def webhooks_sweep_task() -> int:
     """Every ten minutes: send again the deliveries whose job never reached
     the broker or was lost with its worker (a receiver may get one twice,
-    and tells by X-NfC-Delivery). How many were sent."""
+    and tells by X-NfC-Delivery), and let the log forget deliveries older
+    than NFC_WEBHOOK_LOG_DAYS. How many were sent."""
+    deliveries_forget()
     lost = deliveries_lost()
     for delivery_id in lost:
         webhook_deliver_task.delay_on_commit(delivery_id)

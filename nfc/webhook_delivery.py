@@ -202,6 +202,17 @@ def _record(
     delivery.refresh_from_db()
 
 
+def deliveries_forget() -> int:
+    """Delete the deliveries older than NFC_WEBHOOK_LOG_DAYS that are not
+    still being tried: how many."""
+    before = timezone.now() - datetime.timedelta(days=settings.NFC_WEBHOOK_LOG_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(
+        created_at__lt=before,
+        status__in=(WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED),
+    ).delete()
+    return deleted
+
+
 def deliveries_lost() -> list[int]:
     """The deliveries whose job was lost: never tried long after they were
     made, or a retry long overdue (their ids)."""

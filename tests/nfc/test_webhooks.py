@@ -408,3 +408,24 @@ def test_a_redelivery_whose_job_was_lost_is_swept_up(settings):
         next_try_at=timezone.now() - datetime.timedelta(minutes=11)
     )
     assert delivery.pk in deliveries_lost()
+
+
+def test_the_sweep_lets_the_log_forget_old_deliveries_but_not_those_still_tried(hook, settings):
+    settings.NFC_WEBHOOK_LOG_DAYS = 90
+    old = timezone.now() - datetime.timedelta(days=91)
+    delivered, failed, retrying, recent = (
+        webhooks_announce("report.finished", {"report_id": n})[0] for n in range(4)
+    )
+    for delivery, status in (
+        (delivered, WebhookDelivery.Status.DELIVERED),
+        (failed, WebhookDelivery.Status.FAILED),
+        (retrying, WebhookDelivery.Status.RETRYING),
+    ):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=status, created_at=old, next_try_at=timezone.now()
+        )
+    WebhookDelivery.objects.filter(pk=recent.pk).update(status=WebhookDelivery.Status.DELIVERED)
+
+    webhooks_sweep_task.apply()
+
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {retrying.pk, recent.pk}
