@@ -8,8 +8,7 @@ have been asked for, and every page fetches the report through
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,16 +17,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from advisers.permissions import has_perm, permission_required, require_perm
 from evaluation import reports
+from evaluation.downloads import report_file_response
 from evaluation.forms import ReportStartForm
 from evaluation.models import Report
 from evaluation.report_content import ReportContent
 
 LIST_LENGTH = 100
-DOWNLOADS = {
-    "pdf": ("pdf", "application/pdf"),
-    "xlsx": ("workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("open_data", "text/csv; charset=utf-8"),
-}
 
 
 def _visible(request):
@@ -118,20 +113,5 @@ def report_read(request, pk):
 @require_safe
 @permission_required("reports.view")
 def report_download(request, pk, kind):
-    if kind not in DOWNLOADS:
-        raise Http404
     report = get_object_or_404(_visible(request), pk=pk, status=Report.Status.DONE)
-    field, content_type = DOWNLOADS[kind]
-    name = getattr(report, field).name
-    storage = storages["reports"]
-    if not name or not storage.exists(name):
-        raise Http404
-    response = FileResponse(
-        storage.open(name, "rb"),
-        as_attachment=True,
-        filename=reports.download_name(report, kind),
-        content_type=content_type,
-    )
-    # Private figures: kept by no shared cache, nor by the browser's.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return report_file_response(report, kind)

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evaluation import outcomes, reports
+from evaluation.downloads import DOWNLOADS
 from evaluation.models import OutcomeRecord, Report
-from evaluation.report_views import DOWNLOADS
 
 
 class OutcomeRecordSerializer(serializers.ModelSerializer):

@@ -6,8 +6,7 @@ import datetime
 from functools import cached_property
 
 import django_filters
-from django.core.files.storage import storages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -25,10 +24,10 @@ from evaluation.api.serializers import (
     ReportSerializer,
     ReportStartSerializer,
 )
+from evaluation.downloads import DOWNLOADS, report_file_response
 from evaluation.forms import ReportStartForm
 from evaluation.models import OutcomeRecord, Report
 from evaluation.outcome_forms import OutcomeRecordForm
-from evaluation.report_views import DOWNLOADS
 from nfc.api.forms import form_data, valid
 from nfc.api.views import Scoped
 from nfc.periods import quarter_start
@@ -248,20 +247,5 @@ class ReportDownloadView(Scoped, generics.GenericAPIView):
         },
     )
     def get(self, request, pk, kind):
-        if kind not in DOWNLOADS:
-            raise Http404
         report = get_object_or_404(self.get_queryset(), pk=pk)
-        field, content_type = DOWNLOADS[kind]
-        name = getattr(report, field).name
-        storage = storages["reports"]
-        if not name or not storage.exists(name):
-            raise Http404
-        response = FileResponse(
-            storage.open(name, "rb"),
-            as_attachment=True,
-            filename=reports.download_name(report, kind),
-            content_type=content_type,
-        )
-        # Private figures: kept by no shared cache, nor by the browser's.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return report_file_response(report, kind)
