@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation
+from advisers.permissions import require_perm
 from areas.models import Area, AreaQuerySet, FundingBid
 from nfc.periods import Period
 
@@ -23,6 +25,16 @@ class People(TypedDict):
     adviser_email: str | None
     community_worker_name: str | None
     community_worker_email: str | None
+
+
+def area_in_scope(user, ward_code: str, perm: str | None = None) -> Area:
+    """The area ``ward_code`` names, through ``user``'s scope (404 outside
+    it, as if there were none), and, given ``perm``, that they may do it to
+    the area (403): how the web's area pages and the API fetch one."""
+    area = get_object_or_404(Area.objects.visible_to(user), ward_code=ward_code)
+    if perm is not None:
+        require_perm(user, perm, area)
+    return area
 
 
 def areas_with_people(areas: QuerySet[Area]) -> "QuerySet[WithAnnotations[Area, People]]":

@@ -7,38 +7,20 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from advisers.permissions import has_perm, permission_required, require_perm
+from advisers.permissions import has_perm, permission_required
 from areas.models import Area
+from areas.selectors import area_in_scope
 from evaluation import outcomes
 from evaluation.area_figures import area_figures
 from evaluation.models import OutcomeRecord, quarter_label
 from evaluation.outcome_forms import OutcomeRecordForm
-from nfc.periods import Period, quarter_start
+from nfc.periods import Period
 
 Kind = OutcomeRecord.Kind
-
-
-def _area(request, ward_code: str, perm: str) -> Area:
-    area = get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
-    require_perm(request.user, perm, area)
-    return area
-
-
-def _which(area: Area, slug: str) -> tuple[str, datetime.date]:
-    """The kind and quarter an address names; 404 for anything the area
-    cannot have."""
-    if slug == outcomes.BASELINE_SLUG:
-        if area.joined_on is None:
-            raise Http404
-        return Kind.BASELINE, quarter_start(area.joined_on)
-    quarter = outcomes.quarter_from_slug(slug)
-    if quarter is None:
-        raise Http404
-    return Kind.QUARTER, quarter
 
 
 def _record(request, area: Area, kind: str, quarter: datetime.date) -> OutcomeRecord | None:
@@ -77,8 +59,8 @@ def _seen_now(form: OutcomeRecordForm, record: OutcomeRecord | None) -> None:
 @require_safe
 @permission_required("outcomes.view")
 def outcome_detail(request, ward_code: str, quarter: str):
-    area = _area(request, ward_code, "outcomes.view")
-    kind, start = _which(area, quarter)
+    area = area_in_scope(request.user, ward_code, "outcomes.view")
+    kind, start = outcomes.outcome_named(area, quarter)
     record = _record(request, area, kind, start)
     if record is None:
         raise Http404
@@ -107,8 +89,8 @@ def outcome_detail(request, ward_code: str, quarter: str):
 @permission_required("outcomes.record")
 def outcome_record(request, ward_code: str, quarter: str):
     """Record the baseline or a quarter, or correct the one already there."""
-    area = _area(request, ward_code, "outcomes.record")
-    kind, start = _which(area, quarter)
+    area = area_in_scope(request.user, ward_code, "outcomes.record")
+    kind, start = outcomes.outcome_named(area, quarter)
     today = timezone.localdate()
     record = _record(request, area, kind, start)
     # A record there is may be corrected, even once the area has left; a

@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from advisers.models import User
@@ -347,3 +348,16 @@ def outcome_record_save(
     record.save()
     audit.record(obj=record, by=by, fields=TYPED)
     return record
+
+
+def outcome_named(area, slug: str) -> tuple[str, datetime.date]:
+    """The kind and quarter an address names ("baseline", "2026-q3"); 404
+    for anything the area cannot have."""
+    if slug == BASELINE_SLUG:
+        if area.joined_on is None:
+            raise Http404
+        return OutcomeRecord.Kind.BASELINE, quarter_start(area.joined_on)
+    quarter = quarter_from_slug(slug)
+    if quarter is None:
+        raise Http404
+    return OutcomeRecord.Kind.QUARTER, quarter

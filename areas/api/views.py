@@ -5,10 +5,9 @@ staff pages use, so the rules, the messages and the audit history are the
 web's."""
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from advisers import services as staff_services
@@ -18,15 +17,6 @@ from areas.api import serializers
 from areas.api.filters import AreaFilter
 from areas.models import Area, FundingBid, LocalContact, StageChange
 from nfc.api.views import Scoped
-
-
-def _area(request, ward_code: str, perm: str) -> Area:
-    """The area, through the caller's scope (a 404 outside it), if they may
-    ``perm`` to it (a 403)."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
-    if not has_perm(request.user, perm, area):
-        raise PermissionDenied
-    return area
 
 
 class AreaList(Scoped, generics.ListAPIView):
@@ -73,7 +63,7 @@ class _OfArea(generics.GenericAPIView):
             perm = self.required_perm
             if self.request.method not in ("GET", "HEAD", "OPTIONS"):
                 perm = getattr(self, "required_perm_to_change", None) or perm
-            self._area = _area(self.request, self.kwargs["ward_code"], perm)
+            self._area = selectors.area_in_scope(self.request.user, self.kwargs["ward_code"], perm)
         return self._area
 
     def initial(self, request, *args, **kwargs):

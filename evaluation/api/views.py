@@ -2,11 +2,9 @@
 and evaluation reports (list, start, follow, download), over the same
 querysets, forms and services as the web's pages."""
 
-import datetime
 from functools import cached_property
 
 import django_filters
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -14,8 +12,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from advisers.permissions import has_perm, require_perm
+from advisers.permissions import has_perm
 from areas.models import Area
+from areas.selectors import area_in_scope
 from evaluation import outcomes, reports
 from evaluation.api.serializers import (
     OutcomeRecordCorrectionSerializer,
@@ -30,19 +29,10 @@ from evaluation.models import OutcomeRecord, Report
 from evaluation.outcome_forms import OutcomeRecordForm
 from nfc.api.forms import form_data, valid
 from nfc.api.views import Scoped
-from nfc.periods import quarter_start
 
 Kind = OutcomeRecord.Kind
 
 # --- Outcome records --------------------------------------------------------------
-
-
-def _area(request, ward_code: str, perm: str) -> Area:
-    """The area, within the caller's scope (a 404 outside it), and ``perm``
-    on it (a 403), as the web's outcome pages fetch it."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
-    require_perm(request.user, perm, area)
-    return area
 
 
 def _context(request, area: Area) -> dict:
@@ -72,7 +62,7 @@ class OutcomeRecordListView(Scoped, generics.ListAPIView):
 
     @cached_property
     def area(self) -> Area:
-        return _area(self.request, self.kwargs["ward_code"], "outcomes.view")
+        return area_in_scope(self.request.user, self.kwargs["ward_code"], "outcomes.view")
 
     def get_queryset(self):
         return super().get_queryset().filter(area=self.area).order_by("quarter", "kind", "pk")
@@ -82,7 +72,7 @@ class OutcomeRecordListView(Scoped, generics.ListAPIView):
 
     @extend_schema(request=OutcomeRecordNewSerializer, responses={201: OutcomeRecordSerializer})
     def post(self, request, ward_code):
-        area = _area(request, ward_code, "outcomes.record")
+        area = area_in_scope(request.user, ward_code, "outcomes.record")
         data = form_data(request.data, allowed=OutcomeRecordNewSerializer().fields)
         kind = data.pop("kind", None)
         slug = data.pop("quarter", "")
@@ -111,19 +101,6 @@ class OutcomeRecordListView(Scoped, generics.ListAPIView):
         )
 
 
-def _which(area: Area, slug: str) -> tuple[str, datetime.date]:
-    """The kind and quarter an address names; 404 for anything the area
-    cannot have (as the web's pages)."""
-    if slug == outcomes.BASELINE_SLUG:
-        if area.joined_on is None:
-            raise Http404
-        return Kind.BASELINE, quarter_start(area.joined_on)
-    quarter = outcomes.quarter_from_slug(slug)
-    if quarter is None:
-        raise Http404
-    return Kind.QUARTER, quarter
-
-
 class OutcomeRecordDetailView(generics.GenericAPIView):
     """One record: "baseline" or a quarter ("2026-q3"). PATCH corrects it
     (send only what changes, and ``seen`` as you read it: a correction on
@@ -134,7 +111,7 @@ class OutcomeRecordDetailView(generics.GenericAPIView):
     serializer_class = OutcomeRecordSerializer
 
     def _record(self, request, area: Area, slug: str) -> OutcomeRecord:
-        kind, quarter = _which(area, slug)
+        kind, quarter = outcomes.outcome_named(area, slug)
         records = OutcomeRecord.objects.visible_to(request.user).filter(area=area, kind=kind)
         if kind == Kind.QUARTER:
             records = records.filter(quarter=quarter)
@@ -142,7 +119,7 @@ class OutcomeRecordDetailView(generics.GenericAPIView):
 
     @extend_schema(responses=OutcomeRecordSerializer)
     def get(self, request, ward_code, quarter):
-        area = _area(request, ward_code, "outcomes.view")
+        area = area_in_scope(request.user, ward_code, "outcomes.view")
         record = self._record(request, area, quarter)
         return Response(OutcomeRecordSerializer(record, context=_context(request, area)).data)
 
@@ -150,7 +127,7 @@ class OutcomeRecordDetailView(generics.GenericAPIView):
         request=OutcomeRecordCorrectionSerializer(partial=True), responses=OutcomeRecordSerializer
     )
     def patch(self, request, ward_code, quarter):
-        area = _area(request, ward_code, "outcomes.record")
+        area = area_in_scope(request.user, ward_code, "outcomes.record")
         record = self._record(request, area, quarter)
         sent = form_data(request.data, allowed=OutcomeRecordCorrectionSerializer().fields)
         if not sent.get("seen"):
