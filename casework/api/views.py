@@ -37,7 +37,7 @@ from casework.api.serializers import (
 from casework.models import Action, AuditEntry, Interaction, Partner, Referral, SupportRequest
 from nfc.api.filters import AllowlistOrdering
 from nfc.api.pagination import Cursor
-from nfc.api.views import Scoped
+from nfc.api.views import FilteredLists, Scoped
 
 FILTERS = [DjangoFilterBackend, filters.CaseworkSearch, AllowlistOrdering]
 
@@ -54,7 +54,11 @@ def _as_field_errors(error: DjangoValidationError, field: str) -> serializers.Va
     ),
 )
 class SupportRequestViewSet(
-    Scoped, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    Scoped,
+    FilteredLists,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Residents' requests, by reference: as the web's request list and page."""
 
@@ -141,6 +145,7 @@ class SupportRequestViewSet(
 )
 class InteractionViewSet(
     Scoped,
+    FilteredLists,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -218,6 +223,7 @@ class InteractionViewSet(
 )
 class ActionViewSet(
     Scoped,
+    FilteredLists,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -276,6 +282,7 @@ class ActionViewSet(
 )
 class ReferralViewSet(
     Scoped,
+    FilteredLists,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -327,6 +334,7 @@ class ReferralViewSet(
 
 
 class PartnerViewSet(
+    FilteredLists,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

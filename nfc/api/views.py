@@ -9,3 +9,15 @@ class Scoped(GenericAPIView):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+class FilteredLists(GenericAPIView):
+    """A viewset whose query-string filters narrow its list only. DRF runs
+    the filters on every action, so a filter's default (the open requests
+    only, say) would make a closed one a 404 on its own page and refuse
+    every step from it as if it were not there. Put it beside Scoped."""
+
+    def filter_queryset(self, queryset):
+        if getattr(self, "action", None) != "list":
+            return queryset
+        return super().filter_queryset(queryset)

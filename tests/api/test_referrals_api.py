@@ -180,6 +180,18 @@ def test_the_loop_is_closed_with_an_outcome_and_audited(api_as, hendon, adviser,
     assert len(audited(referral, AuditEntry.Action.CHANGED)) == 3
 
 
+def test_a_referral_whose_loop_is_closed_is_still_found_by_its_id(api_as, hendon, adviser, partner):
+    referral = referred(hendon, partner, adviser)
+    referrals.referral_move(referral=referral, to_status="declined", by=adviser)
+
+    response = api_as("adviser").get(
+        reverse("casework_api:referral-detail", kwargs={"pk": referral.pk})
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "declined"
+
+
 def test_referrals_outside_ones_scope_are_not_there(api_as, hendon, adviser, manager, partner):
     mine = referred(hendon, partner, adviser)
     elsewhere = referred(AreaFactory(name="Elsewhere"), partner, manager)

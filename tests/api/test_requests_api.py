@@ -163,6 +163,21 @@ def test_a_move_the_web_refuses_is_a_400_on_the_field_and_saves_nothing(api_as, 
     assert not StatusChange.objects.exists()
 
 
+def test_a_closed_request_is_found_by_its_reference_and_a_move_from_it_refused(api_as, hendon):
+    # The list's filter (open ones unless ?status= says) narrows lists only:
+    # a request fetched by its reference is there whatever its status.
+    closed = a_request(hendon, status=SupportRequest.Status.CLOSED)
+    client = api_as("adviser")
+
+    assert client.get(detail(closed)).status_code == 200
+    response = client.post(move(closed), {"to_status": "in_progress"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"to_status": ["A request that is closed cannot become in progress."]}
+    closed.refresh_from_db()
+    assert closed.status == SupportRequest.Status.CLOSED
+
+
 def test_a_move_is_kept_in_the_audit_history(api_as, hendon, adviser):
     support_request = a_request(hendon, assigned_to=adviser)
 
