@@ -25,6 +25,11 @@ from casework.models import (
 from nfc.api.strict import Strict
 from nfc.validators import not_in_the_future, not_in_the_past
 
+# An area or request outside the person's scope is as if it were not there,
+# said in the words the time records use (advisers.api.serializers).
+AREA_NOT_IN_SCOPE = {"does_not_exist": "No area with this ward code is in your scope."}
+REQUEST_NOT_IN_SCOPE = {"does_not_exist": "No request with this reference is in your scope."}
+
 # --- Requests ---------------------------------------------------------------
 
 
@@ -188,6 +193,7 @@ class InteractionSerializer(_InteractionFields):
     area = serializers.SlugRelatedField(
         slug_field="ward_code",
         queryset=Area.objects.none(),
+        error_messages=AREA_NOT_IN_SCOPE,
         required=False,
         help_text="The area's ward code; left out, the request's area.",
     )
@@ -195,6 +201,7 @@ class InteractionSerializer(_InteractionFields):
         slug_field="reference",
         source="support_request",
         queryset=SupportRequest.objects.none(),
+        error_messages=REQUEST_NOT_IN_SCOPE,
         required=False,
         allow_null=True,
         help_text="The reference of the request it was about, if any.",
@@ -252,6 +259,7 @@ class ActionSerializer(Strict):
     area = serializers.SlugRelatedField(
         slug_field="ward_code",
         queryset=Area.objects.none(),
+        error_messages=AREA_NOT_IN_SCOPE,
         required=False,
         help_text="The area's ward code; left out, the request's area.",
     )
@@ -259,6 +267,7 @@ class ActionSerializer(Strict):
         slug_field="reference",
         source="support_request",
         queryset=SupportRequest.objects.none(),
+        error_messages=REQUEST_NOT_IN_SCOPE,
         required=False,
         allow_null=True,
     )
@@ -383,12 +392,16 @@ class ReferralSerializer(Strict):
 
     id = serializers.IntegerField(read_only=True)
     area = serializers.SlugRelatedField(
-        slug_field="ward_code", queryset=Area.objects.none(), required=False
+        slug_field="ward_code",
+        queryset=Area.objects.none(),
+        required=False,
+        error_messages=AREA_NOT_IN_SCOPE,
     )
     request = serializers.SlugRelatedField(
         slug_field="reference",
         source="support_request",
         queryset=SupportRequest.objects.none(),
+        error_messages=REQUEST_NOT_IN_SCOPE,
         required=False,
         allow_null=True,
     )

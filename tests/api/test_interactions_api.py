@@ -163,7 +163,21 @@ def test_an_area_outside_ones_scope_cannot_be_logged_in(api_as, hendon):
     )
 
     assert response.status_code == 400
-    assert "area" in response.json()
+    assert response.json() == {"area": ["No area with this ward code is in your scope."]}
+    assert not Interaction.objects.exists()
+
+
+def test_a_request_outside_ones_scope_is_refused_in_words(api_as, hendon):
+    elsewhere = a_request(AreaFactory(name="Elsewhere"))
+
+    response = api_as("adviser").post(
+        LIST,
+        {"request": elsewhere.reference, "date": str(timezone.localdate()), "kind": "call"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"request": ["No request with this reference is in your scope."]}
     assert not Interaction.objects.exists()
 
 
