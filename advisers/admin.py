@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from advisers import services, tokens
 from advisers.models import ApiToken, User
+from nfc.text import without_direction_controls
 
 
 @admin.register(User)
@@ -123,7 +124,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     shows or changes a token, and revoking keeps the record of it."""
 
     list_display = [
-        "name",
+        "token_name",
         "user",
         "scope",
         "prefix",
@@ -137,7 +138,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     fields = [
         "user",
-        "name",
+        "token_name",
         "scope",
         "prefix",
         "created_at",
@@ -157,6 +158,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="name", ordering="name")
+    def token_name(self, obj):
+        # As the account page shows it (bidi_safe): a direction override
+        # in a name would turn round what follows it on the line.
+        return without_direction_controls(obj.name)
 
     @admin.action(description="Revoke the chosen tokens")
     def revoke(self, request, queryset):

@@ -252,6 +252,24 @@ def test_the_admin_site_makes_and_changes_no_token(admin_client_for, adviser):
     assert client.get(reverse("admin:advisers_apitoken_delete", args=[token.pk])).status_code == 403
 
 
+def test_the_admin_site_shows_a_tokens_name_without_direction_overrides(admin_client_for, adviser):
+    # U+202E turns the rest of the line round: "\u202egnp.exe" reads "exe.png".
+    token, _ = tokens.api_token_create(
+        user=adviser,
+        name="Weekly \u202egnp.exe",
+        scope="read",
+        expires_on=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    client = admin_client_for
+
+    listed = client.get(reverse("admin:advisers_apitoken_changelist"))
+    page = client.get(reverse("admin:advisers_apitoken_change", args=[token.pk]))
+
+    for response in (listed, page):
+        assert "Weekly gnp.exe" in response.text
+        assert "\u202e" not in response.text
+
+
 def test_only_administrators_reach_the_tokens_on_the_admin_site(manager):
     response = client_for(manager).get(reverse("admin:advisers_apitoken_changelist"))
     assert response.status_code in (302, 403)
