@@ -34,6 +34,8 @@ class EventSerializer(serializers.ModelSerializer):
     organiser = serializers.CharField(source="organiser.full_name")
     places_taken = serializers.SerializerMethodField()
     waiting = serializers.SerializerMethodField()
+    # An address, or empty for an event met in person (a "uri" would not be).
+    joining_link = serializers.CharField()
 
     class Meta:
         model = Event
