@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from advisers import tokens
 from advisers.forms import ApiTokenForm
@@ -10,6 +11,8 @@ from advisers.models import ApiToken
 from advisers.permissions import permission_required
 
 TWO_FACTOR_FIRST = "Set up two-factor authentication before making an API token."
+# Where a token just made waits for the page that shows it, once.
+JUST_MADE = "nfc_api_token_just_made"
 
 
 def _page(request, form):
@@ -27,10 +30,10 @@ def _page(request, form):
 
 @permission_required("portal.use")
 def api_tokens(request):
-    """The person's tokens, and the form that makes one. A token made is
-    shown on the answer to the form itself: never in an address, never kept
-    in the session, on a page no browser stores (every staff page is
-    no-store)."""
+    """The person's tokens, and the form that makes one. A token made waits
+    in the session only until the next page shows it, once (so reloading
+    that page makes no second token): never in an address, on a page no
+    browser stores (every staff page is no-store)."""
     if request.method != "POST":
         return _page(request, ApiTokenForm())
     form = ApiTokenForm(request.POST)
@@ -43,8 +46,27 @@ def api_tokens(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return render(request, "advisers/api_token_made.html", {"token": token, "raw": raw})
+            request.session[JUST_MADE] = {"pk": token.pk, "raw": raw}
+            return redirect("advisers:api_token_made")
     return _page(request, form)
+
+
+@require_safe
+@permission_required("portal.use")
+def api_token_made(request):
+    """The token just made, shown this once and then forgotten."""
+    just_made = request.session.pop(JUST_MADE, None)
+    token = just_made and ApiToken.objects.filter(user=request.user, pk=just_made["pk"]).first()
+    if not token:
+        messages.info(
+            request,
+            "A token is shown only once, when it is made. If you did not keep it, "
+            "revoke it and make another.",
+        )
+        return redirect("advisers:api_tokens")
+    return render(
+        request, "advisers/api_token_made.html", {"token": token, "raw": just_made["raw"]}
+    )
 
 
 @permission_required("portal.use")

@@ -94,6 +94,8 @@ PAGES: dict[str, Page] = {
     ),
     # Each person's own API tokens; another's is a 404 (tests/advisers/test_api_tokens.py).
     "advisers:api_tokens": Page(("portal.use",), FORM),
+    # With no token just made, it sends the person back to the list.
+    "advisers:api_token_made": Page(("portal.use",), READ),
     "advisers:api_token_revoke": Page(
         ("portal.use",),
         FORM,

@@ -30,7 +30,8 @@ def _in(days: int) -> str:
 
 def _make(client, **changes):
     data = {"name": "Weekly figures", "scope": "read", "expires_on": _in(30), **changes}
-    return client.post(PAGE, data)
+    # The form sends the person on to the page that shows the token once.
+    return client.post(PAGE, data, follow=True)
 
 
 def test_the_page_is_reached_from_the_menu_and_offers_ninety_days(adviser):
@@ -60,6 +61,19 @@ def test_a_token_made_is_shown_once_on_a_page_no_browser_keeps(adviser):
     assert "Weekly figures" in listed.text
     assert f"{raw[:12]}…" in listed.text
     assert "Read and write" in listed.text
+
+
+def test_reloading_the_new_tokens_page_makes_no_second_token_nor_shows_it_again(adviser):
+    client = client_for(adviser)
+    first = _make(client)
+    assert first.redirect_chain == [(reverse("advisers:api_token_made"), 302)]
+    raw = TOKEN.search(first.text).group(1)
+
+    again = client.get(reverse("advisers:api_token_made"), follow=True)
+
+    assert ApiToken.objects.filter(user=adviser).count() == 1
+    assert raw not in again.text
+    assert "A token is shown only once" in again.text
 
 
 @pytest.mark.parametrize(
@@ -145,7 +159,7 @@ def test_nobody_sees_or_revokes_another_persons_token(adviser, community_worker)
 
 def test_a_manager_without_two_factor_is_sent_to_set_it_up_and_makes_no_token(db):
     manager = UserFactory(role=Role.MANAGER, totp=False)
-    response = _make(client_for(manager))
+    response = client_for(manager).post(PAGE, {"name": "Figures", "scope": "read"})
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
     assert not ApiToken.objects.exists()
