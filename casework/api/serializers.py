@@ -325,9 +325,9 @@ class ActionChangeSerializer(Strict):
     description = serializers.CharField(max_length=300, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False)
     due_on = serializers.DateField(required=False)
+    # Required, unlike the web's form (which always sends it): a change
+    # made without it would silently undo someone else's.
     seen = serializers.CharField(
-        required=False,
-        allow_blank=True,
         help_text="The action's fingerprint as you read it: if someone has changed it "
         "since, nothing is saved.",
     )

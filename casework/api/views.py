@@ -265,7 +265,19 @@ class ActionViewSet(
             data=request.data, context={"request": request, "action": action}
         )
         form.is_valid(raise_exception=True)
-        services.action_change(action=action, by=request.user, **form.validated_data)
+        try:
+            services.action_change(action=action, by=request.user, **form.validated_data)
+        except services.ActionChangedMeanwhile:
+            # The web's words ("your changes are still below") mean nothing
+            # to a script: it reads the action again and decides.
+            raise serializers.ValidationError(
+                {
+                    "seen": [
+                        "Someone changed this action since you read it: nothing was saved. "
+                        "Read it again, and send its new fingerprint as seen."
+                    ]
+                }
+            ) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=action.pk)).data)
 
     @extend_schema(request=None, responses=ActionSerializer)

@@ -120,9 +120,27 @@ def test_a_change_made_meanwhile_is_not_overwritten(api_as, hendon, adviser):
     )
 
     assert response.status_code == 400
-    assert "while you had it open" in response.json()["non_field_errors"][0]
+    assert response.json() == {
+        "seen": [
+            "Someone changed this action since you read it: nothing was saved. "
+            "Read it again, and send its new fingerprint as seen."
+        ]
+    }
     action.refresh_from_db()
     assert action.description == "Ring the secretary"
+
+
+def test_a_change_without_the_fingerprint_read_is_refused(api_as, hendon, adviser):
+    action = an_action(hendon, adviser)
+
+    response = api_as("adviser").patch(
+        detail(action), {"description": "Ring the treasurer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["seen"]
+    action.refresh_from_db()
+    assert action.description == "Ring the chair"
 
 
 def test_another_persons_action_is_not_there_for_a_community_worker(api_as, hendon, adviser):
@@ -150,7 +168,9 @@ def test_the_owner_marks_an_action_done_once(api_as, hendon, adviser):
 def test_a_done_action_cannot_be_changed(api_as, hendon, adviser):
     action = an_action(hendon, adviser, done_at=timezone.now(), done_by=adviser)
 
-    response = api_as("adviser").patch(detail(action), {"description": "Again"}, format="json")
+    response = api_as("adviser").patch(
+        detail(action), {"description": "Again", "seen": action.fingerprint}, format="json"
+    )
 
     assert response.status_code == 400
     assert "can no longer be changed" in response.json()["non_field_errors"][0]
