@@ -5,6 +5,7 @@ querysets, forms and services as the web's pages."""
 from functools import cached_property
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -138,16 +139,29 @@ class OutcomeRecordDetailView(generics.GenericAPIView):
         data.update(sent)
         form = OutcomeRecordForm(data=data, instance=record, baseline=record.kind == Kind.BASELINE)
         cleaned = valid(form)
-        saved = outcomes.outcome_record_save(
-            area=area,
-            kind=record.kind,
-            quarter=record.quarter,
-            by=request.user,
-            values=form.values,
-            correcting=record,
-            seen=cleaned["seen"],
-        )
+        try:
+            saved = outcomes.outcome_record_save(
+                area=area,
+                kind=record.kind,
+                quarter=record.quarter,
+                by=request.user,
+                values=form.values,
+                correcting=record,
+                seen=cleaned["seen"],
+            )
+        except ValidationError as error:
+            if getattr(error, "code", None) != "changed":
+                raise
+            # In a script's words: the web's ("your figures are still here")
+            # speak of its form.
+            raise serializers.ValidationError({"seen": [CHANGED_SINCE_READ]}) from None
         return Response(OutcomeRecordSerializer(saved, context=_context(request, area)).data)
+
+
+CHANGED_SINCE_READ = (
+    "Someone saved this record since you read it: nothing was saved, and what they "
+    "saved is in its history. Read it again, and send its new seen value."
+)
 
 
 # --- Reports ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casework.models import AuditEntry
 from evaluation import outcomes
+from evaluation.api.views import CHANGED_SINCE_READ
 from evaluation.models import OutcomeRecord
 from tests.factories import AreaFactory
 
@@ -159,7 +160,7 @@ def test_a_correction_needs_the_record_as_read_and_is_audited(api_as, adviser, m
     assert corrected.json()["volunteers"] == 9
     assert corrected.json()["leaders"] == 2
     assert stale.status_code == 400
-    assert stale.json() == {"non_field_errors": [outcomes.CHANGED_SINCE_SEEN]}
+    assert stale.json() == {"seen": [CHANGED_SINCE_READ]}
     record.refresh_from_db()
     assert record.volunteers == 9
     entry = AuditEntry.objects.filter(
