@@ -22,6 +22,9 @@ class DestinationSerializer(serializers.Serializer):
 
 
 class MeSerializer(serializers.Serializer):
+    # The id other endpoints take for a person (an action's owner, whom a
+    # request is assigned to).
+    id = serializers.IntegerField()
     email = serializers.EmailField()
     full_name = serializers.CharField()
     role = serializers.CharField()
@@ -39,6 +42,7 @@ class MeView(APIView):
         user = request.user
         return Response(
             {
+                "id": user.pk,
                 "email": user.email,
                 "full_name": user.full_name,
                 "role": user.role,

@@ -77,6 +77,8 @@ def test_api_me_answers_staff_only(client, persona):
         assert response.status_code == 200
         assert response.json()["role"] == persona.role
         assert response.json()["permissions"] == sorted(CAN[persona.role])
+        # The id other endpoints name people by (an action's owner, say).
+        assert response.json()["id"] == persona.pk
 
 
 def test_the_admin_has_no_login_of_its_own(client):
