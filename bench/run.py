@@ -47,6 +47,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import compare
 from bench.processes import Gunicorn, PostgreSQL, Redis, ServiceError, stop_all, tail
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -219,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pg-bindir", default=os.environ.get("NFC_PG_BINDIR", ""))
     parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="after the run, print each figure beside the last committed bench/results.json",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         help=f"where to write the results (default {RESULTS.relative_to(BASE_DIR)}, "
@@ -257,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     say(f"\nWrote {args.results}; logs in {SCRATCH}/")
     if full_size:
         update_readme(results)
+    if args.compare:
+        compare.report_changes(results, say=say)
     say(f"The bench took {(time.monotonic() - started) / 60:.1f} minutes.")
     return 0
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, Role, TimeRecord, User
 from areas.models import Area, Postcode
-from bench import onspd
+from bench import compare, onspd
 from bench.load import SEARCH_WORD, Sizes, load
 from bench.postcodes import check, counts_of, summary_of
 from casework.models import Action, Interaction, StatusChange, SupportRequest
@@ -549,3 +549,48 @@ def test_the_postcode_benchs_file_imports_with_the_counts_it_was_written_with(sm
     assert small_onspd[2].new > 0
     assert small_onspd[2].moved > 0
     assert Postcode.objects.count() == small_onspd[2].english
+
+
+def test_compare_marks_what_got_worse_and_what_got_better():
+    before = {
+        "pages": {
+            "dashboard": {
+                "queries": 10,
+                "c1": {"p95_ms": 40.0},
+                "c8": {"p95_ms": 100.0, "per_second": 80.0},
+            },
+            "caseload": {"queries": 5, "c8": {"p95_ms": 50.0}},
+            "gone": {"queries": 1, "c8": {"p95_ms": 5.0}},
+        },
+        "report": {"stages": {"total": {"seconds": 2.0, "peak_rss_mb": 150}}},
+    }
+    after = {
+        "pages": {
+            "dashboard": {
+                "queries": 12,
+                "c1": {"p95_ms": 41.0},
+                "c8": {"p95_ms": 150.0, "per_second": 60.0},
+            },
+            "caseload": {"queries": 5, "c8": {"p95_ms": 25.0}},
+            "new": {"queries": 1, "c8": {"p95_ms": 5.0}},
+        },
+        "report": {"stages": {"total": {"seconds": 2.1, "peak_rss_mb": 300}}},
+    }
+
+    assert compare.changes(before, after) == [
+        "dashboard @1 p95: 40 → 41 ms (+2%)",
+        "dashboard @8 p95: 100 → 150 ms (+50%) WORSE",
+        "dashboard @8 per second: 80 → 60 /s (-25%) WORSE",
+        "dashboard queries: 10 → 12 (+20%) WORSE",
+        "caseload @8 p95: 50 → 25 ms (-50%) better",
+        "caseload queries: 5 → 5 (+0%)",
+        "report total: 2 → 2.1 s (+5%)",
+        "report peak memory: 150 → 300 MB (+100%) WORSE",
+    ]
+
+
+def test_compare_reads_the_results_as_committed():
+    committed = compare.committed_results()
+    assert committed is not None
+    assert "ok" in committed["pages"]
+    assert compare.committed_results("no-such-commit") is None
