@@ -41,6 +41,9 @@ def _figures(results: dict) -> dict[str, tuple[float, str, bool]]:
                 figures[f"{at} per second"] = (measured["per_second"], "/s", True)
         if page.get("queries") is not None:
             figures[f"{name} queries"] = (page["queries"], "", False)
+        if page.get("bytes"):
+            figures[f"{name} bytes"] = (page["bytes"], "B", False)
+            figures[f"{name} bytes compressed"] = (page["gzip_bytes"], "B", False)
     stages = (results.get("report") or {}).get("stages") or {}
     for stage, timing in stages.items():
         figures[f"report {stage}"] = (timing["seconds"], "s", False)
@@ -73,6 +76,9 @@ def report_changes(after: dict, say=print, ref: str = "HEAD") -> None:
         say(f"No committed {COMMITTED} at {ref} to compare with.")
         return
     say(f"\nSince the bench committed at {ref} ({before.get('date', 'undated')}):")
+    scales = [(run.get("settings") or {}).get("scale", 1.0) for run in (before, after)]
+    if scales[0] != scales[1]:
+        say(f"  (its data was at scale {scales[0]:g}, this run's at {scales[1]:g}: not like for like)")
     lines = changes(before, after)
     for line in lines or ["nothing measured in both runs"]:
         say(f"  {line}")

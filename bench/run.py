@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import datetime
 import functools
+import gzip
 import json
 import math
 import os
@@ -589,8 +590,11 @@ def count_queries(page: Page, personas: dict) -> dict:
     # Read at once: later queries can push these out of Django's query log.
     statements = [query["sql"] for query in context.captured_queries]
     status = response.status_code
-    result = {"status": status, "queries": len(statements)}
-    say(f"  {page.path}: {status}, {result['queries']} queries")
+    result = {"status": status, "queries": len(statements), **page_weight(response.content)}
+    say(
+        f"  {page.path}: {status}, {result['queries']} queries, "
+        f"{result['bytes'] / 1000:,.0f} KB ({result['gzip_bytes'] / 1000:,.0f} KB compressed)"
+    )
     if status == 200 and page.name == "dashboard":
         result["fresh"] = fresh_draws(client, page)
         client.get(page.path, secure=True)
@@ -1249,9 +1253,22 @@ TABLE_NOTE = (
 )
 
 
+def page_weight(body: bytes) -> dict:
+    """What a page weighs: its bytes as sent by Django, and compressed as the
+    proxy in front sends them (gzip, level 6: nginx's and most proxies')."""
+    return {"bytes": len(body), "gzip_bytes": len(gzip.compress(body, compresslevel=6))}
+
+
+def _kb(result: dict) -> str:
+    if not result.get("bytes"):
+        return ""
+    return f"{result['bytes'] / 1000:,.0f} ({result['gzip_bytes'] / 1000:,.0f})"
+
+
 def results_table(results: dict) -> str:
     """A Markdown table that reads as plain text too."""
-    header = ["page", "as", "queries", "p50 @1", "p95 @1", "p50 @8", "p95 @8", "req/s @8"]
+    header = ["page", "as", "queries", "KB (gzip)", "p50 @1", "p95 @1", "p50 @8", "p95 @8"]
+    header += ["req/s @8"]
     header += ["p95 ÷ ok @1", "p95 ÷ ok @8", "p95 ÷ DB @1", "p95 ÷ DB @8"]
     rows = []
     for name, result in results["pages"].items():
@@ -1274,6 +1291,7 @@ def results_table(results: dict) -> str:
                 "–"
                 if result["queries"] is None
                 else str(result.get("queries_kept", result["queries"])),
+                _kb(result),
                 _ms(c1.get("p50_ms"), rough1),
                 _ms(c1.get("p95_ms"), rough1),
                 _ms(c8.get("p50_ms"), rough8),
@@ -1293,6 +1311,7 @@ def results_table(results: dict) -> str:
                     "↳ drawn afresh after a change (in-process, 1 user)",
                     "",
                     str(result["queries"]),
+                    "",
                     _ms(fresh["p50_ms"]),
                     _ms(fresh["p95_ms"]),
                     *[""] * 5,
@@ -1307,6 +1326,7 @@ def results_table(results: dict) -> str:
                     "↳ its database floor (pgbench)",
                     "",
                     str(floor["queries"]),
+                    "",
                     _ms(f1.get("p50_ms"), floor_rough[1]),
                     _ms(f1.get("p95_ms"), floor_rough[1]),
                     _ms(f8.get("p50_ms"), floor_rough[8]),

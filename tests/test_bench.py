@@ -17,6 +17,7 @@ from areas.models import Area, Postcode
 from bench import compare, onspd
 from bench.load import SEARCH_WORD, Sizes, load
 from bench.postcodes import check, counts_of, summary_of
+from bench.run import page_weight
 from casework.models import Action, Interaction, StatusChange, SupportRequest
 from evaluation.models import OutcomeRecord
 from events.models import Connection, Event, EventSession, Feedback, Registration
@@ -559,7 +560,7 @@ def test_compare_marks_what_got_worse_and_what_got_better():
                 "c1": {"p95_ms": 40.0},
                 "c8": {"p95_ms": 100.0, "per_second": 80.0},
             },
-            "caseload": {"queries": 5, "c8": {"p95_ms": 50.0}},
+            "caseload": {"queries": 5, "bytes": 1000, "gzip_bytes": 300, "c8": {"p95_ms": 50.0}},
             "gone": {"queries": 1, "c8": {"p95_ms": 5.0}},
         },
         "report": {"stages": {"total": {"seconds": 2.0, "peak_rss_mb": 150}}},
@@ -571,7 +572,7 @@ def test_compare_marks_what_got_worse_and_what_got_better():
                 "c1": {"p95_ms": 41.0},
                 "c8": {"p95_ms": 150.0, "per_second": 60.0},
             },
-            "caseload": {"queries": 5, "c8": {"p95_ms": 25.0}},
+            "caseload": {"queries": 5, "bytes": 800, "gzip_bytes": 300, "c8": {"p95_ms": 25.0}},
             "new": {"queries": 1, "c8": {"p95_ms": 5.0}},
         },
         "report": {"stages": {"total": {"seconds": 2.1, "peak_rss_mb": 300}}},
@@ -584,6 +585,8 @@ def test_compare_marks_what_got_worse_and_what_got_better():
         "dashboard queries: 10 → 12 (+20%) WORSE",
         "caseload @8 p95: 50 → 25 ms (-50%) better",
         "caseload queries: 5 → 5 (+0%)",
+        "caseload bytes: 1000 → 800 B (-20%) better",
+        "caseload bytes compressed: 300 → 300 B (+0%)",
         "report total: 2 → 2.1 s (+5%)",
         "report peak memory: 150 → 300 MB (+100%) WORSE",
     ]
@@ -594,3 +597,10 @@ def test_compare_reads_the_results_as_committed():
     assert committed is not None
     assert "ok" in committed["pages"]
     assert compare.committed_results("no-such-commit") is None
+
+
+def test_a_page_is_weighed_as_sent_and_as_compressed():
+    page = b"<tr><td>Hendon</td></tr>" * 1000
+    weight = page_weight(page)
+    assert weight["bytes"] == len(page)
+    assert 0 < weight["gzip_bytes"] < len(page) / 20
