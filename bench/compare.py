@@ -78,7 +78,7 @@ def report_changes(after: dict, say=print, ref: str = "HEAD") -> None:
     say(f"\nSince the bench committed at {ref} ({before.get('date', 'undated')}):")
     scales = [(run.get("settings") or {}).get("scale", 1.0) for run in (before, after)]
     if scales[0] != scales[1]:
-        say(f"  (its data was at scale {scales[0]:g}, this run's at {scales[1]:g}: not like for like)")
+        say(f"  (its data at scale {scales[0]:g}, this run's at {scales[1]:g}: not like for like)")
     lines = changes(before, after)
     for line in lines or ["nothing measured in both runs"]:
         say(f"  {line}")
