@@ -147,6 +147,50 @@ class AssignSerializer(Strict):
 # --- Interactions -----------------------------------------------------------
 
 
+class _AreaOrRequest(Strict):
+    """An area (by ward code) or a request (by reference), whose area it
+    then is: both looked up within the caller's scope."""
+
+    # What the answer says when neither names an area.
+    area_missing = "Choose the area."
+
+    area = serializers.SlugRelatedField(
+        slug_field="ward_code",
+        queryset=Area.objects.none(),
+        error_messages=AREA_NOT_IN_SCOPE,
+        required=False,
+        help_text="The area's ward code; left out, the request's area.",
+    )
+    request = serializers.SlugRelatedField(
+        slug_field="reference",
+        source="support_request",
+        queryset=SupportRequest.objects.none(),
+        error_messages=REQUEST_NOT_IN_SCOPE,
+        required=False,
+        allow_null=True,
+        help_text="The reference of the request it is about, if any.",
+    )
+    area_name = serializers.CharField(source="area.name", read_only=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if "request" not in self.context:  # the schema, read without a caller
+            return fields
+        user = self.context["request"].user
+        fields["area"].queryset = Area.objects.visible_to(user)
+        fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
+        return fields
+
+    def validate(self, attrs):
+        support_request = attrs.get("support_request")
+        if support_request is not None and support_request.area is not None:
+            # What is recorded about a request is on its area.
+            attrs.setdefault("area", support_request.area)
+        if "area" not in attrs:
+            raise serializers.ValidationError({"area": [self.area_missing]})
+        return super().validate(attrs)
+
+
 class _InteractionFields(Strict):
     """The web's log form's fields (casework.forms.InteractionForm)."""
 
@@ -185,42 +229,17 @@ class _InteractionFields(Strict):
             )
 
 
-class InteractionSerializer(_InteractionFields):
+class InteractionSerializer(_AreaOrRequest, _InteractionFields):
     """An interaction, and to log one: an area (or a request, whose area it
     then is) and a handful of fields."""
 
+    area_missing = "Choose the area it was in."
     id = serializers.IntegerField(read_only=True)
-    area = serializers.SlugRelatedField(
-        slug_field="ward_code",
-        queryset=Area.objects.none(),
-        error_messages=AREA_NOT_IN_SCOPE,
-        required=False,
-        help_text="The area's ward code; left out, the request's area.",
-    )
-    request = serializers.SlugRelatedField(
-        slug_field="reference",
-        source="support_request",
-        queryset=SupportRequest.objects.none(),
-        error_messages=REQUEST_NOT_IN_SCOPE,
-        required=False,
-        allow_null=True,
-        help_text="The reference of the request it was about, if any.",
-    )
-    area_name = serializers.CharField(source="area.name", read_only=True)
     logged_by = serializers.IntegerField(source="logged_by_id", read_only=True)
     logged_by_name = serializers.CharField(source="logged_by.full_name", read_only=True)
     time_counted = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
     correctable_until = serializers.SerializerMethodField()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if "request" not in self.context:  # the schema, read without a caller
-            return fields
-        user = self.context["request"].user
-        fields["area"].queryset = Area.objects.visible_to(user)
-        fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
-        return fields
 
     def get_time_counted(self, interaction) -> bool:
         return interaction.time_record_id is not None
@@ -233,13 +252,7 @@ class InteractionSerializer(_InteractionFields):
 
     def validate(self, attrs):
         self.check_residents(attrs)
-        support_request = attrs.get("support_request")
-        if support_request is not None and support_request.area is not None:
-            # What is recorded about a request is on its area.
-            attrs.setdefault("area", support_request.area)
-        if "area" not in attrs:
-            raise serializers.ValidationError({"area": ["Choose the area it was in."]})
-        return attrs
+        return super().validate(attrs)
 
 
 class InteractionCorrectionSerializer(_InteractionFields):
@@ -254,24 +267,9 @@ class InteractionCorrectionSerializer(_InteractionFields):
 # --- Actions ----------------------------------------------------------------
 
 
-class ActionSerializer(Strict):
+class ActionSerializer(_AreaOrRequest):
+    area_missing = "Choose the area it is for."
     id = serializers.IntegerField(read_only=True)
-    area = serializers.SlugRelatedField(
-        slug_field="ward_code",
-        queryset=Area.objects.none(),
-        error_messages=AREA_NOT_IN_SCOPE,
-        required=False,
-        help_text="The area's ward code; left out, the request's area.",
-    )
-    request = serializers.SlugRelatedField(
-        slug_field="reference",
-        source="support_request",
-        queryset=SupportRequest.objects.none(),
-        error_messages=REQUEST_NOT_IN_SCOPE,
-        required=False,
-        allow_null=True,
-    )
-    area_name = serializers.CharField(source="area.name", read_only=True)
     description = serializers.CharField(max_length=300)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
@@ -293,18 +291,11 @@ class ActionSerializer(Strict):
         if "request" not in self.context:  # the schema, read without a caller
             return fields
         user = self.context["request"].user
-        areas = Area.objects.visible_to(user)
-        fields["area"].queryset = areas
-        fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
-        fields["owner"].queryset = possible_owners(areas=areas, writer=user)
+        fields["owner"].queryset = possible_owners(areas=fields["area"].queryset, writer=user)
         return fields
 
     def validate(self, attrs):
-        support_request = attrs.get("support_request")
-        if support_request is not None and support_request.area is not None:
-            attrs.setdefault("area", support_request.area)
-        if "area" not in attrs:
-            raise serializers.ValidationError({"area": ["Choose the area it is for."]})
+        attrs = super().validate(attrs)
         owner = attrs.setdefault("owner", self.context["request"].user)
         if (
             not possible_owners(
@@ -386,26 +377,12 @@ class PartnerSerializer(Strict, serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class ReferralSerializer(Strict):
+class ReferralSerializer(_AreaOrRequest):
     """A referral, and to make one: an area (or a request, whose area it
     then is), a partner taking referrals and what help is asked for."""
 
+    area_missing = "Choose the area to refer."
     id = serializers.IntegerField(read_only=True)
-    area = serializers.SlugRelatedField(
-        slug_field="ward_code",
-        queryset=Area.objects.none(),
-        required=False,
-        error_messages=AREA_NOT_IN_SCOPE,
-    )
-    request = serializers.SlugRelatedField(
-        slug_field="reference",
-        source="support_request",
-        queryset=SupportRequest.objects.none(),
-        error_messages=REQUEST_NOT_IN_SCOPE,
-        required=False,
-        allow_null=True,
-    )
-    area_name = serializers.CharField(source="area.name", read_only=True)
     partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
     partner_name = serializers.CharField(source="partner.name", read_only=True)
     help_asked = serializers.CharField(max_length=2000)
@@ -423,25 +400,8 @@ class ReferralSerializer(Strict):
     group_rating = serializers.IntegerField(read_only=True, allow_null=True)
     next_statuses = serializers.SerializerMethodField()
 
-    def get_fields(self):
-        fields = super().get_fields()
-        if "request" not in self.context:  # the schema, read without a caller
-            return fields
-        user = self.context["request"].user
-        fields["area"].queryset = Area.objects.visible_to(user)
-        fields["request"].queryset = SupportRequest.objects.visible_to(user).select_related("area")
-        return fields
-
     def get_next_statuses(self, referral) -> list[str]:
         return [value for value, _ in referral.next_statuses]
-
-    def validate(self, attrs):
-        support_request = attrs.get("support_request")
-        if support_request is not None and support_request.area is not None:
-            attrs.setdefault("area", support_request.area)
-        if "area" not in attrs:
-            raise serializers.ValidationError({"area": ["Choose the area to refer."]})
-        return attrs
 
 
 class ReferralStepSerializer(Strict):
