@@ -138,6 +138,9 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["ends_at"], name="event_ends_at_idx"),
             models.Index(fields=["region", "starts_at"], name="event_region_starts_idx"),
+            # A year's events of ten years' (the network, the areas with no
+            # connection), without reading them all.
+            models.Index(fields=["starts_at"], name="event_starts_at_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -496,6 +499,9 @@ class Connection(models.Model):
         ordering = ["-made_on", "-pk"]
         indexes = [
             models.Index(fields=["made_on"], name="connection_made_on_idx"),
+            # Either end's connections of a period (the areas with no
+            # connection look up each area's): one index each end.
+            models.Index(fields=["area_a", "made_on"], name="connection_area_a_idx"),
             models.Index(fields=["area_b", "made_on"], name="connection_area_b_idx"),
         ]
         constraints = [

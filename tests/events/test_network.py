@@ -3,13 +3,17 @@ events, peer suggestions, the areas with no connection, and the page that
 draws them."""
 
 import datetime
+import itertools
+import random
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
+from django.utils.html import escape
 
 from advisers.models import Role
 from areas.models import AreaType, Region, Stage
@@ -38,6 +42,16 @@ def past_event(days_ago: int = 30, **kwargs):
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=5),
         registration_closes_at=starts - datetime.timedelta(days=1),
+        **kwargs,
+    )
+
+
+def event_at(moment: datetime.datetime, **kwargs):
+    return EventFactory(
+        published=True,
+        starts_at=moment,
+        ends_at=moment + datetime.timedelta(hours=2),
+        registration_closes_at=moment - datetime.timedelta(days=1),
         **kwargs,
     )
 
@@ -600,3 +614,133 @@ def test_the_strongest_links_come_first_with_the_count_of_all(hendon, ryhope):
     assert strongest_links_at_events(
         areas=everywhere.none(), period=last_twelve_months(), most=5
     ) == ([], 0)
+
+
+# --- The strongest links against a straightforward count ------------------
+
+
+def _varied_network(hendon):
+    """Seven areas in three regions at a year of small events, the people
+    from each chosen by a seeded draw: some events at the same moment,
+    several people from one area, people who did not come or from no area,
+    a national event and one from long ago (neither counts). Returns the
+    areas."""
+    draw = random.Random(15)
+    areas = [
+        hendon,
+        AreaFactory(name="Ryhope", region=Region.NORTH_EAST),
+        AreaFactory(name='Pallion & <Ford> "x"', region=Region.NORTH_EAST),
+        AreaFactory(name="Everton", region=Region.NORTH_WEST),
+        AreaFactory(name="Toxteth", region=Region.NORTH_WEST),
+        AreaFactory(name="Aston", region=Region.WEST_MIDLANDS),
+        AreaFactory(name="Outside", region=Region.WEST_MIDLANDS, programme=False),
+    ]
+    same_moment = timezone.now() - datetime.timedelta(days=90)
+    for n in range(16):
+        days_ago = draw.randint(2, 360)
+        event = event_at(same_moment) if n in (3, 4) else past_event(days_ago=days_ago)
+        for area in draw.sample(areas, draw.randint(1, 4)):
+            for _ in range(draw.randint(1, 2)):
+                came(event, area)
+        RegistrationFactory(event=event, area=draw.choice(areas))  # did not come
+        came(event, None)
+    for event in (past_event(kind=Event.Kind.NATIONAL, region=""), past_event(days_ago=400)):
+        for area in areas:
+            came(event, area)
+    return areas
+
+
+def _straightforward_links(*, scope: set[int], period) -> list[tuple[int, int, int, object]]:
+    """Every pair of areas at each event, counted one by one: (area_a,
+    area_b, events, last), the strongest first."""
+    met: dict[tuple[int, int], tuple[int, datetime.datetime]] = {}
+    events = Event.objects.exclude(kind=Event.Kind.NATIONAL).filter(
+        starts_at__gte=period.start_moment, starts_at__lt=period.end_moment
+    )
+    for event in events:
+        there = {r.area_id for r in event.registrations.all() if r.checked_in_at and r.area_id}
+        for pair in itertools.combinations(sorted(there), 2):
+            if scope & set(pair):
+                count, last = met.get(pair, (0, event.starts_at))
+                met[pair] = (count + 1, max(last, event.starts_at))
+    return sorted(
+        ((a, b, count, last) for (a, b), (count, last) in met.items()),
+        key=lambda p: (-p[2], -p[3].timestamp(), p[0], p[1]),
+    )
+
+
+def test_the_strongest_links_are_those_a_straightforward_count_finds(hendon, adviser):
+    from events.selectors_network import strongest_links_at_events
+
+    areas = _varied_network(hendon)
+    period = last_twelve_months()
+    everywhere = hendon.__class__.objects.all()
+    scopes = {
+        "every area": everywhere,
+        "the North West": everywhere.filter(region=Region.NORTH_WEST),
+        "an adviser's": everywhere.visible_to(adviser),
+    }
+    for name, scope in scopes.items():
+        expected = _straightforward_links(scope={a.pk for a in scope}, period=period)
+        assert expected, name
+        for most in (3, len(expected) + 5):
+            links, total = strongest_links_at_events(areas=scope, period=period, most=most)
+            found = [(link.area_a, link.area_b, link.events, link.last) for link in links]
+            assert found == expected[:most], (name, most)
+            assert total == len(expected), name
+    # The area page's count of its own links agrees.
+    for area in areas:
+        own = _straightforward_links(scope={area.pk}, period=period)
+        links = links_at_events(areas=everywhere.filter(pk=area.pk), period=period)
+        found = {(link.area_a, link.area_b, link.events, link.last) for link in links}
+        assert found == set(own)
+
+
+def test_the_pairs_table_says_what_a_straightforward_count_finds(hendon, manager, adviser):
+    areas = _varied_network(hendon)
+    # An evening event in summer time is on the next day in London.
+    for days_ago in range(10, 300):
+        moment = (timezone.now() - datetime.timedelta(days=days_ago)).replace(
+            hour=23, minute=30, second=0, microsecond=0
+        )
+        if timezone.localtime(moment).date() != moment.date():
+            break
+    evening = event_at(moment)
+    came(evening, areas[3])
+    came(evening, areas[5])
+    for topic in ("funding", "skills"):
+        record(adviser, hendon, areas[2], topic=topic)
+
+    page = client_for(manager).get("/staff/events/network/").content.decode()
+
+    by_pk = {area.pk: area for area in areas}
+    cells: dict[tuple[int, int], list[str]] = {}
+    for a, b, count, last in _straightforward_links(scope=set(by_pk), period=last_twelve_months()):
+        day = date_filter(timezone.localtime(last), "j M Y")
+        cells[a, b] = ["None", f"{count} event{'' if count == 1 else 's'} (last {day})"]
+    recorded_on = date_filter(timezone.localdate() - datetime.timedelta(days=10), "j M Y")
+    pair = tuple(sorted([hendon.pk, areas[2].pk]))
+    cells.setdefault(pair, ["None", "None"])[0] = (
+        f"Funding bids, Skills and expertise (last {recorded_on})"
+    )
+
+    def place(area):
+        return (list(Region.values).index(area.region), area.name)
+
+    def link(area):
+        return (area.ward_code, escape(area.name), area.get_region_display())
+
+    expected = [
+        (*link(by_pk[a]), *link(by_pk[b]), *cells[a, b])
+        for a, b in sorted(cells, key=lambda p: (place(by_pk[p[0]]), place(by_pk[p[1]])))
+    ]
+    area_cell = r'<a href="/staff/areas/(\w+)/">([^<]*)</a> <span class="muted">([^<]*)</span>'
+    table = page[page.index("<tbody>", page.index('id="pairs-caption"')) :]
+    rows = re.findall(
+        rf'<tr>\s*<th scope="row">{area_cell}</th>\s*<td>{area_cell}</td>\s*'
+        r"<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*</tr>",
+        table[: table.index("</tbody>")],
+    )
+    assert len(expected) > 5
+    assert rows == expected
+    assert "Pallion &amp; &lt;Ford&gt; &quot;x&quot;</a>" in table
