@@ -2,6 +2,7 @@
 test run's own PostgreSQL and Redis (no Docker engine runs on our machines)."""
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,14 @@ import yaml
 from django.conf import settings
 
 from bench.processes import render_nginx_template
-from tests.support import PROJECT_ROOT, current_database_url, free_port, production_env
+from tests.support import (
+    PROJECT_ROOT,
+    clean_env,
+    current_database_url,
+    free_port,
+    production_env,
+    run_python,
+)
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -60,6 +68,9 @@ def running(command: list[str], env: dict[str, str]):
             process.kill()
 
 
+# A server still starting accepts connections before its worker answers
+# them: on a busy machine a read times out (TimeoutError) rather than the
+# connection being refused; either means "not yet".
 def wait_until(check, *, seconds: float = 30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -69,13 +80,76 @@ def wait_until(check, *, seconds: float = 30):
     return False
 
 
-POOLS = ("web-staff", "web-public")
+# The staff pool is "web", so that `docker compose up --scale web=3` scales
+# the pool staff wait on (issue 15).
+POOLS = ("web", "web-public")
+SCALABLE = (*POOLS, "worker", "reports-worker")
+TEMPLATE = (PROJECT_ROOT / "nfc/deploy/nginx.conf.template").read_text()
 
 
 def test_the_stack_has_its_services_each_with_a_health_check():
-    assert {"postgres", "redis", "proxy", *POOLS, "worker", "beat"} <= set(SERVICES)
-    for name in ("postgres", "redis", "proxy", *POOLS, "worker", "reports-worker", "beat"):
+    assert {"postgres", "redis", "proxy", *SCALABLE, "beat"} <= set(SERVICES)
+    # Every service that keeps running; migrate runs once and exits.
+    for name in set(SERVICES) - {"migrate"}:
         assert "healthcheck" in SERVICES[name], name
+
+
+@pytest.mark.parametrize("name", SCALABLE)
+def test_the_pools_and_the_workers_can_be_scaled(name):
+    service = SERVICES[name]
+    # Compose refuses to scale a service with a fixed container name, and
+    # a second replica could not bind a published host port.
+    assert "container_name" not in service
+    assert "ports" not in service
+    assert "hostname" not in service
+    # Only named volumes, which every replica shares.
+    for volume in service.get("volumes", []):
+        assert volume.split(":")[0] in COMPOSE["volumes"], volume
+
+
+def test_exactly_one_beat_runs_the_schedule_and_it_cannot_be_scaled():
+    beats = [
+        name
+        for name, service in SERVICES.items()
+        if "beat" in service.get("command", []) or "--beat" in service.get("command", [])
+    ]
+    assert beats == ["beat"]
+    assert not any("-B" in SERVICES[name].get("command", []) for name in SERVICES)
+    # Compose refuses `--scale beat=2` for a service with a container name.
+    assert SERVICES["beat"]["container_name"]
+    assert SERVICES["beat"].get("deploy", {}).get("replicas", 1) == 1
+    assert "scale" not in SERVICES["beat"]
+
+
+def test_the_proxy_follows_each_pools_replicas():
+    environment = SERVICES["proxy"]["environment"]
+    for name, variable in (("web", "NFC_STAFF_UPSTREAM"), ("web-public", "NFC_PUBLIC_UPSTREAM")):
+        # Looked up again as Docker's DNS answer expires, not once at start.
+        assert environment[variable] == f"{name}:8000 resolve"
+    # `resolve` keeps the addresses in shared memory: each upstream needs a zone.
+    for upstream in re.findall(r"upstream nfc_\w+ \{(.*?)\}", TEMPLATE, re.S):
+        assert re.search(r"^\s*zone \w+ \d+k;", upstream, re.M), upstream
+        assert "least_conn;" in upstream
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in SERVICES["proxy"]["volumes"]}
+    dns = (PROJECT_ROOT / mounts["/etc/nginx/conf.d/docker-dns.conf"]).read_text()
+    # Docker's embedded DNS server, asked again every 10 seconds.
+    assert re.search(r"^resolver 127\.0\.0\.11 valid=10s", dns, re.M)
+    # Open-source nginx takes `resolve` in an upstream from 1.27.3.
+    image = SERVICES["proxy"]["image"]
+    major, minor = (int(part) for part in re.match(r"nginx:(\d+)\.(\d+)", image).groups())
+    assert (major, minor) >= (1, 27)
+
+
+def test_the_proxy_compresses_text_answers():
+    assert "gzip on;" in TEMPLATE
+    types = re.search(r"gzip_types ([^;]+);", TEMPLATE).group(1).split()
+    # text/html is always among them.
+    assert {"text/css", "application/javascript", "application/json"} <= set(types)
+    assert 256 <= int(re.search(r"gzip_min_length (\d+);", TEMPLATE).group(1)) <= 2048
+    assert 1 <= int(re.search(r"gzip_comp_level (\d);", TEMPLATE).group(1)) <= 6
+    assert "gzip_vary on;" in TEMPLATE
+    # The BREACH risk is weighed where compression is switched on.
+    assert "BREACH" in TEMPLATE.split("gzip on;")[0]
 
 
 def test_only_the_proxy_can_be_reached_from_outside():
@@ -86,12 +160,13 @@ def test_only_the_proxy_can_be_reached_from_outside():
 
 def test_the_proxy_passes_to_both_pools_which_serve_the_same_portal():
     environment = SERVICES["proxy"]["environment"]
-    assert environment["NFC_STAFF_UPSTREAM"] == "web-staff:8000"
-    assert environment["NFC_PUBLIC_UPSTREAM"] == "web-public:8000"
-    assert SERVICES["web-staff"]["command"] == SERVICES["web-public"]["command"]
-    assert SERVICES["web-staff"]["command"][:3] == ["gunicorn", "-c", "python:nfc.gunicorn_conf"]
+    assert environment["NFC_STAFF_UPSTREAM"].split()[0] == "web:8000"
+    assert environment["NFC_PUBLIC_UPSTREAM"].split()[0] == "web-public:8000"
+    assert SERVICES["web"]["command"] == SERVICES["web-public"]["command"]
+    assert SERVICES["web"]["command"][:3] == ["gunicorn", "-c", "python:nfc.gunicorn_conf"]
     # gunicorn's own port (nfc/gunicorn_conf.py), which the proxy names.
-    assert "PORT" not in SERVICES["web-staff"].get("environment", {})
+    assert "PORT" not in SERVICES["web"].get("environment", {})
+    assert set(SERVICES["proxy"]["depends_on"]) == set(POOLS)
     mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in SERVICES["proxy"]["volumes"]}
     template = mounts["/etc/nginx/templates/default.conf.template"]
     assert (PROJECT_ROOT / template).resolve() == PROJECT_ROOT / "nfc/deploy/nginx.conf.template"
@@ -122,11 +197,17 @@ def test_the_proxys_body_limits_are_at_least_the_portals_own():
     )
 
 
+def nginx_version(nginx: str) -> tuple[int, ...]:
+    shown = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr
+    return tuple(int(part) for part in re.search(r"nginx/([\d.]+)", shown).group(1).split("."))
+
+
 @pytest.mark.skipif(
     not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) or not shutil.which("openssl"),
     reason="nginx or openssl is not installed",
 )
 def test_nginx_accepts_the_proxys_configuration_as_the_stack_fills_it_in(tmp_path):
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     environment = SERVICES["proxy"]["environment"]
     certificate, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
     subprocess.run(
@@ -137,21 +218,28 @@ def test_nginx_accepts_the_proxys_configuration_as_the_stack_fills_it_in(tmp_pat
     )
     values = {
         **environment,
-        # Outside Docker: the pools' names resolve nowhere, and the
-        # certificate is made up.
-        "NFC_STAFF_UPSTREAM": "127.0.0.1:8001",
-        "NFC_PUBLIC_UPSTREAM": "127.0.0.1:8002",
+        # Outside Docker, the certificate is made up.
         "NFC_TLS_CERTIFICATE": str(certificate),
         "NFC_TLS_CERTIFICATE_KEY": str(key),
         "NFC_PROXY_PAGES": str(PROJECT_ROOT / "nfc/deploy"),
     }
+    if nginx_version(nginx) < (1, 27, 3):
+        # Debian 12's nginx (1.22) knows no `resolve` in an upstream, and
+        # would look the pools' names up at once, which resolve nowhere
+        # outside Docker; the stack's image is newer and does both.
+        values["NFC_STAFF_UPSTREAM"] = "127.0.0.1:8001"
+        values["NFC_PUBLIC_UPSTREAM"] = "127.0.0.1:8002"
     assert values["NFC_PROXY_LISTEN"] == "443 ssl"
+    # An nginx built from source logs under its prefix until told otherwise.
+    (tmp_path / "logs").mkdir()
     (tmp_path / "portal.conf").write_text(render_nginx_template(values))
+    # As the image's nginx.conf includes conf.d/*.conf, where the template
+    # and the resolver land.
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{ include {tmp_path}/portal.conf; }}\n"
+        f"http {{ include {PROJECT_ROOT}/nfc/deploy/docker-dns.conf; "
+        f"include {tmp_path}/portal.conf; }}\n"
     )
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     result = subprocess.run(
         [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
         capture_output=True,
@@ -179,7 +267,7 @@ def test_the_web_service_serves_and_passes_its_health_check(stack_env):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 return response.status == 200
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
 
     with running(SERVICES["web-public"]["command"], env) as web:
@@ -198,7 +286,7 @@ def test_the_web_service_reports_503_when_the_broker_is_down(stack_env):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
         except urllib.error.HTTPError as error:
             return error.code
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             return None
         return 200
 
@@ -257,7 +345,7 @@ def test_the_web_service_serves_pages_and_collected_static_files_behind_a_proxy(
     def up():
         try:
             return get("/healthz")[0] == 200
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
 
     with running(SERVICES["web-public"]["command"], env):
@@ -286,3 +374,43 @@ def test_the_beat_service_starts_its_schedule_and_passes_its_health_check(stack_
             .replace("/tmp/", f"{tmp_path}/")
         )
         assert subprocess.run(["sh", "-c", check], timeout=10).returncode == 0
+
+
+DECLARES_A_CURSOR = """
+import json, django
+django.setup()
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+with CaptureQueriesContext(connection) as queries:
+    list(ContentType.objects.all().iterator())
+print(json.dumps(any("DECLARE" in query["sql"] for query in queries.captured_queries)))
+"""
+
+
+@pytest.mark.parametrize(("pooler", "declares"), [("", True), ("pgbouncer", False)])
+def test_behind_pgbouncer_no_cursor_outlives_its_transaction(pooler, declares):
+    # PgBouncer in transaction mode may run the next transaction on another
+    # server connection, where a cursor left open (Django's .iterator(), a
+    # form's choices) does not exist: with NFC_DB_POOLER=pgbouncer none is made.
+    result = run_python(
+        "-c",
+        DECLARES_A_CURSOR,
+        env=clean_env(
+            DJANGO_SETTINGS_MODULE="nfc.settings",
+            DATABASE_URL=current_database_url(),
+            NFC_DB_POOLER=pooler,
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) is declares
+
+
+def test_an_unknown_pooler_is_refused_at_start():
+    result = run_python(
+        "-c",
+        "import django; django.setup()",
+        env=clean_env(DJANGO_SETTINGS_MODULE="nfc.settings", NFC_DB_POOLER="pgpool"),
+    )
+    assert result.returncode != 0
+    assert "NFC_DB_POOLER must be empty (PostgreSQL itself) or 'pgbouncer'" in result.stderr
