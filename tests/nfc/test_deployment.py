@@ -2,13 +2,17 @@
 test run's own PostgreSQL and Redis (no Docker engine runs on our machines)."""
 
 import contextlib
+import gzip
+import http.server
 import json
 import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -246,6 +250,150 @@ def test_nginx_accepts_the_proxys_configuration_as_the_stack_fills_it_in(tmp_pat
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+class ReplicaDns:
+    """A DNS server on loopback that answers each name with the addresses
+    it is given, as Docker's does with a service's replicas (A records only,
+    each valid 1 s)."""
+
+    def __init__(self, addresses: dict[str, list[str]]):
+        self.addresses = addresses
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                query, client = self.socket.recvfrom(512)
+            except OSError:
+                return
+            end, labels = 12, []
+            while query[end]:
+                labels.append(query[end + 1 : end + 1 + query[end]].decode())
+                end += 1 + query[end]
+            is_a = struct.unpack(">H", query[end + 1 : end + 3])[0] == 1
+            known = ".".join(labels) in self.addresses
+            found = self.addresses.get(".".join(labels), []) if is_a else []
+            header = query[:2] + struct.pack(
+                ">HHHHH", 0x8180 | (0 if known else 3), 1, len(found), 0, 0
+            )
+            records = b"".join(
+                b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 1, 4) + socket.inet_aton(address)
+                for address in found
+            )
+            self.socket.sendto(header + query[12 : end + 5] + records, client)
+
+    def close(self):
+        self.socket.close()
+
+
+def replica(address: str, port: int) -> http.server.ThreadingHTTPServer:
+    """A stand-in for one gunicorn replica: a page that says which it is."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = f"<!doctype html><p>{address}</p>{'<p>a long page</p>' * 200}".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("X-Replica", address)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer((address, port), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.skipif(
+    not shutil.which("nginx") or nginx_version(shutil.which("nginx")) < (1, 27, 3),
+    reason="needs nginx 1.27.3 or later (upstream servers with resolve), as the stack's image",
+)
+def test_the_proxy_reaches_replicas_started_and_stopped_after_it_and_compresses(tmp_path):
+    # Docker's DNS stood in for by one of our own: "web" first answers with
+    # one replica, then two (--scale web=2), then only the second.
+    port = free_port()
+    replicas = [replica(address, port) for address in ("127.0.0.2", "127.0.0.3", "127.0.0.4")]
+    dns = ReplicaDns({"web": ["127.0.0.2"], "web-public": ["127.0.0.4"]})
+    listen = free_port()
+    environment = SERVICES["proxy"]["environment"]
+    (tmp_path / "logs").mkdir()
+    # Never used (this server speaks plain HTTP), but the template names one.
+    certificate, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-days", "1", "-subj", "/CN=test", "-keyout", key, "-out", certificate],
+        check=True,
+        capture_output=True,
+    )
+    (tmp_path / "portal.conf").write_text(
+        render_nginx_template(
+            {
+                **environment,
+                "NFC_PROXY_LISTEN": f"127.0.0.1:{listen}",
+                "NFC_PROXY_HTTP_LISTEN": f"127.0.0.1:{free_port()}",
+                "NFC_TLS_CERTIFICATE": str(certificate),
+                "NFC_TLS_CERTIFICATE_KEY": str(key),
+                "NFC_STAFF_UPSTREAM": environment["NFC_STAFF_UPSTREAM"].replace(
+                    ":8000", f":{port}"
+                ),
+                "NFC_PUBLIC_UPSTREAM": environment["NFC_PUBLIC_UPSTREAM"].replace(
+                    ":8000", f":{port}"
+                ),
+                "NFC_PROXY_PAGES": str(PROJECT_ROOT / "nfc/deploy"),
+            }
+        )
+    )
+    # docker-dns.conf's resolver line, pointed at the stand-in.
+    resolver = (PROJECT_ROOT / "nfc/deploy/docker-dns.conf").read_text()
+    resolver = re.search(r"^resolver .*$", resolver, re.M).group(0)
+    resolver = resolver.replace("127.0.0.11", f"127.0.0.1:{dns.port}").replace("10s", "1s")
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\n"
+        f"{'user root;' if os.geteuid() == 0 else ''}\nevents {{}}\n"
+        f"http {{ access_log off; {resolver} include {tmp_path}/portal.conf; }}\n"
+    )
+
+    def answered_by(*, staff: bool) -> set[str]:
+        seen = set()
+        for _ in range(6):
+            headers = {"Cookie": "sessionid=signed-in"} if staff else {}
+            request = urllib.request.Request(f"http://127.0.0.1:{listen}/", headers=headers)
+            # 502 while nginx has no address yet for a pool.
+            with (
+                contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
+                urllib.request.urlopen(request, timeout=5) as response,
+            ):
+                seen.add(response.headers["X-Replica"])
+        return seen
+
+    nginx = [shutil.which("nginx"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    with running(nginx, os.environ.copy()):
+        try:
+            assert wait_until(lambda: answered_by(staff=True) == {"127.0.0.2"})
+            assert answered_by(staff=False) == {"127.0.0.4"}
+            dns.addresses["web"] = ["127.0.0.2", "127.0.0.3"]
+            assert wait_until(lambda: answered_by(staff=True) == {"127.0.0.2", "127.0.0.3"})
+            dns.addresses["web"] = ["127.0.0.3"]
+            assert wait_until(lambda: answered_by(staff=True) == {"127.0.0.3"})
+
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{listen}/", headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.headers["Content-Encoding"] == "gzip"
+                assert response.headers["Vary"] == "Accept-Encoding"
+                assert b"a long page" in gzip.decompress(response.read())
+        finally:
+            dns.close()
+            for server in replicas:
+                server.shutdown()
 
 
 def test_the_migrate_service_runs(stack_env):
