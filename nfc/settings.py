@@ -143,6 +143,18 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# What stands between the portal and PostgreSQL (README.md, "Running on more
+# than one machine"). Behind PgBouncer in transaction mode each transaction
+# may run on another of its server connections, so a cursor left open
+# between transactions is lost there: a queryset's .iterator() (Django
+# reads every form's list of choices with one) then fetches its rows in one
+# go instead of through a server-side cursor.
+NFC_DB_POOLER = env.str("NFC_DB_POOLER", default="")
+if NFC_DB_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"NFC_DB_POOLER must be empty (PostgreSQL itself) or 'pgbouncer', not {NFC_DB_POOLER!r}."
+    )
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = NFC_DB_POOLER == "pgbouncer"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite lets one writer at a time. A transaction that reads first and
     # writes later (most services: check the caseload's places, then take

@@ -79,7 +79,7 @@ def test_the_hung_redis_accepts_and_never_answers():
 
 def test_the_drills_pools_weigh_as_the_stacks_do():
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())["services"]
-    staff = compose["web-staff"].get("cpu_shares", 1024)
+    staff = compose["web"].get("cpu_shares", 1024)
     public = compose["web-public"]["cpu_shares"]
     # Linux's weight for a process at nice n, against 1024 at nice 0.
     drills = 1024 / 1.25**drill.PUBLIC_POOL_NICE
