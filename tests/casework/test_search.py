@@ -333,6 +333,53 @@ def test_one_kind_at_a_time_with_the_count_of_each(many, adviser):
     assert len(found(adviser, "orchard", kind="nonsense")) == SEARCH_PAGE_SIZE
 
 
+def test_past_the_count_limit_the_count_says_more_than(many, adviser, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 30)
+    request, notes = many
+    page = search(adviser, "orchard")
+    assert page.context["results"].counts == {"requests": 1, "interactions": 31}
+    assert "More than 31 results" in page.text
+    assert "Everything (more than 31)" in page.text
+    assert 'kind=interactions">Interactions (more than 30)' in page.text
+    assert 'kind=requests">Requests (1)' in page.text
+    assert "Page 1 of more than 1" in page.text
+    # Still the newest first, counted or not.
+    assert found(adviser, "orchard") == [("requests", request.pk)] + [
+        ("interactions", n.pk) for n in notes[:19]
+    ]
+    assert (
+        "More than 30 results in interactions"
+        in search(adviser, "orchard", kind="interactions").text
+    )
+
+
+@pytest.mark.parametrize("kind", ["", "interactions"])
+def test_past_the_count_limit_the_newest_come_first_however_old(hendon, adviser, monkeypatch, kind):
+    """Past the limit the search looks at the last week, then quarter, then
+    three years, then all: each page is still the newest, whichever of
+    these it comes from (and a request may be older or newer than them)."""
+    # The first page is the last quarter's 20 (the last week's 5 were too
+    # few); the second reaches back to the very oldest.
+    ages = [0, 3, 6, 7, 8, 40, 91, 92, 93, 400, 1095, 1096, 1097, 2000]
+    ages += [60 + n for n in range(12)] + [1500 + n for n in range(10)]
+    notes = [note(hendon, adviser, f"Orchard news {days}", days_ago=days) for days in ages]
+    old_request = SupportRequestFactory(area=hendon, description="An orchard, long ago")
+    SupportRequest.objects.filter(pk=old_request.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1200)
+    )
+    newest_first = sorted(
+        [(days, "interactions", -n.pk) for days, n in zip(ages, notes, strict=True)]
+        + ([(1200, "requests", -old_request.pk)] if not kind else [])
+    )
+    expected = [(found_kind, -pk) for _, found_kind, pk in newest_first]
+    counted = {page: found(adviser, "orchard", kind=kind, page=page) for page in (1, 2)}
+    # 36 interactions: past a limit of 30, and still two pages to read.
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 30)
+    for page in (1, 2):
+        assert found(adviser, "orchard", kind=kind, page=page) == counted[page]
+    assert counted[1] + counted[2] == expected
+
+
 @pytest.mark.parametrize(
     ("asked", "shown"),
     [("abc", 1), ("0", 1), ("-2", 1), ("2", 2), ("99", 3), ("9" * 30, 3), ("", 1)],
