@@ -396,9 +396,10 @@ def test_search_query_count_stays_flat(hendon, adviser, partner, django_assert_m
 
     def load():
         # The session and its user (and saving the session: 3), how PostgreSQL
-        # reads the words, the person's areas, the search, each kind's rows,
-        # and the audit's note of the search.
-        with django_assert_max_num_queries(14):
+        # reads the words, the person's areas, the search (its plans set,
+        # the counts, the page; in a test's transaction a savepoint and its
+        # release), each kind's rows, and the audit's note of the search.
+        with django_assert_max_num_queries(17):
             assert client.get(SEARCH, {"q": "garden"}).status_code == 200
 
     def add(n):
@@ -455,6 +456,22 @@ def test_searches_read_their_gin_indexes_on_postgresql(hendon, adviser):
         groups,
     ).explain()
     assert "interaction_search_idx" in plan, plan
+
+
+def test_the_search_reads_index_bitmaps_only_and_only_for_itself():
+    """Not a table scan or an index walk working out each row's words until
+    enough match: minutes for a word only recent notes use."""
+
+    def settings(cursor):
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
+        )
+        return cursor.fetchone()
+
+    with selectors._bitmap_plans() as cursor:
+        assert settings(cursor) == ("off", "off")
+    with connection.cursor() as cursor:
+        assert settings(cursor) == ("on", "on")
 
 
 def test_an_empty_search_shows_the_form_only(adviser):
