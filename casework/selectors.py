@@ -8,12 +8,14 @@ reader may see.
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Avg,
@@ -31,7 +33,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, TruncMonth
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from areas.models import Area
 from casework.models import (
@@ -45,6 +48,7 @@ from casework.models import (
     StatusChange,
     SupportRequest,
     SupportRequestQuerySet,
+    Topic,
     age_band,
     first_contact_deadline,
 )
@@ -68,6 +72,12 @@ def signposting_text() -> str:
 # --- Search -------------------------------------------------------------------
 
 SEARCH_PAGE_SIZE = 20
+# Past this many matches of a kind, the count says "more than 1,000": to
+# narrow a search, add words.
+SEARCH_COUNT_LIMIT = 1000
+# How many days back _search_page looks first, when a kind has more
+# matches than are counted.
+SEARCH_WINDOWS_DAYS = (7, 92, 1096)
 
 
 @dataclass(frozen=True)
@@ -215,8 +225,64 @@ def _search_scopes(user) -> dict[str, QuerySet]:
     }
 
 
+# What search.html shows of each kind's rows; a person's name is their
+# full name or else their e-mail address (User.__str__).
+_STAFF = ("full_name", "email")
+_SHOWN = {
+    "requests": (
+        "reference",
+        "created_at",
+        "status",
+        "group_name",
+        "description",
+        "area__name",
+        *(f"assigned_to__{name}" for name in _STAFF),
+    ),
+    "messages": (
+        "created_at",
+        "text",
+        "support_request__reference",
+        "support_request__area__name",
+    ),
+    "interactions": (
+        "date",
+        "kind",
+        "minutes",
+        "residents",
+        "new_residents",
+        "topics",
+        "notes",
+        "next_steps",
+        "area__ward_code",
+        "area__name",
+        "support_request__reference",
+        *(f"logged_by__{name}" for name in _STAFF),
+    ),
+    "actions": (
+        "created_at",
+        "description",
+        "done_at",
+        "due_on",
+        "area__ward_code",
+        "area__name",
+        "support_request__reference",
+        *(f"owner__{name}" for name in _STAFF),
+    ),
+    "referrals": (
+        "requested_on",
+        "status",
+        "help_asked",
+        "outcome",
+        "area__name",
+        "partner__name",
+        "support_request__reference",
+    ),
+}
+
+
 def _search_results(scope: QuerySet, kind: str, ids: list[int], user) -> dict[int, object]:
-    """The found rows of one kind, by id, with what their results show."""
+    """The found rows of one kind, by id, with what their results show (and
+    nothing else: an area's notes, a request's contact details)."""
     related = {
         "requests": ("area", "assigned_to"),
         "messages": ("support_request__area",),
@@ -224,7 +290,7 @@ def _search_results(scope: QuerySet, kind: str, ids: list[int], user) -> dict[in
         "actions": ("area", "owner", "support_request"),
         "referrals": ("area", "partner", "support_request"),
     }[kind]
-    rows = scope.filter(pk__in=ids).select_related(*related)
+    rows = scope.filter(pk__in=ids).select_related(*related).only(*_SHOWN[kind])
     if kind == "actions":
         # Whether the action's area page would open for them: else it is
         # shown under My actions.
@@ -257,13 +323,37 @@ class SearchResults:
 
     @property
     def total(self) -> int:
-        """How many matched, of every kind."""
+        """How many matched, of every kind (as counted: see
+        SEARCH_COUNT_LIMIT)."""
         return sum(self.counts.values())
 
     @property
     def count(self) -> int:
         """How many matched of the chosen kind (or of every kind)."""
         return self.counts.get(self.kind, 0) if self.kind else self.total
+
+    def _in_words(self, kinds) -> str:
+        """How many of ``kinds`` matched, "more than" the counted ones when
+        any kind had more matches than are counted."""
+        counts = [self.counts.get(each, 0) for each in kinds]
+        if any(count > SEARCH_COUNT_LIMIT for count in counts):
+            return f"more than {sum(min(count, SEARCH_COUNT_LIMIT) for count in counts):,}"
+        return f"{sum(counts):,}"
+
+    @property
+    def total_words(self) -> str:
+        return self._in_words(SEARCH_KIND_LABELS)
+
+    @property
+    def count_words(self) -> str:
+        return self._in_words([self.kind] if self.kind else SEARCH_KIND_LABELS)
+
+    @property
+    def pages_words(self) -> str:
+        """How many pages, "more than" when the count is."""
+        if self.count_words.startswith("more"):
+            return f"more than {self.num_pages - 1}"
+        return str(self.num_pages)
 
     @property
     def kind_label(self) -> str:
@@ -298,19 +388,25 @@ class SearchResults:
         return (self.number - 1) * self.page_size + len(self.hits)
 
     @property
-    def kinds(self) -> list[tuple[str, str, int]]:
-        """Each kind's key, words and count, for choosing what to show."""
-        return [(k.key, k.label, self.counts.get(k.key, 0)) for k in SEARCH_KINDS]
+    def kinds(self) -> list[tuple[str, str, str]]:
+        """Each kind's key, words and count in words ("" for none), for
+        choosing what to show."""
+        return [
+            (k.key, k.label, self._in_words([k.key]) if self.counts.get(k.key) else "")
+            for k in SEARCH_KINDS
+        ]
 
 
 def casework_search(*, user, text: str, kind: str = "", page: int = 1) -> SearchResults:
     """What matches ``text`` among the requests, residents' messages,
     interactions, follow-up actions and referrals ``user`` may see: page
     ``page`` (of SEARCH_PAGE_SIZE, newest first) of those of ``kind`` (or
-    of every kind), with how many matched of each kind.
+    of every kind), with how many matched of each kind (up to
+    SEARCH_COUNT_LIMIT, past which "more than" that).
 
-    One query finds the page and the counts, then one per kind on the page
-    reads its rows: the same few queries however many rows match."""
+    One query counts, one or a few (see _search_page) find the page, then
+    one per kind on the page reads its rows: the same few queries however
+    many rows match."""
     text = " ".join(text.split())
     kind = kind if kind in SEARCH_KIND_LABELS else ""
     if not text:
@@ -322,25 +418,21 @@ def casework_search(*, user, text: str, kind: str = "", page: int = 1) -> Search
     if problem:
         return SearchResults(text=text, kind=kind, problem=problem)
     scopes = _search_scopes(user)
-    branches: list[str] = []
-    params: list = []
-    for each in SEARCH_KINDS:
-        matching = _matching(scopes[each.key], text, each.fields, groups)
-        try:
-            sql, branch_params = _found(matching, each).query.sql_with_params()
-        except EmptyResultSet:  # nothing of this kind in their scope at all
-            continue
-        branches.append(f"SELECT b.found_kind, b.found_id, b.found_at FROM ({sql}) AS b")
-        params.extend(branch_params)
-    if not branches:
-        return SearchResults(text=text, kind=kind)
-    page = max(1, page)
-    rows, counts = _search_page(branches, params, kind=kind, page=page)
-    results = SearchResults(text=text, kind=kind, counts=counts, number=page)
-    if page > results.num_pages:
+    matching = {
+        each.key: _matching(scopes[each.key], text, each.fields, groups) for each in SEARCH_KINDS
+    }
+    with _bitmap_plans() as cursor:
+        counts = _search_counts(cursor, matching)
+        results = SearchResults(text=text, kind=kind, counts=counts, number=max(1, page))
         # A page past the end (an old link, a typed number): the last one.
-        results.number = results.num_pages
-        rows, _ = _search_page(branches, params, kind=kind, page=results.number)
+        results.number = min(results.number, results.num_pages)
+        wanted_kinds = [kind] if kind else list(counts)
+        if not any(counts.get(each) for each in wanted_kinds):
+            return results
+        # Only a kind with more matches than are counted is worth narrowing
+        # to recent rows first: the others are few enough to order whole.
+        many = any(counts.get(each, 0) > SEARCH_COUNT_LIMIT for each in wanted_kinds)
+        rows = _search_page(cursor, matching, kinds=wanted_kinds, page=results.number, narrow=many)
     wanted: dict[str, list[int]] = {}
     for found_kind, found_id in rows:
         wanted.setdefault(found_kind, []).append(found_id)
@@ -356,12 +448,67 @@ def casework_search(*, user, text: str, kind: str = "", page: int = 1) -> Search
     return results
 
 
-def _found(queryset: QuerySet, kind: SearchKind) -> QuerySet:
+def _sql(queryset: QuerySet) -> tuple[str, tuple] | None:
+    """``queryset``'s SQL and parameters, or None when it can find nothing
+    (nothing of its kind in the person's scope at all)."""
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
+def _search_counts(cursor, matching: dict[str, QuerySet]) -> dict[str, int]:
+    """How many rows of each kind match, in one query, counting no further
+    than one past SEARCH_COUNT_LIMIT: a common word matches tens of
+    thousands of interactions, and counting them all would read most of
+    the table (80 ms on the bench's data); counting 1,001 reads a few
+    hundred pages."""
+    branches: list[str] = []
+    params: list = []
+    for key, queryset in matching.items():
+        compiled = _sql(queryset.order_by().values("pk")[: SEARCH_COUNT_LIMIT + 1])
+        if compiled is None:
+            continue
+        sql, branch_params = compiled
+        branches.append(f"SELECT %s, COUNT(*) FROM ({sql}) AS c")
+        params.extend([key, *branch_params])
+    if not branches:
+        return {}
+    cursor.execute(" UNION ALL ".join(branches), params)
+    return {key: count for key, count in cursor.fetchall() if count}
+
+
+@contextmanager
+def _bitmap_plans():
+    """A cursor, in a transaction, whose statements find rows through
+    indexes' bitmaps only (on PostgreSQL). Left to itself, the planner reads a common word's
+    count by scanning the table until 1,001 rows match, or its newest by
+    walking a date index back, working out each row's words on the way
+    (60 us a row): 0.2 s for a word in a third of the notes, and minutes
+    for one that only recent notes use, as a table scan meets them last."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        try:
+            yield cursor
+        finally:
+            # It only reads: rolling back undoes the settings, even within
+            # a caller's transaction (where SET LOCAL would outlast a
+            # savepoint's release).
+            transaction.set_rollback(True)
+
+
+def _found(queryset: QuerySet, kind: SearchKind, since: datetime.datetime | None) -> QuerySet:
     """Each row's kind, id and date (as a moment, to order every kind's
-    rows together), for _search_page."""
-    dated: F | Cast = F(kind.dated_by)
-    if not isinstance(queryset.model._meta.get_field(kind.dated_by), DateTimeField):
-        dated = Cast(kind.dated_by, DateTimeField())
+    rows together), for _search_page; only those since ``since`` (a
+    midnight, UTC) if given. The date is compared in its own column's
+    terms, so an index on it can narrow the search's matches."""
+    is_moment = isinstance(queryset.model._meta.get_field(kind.dated_by), DateTimeField)
+    dated: F | Cast = F(kind.dated_by) if is_moment else Cast(kind.dated_by, DateTimeField())
+    if since is not None:
+        queryset = queryset.filter(
+            **{f"{kind.dated_by}__gte": since if is_moment else since.date()}
+        )
     return (
         queryset.annotate(
             found_kind=Value(kind.key, output_field=CharField()),
@@ -374,30 +521,105 @@ def _found(queryset: QuerySet, kind: SearchKind) -> QuerySet:
 
 
 def _search_page(
-    branches: list[str], params: list, *, kind: str, page: int
-) -> tuple[list[tuple[str, int]], dict[str, int]]:
-    """One page of the matches (kind and id, newest first) and the count of
-    each kind, in one query: the matches are found once (a common word can
-    match a hundred thousand interactions) and both read from them."""
-    only_kind = "WHERE kind = %s" if kind else ""
-    sql = f"""
-        WITH found (kind, id, at) AS ({" UNION ALL ".join(branches)})
-        SELECT * FROM (
-            SELECT 0 AS tally, kind, id, at FROM found {only_kind}
-            ORDER BY at DESC, kind, id DESC LIMIT %s OFFSET %s
-        ) AS page
-        UNION ALL
-        SELECT 1, kind, COUNT(*), NULL FROM found GROUP BY kind
-        ORDER BY 1, 4 DESC, 2, 3 DESC
-    """
-    page_params = [kind] if kind else []
+    cursor, matching: dict[str, QuerySet], *, kinds: list[str], page: int, narrow: bool
+) -> list[tuple[str, int]]:
+    """One page of the matches of ``kinds`` (kind and id, newest first).
+
+    Ordering a common word's matches means reading every one for its date;
+    when ``narrow``, the search first looks only at the last week's rows,
+    then the last quarter's, then three years', then all: if a window
+    holds a whole page, those are the newest (every row outside it is
+    older than every row in it), and an index on the date meets the
+    search's own index so only the window's matches are read."""
     offset = (page - 1) * SEARCH_PAGE_SIZE
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *page_params, SEARCH_PAGE_SIZE, offset])
-        fetched = cursor.fetchall()
-    rows = [(found_kind, value) for tally, found_kind, value, _ in fetched if not tally]
-    counts = {found_kind: value for tally, found_kind, value, _ in fetched if tally}
-    return rows, counts
+    today = timezone.now().astimezone(datetime.UTC).date()
+    windows = SEARCH_WINDOWS_DAYS if narrow else ()
+    for days in (*windows, None):
+        since = (
+            None
+            if days is None
+            else datetime.datetime.combine(
+                today - datetime.timedelta(days=days), datetime.time.min, tzinfo=datetime.UTC
+            )
+        )
+        branches: list[str] = []
+        params: list = []
+        for each in SEARCH_KINDS:
+            if each.key not in kinds:
+                continue
+            compiled = _sql(_found(matching[each.key], each, since))
+            if compiled is None:
+                continue
+            sql, branch_params = compiled
+            branches.append(f"SELECT b.found_kind, b.found_id, b.found_at FROM ({sql}) AS b")
+            params.extend(branch_params)
+        if not branches:
+            return []
+        sql = f"""
+            WITH found (kind, id, at) AS ({" UNION ALL ".join(branches)})
+            SELECT kind, id FROM found ORDER BY at DESC, kind, id DESC LIMIT %s OFFSET %s
+        """
+        cursor.execute(sql, [*params, SEARCH_PAGE_SIZE, offset])
+        rows = cursor.fetchall()
+        if len(rows) == SEARCH_PAGE_SIZE:
+            break
+    return [(found_kind, found_id) for found_kind, found_id in rows]
+
+
+# --- The request list -----------------------------------------------------------
+
+# What the request list shows of each request: not the words, nor the
+# resident's contact details, nor the area's notes.
+REQUEST_LIST_FIELDS = (
+    "reference",
+    "created_at",
+    "topic",
+    "status",
+    "area__name",
+    "assigned_to__full_name",
+    "assigned_to__email",
+)
+_TOPIC_LABELS = dict(Topic.choices)
+_STATUS_LABELS = dict(SupportRequest.Status.choices)
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One line of the request list, in words. Worked out here, not in the
+    template: fifty rows of its lookups, filters and {% url %} took three
+    times as long as this and the template's loop together."""
+
+    reference: str
+    url: str
+    received: str
+    area: str
+    topic: str
+    status: str
+    overdue: bool
+    with_whom: str
+
+
+def request_rows(
+    requests: Iterable[SupportRequest], *, deadline: datetime.datetime
+) -> list[RequestRow]:
+    """The request list's lines for ``requests`` (loaded with
+    REQUEST_LIST_FIELDS), a new one received before ``deadline`` marked
+    overdue."""
+    # One reverse() for the page, not one a row: only the reference differs.
+    url = reverse("casework:request_detail", args=["REFERENCE"])
+    return [
+        RequestRow(
+            reference=each.reference,
+            url=url.replace("REFERENCE", quote(each.reference)),
+            received=dateformat.format(timezone.localtime(each.created_at), "j M Y"),
+            area=(each.area.name if each.area else "") or "Not known",
+            topic=_TOPIC_LABELS.get(each.topic, each.topic),
+            status=_STATUS_LABELS.get(each.status, each.status),
+            overdue=each.status == SupportRequest.Status.NEW and each.created_at < deadline,
+            with_whom=(str(each.assigned_to) if each.assigned_to else "") or "Triage",
+        )
+        for each in requests
+    ]
 
 
 @dataclass(frozen=True)

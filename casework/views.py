@@ -38,7 +38,13 @@ from casework.models import (
     SupportRequest,
     first_contact_deadline,
 )
-from casework.selectors import casework_search, signposting_text, timeline
+from casework.selectors import (
+    REQUEST_LIST_FIELDS,
+    casework_search,
+    request_rows,
+    signposting_text,
+    timeline,
+)
 
 AUDIT_PER_PAGE = 50
 
@@ -99,7 +105,11 @@ def request_list(request):
         requests = form.narrow(
             requests, dated_by=form.DATED_BY[chosen["dated"] or "received"], moment=True
         )
-    requests = requests.select_related("area", "assigned_to").order_by("created_at")
+    requests = (
+        requests.select_related("area", "assigned_to")
+        .only(*REQUEST_LIST_FIELDS)
+        .order_by("created_at")
+    )
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -109,8 +119,8 @@ def request_list(request):
         {
             "form": form,
             "page": page,
+            "rows": request_rows(page.object_list, deadline=first_contact_deadline()),
             "query": query.urlencode(),
-            "deadline": first_contact_deadline(),
             "can_triage": has_perm(request.user, "casework.triage"),
         },
     )

@@ -195,6 +195,52 @@ def test_the_request_list_query_count_stays_flat(manager, hendon, django_assert_
     load()
 
 
+def test_each_line_of_the_request_list_says_what_it_is(manager, adviser, hendon):
+    """What each line shows, in words (worked out in casework.selectors.request_rows)."""
+    with_adviser = SupportRequestFactory(area=hendon, topic="funding")
+    waiting = SupportRequestFactory(area=None, topic="other")
+    received = datetime.datetime(2026, 6, 7, 23, 30, tzinfo=datetime.UTC)
+    SupportRequest.objects.filter(pk=waiting.pk).update(created_at=received)
+    page = client_for(manager).get("/staff/casework/requests/", {"status": "all"}).text
+    url = f"/staff/casework/requests/{with_adviser.reference}/"
+    assert f'<th scope="row"><a href="{url}">{with_adviser.reference}</a></th>' in page
+    assert (
+        f"<td>{with_adviser.get_topic_display()}</td>\n"
+        f"              <td>{with_adviser.get_status_display()}</td>\n"
+        f"              <td>{adviser}</td>"
+    ) in page
+    # Half past midnight in London, in summer time: London's day.
+    assert (
+        "<td>8 Jun 2026</td>\n              <td>Not known</td>\n"
+        f"              <td>{waiting.get_topic_display()}</td>\n"
+        f'              <td>New <strong class="overdue">overdue</strong></td>\n'
+        "              <td>Triage</td>"
+    ) in page
+
+
+def test_the_request_list_reads_only_what_it_shows(manager, hendon, django_assert_max_num_queries):
+    """Not the words of a request, a resident's contact details, nor an
+    area's notes: a page of fifty requests read a whole row of each."""
+    SupportRequestFactory(area=hendon)
+    client = client_for(manager)
+    with django_assert_max_num_queries(10) as queries:
+        assert client.get("/staff/casework/requests/").status_code == 200
+    (rows,) = [
+        query["sql"]
+        for query in queries.captured_queries
+        if 'FROM "casework_supportrequest"' in query["sql"] and "LIMIT" in query["sql"]
+    ]
+    assert '"casework_supportrequest"."reference"' in rows
+    for column in (
+        '"casework_supportrequest"."description"',
+        '"casework_supportrequest"."email"',
+        '"casework_supportrequest"."phone"',
+        '"areas_area"."notes"',
+        '"advisers_user"."password"',
+    ):
+        assert column not in rows
+
+
 def test_managers_see_the_triage_queue_only_when_asked(manager, hendon):
     waiting = SupportRequestFactory()
     with_adviser = SupportRequestFactory(area=hendon)

@@ -333,6 +333,53 @@ def test_one_kind_at_a_time_with_the_count_of_each(many, adviser):
     assert len(found(adviser, "orchard", kind="nonsense")) == SEARCH_PAGE_SIZE
 
 
+def test_past_the_count_limit_the_count_says_more_than(many, adviser, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 30)
+    request, notes = many
+    page = search(adviser, "orchard")
+    assert page.context["results"].counts == {"requests": 1, "interactions": 31}
+    assert "More than 31 results" in page.text
+    assert "Everything (more than 31)" in page.text
+    assert 'kind=interactions">Interactions (more than 30)' in page.text
+    assert 'kind=requests">Requests (1)' in page.text
+    assert "Page 1 of more than 1" in page.text
+    # Still the newest first, counted or not.
+    assert found(adviser, "orchard") == [("requests", request.pk)] + [
+        ("interactions", n.pk) for n in notes[:19]
+    ]
+    assert (
+        "More than 30 results in interactions"
+        in search(adviser, "orchard", kind="interactions").text
+    )
+
+
+@pytest.mark.parametrize("kind", ["", "interactions"])
+def test_past_the_count_limit_the_newest_come_first_however_old(hendon, adviser, monkeypatch, kind):
+    """Past the limit the search looks at the last week, then quarter, then
+    three years, then all: each page is still the newest, whichever of
+    these it comes from (and a request may be older or newer than them)."""
+    # The first page is the last quarter's 20 (the last week's 5 were too
+    # few); the second reaches back to the very oldest.
+    ages = [0, 3, 6, 7, 8, 40, 91, 92, 93, 400, 1095, 1096, 1097, 2000]
+    ages += [60 + n for n in range(12)] + [1500 + n for n in range(10)]
+    notes = [note(hendon, adviser, f"Orchard news {days}", days_ago=days) for days in ages]
+    old_request = SupportRequestFactory(area=hendon, description="An orchard, long ago")
+    SupportRequest.objects.filter(pk=old_request.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1200)
+    )
+    newest_first = sorted(
+        [(days, "interactions", -n.pk) for days, n in zip(ages, notes, strict=True)]
+        + ([(1200, "requests", -old_request.pk)] if not kind else [])
+    )
+    expected = [(found_kind, -pk) for _, found_kind, pk in newest_first]
+    counted = {page: found(adviser, "orchard", kind=kind, page=page) for page in (1, 2)}
+    # 36 interactions: past a limit of 30, and still two pages to read.
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_LIMIT", 30)
+    for page in (1, 2):
+        assert found(adviser, "orchard", kind=kind, page=page) == counted[page]
+    assert counted[1] + counted[2] == expected
+
+
 @pytest.mark.parametrize(
     ("asked", "shown"),
     [("abc", 1), ("0", 1), ("-2", 1), ("2", 2), ("99", 3), ("9" * 30, 3), ("", 1)],
@@ -349,9 +396,10 @@ def test_search_query_count_stays_flat(hendon, adviser, partner, django_assert_m
 
     def load():
         # The session and its user (and saving the session: 3), how PostgreSQL
-        # reads the words, the person's areas, the search, each kind's rows,
-        # and the audit's note of the search.
-        with django_assert_max_num_queries(14):
+        # reads the words, the person's areas, the search (its plans set,
+        # the counts, the page; in a test's transaction a savepoint and its
+        # release), each kind's rows, and the audit's note of the search.
+        with django_assert_max_num_queries(17):
             assert client.get(SEARCH, {"q": "garden"}).status_code == 200
 
     def add(n):
@@ -408,6 +456,22 @@ def test_searches_read_their_gin_indexes_on_postgresql(hendon, adviser):
         groups,
     ).explain()
     assert "interaction_search_idx" in plan, plan
+
+
+def test_the_search_reads_index_bitmaps_only_and_only_for_itself():
+    """Not a table scan or an index walk working out each row's words until
+    enough match: minutes for a word only recent notes use."""
+
+    def settings(cursor):
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
+        )
+        return cursor.fetchone()
+
+    with selectors._bitmap_plans() as cursor:
+        assert settings(cursor) == ("off", "off")
+    with connection.cursor() as cursor:
+        assert settings(cursor) == ("on", "on")
 
 
 def test_an_empty_search_shows_the_form_only(adviser):
