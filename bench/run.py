@@ -423,7 +423,11 @@ def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> di
     personas = personas_find()
     ward_code = busiest_area()
     event_slug, checkin_slug = big_events()
-    help_sent_cookie, follow_path = help_request_made()
+    # A resident's request for the sent page and the private link, made
+    # only when they are measured (it moves the dashboard's figures on).
+    help_sent_cookie, follow_path = "", ""
+    if not args.only or args.only & {"help_sent", "help_follow"}:
+        help_sent_cookie, follow_path = help_request_made()
     page_list = pages(
         ward_code=ward_code,
         search=SEARCH_WORD,
