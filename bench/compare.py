@@ -79,9 +79,25 @@ def report_changes(after: dict, say=print, ref: str = "HEAD") -> None:
     scales = [(run.get("settings") or {}).get("scale", 1.0) for run in (before, after)]
     if scales[0] != scales[1]:
         say(f"  (its data at scale {scales[0]:g}, this run's at {scales[1]:g}: not like for like)")
-    lines = changes(before, after)
+    lines = changes(before, after) + targets_changed(before, after)
     for line in lines or ["nothing measured in both runs"]:
         say(f"  {line}")
+
+
+def targets_changed(before: dict, after: dict) -> list[str]:
+    """A line for each target this run judged (met or MISSED: not a page
+    left out by --only, nor one too few requests to tell) whose verdict
+    differs from the committed run's."""
+
+    def verdict(met) -> str:
+        return {True: "met", False: "MISSED", None: "not judged"}[met]
+
+    old, new = before.get("targets") or {}, after.get("targets") or {}
+    return [
+        f"target {key}: {verdict(old[key])} → {verdict(met)}"
+        for key, met in new.items()
+        if key in old and met is not None and old[key] != met
+    ]
 
 
 if __name__ == "__main__":

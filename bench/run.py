@@ -68,6 +68,17 @@ TARGET_P95_MS = 300
 TARGET_DB_FLOOR_RATIO = 3
 # Registrations saved a second at 8 users (the issue's target for the POST).
 TARGET_REGISTRATIONS_PER_SECOND = 100
+# The public help form (issue 15): its page at 8 users, under 50 ms p95 and
+# at least 200 a second; its POST, at least 250 requests saved a second.
+TARGET_HELP_P95_MS = 50
+TARGET_HELP_PER_SECOND = 200
+TARGET_HELP_SAVED_PER_SECOND = 250
+# The staff pages' p95 at 8 users (issue 15's table); the dashboard drawn
+# afresh, through the second server with the cache off, is held to 300 ms.
+TARGET_STAFF_P95_MS = {"search": 250, "area": 60, "caseload": 50, "requests": 50}
+# The help form's pages: the form, its POST, the page after it, and the
+# resident's private link.
+HELP_PAGES = ("help", "help_post", "help_sent", "help_follow")
 # The events pages held to TARGET_P95_MS at 8 users.
 EVENTS_PAGES = ("events_list", "events_filtered", "event", "checkin", "network")
 # The API's lists (issue 14), held to TARGET_API_P95_MS at 8 users; /me/ is
@@ -102,11 +113,33 @@ class Page:
     may_be_missing: bool = False
     # The registration form's POST, each one a new registration saved.
     registration_post: bool = False
+    # The help form's POST, each one a new support request saved.
+    help_post: bool = False
+    # Sent with the request (name=value), as the browser would: the help
+    # form's receipt for the page after it.
+    cookie: str = ""
+    # Shown in the tables instead of the path (which holds a secret).
+    shown_path: str = ""
+    # Served by the second gunicorn, the dashboard's cache off.
+    fresh_server: bool = False
+
+    @property
+    def posts(self) -> bool:
+        return self.registration_post or self.help_post
+
     # Called with the persona's API token (Authorization: Bearer), not a session.
     api: bool = False
 
 
-def pages(*, ward_code: str, search: str, event_slug: str, checkin_slug: str) -> list[Page]:
+def pages(
+    *,
+    ward_code: str,
+    search: str,
+    event_slug: str,
+    checkin_slug: str,
+    help_sent_cookie: str = "",
+    follow_path: str = "",
+) -> list[Page]:
     return [
         Page("ok", "Framework floor, a bare view", "/ok/", "anonymous"),
         Page(
@@ -117,10 +150,38 @@ def pages(*, ward_code: str, search: str, event_slug: str, checkin_slug: str) ->
             db_floor=True,
             may_be_missing=True,
         ),
+        # The first view after any change: each view drawn, through gunicorn.
+        Page(
+            "dashboard_fresh",
+            "Manager dashboard drawn afresh (second server, cache off)",
+            "/dashboard/",
+            "manager",
+            may_be_missing=True,
+            fresh_server=True,
+        ),
         Page("caseload", "Adviser's caseload", "/staff/", "adviser", db_floor=True),
         Page("area", "Area page", f"/staff/areas/{ward_code}/", "manager"),
         Page("requests", "Open requests list", "/staff/casework/requests/", "manager"),
         Page("search", "Search", f"/staff/casework/search/?q={search}", "manager"),
+        Page("help", "Public help form", "/help/", "anonymous"),
+        Page(
+            "help_post", "Help form POST (a request saved)", "/help/", "anonymous", help_post=True
+        ),
+        # What the resident sees after sending: their reference, who will answer.
+        Page(
+            "help_sent",
+            "The page after sending the help form",
+            "/help/sent/",
+            "anonymous",
+            cookie=help_sent_cookie,
+        ),
+        Page(
+            "help_follow",
+            "A resident's private link to their request",
+            follow_path,
+            "anonymous",
+            shown_path="/help/follow/<secret>/",
+        ),
         Page("events_list", "Public events list", "/events/", "anonymous"),
         Page(
             "events_filtered",
@@ -169,11 +230,18 @@ def pages(*, ward_code: str, search: str, event_slug: str, checkin_slug: str) ->
 FILTER_TOPIC = "plan"
 # The API's requests, every status, on one topic (as the web's list filters).
 API_TOPIC = "people"
-PAGE_NAMES = ["ok", "dashboard", "caseload", "area", "requests", "search", *EVENTS_PAGES]
+PAGE_NAMES = ["ok", "dashboard", "dashboard_fresh", "caseload", "area", "requests", "search"]
+PAGE_NAMES += [*HELP_PAGES, *EVENTS_PAGES]
 PAGE_NAMES.insert(PAGE_NAMES.index("event") + 1, "register")
 PAGE_NAMES += API_PAGES
-# --only's shorthands for the events' and the API's measurements.
-PAGE_GROUPS = {"events": [*EVENTS_PAGES, "register"], "api": list(API_PAGES)}
+# --only's shorthands: the events', the help form's and the API's
+# measurements, and the dashboard both kept and drawn afresh.
+PAGE_GROUPS = {
+    "events": [*EVENTS_PAGES, "register"],
+    "help": list(HELP_PAGES),
+    "api": list(API_PAGES),
+    "dashboard": ["dashboard", "dashboard_fresh"],
+}
 # What --only can name besides pages: measured without gunicorn.
 REPORT = "report"
 
@@ -215,8 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         type=only_pages,
         help="measure only these pages (comma-separated: "
-        f"{', '.join(PAGE_NAMES[1:])}, or 'events' for the events pages, 'api' for the "
-        "API's), "
+        f"{', '.join(PAGE_NAMES[1:])}, or 'events' for the events pages, 'help' for the "
+        "help form's, 'api' for the API's, 'dashboard' for it kept and drawn afresh), "
         f"or '{REPORT}' for the programme report; the results then go to var/bench/",
     )
     parser.add_argument("--pg-bindir", default=os.environ.get("NFC_PG_BINDIR", ""))
@@ -355,8 +423,18 @@ def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> di
     personas = personas_find()
     ward_code = busiest_area()
     event_slug, checkin_slug = big_events()
+    # A resident's request for the sent page and the private link, made
+    # only when they are measured (it moves the dashboard's figures on).
+    help_sent_cookie, follow_path = "", ""
+    if not args.only or args.only & {"help_sent", "help_follow"}:
+        help_sent_cookie, follow_path = help_request_made()
     page_list = pages(
-        ward_code=ward_code, search=SEARCH_WORD, event_slug=event_slug, checkin_slug=checkin_slug
+        ward_code=ward_code,
+        search=SEARCH_WORD,
+        event_slug=event_slug,
+        checkin_slug=checkin_slug,
+        help_sent_cookie=help_sent_cookie,
+        follow_path=follow_path,
     )
     if args.only:
         page_list = [page for page in page_list if page.name in args.only]
@@ -373,7 +451,7 @@ def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> di
     for page in page_list:
         result = {
             "label": page.label,
-            "path": page.path,
+            "path": page.shown_path or page.path,
             "as": page.persona,
             **counted[page.name],
         }
@@ -381,50 +459,22 @@ def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> di
         if result["status"] == 404 and page.may_be_missing:
             say(f"  {page.path}: 404, not built yet: not measured")
             continue
-        if page.registration_post:
-            wrk_registrations(
-                wrk, port=gunicorn.port, page=page, users=2, seconds=WARM_UP, quiet=True
-            )
+        if page.fresh_server:
+            result.update(fresh_server_measure(args, wrk=wrk, services=services, page=page))
+            continue
+        if page.posts:
+            wrk_posts(wrk, port=gunicorn.port, page=page, users=2, seconds=WARM_UP, quiet=True)
             for users in CONCURRENCY:
                 say(f"  POST {page.path}, {users} user(s), {args.seconds} s...")
-                result[f"c{users}"] = wrk_registrations(
+                result[f"c{users}"] = wrk_posts(
                     wrk, port=gunicorn.port, page=page, users=users, seconds=args.seconds
                 )
                 server_idle_wait(gunicorn.port)
             continue
-        if page.api:
-            cookie, token = "", api_token(personas[page.persona].pk)
-        else:
-            cookie, token = session_cookie(personas.get(page.persona)), ""
-        check_page(gunicorn.port, page, cookie, token)
-        # Both workers see the page (and its tables reach the cache) first.
-        wrk_run(
-            wrk,
-            port=gunicorn.port,
-            page=page,
-            cookie=cookie,
-            token=token,
-            users=2,
-            seconds=WARM_UP,
-            quiet=True,
-        )
-        database_idle_wait()
-        server_idle_wait(gunicorn.port)
-        for users in CONCURRENCY:
-            say(f"  {page.path} as {page.persona}, {users} user(s), {args.seconds} s...")
-            result[f"c{users}"] = wrk_run(
-                wrk,
-                port=gunicorn.port,
-                page=page,
-                cookie=cookie,
-                token=token,
-                users=users,
-                seconds=args.seconds,
-            )
-            database_idle_wait()
-            server_idle_wait(gunicorn.port)
+        result.update(page_load(args, wrk=wrk, port=gunicorn.port, page=page, personas=personas))
 
     say("Database floors (pgbench over libpq, without Django):")
+    page_list = [page for page in page_list if not page.fresh_server]
     for page in page_list:
         result = measured[page.name]
         if not page.db_floor:
@@ -439,6 +489,108 @@ def pages_measure(args, *, wrk: str, services: list, postgres: PostgreSQL) -> di
     for result in measured.values():
         result.pop("sql", None)
     return measured
+
+
+def page_load(args, *, wrk: str, port: int, page: Page, personas: dict) -> dict:
+    """The page loaded by wrk at 1 and at 8 users, after a warm-up."""
+    if page.api:
+        cookie, token = "", api_token(personas[page.persona].pk)
+    else:
+        cookie, token = session_cookie(personas.get(page.persona)), ""
+    check_page(port, page, cookie, token)
+    # Both workers see the page (and its tables reach the cache) first.
+    wrk_run(
+        wrk,
+        port=port,
+        page=page,
+        cookie=cookie,
+        token=token,
+        users=2,
+        seconds=WARM_UP,
+        quiet=True,
+    )
+    database_idle_wait()
+    server_idle_wait(port)
+    result = {}
+    for users in CONCURRENCY:
+        shown = page.shown_path or page.path
+        say(f"  {shown} as {page.persona}, {users} user(s), {args.seconds} s...")
+        result[f"c{users}"] = wrk_run(
+            wrk,
+            port=port,
+            page=page,
+            cookie=cookie,
+            token=token,
+            users=users,
+            seconds=args.seconds,
+        )
+        database_idle_wait()
+        server_idle_wait(port)
+    return result
+
+
+def fresh_server_measure(args, *, wrk: str, services: list, page: Page) -> dict:
+    """The page through a second gunicorn, as the first, but with the
+    dashboard's cache off (NFC_DASHBOARD_CACHE_SECONDS=0): every view drawn
+    afresh, as the first view after a change is. Started for this page
+    alone, and stopped after it, so the two servers never share the cores."""
+    say(f"A second gunicorn ({GUNICORN_WORKERS} workers), the dashboard's cache off...")
+    fresh = Gunicorn(
+        scratch=SCRATCH,
+        env={**os.environ, "NFC_DASHBOARD_CACHE_SECONDS": "0"},
+        workers=GUNICORN_WORKERS,
+        name="gunicorn-fresh",
+    )
+    services.append(fresh)
+    fresh.start()
+    try:
+        return page_load(args, wrk=wrk, port=fresh.port, page=page, personas=personas_find())
+    finally:
+        fresh.stop()
+
+
+def help_request_made() -> tuple[str, str]:
+    """A resident's request, made as the help form makes it (saved by the
+    service, its e-mails queued), with its private link given as the
+    acknowledgement gives it: the receipt cookie the form hands the
+    resident for the page after it (name=value), and the link's path."""
+    from django.core import signing
+    from django.db import transaction
+
+    from casework import services
+    from casework.follow_links import follow_link_issue
+    from casework.public_views import HELP_SENT
+
+    area = _programme_area_ids()[0]
+    support_request = services.support_request_submit(
+        area=area_by_pk(area),
+        postcode="",
+        form_token_hash="",
+        **{
+            "place": "",
+            "topic": "plan",
+            "description": "We want to do something about the empty shops on our parade.",
+            "for_group": False,
+            "group_name": "",
+            "name": "Bench Resident, followed",
+            "email": "followed@bench.example.org",
+            "phone": "",
+            "contact_by": "email",
+        },
+    )
+    with transaction.atomic():
+        link = follow_link_issue(support_request=support_request)
+    # As SentReceipt.give sets it (Django's signed cookie, salted by name).
+    signed = signing.get_cookie_signer(salt=HELP_SENT.name + HELP_SENT.name).sign(
+        support_request.reference
+    )
+    return f"{HELP_SENT.name}={signed}", urllib.parse.urlsplit(link).path
+
+
+def area_by_pk(pk: int):
+    from areas.models import Area
+
+    return Area.objects.get(pk=pk)
 
 
 # --- The data set's people and places --------------------------------------
@@ -571,28 +723,37 @@ def count_queries(page: Page, personas: dict) -> dict:
     client = _client(None if page.api else personas[page.persona])
     if page.api:
         client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {api_token(personas[page.persona].pk)}"
-    if page.registration_post:
-        # Two people registering: the first warms up, the second is counted.
-        client.post(page.path, registration_fields("counted-0"), secure=True)
+    if page.posts:
+        fields = registration_fields if page.registration_post else help_fields
+        # Two people sending: the first warms up, the second is counted.
+        client.post(page.path, fields("counted-0"), secure=True)
         with CaptureQueriesContext(connection) as context:
-            response = client.post(page.path, registration_fields("counted-1"), secure=True)
+            response = client.post(page.path, fields("counted-1"), secure=True)
         result = {"status": response.status_code, "queries": len(context.captured_queries)}
         say(f"  POST {page.path}: {response.status_code}, {result['queries']} queries")
         if response.status_code != 302:
             raise ServiceError(f"POST {page.path} answered {response.status_code}, not 302")
         return result
+
+    def get():
+        if page.cookie:
+            # Sent each time, as wrk does (the page's answer changes it).
+            name, value = page.cookie.split("=", 1)
+            client.cookies[name] = value
+        return client.get(page.path, secure=True)
+
     # The dashboard keeps drawn pages in the cache: counted (and its SQL
     # taken) as it is drawn afresh, after a change.
     with override_settings(NFC_DASHBOARD_CACHE_SECONDS=0):
-        client.get(page.path, secure=True)
+        get()
         with CaptureQueriesContext(connection) as context:
-            response = client.get(page.path, secure=True)
+            response = get()
     # Read at once: later queries can push these out of Django's query log.
     statements = [query["sql"] for query in context.captured_queries]
     status = response.status_code
     result = {"status": status, "queries": len(statements), **page_weight(response.content)}
     say(
-        f"  {page.path}: {status}, {result['queries']} queries, "
+        f"  {page.shown_path or page.path}: {status}, {result['queries']} queries, "
         f"{result['bytes'] / 1000:,.0f} KB ({result['gzip_bytes'] / 1000:,.0f} KB compressed)"
     )
     if status == 200 and page.name == "dashboard":
@@ -610,7 +771,9 @@ def count_queries(page: Page, personas: dict) -> dict:
         return result
     if status != 200:
         where = response.get("Location", "")
-        raise ServiceError(f"{page.path} as {page.persona} answered {status} {where}")
+        raise ServiceError(
+            f"{page.shown_path or page.path} as {page.persona} answered {status} {where}"
+        )
     if page.db_floor:
         result["sql"] = floor_statements(statements)
     return result
@@ -641,11 +804,14 @@ def fresh_draws(client, page: Page) -> dict:
 # --- Over HTTP: gunicorn and wrk ---------------------------------------------
 
 
-def _headers(cookie: str, token: str = "") -> dict[str, str]:
+def _headers(cookie: str, token: str = "", page_cookie: str = "") -> dict[str, str]:
     # What the TLS-terminating proxy in front of gunicorn adds.
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
-    if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
+    cookies = [f"sessionid={cookie}"] if cookie else []
+    if page_cookie:
+        cookies.append(page_cookie)
+    if cookies:
+        headers["Cookie"] = "; ".join(cookies)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers
@@ -656,14 +822,15 @@ def check_page(port: int, page: Page, cookie: str, token: str = "") -> None:
     import http.client
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    connection.request("GET", page.path, headers=_headers(cookie, token))
+    connection.request("GET", page.path, headers=_headers(cookie, token, page.cookie))
     response = connection.getresponse()
     response.read()
     connection.close()
     if response.status != 200:
         where = response.getheader("Location", "")
         raise ServiceError(
-            f"{page.path} as {page.persona} answered {response.status} {where} through gunicorn"
+            f"{page.shown_path or page.path} as {page.persona} answered {response.status} "
+            f"{where} through gunicorn"
         )
 
 
@@ -680,7 +847,7 @@ def wrk_run(
 ) -> dict:
     command = [wrk, f"-t{min(users, 2)}", f"-c{users}", f"-d{seconds}s", "--timeout", "60s"]
     command += ["--latency", "-s", str(WRK_SCRIPT)]
-    for name, value in _headers(cookie, token).items():
+    for name, value in _headers(cookie, token, page.cookie).items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{page.path}")
     log = SCRATCH / f"wrk-{page.name}-{'warm-up' if quiet else f'c{users}'}.log"
@@ -757,24 +924,58 @@ def _programme_area_ids() -> list[int]:
     return list(Area.objects.in_programme().order_by("pk").values_list("pk", flat=True))
 
 
-def wrk_registrations(
+def help_fields(who: str) -> dict[str, str]:
+    """The help form as a resident fills it in: a name and e-mail address
+    of their own, their neighbourhood chosen from the list (one in the
+    programme, with its adviser, so both e-mails are queued), and the
+    form's token, signed a minute ago."""
+    from casework.forms import HelpRequestForm
+
+    areas = _programme_area_ids()
+    area = areas[sum(map(ord, who)) % len(areas)]
+    return {
+        "started": HelpRequestForm.started_token(shown_at=time.time() - 60),
+        "nfc_trap": "",
+        "postcode": "",
+        "place": "",
+        "area": str(area),
+        "topic": "plan",
+        "description": "We want to do something about the empty shops on our parade.",
+        "for_group": "no",
+        "group_name": "",
+        "name": f"Bench Resident {who}",
+        "email": f"wrk-{who}@bench.example.org",
+        "phone": "",
+        "contact_by": "email",
+        "consent_contact": "on",
+        "consent_privacy": "on",
+    }
+
+
+def wrk_posts(
     wrk: str, *, port: int, page: Page, users: int, seconds: int, quiet: bool = False
 ) -> dict:
-    """The registration form's POST, sent by wrk from ``users`` connections
-    for ``seconds``: each a person of their own (name, e-mail address and
-    client address) with a token of their own, as bench/drill.py sends the
-    help form. wrk's figures, and the registrations saved."""
+    """A form's POST (the registration form's or the help form's), sent by
+    wrk from ``users`` connections for ``seconds``: each a person of their
+    own (name, e-mail address and client address) with a token of their
+    own, as bench/drill.py sends the help form. wrk's figures, and the rows
+    saved (registrations or support requests)."""
+    from casework.models import SupportRequest
     from events.models import Registration
 
+    if page.registration_post:
+        fields, saved_rows, what = registration_fields, Registration.objects, "registrations"
+    else:
+        fields, saved_rows, what = help_fields, SupportRequest.objects, "requests"
     csrf = secrets.token_hex(16)
     run = "warm-up" if quiet else f"c{users}"
-    who = f"{run}-"
-    bodies = SCRATCH / f"register-{run}.txt"
+    who = f"{page.name}-{run}-"
+    bodies = SCRATCH / f"{page.name}-{run}.txt"
     # Far more than 2 cores can take, so that no token is sent twice.
     with bodies.open("w") as out:
         for n in range(seconds * 600 + 1000):
-            fields = {"csrfmiddlewaretoken": csrf, **registration_fields(f"{who}{n}")}
-            out.write(urllib.parse.urlencode(fields) + "\n")
+            out.write(urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields(f"{who}{n}")}))
+            out.write("\n")
     host = f"127.0.0.1:{port}"
     threads = min(users, 2)
     command = [wrk, f"-t{threads}", f"-c{users}", f"-d{seconds}s", "--timeout", "60s"]
@@ -792,9 +993,9 @@ def wrk_registrations(
     result = wrk_report(command, page=page, log=log, seconds=seconds, quiet=quiet)
     # The posts wrk had sent when it stopped are still answered (and saved).
     database_idle_wait()
-    result["saved"] = Registration.objects.filter(email__startswith=f"wrk-{who}").count()
+    result["saved"] = saved_rows.filter(email__startswith=f"wrk-{who}").count()
     if not quiet:
-        say(f"    {result['saved']:,} registrations saved")
+        say(f"    {result['saved']:,} {what} saved")
     return result
 
 
@@ -1150,15 +1351,30 @@ class Goal:
     shown: str
 
 
+def _saved_per_second(result: dict | None) -> float | None:
+    """A form's POSTs saved a second at 8 users: those answered 302 (each a
+    row saved; wrk's failed requests saved nothing)."""
+    measured = (result or {}).get("c8") or {}
+    rate = measured.get("per_second")
+    if rate is None or not measured.get("requests"):
+        return rate
+    answered = measured["requests"] - measured.get("errors", 0)
+    return round(rate * answered / measured["requests"], 2)
+
+
 def goals(results: dict) -> list[Goal]:
-    """The issues' targets at 8 users: the dashboard's and the caseload's
-    p95 under 300 ms and under 3× the database floor (the dashboard's
-    aggregate queries); every events page's p95 under 300 ms; at least
-    100 registrations saved a second; and the API's lists of requests and
-    of interactions under 200 ms. wrk counts only the requests that
-    finish in its time, so where too few did, a p95 under the target is
-    an underestimate and does not count as met (one at or over it still
-    misses)."""
+    """The issues' targets at 8 users: the kept dashboard's p95 under
+    300 ms, and drawn afresh through the second server under 300 ms; the
+    dashboard's and the caseload's p95 under 3× the database floor (the
+    dashboard's aggregate queries); the staff pages of issue 15 (the
+    caseload and the open requests list under 50 ms, the area page under
+    60 ms, search under 250 ms); the help form under 50 ms and at least 200
+    a second, and at least 250 of its POSTs saved a second; every events
+    page's p95 under 300 ms; at least 100 registrations saved a second;
+    and the API's lists of requests and of interactions under 200 ms. wrk
+    counts only the requests that finish in its time, so where too few
+    did, a p95 under the target is an underestimate and does not count as
+    met (one at or over it still misses)."""
     pages = results["pages"]
     floor = (pages.get("dashboard") or {}).get("db_floor")
     found = []
@@ -1180,8 +1396,24 @@ def goals(results: dict) -> list[Goal]:
             )
         )
 
+    def rate_goal(name: str, target: int, what: str, rate: float | None) -> None:
+        met = None if rate is None else rate >= target
+        if met and _rough(pages.get(name), 8):
+            met = None
+        found.append(
+            Goal(
+                f"{name}_at_least_{target}_a_second",
+                name,
+                f"at least {target} {what} a second",
+                rate,
+                met,
+                "" if rate is None else f"{rate:,.0f} a second",
+            )
+        )
+
+    p95_goal("dashboard")
+    p95_goal("dashboard_fresh")
     for name in ("dashboard", "caseload"):
-        p95_goal(name)
         ratio = _to_the_database_floor(results, name)
         within = None if ratio is None else ratio < TARGET_DB_FLOOR_RATIO
         if _rough(pages.get(name), 8) or _rough(floor, 8):
@@ -1196,20 +1428,26 @@ def goals(results: dict) -> list[Goal]:
                 "" if ratio is None else f"{ratio:.1f}×",
             )
         )
+    for name, target in TARGET_STAFF_P95_MS.items():
+        p95_goal(name, target)
+    p95_goal("help", TARGET_HELP_P95_MS)
+    help_rate = ((pages.get("help") or {}).get("c8") or {}).get("per_second")
+    rate_goal("help", TARGET_HELP_PER_SECOND, "pages", help_rate)
+    rate_goal(
+        "help_post",
+        TARGET_HELP_SAVED_PER_SECOND,
+        "requests saved",
+        _saved_per_second(pages.get("help_post")),
+    )
     for name in EVENTS_PAGES:
         p95_goal(name)
     for name in ("api_requests", "api_interactions"):
         p95_goal(name, TARGET_API_P95_MS)
-    rate = ((pages.get("register") or {}).get("c8") or {}).get("per_second")
-    found.append(
-        Goal(
-            f"register_at_least_{TARGET_REGISTRATIONS_PER_SECOND}_a_second",
-            "register",
-            f"at least {TARGET_REGISTRATIONS_PER_SECOND} registrations saved a second",
-            rate,
-            None if rate is None else rate >= TARGET_REGISTRATIONS_PER_SECOND,
-            "" if rate is None else f"{rate:,.0f} a second",
-        )
+    rate_goal(
+        "register",
+        TARGET_REGISTRATIONS_PER_SECOND,
+        "registrations saved",
+        _saved_per_second(pages.get("register")),
     )
     return found
 
@@ -1279,7 +1517,7 @@ def results_table(results: dict) -> str:
         floor = result.get("db_floor")
         floor_rough = {users: _rough(floor, users) for users in CONCURRENCY}
         label = f"{result['label']} `{result['path']}`"
-        if result["status"] != (302 if name == "register" else 200):
+        if result["status"] != (302 if name in ("register", "help_post") else 200):
             label += f" ({result['status']}: not measured)"
         elif c1.get("errors") or c8.get("errors"):
             label += f" ({c1.get('errors', 0) + c8.get('errors', 0)} failed requests)"

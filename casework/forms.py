@@ -1,4 +1,5 @@
 import datetime
+import functools
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -28,8 +29,22 @@ from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
 from nfc.text import without_direction_controls
 from nfc.validators import not_in_the_future, not_in_the_past, phone_number
+from nfc.widgets import PlainSelect
 
 UNKNOWN_AREA = "unknown"
+
+
+class AreaChoiceField(forms.ChoiceField):
+    """An area of the list, or none: a post names an area by its id, which
+    the form's clean_area() looks up (one row), instead of reading all 225
+    to check it is one of them."""
+
+    def valid_value(self, value) -> bool:
+        # (ASCII digits, and no more than an id can have: anything else
+        # is checked against the list.)
+        if (value.isascii() and value.isdigit() and len(value) < 19) or value == UNKNOWN_AREA:
+            return True
+        return super().valid_value(value)
 
 
 class HelpRequestForm(PublicFormDefence):
@@ -50,13 +65,14 @@ class HelpRequestForm(PublicFormDefence):
         max_length=100,
         help_text="For example, Hendon or Sunderland.",
     )
-    area = forms.ChoiceField(
+    area = AreaChoiceField(
         label="Or choose your neighbourhood",
         required=False,
         help_text=(
             "They are listed by town or council. "
             "Choose \u201cI don\u2019t know\u201d if you are not sure."
         ),
+        widget=PlainSelect,
     )
     topic = forms.ChoiceField(
         label="What do you want help with?",
@@ -117,7 +133,10 @@ class HelpRequestForm(PublicFormDefence):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = self._area_choices()
+        # A callable: the areas are read only when the form is drawn (once,
+        # though the widget looks at them twice), not for a post that is
+        # saved (AreaChoiceField checks the one chosen).
+        self.fields["area"].choices = functools.cache(self._area_choices)
         for field in self.fields.values():
             if getattr(field, "max_length", None):
                 field.error_messages["max_length"] = (
@@ -149,7 +168,15 @@ class HelpRequestForm(PublicFormDefence):
         choice = self.cleaned_data["area"]
         if choice in ("", UNKNOWN_AREA):
             return None
-        return Area.objects.filter(pk=choice).first()
+        area = Area.objects.filter(pk=choice).first()
+        if area is None:
+            field = self.fields["area"]
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": choice},
+            )
+        return area
 
     def clean(self):
         cleaned = super().clean()

@@ -33,7 +33,11 @@ def help_request(request):
     # request it made, and makes no second one. Before the hourly limit,
     # which it must not count against or be stopped by.
     token_hash = HelpRequestForm.token_hash(request.POST)
-    already = SupportRequest.objects.filter(form_token_hash=token_hash).first()
+    already = (
+        SupportRequest.objects.filter(form_token_hash=token_hash)
+        .only("reference", "name", "email")
+        .first()
+    )
     if already is not None:
         if same_sender(request.POST, name=already.name, email=already.email):
             return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)

@@ -130,6 +130,8 @@ def support_request_sent_before(**details) -> SupportRequest | None:
             details_removed_at__isnull=True,
             **details,
         )
+        # The form shows its reference; nothing else is read.
+        .only("reference")
         .order_by("created_at")
         .first()
     )

@@ -240,6 +240,30 @@ def test_the_hourly_limit_counts_an_ipv6_address_with_its_slash_64():
     assert not limit.take(RequestFactory().post("/", REMOTE_ADDR="198.51.100.4"))
 
 
+def test_on_redis_the_hourly_limit_counts_in_one_round_trip_as_it_does_anywhere(
+    settings, redis_url
+):
+    from nfc.redis_guard import shared_cache
+
+    settings.CACHES = redis_caches(redis_url)
+    shared_cache.clear()
+    limit = HourlyLimit("test-form", per_hour=2)
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    current, *earlier = limit._keys(request)
+    shared_cache.set(earlier[-1], 1)
+    # One more in this bucket, summed with the hour's earlier buckets.
+    assert shared_cache.count_one_more(current, earlier, timeout=60) == 2
+    assert shared_cache.get(current) == 1
+    # Made with its timeout, which later counts do not move on.
+    client = shared_cache._cache._client.get_client(write=True)
+    ttl = client.ttl(shared_cache.make_and_validate_key(current))
+    assert 0 < ttl <= 60
+    assert not limit.take(request)  # 1 + 1 + this one: over 2, and not counted
+    assert shared_cache.get(current) == 1
+    assert limit.take(RequestFactory().post("/", REMOTE_ADDR="203.0.113.10"))
+    shared_cache.clear()
+
+
 # Nothing listens there: the cache is down.
 @override_settings(CACHES=redis_caches("redis://127.0.0.1:1/0"))
 def test_the_hourly_limit_lets_people_through_when_the_cache_is_down():

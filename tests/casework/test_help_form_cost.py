@@ -1,0 +1,55 @@
+"""What the help form costs each resident's visit: the page is drawn with
+one query, and a post that is saved never reads the list of areas."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casework.models import SupportRequest
+from tests.casework.test_help_form import answers
+from tests.factories import AreaFactory
+
+pytestmark = pytest.mark.django_db
+
+AREA_LIST = 'FROM "areas_area" ORDER BY'
+
+
+def test_the_form_is_drawn_with_one_query_and_lists_the_areas_by_council(client):
+    hendon = AreaFactory(name="Hendon", local_authority="Sunderland")
+    AreaFactory(name="Amble & Warkworth", local_authority="Northumberland")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/help/").text
+    assert len(queries) == 1
+    assert '<optgroup label="Sunderland">' in page
+    assert f'<option value="{hendon.pk}">Hendon</option>' in page
+    assert "Amble &amp; Warkworth" in page
+    assert page.index('label="Northumberland"') < page.index('label="Sunderland"')
+
+
+def test_a_saved_post_does_not_read_the_list_of_areas(client, django_capture_on_commit_callbacks):
+    area = AreaFactory(name="Hendon", local_authority="Sunderland")
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        response = client.post("/help/", answers(area=str(area.pk)))
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().area == area
+    assert not [q["sql"] for q in queries if AREA_LIST in q["sql"]]
+
+
+def test_the_chosen_area_stays_chosen_when_the_form_is_shown_again(client):
+    area = AreaFactory(name="Hendon", local_authority="Sunderland")
+    page = client.post("/help/", answers(area=str(area.pk), name="")).text
+    assert f'<option value="{area.pk}" selected>Hendon</option>' in page
+    assert not SupportRequest.objects.exists()
+
+
+@pytest.mark.parametrize("area", ["999999", "\u00b2", "9" * 40, "hendon"])
+def test_an_area_that_is_not_in_the_list_is_refused_and_nothing_is_lost(client, area):
+    AreaFactory(name="Hendon", local_authority="Sunderland")
+    response = client.post("/help/", answers(area=area))
+    assert response.status_code == 200
+    assert "Select a valid choice" in str(response.context["form"].errors["area"])
+    assert "old bowling green" in response.text
+    assert not SupportRequest.objects.exists()
