@@ -175,6 +175,39 @@ def test_a_password_without_its_code_gets_in_on_neither_server(cluster):
     assert signed_in(browser, cluster.web_a)
 
 
+def test_a_two_factor_code_used_on_one_server_is_refused_on_the_other(cluster):
+    manager = manager_who_signs_in()
+    code = totp_code(manager.totp_secret)
+    first, second = Browser(), Browser(address="203.0.113.11")
+    for browser, server in ((first, cluster.web_a), (second, cluster.web_b)):
+        answer = browser.post(
+            server, "/accounts/login/", {"login": manager.email, "password": PASSWORD}
+        )
+        assert answer.location == "/accounts/2fa/authenticate/"
+    assert first.post(cluster.web_a, "/accounts/2fa/authenticate/", {"code": code}).status == 302
+    # The same code, seen by the other server: used already.
+    assert second.post(cluster.web_b, "/accounts/2fa/authenticate/", {"code": code}).status == 200
+    assert not signed_in(second, cluster.web_b)
+
+
+def test_wrong_passwords_on_both_servers_meet_the_accounts_limit_together(cluster):
+    manager = manager_who_signs_in()
+    guesser = Browser(address="203.0.113.12")
+    servers = [cluster.web_a, cluster.web_b]
+    for n in range(5):
+        answer = guesser.post(
+            servers[n % 2], "/accounts/login/", {"login": manager.email, "password": f"guess{n}"}
+        )
+        assert answer.status == 200
+        assert "Too many failed" not in answer.text
+    # The sixth try, on either server, is turned away (allauth's 5 a
+    # 5 minutes for an account), even with the right password.
+    answer = guesser.post(
+        cluster.web_b, "/accounts/login/", {"login": manager.email, "password": PASSWORD}
+    )
+    assert "Too many failed login attempts" in answer.text
+
+
 # 2. The help form's time token and hourly limit ----------------------------
 
 
