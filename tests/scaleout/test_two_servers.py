@@ -44,17 +44,17 @@ REFERENCE = re.compile(r"NFC-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 
 @pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
-    with django_db_blocker.unblock():
-        yield from cluster_started(
-            scratch=tmp_path_factory.mktemp("two-servers"),
-            redis_url=redis_url,
-            # Authenticator apps' secrets are encrypted: the servers read the
-            # ones this process writes.
-            NFC_MFA_ENCRYPTION_KEY=settings.NFC_MFA_ENCRYPTION_KEY,
-            NFC_HELP_FORM_MIN_SECONDS=str(MIN_SECONDS),
-            NFC_HELP_REQUESTS_PER_HOUR=str(PER_HOUR),
-        )
+def cluster(django_db_setup, redis_url, tmp_path_factory):
+    """The four processes, on the test database (made by django_db_setup)."""
+    yield from cluster_started(
+        scratch=tmp_path_factory.mktemp("two-servers"),
+        redis_url=redis_url,
+        # Authenticator apps' secrets are encrypted: the servers read the
+        # ones this process writes.
+        NFC_MFA_ENCRYPTION_KEY=settings.NFC_MFA_ENCRYPTION_KEY,
+        NFC_HELP_FORM_MIN_SECONDS=str(MIN_SECONDS),
+        NFC_HELP_REQUESTS_PER_HOUR=str(PER_HOUR),
+    )
 
 
 @pytest.fixture(autouse=True)
