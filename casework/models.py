@@ -1146,6 +1146,15 @@ class JobRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["name", "-started_at"])]
+        constraints = [
+            # A job runs once at a time, whichever worker has it
+            # (casework.scheduled.job_run claims its run).
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(finished_at__isnull=True),
+                name="job_run_one_unfinished_per_job",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} at {self.started_at:%-d %b %Y %H:%M}"

@@ -5,12 +5,17 @@ service redeployed every day still deletes what the privacy notice promises
 to delete."""
 
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 
 from casework.models import JobRun
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,25 @@ SCHEDULED = [
 BY_NAME = {job.name: job for job in SCHEDULED}
 
 
-def job_run(name: str, work) -> int:
+def job_run(name: str, work, *, if_due: bool = False) -> int:
     """Run ``work()`` as job ``name``, recording when, how much (what it
-    returns) and whether it failed (the failure is raised again)."""
-    run = JobRun.objects.create(name=name, started_at=timezone.now())
+    returns) and whether it failed (the failure is raised again).
+
+    Once at a time, whichever worker runs it: the run is claimed first (one
+    unfinished run per job, held by the database), so the same job sent
+    twice at once (by two beats started by mistake, or by beat and the
+    catch-up together) is done by one worker; the other does nothing and
+    returns 0. With ``if_due`` (the catch-up's runs), only if the job is
+    still due once claimed: another worker may have just run it.
+    """
+    run = _claim(name)
+    if run is None:
+        logger.info("Job %s is running on another worker: not run twice.", name)
+        return 0
+    if if_due and name in BY_NAME and BY_NAME[name] not in jobs_due():
+        logger.info("Job %s was run meanwhile by another worker: not run twice.", name)
+        run.delete()
+        return 0
     # Saved, not updated in bulk: the dashboard shows the last runs, and
     # keeps its drawn page until a save tells it something changed.
     try:
@@ -63,6 +83,23 @@ def job_run(name: str, work) -> int:
     run.finished_at, run.count = timezone.now(), count
     run.save(update_fields=["finished_at", "count"])
     return count
+
+
+def _claim(name: str) -> JobRun | None:
+    """A new run of job ``name``, or None while another is unfinished
+    (casework migration 0024's constraint allows one). A run unfinished
+    after the longest any task may take was lost with its worker: it is
+    marked failed, and no longer holds the job."""
+    now = timezone.now()
+    lost_before = now - datetime.timedelta(seconds=settings.NFC_LONGEST_TASK_SECONDS)
+    for lost in JobRun.objects.filter(name=name, finished_at=None, started_at__lt=lost_before):
+        lost.finished_at, lost.failed = now, True
+        lost.save(update_fields=["finished_at", "failed"])
+    try:
+        with transaction.atomic():
+            return JobRun.objects.create(name=name, started_at=now)
+    except IntegrityError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -43,28 +43,33 @@ def referral_partner_tell_task(referral_id: int) -> bool:
 
 
 @shared_task
-def acknowledgements_sweep_task() -> int:
+def acknowledgements_sweep_task(if_due: bool = False) -> int:
     """Send the acknowledgements and the notices that were never enqueued
     (the broker was down) or whose job was lost; each is still sent only
     once. How many went."""
     return scheduled.job_run(
         "acknowledgements",
         lambda: sum(notice.sweep(older_than=SWEEP_GRACE) for notice in notifications.SWEPT),
+        if_due=if_due,
     )
 
 
 @shared_task
-def retention_task() -> int:
+def retention_task(if_due: bool = False) -> int:
     """Daily: remove residents' details past the retention period; how many."""
-    return scheduled.job_run("retention", retention.support_requests_remove_old_details)
+    return scheduled.job_run(
+        "retention", retention.support_requests_remove_old_details, if_due=if_due
+    )
 
 
 @shared_task
 def jobs_catch_up_task() -> list[str]:
     """Every few minutes: run each scheduled job whose last run is older than
     its period (never run, failed, or missed while beat was down, as after
-    a redeployment). The names of those started."""
+    a redeployment). The names of those started. Each is run only if
+    still due when a worker takes it: two beats started by mistake send
+    this twice, and the job must still run once."""
     due = scheduled.jobs_due()
     for job in due:
-        current_app.tasks[job.task].delay_on_commit()
+        current_app.tasks[job.task].delay_on_commit(if_due=True)
     return [job.name for job in due]

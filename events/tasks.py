@@ -54,8 +54,8 @@ def event_retention_task() -> int:
 
 
 @shared_task
-def event_feedback_task() -> int:
+def event_feedback_task(if_due: bool = False) -> int:
     """Hourly: ask the people checked in at yesterday's events for their
     feedback (each once), and remove feedback words past retention. How many
     e-mails went."""
-    return scheduled.job_run("event-feedback", feedback.feedback_job)
+    return scheduled.job_run("event-feedback", feedback.feedback_job, if_due=if_due)

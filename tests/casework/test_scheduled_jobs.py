@@ -97,3 +97,47 @@ def test_the_last_runs_are_read_in_one_query_however_many_jobs(django_assert_num
     assert [s.job for s in states] == scheduled.SCHEDULED
     assert [s.last_count for s in states] == [3] + [2] * (len(scheduled.SCHEDULED) - 1)
     assert states[0].last_failed
+
+
+def _not_to_be_run():
+    raise AssertionError("the job ran twice")
+
+
+def test_a_job_running_on_another_worker_is_not_run_again_at_once():
+    running = JobRun.objects.create(name="retention", started_at=timezone.now())
+    assert scheduled.job_run("retention", _not_to_be_run) == 0
+    assert list(JobRun.objects.filter(name="retention")) == [running]
+    # Another job is not held up by it.
+    assert scheduled.job_run("acknowledgements", lambda: 2) == 2
+
+
+def test_a_run_lost_with_its_worker_no_longer_holds_the_job(settings):
+    lost = JobRun.objects.create(
+        name="retention",
+        started_at=timezone.now()
+        - datetime.timedelta(seconds=settings.NFC_LONGEST_TASK_SECONDS + 60),
+    )
+    assert scheduled.job_run("retention", lambda: 3) == 3
+    lost.refresh_from_db()
+    assert lost.failed
+    assert lost.finished_at is not None
+    assert JobRun.objects.get(name="retention", failed=False).count == 3
+
+
+def test_the_catch_ups_run_stands_back_when_another_worker_has_just_run_the_job():
+    # Two beats' catch-ups both found retention due; one worker ran it.
+    ran("retention", ago=datetime.timedelta(seconds=5), count=1)
+    assert retention_task(if_due=True) == 0
+    assert JobRun.objects.filter(name="retention").count() == 1
+    # Sent by beat itself (not the catch-up), it runs.
+    assert retention_task() == 0
+    assert JobRun.objects.filter(name="retention").count() == 2
+
+
+def test_the_catch_up_sends_each_job_to_run_only_if_still_due(django_capture_on_commit_callbacks):
+    events_jobs_ran_just_now()
+    ran("acknowledgements", ago=datetime.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks() as callbacks:
+        jobs_catch_up_task()
+    (sent,) = callbacks
+    assert sent.keywords == {"if_due": True}
