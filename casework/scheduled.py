@@ -53,6 +53,13 @@ SCHEDULED = [
 BY_NAME = {job.name: job for job in SCHEDULED}
 
 
+# The constraint that holds a job's claim (casework.models.JobRun).
+ONE_UNFINISHED = "job_run_one_unfinished_per_job"
+# Celery kills a task at CELERY_TASK_TIME_LIMIT: a claim older than that,
+# with a minute's grace, belongs to a worker that is gone.
+CLAIM_LOST_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
 def job_run(name: str, work, *, if_due: bool = False) -> int:
     """Run ``work()`` as job ``name``, recording when, how much (what it
     returns) and whether it failed (the failure is raised again).
@@ -74,9 +81,11 @@ def job_run(name: str, work, *, if_due: bool = False) -> int:
         return 0
     # Saved, not updated in bulk: the dashboard shows the last runs, and
     # keeps its drawn page until a save tells it something changed.
+    # BaseException too: a worker shut down mid-job must not leave the job
+    # claimed until the claim is taken for lost.
     try:
         count = work()
-    except Exception:
+    except BaseException:
         run.finished_at, run.failed = timezone.now(), True
         run.save(update_fields=["finished_at", "failed"])
         raise
@@ -88,17 +97,20 @@ def job_run(name: str, work, *, if_due: bool = False) -> int:
 def _claim(name: str) -> JobRun | None:
     """A new run of job ``name``, or None while another is unfinished
     (casework migration 0024's constraint allows one). A run unfinished
-    after the longest any task may take was lost with its worker: it is
-    marked failed, and no longer holds the job."""
+    after Celery's hard time limit for a task (which every scheduled job
+    runs under) was lost with its worker: it is marked failed, and no
+    longer holds the job, so a redelivered job is not turned away for long."""
     now = timezone.now()
-    lost_before = now - datetime.timedelta(seconds=settings.NFC_LONGEST_TASK_SECONDS)
+    lost_before = now - CLAIM_LOST_AFTER
     for lost in JobRun.objects.filter(name=name, finished_at=None, started_at__lt=lost_before):
         lost.finished_at, lost.failed = now, True
         lost.save(update_fields=["finished_at", "failed"])
     try:
         with transaction.atomic():
             return JobRun.objects.create(name=name, started_at=now)
-    except IntegrityError:
+    except IntegrityError as error:
+        if ONE_UNFINISHED not in str(error):
+            raise
         return None
 
 

@@ -112,16 +112,28 @@ def test_a_job_running_on_another_worker_is_not_run_again_at_once():
 
 
 def test_a_run_lost_with_its_worker_no_longer_holds_the_job(settings):
+    # Celery has killed any task by its hard time limit: a claim a little
+    # older than that (not an hour, the longest a report may take) is lost.
     lost = JobRun.objects.create(
         name="retention",
         started_at=timezone.now()
-        - datetime.timedelta(seconds=settings.NFC_LONGEST_TASK_SECONDS + 60),
+        - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 90),
     )
     assert scheduled.job_run("retention", lambda: 3) == 3
     lost.refresh_from_db()
     assert lost.failed
     assert lost.finished_at is not None
     assert JobRun.objects.get(name="retention", failed=False).count == 3
+
+
+def test_a_job_stopped_by_a_shutdown_leaves_no_claim_behind():
+    def shut_down():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        scheduled.job_run("retention", shut_down)
+    assert JobRun.objects.get(name="retention").failed
+    assert scheduled.job_run("retention", lambda: 4) == 4
 
 
 def test_the_catch_ups_run_stands_back_when_another_worker_has_just_run_the_job():
