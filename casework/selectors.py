@@ -349,9 +349,15 @@ class SearchResults:
         return self._in_words([self.kind] if self.kind else SEARCH_KIND_LABELS)
 
     @property
+    def capped(self) -> bool:
+        """More matched than are counted, so the pages stop short of the
+        oldest: the page says to add words."""
+        return self.count_words.startswith("more")
+
+    @property
     def pages_words(self) -> str:
         """How many pages, "more than" when the count is."""
-        if self.count_words.startswith("more"):
+        if self.capped:
             return f"more than {self.num_pages - 1}"
         return str(self.num_pages)
 

@@ -322,6 +322,7 @@ def test_one_kind_at_a_time_with_the_count_of_each(many, adviser):
         n.pk for n in notes[:20]
     ]
     assert "45 results in interactions" in page.text
+    assert "add words to narrow" not in page.text
     assert (
         'href="?q=orchard&amp;kind=interactions" aria-current="page">Interactions (45)' in page.text
     )
@@ -343,6 +344,7 @@ def test_past_the_count_limit_the_count_says_more_than(many, adviser, monkeypatc
     assert 'kind=interactions">Interactions (more than 30)' in page.text
     assert 'kind=requests">Requests (1)' in page.text
     assert "Page 1 of more than 1" in page.text
+    assert "add words to narrow the search" in page.text
     # Still the newest first, counted or not.
     assert found(adviser, "orchard") == [("requests", request.pk)] + [
         ("interactions", n.pk) for n in notes[:19]
