@@ -166,11 +166,11 @@ class NetworkPicture:
                 return "None"
             return f"{', '.join(pair.topics)} (last {day(pair.last)})"
 
-        def at_events(link: EventLink | None) -> str:
-            if not link:
+        def at_events(met: EventLink | None) -> str:
+            if not met:
                 return "None"
-            last = day(timezone.localtime(link.last).date())
-            return f"{link.events} event{'' if link.events == 1 else 's'} (last {last})"
+            last = day(timezone.localtime(met.last).date())
+            return f"{met.events} event{'' if met.events == 1 else 's'} (last {last})"
 
         return _html(
             (
