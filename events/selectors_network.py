@@ -19,7 +19,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -370,12 +369,12 @@ def connections_made(*, connections: QuerySet[Connection], period: Period) -> Co
     )
 
 
-def last_at_an_event() -> dict:
-    """An annotation for areas: when someone from the area last came to an
-    event (its start), or None."""
-    latest = (
-        attended(Registration.objects.filter(area=OuterRef("pk")))
-        .order_by("-event__starts_at")
-        .values("event__starts_at")[:1]
-    )
-    return {"last_at_event": Subquery(latest)}
+def came_to_an_event_since(moment: datetime.datetime) -> Q:
+    """The condition on an area that someone from it came to an event
+    starting at or after ``moment``. An area's id against one list of the
+    areas that came (the database reads it once), not a search of each
+    area's registrations over the years: for a filter or an annotation."""
+    came = attended(
+        Registration.objects.filter(event__starts_at__gte=moment, area__isnull=False)
+    ).values("area_id")
+    return Q(pk__in=came)
