@@ -31,6 +31,7 @@ from casework.selectors import (
     AgeRow,
     open_requests_by_age,
     overdue_actions_by_owner,
+    overdue_by_area,
     overdue_per_area,
     requests_by_month,
     response_times,
@@ -172,13 +173,18 @@ if TYPE_CHECKING:
 EVENT_ABSENCE = datetime.timedelta(days=183)
 
 
-def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
+def _area_rows(
+    areas: QuerySet, now: datetime.datetime, *, one: bool = False
+) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
     a subquery each), their overdue requests, actions and outcomes, whether
     someone from them came to an event in the last six months, and whether
-    they connected with another area in the last 12 months."""
-    return list(
+    they connected with another area in the last 12 months. The overdue
+    counts come in a query of their own for many areas, within the areas'
+    query for ``one`` (an area's page)."""
+    rows = list(
         areas.annotate(
+            **(overdue_per_area(now=now) if one else {}),
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
@@ -191,11 +197,15 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            **overdue_per_area(now=now),
             at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )
+    if not one:
+        for figure, by_area in overdue_by_area(areas=areas, now=now).items():
+            for area in rows:
+                setattr(area, figure, by_area.get(area.pk, 0))
+    return rows
 
 
 def _plural(count: int, noun: str, after: str = "") -> str:
@@ -520,7 +530,7 @@ def area_early_warning(
     today = timezone.localdate(now)
     months = Months(today=today)
     areas = Area.objects.filter(pk=area.pk).in_programme()
-    rows = _area_rows(areas, now)
+    rows = _area_rows(areas, now, one=True)
     if not rows:
         return None
     (delivery,) = area_deliveries(

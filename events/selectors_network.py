@@ -194,18 +194,18 @@ def connected_in(*, period: Period) -> Q:
     """The condition on an area that it connected with another in
     ``period``: a connection recorded, or someone from it at an event with
     people from another area. For a filter or an annotation."""
-    recorded = Connection.objects.filter(
-        Q(area_a=OuterRef("pk")) | Q(area_b=OuterRef("pk")),
-        made_on__gte=period.start,
-        made_on__lt=period.end,
-    )
+    # The connections of the period are read once, as two lists of areas,
+    # not searched again for each area.
+    recorded = Connection.objects.filter(made_on__gte=period.start, made_on__lt=period.end)
     others_there = Registration.objects.filter(
         _attended_q(), event=OuterRef("event"), area__isnull=False
     ).exclude(area=OuterRef(OuterRef("pk")))
     met = Registration.objects.filter(
         _attended_q(), _in_period(period, "event__"), area=OuterRef("pk")
     ).filter(Exists(others_there))
-    return Q(Exists(recorded)) | Q(Exists(met))
+    return (
+        Q(pk__in=recorded.values("area_a")) | Q(pk__in=recorded.values("area_b")) | Q(Exists(met))
+    )
 
 
 def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
