@@ -184,20 +184,34 @@ def area_deliveries(
     Each area needs ``worker_days``: its community worker's agreed days a
     month (None for the default)."""
     adviser_rate = Decimal(settings.NFC_ADVISER_DAYS_PER_AREA)
+    default_worker_rate = settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA
     nothing: dict = {}
     deliveries = {}
+    # Read once for the whole programme, not once for each area and month:
+    # the days in hours, and the shares due (areas join in cohorts, so many
+    # share a day).
+    days_of: dict[Decimal | None, Decimal] = {}
+
+    def days(hours: Decimal | None) -> Decimal:
+        if hours not in days_of:
+            days_of[hours] = hours_as_days(hours)
+        return days_of[hours]
+
+    shares_from: dict[datetime.date | None, dict[datetime.date, Decimal]] = {}
     for area in areas:
-        worker_rate = Decimal(area.worker_days or settings.NFC_COMMUNITY_WORKER_DAYS_PER_AREA)
+        worker_rate = Decimal(area.worker_days or default_worker_rate)
         delivery = AreaDelivery(area=area)
-        shares = {
-            month: share_due(month, joined_on=area.joined_on, today=today) for month in months
-        }
+        if area.joined_on not in shares_from:
+            shares_from[area.joined_on] = {
+                month: share_due(month, joined_on=area.joined_on, today=today) for month in months
+            }
+        shares = shares_from[area.joined_on]
         adviser_hours = hours.get((area.pk, Role.ADVISER), nothing)
         worker_hours = hours.get((area.pk, Role.COMMUNITY_WORKER), nothing)
         for month, share in shares.items():
             delivery.monthly[month] = MonthDelivery(
-                adviser=Side(hours_as_days(adviser_hours.get(month)), adviser_rate * share),
-                worker=Side(hours_as_days(worker_hours.get(month)), worker_rate * share),
+                adviser=Side(days(adviser_hours.get(month)), adviser_rate * share),
+                worker=Side(days(worker_hours.get(month)), worker_rate * share),
             )
         for period, in_period in periods.items():
             share = sum((shares[m] for m in in_period), Decimal(0))

@@ -56,9 +56,9 @@ def figures_changed(**kwargs) -> None:
     transaction.on_commit(_bump)
 
 
-def page_key(*, user, region: str, query: str) -> str | None:
-    """Where this person's view of the dashboard is kept, or None when the
-    cache is off or out of reach."""
+def page_key(*, user, region: str, page: str = "index", query: str) -> str | None:
+    """Where this person's view of one of the dashboard's pages is kept, or
+    None when the cache is off or out of reach."""
     if not settings.NFC_DASHBOARD_CACHE_SECONDS:
         return None
     try:
@@ -67,7 +67,7 @@ def page_key(*, user, region: str, query: str) -> str | None:
         logger.warning("Could not reach the cache: drawing the dashboard afresh.")
         return None
     asked = hashlib.sha256(query.encode()).hexdigest()[:32]
-    return f"dashboard:page:{version}:{timezone.localdate()}:{user.pk}:{region}:{asked}"
+    return f"dashboard:page:{version}:{timezone.localdate()}:{user.pk}:{region}:{page}:{asked}"
 
 
 def page_get(key: str | None) -> str | None:

@@ -31,6 +31,7 @@ from casework.selectors import (
     AgeRow,
     open_requests_by_age,
     overdue_actions_by_owner,
+    overdue_by_area,
     overdue_per_area,
     requests_by_month,
     response_times,
@@ -42,9 +43,9 @@ from events.selectors_network import (
     ConnectionsMade,
     RegionAttendance,
     attendance_by_region,
+    came_to_an_event_since,
     connected_in,
     connections_made,
-    last_at_an_event,
     last_twelve_months,
     upcoming_events,
 )
@@ -159,7 +160,7 @@ class AreaRow(TypedDict):
     overdue_requests: int
     overdue_actions: int
     overdue_outcomes: int
-    last_at_event: datetime.datetime | None
+    at_events_lately: bool
     connected_lately: bool
 
 
@@ -172,13 +173,18 @@ if TYPE_CHECKING:
 EVENT_ABSENCE = datetime.timedelta(days=183)
 
 
-def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
+def _area_rows(
+    areas: QuerySet, now: datetime.datetime, *, one: bool = False
+) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
-    a subquery each), their overdue requests, actions and outcomes, when
-    someone from them last came to an event, and whether they connected with
-    another area in the last 12 months."""
-    return list(
+    a subquery each), their overdue requests, actions and outcomes, whether
+    someone from them came to an event in the last six months, and whether
+    they connected with another area in the last 12 months. The overdue
+    counts come in a query of their own for many areas, within the areas'
+    query for ``one`` (an area's page)."""
+    rows = list(
         areas.annotate(
+            **(overdue_per_area(now=now) if one else {}),
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
@@ -191,11 +197,15 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            **overdue_per_area(now=now),
-            **last_at_an_event(),
+            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )
+    if not one:
+        for figure, by_area in overdue_by_area(areas=areas, now=now).items():
+            for area in rows:
+                setattr(area, figure, by_area.get(area.pk, 0))
+    return rows
 
 
 def _plural(count: int, noun: str, after: str = "") -> str:
@@ -208,7 +218,7 @@ def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
     since = now - EVENT_ABSENCE
     if area.joined_on is None or area.joined_on > timezone.localdate(since):
         return False
-    return area.last_at_event is None or area.last_at_event < since
+    return not area.at_events_lately
 
 
 def _score_early_warning(
@@ -329,10 +339,8 @@ class Dashboard:
     scope: Scope
     months: Months
     deliveries: "list[AreaDelivery[DashboardArea]]"
-    caseloads: dict | None
     open_requests: list[AgeRow]
     response_times: dict
-    requests_by_month: dict
     overdue_actions: list[dict]
     funding: list[dict]
     # The help form's turned-away posts over the last 30 days (programme-wide,
@@ -353,6 +361,26 @@ class Dashboard:
     # status filter keeps, in the chosen order.
     filtered: "list[AreaDelivery[DashboardArea]]"
     table: "list[AreaDelivery[DashboardArea]]"
+
+    # The caseload tables and the requests by month are on pages of their
+    # own (the dashboard's first page shows neither): asked for when read.
+    @cached_property
+    def caseloads(self) -> dict | None:
+        if not has_perm(self.scope.user, "caseloads.manage"):
+            return None
+        return _caseloads(self.scope, [d.area for d in self.deliveries])
+
+    @cached_property
+    def requests_by_month(self) -> dict:
+        return requests_by_month(requests=self.scope.requests, months=self.months.chart)
+
+    @cached_property
+    def without_adviser(self) -> int:
+        return sum(1 for d in self.deliveries if d.area.adviser_id is None)
+
+    @cached_property
+    def without_worker(self) -> int:
+        return sum(1 for d in self.deliveries if d.area.community_worker_id is None)
 
     @cached_property
     def status_counts(self) -> dict[str, dict[str, int]]:
@@ -472,10 +500,8 @@ def dashboard(
         scope=scope,
         months=months,
         deliveries=deliveries,
-        caseloads=_caseloads(scope, areas) if has_perm(user, "caseloads.manage") else None,
         open_requests=open_requests_by_age(requests=scope.requests, now=now),
         response_times=_response_times(scope, today),
-        requests_by_month=requests_by_month(requests=scope.requests, months=months.chart),
         overdue_actions=overdue_actions_by_owner(areas=scope.every_area, today=today),
         funding=funding_by_stream(areas=scope.every_area),
         turned_away=(
@@ -504,7 +530,7 @@ def area_early_warning(
     today = timezone.localdate(now)
     months = Months(today=today)
     areas = Area.objects.filter(pk=area.pk).in_programme()
-    rows = _area_rows(areas, now)
+    rows = _area_rows(areas, now, one=True)
     if not rows:
         return None
     (delivery,) = area_deliveries(

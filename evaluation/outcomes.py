@@ -147,10 +147,19 @@ def outcomes_due(
     # Each area's records, (kind, quarter) -> id, read in one pass.
     recorded: dict[int, dict[tuple[str, datetime.date], int]] = {area.pk: {} for area in areas}
     if areas:
-        rows = OutcomeRecord.objects.filter(area_id__in=list(recorded))
+        rows = OutcomeRecord.objects.filter(area_id__in=list(recorded)).order_by()
         for pk, area_id, kind, quarter in rows.values_list("pk", "area_id", "kind", "quarter"):
             recorded[area_id][(kind, quarter)] = pk
     found = {area.pk: AreaOutcomes(area=area) for area in areas}
+    # The same few dozen quarters recur in every area: each worked out once.
+    due_by_of: dict[datetime.date, datetime.date] = {}
+    quarters_from: dict[datetime.date, list[datetime.date]] = {}
+
+    def due_by(quarter: datetime.date) -> datetime.date:
+        if quarter not in due_by_of:
+            due_by_of[quarter] = quarter_due_by(quarter)
+        return due_by_of[quarter]
+
     for area in areas:
         if not (area.in_programme and area.joined_on):
             # Owes nothing; what it recorded while in the programme stays.
@@ -158,7 +167,7 @@ def outcomes_due(
                 Due(
                     kind=kind,
                     quarter=quarter,
-                    due_by=quarter_due_by(quarter),
+                    due_by=due_by(quarter),
                     record_id=pk,
                     today=today,
                 )
@@ -179,13 +188,16 @@ def outcomes_due(
                 today=today,
             )
         )
-        quarters = set(quarters_due(joined_on=area.joined_on, today=today))
+        joined = quarter_start(area.joined_on)
+        if joined not in quarters_from:
+            quarters_from[joined] = quarters_due(joined_on=joined, today=today)
+        quarters = set(quarters_from[joined])
         quarters |= {quarter for (k, quarter) in mine if k == Kind.QUARTER}
         items += [
             Due(
                 kind=Kind.QUARTER,
                 quarter=quarter,
-                due_by=quarter_due_by(quarter),
+                due_by=due_by(quarter),
                 record_id=mine.get((Kind.QUARTER, quarter)),
                 today=today,
             )

@@ -1,10 +1,17 @@
 """The dashboard pages: the programme (or a regional lead's region), one
-region, and each table as CSV."""
+region, and each table as CSV.
+
+The first page holds what a manager reads first: the figures at a glance,
+the early warning and what needs attention. The long tables are pages of
+their own, a link away (delivery by area, caseloads, the trends by month),
+each for the whole programme or one region as the first page is.
+"""
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -109,30 +116,73 @@ def _charts(figures) -> list[StackedBarChart]:
     ]
 
 
-def _render(request, region: str):
-    key = cache.page_key(user=request.user, region=region, query=request.GET.urlencode())
+# Each of the dashboard's pages: its title, its template, and its address
+# for the whole programme (or a regional lead's region) and for one region.
+PAGES = {
+    "index": ("Dashboard", "evaluation/_dashboard_body.html", "index", "region"),
+    "delivery": (
+        "Delivery by area",
+        "evaluation/_dashboard_delivery.html",
+        "delivery",
+        "region_delivery",
+    ),
+    "caseloads": (
+        "Caseloads",
+        "evaluation/_dashboard_caseloads.html",
+        "caseloads",
+        "region_caseloads",
+    ),
+    "trends": ("Trends by month", "evaluation/_dashboard_trends.html", "trends", "region_trends"),
+}
+
+
+def _addresses(request, region: str) -> dict[str, str]:
+    """Where each dashboard page is for this person: the region's own
+    addresses for someone who chose one, the plain ones for everyone else
+    (a regional lead's are their region's)."""
+    chosen = bool(region) and not request.user.region
+    return {
+        page: reverse(f"dashboard:{by_region}", kwargs={"region": region})
+        if chosen
+        else reverse(f"dashboard:{plain}")
+        for page, (_, _, plain, by_region) in PAGES.items()
+    }
+
+
+def _render(request, region: str, page: str = "index"):
+    key = cache.page_key(user=request.user, region=region, page=page, query=request.GET.urlencode())
     body = cache.page_get(key)
     if body is None:
-        body = _draw(request, region)
+        body = _draw(request, region, page)
         cache.page_set(key, body)
+    title, *_ = PAGES[page]
+    region_label = Region(region).label if region else ""
     return render(
         request,
         "evaluation/dashboard.html",
-        {"body": body, "region_label": Region(region).label if region else ""},
+        {"body": body, "title": ": ".join(filter(None, [title, region_label]))},
     )
 
 
-def _draw(request, region: str) -> str:
-    form, figures = _figures(request, region)
+def _draw(request, region: str, page: str) -> str:
+    if page == "delivery":
+        form, figures = _figures(request, region)
+    else:
+        # The delivery table's filters are on its own page; the others show
+        # the areas at a glance over the last three months.
+        form, figures = None, dashboard(user=request.user, region=region)
     query = request.GET.copy()
     for key in ("status", "sort"):
         query.pop(key, None)
+    title, template, *_ = PAGES[page]
     return render_to_string(
-        "evaluation/_dashboard_body.html",
+        template,
         {
             "form": form,
             "figures": figures,
-            "charts": _charts(figures),
+            "charts": _charts(figures) if page == "trends" else [],
+            "title": title,
+            "pages": _addresses(request, region),
             "region": region,
             "region_label": Region(region).label if region else "",
             "regions": Region.choices if figures.scope.is_programme else [],
@@ -156,18 +206,48 @@ def _draw(request, region: str) -> str:
     )
 
 
+def _first_page(request, region: str):
+    """The first page; an address with the delivery table's filters (one
+    kept from when the table was on this page) opens that table."""
+    if request.GET.keys() & set(DeliveryFilterForm.base_fields):
+        return redirect(f"{_addresses(request, region)['delivery']}?{request.GET.urlencode()}")
+    return _render(request, region)
+
+
 @require_safe
 @permission_required("dashboard.view")
 def programme(request):
     """The whole programme for a manager, their region for a regional lead,
     their caseload for an adviser or community worker."""
-    return _render(request, _region_for(request, ""))
+    return _first_page(request, _region_for(request, ""))
 
 
 @require_safe
 @permission_required("dashboard.view")
 def region(request, region):
-    return _render(request, _region_for(request, region))
+    return _first_page(request, _region_for(request, region))
+
+
+@require_safe
+@permission_required("dashboard.view")
+def delivery(request, region=""):
+    """Every area's days given against days promised, filtered and ordered."""
+    return _render(request, _region_for(request, region), "delivery")
+
+
+@require_safe
+@permission_required("dashboard.view")
+def caseloads(request, region=""):
+    """Each adviser's and community worker's areas against the caps."""
+    require_perm(request.user, "caseloads.manage")
+    return _render(request, _region_for(request, region), "caseloads")
+
+
+@require_safe
+@permission_required("dashboard.view")
+def trends(request, region=""):
+    """Days given, requests and delivery each month, as charts and tables."""
+    return _render(request, _region_for(request, region), "trends")
 
 
 @require_safe

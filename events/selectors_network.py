@@ -22,7 +22,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -228,18 +227,18 @@ def connected_in(*, period: Period) -> Q:
     """The condition on an area that it connected with another in
     ``period``: a connection recorded, or someone from it at an event with
     people from another area. For a filter or an annotation."""
-    recorded = Connection.objects.filter(
-        Q(area_a=OuterRef("pk")) | Q(area_b=OuterRef("pk")),
-        made_on__gte=period.start,
-        made_on__lt=period.end,
-    )
+    # The connections of the period are read once, as two lists of areas,
+    # not searched again for each area.
+    recorded = Connection.objects.filter(made_on__gte=period.start, made_on__lt=period.end)
     others_there = Registration.objects.filter(
         _attended_q(), event=OuterRef("event"), area__isnull=False
     ).exclude(area=OuterRef(OuterRef("pk")))
     met = Registration.objects.filter(
         _attended_q(), _in_period(period, "event__"), area=OuterRef("pk")
     ).filter(Exists(others_there))
-    return Q(Exists(recorded)) | Q(Exists(met))
+    return (
+        Q(pk__in=recorded.values("area_a")) | Q(pk__in=recorded.values("area_b")) | Q(Exists(met))
+    )
 
 
 def isolated_areas(*, areas: QuerySet[Area], period: Period) -> QuerySet[Area]:
@@ -403,12 +402,12 @@ def connections_made(*, connections: QuerySet[Connection], period: Period) -> Co
     )
 
 
-def last_at_an_event() -> dict:
-    """An annotation for areas: when someone from the area last came to an
-    event (its start), or None."""
-    latest = (
-        attended(Registration.objects.filter(area=OuterRef("pk")))
-        .order_by("-event__starts_at")
-        .values("event__starts_at")[:1]
-    )
-    return {"last_at_event": Subquery(latest)}
+def came_to_an_event_since(moment: datetime.datetime) -> Q:
+    """The condition on an area that someone from it came to an event
+    starting at or after ``moment``. An area's id against one list of the
+    areas that came (the database reads it once), not a search of each
+    area's registrations over the years: for a filter or an annotation."""
+    came = attended(
+        Registration.objects.filter(event__starts_at__gte=moment, area__isnull=False)
+    ).values("area_id")
+    return Q(pk__in=came)

@@ -119,6 +119,22 @@ PAGES: dict[str, Page] = {
         READ,
         lambda s, u: {"region": s.area.region, "table": "delivery"},
     ),
+    # Its long tables, a link from the first page; the caseloads are for
+    # those who manage them, as their CSVs are.
+    "dashboard:delivery": Page(("dashboard.view",), READ),
+    "dashboard:caseloads": Page(("dashboard.view", "caseloads.manage"), READ),
+    "dashboard:trends": Page(("dashboard.view",), READ),
+    "dashboard:region_delivery": Page(
+        ("dashboard.view", "areas.view_all"), READ, lambda s, u: {"region": s.area.region}
+    ),
+    "dashboard:region_caseloads": Page(
+        ("dashboard.view", "areas.view_all", "caseloads.manage"),
+        READ,
+        lambda s, u: {"region": s.area.region},
+    ),
+    "dashboard:region_trends": Page(
+        ("dashboard.view", "areas.view_all"), READ, lambda s, u: {"region": s.area.region}
+    ),
     # areas/urls.py
     "areas:list": Page(("areas.view",), READ),
     "areas:export": Page(("areas.export",), READ),

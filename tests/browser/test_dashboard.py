@@ -1,6 +1,7 @@
 """The dashboard, in real Chromium: a manager follows a tile to the areas
-behind, judges them over another period and reads a chart as a table; an
-adviser sees their own areas on a phone; a manager opens one region."""
+behind on the delivery table's page, judges them over another period, opens
+the caseloads and reads a chart of the trends as a table; an adviser sees
+their own areas on a phone; a manager opens one region and its table."""
 
 import datetime
 import re
@@ -70,11 +71,15 @@ def test_a_manager_follows_the_behind_tile_and_reads_a_chart_as_a_table(page, pr
     expect(glance.get_by_role("link", name="1 area behind", exact=True)).to_be_visible()
     expect(glance.get_by_role("link", name="1 area far behind")).to_be_visible()
     expect(glance).to_contain_text("last 3 months")
-    expect(page.get_by_role("heading", name="Caseloads")).to_be_visible()
+    # The long tables are a link away, not on the first page.
+    expect(page.get_by_role("table", name=DELIVERY_TABLE)).to_have_count(0)
+    tables = page.get_by_role("navigation", name="The full tables")
+    expect(tables.get_by_role("link", name="Caseloads")).to_be_visible()
     assert_healthy(page)
 
     glance.get_by_role("link", name="1 area behind", exact=True).click()
-    expect(page).to_have_url(re.compile(r"\?status=behind#delivery$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/delivery/\?period=quarter&status=behind$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delivery by area")
     expect(page.get_by_text("1 area behind (last 3 months).")).to_be_visible()
     table = page.get_by_role("table", name=DELIVERY_TABLE)
     expect(table.get_by_role("link", name="Pallion")).to_be_visible()
@@ -86,7 +91,7 @@ def test_a_manager_follows_the_behind_tile_and_reads_a_chart_as_a_table(page, pr
     # Nothing is recorded yet this month, so every area is far behind so far.
     page.get_by_label("Judge delivery over").select_option(label="This month so far")
     page.get_by_role("button", name="Show areas").click()
-    expect(page).to_have_url(re.compile(r"period=month.*#delivery$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/delivery/\?period=month"))
     expect(page.get_by_label("Judge delivery over")).to_have_value("month")
     expect(page.get_by_text("0 areas behind (this month so far).")).to_be_visible()
     expect(page.get_by_text("No areas match. Try fewer filters.")).to_be_visible()
@@ -95,6 +100,18 @@ def test_a_manager_follows_the_behind_tile_and_reads_a_chart_as_a_table(page, pr
     expect(glance).to_contain_text("this month so far")
     assert_healthy(page)
 
+    page.get_by_role("link", name="Back to the dashboard").click()
+    page.get_by_role("navigation", name="The full tables").get_by_role(
+        "link", name="Caseloads"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Caseloads")
+    advisers = page.get_by_role("table", name=re.compile("Advisers: areas held"))
+    expect(advisers.get_by_role("row", name=re.compile("Asha Adviser"))).to_contain_text("2 of")
+    assert_healthy(page)
+
+    page.get_by_role("link", name="Back to the dashboard").click()
+    page.get_by_role("link", name="Trends by month").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trends by month")
     chart = page.get_by_role("figure", name="Days given each month")
     figures = chart.get_by_role("table", name="Days given each month")
     expect(figures).to_be_hidden()
@@ -119,6 +136,11 @@ def test_an_adviser_sees_their_own_areas_on_a_phone(mobile_page, programme):
     expect(page.get_by_role("heading", name="Caseloads")).to_have_count(0)
     expect(page.get_by_role("link", name="Caseloads")).to_have_count(0)
     expect(page.get_by_role("navigation", name="Regions")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_healthy(page)
+
+    page.get_by_role("link", name="Delivery by area").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delivery by area: your areas")
     table = page.get_by_role("table", name=DELIVERY_TABLE)
     expect(table.get_by_role("link", name="Hendon")).to_be_visible()
     expect(table.get_by_role("link", name="Deptford")).to_have_count(0)
@@ -133,6 +155,11 @@ def test_a_manager_opens_one_region(page, programme):
     expect(page).to_have_url(re.compile(r"/dashboard/regions/north_east/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard: North East")
     expect(page.get_by_text("The 2 areas in the programme in North East.")).to_be_visible()
+    assert_healthy(page)
+
+    page.get_by_role("link", name="Delivery by area").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/regions/north_east/delivery/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delivery by area: North East")
     table = page.get_by_role("table", name=DELIVERY_TABLE)
     expect(table.get_by_role("link", name="Hendon")).to_be_visible()
     expect(table.get_by_role("link", name="Pallion")).to_be_visible()
@@ -140,5 +167,7 @@ def test_a_manager_opens_one_region(page, programme):
     expect(page.get_by_label("Region", exact=True)).to_have_count(0)
     assert_healthy(page)
 
+    page.get_by_role("link", name="Back to the dashboard: North East").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard: North East")
     page.get_by_role("link", name="Back to the whole programme").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")

@@ -238,14 +238,37 @@ def test_the_page_filters_from_the_address(hendon, millfield, adviser, community
     for day in LAST_THREE:
         give_days(adviser, hendon, "2", day)
         give_days(community_worker, hendon, "2", day)
-    page = client_for(manager).get("/dashboard/?status=far_behind&period=quarter")
+    page = client_for(manager).get("/dashboard/delivery/?status=far_behind&period=quarter")
     table = page.context["figures"].table
     assert [d.area.name for d in table] == ["Millfield"]
     assert "1 area far behind" in page.content.decode()
 
 
+def test_an_address_with_the_tables_filters_opens_the_delivery_table(hendon, manager, kirkby):
+    # Addresses from when the table was on the first page still lead to it.
+    client = client_for(manager)
+    response = client.get("/dashboard/?status=far_behind&period=month")
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/delivery/?status=far_behind&period=month"
+    regional = client.get("/dashboard/regions/north_west/?sort=risk")
+    assert regional["Location"] == "/dashboard/regions/north_west/delivery/?sort=risk"
+
+
+def test_the_first_page_is_what_needs_attention_and_links_to_the_tables(hendon, manager):
+    page = client_for(manager).get("/dashboard/").text
+    assert 'id="delivery-caption"' not in page
+    assert 'id="advisers-caption"' not in page
+    assert 'role="img"' not in page
+    for link in ("/dashboard/delivery/", "/dashboard/caseloads/", "/dashboard/trends/"):
+        assert f'href="{link}"' in page
+    assert 'href="/dashboard/delivery/?period=quarter&amp;status=behind"' in page
+    assert 'href="/dashboard/delivery/?sort=risk"' in page
+    regional = client_for(manager).get("/dashboard/regions/north_east/").text
+    assert 'href="/dashboard/regions/north_east/delivery/?sort=risk"' in regional
+
+
 def test_bad_filters_are_explained_and_the_table_shows_every_area(hendon, millfield, manager):
-    page = client_for(manager).get("/dashboard/?period=decade&cohort=seven&status=lost")
+    page = client_for(manager).get("/dashboard/delivery/?period=decade&cohort=seven&status=lost")
     assert page.status_code == 200
     text = page.content.decode()
     assert "There is a problem" in text
@@ -292,7 +315,7 @@ def test_every_areas_score_and_reasons_are_on_its_row_and_in_the_csv(
 ):
     make_request(millfield, created_at=NOW - datetime.timedelta(days=30))
     client = client_for(manager)
-    page = client.get("/dashboard/?period=quarter").text
+    page = client.get("/dashboard/delivery/?period=quarter").text
     assert "1 request past the response target" in page.split('id="delivery-caption"')[1]
     rows = list(
         csv.reader(
@@ -502,7 +525,7 @@ def test_trends_by_month(hendon, adviser, community_worker, manager):
 
 
 def test_charts_have_text_alternatives_and_tables(hendon, manager):
-    page = client_for(manager).get("/dashboard/").content.decode()
+    page = client_for(manager).get("/dashboard/trends/").content.decode()
     assert page.count('role="img"') == 3
     assert page.count("Show these figures as a table") == 3
     assert '<desc id="days-by-month-desc">' in page
@@ -626,9 +649,12 @@ def test_every_table_downloads_as_csv(hendon, manager):
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert len(rows[0]) >= 2, table
-    page = client.get("/dashboard/").content.decode()
+    pages = "".join(
+        client.get(f"/dashboard/{page}").content.decode()
+        for page in ("", "delivery/", "caseloads/", "trends/")
+    )
     for table in TABLES:
-        assert f"/dashboard/export/{table}.csv" in page, table
+        assert f"/dashboard/export/{table}.csv" in pages, table
 
 
 def test_the_delivery_csv_keeps_the_filters_and_neutralises_formulas(adviser, manager):
@@ -669,18 +695,60 @@ def test_the_query_count_stays_flat_as_the_data_grows_tenfold(
             FundingBid.objects.create(area=area, stream="ukspf", amount_sought=100)
 
     def load(areas):
-        # 23: the events and the network added three figures (the next
-        # events, who came by region, connections this quarter), outcome
-        # records one (the records of every area at once).
-        with django_assert_max_num_queries(23):
+        # The sign-in's few, and one for each figure: the areas with
+        # theirs (and their overdue requests, actions and outcomes, counted
+        # at once), their time, their outcome records, the requests (by
+        # age, and the response times), the overdue actions, funding,
+        # what the help form turned away, the jobs, the next events, who
+        # came by region and the connections. The caseload tables, the
+        # filters' choices and the requests by month are on pages of their
+        # own.
+        with django_assert_max_num_queries(19):
             response = client.get("/dashboard/")
         assert response.status_code == 200
-        assert f"<p>{areas} areas." in response.content.decode()
+        assert f"The whole programme: {areas} areas." in response.content.decode()
 
     grow(2)
     load(2)
     grow(18)
     load(20)
+
+
+@pytest.mark.parametrize(
+    ("page", "most"),
+    [
+        ("/dashboard/delivery/?period=year&sort=risk", 21),
+        ("/dashboard/caseloads/", 21),
+        ("/dashboard/trends/", 20),
+        ("/dashboard/regions/north_east/delivery/?status=far_behind", 21),
+        ("/dashboard/regions/north_east/caseloads/", 21),
+        ("/dashboard/regions/north_east/trends/", 20),
+    ],
+)
+def test_the_tables_pages_query_counts_stay_flat(
+    page, most, adviser, community_worker, manager, django_assert_max_num_queries, settings
+):
+    settings.NFC_DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(manager)
+
+    def grow(count):
+        for _ in range(count):
+            area = AreaFactory(programme=True)
+            services.area_assign_adviser(area=area, adviser=adviser, by=None)
+            TimeRecord.objects.bulk_create(
+                TimeRecord(person=adviser, role=adviser.role, area=area, date=NOVEMBER, hours=2)
+                for _ in range(5)
+            )
+            make_request(area, created_at=timezone.now() - datetime.timedelta(days=9))
+
+    grow(2)
+    with django_assert_max_num_queries(most):
+        assert client.get(page).status_code == 200
+    grow(8)
+    with django_assert_max_num_queries(most):
+        response = client.get(page)
+    assert response.status_code == 200
+    assert "10 area" in response.text
 
 
 def test_an_advisers_query_count_stays_flat(
@@ -690,13 +758,13 @@ def test_an_advisers_query_count_stays_flat(
     client = client_for(adviser)
     with django_assert_max_num_queries(20):
         first = client.get("/dashboard/")
-    assert "<p>1 area." in first.content.decode()
+    assert "The 1 area you work in." in first.content.decode()
     for _ in range(8):
         area = AreaFactory(programme=True)
         services.area_assign_adviser(area=area, adviser=adviser, by=None)
     with django_assert_max_num_queries(20):
         again = client.get("/dashboard/")
-    assert "<p>9 areas." in again.content.decode()
+    assert "The 9 areas you work in." in again.content.decode()
 
 
 def test_a_national_manager_narrows_the_request_list_to_a_region(hendon, kirkby, manager):
@@ -720,10 +788,10 @@ def test_a_drawn_page_is_kept_until_what_it_shows_changes(
     hendon, adviser, manager, django_assert_max_num_queries
 ):
     client = client_for(manager)
-    first = client.get("/dashboard/?period=month")
+    first = client.get("/dashboard/delivery/?period=month")
     assert '0.0 <span class="muted">of' in first.content.decode()
     with django_assert_max_num_queries(4):
-        kept = client.get("/dashboard/?period=month")
+        kept = client.get("/dashboard/delivery/?period=month")
     assert kept.context["body"] == first.context["body"]
     services.time_record_add(
         person=adviser,
@@ -734,7 +802,7 @@ def test_a_drawn_page_is_kept_until_what_it_shows_changes(
         note="",
         by=adviser,
     )
-    again = client.get("/dashboard/?period=month").content.decode()
+    again = client.get("/dashboard/delivery/?period=month").content.decode()
     assert '1.0 <span class="muted">of' in again
 
 
@@ -771,9 +839,9 @@ def test_the_page_is_drawn_afresh_when_the_cache_is_out_of_reach(
 ):
     settings.CACHES = redis_caches("redis://127.0.0.1:9/0")
     client = client_for(manager)
-    assert client.get("/dashboard/?period=month").status_code == 200
+    assert client.get("/dashboard/delivery/?period=month").status_code == 200
     give_days(adviser, hendon, "1", timezone.localdate())
-    again = client.get("/dashboard/?period=month")
+    again = client.get("/dashboard/delivery/?period=month")
     assert again.status_code == 200
     assert '1.0 <span class="muted">of' in again.content.decode()
 
@@ -842,7 +910,7 @@ def test_a_regional_caseload_shows_the_whole_caseload_and_the_part_in_the_region
     hendon, kirkby, outsider, manager
 ):
     services.area_assign_adviser(area=AreaFactory(programme=True), adviser=outsider, by=None)
-    page = client_for(manager).get("/dashboard/regions/north_west/")
+    page = client_for(manager).get("/dashboard/regions/north_west/caseloads/")
     [otto] = page.context["figures"].caseloads["advisers"]
     assert (otto.areas_held, otto.areas_here) == (2, 1)
     body = page.content.decode()
@@ -871,11 +939,11 @@ def test_a_regional_lead_cannot_close_actions_elsewhere(hendon, adviser, regiona
 
 
 def test_the_status_tiles_count_the_areas_the_filters_choose(hendon, kirkby, manager):
-    page = client_for(manager).get("/dashboard/?region=north_west&period=quarter")
+    page = client_for(manager).get("/dashboard/delivery/?region=north_west&period=quarter")
     counts = page.context["figures"].status_counts["quarter"]
     assert counts[Delivery.FAR_BEHIND] == 1
     behind = client_for(manager).get(
-        "/dashboard/?region=north_west&period=quarter&status=far_behind"
+        "/dashboard/delivery/?region=north_west&period=quarter&status=far_behind"
     )
     assert [d.area.name for d in behind.context["figures"].table] == ["Northwood"]
 

@@ -121,7 +121,7 @@ def test_the_page_explains_the_signal_as_overdue_and_the_column_as_missing(
     page = client_for(manager).get("/dashboard/").text
     assert "overdue outcome records (not made within 30 days of their quarter's end)" in page
     assert "and 3)." in page
-    assert "Outcome records missing</th>" in page
+    assert "Outcome records missing</th>" in client_for(manager).get("/dashboard/delivery/").text
 
 
 def test_the_area_page_gives_the_same_score(hendon):
@@ -132,9 +132,11 @@ def test_the_area_page_gives_the_same_score(hendon):
 def test_the_page_counts_the_missing_records_and_each_areas_row_links_to_them(hendon, manager):
     save(hendon)
     page = client_for(manager).get("/dashboard/").content.decode()
-    assert "outcome records missing" in page.lower()
     missing = len(outcomes.area_outcomes(area=hendon, today=timezone.localdate()).missing)
-    assert f'href="/staff/areas/{hendon.ward_code}/#outcomes-title">{missing}</a>' in page
+    records = "outcome record" if missing == 1 else "outcome records"
+    assert f'<span class="tile-figure">{missing}</span> {records} missing' in page
+    table = client_for(manager).get("/dashboard/delivery/").content.decode()
+    assert f'href="/staff/areas/{hendon.ward_code}/#outcomes-title">{missing}</a>' in table
 
 
 def test_the_delivery_csv_has_each_areas_missing_records(hendon, manager):
@@ -170,7 +172,7 @@ def test_the_query_count_stays_flat_as_areas_and_records_grow(
     grow(15)
     with django_assert_max_num_queries(len(few)):
         page = client.get("/dashboard/").content.decode()
-    assert "<p>17 areas." in page
+    assert "The whole programme: 17 areas." in page
 
 
 def test_saving_a_record_draws_the_dashboard_afresh(hendon, adviser, manager):
