@@ -44,6 +44,7 @@ def home(request):
             AdviserAssignment.objects.current()
             .filter(adviser=user, started_on__gte=month - datetime.timedelta(days=30))
             .select_related("area")
+            .only("area__ward_code", "area__name")
         )
         context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
     elif user.role == Role.COMMUNITY_WORKER:
@@ -53,7 +54,15 @@ def home(request):
             Action.objects.overdue().filter(owner=user).select_related("area", "owner")
         )
     if has_perm(user, "time.record"):
-        context["time_form"] = TimeRecordForm(areas=_recordable_areas(user))
+        form = TimeRecordForm(areas=_recordable_areas(user))
+        # The area select's choices in one plain query: left to the queryset,
+        # the widget counts it and runs it twice through a cursor.
+        field = form.fields["area"]
+        field.choices = [
+            (area.pk, field.label_from_instance(area))
+            for area in field.queryset.only("name", "local_authority")
+        ]
+        context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
     context["panels"] = [
         panel for _, panel in home_page_panels.send(sender=User, request=request) if panel

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services
@@ -360,6 +362,19 @@ def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num
             for _ in range(10)
         )
     load()
+
+
+def test_the_home_pages_time_form_reads_the_advisers_areas_once(adviser):
+    for name in ("Seaham", "Ashington", "Hendon East"):
+        services.area_assign_adviser(area=AreaFactory(name=name), adviser=adviser, by=None)
+    with CaptureQueriesContext(connection) as seen:
+        page = client_for(adviser).get("/staff/").text
+    for name in ("Seaham", "Ashington", "Hendon East"):
+        assert f">{name} (" in page
+    # Left to the queryset, the select counted its areas, then read them
+    # twice through a cursor.
+    assert not [q for q in seen.captured_queries if q["sql"].startswith("DECLARE")]
+    assert not [q for q in seen.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
 
 
 # --- Partnership, contacts and funding ------------------------------------
