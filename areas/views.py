@@ -11,8 +11,13 @@ from advisers import selectors as staff_selectors
 from advisers import services as staff_services
 from advisers.forms import TimeRecordForm
 from advisers.models import ADVISER_CASELOAD_CAP
-from advisers.permissions import has_perm, permission_required, require_perm
-from areas import selectors, services
+from advisers.permissions import (
+    has_perm,
+    may_remove_time_record,
+    permission_required,
+    require_perm,
+)
+from areas import links, selectors, services
 from areas.forms import (
     AllocateCommunityWorkerForm,
     AreaFactsForm,
@@ -83,6 +88,24 @@ def _visible_area(request, ward_code: str) -> Area:
     return get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
 
 
+def _day(date) -> str:
+    """``date`` as the page writes it (``j M Y``), without a template filter
+    on each of a list's rows."""
+    return f"{date:%-d %b %Y}"
+
+
+def _time_records(user, area: Area) -> list:
+    """The latest time recorded in ``area``, each with its day written out
+    and the address to take it back (empty when ``user`` may not), made
+    once for the list rather than by template tags row by row."""
+    records = list(area.time_records.select_related("person")[:20])
+    remove = links.addresses("advisers:time_record_remove", 1)
+    for record in records:
+        record.day = _day(record.date)
+        record.remove_url = remove(record.pk) if may_remove_time_record(user, record) else ""
+    return records
+
+
 @require_safe
 @permission_required("areas.view")
 def area_detail(request, ward_code):
@@ -97,7 +120,7 @@ def area_detail(request, ward_code):
         "adviser_assignments": adviser_assignments,
         "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
-        "time_records": area.time_records.select_related("person")[:20],
+        "time_records": _time_records(user, area),
         "funding_bids": area.funding_bids.all(),
         "can_see_casework": has_perm(user, "casework.view"),
         "interactions": area.interactions.select_related("logged_by")[:10]

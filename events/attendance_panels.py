@@ -6,11 +6,11 @@ import datetime
 
 from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
+from areas.links import addresses
 from areas.models import Area
 from areas.signals import area_page_panels
 from events import selectors
@@ -58,11 +58,12 @@ def _with_event_links(rows) -> None:
     ``event_day``), worked out once an event rather than by a template tag
     on every row."""
     links: dict[int, tuple[str, str]] = {}
+    event_page = addresses("events:detail", 1)
     for row in rows:
         event = row.event
         if event.pk not in links:
             links[event.pk] = (
-                reverse("events:detail", args=[event.slug]),
+                event_page(event.slug),
                 _day(event.starts_at),
             )
         row.event_url, row.event_day = links[event.pk]
@@ -87,8 +88,10 @@ def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
         ).only(*HOME_FIELDS)[: HOME_LIMIT + 1]
     )
     _with_event_links(people)
+    make_action = addresses("events:attendance_action", 1)
     for person in people:
         person.may_contact = may_contact_after_event(user, person)
+        person.action_url = make_action(person.pk)
     return render_to_string(
         "events/_home_attendance.html",
         {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
@@ -106,8 +109,9 @@ def area_attendance(sender, *, request, area, **kwargs) -> str | None:
         registrations=Registration.objects.visible_to(request.user).filter(area=area),
         period=_days_up_to_today(AREA_DAYS),
     )
+    event_page = addresses("events:detail", 1)
     for row in events:
-        row["url"] = reverse("events:detail", args=[row["event__slug"]])
+        row["url"] = event_page(row["event__slug"])
         row["day"] = _day(row["event__starts_at"])
     return render_to_string(
         "events/_area_attendance.html",

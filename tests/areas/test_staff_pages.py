@@ -1,6 +1,7 @@
 """The staff area pages: who sees what, the forms, the CSV and the query counts."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -8,10 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
+from areas import links
 from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
@@ -677,3 +680,28 @@ def test_closing_an_account_in_the_admin_frees_its_areas(area, adviser, admin_cl
     )
     assert not AdviserAssignment.objects.current().filter(area=area).exists()
     assert AdviserAssignment.objects.get(area=area).ended_on == timezone.localdate()
+
+
+def test_the_addresses_made_once_are_those_reverse_gives():
+    remove = links.addresses("advisers:time_record_remove", 1)
+    record = links.addresses("outcomes:record", 2)
+    assert remove(42) == reverse("advisers:time_record_remove", args=[42])
+    assert record("E05001158", "2026-q3") == reverse(
+        "outcomes:record", args=["E05001158", "2026-q3"]
+    )
+
+
+def test_the_time_given_lists_each_day_and_removes_only_what_this_person_may(
+    area, adviser, community_worker
+):
+    day = datetime.date(2026, 9, 3)
+    own, theirs = (
+        TimeRecord.objects.create(
+            person=person, role=person.role, area=area, date=day, hours=Decimal("7.5")
+        )
+        for person in (adviser, community_worker)
+    )
+    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    assert "<td>3 Sep 2026</td>" in page
+    assert f'action="{reverse("advisers:time_record_remove", args=[own.pk])}"' in page
+    assert reverse("advisers:time_record_remove", args=[theirs.pk]) not in page
