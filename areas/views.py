@@ -106,6 +106,32 @@ def _time_records(user, area: Area) -> list:
     return records
 
 
+def _stage_changes(area: Area) -> list:
+    """The area's stage changes, each with its days written out and the
+    address to correct it."""
+    changes = list(area.stage_changes.select_related("recorded_by", "withdrawn_by"))
+    correct = links.addresses("areas:stage_correct", 2)
+    for change in changes:
+        change.day = f"{change.changed_on:%-d %B %Y}"
+        change.withdrawn_day = (
+            f"{timezone.localtime(change.withdrawn_at):%-d %B %Y}" if change.withdrawn_at else ""
+        )
+        change.correct_url = correct(area.ward_code, change.pk)
+    return changes
+
+
+def _funding_bids(area: Area) -> list:
+    """The area's funding bids, each with its days written out ("–" for
+    none) and the address to change it."""
+    bids = list(area.funding_bids.all())
+    edit = links.addresses("areas:funding_edit", 2)
+    for bid in bids:
+        bid.submitted_day = _day(bid.submitted_on) if bid.submitted_on else "–"
+        bid.decided_day = _day(bid.decided_on) if bid.decided_on else "–"
+        bid.edit_url = edit(area.ward_code, bid.pk)
+    return bids
+
+
 @require_safe
 @permission_required("areas.view")
 def area_detail(request, ward_code):
@@ -121,7 +147,7 @@ def area_detail(request, ward_code):
         "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
         "time_records": _time_records(user, area),
-        "funding_bids": area.funding_bids.all(),
+        "funding_bids": _funding_bids(area),
         "can_see_casework": has_perm(user, "casework.view"),
         "interactions": area.interactions.select_related("logged_by")[:10]
         if has_perm(user, "casework.view")
@@ -141,7 +167,7 @@ def area_detail(request, ward_code):
         .select_related("partner", "support_request")[:10],
         "can_see_referrals": has_perm(user, "casework.view"),
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": area.stage_changes.select_related("recorded_by", "withdrawn_by"),
+        "stage_changes": _stage_changes(area),
         "can_correct_stages": has_perm(user, "areas.correct_stages", area),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_see_notes": has_perm(user, "areas.view_notes", area),
@@ -407,7 +433,7 @@ def area_handover(request, ward_code):
             "previous": next((a for a in assignments if a.ended_on is not None), None),
             "partnership": getattr(area, "partnership", None),
             "contacts": area.contacts.all(),
-            "funding_bids": area.funding_bids.all(),
+            "funding_bids": _funding_bids(area),
             "open_requests": SupportRequest.objects.visible_to(request.user)
             .open()
             .filter(area=area)
