@@ -13,6 +13,7 @@ from advisers.forms import TimeRecordForm
 from advisers.models import ADVISER_CASELOAD_CAP
 from advisers.permissions import (
     has_perm,
+    may_correct_interaction,
     may_remove_time_record,
     permission_required,
     require_perm,
@@ -106,6 +107,20 @@ def _time_records(user, area: Area) -> list:
     return records
 
 
+def _interactions(user, area: Area) -> list:
+    """The area's latest interactions, each with its day written out and the
+    address to correct it (empty when ``user`` may not), for the page's own
+    copy of casework/_interaction.html."""
+    interactions = list(area.interactions.select_related("logged_by")[:10])
+    correct = links.addresses("casework:interaction_correct", 1)
+    for interaction in interactions:
+        interaction.day = _day(interaction.date)
+        interaction.correct_url = (
+            correct(interaction.pk) if may_correct_interaction(user, interaction) else ""
+        )
+    return interactions
+
+
 def _stage_changes(area: Area) -> list:
     """The area's stage changes, each with its days written out and the
     address to correct it."""
@@ -149,9 +164,7 @@ def area_detail(request, ward_code):
         "time_records": _time_records(user, area),
         "funding_bids": _funding_bids(area),
         "can_see_casework": has_perm(user, "casework.view"),
-        "interactions": area.interactions.select_related("logged_by")[:10]
-        if has_perm(user, "casework.view")
-        else [],
+        "interactions": _interactions(user, area) if has_perm(user, "casework.view") else [],
         "actions": area.actions.open().select_related("owner")
         if has_perm(user, "casework.view")
         else [],

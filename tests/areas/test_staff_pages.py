@@ -8,14 +8,18 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
+from advisers.permissions import has_perm
 from areas import links
 from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
+from casework.models import Interaction
+from casework.services import interaction_log
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
@@ -705,3 +709,33 @@ def test_the_time_given_lists_each_day_and_removes_only_what_this_person_may(
     assert "<td>3 Sep 2026</td>" in page
     assert f'action="{reverse("advisers:time_record_remove", args=[own.pk])}"' in page
     assert reverse("advisers:time_record_remove", args=[theirs.pk]) not in page
+
+
+@pytest.mark.parametrize("role", ["adviser", "manager"])
+def test_the_pages_interactions_read_as_the_shared_row_does(request, area, adviser, role):
+    """The area page writes its interactions itself (each row's day and
+    address made in the view): what it writes is casework/_interaction.html's
+    row, for the person who logged it and for one who may not correct it."""
+    logged = interaction_log(
+        area=area,
+        by=adviser,
+        date=timezone.localdate(),
+        kind="meeting",
+        minutes=90,
+        residents=3,
+        new_residents=1,
+        notes="Pat <chair> is back",
+        next_steps="Book the hall",
+    )
+    viewer = request.getfixturevalue(role)
+    page = client_for(viewer).get(f"/staff/areas/{area.ward_code}/").text
+    row = render_to_string(
+        "casework/_interaction.html",
+        {
+            "interaction": Interaction.objects.get(pk=logged.pk),
+            "user": viewer,
+            "show_notes": has_perm(viewer, "areas.view_notes", area),
+        },
+    )
+    assert (reverse("casework:interaction_correct", args=[logged.pk]) in row) is (role == "adviser")
+    assert " ".join(row.split()) in " ".join(page.split())
