@@ -21,6 +21,7 @@ from advisers.models import (
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
+from areas.links import area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
 
@@ -39,21 +40,42 @@ def home(request):
     month = timezone.localdate()
     context = {"month": month}
     if user.role == Role.ADVISER:
-        context["caseload"] = selectors.caseload(adviser=user, month=month)
+        caseload = selectors.caseload(adviser=user, month=month)
+        # Each row's address and day made once here, not by template tags.
+        page_of = area_page_addresses()
+        for area in caseload:
+            area.url = page_of(area.ward_code)
+            area.last_contact_day = (
+                f"{area.last_contact:%-d %b %Y}" if area.last_contact else "None recorded"
+            )
+        context["caseload"] = caseload
         context["new_areas"] = list(
             AdviserAssignment.objects.current()
             .filter(adviser=user, started_on__gte=month - datetime.timedelta(days=30))
             .select_related("area")
+            .only("area__ward_code", "area__name")
         )
         context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
     elif user.role == Role.COMMUNITY_WORKER:
-        context["worker_areas"] = selectors.community_worker_areas(worker=user, month=month)
+        worker_areas = selectors.community_worker_areas(worker=user, month=month)
+        page_of = area_page_addresses()
+        for area in worker_areas:
+            area.url = page_of(area.ward_code)
+        context["worker_areas"] = worker_areas
     if has_perm(user, "casework.log"):
         context["overdue_actions"] = list(
             Action.objects.overdue().filter(owner=user).select_related("area", "owner")
         )
     if has_perm(user, "time.record"):
-        context["time_form"] = TimeRecordForm(areas=_recordable_areas(user))
+        form = TimeRecordForm(areas=_recordable_areas(user))
+        # The area select's choices in one plain query: left to the queryset,
+        # the widget counts it and runs it twice through a cursor.
+        field = form.fields["area"]
+        field.choices = [
+            (area.pk, field.label_from_instance(area))
+            for area in field.queryset.only("name", "local_authority")
+        ]
+        context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
     context["panels"] = [
         panel for _, panel in home_page_panels.send(sender=User, request=request) if panel

@@ -11,8 +11,14 @@ from advisers import selectors as staff_selectors
 from advisers import services as staff_services
 from advisers.forms import TimeRecordForm
 from advisers.models import ADVISER_CASELOAD_CAP
-from advisers.permissions import has_perm, permission_required, require_perm
-from areas import selectors, services
+from advisers.permissions import (
+    has_perm,
+    may_correct_interaction,
+    may_remove_time_record,
+    permission_required,
+    require_perm,
+)
+from areas import links, selectors, services
 from areas.forms import (
     AllocateCommunityWorkerForm,
     AreaFactsForm,
@@ -83,6 +89,64 @@ def _visible_area(request, ward_code: str) -> Area:
     return get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
 
 
+def _day(date) -> str:
+    """``date`` as the page writes it (``j M Y``), without a template filter
+    on each of a list's rows."""
+    return f"{date:%-d %b %Y}"
+
+
+def _time_records(user, area: Area) -> list:
+    """The latest time recorded in ``area``, each with its day written out
+    and the address to take it back (empty when ``user`` may not), made
+    once for the list rather than by template tags row by row."""
+    records = list(area.time_records.select_related("person")[:20])
+    remove = links.addresses("advisers:time_record_remove", 1)
+    for record in records:
+        record.day = _day(record.date)
+        record.remove_url = remove(record.pk) if may_remove_time_record(user, record) else ""
+    return records
+
+
+def _interactions(user, area: Area) -> list:
+    """The area's latest interactions, each with its day written out and the
+    address to correct it (empty when ``user`` may not), for the page's own
+    copy of casework/_interaction.html."""
+    interactions = list(area.interactions.select_related("logged_by")[:10])
+    correct = links.addresses("casework:interaction_correct", 1)
+    for interaction in interactions:
+        interaction.day = _day(interaction.date)
+        interaction.correct_url = (
+            correct(interaction.pk) if may_correct_interaction(user, interaction) else ""
+        )
+    return interactions
+
+
+def _stage_changes(area: Area) -> list:
+    """The area's stage changes, each with its days written out and the
+    address to correct it."""
+    changes = list(area.stage_changes.select_related("recorded_by", "withdrawn_by"))
+    correct = links.addresses("areas:stage_correct", 2)
+    for change in changes:
+        change.day = f"{change.changed_on:%-d %B %Y}"
+        change.withdrawn_day = (
+            f"{timezone.localtime(change.withdrawn_at):%-d %B %Y}" if change.withdrawn_at else ""
+        )
+        change.correct_url = correct(area.ward_code, change.pk)
+    return changes
+
+
+def _funding_bids(area: Area) -> list:
+    """The area's funding bids, each with its days written out ("–" for
+    none) and the address to change it."""
+    bids = list(area.funding_bids.all())
+    edit = links.addresses("areas:funding_edit", 2)
+    for bid in bids:
+        bid.submitted_day = _day(bid.submitted_on) if bid.submitted_on else "–"
+        bid.decided_day = _day(bid.decided_on) if bid.decided_on else "–"
+        bid.edit_url = edit(area.ward_code, bid.pk)
+    return bids
+
+
 @require_safe
 @permission_required("areas.view")
 def area_detail(request, ward_code):
@@ -97,12 +161,10 @@ def area_detail(request, ward_code):
         "adviser_assignments": adviser_assignments,
         "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
-        "time_records": area.time_records.select_related("person")[:20],
-        "funding_bids": area.funding_bids.all(),
+        "time_records": _time_records(user, area),
+        "funding_bids": _funding_bids(area),
         "can_see_casework": has_perm(user, "casework.view"),
-        "interactions": area.interactions.select_related("logged_by")[:10]
-        if has_perm(user, "casework.view")
-        else [],
+        "interactions": _interactions(user, area) if has_perm(user, "casework.view") else [],
         "actions": area.actions.open().select_related("owner")
         if has_perm(user, "casework.view")
         else [],
@@ -118,7 +180,7 @@ def area_detail(request, ward_code):
         .select_related("partner", "support_request")[:10],
         "can_see_referrals": has_perm(user, "casework.view"),
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": area.stage_changes.select_related("recorded_by", "withdrawn_by"),
+        "stage_changes": _stage_changes(area),
         "can_correct_stages": has_perm(user, "areas.correct_stages", area),
         "can_see_contacts": has_perm(user, "areas.view_contacts", area),
         "can_see_notes": has_perm(user, "areas.view_notes", area),
@@ -384,7 +446,7 @@ def area_handover(request, ward_code):
             "previous": next((a for a in assignments if a.ended_on is not None), None),
             "partnership": getattr(area, "partnership", None),
             "contacts": area.contacts.all(),
-            "funding_bids": area.funding_bids.all(),
+            "funding_bids": _funding_bids(area),
             "open_requests": SupportRequest.objects.visible_to(request.user)
             .open()
             .filter(area=area)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from advisers.permissions import has_perm
 from advisers.signals import home_page_panels
+from areas.links import addresses
 from areas.models import Area
 from areas.signals import area_page_panels
 from evaluation import outcomes
@@ -25,11 +26,26 @@ def area_outcomes_panel(sender, *, request, area, **kwargs) -> str | None:
     owed = outcomes.area_outcomes(area=area, today=timezone.localdate())
     if not (area.in_programme or owed.items):
         return None
+    # A long-standing area owes some forty quarters: each one's addresses
+    # and due day are made here, once, not by template tags row by row.
+    detail = addresses("outcomes:detail", 2)
+    record = addresses("outcomes:record", 2)
+    rows = []
+    for due in reversed(owed.items):
+        rows.append(
+            {
+                "due": due,
+                "url": detail(area.ward_code, due.slug) if due.recorded else "",
+                "record_url": record(area.ward_code, due.slug),
+                "due_by": f"{due.due_by:%-d %b %Y}",
+            }
+        )
     return render_to_string(
         "evaluation/_area_outcomes.html",
         {
             "area": area,
             "outcomes": owed,
+            "rows": rows,
             "can_record": has_perm(request.user, "outcomes.record", area),
             "due_days": settings.NFC_OUTCOME_RECORD_DUE_DAYS,
         },
@@ -49,4 +65,6 @@ def missing_outcomes_panel(sender, *, request, **kwargs) -> str | None:
         return None
     missing = [(row.area, due) for row in found.values() for due in row.missing]
     missing.sort(key=lambda pair: (pair[1].due_by, pair[0].name))
+    record = addresses("outcomes:record", 2)
+    missing = [(area, due, record(area.ward_code, due.slug)) for area, due in missing]
     return render_to_string("evaluation/_home_outcomes.html", {"missing": missing}, request=request)

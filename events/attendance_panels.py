@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
+from areas.links import addresses
 from areas.models import Area
 from areas.signals import area_page_panels
 from events import selectors
@@ -20,6 +21,24 @@ from nfc.periods import Period
 RECENT_DAYS = 60
 # The home page lists at most this many people (the latest events first).
 HOME_LIMIT = 30
+# What the home page shows of each person: not their access or dietary
+# needs, which are for the event's organiser.
+HOME_FIELDS = [
+    "name",
+    "email",
+    "phone",
+    "walk_in",
+    "area_id",
+    "follow_up_consented_at",
+    "details_removed_at",
+    "area__name",
+    "event__slug",
+    "event__title",
+    "event__starts_at",
+    "follow_up_action__description",
+    "follow_up_action__due_on",
+    "follow_up_action__done_at",
+]
 # An area's page counts the events of the past year.
 AREA_DAYS = 365
 
@@ -27,6 +46,27 @@ AREA_DAYS = 365
 def _days_up_to_today(days: int) -> Period:
     today = timezone.localdate()
     return Period(today - datetime.timedelta(days=days), today + datetime.timedelta(days=1))
+
+
+def _day(moment: datetime.datetime) -> str:
+    """The local day of ``moment`` as the pages write it (``j M Y``)."""
+    return f"{timezone.localtime(moment):%-d %b %Y}"
+
+
+def _with_event_links(rows) -> None:
+    """Give each row its event's address and day (``event_url``,
+    ``event_day``), worked out once an event rather than by a template tag
+    on every row."""
+    links: dict[int, tuple[str, str]] = {}
+    event_page = addresses("events:detail", 1)
+    for row in rows:
+        event = row.event
+        if event.pk not in links:
+            links[event.pk] = (
+                event_page(event.slug),
+                _day(event.starts_at),
+            )
+        row.event_url, row.event_day = links[event.pk]
 
 
 @receiver(home_page_panels, dispatch_uid="events.attendance_from_my_areas")
@@ -45,10 +85,13 @@ def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
             registrations=Registration.objects.visible_to(user),
             areas=Area.objects.filter(pk__in=area_ids),
             period=_days_up_to_today(RECENT_DAYS),
-        )[: HOME_LIMIT + 1]
+        ).only(*HOME_FIELDS)[: HOME_LIMIT + 1]
     )
+    _with_event_links(people)
+    make_action = addresses("events:attendance_action", 1)
     for person in people:
         person.may_contact = may_contact_after_event(user, person)
+        person.action_url = make_action(person.pk)
     return render_to_string(
         "events/_home_attendance.html",
         {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
@@ -66,6 +109,10 @@ def area_attendance(sender, *, request, area, **kwargs) -> str | None:
         registrations=Registration.objects.visible_to(request.user).filter(area=area),
         period=_days_up_to_today(AREA_DAYS),
     )
+    event_page = addresses("events:detail", 1)
+    for row in events:
+        row["url"] = event_page(row["event__slug"])
+        row["day"] = _day(row["event__starts_at"])
     return render_to_string(
         "events/_area_attendance.html",
         {"events": events, "people": sum(row["people"] for row in events), "area": area},

@@ -7,11 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from advisers.permissions import has_perm, may_record_connection, permission_required
+from areas.links import area_page_addresses
 from areas.models import Area
 from areas.signals import area_page_panels
 from events import network_services
@@ -174,15 +177,23 @@ def network_panel(sender, *, request, area, **kwargs) -> str | None:
     )
     links = links_at_events(areas=Area.objects.filter(pk=area.pk), period=period)
     others = {link.area_b if link.area_a == area.pk else link.area_a for link in links}
-    names = Area.objects.in_bulk(others)
-    met = sorted(
-        (
-            {"area": names[link.area_b if link.area_a == area.pk else link.area_a], "link": link}
-            for link in links
-        ),
-        key=lambda row: -row["link"].events,
-    )
+    names = Area.objects.only("ward_code", "name").in_bulk(others)
     may_record = may_record_connection(user, area, area)
+    # A busy area met some two hundred others: each row's addresses and
+    # words are made here, once, not by template tags row by row.
+    page_of = area_page_addresses()
+    record = f"{reverse('events:connection_new')}?area={area.pk}&other="
+    met = []
+    for link in sorted(links, key=lambda link: -link.events):
+        other = names[link.area_b if link.area_a == area.pk else link.area_a]
+        met.append(
+            {
+                "area": other,
+                "url": page_of(other.ward_code),
+                "events": f"{link.events} event{pluralize(link.events)}",
+                "record_url": f"{record}{other.pk}&origin=event" if may_record else "",
+            }
+        )
     return render_to_string(
         "events/_network_area_panel.html",
         {

@@ -1,16 +1,25 @@
 """The staff area pages: who sees what, the forms, the CSV and the query counts."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
+from advisers.permissions import has_perm
+from areas import links
 from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
+from casework.models import Interaction
+from casework.services import interaction_log
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
@@ -362,6 +371,19 @@ def test_the_caseload_home_query_count_stays_flat(adviser, django_assert_max_num
     load()
 
 
+def test_the_home_pages_time_form_reads_the_advisers_areas_once(adviser):
+    for name in ("Seaham", "Ashington", "Hendon East"):
+        services.area_assign_adviser(area=AreaFactory(name=name), adviser=adviser, by=None)
+    with CaptureQueriesContext(connection) as seen:
+        page = client_for(adviser).get("/staff/").text
+    for name in ("Seaham", "Ashington", "Hendon East"):
+        assert f">{name} (" in page
+    # Left to the queryset, the select counted its areas, then read them
+    # twice through a cursor.
+    assert not [q for q in seen.captured_queries if q["sql"].startswith("DECLARE")]
+    assert not [q for q in seen.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
 # --- Partnership, contacts and funding ------------------------------------
 
 
@@ -662,3 +684,58 @@ def test_closing_an_account_in_the_admin_frees_its_areas(area, adviser, admin_cl
     )
     assert not AdviserAssignment.objects.current().filter(area=area).exists()
     assert AdviserAssignment.objects.get(area=area).ended_on == timezone.localdate()
+
+
+def test_the_addresses_made_once_are_those_reverse_gives():
+    remove = links.addresses("advisers:time_record_remove", 1)
+    record = links.addresses("outcomes:record", 2)
+    assert remove(42) == reverse("advisers:time_record_remove", args=[42])
+    assert record("E05001158", "2026-q3") == reverse(
+        "outcomes:record", args=["E05001158", "2026-q3"]
+    )
+
+
+def test_the_time_given_lists_each_day_and_removes_only_what_this_person_may(
+    area, adviser, community_worker
+):
+    day = datetime.date(2026, 9, 3)
+    own, theirs = (
+        TimeRecord.objects.create(
+            person=person, role=person.role, area=area, date=day, hours=Decimal("7.5")
+        )
+        for person in (adviser, community_worker)
+    )
+    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    assert "<td>3 Sep 2026</td>" in page
+    assert f'action="{reverse("advisers:time_record_remove", args=[own.pk])}"' in page
+    assert reverse("advisers:time_record_remove", args=[theirs.pk]) not in page
+
+
+@pytest.mark.parametrize("role", ["adviser", "manager"])
+def test_the_pages_interactions_read_as_the_shared_row_does(request, area, adviser, role):
+    """The area page writes its interactions itself (each row's day and
+    address made in the view): what it writes is casework/_interaction.html's
+    row, for the person who logged it and for one who may not correct it."""
+    logged = interaction_log(
+        area=area,
+        by=adviser,
+        date=timezone.localdate(),
+        kind="meeting",
+        minutes=90,
+        residents=3,
+        new_residents=1,
+        notes="Pat <chair> is back",
+        next_steps="Book the hall",
+    )
+    viewer = request.getfixturevalue(role)
+    page = client_for(viewer).get(f"/staff/areas/{area.ward_code}/").text
+    row = render_to_string(
+        "casework/_interaction.html",
+        {
+            "interaction": Interaction.objects.get(pk=logged.pk),
+            "user": viewer,
+            "show_notes": has_perm(viewer, "areas.view_notes", area),
+        },
+    )
+    assert (reverse("casework:interaction_correct", args=[logged.pk]) in row) is (role == "adviser")
+    assert " ".join(row.split()) in " ".join(page.split())

@@ -2,10 +2,13 @@
 people who work there and managers (never evaluators), and a left area as
 out of the programme."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from advisers.models import TimeRecord
 from areas.models import FundingBid, Stage
@@ -94,3 +97,33 @@ def test_what_staff_write_about_an_area_is_kept_from_evaluators_and_administrato
         "Time note",
     ):
         assert (text in page.text) is reads_notes, text
+
+
+def test_the_timeline_and_funding_write_their_days_and_link_each_row(hendon, manager, adviser):
+    """Each row's days and addresses are made once in the view: they read as
+    the template's date filter and {% url %} wrote them."""
+    kept = area_change_stage(
+        area=hendon, stage=Stage.DELIVERING, on=datetime.date(2026, 5, 4), by=adviser
+    )
+    withdrawn = area_change_stage(
+        area=hendon, stage=Stage.LEAVING, on=datetime.date(2026, 6, 9), by=manager
+    )
+    stage_change_withdraw(change=withdrawn, reason="Entered in error", by=manager)
+    withdrawn.refresh_from_db()
+    bid = funding_bid_save(
+        area=hendon,
+        by=adviser,
+        stream=FundingBid.Stream.LOTTERY,
+        description="",
+        amount_sought=Decimal(5000),
+        amount_secured=Decimal(0),
+        status=FundingBid.Status.SUBMITTED,
+        submitted_on=datetime.date(2026, 5, 1),
+    )
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").text
+    withdrawn_day = date_format(timezone.localtime(withdrawn.withdrawn_at), "j F Y")
+    assert f"from 9 June 2026</del>\n            (withdrawn {withdrawn_day} by" in page
+    correct = reverse("areas:stage_correct", args=[hendon.ward_code, kept.pk])
+    assert f'<a href="{correct}">Correct<span class="visually-hidden"> ' in page
+    assert f'<a href="{reverse("areas:funding_edit", args=[hendon.ward_code, bid.pk])}">' in page
+    assert "<td>1 May 2026</td>\n              <td>–</td>" in page

@@ -5,6 +5,7 @@ one is refused, and the residents reached add up by month."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from casework import services
@@ -107,3 +108,14 @@ def test_the_area_page_stays_at_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(40):
         client.get(url)
+
+
+def test_an_areas_residents_by_month_can_be_read_from_its_index_alone():
+    """The index on (area, date) carries every column residents_reached_by_month
+    reads, so PostgreSQL need not visit a busy area's thousands of rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'interaction_area_date_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(area_id, date) INCLUDE (residents, new_residents, id)" in definition

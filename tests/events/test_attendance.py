@@ -5,6 +5,8 @@ import datetime
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services as staff_services
@@ -95,6 +97,16 @@ def test_the_home_page_asks_the_same_number_of_queries_however_many_came(
         came(event, area=hendon, follow_up_consented_at=timezone.now() if n % 2 else None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/staff/")
+
+
+def test_the_home_page_reads_only_what_it_shows_of_who_came(adviser, hendon):
+    came(ended_days_ago(3), area=hendon, name="Pat Robinson", access_needs="A ramp")
+    with CaptureQueriesContext(connection) as seen:
+        page = signed_in(adviser).get("/staff/").text
+    assert "Pat Robinson" in page
+    read = " ".join(q["sql"] for q in seen.captured_queries if "events_registration" in q["sql"])
+    assert "access_needs" not in read
+    assert "dietary_needs" not in read
 
 
 def test_the_adviser_makes_a_follow_up_action_from_an_attendance(adviser, hendon):
