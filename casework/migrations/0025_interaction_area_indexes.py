@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("advisers", "0009_api_tokens"),
         ("areas", "0005_stage_change_withdrawal"),
-        ("casework", "0022_data_request_subject_for_records_beyond_requests"),
+        ("casework", "0024_job_runs_one_at_a_time"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
