@@ -108,6 +108,9 @@ class NetworkPicture:
     legend: list[dict] = field(default_factory=list)
     size: int = 900
     label_size: int = 10
+    # The areas whose pages the viewer may open: only these are links (a
+    # pair may join one of theirs to an area beyond their scope).
+    openable: set[int] = field(default_factory=set)
 
     @property
     def summary(self) -> str:
@@ -150,8 +153,12 @@ class NetworkPicture:
 
         def link(area: Area) -> SafeString:
             if area.pk not in links:
-                address = reverse("areas:detail", args=[area.ward_code])
-                links[area.pk] = _html([(AREA, (address, area.name, REGION_LABELS[area.region]))])
+                region = REGION_LABELS[area.region]
+                if area.pk in self.openable:
+                    address = reverse("areas:detail", args=[area.ward_code])
+                    links[area.pk] = _html([(AREA, (address, area.name, region))])
+                else:
+                    links[area.pk] = _html([(AREA_UNLINKED, (area.name, region))])
             return links[area.pk]
 
         def day(value: datetime.date) -> str:
@@ -200,6 +207,7 @@ HOLLOW_POINT = (
     "<title>{}</title></circle>" + _LABEL
 )
 AREA = '<a href="{}">{}</a> <span class="muted">{}</span>'
+AREA_UNLINKED = '{} <span class="muted">{}</span>'
 TABLE_ROW = (
     "\n              <tr>"
     '\n                <th scope="row">{}</th>'
@@ -235,16 +243,18 @@ def network_picture(
     recorded: list[RecordedPair],
     at_events: list[EventLink],
     isolated: set[int],
+    openable: set[int],
 ) -> NetworkPicture:
     """Place ``areas`` (every area a line touches among them) and the lines
-    between them. ``isolated``: the ids of areas to draw hollow."""
+    between them. ``isolated``: the ids of areas to draw hollow;
+    ``openable``: of those whose pages the viewer may open."""
     ordered = sorted(areas, key=_region_order)
     size, radius, type_size = next(
         (size, radius, type_size)
         for most, size, radius, type_size in SCALES
         if most is None or len(ordered) <= most
     )
-    picture = NetworkPicture(size=size, label_size=type_size)
+    picture = NetworkPicture(size=size, label_size=type_size, openable=openable)
     # As many letters as fit between the circle and the edge (a letter is
     # about half as wide as the type is high).
     label_length = int((size / 2 - radius - 16) / (type_size * 0.55))

@@ -4,7 +4,7 @@ to a peer; and the network's part of each area's page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.dispatch import receiver
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -58,12 +58,20 @@ def network(request):
     ends = {pk for pair in recorded for pk in (pair.area_a, pair.area_b)} | {
         pk for link in at_events for pk in (link.area_a, link.area_b)
     }
-    areas = list(Area.objects.filter(Q(pk__in=scope.in_programme()) | Q(pk__in=ends)))
+    # Each area read once, with whether the viewer may open its page (a
+    # pair may join one of theirs to an area beyond their scope).
+    in_scope = ExpressionWrapper(Q(pk__in=scope.order_by().values("pk")), BooleanField())
+    areas = list(
+        Area.objects.filter(Q(pk__in=scope.in_programme()) | Q(pk__in=ends)).annotate(
+            openable=in_scope
+        )
+    )
     picture = network_picture(
         areas=areas,
         recorded=recorded,
         at_events=at_events,
         isolated={area.pk for area in isolated},
+        openable={area.pk for area in areas if area.openable},
     )
     recent = (
         Connection.objects.visible_to(user)

@@ -744,3 +744,16 @@ def test_the_pairs_table_says_what_a_straightforward_count_finds(hendon, manager
     assert len(expected) > 5
     assert rows == expected
     assert "Pallion &amp; &lt;Ford&gt; &quot;x&quot;</a>" in table
+
+
+def test_the_pairs_table_links_only_the_areas_the_person_may_open(hendon, ryhope, adviser):
+    # Ryhope is not the adviser's: its page would answer 404, so the pair
+    # names it without a link.
+    record(adviser, hendon, ryhope)
+    page = client_for(adviser).get("/staff/events/network/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'href="/staff/areas/{hendon.ward_code}/"' in text
+    assert f'href="/staff/areas/{ryhope.ward_code}/"' not in text
+    assert ryhope.name in text
+    assert client_for(adviser).get(f"/staff/areas/{ryhope.ward_code}/").status_code == 404
