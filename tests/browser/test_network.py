@@ -116,3 +116,25 @@ def test_the_network_page_reads_on_a_phone(mobile_page, hendon, asha):
     width = mobile_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways on a phone ({width}px)"
     assert_healthy(mobile_page)
+
+
+def test_the_pairs_table_links_only_areas_the_person_may_open(page, hendon, asha):
+    # QA of issue 15: an adviser's pair with an area outside their caseload
+    # linked that area's page, which answers them 404.
+    seaham = AreaFactory(name="Seaham", programme=Stage.DELIVERING)
+    connection_record(
+        by=asha,
+        area=hendon,
+        other=seaham,
+        topic="funding",
+        origin=Connection.Origin.VISIT,
+        made_on=timezone.localdate() - datetime.timedelta(days=20),
+    )
+    sign_in(page, asha)
+    page.goto("/staff/events/network/")
+    pairs = page.get_by_role("table", name="Pairs of areas connected in the last 12 months")
+    expect(pairs.get_by_role("row", name=re.compile("Seaham"))).to_be_visible()
+    addresses = pairs.get_by_role("link").evaluate_all("links => links.map(a => a.href)")
+    assert addresses
+    refused = [url for url in addresses if page.request.get(url).status >= 400]
+    assert refused == [], f"links the adviser cannot open: {refused}"
