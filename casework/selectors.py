@@ -356,9 +356,10 @@ class SearchResults:
 
     @property
     def pages_words(self) -> str:
-        """How many pages, "more than" when the count is."""
+        """How many pages, "listed" when more matched than are counted: the
+        pages go as far as the count, and no further."""
         if self.capped:
-            return f"more than {self.num_pages - 1}"
+            return f"{self.num_pages} listed"
         return str(self.num_pages)
 
     @property
