@@ -263,6 +263,9 @@ def test_the_first_page_is_what_needs_attention_and_links_to_the_tables(hendon, 
         assert f'href="{link}"' in page
     assert 'href="/dashboard/delivery/?period=quarter&amp;status=behind"' in page
     assert 'href="/dashboard/delivery/?sort=risk"' in page
+    # The first of the page's own contents, so a phone need not scroll to it.
+    contents = page.split('aria-label="On this page"')[1].split("</nav>")[0]
+    assert contents.index('href="#more-title"') < contents.index('href="#early-warning"')
     regional = client_for(manager).get("/dashboard/regions/north_east/").text
     assert 'href="/dashboard/regions/north_east/delivery/?sort=risk"' in regional
 
