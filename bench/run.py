@@ -142,6 +142,9 @@ def pages(
 ) -> list[Page]:
     return [
         Page("ok", "Framework floor, a bare view", "/ok/", "anonymous"),
+        # What every staff page pays before its own work: the session read,
+        # the person, the sign-in and two-factor checks.
+        Page("ok_signed_in", "Framework floor signed in, a bare view", "/ok/", "adviser"),
         Page(
             "dashboard",
             "Manager dashboard",
@@ -230,7 +233,7 @@ def pages(
 FILTER_TOPIC = "plan"
 # The API's requests, every status, on one topic (as the web's list filters).
 API_TOPIC = "people"
-PAGE_NAMES = ["ok", "dashboard", "dashboard_fresh", "caseload", "area", "requests", "search"]
+PAGE_NAMES = ["ok", "ok_signed_in", "dashboard", "dashboard_fresh", "caseload", "area", "requests", "search"]
 PAGE_NAMES += [*HELP_PAGES, *EVENTS_PAGES]
 PAGE_NAMES.insert(PAGE_NAMES.index("event") + 1, "register")
 PAGE_NAMES += API_PAGES

@@ -157,7 +157,8 @@ def test_the_proxy_compresses_text_answers():
     # uncompressed, matched before the staff area's pattern.
     assert "BREACH" in TEMPLATE.split("gzip on;")[0]
     search = re.search(r"location \^~ /staff/casework/search/ \{([^}]+)\}", TEMPLATE)
-    assert search and "gzip off;" in search.group(1)
+    assert search
+    assert "gzip off;" in search.group(1)
     assert "proxy_pass http://$nfc_pool;" in search.group(1)
 
 
