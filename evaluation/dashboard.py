@@ -460,20 +460,28 @@ def dashboard(
     region: str = "",
     filters: DeliveryFilters | None = None,
     now: datetime.datetime | None = None,
+    first_page: bool = False,
 ) -> Dashboard:
-    """Every figure on the dashboard for ``user``, narrowed to ``region``."""
+    """Every figure on the dashboard for ``user``, narrowed to ``region``.
+
+    ``first_page``: only what the first page shows, the areas' days over
+    the default period (its status tiles and the early warning's days
+    missed), not each month's and each period's that the delivery table,
+    the trends and the downloads need: a quarter of the time records read."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     filters = filters or DeliveryFilters()
     scope = Scope(user=user, region=region)
     months = Months(today=today)
+    periods = [DEFAULT_PERIOD] if first_page else list(PERIODS)
+    read = months.in_period(DEFAULT_PERIOD) if first_page else months.all
     areas = _area_rows(scope.areas, now)
     by_area = area_deliveries(
         areas=areas,
-        months=months.all,
-        periods={period: months.in_period(period) for period in PERIODS},
+        months=read,
+        periods={period: months.in_period(period) for period in periods},
         today=today,
-        hours=hours_by_month(areas=scope.areas, months=months.all, today=today),
+        hours=hours_by_month(areas=scope.areas, months=read, today=today),
     )
     deliveries = list(by_area.values())
     outcomes = outcomes_due(areas=areas, today=today)
