@@ -795,23 +795,26 @@ def response_times(
 ) -> list[ResponseTimes]:
     """For each period: the median days from a request's arrival to its
     first contact (first leaving "new") and to its resolution, counting the
-    requests first contacted (or resolved) in that period. One aggregate."""
+    requests first contacted (or resolved) in that period. Two aggregates,
+    one for each date: each reads only its periods' rows, from its index
+    alone (the index carries created_at), where one query for both needed
+    every row either date found, from the table."""
     earliest = start_of_day(min(period.start for period in periods))
-    # Only the periods' rows: the indexes on both dates find them.
-    recent = Q(first_contact_at__gte=earliest) | Q(resolved_at__gte=earliest)
-    aggregates: dict[str, Aggregate] = {}
-    for n, period in enumerate(periods):
-        contacted = Q(
-            first_contact_at__gte=period.start_moment, first_contact_at__lt=period.end_moment
-        )
-        resolved = Q(resolved_at__gte=period.start_moment, resolved_at__lt=period.end_moment)
-        aggregates |= {
-            f"contact{n}": MedianSeconds("first_contact_at", "created_at", filter=contacted),
-            f"contacted{n}": Count("pk", filter=contacted),
-            f"resolution{n}": MedianSeconds("resolved_at", "created_at", filter=resolved),
-            f"resolved{n}": Count("pk", filter=resolved),
-        }
-    figures = requests.filter(recent).aggregate(**aggregates)
+    figures: dict = {}
+    for moment, median, count in [
+        ("first_contact_at", "contact", "contacted"),
+        ("resolved_at", "resolution", "resolved"),
+    ]:
+        aggregates: dict[str, Aggregate] = {}
+        for n, period in enumerate(periods):
+            within = Q(
+                **{f"{moment}__gte": period.start_moment, f"{moment}__lt": period.end_moment}
+            )
+            aggregates |= {
+                f"{median}{n}": MedianSeconds(moment, "created_at", filter=within),
+                f"{count}{n}": Count(moment, filter=within),
+            }
+        figures |= requests.filter(**{f"{moment}__gte": earliest}).aggregate(**aggregates)
 
     def days(seconds):
         return None if seconds is None else round(seconds / 86400, 1)

@@ -9,14 +9,15 @@ nothing.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncQuarter
 from django.http import Http404
 from django.utils import timezone
 
@@ -203,6 +204,63 @@ def outcomes_due(
             )
             for quarter in sorted(quarters)
         ]
+    return found
+
+
+@dataclass(frozen=True)
+class OutcomeCounts:
+    """How many of an area's records are missing, and how many of those overdue."""
+
+    missing: int
+    overdue: int
+
+
+def outcome_counts(*, areas: Sequence[Area], today: datetime.date) -> dict[int, OutcomeCounts]:
+    """Each area's records missing and overdue, by area id, as
+    outcomes_due counts them, for a page that shows the counts only: one
+    grouped count of the records, not every record read and every
+    quarter listed.
+
+    An area owes its baseline and each quarter from the one after it
+    joined to the last one finished (quarters_due); the quarters' times
+    are up in order, so those overdue are the ones up to the last whose
+    time is up."""
+    current = quarter_start(today)
+    last_overdue = add_months(current, -3)
+    while quarter_due_by(last_overdue) >= today:
+        last_overdue = add_months(last_overdue, -3)
+    owed = Q(kind=Kind.QUARTER, quarter__gt=TruncQuarter("area__joined_on"), quarter__lt=current)
+    recorded = {
+        row["area_id"]: row
+        for row in OutcomeRecord.objects.filter(area_id__in=[area.pk for area in areas])
+        .values("area_id")
+        .annotate(
+            baseline=Count("pk", filter=Q(kind=Kind.BASELINE)),
+            owed=Count("pk", filter=owed),
+            overdue=Count("pk", filter=owed & Q(quarter__lte=last_overdue)),
+        )
+        .order_by()
+    }
+    nothing = {"baseline": 0, "owed": 0, "overdue": 0}
+    # The same few dozen joining quarters recur: each one's quarters worked out once.
+    quarters_from: dict[datetime.date, list[datetime.date]] = {}
+    found = {}
+    for area in areas:
+        if not (area.in_programme and area.joined_on):
+            found[area.pk] = OutcomeCounts(missing=0, overdue=0)
+            continue
+        joined = quarter_start(area.joined_on)
+        if joined not in quarters_from:
+            quarters_from[joined] = quarters_due(joined_on=joined, today=today)
+        quarters = quarters_from[joined]
+        mine = recorded.get(area.pk, nothing)
+        no_baseline = not mine["baseline"]
+        found[area.pk] = OutcomeCounts(
+            missing=no_baseline + len(quarters) - mine["owed"],
+            overdue=(no_baseline and today > area.joined_on + _days_to_record())
+            + sum(1 for quarter in quarters if quarter <= last_overdue)
+            - mine["overdue"],
+        )
     return found
 
 

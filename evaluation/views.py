@@ -170,7 +170,10 @@ def _draw(request, region: str, page: str) -> str:
     else:
         # The delivery table's filters are on its own page; the others show
         # the areas at a glance over the last three months.
-        form, figures = None, dashboard(user=request.user, region=region)
+        form, figures = (
+            None,
+            dashboard(user=request.user, region=region, first_page=page == "index"),
+        )
     query = request.GET.copy()
     for key in ("status", "sort"):
         query.pop(key, None)

@@ -22,7 +22,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -330,11 +332,21 @@ def peer_suggestions(
 
 def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
     """The next published events that are not cancelled, with their
-    places taken counted. One query (and one for their topics)."""
+    places taken counted. One query: the columns the dashboard shows, and
+    the places counted for those ``limit`` events only (a subquery each,
+    after the limit), not for every event still to come."""
+    taken = (
+        Registration.objects.holding_places()
+        .filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
         events.upcoming()
-        .with_places_taken()
-        .select_related("host_area")
+        .only("slug", "title", "starts_at", "region", "capacity")
+        .annotate(places_taken=Coalesce(Subquery(taken), 0))
         .order_by("starts_at", "pk")[:limit]
     )
 

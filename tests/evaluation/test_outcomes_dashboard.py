@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services
+from areas.models import Area, Stage
 from areas.services import area_join_programme
 from evaluation import outcomes
 from evaluation.dashboard import area_early_warning, dashboard
@@ -74,9 +75,50 @@ def test_a_missing_record_not_yet_overdue_counts_as_missing_but_does_not_warn(ad
     figures = dashboard(user=manager, now=NOW)
     assert figures.early_warning == []
     assert figures.missing_outcome_records == 1
-    assert [due.label for due in figures.outcomes[area.pk].missing] == [
+    assert figures.outcome_counts[area.pk] == outcomes.OutcomeCounts(missing=1, overdue=0)
+    assert [due.label for due in outcomes.area_outcomes(area=area, today=NOW.date()).missing] == [
         "Baseline (October to December 2026)"
     ]
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        datetime.date(2026, 11, 30),
+        # The first days of a quarter, before the last one's records are late.
+        datetime.date(2026, 10, 5),
+        datetime.date(2027, 1, 31),
+    ],
+)
+def test_the_counts_are_those_of_the_records_owed_one_by_one(today):
+    # The first page counts in one query what the area's page lists: each
+    # kind of area, with and without its records, some early, one late.
+    joined_long_ago = area_joined(datetime.date(2024, 2, 10))
+    for quarter in [datetime.date(2024, 4, 1), datetime.date(2025, 1, 1)]:
+        save(joined_long_ago, quarter)
+    with_baseline = area_joined(datetime.date(2025, 12, 1))
+    save(with_baseline)
+    save(with_baseline, datetime.date(2026, 1, 1))
+    # Recorded early: the quarter under way (at NOW).
+    save(with_baseline, datetime.date(2026, 10, 1))
+    just_joined = area_joined(datetime.date(2026, 11, 16))
+    everything = area_joined(datetime.date(2026, 1, 20))
+    save(everything)
+    for quarter in [datetime.date(2026, 4, 1), datetime.date(2026, 7, 1)]:
+        save(everything, quarter)
+    left = area_joined(datetime.date(2025, 4, 1))
+    no_date = AreaFactory(programme=True)
+    Area.objects.filter(pk=left.pk).update(stage=Stage.LEFT)
+    Area.objects.filter(pk=no_date.pk).update(joined_on=None)
+    left.refresh_from_db()
+    no_date.refresh_from_db()
+    areas = [joined_long_ago, with_baseline, just_joined, everything, left, no_date]
+    counts = outcomes.outcome_counts(areas=areas, today=today)
+    owed = outcomes.outcomes_due(areas=areas, today=today)
+    assert {pk: (c.missing, c.overdue) for pk, c in counts.items()} == {
+        pk: (len(o.missing), len(o.overdue)) for pk, o in owed.items()
+    }
+    assert counts[joined_long_ago.pk].overdue > 0
 
 
 def test_the_weight_is_a_setting_and_zero_switches_it_off(hendon, manager, settings):
