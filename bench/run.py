@@ -233,7 +233,16 @@ def pages(
 FILTER_TOPIC = "plan"
 # The API's requests, every status, on one topic (as the web's list filters).
 API_TOPIC = "people"
-PAGE_NAMES = ["ok", "ok_signed_in", "dashboard", "dashboard_fresh", "caseload", "area", "requests", "search"]
+PAGE_NAMES = [
+    "ok",
+    "ok_signed_in",
+    "dashboard",
+    "dashboard_fresh",
+    "caseload",
+    "area",
+    "requests",
+    "search",
+]
 PAGE_NAMES += [*HELP_PAGES, *EVENTS_PAGES]
 PAGE_NAMES.insert(PAGE_NAMES.index("event") + 1, "register")
 PAGE_NAMES += API_PAGES

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0024_job_runs_one_at_a_time"),
+        ("casework", "0025_interaction_area_indexes"),
     ]
 
     operations = [
