@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from advisers.models import Role
 from areas.models import Area
+from bench.drill import help_fields
 from casework import services as casework_services
 from casework.models import AuditEntry, JobRun, StatusChange, SupportRequest
 from casework.tasks import acknowledgements_sweep_task, jobs_catch_up_task, retention_task
@@ -100,26 +101,6 @@ def signed_in(browser: Browser, server) -> bool:
     answer = browser.get(server, "/staff/")
     assert answer.status in (200, 302)
     return answer.status == 200
-
-
-def help_fields(token: str, email: str) -> dict:
-    return {
-        "started": token,
-        "nfc_trap": "",
-        "postcode": "",
-        "place": "",
-        "area": "unknown",
-        "topic": "plan",
-        "description": "We want to do something about the empty shops on our parade.",
-        "for_group": "no",
-        "group_name": "",
-        "name": "Sam Resident",
-        "email": email,
-        "phone": "",
-        "contact_by": "email",
-        "consent_contact": "on",
-        "consent_privacy": "on",
-    }
 
 
 @contextlib.contextmanager
@@ -215,7 +196,9 @@ def test_a_help_form_shown_by_one_server_is_taken_by_the_other(cluster):
     resident = Browser(address="198.51.100.1")
     token = hidden(resident.get(cluster.web_a, "/help/").text, "started")
     time.sleep(MIN_SECONDS + 0.2)
-    answer = resident.post(cluster.web_b, "/help/", help_fields(token, "first@example.org"))
+    answer = resident.post(
+        cluster.web_b, "/help/", help_fields(token, email_address="first@example.org")
+    )
     assert (answer.status, answer.location) == (302, "/help/sent/")
     # The reference, shown once, by the first server.
     reference = REFERENCE.search(resident.get(cluster.web_a, "/help/sent/").text).group()
@@ -231,7 +214,9 @@ def test_the_hourly_limit_counts_posts_to_both_servers_together(cluster):
     time.sleep(MIN_SECONDS + 0.2)
     statuses = [
         resident.post(
-            servers[(n + 1) % 2], "/help/", help_fields(token, f"limit{n}@example.org")
+            servers[(n + 1) % 2],
+            "/help/",
+            help_fields(token, email_address=f"limit{n}@example.org"),
         ).status
         for n, token in enumerate(tokens)
     ]
@@ -292,7 +277,9 @@ def test_each_job_is_done_once_by_whichever_worker_takes_it(cluster, celery_on_r
     ]
     time.sleep(MIN_SECONDS + 0.2)
     for n, (resident, token, address) in enumerate(zip(residents, tokens, addresses, strict=True)):
-        answer = resident.post(servers[(n + 1) % 2], "/help/", help_fields(token, address))
+        answer = resident.post(
+            servers[(n + 1) % 2], "/help/", help_fields(token, email_address=address)
+        )
         assert answer.status == 302
     wait_for(lambda: all(e_mails_to(cluster, address) for address in addresses), what="e-mails")
     report = wait_for(
