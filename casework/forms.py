@@ -1,5 +1,4 @@
 import datetime
-import functools
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -25,11 +24,11 @@ from casework.models import (
     Topic,
     interaction_is_empty,
 )
+from nfc.form_rendering import ChoicesReadOnce
 from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
 from nfc.text import without_direction_controls
 from nfc.validators import not_in_the_future, not_in_the_past, phone_number
-from nfc.widgets import PlainSelect
 
 UNKNOWN_AREA = "unknown"
 
@@ -72,7 +71,6 @@ class HelpRequestForm(PublicFormDefence):
             "They are listed by town or council. "
             "Choose \u201cI don\u2019t know\u201d if you are not sure."
         ),
-        widget=PlainSelect,
     )
     topic = forms.ChoiceField(
         label="What do you want help with?",
@@ -133,10 +131,10 @@ class HelpRequestForm(PublicFormDefence):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A callable: the areas are read only when the form is drawn (once,
-        # though the widget looks at them twice), not for a post that is
-        # saved (AreaChoiceField checks the one chosen).
-        self.fields["area"].choices = functools.cache(self._area_choices)
+        # The areas are read only when the form is drawn (once, though the
+        # widget looks at them twice), not for a post that is saved
+        # (AreaChoiceField checks the one chosen).
+        self.fields["area"].choices = ChoicesReadOnce(self._area_choices)
         for field in self.fields.values():
             if getattr(field, "max_length", None):
                 field.error_messages["max_length"] = (

@@ -34,7 +34,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from areas.models import Area
 from casework.models import (
@@ -54,6 +55,7 @@ from casework.models import (
 )
 from nfc.aggregates import MedianSeconds
 from nfc.periods import Period, add_months, minutes_in_words, start_of_day
+from nfc.text import without_direction_controls
 
 DEFAULT_SIGNPOSTING = (
     "Your local council's community or voluntary sector team can tell you about "
@@ -606,27 +608,35 @@ class RequestRow:
     with_whom: str
 
 
-def request_rows(
-    requests: Iterable[SupportRequest], *, deadline: datetime.datetime
-) -> list[RequestRow]:
-    """The request list's lines for ``requests`` (loaded with
-    REQUEST_LIST_FIELDS), a new one received before ``deadline`` marked
-    overdue."""
+def request_rows(requests: Iterable[dict], *, deadline: datetime.datetime) -> list[RequestRow]:
+    """The request list's lines for ``requests`` (REQUEST_LIST_FIELDS of
+    each, as .values() reads them: fifty model instances, with their area's
+    and adviser's, cost more than the rest of this), a new one received
+    before ``deadline`` marked overdue."""
     # One reverse() for the page, not one a row: only the reference differs.
     url = reverse("casework:request_detail", args=["REFERENCE"])
-    return [
-        RequestRow(
-            reference=each.reference,
-            url=url.replace("REFERENCE", quote(each.reference)),
-            received=dateformat.format(timezone.localtime(each.created_at), "j M Y"),
-            area=(each.area.name if each.area else "") or "Not known",
-            topic=_TOPIC_LABELS.get(each.topic, each.topic),
-            status=_STATUS_LABELS.get(each.status, each.status),
-            overdue=each.status == SupportRequest.Status.NEW and each.created_at < deadline,
-            with_whom=(str(each.assigned_to) if each.assigned_to else "") or "Triage",
+    # "j M Y" as dateformat writes it, each month's name looked up once a
+    # page rather than dateformat's machinery once a row.
+    months = {number: str(MONTHS_3[number]).title() for number in MONTHS_3}
+    rows = []
+    for each in requests:
+        received = timezone.localtime(each["created_at"])
+        # As advisers.models.User.__str__ names a person.
+        named = each["assigned_to__full_name"] or each["assigned_to__email"]
+        rows.append(
+            RequestRow(
+                reference=each["reference"],
+                url=url.replace("REFERENCE", quote(each["reference"])),
+                received=f"{received.day} {months[received.month]} {received.year}",
+                area=each["area__name"] or "Not known",
+                topic=_TOPIC_LABELS.get(each["topic"], each["topic"]),
+                status=_STATUS_LABELS.get(each["status"], each["status"]),
+                overdue=each["status"] == SupportRequest.Status.NEW
+                and each["created_at"] < deadline,
+                with_whom=(without_direction_controls(named) if named else "") or "Triage",
+            )
         )
-        for each in requests
-    ]
+    return rows
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+import html
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +10,7 @@ from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers.models import User
@@ -40,6 +43,7 @@ from casework.models import (
 )
 from casework.selectors import (
     REQUEST_LIST_FIELDS,
+    RequestRow,
     casework_search,
     request_rows,
     signposting_text,
@@ -105,12 +109,7 @@ def request_list(request):
         requests = form.narrow(
             requests, dated_by=form.DATED_BY[chosen["dated"] or "received"], moment=True
         )
-    requests = (
-        requests.select_related("area", "assigned_to")
-        .only(*REQUEST_LIST_FIELDS)
-        .order_by("created_at")
-    )
-    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    page = Paginator(requests.order_by("created_at"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -119,11 +118,40 @@ def request_list(request):
         {
             "form": form,
             "page": page,
-            "rows": request_rows(page.object_list, deadline=first_contact_deadline()),
+            # Read as values after the count, which then needs no joins.
+            "lines": _request_lines(
+                request_rows(
+                    page.object_list.values(*REQUEST_LIST_FIELDS),
+                    deadline=first_contact_deadline(),
+                )
+            ),
             "query": query.urlencode(),
             "can_triage": has_perm(request.user, "casework.triage"),
         },
     )
+
+
+def _request_lines(rows: list[RequestRow]) -> SafeString:
+    """The request list table's lines. Written here rather than by the
+    template's loop: fifty lines of eight {{ }} each cost the template
+    engine a millisecond, a tenth of the page."""
+    lines = []
+    for row in rows:
+        overdue = ' <strong class="overdue">overdue</strong>' if row.overdue else ""
+        lines.append(
+            "\n            <tr>\n"
+            f'              <th scope="row"><a href="{html.escape(row.url)}">'
+            f"{html.escape(row.reference)}</a></th>\n"
+            f"              <td>{html.escape(row.received)}</td>\n"
+            f"              <td>{html.escape(row.area)}</td>\n"
+            f"              <td>{html.escape(row.topic)}</td>\n"
+            f"              <td>{html.escape(row.status)}{overdue}</td>\n"
+            f"              <td>{html.escape(row.with_whom)}</td>\n"
+            "            </tr>\n          "
+        )
+    # Every value above escaped (html.escape is what Django's escape calls);
+    # the rest is this function's own markup.
+    return mark_safe("".join(lines))
 
 
 def _visible_request(request, reference: str) -> SupportRequest:

@@ -12,7 +12,6 @@ from evaluation.dashboard import DEFAULT_PERIOD, PERIODS, SORTS, DeliveryFilters
 from evaluation.models import Report, quarter_label
 from events.models import Event
 from nfc.periods import Period, add_months, quarter_start
-from nfc.widgets import PlainSelect
 
 
 class DeliveryFilterForm(AreaFacetsForm):
@@ -71,7 +70,6 @@ class ReportStartForm(forms.Form):
         queryset=Area.objects.none(),
         required=False,
         empty_label="Choose an area",
-        widget=PlainSelect,
         help_text="For a report on one area.",
     )
     span = forms.ChoiceField(

@@ -10,7 +10,6 @@ from events.models import TOPIC_CHOICES, Event
 from events.services import EVENT_FIELDS
 from nfc.public_forms import PublicFormDefence
 from nfc.validators import phone_number
-from nfc.widgets import PlainSelect
 
 NOT_SUPPORTED = "none"
 # "12/01/2027 18:00-20:00 Chairing meetings": a session of a series.
@@ -44,7 +43,6 @@ class RegistrationForm(PublicFormDefence):
     area = forms.ChoiceField(
         label="Your neighbourhood",
         help_text="Listed by town or council.",
-        widget=PlainSelect,
         error_messages={
             "required": "Choose your neighbourhood, or \u201cNot one of these\u201d.",
             "invalid_choice": "Choose your neighbourhood from the list.",

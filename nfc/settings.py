@@ -133,6 +133,10 @@ TEMPLATES = [
         },
     },
 ]
+# Forms drawn with Django's own templates, written out in Python where
+# drawing them through the template engine cost most of a page's time
+# (nfc/form_rendering.py; a project template of the same name still wins).
+FORM_RENDERER = "nfc.form_rendering.FormRenderer"
 
 # --- Data ---------------------------------------------------------------
 

@@ -272,3 +272,17 @@ def test_the_advisers_home_shows_open_requests(sent, adviser):
     page = client_for(adviser).get("/staff/").text
     assert "Open requests" in page
     assert '<a href="/staff/casework/requests/">1</a>' in page
+
+
+def test_the_request_list_escapes_what_people_typed(manager):
+    """The table's lines are written in Python (casework.views): a name or
+    an area typed with markup in it shows as text."""
+    area = AreaFactory(name='<script>alert("area")</script> & Co')
+    adviser = UserFactory(role=Role.ADVISER, full_name="<b>Bold</b> 'Name'")
+    made = SupportRequestFactory(area=area)
+    SupportRequest.objects.filter(pk=made.pk).update(assigned_to=adviser)
+    page = client_for(manager).get("/staff/casework/requests/").text
+    assert "<script>alert" not in page
+    assert "<b>Bold" not in page
+    assert "<td>&lt;script&gt;alert(&quot;area&quot;)&lt;/script&gt; &amp; Co</td>" in page
+    assert "<td>&lt;b&gt;Bold&lt;/b&gt; &#x27;Name&#x27;</td>" in page
