@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.area_list, name="list"),
     path("export.csv", views.area_export, name="export"),
     path("<str:ward_code>/", views.area_detail, name="detail"),
+    path("<str:ward_code>/casework/", views.area_casework, name="casework"),
+    path("<str:ward_code>/events/", views.area_events, name="events"),
+    path("<str:ward_code>/time/", views.area_time, name="time"),
+    path("<str:ward_code>/outcomes/", views.area_outcomes, name="outcomes"),
     path("<str:ward_code>/stage/", views.area_stage, name="stage"),
     path(
         "<str:ward_code>/stage/<int:pk>/correct/",

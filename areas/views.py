@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -34,7 +35,7 @@ from areas.forms import (
     StageWithdrawalForm,
 )
 from areas.models import Area
-from areas.signals import area_page_panels
+from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
 from casework import audit
 from casework.models import AuditEntry, Referral, SupportRequest
 from casework.selectors import residents_reached_by_month
@@ -147,38 +148,66 @@ def _funding_bids(area: Area) -> list:
     return bids
 
 
+# An area's pages, in the order of its contents list: the name each is
+# sent to its panels by, its address, its title, and the permission it needs
+# besides "areas.view" (None: none).
+AREA_PAGES = [
+    (OVERVIEW, "areas:detail", "Overview", None),
+    (CASEWORK, "areas:casework", "Casework and referrals", "casework.view"),
+    (EVENTS, "areas:events", "Events and network", "events.view"),
+    (TIME, "areas:time", "Time and funding", None),
+    (OUTCOMES, "areas:outcomes", "Outcomes", "outcomes.view"),
+]
+
+
+def _render_area_page(request, area: Area, page: str, template: str, context: dict):
+    """An area's page ``page``: its contents list (the pages this person may
+    open), the panels the apps above add to it, and ``context``."""
+    user = request.user
+    contents = [
+        {
+            "title": title,
+            "url": reverse(name, kwargs={"ward_code": area.ward_code}),
+            "current": name_sent == page,
+        }
+        for name_sent, name, title, perm in AREA_PAGES
+        if perm is None or has_perm(user, perm)
+    ]
+    panels = [
+        panel
+        for _, panel in area_page_panels.send(sender=Area, request=request, area=area, page=page)
+        if panel
+    ]
+    title = next(item["title"] for item in contents if item["current"])
+    return render(
+        request,
+        template,
+        {"area": area, "contents": contents, "page_title": title, "panels": panels, **context},
+    )
+
+
 @require_safe
 @permission_required("areas.view")
 def area_detail(request, ward_code):
+    """The area's first page: what someone opening it needs first (facts,
+    people, stage, the latest interactions and open actions, its early
+    warning, the ways to log work). The longer history is on the pages of
+    its contents list, a click away."""
     area = _visible_area(request, ward_code)
     user = request.user
     can_record = has_perm(user, "time.record", area)
-    adviser_assignments = list(area.adviser_assignments.select_related("adviser", "assigned_by"))
+    can_see_casework = has_perm(user, "casework.view")
+    adviser_assignments = list(area.adviser_assignments.select_related("adviser"))
     allocations = list(area.community_worker_allocations.select_related("worker"))
     context = {
-        "area": area,
         "types": area.types.all(),
         "adviser_assignments": adviser_assignments,
         "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
-        "time_records": _time_records(user, area),
-        "funding_bids": _funding_bids(area),
-        "can_see_casework": has_perm(user, "casework.view"),
-        "interactions": _interactions(user, area) if has_perm(user, "casework.view") else [],
-        "actions": area.actions.open().select_related("owner")
-        if has_perm(user, "casework.view")
-        else [],
-        "residents_reached": residents_reached_by_month(
-            interactions=area.interactions.all(),
-            months=Period.months_before(add_months(timezone.localdate(), 1), 12).months,
-        )
-        if has_perm(user, "casework.view")
-        else [],
+        "can_see_casework": can_see_casework,
+        "interactions": _interactions(user, area) if can_see_casework else [],
+        "actions": area.actions.open().select_related("owner") if can_see_casework else [],
         "can_log": has_perm(user, "casework.log", area),
-        "referrals": Referral.objects.visible_to(user)
-        .filter(area=area)
-        .select_related("partner", "support_request")[:10],
-        "can_see_referrals": has_perm(user, "casework.view"),
         "can_refer": has_perm(user, "referrals.make"),
         "stage_changes": _stage_changes(area),
         "can_correct_stages": has_perm(user, "areas.correct_stages", area),
@@ -193,12 +222,63 @@ def area_detail(request, ward_code):
     if context["can_see_contacts"]:
         context["contacts"] = area.contacts.all()
         context["partnership"] = getattr(area, "partnership", None)
-    context["panels"] = [
-        panel
-        for _, panel in area_page_panels.send(sender=Area, request=request, area=area)
-        if panel
-    ]
-    return render(request, "areas/area_detail.html", context)
+    return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
+
+
+@require_safe
+@permission_required("casework.view")
+def area_casework(request, ward_code):
+    """The area's residents reached month by month and its referrals to
+    partners, a click from its first page."""
+    area = _visible_area(request, ward_code)
+    user = request.user
+    context = {
+        "residents_reached": residents_reached_by_month(
+            interactions=area.interactions.all(),
+            months=Period.months_before(add_months(timezone.localdate(), 1), 12).months,
+        ),
+        "referrals": Referral.objects.visible_to(user)
+        .filter(area=area)
+        .select_related("partner", "support_request")[:10],
+        "can_log": has_perm(user, "casework.log", area),
+        "can_refer": has_perm(user, "referrals.make"),
+    }
+    return _render_area_page(request, area, CASEWORK, "areas/area_casework.html", context)
+
+
+@require_safe
+@permission_required("events.view")
+def area_events(request, ward_code):
+    """Who from the area came to events, and its connections with other
+    areas: the panels events adds."""
+    area = _visible_area(request, ward_code)
+    return _render_area_page(request, area, EVENTS, "areas/area_panels.html", {})
+
+
+@require_safe
+@permission_required("areas.view")
+def area_time(request, ward_code):
+    """The funding the area has pursued and the latest time given there."""
+    area = _visible_area(request, ward_code)
+    user = request.user
+    context = {
+        "funding_bids": _funding_bids(area),
+        "time_records": _time_records(user, area),
+        "can_see_notes": has_perm(user, "areas.view_notes", area),
+        "can_edit": has_perm(user, "areas.edit", area),
+        "can_record": has_perm(user, "time.record", area),
+    }
+    return _render_area_page(request, area, TIME, "areas/area_time.html", context)
+
+
+@require_safe
+@permission_required("outcomes.view")
+def area_outcomes(request, ward_code):
+    """The area's baseline and quarterly outcome records: the panel
+    evaluation adds."""
+    area = _visible_area(request, ward_code)
+    require_perm(request.user, "outcomes.view", area)
+    return _render_area_page(request, area, OUTCOMES, "areas/area_panels.html", {})
 
 
 @require_POST
@@ -323,14 +403,19 @@ def _editable_area(request, ward_code: str) -> Area:
     return area
 
 
-def _edit_page(request, area, form, save, *, title: str, saved: str):
+def _edit_page(request, area, form, save, *, title: str, saved: str, back: str = "areas:detail"):
     """The shared end of the edit pages: save through the service and go
-    back, or show the form again with its errors."""
+    back to the area's page ``back`` (the one the form's link is on), or
+    show the form again with its errors."""
     if request.method == "POST" and form.is_valid():
         save(area=area, by=request.user, **form.cleaned_data)
         messages.success(request, saved)
-        return redirect("areas:detail", ward_code=area.ward_code)
-    return render(request, "areas/area_form.html", {"area": area, "form": form, "title": title})
+        return redirect(back, ward_code=area.ward_code)
+    return render(
+        request,
+        "areas/area_form.html",
+        {"area": area, "form": form, "title": title, "back": reverse(back, args=[area.ward_code])},
+    )
 
 
 @permission_required("areas.edit")
@@ -382,6 +467,7 @@ def area_funding_add(request, ward_code):
         services.funding_bid_save,
         title="Add funding",
         saved="The funding is saved.",
+        back="areas:time",
     )
 
 
@@ -397,6 +483,7 @@ def area_funding_edit(request, ward_code, pk):
         partial(services.funding_bid_save, bid=bid),
         title="Update funding",
         saved="The funding is saved.",
+        back="areas:time",
     )
 
 

@@ -5,13 +5,13 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from advisers.permissions import has_perm
-from areas.signals import area_page_panels
+from areas.signals import OVERVIEW, area_page_panels
 from evaluation.dashboard import area_early_warning
 
 
 @receiver(area_page_panels, dispatch_uid="evaluation.early_warning")
-def early_warning_panel(sender, *, request, area, **kwargs) -> str | None:
-    if not has_perm(request.user, "dashboard.view"):
+def early_warning_panel(sender, *, request, area, page, **kwargs) -> str | None:
+    if page != OVERVIEW or not has_perm(request.user, "dashboard.view"):
         return None
     delivery = area_early_warning(area=area)
     if delivery is None:

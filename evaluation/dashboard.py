@@ -47,6 +47,7 @@ from events.selectors_network import (
     connected_in,
     connections_made,
     last_twelve_months,
+    one_area_came_to_an_event_since,
     upcoming_events,
 )
 from nfc.periods import Period, add_months
@@ -197,7 +198,9 @@ def _area_rows(
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE),
+            at_events_lately=(one_area_came_to_an_event_since if one else came_to_an_event_since)(
+                now - EVENT_ABSENCE
+            ),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )

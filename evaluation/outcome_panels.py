@@ -1,5 +1,5 @@
 """Outcome records on the pages of the apps below: an area's baseline and
-quarters on its page, and an adviser's missing ones on their home page.
+quarters on its outcomes page, and an adviser's missing ones on their home page.
 Connected in EvaluationConfig.ready."""
 
 from django.conf import settings
@@ -11,17 +11,17 @@ from advisers.permissions import has_perm
 from advisers.signals import home_page_panels
 from areas.links import addresses
 from areas.models import Area
-from areas.signals import area_page_panels
+from areas.signals import OUTCOMES, area_page_panels
 from evaluation import outcomes
 
 
 @receiver(area_page_panels, dispatch_uid="evaluation.outcomes")
-def area_outcomes_panel(sender, *, request, area, **kwargs) -> str | None:
+def area_outcomes_panel(sender, *, request, area, page, **kwargs) -> str | None:
     """The area's baseline, its quarters recorded and those missing, with
     links to record them (for those who may)."""
     # The page fetched the area through Area.objects.visible_to, the same
     # scope as outcomes.view's: no need to ask again of the area.
-    if not has_perm(request.user, "outcomes.view"):
+    if page != OUTCOMES or not has_perm(request.user, "outcomes.view"):
         return None
     owed = outcomes.area_outcomes(area=area, today=timezone.localdate())
     if not (area.in_programme or owed.items):

@@ -12,7 +12,7 @@ from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
 from areas.links import addresses
 from areas.models import Area
-from areas.signals import area_page_panels
+from areas.signals import EVENTS, area_page_panels
 from events import selectors
 from events.models import Registration
 from nfc.periods import Period
@@ -100,10 +100,10 @@ def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
 
 
 @receiver(area_page_panels, dispatch_uid="events.area_attendance")
-def area_attendance(sender, *, request, area, **kwargs) -> str | None:
+def area_attendance(sender, *, request, area, page, **kwargs) -> str | None:
     """How many people from the area came to each event of the past year
     (numbers, no names)."""
-    if not has_perm(request.user, "events.view"):
+    if page != EVENTS or not has_perm(request.user, "events.view"):
         return None
     events = selectors.attendance_per_event(
         registrations=Registration.objects.visible_to(request.user).filter(area=area),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from advisers.permissions import has_perm, may_record_connection, permission_required
 from areas.links import area_page_addresses
 from areas.models import Area
-from areas.signals import area_page_panels
+from areas.signals import EVENTS, area_page_panels
 from events import network_services
 from events.models import Connection, Event
 from events.network import network_picture
@@ -173,11 +173,11 @@ def connection_followed_up(request, pk: int):
 
 
 @receiver(area_page_panels, dispatch_uid="events.network")
-def network_panel(sender, *, request, area, **kwargs) -> str | None:
+def network_panel(sender, *, request, area, page, **kwargs) -> str | None:
     """The area's connections, the links its people made at events, and
     peers a stage ahead to introduce it to."""
     user = request.user
-    if not has_perm(user, "connections.view"):
+    if page != EVENTS or not has_perm(user, "connections.view"):
         return None
     period = last_twelve_months()
     connections = list(

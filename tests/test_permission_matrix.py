@@ -139,6 +139,11 @@ PAGES: dict[str, Page] = {
     "areas:list": Page(("areas.view",), READ),
     "areas:export": Page(("areas.export",), READ),
     "areas:detail": Page(("areas.view",), READ, area),
+    # The area's pages a click from its first page.
+    "areas:casework": Page(("casework.view",), READ, area),
+    "areas:events": Page(("events.view",), READ, area),
+    "areas:time": Page(("areas.view",), READ, area),
+    "areas:outcomes": Page(("outcomes.view",), READ, area),
     "areas:stage": Page(("areas.edit",), WRITE, area),
     "areas:stage_correct": Page(
         ("areas.correct_stages",), FORM, lambda s, u: {**area(s, u), "pk": s.stage_change.pk}

@@ -17,10 +17,13 @@ from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
 from advisers.permissions import has_perm
 from areas import links
-from areas.models import AreaType, LocalContact, Partnership, Stage, StageChange
-from casework.models import Interaction
+from areas.models import AreaType, FundingBid, LocalContact, Partnership, Stage, StageChange
+from casework import referrals
+from casework.models import Interaction, Partner
 from casework.services import interaction_log
-from tests.factories import AreaFactory, UserFactory
+from events.models import Connection
+from nfc.periods import add_months
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.hendon(programme=Stage.YEAR_ZERO)]
@@ -79,10 +82,14 @@ def test_the_area_page_shows_its_people_stage_timeline_and_time(area, adviser):
         date=timezone.localdate(),
         hours=Decimal("7.5"),
     )
-    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    client = client_for(adviser)
+    page = client.get(f"/staff/areas/{area.ward_code}/").text
     assert "Named adviser: <strong>Asha Adviser</strong>" in page
     assert "Year Zero (planning)" in page
     assert "Outreach" in page
+    # The time given is a click away, on the area's "Time and funding".
+    assert f'href="/staff/areas/{area.ward_code}/time/">Time and funding</a>' in page
+    page = client.get(f"/staff/areas/{area.ward_code}/time/").text
     assert "<td>1</td>" in page
 
 
@@ -153,12 +160,10 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
     client = client_for(adviser)
 
     def load():
-        # 25, one for events' part (who came to events from the area), 7
-        # for the network's panel (events.network_views): the area's
-        # connections, its links at events, and peers to introduce; and 3
-        # for outcome records (the records, whether this person may record
-        # them, and the early warning's count of those overdue).
-        with django_assert_max_num_queries(36):
+        # The area's own parts, and 4 for its early warning (its row of
+        # the dashboard, time given by month, outcome records owed); the
+        # longer history is on the pages a click away (below).
+        with django_assert_max_num_queries(26):
             assert client.get(f"/staff/areas/{area.ward_code}/").status_code == 200
 
     load()
@@ -166,6 +171,59 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
         TimeRecord(person=adviser, role=adviser.role, area=area, date=timezone.localdate(), hours=1)
         for _ in range(60)
     )
+    load()
+
+
+@pytest.mark.parametrize(
+    ("page", "most"),
+    [
+        # Residents reached by month, the referrals.
+        ("casework", 12),
+        # Who came to events (1); the network's panel: the area's
+        # connections, its links at events, and peers to introduce (7).
+        ("events", 18),
+        # The funding and the time records, each with whether it may be removed.
+        ("time", 14),
+        # The outcome records and whether this person may record them.
+        ("outcomes", 12),
+    ],
+)
+def test_each_page_of_an_area_reads_the_same_queries_as_its_history_grows(
+    area, adviser, community_worker, page, most, django_assert_max_num_queries
+):
+    client = client_for(adviser)
+
+    def load():
+        with django_assert_max_num_queries(most):
+            assert client.get(f"/staff/areas/{area.ward_code}/{page}/").status_code == 200
+
+    load()
+    day = timezone.localdate()
+    for person in (adviser, community_worker):
+        TimeRecord.objects.bulk_create(
+            TimeRecord(person=person, role=person.role, area=area, date=day, hours=1)
+            for _ in range(30)
+        )
+    partner = Partner.objects.create(name="Planning Aid", email="help@planningaid.example")
+    for month in range(5):
+        FundingBid.objects.create(
+            area=area, stream=FundingBid.Stream.LOTTERY, amount_sought=Decimal("5000")
+        )
+        interaction_log(
+            area=area, by=adviser, date=add_months(day, -month), kind="meeting", residents=2
+        )
+        referrals.referral_request(
+            area=area, partner=partner, help_asked="Advice", by=adviser, requested_on=day
+        )
+        Connection.objects.create(
+            area_a=area,
+            area_b=AreaFactory(),
+            topic="funding",
+            origin=Connection.Origin.VISIT,
+            made_on=day,
+            recorded_by=adviser,
+        )
+        RegistrationFactory(event=EventFactory(), area=area, checked_in_at=timezone.now())
     load()
 
 
@@ -411,6 +469,8 @@ def test_the_adviser_records_a_funding_bid_and_updates_it(area, adviser):
         },
     )
     assert response.status_code == 302
+    # Back to the page the funding is on.
+    assert response["Location"] == f"/staff/areas/{area.ward_code}/time/"
     bid = area.funding_bids.get()
     client.post(
         f"/staff/areas/{area.ward_code}/funding/{bid.pk}/",
@@ -426,7 +486,7 @@ def test_the_adviser_records_a_funding_bid_and_updates_it(area, adviser):
     )
     bid.refresh_from_db()
     assert (bid.status, bid.amount_secured) == ("awarded", Decimal(45000))
-    assert "£45,000" in client.get(f"/staff/areas/{area.ward_code}/").text
+    assert "£45,000" in client.get(f"/staff/areas/{area.ward_code}/time/").text
 
 
 @pytest.mark.parametrize(
@@ -705,7 +765,7 @@ def test_the_time_given_lists_each_day_and_removes_only_what_this_person_may(
         )
         for person in (adviser, community_worker)
     )
-    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/").text
+    page = client_for(adviser).get(f"/staff/areas/{area.ward_code}/time/").text
     assert "<td>3 Sep 2026</td>" in page
     assert f'action="{reverse("advisers:time_record_remove", args=[own.pk])}"' in page
     assert reverse("advisers:time_record_remove", args=[theirs.pk]) not in page

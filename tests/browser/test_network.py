@@ -60,6 +60,10 @@ def test_an_adviser_introduces_an_area_with_no_connection_to_a_peer(page, hendon
     assert_healthy(page)
 
     isolated.first.get_by_role("link", name="Hendon", exact=True).click()
+    # The area's connections are on its "Events and network" page.
+    page.get_by_role("navigation", name="Pages of Hendon").get_by_role(
+        "link", name="Events and network"
+    ).click()
     expect(page.get_by_role("heading", name="Peers to introduce")).to_be_visible()
     page.get_by_role("button", name="Introduce Hendon to Seaham").click()
     expect(page.get_by_text("Introduction recorded: Hendon and Seaham")).to_be_visible()
@@ -72,7 +76,7 @@ def test_an_adviser_introduces_an_area_with_no_connection_to_a_peer(page, hendon
 def test_an_adviser_records_a_connection_after_a_mistake(page, hendon, asha):
     AreaFactory(name="Pallion", programme=Stage.DELIVERING)
     sign_in(page, asha)
-    page.goto(f"/staff/areas/{hendon.ward_code}/")
+    page.goto(f"/staff/areas/{hendon.ward_code}/events/")
     page.get_by_role("link", name="Record a connection for Hendon").click()
     expect(page.locator("#id_area")).to_have_value(str(hendon.pk))
     page.get_by_label("Connected with").select_option(label="Hendon (Sunderland)")

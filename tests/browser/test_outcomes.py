@@ -103,6 +103,9 @@ def test_a_manager_sees_an_areas_outcomes_and_reads_a_record_with_its_history(pa
 
     sign_in(page, UserFactory(role=Role.MANAGER, full_name="Mina Manager"))
     page.goto("/staff/areas/E05001158/")
+    page.get_by_role("navigation", name="Pages of Hendon").get_by_role(
+        "link", name="Outcomes"
+    ).click()
     panel = page.get_by_role("region", name="Outcomes")
     expect(panel).to_contain_text(f"{quarter_label(quarter)}: Overdue")
     expect(panel.get_by_role("link", name=f"Record {quarter_label(quarter)}")).to_be_visible()

@@ -96,6 +96,10 @@ def test_an_adviser_keeps_the_partnership_contacts_and_funding_up_to_date(page, 
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("jo@council.example")).to_be_visible()
 
+    page.get_by_role("navigation", name="Pages of Hendon").get_by_role(
+        "link", name="Time and funding"
+    ).click()
+    assert_healthy(page)
     page.get_by_role("link", name="Add funding").click()
     page.get_by_label("Stream").select_option(label="UK Shared Prosperity Fund")
     page.get_by_label("Amount sought (£)").fill("50000")

@@ -100,12 +100,12 @@ def _time(area, person) -> TimeRecord:
 def test_remove_is_offered_exactly_where_it_works(hendon, adviser, community_worker, manager):
     own = _time(hendon, adviser)
     colleagues = _time(hendon, community_worker)
-    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/time/").content.decode()
     assert f"/staff/time/{own.pk}/remove/" in page
     assert f"/staff/time/{colleagues.pk}/remove/" not in page
     with pytest.raises(PermissionDenied):
         staff_services.time_record_remove(record=colleagues, by=adviser)
-    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/time/").content.decode()
     assert f"/staff/time/{colleagues.pk}/remove/" in page
 
 
@@ -182,6 +182,7 @@ def test_a_managers_pages_stay_flat_however_many_colleagues_records_they_may_clo
     add_records()
     pages = [
         f"/staff/areas/{hendon.ward_code}/",
+        f"/staff/areas/{hendon.ward_code}/time/",
         f"/staff/casework/requests/{request.reference}/",
         f"/staff/casework/actions/?owner={community_worker.pk}",
     ]

@@ -178,7 +178,7 @@ def test_the_page_counts_the_missing_records_and_each_areas_row_links_to_them(he
     records = "outcome record" if missing == 1 else "outcome records"
     assert f'<span class="tile-figure">{missing}</span> {records} missing' in page
     table = client_for(manager).get("/dashboard/delivery/").content.decode()
-    assert f'href="/staff/areas/{hendon.ward_code}/#outcomes-title">{missing}</a>' in table
+    assert f'href="/staff/areas/{hendon.ward_code}/outcomes/">{missing}</a>' in table
 
 
 def test_the_delivery_csv_has_each_areas_missing_records(hendon, manager):

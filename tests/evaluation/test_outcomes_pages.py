@@ -67,7 +67,7 @@ def saved(area, quarter=None, by=None, **values):
 def test_the_area_page_shows_the_baseline_and_the_quarters_with_links(hendon, adviser):
     quarter = last_quarter(hendon)
     saved(hendon, by=adviser)
-    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/outcomes/").content.decode()
     assert '<h2 id="outcomes-title">Outcomes</h2>' in page
     assert f'href="{detail_url(hendon, "baseline")}"' in page
     slug = outcomes.quarter_slug(quarter)
@@ -79,14 +79,14 @@ def test_those_who_may_only_read_see_the_panel_without_links_to_record(
     hendon, community_worker, evaluator
 ):
     for person in (community_worker, evaluator):
-        page = client_for(person).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+        page = client_for(person).get(f"/staff/areas/{hendon.ward_code}/outcomes/").content.decode()
         assert "Outcomes</h2>" in page
         assert "/record/" not in page
 
 
 @pytest.mark.hendon(programme=False, adviser=False, community_worker=False)
 def test_an_area_outside_the_programme_has_no_outcomes_panel(hendon, manager):
-    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/outcomes/").content.decode()
     assert "outcomes-title" not in page
 
 
@@ -94,14 +94,14 @@ def test_the_area_page_asks_a_fixed_number_of_queries_for_outcomes(
     hendon, adviser, django_assert_max_num_queries
 ):
     client = client_for(adviser)
-    client.get(f"/staff/areas/{hendon.ward_code}/")
+    client.get(f"/staff/areas/{hendon.ward_code}/outcomes/")
     with django_assert_max_num_queries(60) as few:
-        client.get(f"/staff/areas/{hendon.ward_code}/")
+        client.get(f"/staff/areas/{hendon.ward_code}/outcomes/")
     saved(hendon, by=adviser)
     saved(hendon, last_quarter(hendon), by=adviser)
     saved(hendon, outcomes.quarters_open(area=hendon, today=timezone.localdate())[-1])
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(f"/staff/areas/{hendon.ward_code}/")
+        client.get(f"/staff/areas/{hendon.ward_code}/outcomes/")
 
 
 # --- The home page --------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_an_area_that_left_keeps_its_records_to_read_and_correct_and_owes_no_mor
     saved(hendon, by=adviser)
     area_change_stage(area=hendon, stage=Stage.LEFT, on=timezone.localdate(), by=manager)
     client = client_for(manager)
-    page = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client.get(f"/staff/areas/{hendon.ward_code}/outcomes/").content.decode()
     assert "has left the programme" in page
     assert f'href="{detail_url(hendon, "baseline")}"' in page
     assert "/record/" not in page

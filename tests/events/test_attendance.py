@@ -190,7 +190,7 @@ def test_the_area_page_shows_how_many_came_to_each_event(manager, hendon, evalua
     came(event, area=hendon)
     RegistrationFactory(event=event, area=hendon)
 
-    page = signed_in(evaluator).get(f"/staff/areas/{hendon.ward_code}/").text
+    page = signed_in(evaluator).get(f"/staff/areas/{hendon.ward_code}/events/").text
 
     assert "2 people from Hendon came to 1 event in the past year." in page
     assert event.title in page

@@ -360,7 +360,7 @@ def test_the_introduce_button_records_an_introduction(hendon, adviser):
     seaham = AreaFactory(name="Seaham", programme=Stage.DELIVERING)
     seaham.types.add(coastal)
     client = client_for(adviser)
-    page = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client.get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
     assert "Peers to introduce" in page
     assert 'Introduce<span class="visually-hidden"> Hendon to Seaham</span>' in page
     response = client.post(
@@ -369,15 +369,15 @@ def test_the_introduce_button_records_an_introduction(hendon, adviser):
             "area": hendon.pk,
             "peer": seaham.pk,
             "topic": "networks",
-            "next": f"/staff/areas/{hendon.ward_code}/",
+            "next": f"/staff/areas/{hendon.ward_code}/events/",
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/staff/areas/{hendon.ward_code}/"
+    assert response["Location"] == f"/staff/areas/{hendon.ward_code}/events/"
     connection = Connection.objects.get()
     assert connection.origin == Connection.Origin.INTRODUCTION
     assert connection.made_on == timezone.localdate()
-    page = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client.get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
     assert "Introduction recorded" in page
     # Connected now: no longer suggested.
     assert "Hendon to Seaham" not in page
@@ -497,7 +497,7 @@ def test_the_network_pages_query_count_stays_flat_as_the_data_grows(
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get("/staff/events/network/").status_code == 200
     with django_assert_max_num_queries(40):
-        assert client.get(f"/staff/areas/{hendon.ward_code}/").status_code == 200
+        assert client.get(f"/staff/areas/{hendon.ward_code}/events/").status_code == 200
 
 
 def test_marking_a_connection_followed_up(hendon, ryhope, adviser, community_worker):
@@ -535,7 +535,7 @@ def test_the_area_page_shows_its_connections_and_links(hendon, ryhope, adviser, 
     event = past_event()
     came(event, hendon)
     came(event, pallion)
-    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    page = client_for(adviser).get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
     assert "Connections with other areas" in page
     assert "Ryhope</a>: Skills and expertise" in page
     assert "Pallion</a>: 1 event" in page
@@ -546,7 +546,9 @@ def test_the_area_page_shows_its_connections_and_links(hendon, ryhope, adviser, 
     )
     assert f'<option value="{pallion.pk}" selected>' in form.content.decode()
     assert re.search(r'value="event"[^>]* checked', form.content.decode())
-    evaluators = client_for(evaluator).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    evaluators = (
+        client_for(evaluator).get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
+    )
     assert "Connections with other areas" in evaluators
     assert "Peers to introduce" not in evaluators
 
@@ -556,7 +558,7 @@ def test_staff_notes_keep_their_lines_and_lose_direction_overrides(hendon, ryhop
     client = client_for(adviser)
 
     network = client.get("/staff/events/network/").content.decode()
-    area = client.get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+    area = client.get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
 
     for page in (network, area):
         assert "Asha knows riahc<br>and their treasurer." in page

@@ -39,7 +39,7 @@ def test_the_areas_met_at_events_link_to_their_pages_and_are_read_narrow(hendon,
     _came_together(hendon, seaham, pallion, days_ago=20)
     _came_together(hendon, seaham, days_ago=10)
     with CaptureQueriesContext(connection) as seen:
-        page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/").content.decode()
+        page = client_for(manager).get(f"/staff/areas/{hendon.ward_code}/events/").content.decode()
     assert f'<a href="/staff/areas/{seaham.ward_code}/">Seaham</a>: 2 events' in page
     assert f'<a href="/staff/areas/{pallion.ward_code}/">Pallion</a>: 1 event ' in page
     assert f"?area={hendon.pk}&amp;other={seaham.pk}&amp;origin=event" in page
