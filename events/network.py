@@ -11,7 +11,7 @@ page of their own.
 
 A year of a full programme draws about a thousand lines and lists as many
 pairs: the points, the lines and the table's rows are written here (each
-value escaped, as format_html would), and the template puts them in place.
+name escaped, as format_html would), and the template puts them in place.
 Through the template engine, a tag or a filter a value, they took most of
 a second.
 """
@@ -129,41 +129,45 @@ class NetworkPicture:
             f"{isolated} areas with no connection (hollow points)."
         )
 
-    # Each written as the template's loops wrote it, space for space.
+    # The picture's thousand shapes, written here: their numbers are
+    # made here and their kinds, colours and anchors are this module's
+    # own, so only the names are escaped. Through _html(), which escapes
+    # every value, the 6,000 numbers took three quarters of the time.
 
     @property
     def svg_lines(self) -> SafeString:
-        return _html(
-            (LINE, (line.x1, line.y1, line.x2, line.y2, line.width, line.kind, line.title))
-            for line in self.lines
+        return mark_safe(
+            "".join(
+                [
+                    f'<line x1="{line.x1}" y1="{line.y1}" x2="{line.x2}" y2="{line.y2}"'
+                    f' stroke-width="{line.width}" class="network-line network-{line.kind}">'
+                    f"<title>{escape(line.title)}</title></line>\n"
+                    for line in self.lines
+                ]
+            )
         )
 
     @property
     def svg_points(self) -> SafeString:
-        return _html(
-            (
-                HOLLOW_POINT if point.isolated else POINT,
-                (point.x, point.y, point.colour, point.title)
-                + (point.label_x, point.label_y, point.rotate, point.label_x, point.label_y)
-                + (point.anchor, self.label_size, point.label),
+        def point_svg(point: Point) -> str:
+            fill = (
+                f'fill="#ffffff" stroke="{point.colour}" stroke-width="2.5"'
+                if point.isolated
+                else f'fill="{point.colour}"'
             )
-            for point in self.points
-        )
+            x, y = point.label_x, point.label_y
+            return (
+                f'<circle cx="{point.x}" cy="{point.y}" r="6" {fill}>'
+                f"<title>{escape(point.title)}</title></circle>\n"
+                f'<text x="{x}" y="{y}" transform="rotate({point.rotate} {x} {y})"'
+                f' text-anchor="{point.anchor}" dominant-baseline="middle"'
+                f' font-size="{self.label_size}" class="network-label">'
+                f"{escape(point.label)}</text>\n"
+            )
+
+        return mark_safe("".join([point_svg(point) for point in self.points]))
 
 
-LINE = (
-    '\n      <line x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="{}"'
-    ' class="network-line network-{}"><title>{}</title></line>\n    '
-)
-_LABEL = (
-    '\n      <text x="{}" y="{}" transform="rotate({} {} {})" text-anchor="{}"'
-    ' dominant-baseline="middle" font-size="{}" class="network-label">{}</text>\n    '
-)
-POINT = '\n      <circle cx="{}" cy="{}" r="6" fill="{}"><title>{}</title></circle>' + _LABEL
-HOLLOW_POINT = (
-    '\n      <circle cx="{}" cy="{}" r="6" fill="#ffffff" stroke="{}" stroke-width="2.5">'
-    "<title>{}</title></circle>" + _LABEL
-)
 AREA = '<a href="{}">{}</a> <span class="muted">{}</span>'
 AREA_UNLINKED = '{} <span class="muted">{}</span>'
 TABLE_ROW = (
