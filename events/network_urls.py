@@ -6,6 +6,7 @@ from events import network_views
 
 urlpatterns = [
     path("", network_views.network, name="network"),
+    path("pairs/", network_views.network_pairs_page, name="network_pairs"),
     path("connections/new/", network_views.connection_new, name="connection_new"),
     path(
         "connections/introduce/",

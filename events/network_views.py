@@ -1,6 +1,7 @@
-"""The staff pages of the network between areas: the picture and its table,
-the areas with no connection, recording a connection, introducing an area
-to a peer; and the network's part of each area's page."""
+"""The staff pages of the network between areas: the picture and the
+strongest pairs, every pair on a page of its own, the areas with no
+connection, recording a connection, introducing an area to a peer; and the
+network's part of each area's page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from areas.models import Area
 from areas.signals import EVENTS, area_page_panels
 from events import network_services
 from events.models import Connection, Event
-from events.network import network_picture
+from events.network import PairRow, network_pairs, network_picture, pairs_table, strongest
 from events.network_forms import ConnectionForm, IntroduceForm
 from events.selectors_network import (
     isolated_areas,
@@ -35,6 +36,9 @@ RECENT_CONNECTIONS = 50
 # A year's national event alone pairs every area with every other (some
 # 20,000 pairs, an 11 MB page that took seconds to draw).
 EVENT_LINKS_SHOWN = 150
+# The pairs listed under the picture: the strongest. Every pair is a click
+# away; the thousand rows of a full programme's year were most of the page.
+STRONGEST_SHOWN = 50
 
 
 def _may_record_for(user):
@@ -44,35 +48,39 @@ def _may_record_for(user):
     return areas.advised_by(user) if not has_perm(user, "areas.view_all") else areas
 
 
+def _pairs(user, period, *, with_scope: bool) -> tuple[list[Area], list[PairRow], int, int]:
+    """The areas and the pairs the network page draws and lists for
+    ``user``: every connection recorded in their scope, and the pairs that
+    met at the most events. With the areas: those the pairs join (and
+    ``with_scope``, the areas of the programme in their scope), each
+    marked ``openable`` if the viewer may open its page. With the pairs:
+    how many of those that met at events are shown, and how many there are."""
+    scope = Area.objects.visible_to(user)
+    recorded = recorded_pairs(connections=Connection.objects.visible_to(user), period=period)
+    at_events, at_events_total = strongest_links_at_events(
+        areas=scope, period=period, most=EVENT_LINKS_SHOWN
+    )
+    ends = {pk for pair in recorded for pk in (pair.area_a, pair.area_b)} | {
+        pk for link in at_events for pk in (link.area_a, link.area_b)
+    }
+    wanted = Q(pk__in=ends) | Q(pk__in=scope.in_programme()) if with_scope else Q(pk__in=ends)
+    # Each area read once, with whether the viewer may open its page (a
+    # pair may join one of theirs to an area beyond their scope).
+    in_scope = ExpressionWrapper(Q(pk__in=scope.order_by().values("pk")), BooleanField())
+    areas = list(Area.objects.filter(wanted).annotate(openable=in_scope))
+    pairs = network_pairs(areas=areas, recorded=recorded, at_events=at_events)
+    return areas, pairs, len(at_events), at_events_total
+
+
 @require_safe
 @permission_required("connections.view")
 def network(request):
     user = request.user
     period = last_twelve_months()
     scope = Area.objects.visible_to(user)
-    recorded = recorded_pairs(connections=Connection.objects.visible_to(user), period=period)
-    at_events, at_events_total = strongest_links_at_events(
-        areas=scope, period=period, most=EVENT_LINKS_SHOWN
-    )
+    areas, pairs, at_events_shown, at_events_total = _pairs(user, period, with_scope=True)
     isolated = list(isolated_areas(areas=scope, period=period))
-    ends = {pk for pair in recorded for pk in (pair.area_a, pair.area_b)} | {
-        pk for link in at_events for pk in (link.area_a, link.area_b)
-    }
-    # Each area read once, with whether the viewer may open its page (a
-    # pair may join one of theirs to an area beyond their scope).
-    in_scope = ExpressionWrapper(Q(pk__in=scope.order_by().values("pk")), BooleanField())
-    areas = list(
-        Area.objects.filter(Q(pk__in=scope.in_programme()) | Q(pk__in=ends)).annotate(
-            openable=in_scope
-        )
-    )
-    picture = network_picture(
-        areas=areas,
-        recorded=recorded,
-        at_events=at_events,
-        isolated={area.pk for area in isolated},
-        openable={area.pk for area in areas if area.openable},
-    )
+    picture = network_picture(areas=areas, pairs=pairs, isolated={area.pk for area in isolated})
     recent = (
         Connection.objects.visible_to(user)
         .select_related("area_a", "area_b", "event", "recorded_by")
@@ -83,13 +91,39 @@ def network(request):
         "events/network.html",
         {
             "picture": picture,
-            "at_events_shown": len(at_events),
+            "pairs_count": len(pairs),
+            "strongest_shown": min(len(pairs), STRONGEST_SHOWN),
+            "strongest_rows": pairs_table(
+                strongest(pairs, STRONGEST_SHOWN),
+                openable={area.pk for area in areas if area.openable},
+            ),
+            "at_events_shown": at_events_shown,
             "at_events_total": at_events_total,
             "isolated": isolated,
             "recent": recent,
             "period": period,
             "can_record": has_perm(user, "connections.record"),
             "can_see_notes": has_perm(user, "areas.view_notes"),
+        },
+    )
+
+
+@require_safe
+@permission_required("connections.view")
+def network_pairs_page(request):
+    """Every pair the network page draws, as a table by region: a click
+    away from the picture, which lists only the strongest."""
+    period = last_twelve_months()
+    areas, pairs, at_events_shown, at_events_total = _pairs(request.user, period, with_scope=False)
+    return render(
+        request,
+        "events/network_pairs.html",
+        {
+            "pairs_count": len(pairs),
+            "rows": pairs_table(pairs, openable={area.pk for area in areas if area.openable}),
+            "at_events_shown": at_events_shown,
+            "at_events_total": at_events_total,
+            "period": period,
         },
     )
 

@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from areas.models import Area, Region, Stage
 from casework.models import Interaction
 from events.models import TOPIC_LABELS, Connection, Event, Registration
+from nfc.aggregates import JoinedIds
 from nfc.periods import Period
 
 # The stages an area can be ahead in: an area leaving or gone is no peer.
@@ -105,31 +106,33 @@ def strongest_links_at_events(
     its areas: joined and grouped in the database, that took 200 ms. Here
     each area's events are the bits of one number (the period's events in
     the order they began, the first the lowest bit), so the events two
-    areas met at are the bits their numbers share: a few thousand rows
-    read, and one AND a pair."""
+    areas met at are the bits their numbers share: a row an area read, and
+    one AND a pair."""
     if areas.query.is_empty():
         return [], 0
     events = Event.objects.filter(_in_period(period)).exclude(kind=Event.Kind.NATIONAL)
     began = list(events.order_by("starts_at", "pk").values_list("pk", "starts_at"))
-    bit = {pk: 1 << n for n, (pk, _) in enumerate(began)}
+    bit = {str(pk): 1 << n for n, (pk, _) in enumerate(began)}
     # Events that began at the same moment rank alike, as they sort alike.
     moments = sorted({starts_at for _, starts_at in began})
     rank = {moment: n for n, moment in enumerate(moments)}
     ranks = [rank[starts_at] for _, starts_at in began]
-    came: dict[int, int] = {}
-    scope: set[int] = set()
     in_scope = ExpressionWrapper(Q(area__in=areas.order_by().values("pk")), BooleanField())
-    for event_id, area_id, theirs in (
+    came = (
         attended(Registration.objects.filter(event__in=events, area__isnull=False))
-        .order_by()
-        .values_list("event_id", "area_id", in_scope)
-    ):
+        .order_by("area_id")
+        .values_list("area_id")
+        .annotate(events=JoinedIds("event_id"), theirs=in_scope)
+        .values_list("area_id", "events", "theirs")
+    )
+    everyone: list[tuple[int, int]] = []
+    scope: set[int] = set()
+    for area_id, joined, theirs in came:
         # An event moved into the period since it was read above counts
         # from the next reading.
-        came[area_id] = came.get(area_id, 0) | bit.get(event_id, 0)
+        everyone.append((area_id, sum(bit.get(pk, 0) for pk in set(joined.split(",")))))
         if theirs:
             scope.add(area_id)
-    everyone = sorted(came.items())
     # (-events, -the last one's rank, area_a, area_b): the strongest sort first.
     pairs: list[tuple[int, int, int, int]] = []
     for n, (area_a, events_a) in enumerate(everyone):

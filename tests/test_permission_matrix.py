@@ -271,6 +271,8 @@ PAGES: dict[str, Page] = {
     # (Hendon's adviser may, for Hendon); a POST with nothing in it gives
     # the form again, or goes back to the network with a message.
     "events:network": Page(("connections.view",), READ),
+    # Every pair the network page draws, a click away from it.
+    "events:network_pairs": Page(("connections.view",), READ),
     # evaluation/records_urls.py: the records behind a report's figures.
     "figures:records": Page(("reports.view",), READ, lambda s, u: {"kind": "interactions"}),
     "events:connection_new": Page(("connections.record",), FORM),

@@ -1,6 +1,7 @@
 """The network between areas in real Chromium: an adviser sees the picture
-and its table, finds an area with no connection, introduces it to a peer a
-stage ahead, and records a connection (after a mistake the form explains)."""
+and its strongest pairs, opens the page of every pair, finds an area with no
+connection, introduces it to a peer a stage ahead, and records a connection
+(after a mistake the form explains)."""
 
 import datetime
 import re
@@ -51,13 +52,22 @@ def test_an_adviser_introduces_an_area_with_no_connection_to_a_peer(page, hendon
     page.get_by_role("link", name="Network", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The network between areas")
     expect(page.get_by_role("img", name="The network between areas")).to_be_visible()
-    pairs = page.get_by_role("table", name="Pairs of areas connected in the last 12 months")
-    expect(pairs.get_by_role("row", name=re.compile("Ryhope"))).to_contain_text("Funding bids")
+    strongest = page.get_by_role("table", name="The strongest pairs of areas in the last 12 months")
+    expect(strongest.get_by_role("row", name=re.compile("Ryhope"))).to_contain_text("Funding bids")
     isolated = page.get_by_role("region", name=re.compile("no connection")).or_(
         page.locator("section[aria-labelledby=isolated-title]")
     )
     expect(isolated.first).to_contain_text("Hendon")
     assert_healthy(page)
+
+    # Every pair, a plain link away, and back.
+    page.get_by_role("link", name="All 1 pair, by region").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("All pairs of areas connected")
+    pairs = page.get_by_role("table", name="Pairs of areas connected in the last 12 months")
+    expect(pairs.get_by_role("row", name=re.compile("Ryhope"))).to_contain_text("Funding bids")
+    assert_healthy(page)
+    page.get_by_role("link", name="Back to the network between areas").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The network between areas")
 
     isolated.first.get_by_role("link", name="Hendon", exact=True).click()
     # The area's connections are on its "Events and network" page.
@@ -120,6 +130,11 @@ def test_the_network_page_reads_on_a_phone(mobile_page, hendon, asha):
     width = mobile_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways on a phone ({width}px)"
     assert_healthy(mobile_page)
+    mobile_page.get_by_role("link", name="All 1 pair, by region").click()
+    expect(mobile_page.get_by_role("row", name=re.compile("Pallion"))).to_be_visible()
+    width = mobile_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page of pairs scrolls sideways on a phone ({width}px)"
+    assert_healthy(mobile_page)
 
 
 def test_the_pairs_table_links_only_areas_the_person_may_open(page, hendon, asha):
@@ -135,10 +150,14 @@ def test_the_pairs_table_links_only_areas_the_person_may_open(page, hendon, asha
         made_on=timezone.localdate() - datetime.timedelta(days=20),
     )
     sign_in(page, asha)
-    page.goto("/staff/events/network/")
-    pairs = page.get_by_role("table", name="Pairs of areas connected in the last 12 months")
-    expect(pairs.get_by_role("row", name=re.compile("Seaham"))).to_be_visible()
-    addresses = pairs.get_by_role("link").evaluate_all("links => links.map(a => a.href)")
-    assert addresses
-    refused = [url for url in addresses if page.request.get(url).status >= 400]
-    assert refused == [], f"links the adviser cannot open: {refused}"
+    for address, name in (
+        ("/staff/events/network/", "The strongest pairs of areas in the last 12 months"),
+        ("/staff/events/network/pairs/", "Pairs of areas connected in the last 12 months"),
+    ):
+        page.goto(address)
+        pairs = page.get_by_role("table", name=name)
+        expect(pairs.get_by_role("row", name=re.compile("Seaham"))).to_be_visible()
+        addresses = pairs.get_by_role("link").evaluate_all("links => links.map(a => a.href)")
+        assert addresses
+        refused = [url for url in addresses if page.request.get(url).status >= 400]
+        assert refused == [], f"links the adviser cannot open: {refused}"

@@ -435,10 +435,15 @@ def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     assert [c.find(f"{SVG}title").text for c in hollow] == [
         "Lonely (North East), no connection in the last 12 months"
     ]
-    # The table holds the same two pairs, recorded apart from met at events.
-    assert page.count('<tr>\n                <th scope="row"><a href="/staff/areas/') == 2
-    assert "Funding bids (last" in page
-    assert "1 event (last" in page
+    # The table holds the same two pairs, recorded apart from met at events;
+    # so does the page of all pairs, a plain link away.
+    assert "All 2 pairs, by region" in page
+    every = client_for(manager).get("/staff/events/network/pairs/").content.decode()
+    for table in (page, every):
+        assert table.count('<tr>\n                <th scope="row"><a href="/staff/areas/') == 2
+        assert "Funding bids (last" in table
+        assert "1 event (last" in table
+    assert 'href="/staff/events/network/pairs/"' in page
     assert "Areas with no connection in the last 12 months (1)" in page
     assert lonely.name in page
 
@@ -493,9 +498,13 @@ def test_the_network_pages_query_count_stays_flat_as_the_data_grows(
     _grow(manager, adviser, hendon, 2)
     with django_assert_max_num_queries(12) as small:
         assert client.get("/staff/events/network/").status_code == 200
+    with django_assert_max_num_queries(10) as small_pairs:
+        assert client.get("/staff/events/network/pairs/").status_code == 200
     _grow(manager, adviser, hendon, 20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get("/staff/events/network/").status_code == 200
+    with django_assert_max_num_queries(len(small_pairs.captured_queries)):
+        assert client.get("/staff/events/network/pairs/").status_code == 200
     with django_assert_max_num_queries(40):
         assert client.get(f"/staff/areas/{hendon.ward_code}/events/").status_code == 200
 
@@ -586,12 +595,14 @@ def test_the_page_draws_only_the_pairs_that_met_most_often_and_says_how_many_met
     came(event, hendon)
     came(event, seaham)
 
-    page = client_for(manager).get("/staff/events/network/").content.decode()
+    client = client_for(manager)
+    for address in ("/staff/events/network/", "/staff/events/network/pairs/"):
+        page = client.get(address).content.decode()
 
-    assert "People from 2 pairs of areas met at events" in page
-    table = page[page.index('id="pairs-title"') :]
-    assert "2 events" in table
-    assert "Seaham</a>" not in table[: table.index("</table>")]
+        assert "People from 2 pairs of areas met at events" in page
+        table = page[page.index('id="pairs-caption"') :]
+        assert "2 events" in table
+        assert "Seaham</a>" not in table[: table.index("</table>")]
 
 
 def test_the_strongest_links_come_first_with_the_count_of_all(hendon, ryhope):
@@ -713,7 +724,7 @@ def test_the_pairs_table_says_what_a_straightforward_count_finds(hendon, manager
     for topic in ("funding", "skills"):
         record(adviser, hendon, areas[2], topic=topic)
 
-    page = client_for(manager).get("/staff/events/network/").content.decode()
+    page = client_for(manager).get("/staff/events/network/pairs/").content.decode()
 
     by_pk = {area.pk: area for area in areas}
     cells: dict[tuple[int, int], list[str]] = {}
@@ -736,26 +747,56 @@ def test_the_pairs_table_says_what_a_straightforward_count_finds(hendon, manager
         (*link(by_pk[a]), *link(by_pk[b]), *cells[a, b])
         for a, b in sorted(cells, key=lambda p: (place(by_pk[p[0]]), place(by_pk[p[1]])))
     ]
+    assert len(expected) > 5
+    assert _pairs_table(page) == expected
+    assert "Pallion &amp; &lt;Ford&gt; &quot;x&quot;</a>" in page
+
+
+def _pairs_table(page: str) -> list[tuple[str, ...]]:
+    """The rows of the page's table of pairs: each area's ward code, name
+    and region, then the two cells."""
     area_cell = r'<a href="/staff/areas/(\w+)/">([^<]*)</a> <span class="muted">([^<]*)</span>'
     table = page[page.index("<tbody>", page.index('id="pairs-caption"')) :]
-    rows = re.findall(
+    return re.findall(
         rf'<tr>\s*<th scope="row">{area_cell}</th>\s*<td>{area_cell}</td>\s*'
         r"<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*</tr>",
         table[: table.index("</tbody>")],
     )
-    assert len(expected) > 5
-    assert rows == expected
-    assert "Pallion &amp; &lt;Ford&gt; &quot;x&quot;</a>" in table
+
+
+def test_the_network_page_lists_the_strongest_pairs_and_links_to_all(
+    hendon, manager, adviser, monkeypatch
+):
+    monkeypatch.setattr("events.network_views.STRONGEST_SHOWN", 4)
+    areas = _varied_network(hendon)
+    for topic in ("funding", "skills"):
+        record(adviser, hendon, areas[6], topic=topic)
+    client = client_for(manager)
+    every = _pairs_table(client.get("/staff/events/network/pairs/").content.decode())
+
+    page = client.get("/staff/events/network/").content.decode()
+
+    def strength(row):
+        recorded, met = row[6], row[7]
+        topics = 0 if recorded == "None" else len(recorded.split(" (last")[0].split(", "))
+        return topics + (0 if met == "None" else int(met.split()[0]))
+
+    # The strongest first; those alike in the order of the page of all pairs.
+    assert len(every) > 5
+    assert _pairs_table(page) == sorted(every, key=lambda row: -strength(row))[:4]
+    assert "The 4 pairs of areas with the most connections" in page
+    assert f'<a href="/staff/events/network/pairs/">All {len(every)} pairs, by region</a>' in page
 
 
 def test_the_pairs_table_links_only_the_areas_the_person_may_open(hendon, ryhope, adviser):
     # Ryhope is not the adviser's: its page would answer 404, so the pair
     # names it without a link.
     record(adviser, hendon, ryhope)
-    page = client_for(adviser).get("/staff/events/network/")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert f'href="/staff/areas/{hendon.ward_code}/"' in text
-    assert f'href="/staff/areas/{ryhope.ward_code}/"' not in text
-    assert ryhope.name in text
+    for address in ("/staff/events/network/", "/staff/events/network/pairs/"):
+        page = client_for(adviser).get(address)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert f'href="/staff/areas/{hendon.ward_code}/"' in text
+        assert f'href="/staff/areas/{ryhope.ward_code}/"' not in text
+        assert ryhope.name in text
     assert client_for(adviser).get(f"/staff/areas/{ryhope.ward_code}/").status_code == 404
