@@ -86,7 +86,7 @@ def test_with_redis_hung_the_request_is_saved_the_reference_shown_at_once_and_th
         took = time.monotonic() - began
         # Not a speed test: a generous bound that proves the post no longer
         # waits out a timeout for each call to Redis (the rate limit, the
-        # dashboard's version twice, two e-mails enqueued). Before, it waited
+        # dashboard's version twice, the e-mails' job enqueued). Before, it waited
         # until gunicorn's worker timeout and the resident saw an error.
         assert took < 3, f"the help form took {took:.1f} s to answer"
         assert response.status_code == 302
