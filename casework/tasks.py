@@ -24,6 +24,26 @@ def assignee_tell_task(request_id: int) -> bool:
 
 
 @shared_task
+def request_received_tell_task(request_id: int) -> int:
+    """E-mail a new request's resident their reference and the adviser (or
+    worker) it landed with that it came: the two e-mails of
+    acknowledgement_send_task and assignee_tell_task in one job, each sent
+    once (a retry sends only what did not go). How many went now."""
+    sent, failures = 0, []
+    for notice in (notifications.ACKNOWLEDGEMENT, notifications.ASSIGNEE):
+        try:
+            sent += notice.send_once(request_id)
+        except Exception as error:
+            # A resident's address refused must not keep the adviser's
+            # e-mail back (nor the other way round): both are tried, then
+            # the job fails (and is retried) for what did not go.
+            failures.append(error)
+    if failures:
+        raise failures[0]
+    return sent
+
+
+@shared_task
 def resident_message_tell_task(message_id: int) -> bool:
     """E-mail the person a request is with that its resident sent a message
     (never the message itself); True if sent now."""

@@ -41,9 +41,16 @@ def _first_version() -> int:
 
 def _bump() -> None:
     try:
-        shared_cache.incr(VERSION_KEY)
-    except ValueError:
-        shared_cache.add(VERSION_KEY, _first_version(), timeout=None)
+        # Redis moves it on in one round trip (FailFastRedisCache); another
+        # cache (development) in two calls.
+        move_on = getattr(shared_cache, "move_on", None)
+        if move_on is not None:
+            move_on(VERSION_KEY, start=_first_version())
+            return
+        try:
+            shared_cache.incr(VERSION_KEY)
+        except ValueError:
+            shared_cache.add(VERSION_KEY, _first_version(), timeout=None)
     except Exception:
         logger.warning("Could not reach the cache to mark the dashboard out of date.")
 

@@ -1,13 +1,16 @@
 """What the help form costs each resident's visit: the page is drawn with
-one query, and a post that is saved never reads the list of areas."""
+one query, a post that is saved never reads the list of areas, and asks
+Redis four times."""
 
 import pytest
+import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casework.models import SupportRequest
 from tests.casework.test_help_form import answers
 from tests.factories import AreaFactory
+from tests.support import redis_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +56,34 @@ def test_an_area_that_is_not_in_the_list_is_refused_and_nothing_is_lost(client, 
     assert "Select a valid choice" in str(response.context["form"].errors["area"])
     assert "old bowling green" in response.text
     assert not SupportRequest.objects.exists()
+
+
+def test_a_saved_post_asks_redis_four_times(
+    client, redis_url, settings, celery_on_redis, monkeypatch, django_capture_on_commit_callbacks
+):
+    # As deployed: the cache and the queue both on Redis. Each round trip
+    # to it is one command, or one pipeline of them, sent.
+    settings.CACHES = redis_caches(redis_url)
+    sent = []
+    send_packed_command = redis.connection.Connection.send_packed_command
+
+    def counted(connection, command, *args, **kwargs):
+        sent.append(command)
+        return send_packed_command(connection, command, *args, **kwargs)
+
+    def post(words: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/help/", answers(description=words))
+
+    # The first post opens the connections (their handshakes are not the
+    # post's own cost).
+    assert post("We want to start a community garden.").status_code == 302
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
+    assert post("We want to open a community shop.").status_code == 302
+    monkeypatch.undo()
+    # The hourly limit (one pipeline), the dashboard's version moved on at
+    # once and again after the commit (one each), and the e-mails' one job.
+    assert len(sent) == 4
+    assert SupportRequest.objects.count() == 2
+    # The jobs for rows the test rolls back are not left for a later worker.
+    celery_on_redis.control.purge()
