@@ -4,9 +4,10 @@ Each app adds its pages here with the permission that opens them, so the
 menu never offers a page that would answer 403.
 """
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from advisers.permissions import has_perm
 
@@ -20,7 +21,15 @@ class Destination:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _address(get_script_prefix(), get_urlconf(), self.url_name)
+
+
+@functools.cache
+def _address(prefix: str, urlconf: str | None, url_name: str) -> str:
+    """The address of ``url_name``, reversed once a process (for the prefix
+    and URLconf reverse would use): the menu and the home page draw each of
+    a dozen of them on every page."""
+    return reverse(url_name)
 
 
 DESTINATIONS = [

@@ -90,10 +90,12 @@ def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | No
     for person in people:
         person.may_contact = may_contact_after_event(user, person)
         person.action_url = make_action(person.pk)
+    # Drawn without the request: the part needs none of what the context
+    # processors give (the menu's pages, the messages), which they would
+    # work out again for it.
     return render_to_string(
         "events/_home_attendance.html",
         {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
-        request=request,
     )
 
 
