@@ -93,13 +93,21 @@ def _open_requests():
 # and run the other subqueries once for each of them.
 
 
+# What the home page and its panels draw of each area of a caseload.
+CASELOAD_FIELDS = ("ward_code", "name", "local_authority", "stage", "cohort", "joined_on")
+
+
 def caseload(*, adviser: User, month: datetime.date) -> list[Area]:
-    """The adviser's areas, each with the hours they gave it in ``month``, the
-    last day anyone recorded time there, and its open requests. One query,
-    whatever the size."""
+    """The adviser's areas, each with the day it came to them
+    (``assigned_on``), the hours they gave it in ``month``, the last day
+    anyone recorded time there, and its open requests. One query, whatever
+    the size."""
     return list(
         Area.objects.advised_by(adviser)
+        .only(*CASELOAD_FIELDS)
         .annotate(
+            # The current assignment advised_by joined, not another join.
+            assigned_on=F("adviser_assignments__started_on"),
             hours_this_month=_hours_given(adviser, month),
             last_contact=_last_contact(),
             open_requests=_open_requests(),

@@ -14,7 +14,6 @@ from advisers.forms import TimeRecordForm
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
-    AdviserAssignment,
     TimeRecord,
     User,
 )
@@ -24,6 +23,19 @@ from advisers.signals import home_page_panels
 from areas.links import area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
+
+# What the home page's overdue actions draw (casework/_action_list.html).
+OVERDUE_ACTION_FIELDS = (
+    "description",
+    "due_on",
+    "done_at",
+    "owner_id",
+    "area_id",
+    "area__ward_code",
+    "area__name",
+    "owner__full_name",
+    "owner__email",
+)
 
 
 def _recordable_areas(user):
@@ -39,8 +51,13 @@ def home(request):
     user = request.user
     month = timezone.localdate()
     context = {"month": month}
+    # The person's own areas, read once for the page: the time form offers
+    # the same ones (Area.objects.visible_to gives an adviser or community
+    # worker theirs), and the panels draw on the caseload.
+    held = None
+    caseload = []
     if user.role == Role.ADVISER:
-        caseload = selectors.caseload(adviser=user, month=month)
+        held = caseload = selectors.caseload(adviser=user, month=month)
         # Each row's address and day made once here, not by template tags.
         page_of = area_page_addresses()
         for area in caseload:
@@ -49,36 +66,41 @@ def home(request):
                 f"{area.last_contact:%-d %b %Y}" if area.last_contact else "None recorded"
             )
         context["caseload"] = caseload
-        context["new_areas"] = list(
-            AdviserAssignment.objects.current()
-            .filter(adviser=user, started_on__gte=month - datetime.timedelta(days=30))
-            .select_related("area")
-            .only("area__ward_code", "area__name")
+        lately = month - datetime.timedelta(days=30)
+        context["new_areas"] = sorted(
+            (area for area in caseload if area.assigned_on >= lately),
+            key=lambda area: area.assigned_on,
+            reverse=True,
         )
         context["days_promised"] = settings.NFC_ADVISER_DAYS_PER_AREA
     elif user.role == Role.COMMUNITY_WORKER:
-        worker_areas = selectors.community_worker_areas(worker=user, month=month)
+        held = worker_areas = selectors.community_worker_areas(worker=user, month=month)
         page_of = area_page_addresses()
         for area in worker_areas:
             area.url = page_of(area.ward_code)
         context["worker_areas"] = worker_areas
     if has_perm(user, "casework.log"):
         context["overdue_actions"] = list(
-            Action.objects.overdue().filter(owner=user).select_related("area", "owner")
+            Action.objects.overdue()
+            .filter(owner=user)
+            .select_related("area", "owner")
+            .only(*OVERDUE_ACTION_FIELDS)
         )
     if has_perm(user, "time.record"):
         form = TimeRecordForm(areas=_recordable_areas(user))
-        # The area select's choices in one plain query: left to the queryset,
-        # the widget counts it and runs it twice through a cursor.
+        # The area select's choices in one plain query (left to the queryset,
+        # the widget counts it and runs it twice through a cursor), or none
+        # when the areas were read above.
         field = form.fields["area"]
-        field.choices = [
-            (area.pk, field.label_from_instance(area))
-            for area in field.queryset.only("name", "local_authority")
-        ]
+        if held is None:
+            held = field.queryset.only("name", "local_authority")
+        field.choices = [(area.pk, field.label_from_instance(area)) for area in held]
         context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
     context["panels"] = [
-        panel for _, panel in home_page_panels.send(sender=User, request=request) if panel
+        panel
+        for _, panel in home_page_panels.send(sender=User, request=request, caseload=caseload)
+        if panel
     ]
     return render(request, "advisers/home.html", context)
 

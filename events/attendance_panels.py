@@ -11,7 +11,6 @@ from django.utils import timezone
 from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
 from areas.links import addresses
-from areas.models import Area
 from areas.signals import EVENTS, area_page_panels
 from events import selectors
 from events.models import Registration
@@ -70,20 +69,19 @@ def _with_event_links(rows) -> None:
 
 
 @receiver(home_page_panels, dispatch_uid="events.attendance_from_my_areas")
-def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
-    """For an adviser: the people from their areas checked in at recent
-    events, each with a button to make a follow-up action, and how to reach
-    those who asked to be contacted after the event."""
+def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | None:
+    """For an adviser: the people from their areas (``caseload``) checked in
+    at recent events, each with a button to make a follow-up action, and how
+    to reach those who asked to be contacted after the event."""
     user = request.user
-    if not (has_perm(user, "events.view_registrations") and has_perm(user, "casework.log")):
+    if not caseload:
         return None
-    area_ids = list(Area.objects.advised_by(user).values_list("pk", flat=True))
-    if not area_ids:
+    if not (has_perm(user, "events.view_registrations") and has_perm(user, "casework.log")):
         return None
     people = list(
         selectors.attendees_from(
             registrations=Registration.objects.visible_to(user),
-            areas=Area.objects.filter(pk__in=area_ids),
+            area_ids=[area.pk for area in caseload],
             period=_days_up_to_today(RECENT_DAYS),
         ).only(*HOME_FIELDS)[: HOME_LIMIT + 1]
     )
@@ -92,10 +90,12 @@ def attendance_from_my_areas(sender, *, request, **kwargs) -> str | None:
     for person in people:
         person.may_contact = may_contact_after_event(user, person)
         person.action_url = make_action(person.pk)
+    # Drawn without the request: the part needs none of what the context
+    # processors give (the menu's pages, the messages), which they would
+    # work out again for it.
     return render_to_string(
         "events/_home_attendance.html",
         {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
-        request=request,
     )
 
 
