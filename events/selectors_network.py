@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_datetime
 from areas.models import Area, Region, Stage
 from casework.models import Interaction
 from events.models import TOPIC_LABELS, Connection, Event, Registration
-from nfc.periods import Period
+from nfc.periods import Period, start_of_day
 
 # The stages an area can be ahead in: an area leaving or gone is no peer.
 STAGES_IN_ORDER = [Stage.OUTREACH, Stage.YEAR_ZERO, Stage.PLAN_AGREED, Stage.DELIVERING]
@@ -426,12 +426,20 @@ def connections_made(*, connections: QuerySet[Connection], period: Period) -> Co
     )
 
 
-def came_to_an_event_since(moment: datetime.datetime) -> Q:
+def came_to_an_event_since(moment: datetime.datetime, *, now: datetime.datetime) -> Q:
     """The condition on an area that someone from it came to an event
     starting at or after ``moment``. An area's id against one list of the
     areas that came (the database reads it once), not a search of each
-    area's registrations over the years: for a filter or an annotation."""
+    area's registrations over the years: for a filter or an annotation.
+
+    Check-in opens on an event's first day (events.checkin), so nobody has
+    come to an event that starts after ``now``'s day: those (the months of
+    events published ahead, as many as the half-year behind) are left
+    unsearched."""
+    tomorrow = start_of_day(timezone.localdate(now) + datetime.timedelta(days=1))
     came = attended(
-        Registration.objects.filter(event__starts_at__gte=moment, area__isnull=False)
+        Registration.objects.filter(
+            event__starts_at__gte=moment, event__starts_at__lt=tomorrow, area__isnull=False
+        )
     ).values("area_id")
     return Q(pk__in=came)
