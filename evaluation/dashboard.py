@@ -198,8 +198,10 @@ def _area_rows(
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=(one_area_came_to_an_event_since if one else came_to_an_event_since)(
-                now - EVENT_ABSENCE
+            at_events_lately=(
+                one_area_came_to_an_event_since(now - EVENT_ABSENCE)
+                if one
+                else came_to_an_event_since(now - EVENT_ABSENCE, now=now)
             ),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
@@ -224,6 +226,18 @@ def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
     return not area.at_events_lately
 
 
+# What each early-warning signal says, from its amount: written only for
+# the signals that score (a few of each area's six), not for every one.
+REASONS = {
+    "days_missed": lambda missed: f"{_quantize(missed)} support days missed in 3 months",
+    "overdue_requests": lambda n: _plural(n, "request", "past the response target"),
+    "overdue_actions": lambda n: _plural(n, "overdue action"),
+    "overdue_outcomes": lambda n: _plural(n, "referral outcome", "not recorded in time"),
+    "no_events": lambda _: "no one from this area at any event for 6 months",
+    "overdue_outcome_records": lambda n: _plural(n, "outcome record", "overdue"),
+}
+
+
 def _score_early_warning(
     delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime, overdue_records: int
 ) -> None:
@@ -234,36 +248,16 @@ def _score_early_warning(
     weights = settings.NFC_RISK_WEIGHTS
     missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
     signals = [
-        ("days_missed", float(missed), f"{_quantize(missed)} support days missed in 3 months"),
-        (
-            "overdue_requests",
-            area.overdue_requests,
-            _plural(area.overdue_requests, "request", "past the response target"),
-        ),
-        (
-            "overdue_actions",
-            area.overdue_actions,
-            _plural(area.overdue_actions, "overdue action"),
-        ),
-        (
-            "overdue_outcomes",
-            area.overdue_outcomes,
-            _plural(area.overdue_outcomes, "referral outcome", "not recorded in time"),
-        ),
-        (
-            "no_events",
-            float(_away_from_events(area, now)),
-            "no one from this area at any event for 6 months",
-        ),
-        (
-            "overdue_outcome_records",
-            overdue_records,
-            _plural(overdue_records, "outcome record", "overdue"),
-        ),
+        ("days_missed", float(missed), missed),
+        ("overdue_requests", area.overdue_requests, area.overdue_requests),
+        ("overdue_actions", area.overdue_actions, area.overdue_actions),
+        ("overdue_outcomes", area.overdue_outcomes, area.overdue_outcomes),
+        ("no_events", float(_away_from_events(area, now)), None),
+        ("overdue_outcome_records", overdue_records, overdue_records),
     ]
-    counted = [(weights[key] * amount, why) for key, amount, why in signals if weights[key]]
-    delivery.risk = round(sum(score for score, _ in counted), 1)
-    delivery.reasons = [why for score, why in counted if score >= 0.05]
+    counted = [(key, weights[key] * amount, said) for key, amount, said in signals if weights[key]]
+    delivery.risk = round(sum(score for _, score, _ in counted), 1)
+    delivery.reasons = [REASONS[key](said) for key, score, said in counted if score >= 0.05]
 
 
 def _response_times(scope: Scope, today: datetime.date) -> dict:

@@ -16,8 +16,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncQuarter
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -229,7 +228,11 @@ def outcome_counts(*, areas: Sequence[Area], today: datetime.date) -> dict[int, 
     last_overdue = add_months(current, -3)
     while quarter_due_by(last_overdue) >= today:
         last_overdue = add_months(last_overdue, -3)
-    owed = Q(kind=Kind.QUARTER, quarter__gt=TruncQuarter("area__joined_on"), quarter__lt=current)
+    # A record's quarter is a quarter's first day, so it is after the
+    # quarter the area joined in exactly when it is after the day it
+    # joined: a comparison of two dates for each record, not a date made a
+    # moment in the time zone, truncated, and compared as moments.
+    owed = Q(kind=Kind.QUARTER, quarter__gt=F("area__joined_on"), quarter__lt=current)
     recorded = {
         row["area_id"]: row
         for row in OutcomeRecord.objects.filter(area_id__in=[area.pk for area in areas])

@@ -17,8 +17,10 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -32,7 +34,7 @@ from areas.models import Area, Region, Stage
 from casework.models import Interaction
 from events.models import TOPIC_LABELS, Connection, Event, Registration
 from nfc.aggregates import JoinedIds
-from nfc.periods import Period
+from nfc.periods import Period, start_of_day
 
 # The stages an area can be ahead in: an area leaving or gone is no peer.
 STAGES_IN_ORDER = [Stage.OUTREACH, Stage.YEAR_ZERO, Stage.PLAN_AGREED, Stage.DELIVERING]
@@ -337,7 +339,12 @@ def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
     """The next published events that are not cancelled, with their
     places taken counted. One query: the columns the dashboard shows, and
     the places counted for those ``limit`` events only (a subquery each,
-    after the limit), not for every event still to come."""
+    after the limit), not for every event still to come.
+
+    Ordered by the start plus nothing: ordered by the start itself, the
+    database walks the starts index from the first event ever held to find
+    the few not yet over (ten years of events read for five); this way it
+    finds those not yet over by their end, and sorts them."""
     taken = (
         Registration.objects.holding_places()
         .filter(event=OuterRef("pk"))
@@ -350,7 +357,10 @@ def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
         events.upcoming()
         .only("slug", "title", "starts_at", "region", "capacity")
         .annotate(places_taken=Coalesce(Subquery(taken), 0))
-        .order_by("starts_at", "pk")[:limit]
+        .order_by(
+            ExpressionWrapper(F("starts_at") + datetime.timedelta(0), output_field=DateTimeField()),
+            "pk",
+        )[:limit]
     )
 
 
@@ -368,13 +378,15 @@ def attendance_by_region(
 ) -> list[RegionAttendance]:
     """People who came to events that began in ``period``, by the region of
     the area they came from: how many, from how many areas, at how many
-    events. One query."""
+    events. One query, read from the index of who came to each event
+    (registration_came_idx) alone: each person is counted as a row, not by
+    their id, which is not in that index."""
     rows = (
         attended(registrations)
         .filter(_in_period(period, "event__"), area__isnull=False)
         .values("area__region")
         .annotate(
-            people=Count("pk"),
+            people=Count("*"),
             areas=Count("area", distinct=True),
             events=Count("event", distinct=True),
         )
@@ -417,13 +429,21 @@ def connections_made(*, connections: QuerySet[Connection], period: Period) -> Co
     )
 
 
-def came_to_an_event_since(moment: datetime.datetime) -> Q:
+def came_to_an_event_since(moment: datetime.datetime, *, now: datetime.datetime) -> Q:
     """The condition on an area that someone from it came to an event
     starting at or after ``moment``. An area's id against one list of the
     areas that came (the database reads it once), not a search of each
-    area's registrations over the years: for a filter or an annotation."""
+    area's registrations over the years: for a filter or an annotation.
+
+    Check-in opens on an event's first day (events.checkin), so nobody has
+    come to an event that starts after ``now``'s day: those (the months of
+    events published ahead, as many as the half-year behind) are left
+    unsearched."""
+    tomorrow = start_of_day(timezone.localdate(now) + datetime.timedelta(days=1))
     came = attended(
-        Registration.objects.filter(event__starts_at__gte=moment, area__isnull=False)
+        Registration.objects.filter(
+            event__starts_at__gte=moment, event__starts_at__lt=tomorrow, area__isnull=False
+        )
     ).values("area_id")
     return Q(pk__in=came)
 

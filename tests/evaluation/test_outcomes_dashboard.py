@@ -106,13 +106,17 @@ def test_the_counts_are_those_of_the_records_owed_one_by_one(today):
     save(everything)
     for quarter in [datetime.date(2026, 4, 1), datetime.date(2026, 7, 1)]:
         save(everything, quarter)
+    # Joined on a quarter's first day: the next quarter is the first owed.
+    on_a_first_day = area_joined(datetime.date(2025, 7, 1))
+    save(on_a_first_day)
+    save(on_a_first_day, datetime.date(2025, 10, 1))
     left = area_joined(datetime.date(2025, 4, 1))
     no_date = AreaFactory(programme=True)
     Area.objects.filter(pk=left.pk).update(stage=Stage.LEFT)
     Area.objects.filter(pk=no_date.pk).update(joined_on=None)
     left.refresh_from_db()
     no_date.refresh_from_db()
-    areas = [joined_long_ago, with_baseline, just_joined, everything, left, no_date]
+    areas = [joined_long_ago, with_baseline, just_joined, everything, on_a_first_day, left, no_date]
     counts = outcomes.outcome_counts(areas=areas, today=today)
     owed = outcomes.outcomes_due(areas=areas, today=today)
     assert {pk: (c.missing, c.overdue) for pk, c in counts.items()} == {
