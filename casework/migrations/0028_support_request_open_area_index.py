@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("areas", "0005_stage_change_withdrawal"),
-        ("casework", "0026_response_time_indexes_carry_created_at"),
+        ("casework", "0027_action_open_due_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
