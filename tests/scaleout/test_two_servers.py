@@ -398,12 +398,16 @@ def test_a_daily_job_sent_to_both_workers_at_once_is_done_once(cluster, celery_o
 
 
 def test_the_catch_up_sent_by_two_beats_runs_a_due_job_once(cluster, celery_on_redis):
-    _past_retention(celery_on_redis)
-    # Two beats' catch-ups at once: each finds retention due (never run) and
-    # sends it.
-    catch_ups = [jobs_catch_up_task.delay(), jobs_catch_up_task.delay()]
-    for catch_up in catch_ups:
-        assert "retention" in catch_up.get(timeout=30)
+    support_request = _past_retention(celery_on_redis)
+    with transaction.atomic():
+        # The request is held, so that the first run of retention cannot
+        # finish (and retention stays due) before both catch-ups have looked.
+        SupportRequest.objects.select_for_update().get(pk=support_request.pk)
+        # Two beats' catch-ups at once: each finds retention due (never run)
+        # and sends it.
+        catch_ups = [jobs_catch_up_task.delay(), jobs_catch_up_task.delay()]
+        for catch_up in catch_ups:
+            assert "retention" in catch_up.get(timeout=30)
     wait_for(
         lambda: JobRun.objects.filter(name="retention", finished_at__isnull=False).exists(),
         what="retention's run",
