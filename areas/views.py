@@ -237,7 +237,16 @@ def area_detail(request, ward_code):
         # only where they may see this area's.
         areas = areas.select_related("partnership")
     area = get_object_or_404(areas, ward_code=ward_code)
-    can_record = has_perm(user, "time.record", area)
+    # Each permission below asked of this area reaches the same areas as
+    # seeing it (advisers.permissions: without areas.view_all, those the
+    # person is named for now, one query each): asked of the area once.
+    in_scope = has_perm(user, "areas.view", area)
+
+    def may_here(perm: str) -> bool:
+        return in_scope and has_perm(user, perm)
+
+    can_record = may_here("time.record")
+    can_edit = may_here("areas.edit")
     can_see_casework = has_perm(user, "casework.view")
     adviser_assignments = list(
         area.adviser_assignments.select_related("adviser").only(
@@ -278,17 +287,18 @@ def area_detail(request, ward_code):
             if can_see_casework
             else []
         ),
-        "can_log": has_perm(user, "casework.log", area),
+        "can_log": may_here("casework.log"),
         "can_refer": has_perm(user, "referrals.make"),
         "stage_changes": _stage_changes(area),
-        "can_correct_stages": has_perm(user, "areas.correct_stages", area),
-        "can_see_contacts": has_perm(user, "areas.view_contacts", area),
-        "can_see_notes": has_perm(user, "areas.view_notes", area),
-        "can_edit": has_perm(user, "areas.edit", area),
+        "can_correct_stages": may_here("areas.correct_stages"),
+        "can_see_contacts": may_here("areas.view_contacts"),
+        "can_see_notes": may_here("areas.view_notes"),
+        "can_edit": can_edit,
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
-        "stage_form": (StageChangeForm(user=user, area=area) if area.cohort else None),
+        # Drawn only for those who may change the stage.
+        "stage_form": StageChangeForm(user=user, area=area) if area.cohort and can_edit else None,
     }
     if context["can_see_contacts"]:
         context["contacts"] = area.contacts.all()
