@@ -14,6 +14,7 @@ from advisers.forms import TimeRecordForm
 from advisers.models import ADVISER_CASELOAD_CAP
 from advisers.permissions import (
     has_perm,
+    has_perms,
     may_correct_interaction,
     may_remove_time_record,
     permission_required,
@@ -237,16 +238,20 @@ def area_detail(request, ward_code):
         # only where they may see this area's.
         areas = areas.select_related("partnership")
     area = get_object_or_404(areas, ward_code=ward_code)
-    # Each permission below asked of this area reaches the same areas as
-    # seeing it (advisers.permissions: without areas.view_all, those the
-    # person is named for now, one query each): asked of the area once.
-    in_scope = has_perm(user, "areas.view", area)
-
-    def may_here(perm: str) -> bool:
-        return in_scope and has_perm(user, perm)
-
-    can_record = may_here("time.record")
-    can_edit = may_here("areas.edit")
+    may = has_perms(
+        user,
+        (
+            "time.record",
+            "areas.edit",
+            "casework.log",
+            "areas.correct_stages",
+            "areas.view_contacts",
+            "areas.view_notes",
+        ),
+        area,
+    )
+    can_record = may["time.record"]
+    can_edit = may["areas.edit"]
     can_see_casework = has_perm(user, "casework.view")
     adviser_assignments = list(
         area.adviser_assignments.select_related("adviser").only(
@@ -287,12 +292,12 @@ def area_detail(request, ward_code):
             if can_see_casework
             else []
         ),
-        "can_log": may_here("casework.log"),
+        "can_log": may["casework.log"],
         "can_refer": has_perm(user, "referrals.make"),
         "stage_changes": _stage_changes(area),
-        "can_correct_stages": may_here("areas.correct_stages"),
-        "can_see_contacts": may_here("areas.view_contacts"),
-        "can_see_notes": may_here("areas.view_notes"),
+        "can_correct_stages": may["areas.correct_stages"],
+        "can_see_contacts": may["areas.view_contacts"],
+        "can_see_notes": may["areas.view_notes"],
         "can_edit": can_edit,
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from advisers import services
 from advisers.models import AdviserAssignment, Role, TimeRecord
-from advisers.permissions import _SCOPED_TO_AREA, has_perm
+from advisers.permissions import has_perm
 from areas import links
 from areas.models import AreaType, FundingBid, LocalContact, Partnership, Stage, StageChange
 from casework import referrals
@@ -173,20 +173,6 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
         for _ in range(60)
     )
     load()
-
-
-def test_the_area_page_asks_the_area_once_for_permissions_scoped_like_seeing_it():
-    # area_detail decides these with one areas.view check of the area: each
-    # must reach exactly the areas seeing it does.
-    asked_once = {
-        "time.record",
-        "areas.edit",
-        "casework.log",
-        "areas.correct_stages",
-        "areas.view_contacts",
-        "areas.view_notes",
-    }
-    assert asked_once | {"areas.view"} <= _SCOPED_TO_AREA
 
 
 @pytest.mark.parametrize(
