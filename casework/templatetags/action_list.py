@@ -1,6 +1,6 @@
 """casework/_action_list.html's rows, made once for the list: the list is on
 the busiest pages (an area's, an adviser's caseload), and an address
-reversed or a permission decided row by row costs more than its query."""
+reversed row by row costs more than its query."""
 
 from urllib.parse import quote
 
@@ -24,16 +24,10 @@ def action_rows(context, actions) -> list:
     change = links.addresses("casework:action_change", 1)
     done = links.addresses("casework:action_done", 1)
     back_here = "?next=" + quote(context["request"].get_full_path(), safe="/")
-    # may_change_action turns only on whether the person owns the action and
-    # on its area: decided once for each pair, not once for each row.
-    decisions: dict[tuple[bool, int], bool] = {}
     for action in rows:
         if context.get("show_area"):
             action.area_url = area_page(action.area.ward_code)
-        key = (action.owner_id == user.pk, action.area_id)
-        if key not in decisions:
-            decisions[key] = may_change_action(user, action)
-        may_change = decisions[key]
+        may_change = may_change_action(user, action)
         action.change_url = change(action.pk) + back_here if may_change else ""
         action.done_url = done(action.pk) if may_change else ""
     return rows
