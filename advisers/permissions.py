@@ -14,6 +14,7 @@ This module imports only ``advisers.roles``: every model may import it.
 """
 
 import datetime
+from collections.abc import Iterable
 from functools import wraps
 
 from django.conf import settings
@@ -231,10 +232,29 @@ def has_perm(user, perm: str, obj=None) -> bool:
     if perm not in granted:
         return False
     if obj is not None and perm in _SCOPED_TO_AREA:
-        if "areas.view_all" in granted:
-            return not user.region or obj.region == user.region
-        return is_assigned_to(user, obj)
+        return _reaches(user, granted, obj)
     return True
+
+
+def has_perms(user, perms: Iterable[str], obj) -> dict[str, bool]:
+    """``has_perm(user, perm, obj)`` for each of ``perms``, with whether
+    ``user`` reaches the area ``obj`` asked once rather than once each: a
+    page deciding several things about one area asks "are they named for
+    it now?" once."""
+    answers = {perm: has_perm(user, perm) for perm in perms}
+    scoped = [perm for perm in answers if perm in _SCOPED_TO_AREA and answers[perm]]
+    if scoped and not _reaches(user, CAN.get(user.role, frozenset()), obj):
+        answers.update(dict.fromkeys(scoped, False))
+    return answers
+
+
+def _reaches(user, granted: frozenset[str], area) -> bool:
+    """Whether a permission scoped to areas reaches ``area``: any in the
+    person's region (all, without one) for those who see every area, else
+    the areas they are named for now."""
+    if "areas.view_all" in granted:
+        return not user.region or area.region == user.region
+    return is_assigned_to(user, area)
 
 
 def is_assigned_to(user, area, on=None, as_role=None) -> bool:

@@ -14,6 +14,7 @@ from advisers.forms import TimeRecordForm
 from advisers.models import ADVISER_CASELOAD_CAP
 from advisers.permissions import (
     has_perm,
+    has_perms,
     may_correct_interaction,
     may_remove_time_record,
     permission_required,
@@ -37,7 +38,7 @@ from areas.forms import (
 from areas.models import Area
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
 from casework import audit
-from casework.models import AuditEntry, Referral, SupportRequest
+from casework.models import AuditEntry, InteractionTopic, Referral, SupportRequest
 from casework.selectors import residents_reached_by_month
 from nfc.csv import csv_response
 from nfc.periods import Period, add_months
@@ -108,14 +109,40 @@ def _time_records(user, area: Area) -> list:
     return records
 
 
+# What the area page's interactions draw, and its people: the rows' own
+# fields and their staff's names, not every column of each.
+_STAFF_NAME = ("full_name", "email")
+_INTERACTION_FIELDS = (
+    "area_id",
+    "date",
+    "kind",
+    "residents",
+    "new_residents",
+    "minutes",
+    "topics",
+    "notes",
+    "next_steps",
+    "logged_by_id",
+    "time_record_id",
+    "created_at",
+    *(f"logged_by__{field}" for field in _STAFF_NAME),
+)
+_TOPIC_LABELS = dict(InteractionTopic.choices)
+
+
 def _interactions(user, area: Area) -> list:
     """The area's latest interactions, each with its day written out and the
     address to correct it (empty when ``user`` may not), for the page's own
-    copy of casework/_interaction.html."""
-    interactions = list(area.interactions.select_related("logged_by")[:10])
+    copy of casework/_interaction.html, with what it was about written out."""
+    interactions = list(
+        area.interactions.select_related("logged_by").only(*_INTERACTION_FIELDS)[:10]
+    )
     correct = links.addresses("casework:interaction_correct", 1)
     for interaction in interactions:
         interaction.day = _day(interaction.date)
+        interaction.about = ", ".join(
+            _TOPIC_LABELS[topic] for topic in interaction.topics if topic in _TOPIC_LABELS
+        )
         interaction.correct_url = (
             correct(interaction.pk) if may_correct_interaction(user, interaction) else ""
         )
@@ -125,7 +152,18 @@ def _interactions(user, area: Area) -> list:
 def _stage_changes(area: Area) -> list:
     """The area's stage changes, each with its days written out and the
     address to correct it."""
-    changes = list(area.stage_changes.select_related("recorded_by", "withdrawn_by"))
+    changes = list(
+        area.stage_changes.select_related("withdrawn_by").only(
+            "area_id",
+            "stage",
+            "changed_on",
+            "note",
+            "withdrawn_at",
+            "withdrawn_by_id",
+            "withdrawn_reason",
+            *(f"withdrawn_by__{field}" for field in _STAFF_NAME),
+        )
+    )
     correct = links.addresses("areas:stage_correct", 2)
     for change in changes:
         change.day = f"{change.changed_on:%-d %B %Y}"
@@ -193,12 +231,46 @@ def area_detail(request, ward_code):
     people, stage, the latest interactions and open actions, its early
     warning, the ways to log work). The longer history is on the pages of
     its contents list, a click away."""
-    area = _visible_area(request, ward_code)
     user = request.user
-    can_record = has_perm(user, "time.record", area)
+    areas = Area.objects.visible_to(user)
+    if has_perm(user, "areas.view_contacts"):
+        # Read with the area, for those whose role may see it; shown below
+        # only where they may see this area's.
+        areas = areas.select_related("partnership")
+    area = get_object_or_404(areas, ward_code=ward_code)
+    may = has_perms(
+        user,
+        (
+            "time.record",
+            "areas.edit",
+            "casework.log",
+            "areas.correct_stages",
+            "areas.view_contacts",
+            "areas.view_notes",
+        ),
+        area,
+    )
+    can_record = may["time.record"]
+    can_edit = may["areas.edit"]
     can_see_casework = has_perm(user, "casework.view")
-    adviser_assignments = list(area.adviser_assignments.select_related("adviser"))
-    allocations = list(area.community_worker_allocations.select_related("worker"))
+    adviser_assignments = list(
+        area.adviser_assignments.select_related("adviser").only(
+            "area_id",
+            "started_on",
+            "ended_on",
+            "adviser_id",
+            *(f"adviser__{field}" for field in _STAFF_NAME),
+        )
+    )
+    allocations = list(
+        area.community_worker_allocations.select_related("worker").only(
+            "area_id",
+            "days_per_month",
+            "ended_on",
+            "worker_id",
+            *(f"worker__{field}" for field in _STAFF_NAME),
+        )
+    )
     context = {
         "types": area.types.all(),
         "adviser_assignments": adviser_assignments,
@@ -206,18 +278,32 @@ def area_detail(request, ward_code):
         "current_allocation": next((a for a in allocations if a.ended_on is None), None),
         "can_see_casework": can_see_casework,
         "interactions": _interactions(user, area) if can_see_casework else [],
-        "actions": area.actions.open().select_related("owner") if can_see_casework else [],
-        "can_log": has_perm(user, "casework.log", area),
+        "actions": (
+            area.actions.open()
+            .select_related("owner")
+            .only(
+                "area_id",
+                "description",
+                "owner_id",
+                "due_on",
+                "done_at",
+                *(f"owner__{field}" for field in _STAFF_NAME),
+            )
+            if can_see_casework
+            else []
+        ),
+        "can_log": may["casework.log"],
         "can_refer": has_perm(user, "referrals.make"),
         "stage_changes": _stage_changes(area),
-        "can_correct_stages": has_perm(user, "areas.correct_stages", area),
-        "can_see_contacts": has_perm(user, "areas.view_contacts", area),
-        "can_see_notes": has_perm(user, "areas.view_notes", area),
-        "can_edit": has_perm(user, "areas.edit", area),
+        "can_correct_stages": may["areas.correct_stages"],
+        "can_see_contacts": may["areas.view_contacts"],
+        "can_see_notes": may["areas.view_notes"],
+        "can_edit": can_edit,
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
-        "stage_form": (StageChangeForm(user=user, area=area) if area.cohort else None),
+        # Drawn only for those who may change the stage.
+        "stage_form": StageChangeForm(user=user, area=area) if area.cohort and can_edit else None,
     }
     if context["can_see_contacts"]:
         context["contacts"] = area.contacts.all()

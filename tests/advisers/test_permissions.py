@@ -3,7 +3,9 @@
 import pytest
 
 from advisers.models import Role
-from advisers.permissions import CAN, PERMISSIONS, has_perm, two_factor_required
+from advisers.permissions import CAN, PERMISSIONS, has_perm, has_perms, two_factor_required
+from areas.models import Region
+from tests.factories import AreaFactory
 
 ROLES = ["adviser", "community_worker", "manager", "evaluator", "administrator"]
 EVERYONE = [*ROLES, "anonymous"]
@@ -130,3 +132,20 @@ def test_administrators_get_admin_site_permissions_only_for_the_apps_kept_there(
 
 def test_areas_themselves_are_not_on_the_admin_site(admin_client_for):
     assert admin_client_for.get("/admin/areas/area/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["adviser", "community_worker", "manager", "evaluator", "administrator"],
+    indirect=True,
+)
+def test_permissions_asked_together_of_an_area_answer_as_each_asked_alone(persona, hendon):
+    elsewhere = AreaFactory(region=Region.LONDON)
+    if persona.role == Role.MANAGER:
+        # A regional lead: their region's areas only.
+        persona.region = hendon.region
+    for area in (hendon, elsewhere):
+        together = has_perms(persona, PERMISSIONS, area)
+        assert together == {perm: has_perm(persona, perm, area) for perm in PERMISSIONS}
+    # Named for Hendon, not for the other; a regional lead's region only.
+    assert has_perms(persona, ["areas.edit"], elsewhere) == {"areas.edit": False}
