@@ -1,6 +1,7 @@
 """Reads across staff, areas and time: caseloads and suggestions."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
@@ -64,18 +65,31 @@ def _hours_given(person: User, month: datetime.date):
     )
 
 
+# Before any day recorded: what an area with no time or interaction
+# counts as, then reads as None.
+_NO_DAY = datetime.date(1, 1, 1)
+
+
+# The two figures below are the same for every adviser and month: each
+# expression is made once a process (annotate copies it before resolving
+# it, so the one kept is never changed), not rebuilt on every home page.
+@functools.cache
 def _last_contact():
     """The latest day anyone recorded time or logged an interaction there."""
     time = TimeRecord.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")[:1]
     met = Interaction.objects.filter(area=OuterRef("pk")).order_by("-date").values("date")[:1]
-    # Greatest of the two where both exist (SQLite's answers NULL if either is).
-    return Greatest(
-        Coalesce(Subquery(time), Subquery(met)),
-        Coalesce(Subquery(met), Subquery(time)),
+    # Each missing one as the earliest day, so GREATEST has no NULL to
+    # treat differently (PostgreSQL skips it, SQLite answers NULL): two
+    # subqueries, not each written twice.
+    no_day = Value(_NO_DAY, output_field=DateField())
+    return NullIf(
+        Greatest(Coalesce(Subquery(time), no_day), Coalesce(Subquery(met), no_day)),
+        no_day,
         output_field=DateField(),
     )
 
 
+@functools.cache
 def _open_requests():
     counted = (
         SupportRequest.objects.open()

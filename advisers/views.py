@@ -5,8 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers import selectors, services
@@ -20,6 +23,7 @@ from advisers.models import (
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
+from advisers.templatetags.nfc_time import as_days
 from areas.links import area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
@@ -41,6 +45,34 @@ OVERDUE_ACTION_FIELDS = (
 def _recordable_areas(user):
     """Where ``user`` may record their own time: the areas they work in now."""
     return Area.objects.visible_to(user) if has_perm(user, "time.record") else Area.objects.none()
+
+
+def _caseload_lines(caseload: list[Area]) -> SafeString:
+    """The caseload table's rows, written here rather than by the
+    template's loop (a row of five cells and a filter for each area)."""
+    request_list = escape(reverse("casework:request_list"))
+    days_promised = escape(settings.NFC_ADVISER_DAYS_PER_AREA)
+    lines = []
+    for area in caseload:
+        requests = (
+            f'<a href="{request_list}">{escape(area.open_requests)}</a>'
+            if area.open_requests
+            else "0"
+        )
+        stage = area.get_stage_display() or "Not in the programme"
+        lines.append(
+            "\n              <tr>\n"
+            f'                <th scope="row"><a href="{escape(area.url)}">{escape(area.name)}</a>'
+            f'<br><span class="muted">{escape(area.local_authority)}</span></th>\n'
+            f"                <td>{escape(stage)}</td>\n"
+            f"                <td>{escape(area.last_contact_day)}</td>\n"
+            f"                <td>{as_days(area.hours_this_month)} of {days_promised}</td>\n"
+            f"                <td>{requests}</td>\n"
+            "              </tr>\n            "
+        )
+    # Every value from the database or the settings is escaped above; the
+    # rest is this function's own markup.
+    return mark_safe("".join(lines))
 
 
 @require_safe
@@ -66,6 +98,7 @@ def home(request):
                 f"{area.last_contact:%-d %b %Y}" if area.last_contact else "None recorded"
             )
         context["caseload"] = caseload
+        context["caseload_lines"] = _caseload_lines(caseload)
         lately = month - datetime.timedelta(days=30)
         context["new_areas"] = sorted(
             (area for area in caseload if area.assigned_on >= lately),

@@ -58,14 +58,13 @@ def missing_outcomes_panel(sender, *, request, caseload, **kwargs) -> str | None
     oldest first."""
     if not has_perm(request.user, "outcomes.record"):
         return None
-    areas = [area for area in caseload if area.in_programme]
-    found = outcomes.outcomes_due(areas=areas, today=timezone.localdate())
-    if not found:
+    if not any(area.in_programme for area in caseload):
         return None
-    missing = [(row.area, due) for row in found.values() for due in row.missing]
-    missing.sort(key=lambda pair: (pair[1].due_by, pair[0].name))
     record = addresses("outcomes:record", 2)
-    missing = [(area, due, record(area.ward_code, due.slug)) for area, due in missing]
+    missing = [
+        (area, due, record(area.ward_code, due.slug))
+        for area, due in outcomes.outcomes_missing(areas=caseload, today=timezone.localdate())
+    ]
     # Without the request: the part needs nothing the context processors
     # give, and they would work the menu out again for it.
     return render_to_string("evaluation/_home_outcomes.html", {"missing": missing})

@@ -206,6 +206,57 @@ def outcomes_due(
     return found
 
 
+def outcomes_missing(*, areas: Sequence[Area], today: datetime.date) -> list[tuple[Area, Due]]:
+    """The records ``areas`` owe and have not made, as (area, Due) pairs,
+    the soonest due first (then by the area's name): outcomes_due's
+    ``missing`` of each area, without a Due made for every quarter
+    recorded. One query for the records of all the areas."""
+    owing = [area for area in areas if area.in_programme and area.joined_on]
+    if not owing:
+        return []
+    with_baseline: set[int] = set()
+    recorded: set[tuple[int, datetime.date]] = set()
+    rows = OutcomeRecord.objects.filter(area_id__in=[area.pk for area in owing]).order_by()
+    for area_id, kind, quarter in rows.values_list("area_id", "kind", "quarter"):
+        if kind == Kind.BASELINE:
+            with_baseline.add(area_id)
+        else:
+            recorded.add((area_id, quarter))
+    # The same few dozen quarters recur in every area: each worked out once.
+    due_by_of: dict[datetime.date, datetime.date] = {}
+    quarters_from: dict[datetime.date, list[datetime.date]] = {}
+    missing = []
+    for area in owing:
+        assert area.joined_on is not None  # for mypy: owing has only areas that joined
+        if area.pk not in with_baseline:
+            baseline = Due(
+                kind=Kind.BASELINE,
+                quarter=quarter_start(area.joined_on),
+                due_by=area.joined_on + _days_to_record(),
+                record_id=None,
+                today=today,
+            )
+            missing.append((area, baseline))
+        joined = quarter_start(area.joined_on)
+        if joined not in quarters_from:
+            quarters_from[joined] = quarters_due(joined_on=joined, today=today)
+        for quarter in quarters_from[joined]:
+            if (area.pk, quarter) in recorded:
+                continue
+            if quarter not in due_by_of:
+                due_by_of[quarter] = quarter_due_by(quarter)
+            due = Due(
+                kind=Kind.QUARTER,
+                quarter=quarter,
+                due_by=due_by_of[quarter],
+                record_id=None,
+                today=today,
+            )
+            missing.append((area, due))
+    missing.sort(key=lambda pair: (pair[1].due_by, pair[0].name))
+    return missing
+
+
 @dataclass(frozen=True)
 class OutcomeCounts:
     """How many of an area's records are missing, and how many of those overdue."""

@@ -7,6 +7,8 @@ import datetime
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from advisers.permissions import has_perm, may_contact_after_event
 from advisers.signals import home_page_panels
@@ -15,14 +17,17 @@ from areas.signals import EVENTS, area_page_panels
 from events import selectors
 from events.models import Registration
 from nfc.periods import Period
+from nfc.text import without_direction_controls
 
 # "Recent events" on the home page: those that ended in these last days.
 RECENT_DAYS = 60
 # The home page lists at most this many people (the latest events first).
 HOME_LIMIT = 30
 # What the home page shows of each person: not their access or dietary
-# needs, which are for the event's organiser.
+# needs, which are for the event's organiser. Read as plain rows: the
+# panel draws them, it saves nothing.
 HOME_FIELDS = [
+    "pk",
     "name",
     "email",
     "phone",
@@ -31,9 +36,11 @@ HOME_FIELDS = [
     "follow_up_consented_at",
     "details_removed_at",
     "area__name",
+    "event_id",
     "event__slug",
     "event__title",
     "event__starts_at",
+    "follow_up_action_id",
     "follow_up_action__description",
     "follow_up_action__due_on",
     "follow_up_action__done_at",
@@ -52,20 +59,72 @@ def _day(moment: datetime.datetime) -> str:
     return f"{timezone.localtime(moment):%-d %b %Y}"
 
 
-def _with_event_links(rows) -> None:
-    """Give each row its event's address and day (``event_url``,
-    ``event_day``), worked out once an event rather than by a template tag
-    on every row."""
-    links: dict[int, tuple[str, str]] = {}
+def _contact_line(person, *, may_contact: bool) -> str:
+    """How to reach someone, or why not, as events/_follow_up_contact.html
+    words it (written out here: included, it cost a template a row)."""
+    if may_contact:
+        email, phone = escape(person.email), escape(person.phone)
+        ways = (
+            (f' <a href="mailto:{email}">{email}</a>' if email else "")
+            + ("," if email and phone else "")
+            + (f' <a href="tel:{phone}">{phone}</a>' if phone else "")
+            + ("" if email or phone else " they left no e-mail address or phone number")
+        )
+        return f"\n  <p>They asked to be contacted after the event:{ways}</p>\n"
+    if person.follow_up_consented_at and not person.details_removed_at:
+        return (
+            '\n  <p class="muted">They asked to be contacted after the event: only the '
+            f"adviser for {escape(person.area__name)} sees how to reach them.</p>\n"
+        )
+    return '\n  <p class="muted">They did not ask to be contacted after the event.</p>\n'
+
+
+def _attendance_lines(user, people) -> SafeString:
+    """The home page's list of who came, one <li> a person, written here
+    rather than by the template's loop (some thirty rows of a dozen values
+    each cost the template engine about 4 ms a page)."""
     event_page = addresses("events:detail", 1)
-    for row in rows:
-        event = row.event
-        if event.pk not in links:
-            links[event.pk] = (
-                event_page(event.slug),
-                _day(event.starts_at),
+    make_action = addresses("events:attendance_action", 1)
+    # Each event's address and day worked out once, not once a row.
+    events: dict[int, tuple[str, str]] = {}
+    lines = []
+    for person in people:
+        if person.event_id not in events:
+            events[person.event_id] = (
+                escape(event_page(person.event__slug)),
+                _day(person.event__starts_at),
             )
-        row.event_url, row.event_day = links[event.pk]
+        event_url, event_day = events[person.event_id]
+        name = escape(without_direction_controls(person.name))
+        may_contact = may_contact_after_event(user, person)
+        contact = _contact_line(person, may_contact=may_contact) if person.name else ""
+        if person.follow_up_action_id:
+            due_on = person.follow_up_action__due_on
+            done = ", done" if person.follow_up_action__done_at else ""
+            action = (
+                "\n            <p>Follow-up: "
+                f"{escape(person.follow_up_action__description)} "
+                f"(by {due_on.day} {due_on:%b}{done})</p>\n          "
+            )
+        else:
+            what = "Make an action to contact them" if may_contact else "Make a follow-up action"
+            action = (
+                f'\n            <p><a href="{escape(make_action(person.pk))}">{what}'
+                f'<span class="visually-hidden"> for {name}</span></a></p>\n          '
+            )
+        lines.append(
+            "\n        <li>\n"
+            f"          <p><strong>{name or '(details removed)'}</strong> from "
+            f"{escape(person.area__name)}{' (walk-in)' if person.walk_in else ''}</p>\n"
+            f'          <p class="muted">came to <a href="{event_url}">'
+            f"{escape(person.event__title)}</a>, {event_day}</p>\n"
+            f"          {contact}\n"
+            f"          {action}\n"
+            "        </li>\n      "
+        )
+    # Every value typed by a person or read from the database is escaped
+    # above; the rest is this function's own markup.
+    return mark_safe("".join(lines))
 
 
 @receiver(home_page_panels, dispatch_uid="events.attendance_from_my_areas")
@@ -78,24 +137,26 @@ def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | No
         return None
     if not (has_perm(user, "events.view_registrations") and has_perm(user, "casework.log")):
         return None
+    # Plain rows named as the fields (may_contact_after_event reads
+    # follow_up_consented_at, details_removed_at and area_id of them).
     people = list(
         selectors.attendees_from(
             registrations=Registration.objects.visible_to(user),
             area_ids=[area.pk for area in caseload],
             period=_days_up_to_today(RECENT_DAYS),
-        ).only(*HOME_FIELDS)[: HOME_LIMIT + 1]
+        ).values_list(*HOME_FIELDS, named=True)[: HOME_LIMIT + 1]
     )
-    _with_event_links(people)
-    make_action = addresses("events:attendance_action", 1)
-    for person in people:
-        person.may_contact = may_contact_after_event(user, person)
-        person.action_url = make_action(person.pk)
     # Drawn without the request: the part needs none of what the context
     # processors give (the menu's pages, the messages), which they would
     # work out again for it.
     return render_to_string(
         "events/_home_attendance.html",
-        {"people": people[:HOME_LIMIT], "more": len(people) > HOME_LIMIT, "days": RECENT_DAYS},
+        {
+            "people": _attendance_lines(user, people[:HOME_LIMIT]),
+            "shown": min(len(people), HOME_LIMIT),
+            "more": len(people) > HOME_LIMIT,
+            "days": RECENT_DAYS,
+        },
     )
 
 

@@ -14,6 +14,7 @@ from areas.models import AreaType, Region, Stage
 from areas.services import area_change_stage
 from casework.models import Interaction
 from tests.factories import AreaFactory, UserFactory
+from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -356,3 +357,14 @@ def test_the_last_contact_is_the_latest_time_or_interaction(adviser):
     assert rows[only_met.pk].last_contact == week_ago
     assert rows[both.pk].last_contact == today
     assert rows[only_time.pk].last_contact == week_ago
+
+
+def test_the_caseload_table_shows_what_was_typed_as_text(adviser):
+    # The table's rows are written in Python: every value escaped.
+    [area] = give_areas(adviser, 1, name="<b>Hendon</b>", local_authority="Sunderland & Co")
+
+    page = client_for(adviser).get("/staff/").text
+
+    assert '&lt;b&gt;Hendon&lt;/b&gt;</a><br><span class="muted">Sunderland &amp; Co</span>' in page
+    assert "<b>Hendon</b>" not in page
+    assert f"<td>{area.get_stage_display()}</td>" in page

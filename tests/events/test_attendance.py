@@ -318,3 +318,24 @@ def test_the_registrations_scope_is_a_condition_on_the_event_not_a_subquery(advi
     assert "SELECT" not in str(Registration.objects.visible_to(adviser).query).split("FROM", 1)[1]
     assert set(Registration.objects.visible_to(lead)) == {national, here}
     assert set(Registration.objects.visible_to(manager)) == {national, here, there}
+
+
+def test_who_came_shows_what_people_typed_as_text_not_markup(adviser, hendon):
+    # The panel's lines are written in Python: every typed value escaped.
+    event = ended_days_ago(3, title="<b>Fun</b> day")
+    came(
+        event,
+        area=hendon,
+        name="Pat <script>x</script>",
+        email='pat"@example.org',
+        phone="<i>0770</i>",
+        follow_up_consented_at=timezone.now(),
+    )
+
+    page = signed_in(adviser).get("/staff/").text
+
+    assert "&lt;b&gt;Fun&lt;/b&gt; day" in page
+    assert "Pat &lt;script&gt;x&lt;/script&gt;" in page
+    assert 'href="mailto:pat&quot;@example.org"' in page
+    assert "&lt;i&gt;0770&lt;/i&gt;" in page
+    assert "<script>x" not in page
