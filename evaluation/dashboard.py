@@ -37,7 +37,7 @@ from casework.selectors import (
     response_times,
     turned_away_by_reason,
 )
-from evaluation.outcomes import OutcomeCounts, outcome_counts, outcomes_due
+from evaluation.outcomes import OutcomeCounts, outcome_counts
 from events.models import Connection, Event, Registration
 from events.selectors_network import (
     ConnectionsMade,
@@ -172,45 +172,42 @@ if TYPE_CHECKING:
 
 # Nobody from an area at any event for this long is an early warning.
 EVENT_ABSENCE = datetime.timedelta(days=183)
+# The period whose support days missed are an early warning.
+RISK_PERIOD = "quarter"
 
 
-def _area_rows(
-    areas: QuerySet, now: datetime.datetime, *, one: bool = False
-) -> "list[DashboardArea]":
+def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
-    a subquery each), their overdue requests, actions and outcomes, whether
-    someone from them came to an event in the last six months, and whether
-    they connected with another area in the last 12 months. The overdue
-    counts come in a query of their own for many areas, within the areas'
-    query for ``one`` (an area's page)."""
+    a subquery each), their overdue requests, actions and outcomes (in a
+    query of their own), whether someone from them came to an event in the
+    last six months, and whether they connected with another area in the
+    last 12 months."""
     rows = list(
         areas.annotate(
-            **(overdue_per_area(now=now) if one else {}),
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
-            worker_now=FilteredRelation(
-                "community_worker_allocations",
-                condition=Q(community_worker_allocations__ended_on__isnull=True),
-            ),
+            worker_now=_worker_now(),
             adviser_id=F("adviser_now__adviser_id"),
             adviser_name=F("adviser_now__adviser__full_name"),
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=(
-                one_area_came_to_an_event_since(now - EVENT_ABSENCE)
-                if one
-                else came_to_an_event_since(now - EVENT_ABSENCE, now=now)
-            ),
+            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE, now=now),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )
-    if not one:
-        for figure, by_area in overdue_by_area(areas=areas, now=now).items():
-            for area in rows:
-                setattr(area, figure, by_area.get(area.pk, 0))
+    for figure, by_area in overdue_by_area(areas=areas, now=now).items():
+        for area in rows:
+            setattr(area, figure, by_area.get(area.pk, 0))
     return rows
+
+
+def _worker_now() -> FilteredRelation:
+    return FilteredRelation(
+        "community_worker_allocations",
+        condition=Q(community_worker_allocations__ended_on__isnull=True),
+    )
 
 
 def _plural(count: int, noun: str, after: str = "") -> str:
@@ -246,7 +243,7 @@ def _score_early_warning(
     nor shows)."""
     area = delivery.area
     weights = settings.NFC_RISK_WEIGHTS
-    missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
+    missed = delivery.adviser[RISK_PERIOD].missed + delivery.worker[RISK_PERIOD].missed
     signals = [
         ("days_missed", float(missed), missed),
         ("overdue_requests", area.overdue_requests, area.overdue_requests),
@@ -529,23 +526,37 @@ def area_early_warning(
     *, area: Area, now: datetime.datetime | None = None
 ) -> "AreaDelivery[DashboardArea] | None":
     """One area's early-warning score and reasons, as its row on the
-    dashboard gives them; None for an area outside the programme."""
+    dashboard gives them; None for an area outside the programme.
+
+    The same inputs as the dashboard's row, read for this area alone (its
+    page has no use for the row's names and connections): the area with
+    what the score counts (one query, each figure asked of this area
+    only), its hours over the months the days missed cover, and its
+    outcome records' counts; then the dashboard's own scoring."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    months = Months(today=today)
-    areas = Area.objects.filter(pk=area.pk).in_programme()
-    rows = _area_rows(areas, now, one=True)
-    if not rows:
+    row = (
+        Area.objects.filter(pk=area.pk)
+        .in_programme()
+        .annotate(
+            **overdue_per_area(now=now),
+            worker_now=_worker_now(),
+            worker_days=F("worker_now__days_per_month"),
+            at_events_lately=one_area_came_to_an_event_since(now - EVENT_ABSENCE),
+        )
+        .first()
+    )
+    if row is None:
         return None
+    months = Months(today=today).in_period(RISK_PERIOD)
     (delivery,) = area_deliveries(
-        areas=rows,
-        months=months.all,
-        periods={period: months.in_period(period) for period in PERIODS},
+        areas=[row],
+        months=months,
+        periods={RISK_PERIOD: months},
         today=today,
-        hours=hours_by_month(areas=areas, months=months.all, today=today),
+        hours=hours_by_month(areas=Area.objects.filter(pk=area.pk), months=months, today=today),
     ).values()
-    owed = outcomes_due(areas=rows, today=today)[area.pk]
-    _score_early_warning(delivery, now, len(owed.overdue))
+    _score_early_warning(delivery, now, outcome_counts(areas=[row], today=today)[row.pk].overdue)
     return delivery
 
 
