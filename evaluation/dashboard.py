@@ -214,11 +214,10 @@ def _plural(count: int, noun: str, after: str = "") -> str:
     return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
 
 
-def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
+def _away_from_events(area: "DashboardArea", in_by: datetime.date) -> bool:
     """Nobody from ``area`` at any event for six months, when it has been in
-    the programme that long."""
-    since = now - EVENT_ABSENCE
-    if area.joined_on is None or area.joined_on > timezone.localdate(since):
+    the programme that long (joined by ``in_by``, six months ago)."""
+    if area.joined_on is None or area.joined_on > in_by:
         return False
     return not area.at_events_lately
 
@@ -235,12 +234,17 @@ REASONS = {
 }
 
 
+def _six_months_before(now: datetime.datetime) -> datetime.date:
+    return timezone.localdate(now - EVENT_ABSENCE)
+
+
 def _score_early_warning(
-    delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime, overdue_records: int
+    delivery: "AreaDelivery[DashboardArea]", in_by: datetime.date, overdue_records: int
 ) -> None:
     """The area's early-warning score and the reasons for it, weighted by
     NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
-    nor shows)."""
+    nor shows). ``in_by``: the day six months ago (_six_months_before),
+    worked out once for the dashboard's many areas, not once for each."""
     area = delivery.area
     weights = settings.NFC_RISK_WEIGHTS
     missed = delivery.adviser[RISK_PERIOD].missed + delivery.worker[RISK_PERIOD].missed
@@ -249,7 +253,7 @@ def _score_early_warning(
         ("overdue_requests", area.overdue_requests, area.overdue_requests),
         ("overdue_actions", area.overdue_actions, area.overdue_actions),
         ("overdue_outcomes", area.overdue_outcomes, area.overdue_outcomes),
-        ("no_events", float(_away_from_events(area, now)), None),
+        ("no_events", float(_away_from_events(area, in_by)), None),
         ("overdue_outcome_records", overdue_records, overdue_records),
     ]
     counted = [(key, weights[key] * amount, said) for key, amount, said in signals if weights[key]]
@@ -478,8 +482,9 @@ def dashboard(
     )
     deliveries = list(by_area.values())
     counts = outcome_counts(areas=areas, today=today)
+    in_by = _six_months_before(now)
     for delivery in deliveries:
-        _score_early_warning(delivery, now, counts[delivery.area.pk].overdue)
+        _score_early_warning(delivery, in_by, counts[delivery.area.pk].overdue)
     filtered = deliveries
     if filters.narrows_areas:
         matching = set(
@@ -556,7 +561,8 @@ def area_early_warning(
         today=today,
         hours=hours_by_month(areas=Area.objects.filter(pk=area.pk), months=months, today=today),
     ).values()
-    _score_early_warning(delivery, now, outcome_counts(areas=[row], today=today)[row.pk].overdue)
+    owed = outcome_counts(areas=[row], today=today)[row.pk]
+    _score_early_warning(delivery, _six_months_before(now), owed.overdue)
     return delivery
 
 
