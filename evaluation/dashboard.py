@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -538,21 +538,22 @@ def area_early_warning(
     what the score counts (one query, each figure asked of this area
     only), its hours over the months the days missed cover, and its
     outcome records' counts; then the dashboard's own scoring."""
+    if not area.in_programme:
+        return None
     now = now or timezone.now()
     today = timezone.localdate(now)
-    row = (
+    # django-stubs types .get() as a plain Area, not with these annotations.
+    row = cast(
+        "DashboardArea",
         Area.objects.filter(pk=area.pk)
-        .in_programme()
         .annotate(
             **overdue_per_area(now=now),
             worker_now=_worker_now(),
             worker_days=F("worker_now__days_per_month"),
             at_events_lately=one_area_came_to_an_event_since(now - EVENT_ABSENCE),
         )
-        .first()
+        .get(),
     )
-    if row is None:
-        return None
     months = Months(today=today).in_period(RISK_PERIOD)
     (delivery,) = area_deliveries(
         areas=[row],
