@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -37,7 +37,7 @@ from casework.selectors import (
     response_times,
     turned_away_by_reason,
 )
-from evaluation.outcomes import OutcomeCounts, outcome_counts, outcomes_due
+from evaluation.outcomes import OutcomeCounts, outcome_counts
 from events.models import Connection, Event, Registration
 from events.selectors_network import (
     ConnectionsMade,
@@ -172,56 +172,52 @@ if TYPE_CHECKING:
 
 # Nobody from an area at any event for this long is an early warning.
 EVENT_ABSENCE = datetime.timedelta(days=183)
+# The period whose support days missed are an early warning.
+RISK_PERIOD = "quarter"
 
 
-def _area_rows(
-    areas: QuerySet, now: datetime.datetime, *, one: bool = False
-) -> "list[DashboardArea]":
+def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
     """The areas with their current adviser and community worker (joined, not
-    a subquery each), their overdue requests, actions and outcomes, whether
-    someone from them came to an event in the last six months, and whether
-    they connected with another area in the last 12 months. The overdue
-    counts come in a query of their own for many areas, within the areas'
-    query for ``one`` (an area's page)."""
+    a subquery each), their overdue requests, actions and outcomes (in a
+    query of their own), whether someone from them came to an event in the
+    last six months, and whether they connected with another area in the
+    last 12 months."""
     rows = list(
         areas.annotate(
-            **(overdue_per_area(now=now) if one else {}),
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
-            worker_now=FilteredRelation(
-                "community_worker_allocations",
-                condition=Q(community_worker_allocations__ended_on__isnull=True),
-            ),
+            worker_now=_worker_now(),
             adviser_id=F("adviser_now__adviser_id"),
             adviser_name=F("adviser_now__adviser__full_name"),
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=(
-                one_area_came_to_an_event_since(now - EVENT_ABSENCE)
-                if one
-                else came_to_an_event_since(now - EVENT_ABSENCE, now=now)
-            ),
+            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE, now=now),
             connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
         ).order_by("name")
     )
-    if not one:
-        for figure, by_area in overdue_by_area(areas=areas, now=now).items():
-            for area in rows:
-                setattr(area, figure, by_area.get(area.pk, 0))
+    for figure, by_area in overdue_by_area(areas=areas, now=now).items():
+        for area in rows:
+            setattr(area, figure, by_area.get(area.pk, 0))
     return rows
+
+
+def _worker_now() -> FilteredRelation:
+    return FilteredRelation(
+        "community_worker_allocations",
+        condition=Q(community_worker_allocations__ended_on__isnull=True),
+    )
 
 
 def _plural(count: int, noun: str, after: str = "") -> str:
     return " ".join(filter(None, [str(count), noun + ("" if count == 1 else "s"), after]))
 
 
-def _away_from_events(area: "DashboardArea", now: datetime.datetime) -> bool:
+def _away_from_events(area: "DashboardArea", in_by: datetime.date) -> bool:
     """Nobody from ``area`` at any event for six months, when it has been in
-    the programme that long."""
-    since = now - EVENT_ABSENCE
-    if area.joined_on is None or area.joined_on > timezone.localdate(since):
+    the programme that long (joined by ``in_by``, six months ago)."""
+    if area.joined_on is None or area.joined_on > in_by:
         return False
     return not area.at_events_lately
 
@@ -238,21 +234,26 @@ REASONS = {
 }
 
 
+def _six_months_before(now: datetime.datetime) -> datetime.date:
+    return timezone.localdate(now - EVENT_ABSENCE)
+
+
 def _score_early_warning(
-    delivery: "AreaDelivery[DashboardArea]", now: datetime.datetime, overdue_records: int
+    delivery: "AreaDelivery[DashboardArea]", in_by: datetime.date, overdue_records: int
 ) -> None:
     """The area's early-warning score and the reasons for it, weighted by
     NFC_RISK_WEIGHTS; a signal weighted 0 is switched off (it neither scores
-    nor shows)."""
+    nor shows). ``in_by``: the day six months ago (_six_months_before),
+    worked out once for the dashboard's many areas, not once for each."""
     area = delivery.area
     weights = settings.NFC_RISK_WEIGHTS
-    missed = delivery.adviser["quarter"].missed + delivery.worker["quarter"].missed
+    missed = delivery.adviser[RISK_PERIOD].missed + delivery.worker[RISK_PERIOD].missed
     signals = [
         ("days_missed", float(missed), missed),
         ("overdue_requests", area.overdue_requests, area.overdue_requests),
         ("overdue_actions", area.overdue_actions, area.overdue_actions),
         ("overdue_outcomes", area.overdue_outcomes, area.overdue_outcomes),
-        ("no_events", float(_away_from_events(area, now)), None),
+        ("no_events", float(_away_from_events(area, in_by)), None),
         ("overdue_outcome_records", overdue_records, overdue_records),
     ]
     counted = [(key, weights[key] * amount, said) for key, amount, said in signals if weights[key]]
@@ -481,8 +482,9 @@ def dashboard(
     )
     deliveries = list(by_area.values())
     counts = outcome_counts(areas=areas, today=today)
+    in_by = _six_months_before(now)
     for delivery in deliveries:
-        _score_early_warning(delivery, now, counts[delivery.area.pk].overdue)
+        _score_early_warning(delivery, in_by, counts[delivery.area.pk].overdue)
     filtered = deliveries
     if filters.narrows_areas:
         matching = set(
@@ -529,23 +531,39 @@ def area_early_warning(
     *, area: Area, now: datetime.datetime | None = None
 ) -> "AreaDelivery[DashboardArea] | None":
     """One area's early-warning score and reasons, as its row on the
-    dashboard gives them; None for an area outside the programme."""
+    dashboard gives them; None for an area outside the programme.
+
+    The same inputs as the dashboard's row, read for this area alone (its
+    page has no use for the row's names and connections): the area with
+    what the score counts (one query, each figure asked of this area
+    only), its hours over the months the days missed cover, and its
+    outcome records' counts; then the dashboard's own scoring."""
+    if not area.in_programme:
+        return None
     now = now or timezone.now()
     today = timezone.localdate(now)
-    months = Months(today=today)
-    areas = Area.objects.filter(pk=area.pk).in_programme()
-    rows = _area_rows(areas, now, one=True)
-    if not rows:
-        return None
+    # django-stubs types .get() as a plain Area, not with these annotations.
+    row = cast(
+        "DashboardArea",
+        Area.objects.filter(pk=area.pk)
+        .annotate(
+            **overdue_per_area(now=now),
+            worker_now=_worker_now(),
+            worker_days=F("worker_now__days_per_month"),
+            at_events_lately=one_area_came_to_an_event_since(now - EVENT_ABSENCE),
+        )
+        .get(),
+    )
+    months = Months(today=today).in_period(RISK_PERIOD)
     (delivery,) = area_deliveries(
-        areas=rows,
-        months=months.all,
-        periods={period: months.in_period(period) for period in PERIODS},
+        areas=[row],
+        months=months,
+        periods={RISK_PERIOD: months},
         today=today,
-        hours=hours_by_month(areas=areas, months=months.all, today=today),
+        hours=hours_by_month(areas=Area.objects.filter(pk=area.pk), months=months, today=today),
     ).values()
-    owed = outcomes_due(areas=rows, today=today)[area.pk]
-    _score_early_warning(delivery, now, len(owed.overdue))
+    owed = outcome_counts(areas=[row], today=today)[row.pk]
+    _score_early_warning(delivery, _six_months_before(now), owed.overdue)
     return delivery
 
 
