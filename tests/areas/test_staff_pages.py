@@ -753,6 +753,27 @@ def test_after_fixing_a_time_form_error_the_person_goes_back_where_they_were(are
     assert client.post("/staff/time/", data).url == f"/staff/areas/{area.ward_code}/"
 
 
+def test_time_recorded_on_the_area_page_is_shown_with_its_note_on_the_time_page(area, adviser):
+    client = client_for(adviser)
+    page = client.get(f"/staff/areas/{area.ward_code}/").text
+    assert f'name="next" value="/staff/areas/{area.ward_code}/time/"' in page
+    answer = client.post(
+        "/staff/time/",
+        {
+            "area": area.pk,
+            "date": timezone.localdate(),
+            "amount": "2",
+            "unit": "hours",
+            "kind": "visit",
+            "note": "Met the <b>tenants'</b> group",
+            "next": f"/staff/areas/{area.ward_code}/time/",
+        },
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0] == f"/staff/areas/{area.ward_code}/time/"
+    assert "Met the &lt;b&gt;tenants&#x27;&lt;/b&gt; group" in answer.text
+
+
 def test_the_time_form_never_sends_people_to_its_own_address(area, adviser):
     data = {
         "area": area.pk,
