@@ -516,6 +516,8 @@ def action_done(request, pk):
 
 # Further than anyone pages; it keeps the database's OFFSET in range.
 SEARCH_MAX_PAGE = 10_000
+# The search box's maxlength; a longer address is searched on its start.
+SEARCH_MAX_LENGTH = 200
 
 
 def _page_number(request) -> int:
@@ -533,9 +535,10 @@ def _page_number(request) -> int:
 def search(request):
     """Requests, residents' messages, interactions, actions and referrals
     that match the words typed, within the person's scope, a page at a time."""
+    typed = request.GET.get("q")
     results = casework_search(
         user=request.user,
-        text=request.GET.get("q", "")[:200],
+        text=(typed or "")[:SEARCH_MAX_LENGTH],
         kind=request.GET.get("kind", ""),
         page=_page_number(request),
     )
@@ -557,6 +560,11 @@ def search(request):
             ),
             # The local SQLite default matches exact letters only.
             "simple_search": connection.vendor != "postgresql",
+            # Search pressed with the box empty (or only spaces) says so,
+            # rather than showing the same page again as if nothing happened.
+            "nothing_typed": typed is not None and not results.text,
+            "cut_short": len(typed or "") > SEARCH_MAX_LENGTH,
+            "max_length": SEARCH_MAX_LENGTH,
         },
     )
 

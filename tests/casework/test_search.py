@@ -476,10 +476,26 @@ def test_the_search_reads_index_bitmaps_only_and_only_for_itself():
         assert settings(cursor) == ("on", "on")
 
 
-def test_an_empty_search_shows_the_form_only(adviser):
-    page = search(adviser, "")
+def test_the_search_page_opened_shows_the_form_only(adviser):
+    page = client_for(adviser).get(SEARCH)
+    assert "Nothing matches" not in page.text
+    assert "Type one or more words" not in page.text
+    assert "result" not in page.text.split("</form>")[1]
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_search_pressed_with_nothing_typed_says_what_to_do(adviser, typed):
+    page = search(adviser, typed)
+    assert "Type one or more words to find, then press Search." in page.text
     assert "Nothing matches" not in page.text
     assert "result" not in page.text.split("</form>")[1]
+
+
+def test_words_past_the_boxs_length_are_searched_on_their_start_and_it_says_so(hendon, adviser):
+    note(hendon, adviser, "Orchard planting day.")
+    page = search(adviser, "orchard " + "x" * 300)
+    assert "Only the first 200 characters were searched." in page.text
+    assert "Only the first" not in search(adviser, "orchard").text
 
 
 def test_the_simpler_search_is_mentioned_only_on_sqlite(hendon, adviser):
