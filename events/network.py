@@ -19,17 +19,20 @@ a second.
 import datetime
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from areas.links import addresses, area_page_addresses
 from areas.models import Area, Region
+from events.models import TOPIC_LABELS, Connection
 from events.selectors_network import EventLink, RecordedPair
+from nfc.text import without_direction_controls
 
 # (most points, the picture's width, the circle's radius, the type's size):
 # a few areas (an adviser's) drawn larger, so their names read on a phone.
@@ -187,13 +190,13 @@ def pairs_table(rows: Iterable[PairRow], *, openable: set[int]) -> SafeString:
     # Each area's link written once, each month's name once.
     links: dict[int, SafeString] = {}
     months: dict[tuple[int, int], str] = {}
+    page_of = area_page_addresses()
 
     def link(area: Area) -> SafeString:
         if area.pk not in links:
             region = REGION_LABELS[area.region]
             if area.pk in openable:
-                address = reverse("areas:detail", args=[area.ward_code])
-                links[area.pk] = _html([(AREA, (address, area.name, region))])
+                links[area.pk] = _html([(AREA, (page_of(area.ward_code), area.name, region))])
             else:
                 links[area.pk] = _html([(AREA_UNLINKED, (area.name, region))])
         return links[area.pk]
@@ -350,3 +353,98 @@ def _line(a: Point, b: Point, kind: str, width: float, what: str) -> Line:
         width=width,
         title=f"{a.area.name} and {b.area.name}: {what}",
     )
+
+
+# What the table of connections recorded lately reads of each: a row of
+# plain values, not a connection and the four objects it joins.
+RECENT_FIELDS = (
+    "pk",
+    "made_on",
+    "area_a__name",
+    "area_b__name",
+    "note",
+    "topic",
+    "origin",
+    "event_id",
+    "event__title",
+    "recorded_by__full_name",
+    "recorded_by__email",
+    "followed_up",
+)
+ORIGIN_LABELS = dict(Connection.Origin.choices)
+RECENT_ROW = (
+    "\n              <tr>"
+    "\n                <td>{}</td>"
+    '\n                <th scope="row">{} and {}{}</th>'
+    "\n                <td>{}</td>"
+    '\n                <td>{}{}<br><span class="muted">Recorded by {}</span></td>'
+    "\n                <td>"
+    "\n                  {}"
+    "\n                </td>"
+    "\n              </tr>\n            "
+)
+FOLLOW_UP_FORM = (
+    '\n                    <form method="post" action="{}">'
+    '\n                      <input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    '\n                      <button type="submit" class="button">Mark followed up'
+    '<span class="visually-hidden">: {} and {}</span></button>'
+    "\n                    </form>\n                  "
+)
+
+
+def recent_table(
+    rows: Iterable[dict], *, can_record: bool, can_see_notes: bool, csrf_token: Callable[[], str]
+) -> SafeString:
+    """The rows of the table of connections recorded lately, from rows of
+    RECENT_FIELDS: what the template's loop drew, fifty rows of a dozen
+    values (a fifth of the page's time through the template engine).
+    ``csrf_token``: called for the token once a row needs the form to mark
+    it followed up, as the template's tag asked for it."""
+    followed_up_address = addresses("events:connection_followed_up", 1)
+    token = ""
+    parts = []
+    for row in rows:
+        note = ""
+        if can_see_notes and row["note"]:
+            # As |bidi_safe|linebreaksbr: escaped, then its lines broken.
+            lines = linebreaksbr(without_direction_controls(row["note"]))
+            note = f'<br><span class="muted">{lines}</span>'
+        if row["followed_up"]:
+            followed = "Yes"
+        elif can_record:
+            token = token or csrf_token()
+            followed = _html(
+                [
+                    (
+                        FOLLOW_UP_FORM,
+                        (
+                            followed_up_address(row["pk"]),
+                            token,
+                            row["area_a__name"],
+                            row["area_b__name"],
+                        ),
+                    )
+                ]
+            )
+        else:
+            followed = "Not yet"
+        by = row["recorded_by__full_name"] or row["recorded_by__email"]
+        parts.append(
+            (
+                RECENT_ROW,
+                (
+                    date_filter(row["made_on"], "j M Y"),
+                    row["area_a__name"],
+                    row["area_b__name"],
+                    mark_safe(note),  # escaped above: the rest is this module's markup
+                    TOPIC_LABELS.get(row["topic"], row["topic"]),
+                    ORIGIN_LABELS.get(row["origin"], row["origin"]),
+                    _html([(": {}", (row["event__title"],))])
+                    if row["event_id"] is not None
+                    else mark_safe(""),
+                    without_direction_controls(by),
+                    mark_safe(followed),  # escaped by _html() or a word of ours
+                ),
+            )
+        )
+    return _html(parts)
