@@ -429,6 +429,10 @@ def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     lines = svg.findall(f"{SVG}line")
     kinds = sorted(line.get("class") for line in lines)
     assert kinds == ["network-line network-at_events", "network-line network-recorded"]
+    assert {line.find(f"{SVG}title").text for line in lines} == {
+        "Hendon and Pallion & <Ford>: met at 1 events",
+        "Hendon and Ryhope: Funding bids",
+    }
     colours = {c.get("fill") for c in points} | {c.get("stroke") for c in points}
     assert REGION_COLOURS[Region.NORTH_WEST] in colours
     hollow = [c for c in points if c.get("fill") == "#ffffff"]
