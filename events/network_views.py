@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.dispatch import receiver
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -20,7 +21,15 @@ from areas.models import Area
 from areas.signals import EVENTS, area_page_panels
 from events import network_services
 from events.models import Connection, Event
-from events.network import PairRow, network_pairs, network_picture, pairs_table, strongest
+from events.network import (
+    RECENT_FIELDS,
+    PairRow,
+    network_pairs,
+    network_picture,
+    pairs_table,
+    recent_table,
+    strongest,
+)
 from events.network_forms import ConnectionForm, IntroduceForm
 from events.selectors_network import (
     isolated_areas,
@@ -39,6 +48,8 @@ EVENT_LINKS_SHOWN = 150
 # The pairs listed under the picture: the strongest. Every pair is a click
 # away; the thousand rows of a full programme's year were most of the page.
 STRONGEST_SHOWN = 50
+# What the picture and the tables of pairs show of an area.
+PAIR_AREA_FIELDS = ("ward_code", "name", "region")
 
 
 def _may_record_for(user):
@@ -67,7 +78,7 @@ def _pairs(user, period, *, with_scope: bool) -> tuple[list[Area], list[PairRow]
     # Each area read once, with whether the viewer may open its page (a
     # pair may join one of theirs to an area beyond their scope).
     in_scope = ExpressionWrapper(Q(pk__in=scope.order_by().values("pk")), BooleanField())
-    areas = list(Area.objects.filter(wanted).annotate(openable=in_scope))
+    areas = list(Area.objects.filter(wanted).only(*PAIR_AREA_FIELDS).annotate(openable=in_scope))
     pairs = network_pairs(areas=areas, recorded=recorded, at_events=at_events)
     return areas, pairs, len(at_events), at_events_total
 
@@ -79,12 +90,15 @@ def network(request):
     period = last_twelve_months()
     scope = Area.objects.visible_to(user)
     areas, pairs, at_events_shown, at_events_total = _pairs(user, period, with_scope=True)
-    isolated = list(isolated_areas(areas=scope, period=period))
+    isolated = list(
+        isolated_areas(areas=scope, period=period).only("ward_code", "name", "region", "stage")
+    )
     picture = network_picture(areas=areas, pairs=pairs, isolated={area.pk for area in isolated})
+    can_record = has_perm(user, "connections.record")
     recent = (
         Connection.objects.visible_to(user)
-        .select_related("area_a", "area_b", "event", "recorded_by")
-        .order_by("-made_on", "-pk")[:RECENT_CONNECTIONS]
+        .order_by("-made_on", "-pk")
+        .values(*RECENT_FIELDS)[:RECENT_CONNECTIONS]
     )
     return render(
         request,
@@ -100,10 +114,14 @@ def network(request):
             "at_events_shown": at_events_shown,
             "at_events_total": at_events_total,
             "isolated": isolated,
-            "recent": recent,
+            "recent_rows": recent_table(
+                recent,
+                can_record=can_record,
+                can_see_notes=has_perm(user, "areas.view_notes"),
+                csrf_token=lambda: get_token(request),
+            ),
             "period": period,
-            "can_record": has_perm(user, "connections.record"),
-            "can_see_notes": has_perm(user, "areas.view_notes"),
+            "can_record": can_record,
         },
     )
 

@@ -429,6 +429,10 @@ def test_the_network_page_draws_areas_and_lines_and_the_same_as_a_table(
     lines = svg.findall(f"{SVG}line")
     kinds = sorted(line.get("class") for line in lines)
     assert kinds == ["network-line network-at_events", "network-line network-recorded"]
+    assert {line.find(f"{SVG}title").text for line in lines} == {
+        "Hendon and Pallion & <Ford>: met at 1 events",
+        "Hendon and Ryhope: Funding bids",
+    }
     colours = {c.get("fill") for c in points} | {c.get("stroke") for c in points}
     assert REGION_COLOURS[Region.NORTH_WEST] in colours
     hollow = [c for c in points if c.get("fill") == "#ffffff"]
@@ -800,3 +804,71 @@ def test_the_pairs_table_links_only_the_areas_the_person_may_open(hendon, ryhope
         assert f'href="/staff/areas/{ryhope.ward_code}/"' not in text
         assert ryhope.name in text
     assert client_for(adviser).get(f"/staff/areas/{ryhope.ward_code}/").status_code == 404
+
+
+# --- The connections recorded lately, written in Python -------------------
+
+# The table's loop as the template drew it before events.network wrote it.
+RECENT_LOOP = """{% load nfc_text %}{% for connection in recent %}
+              <tr>
+                <td>{{ connection.made_on|date:"j M Y" }}</td>
+                <th scope="row">{{ connection.area_a.name }} and {{ connection.area_b.name }}{% if can_see_notes and connection.note %}<br><span class="muted">{{ connection.note|bidi_safe|linebreaksbr }}</span>{% endif %}</th>
+                <td>{{ connection.topic_label }}</td>
+                <td>{{ connection.get_origin_display }}{% if connection.event %}: {{ connection.event.title }}{% endif %}<br><span class="muted">Recorded by {{ connection.recorded_by }}</span></td>
+                <td>
+                  {% if connection.followed_up %}Yes{% elif can_record %}
+                    <form method="post" action="{% url 'events:connection_followed_up' connection.pk %}">
+                      {% csrf_token %}
+                      <button type="submit" class="button">Mark followed up<span class="visually-hidden">: {{ connection.area_a.name }} and {{ connection.area_b.name }}</span></button>
+                    </form>
+                  {% else %}Not yet{% endif %}
+                </td>
+              </tr>
+            {% endfor %}"""  # noqa: E501 (the template's own lines)
+
+
+def test_the_recent_connections_are_written_as_the_template_drew_them(hendon, adviser):
+    from django.template import Context, Template
+
+    from events.network import RECENT_FIELDS, recent_table
+
+    odd = AreaFactory(name='Pallion & <Ford> "x\'s"')
+    other = AreaFactory(name="Ryhope \u202egnorw")
+    named = UserFactory(role=Role.ADVISER, full_name="<b>Asha</b> \u202eO'Neil")
+    unnamed = UserFactory(role=Role.ADVISER, full_name="", email="a&b@example.org")
+    event = past_event(title='The <summer> "meet" & greet')
+    Connection.objects.create(
+        area_a=hendon, area_b=odd, topic="funding", origin=Connection.Origin.EVENT,
+        event=event, made_on=datetime.date(2026, 3, 1), recorded_by=named,
+        note="Line one <i>\r\nline\u202e two\n\nthree & four",
+    )  # fmt: skip
+    Connection.objects.create(
+        area_a=hendon, area_b=other, topic="skills", origin=Connection.Origin.VISIT,
+        made_on=datetime.date(2026, 2, 9), recorded_by=unnamed, followed_up=True,
+    )  # fmt: skip
+    Connection.objects.create(
+        area_a=odd, area_b=other, topic="not-a-topic", origin="elsewhere",
+        made_on=datetime.date(2025, 12, 31), recorded_by=named, note="",
+    )  # fmt: skip
+    ordered = Connection.objects.order_by("-made_on", "-pk")
+    template = Template(RECENT_LOOP)
+    for can_record, can_see_notes in itertools.product((True, False), repeat=2):
+        drawn = template.render(
+            Context(
+                {
+                    "recent": ordered.select_related("area_a", "area_b", "event", "recorded_by"),
+                    "can_record": can_record,
+                    "can_see_notes": can_see_notes,
+                    "csrf_token": "token&<>",
+                }
+            )
+        )
+        written = recent_table(
+            ordered.values(*RECENT_FIELDS),
+            can_record=can_record,
+            can_see_notes=can_see_notes,
+            csrf_token=lambda: "token&<>",
+        )
+        assert written == drawn, (can_record, can_see_notes)
+    assert "&lt;Ford&gt;" in written
+    assert "<Ford>" not in written
