@@ -35,7 +35,7 @@ from areas.forms import (
     StageCorrectionForm,
     StageWithdrawalForm,
 )
-from areas.models import Area
+from areas.models import Area, StageChange
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
 from casework import audit
 from casework.models import AuditEntry, InteractionTopic, Referral, SupportRequest
@@ -149,21 +149,9 @@ def _interactions(user, area: Area) -> list:
     return interactions
 
 
-def _stage_changes(area: Area) -> list:
-    """The area's stage changes, each with its days written out and the
-    address to correct it."""
-    changes = list(
-        area.stage_changes.select_related("withdrawn_by").only(
-            "area_id",
-            "stage",
-            "changed_on",
-            "note",
-            "withdrawn_at",
-            "withdrawn_by_id",
-            "withdrawn_reason",
-            *(f"withdrawn_by__{field}" for field in _STAFF_NAME),
-        )
-    )
+def _stage_changes(area: Area, changes: list[StageChange]) -> list[StageChange]:
+    """The area's stage changes (first_page_lists'), each with its days
+    written out and the address to correct it."""
     correct = links.addresses("areas:stage_correct", 2)
     for change in changes:
         change.day = f"{change.changed_on:%-d %B %Y}"
@@ -253,29 +241,13 @@ def area_detail(request, ward_code):
     can_record = may["time.record"]
     can_edit = may["areas.edit"]
     can_see_casework = has_perm(user, "casework.view")
-    adviser_assignments = list(
-        area.adviser_assignments.select_related("adviser").only(
-            "area_id",
-            "started_on",
-            "ended_on",
-            "adviser_id",
-            *(f"adviser__{field}" for field in _STAFF_NAME),
-        )
-    )
-    allocations = list(
-        area.community_worker_allocations.select_related("worker").only(
-            "area_id",
-            "days_per_month",
-            "ended_on",
-            "worker_id",
-            *(f"worker__{field}" for field in _STAFF_NAME),
-        )
-    )
+    lists = selectors.first_page_lists(area, contacts=may["areas.view_contacts"])
+    adviser_assignments = lists.adviser_assignments
     context = {
-        "types": area.types.all(),
+        "types": lists.types,
         "adviser_assignments": adviser_assignments,
         "current_assignment": next((a for a in adviser_assignments if a.ended_on is None), None),
-        "current_allocation": next((a for a in allocations if a.ended_on is None), None),
+        "current_allocation": lists.allocation,
         "can_see_casework": can_see_casework,
         "interactions": _interactions(user, area) if can_see_casework else [],
         "actions": (
@@ -294,7 +266,7 @@ def area_detail(request, ward_code):
         ),
         "can_log": may["casework.log"],
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": _stage_changes(area),
+        "stage_changes": _stage_changes(area, lists.stage_changes),
         "can_correct_stages": may["areas.correct_stages"],
         "can_see_contacts": may["areas.view_contacts"],
         "can_see_notes": may["areas.view_notes"],
@@ -306,7 +278,7 @@ def area_detail(request, ward_code):
         "stage_form": StageChangeForm(user=user, area=area) if area.cohort and can_edit else None,
     }
     if context["can_see_contacts"]:
-        context["contacts"] = area.contacts.all()
+        context["contacts"] = lists.contacts
         context["partnership"] = getattr(area, "partnership", None)
     return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
 
