@@ -1,12 +1,14 @@
 """What an area's first page lists of it besides its own row (its advisers,
 community worker, stage changes, types and contacts), read in one
-statement: the same rows, fields and order as the ORM's reads of each."""
+statement: the same rows, fields and order as the ORM's reads of each; and
+its interactions' notes, shortened as the template's filter would."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template.defaultfilters import truncatechars
 from django.test.utils import CaptureQueriesContext
 
 from advisers import services as staff_services
@@ -14,6 +16,7 @@ from advisers.roles import Role
 from areas.models import AreaType, LocalContact, Stage
 from areas.selectors import first_page_lists
 from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
+from areas.views import _shortened
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
@@ -128,3 +131,21 @@ def test_the_page_shows_them(busy, manager):
     assert ", ".join(t.name for t in busy.types.all()) in page
     names = [page.index(f"<li>{c.name},") for c in busy.contacts.all()]
     assert names == sorted(names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Short <b>note</b> & more",
+        "x" * 299,
+        "x" * 300,
+        "x" * 301,
+        "é" * 400,
+        "e\u0301" * 350,  # combining accents do not count towards the length
+        "Long <i>note</i> " * 40,
+    ],
+)
+def test_notes_are_shortened_as_truncatechars_would(text):
+    for length in (300, 400):
+        assert _shortened(text, length) == truncatechars(text, length)
