@@ -1,26 +1,56 @@
 """What an area's first page lists of it besides its own row (its advisers,
 community worker, stage changes, types and contacts), read in one
 statement: the same rows, fields and order as the ORM's reads of each; and
-its interactions' notes, shortened as the template's filter would."""
+its interactions, written in Python as its template wrote them."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.template.defaultfilters import truncatechars
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from advisers import services as staff_services
 from advisers.roles import Role
 from areas.models import AreaType, LocalContact, Stage
 from areas.selectors import first_page_lists
 from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
-from areas.views import _shortened
+from areas.views import _interaction_lines, _interactions, _shortened
+from casework.services import interaction_log
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
+
+# The page's loop over its interactions, as its template wrote it before
+# _interaction_lines: what that function must write, to the byte.
+LOOP = (
+    "{% load nfc_time %}{% for interaction in interactions %}\n"
+    '        <li class="interaction">\n'
+    "          <strong>{{ interaction.day }}: {{ interaction.get_kind_display }}</strong>"
+    " by {{ interaction.logged_by }}{% if interaction.minutes %},"
+    " {{ interaction.minutes|as_duration }}{% endif %}{% if interaction.residents %},"
+    " {{ interaction.residents }} resident{{ interaction.residents|pluralize }}"
+    "{% if interaction.new_residents %} ({{ interaction.new_residents }} new){% endif %}"
+    "{% endif %}\n"
+    '          {% if interaction.about %}<br><span class="muted">About:'
+    " {{ interaction.about }}</span>{% endif %}\n"
+    '          {% if interaction.time_record_id %}<br><span class="muted">Counted as time'
+    " given.</span>{% endif %}\n"
+    '          {% if interaction.correct_url %}<br><a href="{{ interaction.correct_url }}">'
+    'Correct<span class="visually-hidden"> the {{ interaction.get_kind_display|lower }}'
+    " of {{ interaction.day }}</span></a>{% endif %}\n"
+    "          {% if can_see_notes %}\n"
+    "            {% if interaction.notes %}<br>{{ interaction.notes_shown }}{% endif %}\n"
+    '            {% if interaction.next_steps %}<br><span class="muted">Next steps:</span>'
+    " {{ interaction.next_steps_shown }}{% endif %}\n"
+    "          {% endif %}\n"
+    "        </li>\n"
+    "      {% endfor %}"
+)
 
 
 def _assignments(rows):
@@ -149,3 +179,30 @@ def test_the_page_shows_them(busy, manager):
 def test_notes_are_shortened_as_truncatechars_would(text):
     for length in (300, 400):
         assert _shortened(text, length) == truncatechars(text, length)
+
+
+def test_the_interactions_are_written_as_the_template_wrote_them(hendon, adviser, manager):
+    today = timezone.localdate()
+    for n, fields in enumerate(
+        [
+            {"kind": "meeting", "residents": 1, "new_residents": 1, "minutes": 90},
+            {"kind": "visit", "residents": 12, "topics": ["people", "money"], "notes": "<b>&"},
+            {"kind": "call", "minutes": 5, "next_steps": "Ring O'Neil <back>", "notes": "x" * 500},
+            {"kind": "email", "residents": 3, "next_steps": "y" * 400, "topics": ["nothing"]},
+        ]
+    ):
+        interaction_log(
+            area=hendon,
+            by=adviser if n % 2 else manager,
+            date=today - datetime.timedelta(n),
+            **fields,
+        )
+    adviser.full_name = "Asha <Adviser> & co"
+    adviser.save()
+    template = engines["django"].from_string(LOOP)
+    for person in (adviser, manager):
+        rows = _interactions(person, hendon)
+        assert any(row.correct_url for row in rows)
+        for can_see_notes in (True, False):
+            drawn = template.render({"interactions": rows, "can_see_notes": can_see_notes})
+            assert _interaction_lines(rows, can_see_notes=can_see_notes) == drawn
