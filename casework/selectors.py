@@ -24,15 +24,13 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models.functions import Cast, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -935,25 +933,12 @@ def _overdue(now: datetime.datetime) -> dict[str, QuerySet]:
     }
 
 
-def _count_per_area(queryset: QuerySet) -> Coalesce:
-    """A correlated count of ``queryset``'s rows for the outer area."""
-    counted = queryset.filter(area=OuterRef("pk")).order_by().values("area").annotate(n=Count("pk"))
-    return Coalesce(Subquery(counted.values("n")), Value(0), output_field=IntegerField())
-
-
-def overdue_per_area(*, now: datetime.datetime) -> dict[str, Coalesce]:
-    """Annotations for a queryset of a few areas (one area's page): each
-    area's overdue requests, actions and referral outcomes (see _overdue),
-    counted for each area in turn within the areas' own query."""
-    return {figure: _count_per_area(rows) for figure, rows in _overdue(now).items()}
-
-
 def overdue_by_area(*, areas: QuerySet[Area], now: datetime.datetime) -> dict[str, dict[int, int]]:
     """Each of many ``areas``' overdue requests, actions and referral
     outcomes (see _overdue): {figure: {area id: count}}, an area with none
     left out. One query, a grouped count for each figure (the few overdue
-    rows found by their status and date): counting for each area in turn,
-    as overdue_per_area does, costs a search of each area's rows."""
+    rows found by their status and date): counting for each area in turn
+    costs a search of each area's rows."""
     counted = _overdue(now)
     first, *others = [
         rows.filter(area__in=areas.values("pk"))

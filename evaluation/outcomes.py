@@ -265,6 +265,17 @@ class OutcomeCounts:
     overdue: int
 
 
+def outcome_count_quarters(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The quarters outcome_counts counts up to: the one under way (those
+    before it are owed), and the last whose time to record is up (those up
+    to it are overdue)."""
+    current = quarter_start(today)
+    last_overdue = add_months(current, -3)
+    while quarter_due_by(last_overdue) >= today:
+        last_overdue = add_months(last_overdue, -3)
+    return current, last_overdue
+
+
 def outcome_counts(*, areas: Sequence[Area], today: datetime.date) -> dict[int, OutcomeCounts]:
     """Each area's records missing and overdue, by area id, as
     outcomes_due counts them, for a page that shows the counts only: one
@@ -275,10 +286,7 @@ def outcome_counts(*, areas: Sequence[Area], today: datetime.date) -> dict[int, 
     joined to the last one finished (quarters_due); the quarters' times
     are up in order, so those overdue are the ones up to the last whose
     time is up."""
-    current = quarter_start(today)
-    last_overdue = add_months(current, -3)
-    while quarter_due_by(last_overdue) >= today:
-        last_overdue = add_months(last_overdue, -3)
+    current, last_overdue = outcome_count_quarters(today)
     # A record's quarter is a quarter's first day, so it is after the
     # quarter the area joined in exactly when it is after the day it
     # joined: a comparison of two dates for each record, not a date made a
@@ -295,6 +303,17 @@ def outcome_counts(*, areas: Sequence[Area], today: datetime.date) -> dict[int, 
         )
         .order_by()
     }
+    return outcome_counts_of(areas=areas, recorded=recorded, today=today)
+
+
+def outcome_counts_of(
+    *, areas: Sequence[Area], recorded: dict[int, dict[str, int]], today: datetime.date
+) -> dict[int, OutcomeCounts]:
+    """outcome_counts from each area's records already counted
+    (``recorded``: by area id, its "baseline", and its quarters "owed" and
+    "overdue" up to outcome_count_quarters'), for a page that counted them
+    in a query of its own."""
+    _, last_overdue = outcome_count_quarters(today)
     nothing = {"baseline": 0, "owed": 0, "overdue": 0}
     # The same few dozen joining quarters recur: each one's quarters worked out once.
     quarters_from: dict[datetime.date, list[datetime.date]] = {}

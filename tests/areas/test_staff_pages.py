@@ -161,10 +161,11 @@ def test_the_area_page_query_count_stays_flat_as_time_records_grow(
 
     def load():
         # The area's own parts (whether the adviser holds it asked once,
-        # not once for each permission), and 4 for its early warning (its
-        # row of the dashboard, time given by month, outcome records owed);
-        # the longer history is on the pages a click away (below).
-        with django_assert_max_num_queries(17):
+        # not once for each permission; its advisers, worker, stages, types
+        # and contacts in one), and 1 for its early warning (its figures,
+        # time given by month and outcome records owed, together); the
+        # longer history is on the pages a click away (below).
+        with django_assert_max_num_queries(11):
             assert client.get(f"/staff/areas/{area.ward_code}/").status_code == 200
 
     load()

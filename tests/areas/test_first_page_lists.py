@@ -1,0 +1,208 @@
+"""What an area's first page lists of it besides its own row (its advisers,
+community worker, stage changes, types and contacts), read in one
+statement: the same rows, fields and order as the ORM's reads of each; and
+its interactions, written in Python as its template wrote them."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.template import engines
+from django.template.defaultfilters import truncatechars
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from advisers import services as staff_services
+from advisers.roles import Role
+from areas.models import AreaType, LocalContact, Stage
+from areas.selectors import first_page_lists
+from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
+from areas.views import _interaction_lines, _interactions, _shortened
+from casework.services import interaction_log
+from tests.factories import AreaFactory, UserFactory
+from tests.support import client_for
+
+pytestmark = pytest.mark.django_db
+
+# The page's loop over its interactions, as its template wrote it before
+# _interaction_lines: what that function must write, to the byte.
+LOOP = (
+    "{% load nfc_time %}{% for interaction in interactions %}\n"
+    '        <li class="interaction">\n'
+    "          <strong>{{ interaction.day }}: {{ interaction.get_kind_display }}</strong>"
+    " by {{ interaction.logged_by }}{% if interaction.minutes %},"
+    " {{ interaction.minutes|as_duration }}{% endif %}{% if interaction.residents %},"
+    " {{ interaction.residents }} resident{{ interaction.residents|pluralize }}"
+    "{% if interaction.new_residents %} ({{ interaction.new_residents }} new){% endif %}"
+    "{% endif %}\n"
+    '          {% if interaction.about %}<br><span class="muted">About:'
+    " {{ interaction.about }}</span>{% endif %}\n"
+    '          {% if interaction.time_record_id %}<br><span class="muted">Counted as time'
+    " given.</span>{% endif %}\n"
+    '          {% if interaction.correct_url %}<br><a href="{{ interaction.correct_url }}">'
+    'Correct<span class="visually-hidden"> the {{ interaction.get_kind_display|lower }}'
+    " of {{ interaction.day }}</span></a>{% endif %}\n"
+    "          {% if can_see_notes %}\n"
+    "            {% if interaction.notes %}<br>{{ interaction.notes_shown }}{% endif %}\n"
+    '            {% if interaction.next_steps %}<br><span class="muted">Next steps:</span>'
+    " {{ interaction.next_steps_shown }}{% endif %}\n"
+    "          {% endif %}\n"
+    "        </li>\n"
+    "      {% endfor %}"
+)
+
+
+def _assignments(rows):
+    return [(a.pk, a.adviser_id, str(a.adviser), a.started_on, a.ended_on) for a in rows]
+
+
+def _changes(rows):
+    return [
+        (
+            c.pk,
+            c.stage,
+            c.changed_on,
+            c.note,
+            c.withdrawn_at,
+            c.withdrawn_reason,
+            c.withdrawn_by_id,
+            str(c.withdrawn_by) if c.withdrawn_by else None,
+        )
+        for c in rows
+    ]
+
+
+def _contacts(rows):
+    return [
+        (c.pk, c.name, c.kind, c.role, c.organisation, c.email, c.phone, c.get_kind_display())
+        for c in rows
+    ]
+
+
+@pytest.fixture
+def busy(adviser, community_worker, manager):
+    """An area with a history: three advisers in turn, a worker on 2.5 days
+    a month, stages moved (the latest withdrawn), three types and contacts
+    whose names sort by case."""
+    hendon = AreaFactory(name="Hendon")
+    start = datetime.date(2026, 4, 1)
+    for n, on in enumerate((start, start.replace(month=6), start.replace(month=9))):
+        staff_services.area_assign_adviser(
+            area=hendon,
+            adviser=adviser if n == 0 else UserFactory(role=Role.ADVISER, full_name=f"Next {n}"),
+            by=None,
+            on=on,
+        )
+    staff_services.area_allocate_community_worker(
+        area=hendon, worker=community_worker, by=None, days_per_month=Decimal("2.5")
+    )
+    area_change_stage(area=hendon, stage=Stage.YEAR_ZERO, on=start.replace(month=7), note="Met <b>")
+    latest = area_change_stage(area=hendon, stage=Stage.DELIVERING, on=start.replace(month=10))
+    stage_change_withdraw(change=latest, reason="Typed & wrong", by=manager)
+    for slug, name in (("t-edge", "edge of town"), ("t-ring", "Outer ring"), ("t-far", "Far out")):
+        hendon.types.add(AreaType.objects.create(slug=slug, name=name))
+    for name, kind in (
+        ("bea", LocalContact.Kind.COUNCILLOR),
+        ("Abe", LocalContact.Kind.COUNCILLOR),
+        ("Zed", LocalContact.Kind.LOCAL_GROUP),
+    ):
+        local_contact_add(area=hendon, name=name, kind=kind, role="Chair", email="c@example.org")
+    return hendon
+
+
+def test_the_lists_are_the_orms_rows_in_the_orms_order_in_one_query(busy):
+    with CaptureQueriesContext(connection) as seen:
+        lists = first_page_lists(busy, contacts=True)
+    assert len(seen.captured_queries) == 1
+    assert _assignments(lists.adviser_assignments) == _assignments(
+        busy.adviser_assignments.select_related("adviser")
+    )
+    assert len(lists.adviser_assignments) == 3
+    current = busy.community_worker_allocations.current().select_related("worker").get()
+    assert lists.allocation is not None
+    assert (lists.allocation.pk, str(lists.allocation.worker), lists.allocation.days_per_month) == (
+        current.pk,
+        str(current.worker),
+        Decimal("2.5"),
+    )
+    assert _changes(lists.stage_changes) == _changes(
+        busy.stage_changes.select_related("withdrawn_by")
+    )
+    assert any(change.withdrawn_at for change in lists.stage_changes)
+    assert [(t.pk, t.slug, t.name) for t in lists.types] == [
+        (t.pk, t.slug, t.name) for t in busy.types.all()
+    ]
+    assert lists.contacts is not None
+    assert _contacts(lists.contacts) == _contacts(busy.contacts.all())
+
+
+def test_contacts_are_not_read_unless_asked_for(busy):
+    with CaptureQueriesContext(connection) as seen:
+        lists = first_page_lists(busy, contacts=False)
+    assert lists.contacts is None
+    assert "areas_localcontact" not in seen.captured_queries[0]["sql"]
+
+
+def test_an_area_with_nothing_listed(db):
+    lists = first_page_lists(AreaFactory(programme=False), contacts=True)
+    assert (lists.adviser_assignments, lists.allocation, lists.stage_changes) == ([], None, [])
+    assert (lists.types, lists.contacts) == ([], [])
+
+
+def test_the_page_shows_them(busy, manager):
+    page = client_for(manager).get(f"/staff/areas/{busy.ward_code}/").text
+    assert "Next 1" in page
+    assert "(2.5 days a month)" in page
+    assert "Met &lt;b&gt;" in page
+    assert "withdrawn" in page
+    assert "Typed &amp; wrong" in page
+    # In the database's order, whatever its collation.
+    assert ", ".join(t.name for t in busy.types.all()) in page
+    names = [page.index(f"<li>{c.name},") for c in busy.contacts.all()]
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Short <b>note</b> & more",
+        "x" * 299,
+        "x" * 300,
+        "x" * 301,
+        "é" * 400,
+        "e\u0301" * 350,  # combining accents do not count towards the length
+        "Long <i>note</i> " * 40,
+    ],
+)
+def test_notes_are_shortened_as_truncatechars_would(text):
+    for length in (300, 400):
+        assert _shortened(text, length) == truncatechars(text, length)
+
+
+def test_the_interactions_are_written_as_the_template_wrote_them(hendon, adviser, manager):
+    today = timezone.localdate()
+    for n, fields in enumerate(
+        [
+            {"kind": "meeting", "residents": 1, "new_residents": 1, "minutes": 90},
+            {"kind": "visit", "residents": 12, "topics": ["people", "money"], "notes": "<b>&"},
+            {"kind": "call", "minutes": 5, "next_steps": "Ring O'Neil <back>", "notes": "x" * 500},
+            {"kind": "email", "residents": 3, "next_steps": "y" * 400, "topics": ["nothing"]},
+        ]
+    ):
+        interaction_log(
+            area=hendon,
+            by=adviser if n % 2 else manager,
+            date=today - datetime.timedelta(n),
+            **fields,
+        )
+    adviser.full_name = "Asha <Adviser> & co"
+    adviser.save()
+    template = engines["django"].from_string(LOOP)
+    for person in (adviser, manager):
+        rows = _interactions(person, hendon)
+        assert any(row.correct_url for row in rows)
+        for can_see_notes in (True, False):
+            drawn = template.render({"interactions": rows, "can_see_notes": can_see_notes})
+            assert _interaction_lines(rows, can_see_notes=can_see_notes) == drawn
