@@ -1,0 +1,56 @@
+"""The dashboard's lines written in Python are the lines its template drew."""
+
+import pytest
+from django.template import Context, Template
+
+# The template's loop the tag replaced, kept here to hold the tag to it.
+LOOP = Template(
+    "{% load nfc_text %}"
+    "{% for row in rows %}\n"
+    "              <tr>\n"
+    '                <th scope="row">{{ row.owner__full_name|bidi_safe }}</th>\n'
+    "                <td>{% if can_triage %}"
+    '<a href="{{ my_actions }}?owner={{ row.owner_id }}&amp;overdue=on'
+    '{% if region %}&amp;region={{ region }}{% endif %}">{{ row.overdue }}</a>'
+    '{% elif row.owner_id == user.pk %}<a href="{{ my_actions }}?overdue=on">'
+    "{{ row.overdue }}</a>{% else %}{{ row.overdue }}{% endif %}</td>\n"
+    "              </tr>\n"
+    "            {% endfor %}"
+)
+TAG = Template(
+    "{% load nfc_dashboard %}{% overdue_action_rows rows my_actions=my_actions"
+    " region=region can_triage=can_triage me=user.pk %}"
+)
+
+ROWS = [
+    {"owner_id": 7, "owner__full_name": "Asha Adviser", "overdue": 1234},
+    {"owner_id": 8, "owner__full_name": "<b>Tom & \"Jo\"</b> 'x'", "overdue": 2},
+    {"owner_id": 9, "owner__full_name": "Eve\u202eevil\u202c", "overdue": 1},
+]
+
+
+class Me:
+    def __init__(self, pk):
+        self.pk = pk
+
+
+@pytest.mark.parametrize("can_triage", [True, False])
+@pytest.mark.parametrize("region", ["", "north_west", "<x&y>"])
+@pytest.mark.parametrize("me", [8, None])
+def test_overdue_action_rows_are_the_templates_byte_for_byte(can_triage, region, me):
+    context = {
+        "rows": ROWS,
+        "my_actions": "/staff/casework/actions/?a=<1>&b",
+        "region": region,
+        "can_triage": can_triage,
+        "user": Me(me),
+    }
+    drawn = TAG.render(Context(context))
+    assert drawn == LOOP.render(Context(context))
+    assert "<b>" not in drawn
+    assert "\u202e" not in drawn
+
+
+def test_no_overdue_actions_draw_nothing():
+    context = {"rows": [], "my_actions": "/a/", "region": "", "can_triage": True, "user": Me(1)}
+    assert TAG.render(Context(context)) == LOOP.render(Context(context)) == ""
