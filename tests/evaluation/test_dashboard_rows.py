@@ -54,3 +54,12 @@ def test_overdue_action_rows_are_the_templates_byte_for_byte(can_triage, region,
 def test_no_overdue_actions_draw_nothing():
     context = {"rows": [], "my_actions": "/a/", "region": "", "can_triage": True, "user": Me(1)}
     assert TAG.render(Context(context)) == LOOP.render(Context(context)) == ""
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_overdue_action_rows_group_thousands_as_the_template_does(settings, grouped):
+    settings.USE_THOUSAND_SEPARATOR = grouped
+    context = {"rows": ROWS, "my_actions": "/a/", "region": "", "can_triage": True, "user": Me(1)}
+    drawn = TAG.render(Context(context))
+    assert drawn == LOOP.render(Context(context))
+    assert ("1,234" in drawn) == grouped
