@@ -9,6 +9,7 @@ the evaluation reports and the API ask them for their own areas and periods.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
@@ -39,6 +40,13 @@ class WorkerDays(TypedDict):
 AreaT = TypeVar("AreaT", bound="WithAnnotations[Area, WorkerDays]")
 
 
+@functools.lru_cache
+def _decimal(share: float) -> Decimal:
+    """A share from the settings as a Decimal, made once for each value, not
+    for each of the dashboard's hundreds of judgements a page."""
+    return Decimal(str(share))
+
+
 class Delivery:
     """How an area's days compare with the days promised."""
 
@@ -55,9 +63,9 @@ class Delivery:
         if due <= 0:
             return None
         share = given / due
-        if share >= Decimal(str(settings.NFC_DELIVERY_ON_TRACK_SHARE)):
+        if share >= _decimal(settings.NFC_DELIVERY_ON_TRACK_SHARE):
             return Delivery.ON_TRACK
-        if share >= Decimal(str(settings.NFC_DELIVERY_FAR_BEHIND_SHARE)):
+        if share >= _decimal(settings.NFC_DELIVERY_FAR_BEHIND_SHARE):
             return Delivery.BEHIND
         return Delivery.FAR_BEHIND
 
