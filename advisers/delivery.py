@@ -9,6 +9,7 @@ the evaluation reports and the API ask them for their own areas and periods.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
@@ -39,6 +40,13 @@ class WorkerDays(TypedDict):
 AreaT = TypeVar("AreaT", bound="WithAnnotations[Area, WorkerDays]")
 
 
+@functools.lru_cache
+def _decimal(share: float) -> Decimal:
+    """A share from the settings as a Decimal, made once for each value, not
+    for each of the dashboard's hundreds of judgements a page."""
+    return Decimal(str(share))
+
+
 class Delivery:
     """How an area's days compare with the days promised."""
 
@@ -55,9 +63,9 @@ class Delivery:
         if due <= 0:
             return None
         share = given / due
-        if share >= Decimal(str(settings.NFC_DELIVERY_ON_TRACK_SHARE)):
+        if share >= _decimal(settings.NFC_DELIVERY_ON_TRACK_SHARE):
             return Delivery.ON_TRACK
-        if share >= Decimal(str(settings.NFC_DELIVERY_FAR_BEHIND_SHARE)):
+        if share >= _decimal(settings.NFC_DELIVERY_FAR_BEHIND_SHARE):
             return Delivery.BEHIND
         return Delivery.FAR_BEHIND
 
@@ -197,15 +205,25 @@ def area_deliveries(
             days_of[hours] = hours_as_days(hours)
         return days_of[hours]
 
+    # An area that joined before the first month owes each month whole, as
+    # one whose joining day is not known: those share one set of shares.
+    first = min(months, default=None)
     shares_from: dict[datetime.date | None, dict[datetime.date, Decimal]] = {}
+    period_shares_from: dict[datetime.date | None, dict[str, Decimal]] = {}
     for area in areas:
         worker_rate = Decimal(area.worker_days or default_worker_rate)
         delivery = AreaDelivery(area=area)
-        if area.joined_on not in shares_from:
-            shares_from[area.joined_on] = {
-                month: share_due(month, joined_on=area.joined_on, today=today) for month in months
+        joined_on = area.joined_on if area.joined_on and first and area.joined_on > first else None
+        if joined_on not in shares_from:
+            shares_from[joined_on] = {
+                month: share_due(month, joined_on=joined_on, today=today) for month in months
             }
-        shares = shares_from[area.joined_on]
+            period_shares_from[joined_on] = {
+                period: sum((shares_from[joined_on][m] for m in in_period), Decimal(0))
+                for period, in_period in periods.items()
+            }
+        shares = shares_from[joined_on]
+        period_shares = period_shares_from[joined_on]
         adviser_hours = hours.get((area.pk, Role.ADVISER), nothing)
         worker_hours = hours.get((area.pk, Role.COMMUNITY_WORKER), nothing)
         for month, share in shares.items():
@@ -214,7 +232,7 @@ def area_deliveries(
                 worker=Side(days(worker_hours.get(month)), worker_rate * share),
             )
         for period, in_period in periods.items():
-            share = sum((shares[m] for m in in_period), Decimal(0))
+            share = period_shares[period]
             delivery.adviser[period] = Side(
                 sum((delivery.monthly[m].adviser.given for m in in_period), Decimal(0)),
                 adviser_rate * share,

@@ -315,23 +315,29 @@ def outcome_counts_of(
     in a query of its own."""
     _, last_overdue = outcome_count_quarters(today)
     nothing = {"baseline": 0, "owed": 0, "overdue": 0}
-    # The same few dozen joining quarters recur: each one's quarters worked out once.
-    quarters_from: dict[datetime.date, list[datetime.date]] = {}
+    days_to_record = _days_to_record()
+    # The same few dozen joining quarters recur: each one's quarters owed,
+    # and those of them overdue, counted once.
+    owed_from: dict[datetime.date, tuple[int, int]] = {}
     found = {}
     for area in areas:
         if not (area.in_programme and area.joined_on):
             found[area.pk] = OutcomeCounts(missing=0, overdue=0)
             continue
         joined = quarter_start(area.joined_on)
-        if joined not in quarters_from:
-            quarters_from[joined] = quarters_due(joined_on=joined, today=today)
-        quarters = quarters_from[joined]
+        if joined not in owed_from:
+            quarters = quarters_due(joined_on=joined, today=today)
+            owed_from[joined] = (
+                len(quarters),
+                sum(1 for quarter in quarters if quarter <= last_overdue),
+            )
+        owed_quarters, overdue_quarters = owed_from[joined]
         mine = recorded.get(area.pk, nothing)
         no_baseline = not mine["baseline"]
         found[area.pk] = OutcomeCounts(
-            missing=no_baseline + len(quarters) - mine["owed"],
-            overdue=(no_baseline and today > area.joined_on + _days_to_record())
-            + sum(1 for quarter in quarters if quarter <= last_overdue)
+            missing=no_baseline + owed_quarters - mine["owed"],
+            overdue=(no_baseline and today > area.joined_on + days_to_record)
+            + overdue_quarters
             - mine["overdue"],
         )
     return found
