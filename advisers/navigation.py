@@ -5,9 +5,11 @@ menu never offers a page that would answer 403.
 """
 
 import functools
+import html
 from dataclasses import dataclass
 
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from advisers.permissions import has_perm
 
@@ -139,3 +141,26 @@ DESTINATIONS = [
 
 def destinations_for(user) -> list[Destination]:
     return [d for d in DESTINATIONS if has_perm(user, d.perm)]
+
+
+def address(url_name: str) -> str:
+    """A page's address with no arguments, as {% url %} gives it, worked
+    out once a process (as the menu's)."""
+    return _address(url_name, get_script_prefix(), get_urlconf())
+
+
+def menu_lines(destinations: list[Destination], path: str) -> SafeString:
+    """The header menu's lines, as base.html's loop over ``destinations``
+    drew them, the page at ``path`` marked current. Written here because
+    the loop, on every staff page, was half of base.html's time."""
+    lines = []
+    for destination in destinations:
+        url = destination.url
+        current = ' aria-current="page"' if path == url else ""
+        lines.append(
+            f'\n              <li><a href="{html.escape(url)}"{current}>'
+            f"{html.escape(destination.label)}</a></li>\n            "
+        )
+    # Both values escaped (html.escape is what Django's escape calls); the
+    # rest is this function's own markup.
+    return mark_safe("".join(lines))

@@ -616,9 +616,11 @@ def request_rows(requests: Iterable[dict], *, deadline: datetime.datetime) -> li
     # "j M Y" as dateformat writes it, each month's name looked up once a
     # page rather than dateformat's machinery once a row.
     months = {number: str(MONTHS_3[number]).title() for number in MONTHS_3}
+    # As timezone.localtime, the zone asked for once rather than once a row.
+    zone = timezone.get_current_timezone()
     rows = []
     for each in requests:
-        received = timezone.localtime(each["created_at"])
+        received = each["created_at"].astimezone(zone)
         # As advisers.models.User.__str__ names a person.
         named = each["assigned_to__full_name"] or each["assigned_to__email"]
         rows.append(

@@ -100,7 +100,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "advisers.middleware.AuthenticationMiddleware",
     # Cache-Control: no-store on every page that may show personal data.
     "nfc.middleware.NoStoreMiddleware",
     # Default deny: every page needs a sign-in unless its view is marked
