@@ -6,7 +6,6 @@ reversed row by row more still."""
 from urllib.parse import quote
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -72,7 +71,7 @@ def action_lines(context, actions) -> SafeString:
             f"        <strong>{description}</strong>\n"
             f"        {area}\n"
             f"        · {owners[action.owner_id]} · by "
-            f"{conditional_escape(date_filter(action.due_on, 'j M Y'))}{overdue}\n"
+            f"{action.due_on:%-d %b %Y}{overdue}\n"
             f"        {changes}\n"
             "      </li>\n    "
         )
