@@ -45,7 +45,7 @@ class Statement:
         self,
         build: Callable[..., QuerySet],
         *,
-        stand_ins: Callable[[Hashable], dict[str, Any]],
+        stand_ins: Callable[[Any], dict[str, Any]],
         optional: frozenset[str] = frozenset(),
     ):
         self._build = build
