@@ -28,7 +28,8 @@ from areas.links import area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
 
-# What the home page's overdue actions draw (casework/_action_list.html).
+# What the home page's overdue actions draw (casework/_action_list.html),
+# but their owner: the person whose page it is.
 OVERDUE_ACTION_FIELDS = (
     "description",
     "due_on",
@@ -37,8 +38,6 @@ OVERDUE_ACTION_FIELDS = (
     "area_id",
     "area__ward_code",
     "area__name",
-    "owner__full_name",
-    "owner__email",
 )
 
 
@@ -113,12 +112,15 @@ def home(request):
             area.url = page_of(area.ward_code)
         context["worker_areas"] = worker_areas
     if has_perm(user, "casework.log"):
-        context["overdue_actions"] = list(
+        overdue_actions = list(
             Action.objects.overdue()
             .filter(owner=user)
-            .select_related("area", "owner")
+            .select_related("area")
             .only(*OVERDUE_ACTION_FIELDS)
         )
+        for action in overdue_actions:
+            action.owner = user
+        context["overdue_actions"] = overdue_actions
     if has_perm(user, "time.record"):
         form = TimeRecordForm(areas=_recordable_areas(user))
         # The area select's choices in one plain query (left to the queryset,

@@ -2,9 +2,11 @@
 reversed one by one (some 100 µs each on a 2-core server) costs a page more
 than its queries."""
 
+import functools
 from collections.abc import Callable
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 # Never a real ward (real codes are E05 and six digits), so it appears in
 # the reversed address only where the ward code goes.
@@ -17,7 +19,7 @@ _STAND_INS = ("900000001", "900000002", "900000003")
 def area_page_addresses() -> Callable[[str], str]:
     """A function from a ward code to its area's staff page, the same
     address as ``reverse("areas:detail", args=[ward_code])``, reversed once."""
-    address = reverse("areas:detail", args=[_STAND_IN])
+    address = _reversed("areas:detail", (_STAND_IN,), get_script_prefix(), _urlconf())
     return lambda ward_code: address.replace(_STAND_IN, ward_code)
 
 
@@ -26,7 +28,7 @@ def addresses(viewname: str, arguments: int) -> Callable[..., str]:
     segments that need no quoting) to its address, the same as ``reverse(
     viewname, args=[...])``, reversed once."""
     stand_ins = _STAND_INS[:arguments]
-    pieces = [reverse(viewname, args=stand_ins)]
+    pieces = [_reversed(viewname, stand_ins, get_script_prefix(), _urlconf())]
     for stand_in in stand_ins:
         head, tail = pieces[-1].split(stand_in)
         pieces[-1:] = [head, tail]
@@ -38,3 +40,17 @@ def addresses(viewname: str, arguments: int) -> Callable[..., str]:
         return "".join(out)
 
     return address
+
+
+def _urlconf() -> str:
+    """The URL configuration reverse() reads: the request's, or the
+    settings' (which a test may change)."""
+    return get_urlconf() or settings.ROOT_URLCONF
+
+
+@functools.cache
+def _reversed(viewname: str, args: tuple[str, ...], script_prefix: str, urlconf: str) -> str:
+    """``reverse(viewname, args=args)`` once a process for each script prefix
+    and URL configuration (what reverse() reads besides its arguments): a
+    busy page makes a handful of lists, each of which would reverse again."""
+    return reverse(viewname, args=args)

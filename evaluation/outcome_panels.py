@@ -6,6 +6,8 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from advisers.permissions import has_perm
 from advisers.signals import home_page_panels
@@ -60,11 +62,35 @@ def missing_outcomes_panel(sender, *, request, caseload, **kwargs) -> str | None
         return None
     if not any(area.in_programme for area in caseload):
         return None
-    record = addresses("outcomes:record", 2)
-    missing = [
-        (area, due, record(area.ward_code, due.slug))
-        for area, due in outcomes.outcomes_missing(areas=caseload, today=timezone.localdate())
-    ]
+    missing = outcomes.outcomes_missing(areas=caseload, today=timezone.localdate())
     # Without the request: the part needs nothing the context processors
     # give, and they would work the menu out again for it.
-    return render_to_string("evaluation/_home_outcomes.html", {"missing": missing})
+    return render_to_string(
+        "evaluation/_home_outcomes.html",
+        {"missing": bool(missing), "missing_lines": _missing_lines(missing)},
+    )
+
+
+def _missing_lines(missing) -> SafeString:
+    """The home page's records to make, an <li> each, written here rather
+    than by the template's loop (an adviser's areas can owe a few dozen)."""
+    record = addresses("outcomes:record", 2)
+    lines = []
+    for area, due in missing:
+        what = "baseline" if due.is_baseline else escape(due.label)
+        if due.overdue:
+            badge = '<span class="badge status-far_behind">Overdue</span>'
+        else:
+            badge = (
+                f'<span class="badge status-behind">Due by {due.due_by.day} {due.due_by:%b}</span>'
+            )
+        lines.append(
+            "\n        <li>\n"
+            f'          <a href="{escape(record(area.ward_code, due.slug))}">'
+            f"{escape(area.name)}: {what}</a>\n"
+            f"          {badge}\n"
+            "        </li>\n      "
+        )
+    # Every name and label is escaped above (the addresses too); the rest
+    # is this function's own markup.
+    return mark_safe("".join(lines))

@@ -2,12 +2,16 @@
 made: worked out without listing every quarter, the same as the area's page."""
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.template import Context, Template, engines
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from areas.links import addresses
 from areas.models import Area, Stage
-from evaluation import outcomes
+from evaluation import outcome_panels, outcomes
 from tests.evaluation.test_outcomes_dashboard import area_joined, save
 from tests.factories import AreaFactory
 from tests.test_permission_matrix import signed_in
@@ -86,3 +90,44 @@ def test_the_home_page_lists_the_records_missing_the_soonest_due_first(adviser):
     assert not any(due.is_baseline for due in missing)
     listed = [page.index(f"Hendon: {due.label}</a>") for due in missing]
     assert listed == sorted(listed)
+
+
+# The panel as the template drew it before its rows were written in Python.
+PANEL_LOOP = (Path(__file__).parent / "home_outcomes_loop.html").read_text()
+
+
+@pytest.mark.parametrize("today", [datetime.date(2026, 11, 30), datetime.date(2026, 5, 2)])
+def test_the_panels_rows_are_the_loops_to_the_byte(today):
+    areas = [
+        area_joined(datetime.date(2025, 12, 1), name='St <Mary\'s> & "Co"'),
+        area_joined(datetime.date(2026, 1, 20), name="Dale"),
+        area_joined(today - datetime.timedelta(days=3), name="Cleve"),
+    ]
+    save(areas[1])
+    missing = outcomes.outcomes_missing(areas=areas, today=today)
+    assert any(due.overdue for _, due in missing)
+    assert any(not due.overdue for _, due in missing)
+    assert any(due.is_baseline for _, due in missing)
+    record = addresses("outcomes:record", 2)
+    engine = engines["django"].engine
+    expected = Template(PANEL_LOOP, engine=engine).render(
+        Context({"missing": [(a, due, record(a.ward_code, due.slug)) for a, due in missing]})
+    )
+    assert outcome_panels._missing_lines(missing) in expected
+    drawn = render_to_string(
+        "evaluation/_home_outcomes.html",
+        {"missing": True, "missing_lines": outcome_panels._missing_lines(missing)},
+    )
+    assert drawn == expected
+    assert "<Mary" not in drawn
+
+
+def test_the_panel_says_when_nothing_is_missing():
+    expected = Template(PANEL_LOOP, engine=engines["django"].engine).render(
+        Context({"missing": []})
+    )
+    drawn = render_to_string(
+        "evaluation/_home_outcomes.html",
+        {"missing": False, "missing_lines": outcome_panels._missing_lines([])},
+    )
+    assert drawn == expected
