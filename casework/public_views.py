@@ -54,10 +54,11 @@ def help_request(request):
         status = 429 if screening.verdict == Verdict.TOO_MANY else 200
         return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
     details = screening.form.request_details()
-    support_request = services.support_request_sent_before(
-        **details
-    ) or services.support_request_submit(form_token_hash=token_hash, **details)
-    return HELP_SENT.give(redirect("casework_public:help_sent"), support_request.reference)
+    reference = (
+        services.support_request_sent_before(**details)
+        or services.support_request_submit(form_token_hash=token_hash, **details).reference
+    )
+    return HELP_SENT.give(redirect("casework_public:help_sent"), reference)
 
 
 @login_not_required
