@@ -166,15 +166,17 @@ class HelpRequestForm(PublicFormDefence):
         choice = self.cleaned_data["area"]
         if choice in ("", UNKNOWN_AREA):
             return None
-        area = Area.objects.filter(pk=choice).first()
-        if area is None:
+        try:
+            # What saving the request reads of its area: its id, and the
+            # ward code a webhook is told (get() sorts nothing).
+            return Area.objects.only("ward_code").get(pk=choice)
+        except Area.DoesNotExist:
             field = self.fields["area"]
             raise forms.ValidationError(
                 field.error_messages["invalid_choice"],
                 code="invalid_choice",
                 params={"value": choice},
-            )
-        return area
+            ) from None
 
     def clean(self):
         cleaned = super().clean()
