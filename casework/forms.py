@@ -24,6 +24,7 @@ from casework.models import (
     Topic,
     interaction_is_empty,
 )
+from casework.services import with_named_adviser
 from nfc.form_rendering import ChoicesReadOnce
 from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
@@ -167,9 +168,9 @@ class HelpRequestForm(PublicFormDefence):
         if choice in ("", UNKNOWN_AREA):
             return None
         try:
-            # What saving the request reads of its area: its id, and the
-            # ward code a webhook is told (get() sorts nothing).
-            return Area.objects.only("ward_code").get(pk=choice)
+            # What saving the request reads of its area: its id, the ward
+            # code a webhook is told, and its adviser (get() sorts nothing).
+            return with_named_adviser(Area.objects.only("ward_code")).get(pk=choice)
         except Area.DoesNotExist:
             field = self.fields["area"]
             raise forms.ValidationError(
