@@ -24,6 +24,7 @@ from casework.models import (
     Topic,
     interaction_is_empty,
 )
+from casework.services import with_named_adviser
 from nfc.form_rendering import ChoicesReadOnce
 from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
@@ -166,15 +167,17 @@ class HelpRequestForm(PublicFormDefence):
         choice = self.cleaned_data["area"]
         if choice in ("", UNKNOWN_AREA):
             return None
-        area = Area.objects.filter(pk=choice).first()
-        if area is None:
+        try:
+            # What saving the request reads of its area: its id, the ward
+            # code a webhook is told, and its adviser (get() sorts nothing).
+            return with_named_adviser(Area.objects.only("ward_code")).get(pk=choice)
+        except Area.DoesNotExist:
             field = self.fields["area"]
             raise forms.ValidationError(
                 field.error_messages["invalid_choice"],
                 code="invalid_choice",
                 params={"value": choice},
-            )
-        return area
+            ) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -201,7 +201,9 @@ class SupportRequest(models.Model):
     adviser_told_at = models.DateTimeField(null=True, blank=True)
     # The resident's private link: only a hash of its secret is kept, so a
     # copy of the database opens no one's request.
-    follow_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed (in Meta) only where there is a link: a new request has none,
+    # so saving one pays for no entry here.
+    follow_token_hash = models.CharField(max_length=64, blank=True)
     follow_expires_at = models.DateTimeField(null=True, blank=True)
     follow_revoked_at = models.DateTimeField(null=True, blank=True)
     # When the resident's details were removed, at the end of the retention
@@ -252,6 +254,19 @@ class SupportRequest(models.Model):
             models.Index(
                 fields=["resolved_at"], include=["created_at"], name="support_request_resolved_idx"
             ),
+            # The private link's look-up (nfc.private_links), by its hash.
+            # Only rows that have one, and no varchar_pattern_ops copy (a
+            # hash is never matched by a pattern): an insert paid for two
+            # entries of an empty string.
+            models.Index(
+                fields=["follow_token_hash"],
+                condition=~models.Q(follow_token_hash=""),
+                name="support_request_follow_idx",
+            ),
+            # The help form's "sent again?" read (support_request_sent_before):
+            # this person's requests of the last hour, not the last hour's
+            # every request (thousands, when the form is busy).
+            models.Index(fields=["name", "created_at"], name="support_request_sent_again_idx"),
         ]
         constraints = [
             models.CheckConstraint(

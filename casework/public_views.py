@@ -33,14 +33,15 @@ def help_request(request):
     # request it made, and makes no second one. Before the hourly limit,
     # which it must not count against or be stopped by.
     token_hash = HelpRequestForm.token_hash(request.POST)
+    # At most one (the hash is unique): nothing to sort.
     already = (
         SupportRequest.objects.filter(form_token_hash=token_hash)
-        .only("reference", "name", "email")
-        .first()
+        .order_by()
+        .values_list("reference", "name", "email")[:1]
     )
-    if already is not None:
-        if same_sender(request.POST, name=already.name, email=already.email):
-            return HELP_SENT.give(redirect("casework_public:help_sent"), already.reference)
+    for reference, name, email in already:
+        if same_sender(request.POST, name=name, email=email):
+            return HELP_SENT.give(redirect("casework_public:help_sent"), reference)
         # Someone else's used token: it shows them nothing of that request.
         form = HelpRequestForm.sent_again(request.POST)
         form.add_error(None, "This form was sent already. Check your answers and send it again.")
@@ -54,10 +55,11 @@ def help_request(request):
         status = 429 if screening.verdict == Verdict.TOO_MANY else 200
         return render(request, "casework/help_form.html", {"form": screening.form}, status=status)
     details = screening.form.request_details()
-    support_request = services.support_request_sent_before(
-        **details
-    ) or services.support_request_submit(form_token_hash=token_hash, **details)
-    return HELP_SENT.give(redirect("casework_public:help_sent"), support_request.reference)
+    reference = (
+        services.support_request_sent_before(**details)
+        or services.support_request_submit(form_token_hash=token_hash, **details).reference
+    )
+    return HELP_SENT.give(redirect("casework_public:help_sent"), reference)
 
 
 @login_not_required

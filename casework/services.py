@@ -8,16 +8,18 @@ casework.notifications, and retention in casework.retention.
 """
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from advisers.models import AdviserAssignment
 from advisers.permissions import has_perm, may_change_action
 from advisers.roles import Role
+from areas.models import Area
 from casework import audit
 from casework.follow_links import follow_link_revoke
 from casework.models import (
@@ -65,14 +67,7 @@ def support_request_submit(
     again later with a new token, after the browser's Back: see
     ``support_request_sent_before``.)
     """
-    adviser = (
-        AdviserAssignment.objects.current()
-        .filter(area=area)
-        .values_list("adviser", flat=True)
-        .first()
-        if area
-        else None
-    )
+    adviser = _named_adviser_id(area)
     # One transaction, with no savepoint inside it (two round trips fewer
     # to the database on every post): a used token's IntegrityError rolls
     # it all back, and the request that used it is read after.
@@ -104,6 +99,44 @@ def support_request_submit(
     return support_request
 
 
+# The attribute an area read with_named_adviser() carries.
+_NAMED_ADVISER = "named_adviser_id"
+
+
+# Made once a process (annotate copies it before resolving it, so the one
+# kept is never changed), not built again on every post.
+@functools.cache
+def _named_adviser() -> Subquery:
+    return Subquery(
+        AdviserAssignment.objects.current()
+        .filter(area=OuterRef("pk"))
+        .order_by("-started_on", "-pk")
+        .values("adviser")[:1]
+    )
+
+
+def with_named_adviser(areas: QuerySet[Area]) -> QuerySet[Area]:
+    """``areas``, each with the id of the adviser named for it now (or
+    None), so that support_request_submit() need not ask again: the help
+    form reads its area so, one query where there were two."""
+    return areas.annotate(**{_NAMED_ADVISER: _named_adviser()})
+
+
+def _named_adviser_id(area: Area | None) -> int | None:
+    """Whom a new request in ``area`` lands with: its named adviser (read
+    with it, or asked now), or None for the managers' triage queue."""
+    if area is None:
+        return None
+    if hasattr(area, _NAMED_ADVISER):
+        return getattr(area, _NAMED_ADVISER)
+    return (
+        AdviserAssignment.objects.current()
+        .filter(area=area)
+        .values_list("adviser", flat=True)
+        .first()
+    )
+
+
 def request_facts(support_request: SupportRequest) -> dict:
     """What a webhook is told about a request: its public facts, never the
     resident's details or words."""
@@ -120,23 +153,34 @@ def request_facts(support_request: SupportRequest) -> dict:
 SENT_AGAIN_WITHIN = datetime.timedelta(hours=1)
 
 
-def support_request_sent_before(**details) -> SupportRequest | None:
-    """The request made within the last hour from this very form: the same
-    ``details`` (person, words, place and all), if any. A resident who went
-    back to the help form and sent it again (their browser fills in what
-    they typed, on a page with a new token) is answered with the request
-    they made; a change to anything makes a new one."""
-    return (
+def support_request_sent_before(**details) -> str | None:
+    """The reference of the request made within the last hour from this
+    very form: the same ``details`` (person, words, place and all), if
+    any. A resident who went back to the help form and sent it again
+    (their browser fills in what they typed, on a page with a new token) is
+    answered with the request they made; a change to anything makes a new
+    one."""
+    # The database finds this person's requests of the last hour (a
+    # handful at most, through support_request_sent_again_idx, not the
+    # hour's every request) and the rest of the details are compared
+    # here: the ORM's building of a dozen conditions cost a millisecond of
+    # CPU on every post, most of this read.
+    # (An area by its id, as values_list() reads it.)
+    wanted = [getattr(value, "pk", value) for value in details.values()]
+    found = (
         SupportRequest.objects.filter(
+            name=details["name"],
+            email=details["email"],
             created_at__gte=timezone.now() - SENT_AGAIN_WITHIN,
             details_removed_at__isnull=True,
-            **details,
         )
-        # The form shows its reference; nothing else is read.
-        .only("reference")
         .order_by("created_at")
-        .first()
+        .values_list("reference", *details)
     )
+    for reference, *values in found:
+        if values == wanted:
+            return reference
+    return None
 
 
 @transaction.atomic

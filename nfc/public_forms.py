@@ -71,7 +71,11 @@ class PublicFormDefence(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["started"].initial = self.started_token()
+        # A page drawn afresh gets a new token. A bound form shows the
+        # token it was sent (sent_again() gives it a new one), so signing
+        # one for it would be wasted on every post.
+        if not self.is_bound:
+            self.fields["started"].initial = self.started_token()
 
     def min_seconds(self) -> int:
         """How soon after the page is shown a person could send it; a form

@@ -282,6 +282,36 @@ def test_back_and_send_again_makes_no_second_request(client, post, mailoutbox):
     assert SupportRequest.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"postcode": "SR2 8AA"},
+        {"place": "Hendon"},
+        {"topic": Topic.OTHER},
+        {"for_group": "no", "group_name": ""},
+        {"group_name": "Hendon Park Friends"},
+        {"email": "pat.resident@example.org"},
+        {"phone": "0191 123 4567"},
+        {"contact_by": "phone", "phone": "0191 123 4567"},
+        {"name": "Pat Residents"},
+    ],
+)
+def test_back_and_send_again_with_any_detail_changed_makes_a_new_request(post, change):
+    # The same words from the same person are compared detail by detail
+    # (support_request_sent_before): a change to any one is a new request.
+    post()
+    post(started=a_while_ago(), **change)
+    assert SupportRequest.objects.count() == 2
+
+
+def test_back_and_send_again_from_another_area_makes_a_new_request(post):
+    hendon, amble = AreaFactory(name="Hendon"), AreaFactory(name="Amble")
+    post(area=str(hendon.pk))
+    post(started=a_while_ago(), area=str(amble.pk))
+    post(started=a_while_ago(), area=str(hendon.pk))
+    assert [r.area for r in SupportRequest.objects.order_by("pk")] == [hendon, amble]
+
+
 def test_someone_elses_used_token_shows_nothing_of_their_request(post):
     sent = answers()
     post(**sent)

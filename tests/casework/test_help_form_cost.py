@@ -87,3 +87,66 @@ def test_a_saved_post_asks_redis_four_times(
     assert SupportRequest.objects.count() == 2
     # The jobs for rows the test rolls back are not left for a later worker.
     celery_on_redis.control.purge()
+
+
+def _indexes_on(column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'casework_supportrequest' "
+            "AND indexdef LIKE %s",
+            [f"%({column}%"],
+        )
+        return [definition for (definition,) in cursor.fetchall()]
+
+
+def test_a_new_request_pays_for_no_follow_link_index_entry():
+    # A new request has no private link yet: its empty hash was an entry in
+    # two indexes (one a pattern-matching copy no look-up uses).
+    (index,) = _indexes_on("follow_token_hash")
+    assert "varchar_pattern_ops" not in index
+    assert "WHERE" in index
+    assert "''" in index
+
+
+def test_the_sent_again_read_finds_the_person_by_an_index(client):
+    client.post("/help/", answers())
+    with connection.cursor() as cursor:
+        # (A test's table is too small for the planner to want any index.)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT reference FROM casework_supportrequest "
+            "WHERE name = 'Pat Resident' AND created_at >= now() - interval '1 hour'"
+        )
+        plan = " ".join(line for (line,) in cursor.fetchall())
+    assert "support_request_sent_again_idx" in plan
+
+
+def test_a_saved_post_reads_its_area_and_adviser_at_once(
+    client, hendon, adviser, django_capture_on_commit_callbacks
+):
+    # The area and whom it lands with, in one query (with_named_adviser):
+    # the used token, the area, "sent again?", then the save (its row, its
+    # audit entry, the webhooks) in a transaction.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_model(SupportRequest)  # kept by each process
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        response = client.post("/help/", answers(area=str(hendon.pk)))
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().assigned_to == adviser
+    assert len(queries) == 8, [q["sql"][:80] for q in queries]
+    assert not [q for q in queries if q["sql"].startswith('SELECT "advisers_adviserassignment"')]
+
+
+def test_a_post_lands_with_the_adviser_named_now(client, hendon, adviser, manager):
+    from advisers import services as staff_services
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(role=adviser.role)
+    staff_services.area_assign_adviser(area=hendon, adviser=newcomer, by=manager)
+    response = client.post("/help/", answers(area=str(hendon.pk)))
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().assigned_to == newcomer

@@ -64,3 +64,29 @@ def test_a_redis_that_answers_is_asked_as_usual(settings, redis_url, alias):
     # Both are the one Redis.
     assert caches["shared" if alias == "default" else "default"].get("greeting") == "hello"
     cache.delete_many(["greeting", "count"])
+
+
+@pytest.mark.parametrize("alias", ["default", "shared"])
+def test_each_call_reuses_the_one_redis_client(settings, redis_url, alias, monkeypatch):
+    """redis-py fills a table of reply handlers for every client made:
+    Django made one a call (three on every help form post)."""
+    from django.core.cache import caches
+
+    settings.CACHES = redis_caches(redis_url)
+    cache = caches[alias]
+    made = []
+    monkeypatch.setattr(redis.Redis, "__init__", _counting(redis.Redis.__init__, made))
+    cache.set("greeting", "hello")
+    assert cache.get("greeting") == "hello"
+    cache.delete("greeting")
+    shared_cache.move_on("version", start=1)
+    shared_cache.delete("version")
+    assert len(made) <= 2, "one client for each cache, kept for every call"
+
+
+def _counting(function, calls: list):
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return counted
