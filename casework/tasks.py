@@ -28,7 +28,8 @@ def request_received_tell_task(request_id: int) -> int:
     """E-mail a new request's resident their reference and the adviser (or
     worker) it landed with that it came: the two e-mails of
     acknowledgement_send_task and assignee_tell_task in one job, each sent
-    once (a retry sends only what did not go). How many went now."""
+    once (the sweep's later try sends only what did not go). How many went
+    now."""
     sent, failures = 0, []
     for notice in (notifications.ACKNOWLEDGEMENT, notifications.ASSIGNEE):
         try:
@@ -36,7 +37,8 @@ def request_received_tell_task(request_id: int) -> int:
         except Exception as error:
             # A resident's address refused must not keep the adviser's
             # e-mail back (nor the other way round): both are tried, then
-            # the job fails (and is retried) for what did not go.
+            # the job fails for what did not go, which the sweep of unsent
+            # e-mails sends later.
             failures.append(error)
     if failures:
         raise failures[0]
