@@ -8,10 +8,11 @@ import functools
 import html
 from dataclasses import dataclass
 
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from advisers.permissions import has_perm
+from nfc.reversing import ADDRESSES_KEPT, urlconf_in_use
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,11 @@ class Destination:
 
     @property
     def url(self) -> str:
-        return _address(self.url_name, get_script_prefix(), get_urlconf())
+        return _address(self.url_name, get_script_prefix(), urlconf_in_use())
 
 
-@functools.cache
-def _address(url_name: str, script_prefix: str, urlconf: str | None) -> str:
+@functools.lru_cache(maxsize=ADDRESSES_KEPT)
+def _address(url_name: str, script_prefix: str, urlconf: str) -> str:
     """A page's address, worked out once a process for each prefix the
     portal is served under (and URL configuration, which tests change):
     reverse() for every menu entry, twice each, was a tenth of a staff
@@ -146,7 +147,7 @@ def destinations_for(user) -> list[Destination]:
 def address(url_name: str) -> str:
     """A page's address with no arguments, as {% url %} gives it, worked
     out once a process (as the menu's)."""
-    return _address(url_name, get_script_prefix(), get_urlconf())
+    return _address(url_name, get_script_prefix(), urlconf_in_use())
 
 
 def menu_lines(destinations: list[Destination], path: str) -> SafeString:

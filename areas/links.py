@@ -5,8 +5,9 @@ than its queries."""
 import functools
 from collections.abc import Callable
 
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, reverse
+
+from nfc.reversing import ADDRESSES_KEPT, urlconf_in_use
 
 # Never a real ward (real codes are E05 and six digits), so it appears in
 # the reversed address only where the ward code goes.
@@ -19,7 +20,7 @@ _STAND_INS = ("900000001", "900000002", "900000003")
 def area_page_addresses() -> Callable[[str], str]:
     """A function from a ward code to its area's staff page, the same
     address as ``reverse("areas:detail", args=[ward_code])``, reversed once."""
-    address = _reversed("areas:detail", (_STAND_IN,), get_script_prefix(), _urlconf())
+    address = _reversed("areas:detail", (_STAND_IN,), get_script_prefix(), urlconf_in_use())
     return lambda ward_code: address.replace(_STAND_IN, ward_code)
 
 
@@ -28,7 +29,7 @@ def addresses(viewname: str, arguments: int) -> Callable[..., str]:
     segments that need no quoting) to its address, the same as ``reverse(
     viewname, args=[...])``, reversed once."""
     stand_ins = _STAND_INS[:arguments]
-    pieces = [_reversed(viewname, stand_ins, get_script_prefix(), _urlconf())]
+    pieces = [_reversed(viewname, stand_ins, get_script_prefix(), urlconf_in_use())]
     for stand_in in stand_ins:
         head, tail = pieces[-1].split(stand_in)
         pieces[-1:] = [head, tail]
@@ -42,13 +43,7 @@ def addresses(viewname: str, arguments: int) -> Callable[..., str]:
     return address
 
 
-def _urlconf() -> str:
-    """The URL configuration reverse() reads: the request's, or the
-    settings' (which a test may change)."""
-    return get_urlconf() or settings.ROOT_URLCONF
-
-
-@functools.cache
+@functools.lru_cache(maxsize=ADDRESSES_KEPT)
 def _reversed(viewname: str, args: tuple[str, ...], script_prefix: str, urlconf: str) -> str:
     """``reverse(viewname, args=args)`` once a process for each script prefix
     and URL configuration (what reverse() reads besides its arguments): a

@@ -60,6 +60,13 @@ class Statement:
         if key not in self._compiled:
             self._compiled[key] = self._compile(connection, shape)
         sql, places, expressions = self._compiled[key]
+        if any(
+            value is None or (isinstance(value, list) and None in value)
+            for value in values.values()
+        ):
+            # The ORM writes "IS NULL" for None, the compiled "= %s" would
+            # match nothing: such a value changes the query's shape.
+            raise ValueError(f"{self!r}: None is not a value a statement can take")
         adapted = {name: _adapt(connection, value) for name, value in values.items()}
         params = [place if not isinstance(place, _Place) else place.of(adapted) for place in places]
         with connection.cursor() as cursor:

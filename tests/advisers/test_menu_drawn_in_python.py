@@ -80,3 +80,10 @@ def test_base_html_draws_the_addresses_it_names(client, adviser, signed_in):
         page = client.get("/").text
         assert f'<li><a href="{reverse("account_login")}">Staff sign in</a></li>' in page
     assert f'<li><a href="{reverse("casework_public:privacy")}">Privacy</a></li>' in page
+
+
+def test_an_address_follows_the_url_configuration_a_test_sets(settings):
+    assert address("advisers:home") == reverse("advisers:home")
+    settings.ROOT_URLCONF = "tests.advisers.moved_urls"
+    assert address("advisers:home") == reverse("advisers:home")
+    assert address("advisers:home").startswith("/moved/")

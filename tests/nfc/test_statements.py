@@ -66,6 +66,13 @@ def test_a_stand_in_missing_from_the_parameters_is_refused():
         lost.rows(None, owner=5)
 
 
+@pytest.mark.parametrize(("owner", "areas"), [(None, [1]), (1, [1, None])])
+def test_none_is_refused_since_the_orm_would_have_asked_is_null(adviser, owner, areas):
+    ACTIONS.rows(1, owner=adviser.pk, due_before=timezone.localdate(), areas=[1])
+    with pytest.raises(ValueError, match="None"):
+        ACTIONS.rows(len(areas), owner=owner, due_before=timezone.localdate(), areas=areas)
+
+
 def test_an_optional_stand_in_may_go_unused():
     unused = Statement(
         lambda *, owner: Action.objects.filter(owner=1).values_list("pk"),
