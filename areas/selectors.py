@@ -79,7 +79,10 @@ SELECT 'e', l.id, NULL, NULL, NULL, NULL, NULL, NULL,
 FROM areas_localcontact l
 WHERE l.area_id = %s""",
 }
-_PARTS_ORDER = "\nORDER BY part, sort_a, sort_b, day DESC, id DESC"
+# By position (part, sort_a, sort_b, day, id): SQLite matches a UNION's
+# ORDER BY names against its last branch, whose columns are unnamed when
+# the contacts are left out.
+_PARTS_ORDER = "\nORDER BY 1, 16, 17, 3 DESC, 2 DESC"
 
 
 def _date(value) -> datetime.date:
