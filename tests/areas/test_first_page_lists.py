@@ -206,3 +206,53 @@ def test_the_interactions_are_written_as_the_template_wrote_them(hendon, adviser
         for can_see_notes in (True, False):
             drawn = template.render({"interactions": rows, "can_see_notes": can_see_notes})
             assert _interaction_lines(rows, can_see_notes=can_see_notes) == drawn
+
+
+def test_the_interactions_are_the_orms_rows_in_the_orms_order(hendon, adviser, manager):
+    """The compiled statement's interactions are those the ORM read: the
+    latest ten of the area alone, newest first, each field and its staff's
+    name the same, the staff read with them."""
+    from areas.views import _INTERACTION_FIELDS, _INTERACTION_OWN, _latest_interactions_of
+
+    other = AreaFactory()
+    today = timezone.localdate()
+    for n in range(13):
+        interaction_log(
+            area=hendon if n % 4 else other,
+            by=adviser if n % 2 else manager,
+            date=today - datetime.timedelta(n % 5),
+            kind="visit" if n % 3 else "call",
+            residents=n,
+            minutes=n or None,
+            topics=["people", "money"][: n % 3],
+            notes=f"<note {n}>",
+            next_steps="" if n % 2 else "Ring back",
+        )
+    for area in (hendon, other, AreaFactory()):
+        orm = list(area.interactions.select_related("logged_by").only(*_INTERACTION_FIELDS)[:10])
+        with CaptureQueriesContext(connection) as queries:
+            ours = _latest_interactions_of(area.pk)
+            drawn = [
+                (
+                    *(getattr(row, name) for name in _INTERACTION_OWN),
+                    row.logged_by.pk,
+                    row.logged_by.full_name,
+                    row.logged_by.email,
+                    str(row.logged_by),
+                    row.get_kind_display(),
+                )
+                for row in ours
+            ]
+        assert len(queries) == 1
+        assert drawn == [
+            (
+                *(getattr(row, name) for name in _INTERACTION_OWN),
+                row.logged_by.pk,
+                row.logged_by.full_name,
+                row.logged_by.email,
+                str(row.logged_by),
+                row.get_kind_display(),
+            )
+            for row in orm
+        ]
+    assert len(_latest_interactions_of(hendon.pk)) == 9
