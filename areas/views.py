@@ -42,7 +42,14 @@ from areas.forms import (
 from areas.models import Area, StageChange
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
 from casework import audit
-from casework.models import AuditEntry, Interaction, InteractionTopic, Referral, SupportRequest
+from casework.models import (
+    Action,
+    AuditEntry,
+    Interaction,
+    InteractionTopic,
+    Referral,
+    SupportRequest,
+)
 from casework.selectors import residents_reached_by_month
 from nfc.csv import csv_response
 from nfc.periods import Period, add_months, minutes_in_words
@@ -149,7 +156,7 @@ def _in_model_order(model, names) -> tuple[str, ...]:
 
 # The interactions' own fields and their staff's, as the rows give them.
 _INTERACTION_OWN = _in_model_order(Interaction, {"id", *_INTERACTION_FIELDS})
-_LOGGED_BY_OWN = _in_model_order(User, {"id", *_STAFF_NAME})
+_STAFF_OWN = _in_model_order(User, {"id", *_STAFF_NAME})
 
 
 def _latest_interactions(area_id: int):
@@ -158,31 +165,51 @@ def _latest_interactions(area_id: int):
     return (
         Interaction.objects.filter(area_id=area_id)
         .select_related("logged_by")
-        .values_list(*_INTERACTION_OWN, *(f"logged_by__{name}" for name in _LOGGED_BY_OWN[1:]))[:10]
+        .values_list(*_INTERACTION_OWN, *(f"logged_by__{name}" for name in _STAFF_OWN[1:]))[:10]
+    )
+
+
+_ACTION_OWN = _in_model_order(
+    Action, {"id", "area_id", "description", "owner_id", "due_on", "done_at"}
+)
+
+
+def _open_actions(area_id: int):
+    """The area's open actions, as area.actions.open() lists them, with the
+    fields the action list draws and their owners' names."""
+    return (
+        Action.objects.open()
+        .filter(area_id=area_id)
+        .select_related("owner")
+        .values_list(*_ACTION_OWN, *(f"owner__{name}" for name in _STAFF_OWN[1:]))
     )
 
 
 # Compiled once a process: the ORM took about a millisecond a page building
-# it, more than PostgreSQL takes to answer it.
+# each, more than PostgreSQL takes to answer it.
+_OPEN_ACTIONS = Statement(_open_actions, stand_ins=lambda shape: {"area_id": STAND_IN_ID})
 _LATEST_INTERACTIONS = Statement(
     _latest_interactions, stand_ins=lambda shape: {"area_id": STAND_IN_ID}
 )
 
 
-def _latest_interactions_of(area_id: int) -> list:
-    """The rows of _latest_interactions as the instances
-    ``area.interactions.select_related("logged_by").only(...)`` gave, each
-    with its logged_by read with it."""
-    interactions = []
-    own = len(_INTERACTION_OWN)
-    logged_by_at = _INTERACTION_OWN.index("logged_by_id")
-    logged_by_field = Interaction._meta.get_field("logged_by")
-    for row in _LATEST_INTERACTIONS.rows(None, area_id=area_id):
-        interaction = Interaction.from_db("default", _INTERACTION_OWN, row[:own])
-        logged_by = User.from_db("default", _LOGGED_BY_OWN, (row[logged_by_at], *row[own:]))
-        logged_by_field.set_cached_value(interaction, logged_by)
-        interactions.append(interaction)
-    return interactions
+def _as_instances(rows, model, own, *, staff: str, area: Area) -> list:
+    """``rows`` (``own`` fields of ``model``, then those of its ``staff``
+    but the id) as the instances the area's related manager gave with
+    ``select_related(staff).only(...)``: the staff read with each, and the
+    area the one asked about, as the manager sets it."""
+    instances = []
+    count = len(own)
+    staff_at = own.index(f"{staff}_id")
+    staff_field = model._meta.get_field(staff)
+    area_field = model._meta.get_field("area")
+    for row in rows:
+        instance = model.from_db("default", own, row[:count])
+        person = User.from_db("default", _STAFF_OWN, (row[staff_at], *row[count:]))
+        staff_field.set_cached_value(instance, person)
+        area_field.set_cached_value(instance, area)
+        instances.append(instance)
+    return instances
 
 
 def _interactions(user, area: Area) -> list:
@@ -190,7 +217,13 @@ def _interactions(user, area: Area) -> list:
     address to correct it (empty when ``user`` may not), for the page's own
     copy of casework/_interaction.html, with what it was about written out
     and its notes and next steps shortened as the copy shows them."""
-    interactions = _latest_interactions_of(area.pk)
+    interactions = _as_instances(
+        _LATEST_INTERACTIONS.rows(None, area_id=area.pk),
+        Interaction,
+        _INTERACTION_OWN,
+        staff="logged_by",
+        area=area,
+    )
     correct = links.addresses("casework:interaction_correct", 1)
     for interaction in interactions:
         interaction.day = _day(interaction.date)
@@ -364,15 +397,12 @@ def area_detail(request, ward_code):
         "can_see_casework": can_see_casework,
         "interactions": interactions,
         "actions": (
-            area.actions.open()
-            .select_related("owner")
-            .only(
-                "area_id",
-                "description",
-                "owner_id",
-                "due_on",
-                "done_at",
-                *(f"owner__{field}" for field in _STAFF_NAME),
+            _as_instances(
+                _OPEN_ACTIONS.rows(None, area_id=area.pk),
+                Action,
+                _ACTION_OWN,
+                staff="owner",
+                area=area,
             )
             if can_see_casework
             else []
