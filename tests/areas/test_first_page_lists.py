@@ -206,3 +206,114 @@ def test_the_interactions_are_written_as_the_template_wrote_them(hendon, adviser
         for can_see_notes in (True, False):
             drawn = template.render({"interactions": rows, "can_see_notes": can_see_notes})
             assert _interaction_lines(rows, can_see_notes=can_see_notes) == drawn
+
+
+def test_the_interactions_are_the_orms_rows_in_the_orms_order(hendon, adviser, manager):
+    """The compiled statement's interactions are those the ORM read: the
+    latest ten of the area alone, newest first, each field and its staff's
+    name the same, the staff read with them."""
+    from areas.views import _INTERACTION_FIELDS, _INTERACTION_OWN
+
+    other = AreaFactory()
+    today = timezone.localdate()
+    for n in range(13):
+        interaction_log(
+            area=hendon if n % 4 else other,
+            by=adviser if n % 2 else manager,
+            date=today - datetime.timedelta(n % 5),
+            kind="visit" if n % 3 else "call",
+            residents=n,
+            minutes=n or None,
+            topics=["people", "money"][: n % 3],
+            notes=f"<note {n}>",
+            next_steps="" if n % 2 else "Ring back",
+        )
+    for area in (hendon, other, AreaFactory()):
+        orm = list(area.interactions.select_related("logged_by").only(*_INTERACTION_FIELDS)[:10])
+        with CaptureQueriesContext(connection) as queries:
+            ours = _first_page_rows(area, "interactions")
+            drawn = [
+                (
+                    *(getattr(row, name) for name in _INTERACTION_OWN),
+                    row.logged_by.pk,
+                    row.logged_by.full_name,
+                    row.logged_by.email,
+                    str(row.logged_by),
+                    row.get_kind_display(),
+                )
+                for row in ours
+            ]
+        assert len(queries) == 1
+        assert drawn == [
+            (
+                *(getattr(row, name) for name in _INTERACTION_OWN),
+                row.logged_by.pk,
+                row.logged_by.full_name,
+                row.logged_by.email,
+                str(row.logged_by),
+                row.get_kind_display(),
+            )
+            for row in orm
+        ]
+    assert len(_first_page_rows(hendon, "interactions")) == 9
+
+
+def _first_page_rows(area, name):
+    """The page's ``name`` (interactions or actions), as the view makes them."""
+    from areas.views import (
+        _ACTION_OWN,
+        _INTERACTION_OWN,
+        _LATEST_INTERACTIONS,
+        _OPEN_ACTIONS,
+        _as_instances,
+    )
+    from casework.models import Action, Interaction
+
+    if name == "interactions":
+        rows = _LATEST_INTERACTIONS.rows(None, area_id=area.pk)
+        return _as_instances(rows, Interaction, _INTERACTION_OWN, staff="logged_by", area=area)
+    rows = _OPEN_ACTIONS.rows(None, area_id=area.pk)
+    return _as_instances(rows, Action, _ACTION_OWN, staff="owner", area=area)
+
+
+def test_the_open_actions_are_the_orms_rows_in_the_orms_order(hendon, adviser, manager):
+    """The compiled statement's actions are those the ORM read: the area's
+    open ones alone, soonest due first, each field, its owner and its area
+    the same, read in one query."""
+    from areas.views import _ACTION_OWN
+    from casework.services import action_add, action_done
+
+    other = AreaFactory()
+    today = timezone.localdate()
+    for n in range(9):
+        action = action_add(
+            area=hendon if n % 3 else other,
+            by=manager,
+            owner=adviser if n % 3 and n % 2 else manager,
+            description=f"<Ring> {n} & more",
+            due_on=today + datetime.timedelta(n % 4 - 2),
+        )
+        if n == 4:
+            action_done(action=action, by=manager)
+
+    def drawn(rows):
+        return [
+            (
+                *(getattr(row, name) for name in _ACTION_OWN),
+                row.owner.pk,
+                row.owner.full_name,
+                row.owner.email,
+                str(row.owner),
+                row.area.pk,
+                row.is_overdue,
+            )
+            for row in rows
+        ]
+
+    for area in (hendon, other, AreaFactory()):
+        orm = area.actions.open().select_related("owner")
+        with CaptureQueriesContext(connection) as queries:
+            ours = drawn(_first_page_rows(area, "actions"))
+        assert len(queries) == 1
+        assert ours == drawn(orm)
+    assert len(_first_page_rows(hendon, "actions")) == 5
