@@ -20,6 +20,7 @@ from advisers.models import (
     TimeRecord,
     User,
 )
+from advisers.navigation import destinations_for
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
@@ -71,6 +72,26 @@ def _caseload_lines(caseload: list[Area]) -> SafeString:
         )
     # Every value from the database or the settings is escaped above; the
     # rest is this function's own markup.
+    return mark_safe("".join(lines))
+
+
+def _reach_cards(destinations) -> SafeString:
+    """The "What you can reach" cards, as the template's loop over
+    ``destinations`` drew them (all but the home page itself)."""
+    lines = []
+    for destination in destinations:
+        if destination.url_name == "advisers:home":
+            lines.append("\n      \n    ")
+            continue
+        lines.append(
+            "\n      \n"
+            '        <li class="card">\n'
+            f'          <a href="{escape(destination.url)}">{escape(destination.label)}</a>\n'
+            f"          <p>{escape(destination.description)}</p>\n"
+            "        </li>\n"
+            "      \n    "
+        )
+    # Every value is escaped above; the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 
@@ -132,6 +153,7 @@ def home(request):
         field.choices = [(area.pk, field.label_from_instance(area)) for area in held]
         context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+    context["reach_cards"] = _reach_cards(destinations_for(user))
     context["panels"] = [
         panel
         for _, panel in home_page_panels.send(sender=User, request=request, caseload=caseload)
