@@ -1,12 +1,17 @@
 """The adviser's home page parts written in Python (advisers.views): the
 same bytes as the template drew."""
 
+import datetime
+
 import pytest
 from django.template import Context, Template
+from django.utils import timezone
 
+from advisers import services
 from advisers.navigation import Destination, destinations_for
-from advisers.views import _reach_cards
-from tests.factories import UserFactory
+from advisers.views import _overdue_actions, _reach_cards
+from casework.models import Action
+from tests.factories import AreaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +55,54 @@ def test_the_home_page_draws_the_cards(client, adviser):
     client.force_login(adviser)
     page = client.get("/staff/").text
     assert _cards(_reach_cards(destinations_for(adviser))) in page
+
+
+def _action(area, owner, description, *, days_ago, done=False):
+    return Action.objects.create(
+        area=area,
+        owner=owner,
+        description=description,
+        due_on=timezone.localdate() - datetime.timedelta(days=days_ago),
+        done_at=timezone.now() if done else None,
+    )
+
+
+def test_the_overdue_statement_answers_as_the_queryset(adviser, outsider):
+    vange, pier = AreaFactory(name="Vange"), AreaFactory(name="<Pier> & Co")
+    _action(vange, adviser, "Ring the school", days_ago=3)
+    _action(pier, adviser, "Book the hall", days_ago=3)
+    _action(pier, adviser, "Post the flyers", days_ago=10)
+    _action(vange, adviser, "Due today", days_ago=0)
+    _action(vange, adviser, "Done already", days_ago=5, done=True)
+    _action(vange, outsider, "Someone else's", days_ago=5)
+    for person in (adviser, outsider, UserFactory(role="adviser")):
+        made = _overdue_actions(person)
+        expected = list(
+            Action.objects.overdue().filter(owner=person).select_related("area").order_by()
+        )
+        expected.sort(key=lambda action: (action.due_on, action.pk))
+        fields = ("pk", "description", "due_on", "done_at", "owner_id", "area_id", "is_overdue")
+        assert [
+            ([getattr(a, f) for f in fields], a.area.pk, a.area.ward_code, a.area.name, a.owner)
+            for a in made
+        ] == [
+            ([getattr(a, f) for f in fields], a.area.pk, a.area.ward_code, a.area.name, a.owner)
+            for a in expected
+        ]
+    assert [a.description for a in _overdue_actions(adviser)] == [
+        "Post the flyers",
+        "Ring the school",
+        "Book the hall",
+    ]
+
+
+def test_the_home_page_lists_the_overdue_actions(client, adviser):
+    area = AreaFactory(name="<Pier> & Co")
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    _action(area, adviser, "Ring <the> school", days_ago=3)
+    client.force_login(adviser)
+    page = client.get("/staff/").text
+    assert "<h2>Overdue actions</h2>" in page
+    assert "<strong>Ring &lt;the&gt; school</strong>" in page
+    assert "&lt;Pier&gt; &amp; Co</a>" in page
+    assert 'class="overdue">overdue</strong>' in page
