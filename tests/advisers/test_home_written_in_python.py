@@ -5,11 +5,15 @@ import datetime
 
 import pytest
 from django.template import Context, Template
+from django.template.loader import get_template
+from django.test import RequestFactory
 from django.utils import timezone
 
 from advisers import services
+from advisers.forms import TimeRecordForm
 from advisers.navigation import Destination, destinations_for
 from advisers.views import _overdue_actions, _reach_cards
+from areas.models import Area
 from casework.models import Action
 from tests.factories import AreaFactory, UserFactory
 
@@ -106,3 +110,37 @@ def test_the_home_page_lists_the_overdue_actions(client, adviser):
     assert "<strong>Ring &lt;the&gt; school</strong>" in page
     assert "&lt;Pier&gt; &amp; Co</a>" in page
     assert 'class="overdue">overdue</strong>' in page
+
+
+def _time_forms(areas):
+    request = RequestFactory().get("/staff/")
+    drawn = []
+    for name in ("includes/time_record_form.html", "includes/time_record_form_fresh.html"):
+        form = TimeRecordForm(areas=Area.objects.filter(pk__in=[area.pk for area in areas]))
+        field = form.fields["area"]
+        field.choices = [(area.pk, field.label_from_instance(area)) for area in areas]
+        context = {"time_form": form, "csrf_token": "a-token", "request": request}
+        drawn.append(get_template(name).render(context))
+    return drawn
+
+
+def test_the_fresh_time_form_is_what_the_template_drew():
+    areas = [
+        AreaFactory(name="<Pier> & Co", local_authority="O'Tendring"),
+        AreaFactory(name="Vange", local_authority='"Basildon"'),
+    ]
+    template_drew, written = _time_forms(areas)
+    assert written == template_drew
+    assert "&lt;Pier&gt; &amp; Co (O&#x27;Tendring)" in written
+    assert "Vange (&quot;Basildon&quot;)" in written
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in written
+
+
+def test_the_home_page_draws_the_fresh_time_form(client, adviser):
+    area = AreaFactory(name="<Pier> & Co")
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    client.force_login(adviser)
+    page = client.get("/staff/").text
+    assert '<h2 id="record-time">Record a day</h2>' in page
+    assert f'<option value="{area.pk}">&lt;Pier&gt; &amp; Co (' in page
+    assert '<input type="radio" name="unit" value="days" required id="id_unit_0" checked>' in page
