@@ -20,6 +20,7 @@ from advisers.models import (
     TimeRecord,
     User,
 )
+from advisers.navigation import destinations_for
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
@@ -27,18 +28,52 @@ from advisers.templatetags.nfc_time import as_days
 from areas.links import area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
+from nfc.statements import STAND_IN_DAY, STAND_IN_ID, Statement
 
 # What the home page's overdue actions draw (casework/_action_list.html),
 # but their owner: the person whose page it is.
-OVERDUE_ACTION_FIELDS = (
-    "description",
-    "due_on",
-    "done_at",
-    "owner_id",
-    "area_id",
-    "area__ward_code",
-    "area__name",
+# In the models' own order of fields, as Model.from_db reads them.
+OVERDUE_ACTION_FIELDS = tuple(
+    field.attname
+    for field in Action._meta.concrete_fields
+    if field.attname in {"id", "description", "due_on", "done_at", "owner_id", "area_id"}
 )
+OVERDUE_AREA_FIELDS = tuple(
+    field.attname
+    for field in Area._meta.concrete_fields
+    if field.attname in {"id", "ward_code", "name"}
+)
+
+
+def _overdue_actions_of(owner_id: int, today: datetime.date):
+    """The actions ``owner_id`` has left open past ``today``, with their
+    areas, as the fields the home page draws."""
+    return (
+        Action.objects.open()
+        .filter(owner_id=owner_id, due_on__lt=today)
+        .values_list(*OVERDUE_ACTION_FIELDS, *(f"area__{name}" for name in OVERDUE_AREA_FIELDS))
+    )
+
+
+# Compiled once a process: the ORM's building of it cost more than
+# PostgreSQL's answer.
+_OVERDUE_ACTIONS = Statement(
+    _overdue_actions_of,
+    stand_ins=lambda shape: {"owner_id": STAND_IN_ID, "today": STAND_IN_DAY},
+)
+
+
+def _overdue_actions(user) -> list[Action]:
+    """``user``'s overdue actions (Action.objects.overdue()), as model
+    instances holding only what the home page draws, each its area's."""
+    actions = []
+    split = len(OVERDUE_ACTION_FIELDS)
+    for row in _OVERDUE_ACTIONS.rows(None, owner_id=user.pk, today=timezone.localdate()):
+        action = Action.from_db("default", OVERDUE_ACTION_FIELDS, row[:split])
+        action.area = Area.from_db("default", OVERDUE_AREA_FIELDS, row[split:])
+        action.owner = user
+        actions.append(action)
+    return actions
 
 
 def _recordable_areas(user):
@@ -71,6 +106,26 @@ def _caseload_lines(caseload: list[Area]) -> SafeString:
         )
     # Every value from the database or the settings is escaped above; the
     # rest is this function's own markup.
+    return mark_safe("".join(lines))
+
+
+def _reach_cards(destinations) -> SafeString:
+    """The "What you can reach" cards, as the template's loop over
+    ``destinations`` drew them (all but the home page itself)."""
+    lines = []
+    for destination in destinations:
+        if destination.url_name == "advisers:home":
+            lines.append("\n      \n    ")
+            continue
+        lines.append(
+            "\n      \n"
+            '        <li class="card">\n'
+            f'          <a href="{escape(destination.url)}">{escape(destination.label)}</a>\n'
+            f"          <p>{escape(destination.description)}</p>\n"
+            "        </li>\n"
+            "      \n    "
+        )
+    # Every value is escaped above; the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 
@@ -112,15 +167,7 @@ def home(request):
             area.url = page_of(area.ward_code)
         context["worker_areas"] = worker_areas
     if has_perm(user, "casework.log"):
-        overdue_actions = list(
-            Action.objects.overdue()
-            .filter(owner=user)
-            .select_related("area")
-            .only(*OVERDUE_ACTION_FIELDS)
-        )
-        for action in overdue_actions:
-            action.owner = user
-        context["overdue_actions"] = overdue_actions
+        context["overdue_actions"] = _overdue_actions(user)
     if has_perm(user, "time.record"):
         form = TimeRecordForm(areas=_recordable_areas(user))
         # The area select's choices in one plain query (left to the queryset,
@@ -132,6 +179,7 @@ def home(request):
         field.choices = [(area.pk, field.label_from_instance(area)) for area in held]
         context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+    context["reach_cards"] = _reach_cards(destinations_for(user))
     context["panels"] = [
         panel
         for _, panel in home_page_panels.send(sender=User, request=request, caseload=caseload)
