@@ -499,7 +499,7 @@ def dashboard(
         months=read,
         periods={period: months.in_period(period) for period in periods},
         today=today,
-        hours=hours_by_month(areas=scope.areas, months=read, today=today),
+        hours=hours_by_month(areas=[area.pk for area in areas], months=read, today=today),
     )
     deliveries = list(by_area.values())
     counts = outcome_counts(areas=areas, today=today)
