@@ -10,9 +10,10 @@ the evaluation reports and the API ask them for their own areas and periods.
 
 import datetime
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Generic, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -22,6 +23,7 @@ from advisers.roles import Role
 from advisers.selectors import hours_as_days
 from areas.models import Area
 from nfc.periods import add_months
+from nfc.statements import STAND_IN_DAY, Statement, stand_in_ids
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
@@ -148,34 +150,74 @@ def share_due(
     return Decimal((until - start).days) / Decimal((end - month).days)
 
 
+def _hours_of(
+    *,
+    areas,
+    starts: list[datetime.date],
+    ends: list[datetime.date],
+    until: datetime.date,
+):
+    """hours_by_month's rows: area id, role, then a sum for each month
+    (from ``starts[n]`` to ``ends[n]``), time to ``until`` (not included)."""
+    sums = {
+        f"m{n}": Sum("hours", filter=Q(date__gte=start, date__lt=end))
+        for n, (start, end) in enumerate(zip(starts, ends, strict=True))
+    }
+    return (
+        TimeRecord.objects.filter(
+            area__in=areas,
+            date__gte=starts[0],
+            date__lt=until,
+            role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
+        )
+        .values("area_id", "role")
+        .annotate(**sums)
+        .order_by()
+        .values_list("area_id", "role", *sums)
+    )
+
+
+# Compiled once a process for each number of areas and of months: the ORM
+# took a millisecond or more a dashboard to build and compile the sums.
+_HOURS_OF = Statement(
+    lambda area_ids, **bounds: _hours_of(areas=area_ids, **bounds),
+    stand_ins=lambda shape: {
+        "area_ids": stand_in_ids(shape[0]),
+        "starts": [STAND_IN_DAY + datetime.timedelta(days=n) for n in range(shape[1])],
+        "ends": [STAND_IN_DAY + datetime.timedelta(days=100 + n) for n in range(shape[1])],
+        "until": STAND_IN_DAY + datetime.timedelta(days=300),
+    },
+)
+
+
 def hours_by_month(
-    *, areas: QuerySet[Area], months: list[datetime.date], today: datetime.date
+    *,
+    areas: QuerySet[Area] | Sequence[int],
+    months: list[datetime.date],
+    today: datetime.date,
 ) -> dict[tuple[int, str], dict[datetime.date, Decimal | None]]:
     """Hours given by month, area and side: {(area id, role): {month: hours}}.
 
     One query: a row per area and side, a sum per month, so a year of time
     comes back as a few hundred rows. Time counts under the role its giver
     had when they gave it (kept on each record), so a later change of role
-    never moves past days from one side to the other."""
-    sums = {
-        f"m{n}": Sum("hours", filter=Q(date__gte=month, date__lt=add_months(month, 1)))
-        for n, month in enumerate(months)
+    never moves past days from one side to the other. ``areas``: a queryset
+    of them, or a list of their ids (then the SQL is compiled once a
+    process)."""
+    bounds: dict[str, Any] = {
+        "starts": list(months),
+        "ends": [add_months(month, 1) for month in months],
+        "until": min(add_months(months[-1], 1), today + datetime.timedelta(days=1)),
     }
-    rows = (
-        TimeRecord.objects.filter(
-            area__in=areas.values("pk"),
-            date__gte=months[0],
-            date__lt=min(add_months(months[-1], 1), today + datetime.timedelta(days=1)),
-            role__in=[Role.ADVISER, Role.COMMUNITY_WORKER],
-        )
-        .values("area_id", "role")
-        .annotate(**sums)
-        .order_by()
-    )
-    return {
-        (row["area_id"], row["role"]): {month: row[f"m{n}"] for n, month in enumerate(months)}
-        for row in rows
-    }
+    rows: Iterable[tuple]
+    if isinstance(areas, QuerySet):
+        rows = _hours_of(areas=areas.values("pk"), **bounds)
+    elif areas:
+        area_ids = list(areas)
+        rows = _HOURS_OF.rows((len(area_ids), len(months)), area_ids=area_ids, **bounds)
+    else:
+        rows = []
+    return {(area_id, role): dict(zip(months, sums, strict=True)) for area_id, role, *sums in rows}
 
 
 def area_deliveries(

@@ -217,7 +217,8 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
         )
         .order_by("name")
     )
-    for figure, by_area in overdue_by_area(areas=areas, now=now).items():
+    area_ids = [area.pk for area in rows]
+    for figure, by_area in overdue_by_area(areas=area_ids, now=now).items():
         for area in rows:
             setattr(area, figure, by_area.get(area.pk, 0))
     return rows
@@ -498,7 +499,7 @@ def dashboard(
         months=read,
         periods={period: months.in_period(period) for period in periods},
         today=today,
-        hours=hours_by_month(areas=scope.areas, months=read, today=today),
+        hours=hours_by_month(areas=[area.pk for area in areas], months=read, today=today),
     )
     deliveries = list(by_area.values())
     counts = outcome_counts(areas=areas, today=today)

@@ -123,6 +123,12 @@ def test_the_counts_are_those_of_the_records_owed_one_by_one(today):
         pk: (len(o.missing), len(o.overdue)) for pk, o in owed.items()
     }
     assert counts[joined_long_ago.pk].overdue > 0
+    # The statement compiled once a process gives the queryset's rows.
+    current, last_overdue = outcomes.outcome_count_quarters(today)
+    asked = {"area_ids": [a.pk for a in areas], "current": current, "last_overdue": last_overdue}
+    assert sorted(outcomes._COUNTED_OF.rows(len(areas), **asked)) == sorted(
+        outcomes._counted_of(**asked)
+    )
 
 
 def test_the_weight_is_a_setting_and_zero_switches_it_off(hendon, manager, settings):
