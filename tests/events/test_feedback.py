@@ -93,7 +93,9 @@ def test_the_day_after_starts_at_nine_and_events_long_past_are_not_asked_about()
 def test_the_request_goes_through_redis_to_a_real_worker_with_a_link_that_opens_the_form(
     celery_worker, mailoutbox
 ):
-    event = ended_days_ago(1)
+    # Two days ago, not one: a day-old event's people are asked from nine
+    # this morning, so before nine the job would rightly ask nobody.
+    event = ended_days_ago(2)
     came(event, email="pat@example.org", name="Pat Robinson")
     RegistrationFactory(event=event, email="absent@example.org")
 
