@@ -457,6 +457,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery --------------------------------------------------------------
 
 CELERY_BROKER_URL = REDIS_URL
+if REDIS_URL.startswith("redis://"):
+    # kombu's Redis transport, keeping its redis-py client (nfc/broker.py).
+    CELERY_BROKER_TRANSPORT = "nfc.broker:Transport"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # The local default has no broker: tasks run in-process, as soon as the
 # transaction that enqueued them commits.

@@ -127,6 +127,8 @@ def _celery_talks_to_the_test_redis(redis_url):
     """
     celery_app.conf.update(
         broker_url=redis_url,
+        # As nfc/settings.py sets it for a redis:// broker.
+        broker_transport="nfc.broker:Transport",
         result_backend=redis_url,
         # Tests read results (a deployed portal never does); on a busy
         # machine a read of the results' channel outlasted the portal's
