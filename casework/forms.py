@@ -24,7 +24,7 @@ from casework.models import (
     Topic,
     interaction_is_empty,
 )
-from casework.services import with_named_adviser
+from casework.services import area_with_named_adviser
 from nfc.form_rendering import ChoicesReadOnce
 from nfc.periods import start_of_day
 from nfc.public_forms import PublicFormDefence
@@ -167,17 +167,20 @@ class HelpRequestForm(PublicFormDefence):
         choice = self.cleaned_data["area"]
         if choice in ("", UNKNOWN_AREA):
             return None
-        try:
-            # What saving the request reads of its area: its id, the ward
-            # code a webhook is told, and its adviser (get() sorts nothing).
-            return with_named_adviser(Area.objects.only("ward_code")).get(pk=choice)
-        except Area.DoesNotExist:
+        # What saving the request reads of its area: its id, the ward code
+        # a webhook is told, and its adviser. (AreaChoiceField lets through
+        # only ids of digits, or names of the list's areas.)
+        area = (
+            area_with_named_adviser(int(choice)) if choice.isascii() and choice.isdigit() else None
+        )
+        if area is None:
             field = self.fields["area"]
             raise forms.ValidationError(
                 field.error_messages["invalid_choice"],
                 code="invalid_choice",
                 params={"value": choice},
-            ) from None
+            )
+        return area
 
     def clean(self):
         cleaned = super().clean()

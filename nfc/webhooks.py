@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from nfc.models import Webhook, WebhookDelivery
+from nfc.statements import Statement
 from nfc.tasks import webhook_deliver_task
 
 
@@ -21,18 +22,28 @@ def api_url(path: str) -> str:
     return f"{settings.NFC_BASE_URL}/api/v1/{path.lstrip('/')}"
 
 
+# Compiled once a process: every resident's help form post reads it, and
+# the ORM's building of it cost more CPU than PostgreSQL's answer.
+_ACTIVE = Statement(
+    lambda: Webhook.objects.filter(active=True).values_list("pk", "events"),
+    stand_ins=lambda shape: {},
+)
+
+
 def webhooks_announce(event: str, payload: dict) -> list[WebhookDelivery]:
     """One delivery of ``event`` for each active webhook that wants it, each
     sent by a job once the caller's transaction commits (none if it rolls
     back). ``payload``: the event's public facts (see the module's note)."""
     if event not in Webhook.Event.values:
         raise ValueError(f"Unknown webhook event {event!r}: add it to Webhook.Event.")
-    webhooks = [webhook for webhook in Webhook.objects.filter(active=True) if webhook.wants(event)]
-    if not webhooks:
+    # The active ones (in the order of their names) that want it, as
+    # Webhook.wants() says.
+    wanting = [pk for pk, events in _ACTIVE.rows(None) if event in events]
+    if not wanting:
         return []
     body = {"event": event, "occurred_at": timezone.now().isoformat(), "data": payload}
     deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(webhook=webhook, event=event, payload=body) for webhook in webhooks
+        WebhookDelivery(webhook_id=pk, event=event, payload=body) for pk in wanting
     )
     for delivery in deliveries:
         webhook_deliver_task.delay_on_commit(delivery.pk)

@@ -2,12 +2,16 @@
 one query, a post that is saved never reads the list of areas, and asks
 Redis four times."""
 
+import datetime
+
 import factory
 import pytest
 import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from casework import public_views, services
 from casework.models import SupportRequest
 from tests.casework.test_help_form import answers
 from tests.factories import AreaFactory, SupportRequestFactory
@@ -155,3 +159,41 @@ def test_a_post_lands_with_the_adviser_named_now(client, hendon, adviser, manage
     response = client.post("/help/", answers(area=str(hendon.pk)))
     assert response.status_code == 302
     assert SupportRequest.objects.get().assigned_to == newcomer
+
+
+def test_the_compiled_reads_of_a_post_are_the_querysets(hendon, adviser):
+    # casework compiles the post's reads once a process (nfc.statements):
+    # each must give the rows the ORM's queryset gives.
+    other = AreaFactory(name="Nobody's")
+    for area in (hendon, other):
+        (row,) = services._AREA_AND_ADVISER.rows(None, area_id=area.pk)
+        assert row == services._area_and_adviser(area.pk).get()
+        assert row[2] == (adviser.pk if area == hendon else None)
+    assert services._AREA_AND_ADVISER.rows(None, area_id=999_999) == []
+
+    made = SupportRequestFactory.create_batch(3, name="Pat Resident", email="pat@example.org")
+    SupportRequestFactory(name="Pat Resident", email="someone@example.org")
+    SupportRequest.objects.filter(pk=made[2].pk).update(form_token_hash="f" * 64)
+    for token_hash in ("f" * 64, "0" * 64):
+        assert public_views._MADE_WITH_TOKEN.rows(None, token_hash=token_hash) == list(
+            public_views._made_with_token(token_hash)
+        )
+    fields = ("area", "postcode", "topic", "description", "for_group", "name", "email")
+    since = timezone.now() - services.SENT_AGAIN_WITHIN
+    SupportRequest.objects.filter(pk=made[0].pk).update(
+        created_at=since - datetime.timedelta(days=1)
+    )
+    rows = services._sent_again(fields).rows(
+        fields, name="Pat Resident", email="pat@example.org", since=since
+    )
+    assert len(rows) == 2
+    assert rows == list(
+        SupportRequest.objects.filter(
+            name="Pat Resident",
+            email="pat@example.org",
+            created_at__gte=since,
+            details_removed_at__isnull=True,
+        )
+        .order_by("created_at")
+        .values_list("reference", *fields)
+    )

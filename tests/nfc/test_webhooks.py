@@ -19,7 +19,7 @@ from casework.services import support_request_move, support_request_submit
 from nfc.models import Webhook, WebhookDelivery
 from nfc.tasks import webhook_deliver_task, webhooks_sweep_task
 from nfc.webhook_delivery import deliveries_lost, signature
-from nfc.webhooks import webhook_redeliver, webhooks_announce
+from nfc.webhooks import _ACTIVE, webhook_redeliver, webhooks_announce
 from tests.nfc.webhook_receiver import webhook_receiver
 from tests.scene import Scene
 from tests.support import client_for, jobs_enqueued
@@ -429,3 +429,24 @@ def test_the_sweep_lets_the_log_forget_old_deliveries_but_not_those_still_tried(
     webhooks_sweep_task.apply()
 
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {retrying.pk, recent.pk}
+
+
+def test_the_compiled_read_of_the_active_webhooks_is_the_querysets():
+    # nfc.webhooks compiles its read once a process: its rows must be the
+    # ones the ORM reads, in the same order (by name).
+    Webhook.objects.create(name="B", url="https://b.example.org/", events=["report.finished"])
+    Webhook.objects.create(name="A", url="https://a.example.org/", events=ALL_EVENTS)
+    Webhook.objects.create(name="C", url="https://c.example.org/", events=[], active=False)
+    expected = list(Webhook.objects.filter(active=True).values_list("pk", "events"))
+    assert [name for (name,) in Webhook.objects.filter(active=True).values_list("name")] == [
+        "A",
+        "B",
+    ]
+    assert _ACTIVE.rows(None) == expected
+
+
+def test_deliveries_follow_the_webhooks_names(request):
+    later = Webhook.objects.create(name="Zed", url="https://z.example.org/", events=ALL_EVENTS)
+    first = Webhook.objects.create(name="Abel", url="https://a.example.org/", events=ALL_EVENTS)
+    deliveries = webhooks_announce("report.finished", {"report_id": 1})
+    assert [d.webhook_id for d in deliveries] == [first.pk, later.pk]
