@@ -59,9 +59,6 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def wants(self, event: str) -> bool:
-        return self.active and event in self.events
-
 
 class WebhookDelivery(models.Model):
     """One event for one webhook, and every try to deliver it."""

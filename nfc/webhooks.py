@@ -36,8 +36,7 @@ def webhooks_announce(event: str, payload: dict) -> list[WebhookDelivery]:
     back). ``payload``: the event's public facts (see the module's note)."""
     if event not in Webhook.Event.values:
         raise ValueError(f"Unknown webhook event {event!r}: add it to Webhook.Event.")
-    # The active ones (in the order of their names) that want it, as
-    # Webhook.wants() says.
+    # The active ones (in the order of their names) that chose it.
     wanting = [pk for pk, events in _ACTIVE.rows(None) if event in events]
     if not wanting:
         return []
