@@ -63,16 +63,41 @@ _OVERDUE_ACTIONS = Statement(
 )
 
 
-def _overdue_actions(user) -> list[Action]:
-    """``user``'s overdue actions (Action.objects.overdue()), as model
-    instances holding only what the home page draws, each its area's."""
+class _OverdueAction:
+    """One of the home page's overdue actions: what casework/_action_list.html
+    and may_change_action read of an Action, without a model instance made
+    for each (that cost more than the list's query)."""
+
+    __slots__ = ("pk", "description", "due_on", "done_at", "owner_id", "area_id", "area", "owner")
+
+    # The statement reads only open actions due before today
+    # (Action.objects.overdue()).
+    is_overdue = True
+
+    def __init__(self, fields: dict, *, area: Area, owner: User):
+        self.pk = fields["id"]
+        self.description = fields["description"]
+        self.due_on = fields["due_on"]
+        self.done_at = fields["done_at"]
+        self.owner_id = fields["owner_id"]
+        self.area_id = fields["area_id"]
+        self.area = area
+        self.owner = owner
+
+
+def _overdue_actions(user) -> list[_OverdueAction]:
+    """``user``'s overdue actions (Action.objects.overdue()), holding only
+    what the home page draws, each with its area (an Area made once for
+    each area, however many actions it has)."""
     actions = []
+    areas: dict[int, Area] = {}
     split = len(OVERDUE_ACTION_FIELDS)
     for row in _OVERDUE_ACTIONS.rows(None, owner_id=user.pk, today=timezone.localdate()):
-        action = Action.from_db("default", OVERDUE_ACTION_FIELDS, row[:split])
-        action.area = Area.from_db("default", OVERDUE_AREA_FIELDS, row[split:])
-        action.owner = user
-        actions.append(action)
+        fields = dict(zip(OVERDUE_ACTION_FIELDS, row[:split], strict=True))
+        area_id = fields["area_id"]
+        if area_id not in areas:
+            areas[area_id] = Area.from_db("default", OVERDUE_AREA_FIELDS, row[split:])
+        actions.append(_OverdueAction(fields, area=areas[area_id], owner=user))
     return actions
 
 
@@ -169,7 +194,13 @@ def home(request):
     if has_perm(user, "casework.log"):
         context["overdue_actions"] = _overdue_actions(user)
     if has_perm(user, "time.record"):
-        form = TimeRecordForm(areas=_recordable_areas(user))
+        # The form is only drawn here: it posts to time_record_add, which
+        # offers and checks _recordable_areas. When the areas were read above
+        # (the same ones) they are its choices, and a queryset of them would
+        # be built for nothing.
+        form = TimeRecordForm(
+            areas=_recordable_areas(user) if held is None else Area.objects.none()
+        )
         # The area select's choices in one plain query (left to the queryset,
         # the widget counts it and runs it twice through a cursor), or none
         # when the areas were read above.
