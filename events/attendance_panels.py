@@ -192,17 +192,34 @@ def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | No
             until=period.end_moment,
         )
     ]
-    # Drawn without the request: the part needs none of what the context
-    # processors give (the menu's pages, the messages), which they would
-    # work out again for it.
-    return render_to_string(
-        "events/_home_attendance.html",
-        {
-            "people": _attendance_lines(user, people[:HOME_LIMIT]),
-            "shown": min(len(people), HOME_LIMIT),
-            "more": len(people) > HOME_LIMIT,
-            "days": RECENT_DAYS,
-        },
+    return _attendance_panel(user, people)
+
+
+def _attendance_panel(user, people) -> SafeString:
+    """The home page's part around who came, written here rather than by a
+    template of its own (drawing it cost more than its rows)."""
+    shown = min(len(people), HOME_LIMIT)
+    if shown:
+        more = f" Only the latest {shown} are shown." if len(people) > HOME_LIMIT else ""
+        inside = (
+            '\n    <p class="muted">People checked in at events that ended in the last'
+            f" {RECENT_DAYS} days, the latest first.{more}</p>\n"
+            '    <ul class="audit">\n'
+            f"      {_attendance_lines(user, people[:HOME_LIMIT])}\n"
+            "    </ul>\n  "
+        )
+    else:
+        inside = (
+            "\n    <p>Nobody from your areas was checked in at an event in the last"
+            f" {RECENT_DAYS} days.</p>\n  "
+        )
+    # The rows are escaped by _attendance_lines; the rest is this
+    # function's own markup and numbers.
+    return mark_safe(
+        '\n<section aria-labelledby="came-from-my-areas">\n'
+        '  <h2 id="came-from-my-areas">Who came to events from your areas</h2>\n'
+        f"  {inside}\n"
+        "</section>\n"
     )
 
 
