@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +24,7 @@ from advisers.permissions import has_perm, may_remove_time_record, permission_re
 from advisers.roles import Role
 from advisers.signals import home_page_panels
 from advisers.templatetags.nfc_time import as_days
-from areas.links import area_page_addresses
+from areas.links import addresses, area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
 from nfc.statements import STAND_IN_DAY, STAND_IN_ID, Statement
@@ -106,10 +105,15 @@ def _recordable_areas(user):
     return Area.objects.visible_to(user) if has_perm(user, "time.record") else Area.objects.none()
 
 
+# Each stage's words, as Area.get_stage_display gives them (which makes a
+# dict of the field's choices each time it is asked).
+_STAGE_WORDS = dict(Area._meta.get_field("stage").flatchoices)
+
+
 def _caseload_lines(caseload: list[Area]) -> SafeString:
     """The caseload table's rows, written here rather than by the
     template's loop (a row of five cells and a filter for each area)."""
-    request_list = escape(reverse("casework:request_list"))
+    request_list = escape(addresses("casework:request_list", 0)())
     days_promised = escape(settings.NFC_ADVISER_DAYS_PER_AREA)
     lines = []
     for area in caseload:
@@ -118,7 +122,7 @@ def _caseload_lines(caseload: list[Area]) -> SafeString:
             if area.open_requests
             else "0"
         )
-        stage = area.get_stage_display() or "Not in the programme"
+        stage = _STAGE_WORDS.get(area.stage, area.stage) or "Not in the programme"
         lines.append(
             "\n              <tr>\n"
             f'                <th scope="row"><a href="{escape(area.url)}">{escape(area.name)}</a>'
