@@ -1,4 +1,5 @@
 import datetime
+import html
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
@@ -19,7 +19,7 @@ from advisers.models import (
     TimeRecord,
     User,
 )
-from advisers.navigation import destinations_for
+from advisers.navigation import addresses_of, destinations_for
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
@@ -113,28 +113,30 @@ _STAGE_WORDS = dict(Area._meta.get_field("stage").flatchoices)
 def _caseload_lines(caseload: list[Area]) -> SafeString:
     """The caseload table's rows, written here rather than by the
     template's loop (a row of five cells and a filter for each area)."""
-    request_list = escape(addresses("casework:request_list", 0)())
-    days_promised = escape(settings.NFC_ADVISER_DAYS_PER_AREA)
+    request_list = html.escape(str(addresses("casework:request_list", 0)()))
+    days_promised = html.escape(str(settings.NFC_ADVISER_DAYS_PER_AREA))
     lines = []
     for area in caseload:
         requests = (
-            f'<a href="{request_list}">{escape(area.open_requests)}</a>'
+            f'<a href="{request_list}">{html.escape(str(area.open_requests))}</a>'
             if area.open_requests
             else "0"
         )
         stage = _STAGE_WORDS.get(area.stage, area.stage) or "Not in the programme"
+        name = html.escape(str(area.name))
         lines.append(
             "\n              <tr>\n"
-            f'                <th scope="row"><a href="{escape(area.url)}">{escape(area.name)}</a>'
-            f'<br><span class="muted">{escape(area.local_authority)}</span></th>\n'
-            f"                <td>{escape(stage)}</td>\n"
-            f"                <td>{escape(area.last_contact_day)}</td>\n"
+            f'                <th scope="row"><a href="{html.escape(str(area.url))}">{name}</a>'
+            f'<br><span class="muted">{html.escape(str(area.local_authority))}</span></th>\n'
+            f"                <td>{html.escape(str(stage))}</td>\n"
+            f"                <td>{html.escape(str(area.last_contact_day))}</td>\n"
             f"                <td>{as_days(area.hours_this_month)} of {days_promised}</td>\n"
             f"                <td>{requests}</td>\n"
             "              </tr>\n            "
         )
-    # Every value from the database or the settings is escaped above; the
-    # rest is this function's own markup.
+    # Every value from the database or the settings is escaped above
+    # (html.escape is what Django's escape calls, without its check for lazy
+    # text); the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 
@@ -142,19 +144,20 @@ def _reach_cards(destinations) -> SafeString:
     """The "What you can reach" cards, as the template's loop over
     ``destinations`` drew them (all but the home page itself)."""
     lines = []
-    for destination in destinations:
+    for destination, url in zip(destinations, addresses_of(destinations), strict=True):
         if destination.url_name == "advisers:home":
             lines.append("\n      \n    ")
             continue
         lines.append(
             "\n      \n"
             '        <li class="card">\n'
-            f'          <a href="{escape(destination.url)}">{escape(destination.label)}</a>\n'
-            f"          <p>{escape(destination.description)}</p>\n"
+            f'          <a href="{html.escape(url)}">{html.escape(destination.label)}</a>\n'
+            f"          <p>{html.escape(destination.description)}</p>\n"
             "        </li>\n"
             "      \n    "
         )
-    # Every value is escaped above; the rest is this function's own markup.
+    # Every value is escaped above (html.escape is what Django's escape
+    # calls); the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 

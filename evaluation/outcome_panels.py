@@ -2,11 +2,12 @@
 quarters on its outcomes page, and an adviser's missing ones on their home page.
 Connected in EvaluationConfig.ready."""
 
+import html
+
 from django.conf import settings
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from advisers.permissions import has_perm
@@ -94,7 +95,7 @@ def _missing_lines(missing) -> SafeString:
     record = addresses("outcomes:record", 2)
     lines = []
     for area, due in missing:
-        what = "baseline" if due.is_baseline else escape(due.label)
+        what = "baseline" if due.is_baseline else html.escape(str(due.label))
         if due.overdue:
             badge = '<span class="badge status-far_behind">Overdue</span>'
         else:
@@ -103,8 +104,8 @@ def _missing_lines(missing) -> SafeString:
             )
         lines.append(
             "\n        <li>\n"
-            f'          <a href="{escape(record(area.ward_code, due.slug))}">'
-            f"{escape(area.name)}: {what}</a>\n"
+            f'          <a href="{html.escape(str(record(area.ward_code, due.slug)))}">'
+            f"{html.escape(str(area.name))}: {what}</a>\n"
             f"          {badge}\n"
             "        </li>\n      "
         )
