@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers import selectors, services
-from advisers.forms import TimeRecordForm
+from advisers.forms import FreshTimeRecordForm, TimeRecordForm
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
@@ -201,22 +201,12 @@ def home(request):
     if has_perm(user, "casework.log"):
         context["overdue_actions"] = _overdue_actions(user)
     if has_perm(user, "time.record"):
-        # The form is only drawn here: it posts to time_record_add, which
-        # offers and checks _recordable_areas. When the areas were read above
-        # (the same ones) they are its choices, and a queryset of them would
-        # be built for nothing.
-        form = TimeRecordForm(
-            areas=_recordable_areas(user) if held is None else Area.objects.none()
-        )
-        # The area select's choices in one plain query (left to the queryset,
-        # the widget counts it and runs it twice through a cursor), or none
-        # when the areas were read above.
-        field = form.fields["area"]
-        if held is None:
-            held = field.queryset.only("name", "local_authority")
-        field.choices = [(area.pk, field.label_from_instance(area)) for area in held]
-        context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+        if context["has_areas"]:
+            # The form is only drawn here, offering the areas read above (the
+            # ones _recordable_areas gives): it posts to time_record_add,
+            # which offers and checks those.
+            context["time_form"] = FreshTimeRecordForm(areas=held)
     context["reach_cards"] = _reach_cards(destinations_for(user))
     context["panels"] = [
         panel

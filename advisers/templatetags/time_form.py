@@ -33,12 +33,15 @@ def _radios(choices, checked) -> str:
 def fresh_time_form_fields(form) -> SafeString:
     """``{% fresh_time_form_fields time_form %}``: the area, date, amount,
     unit, kind and note fields of an unbound TimeRecordForm (no errors, no
-    fixed area), as their ``as_field_group`` and widget templates drew them."""
+    fixed area), as their ``as_field_group`` and widget templates drew them,
+    from a FreshTimeRecordForm (its areas, and the form class's fields)."""
     fields = form.fields
-    day = form["date"].value()
+    # As the form asks its date field's initial (a callable: today).
+    initial = fields["date"].initial
+    day = initial() if callable(initial) else initial
     drawn = (
         '<div><label for="id_area">Area:</label>\n\n\n\n<select name="area" id="id_area">\n'
-        f"{_options(fields['area'].choices, None)}</select></div>\n  \n"
+        f"{_options(form.area_choices, None)}</select></div>\n  \n"
         '  <div><label for="id_date">Date:</label>\n\n\n\n'
         f'<input type="date" name="date" value="{day:%Y-%m-%d}" required id="id_date"></div>\n'
         '  <div class="inline-fields">\n'

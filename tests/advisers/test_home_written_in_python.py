@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from advisers import services
-from advisers.forms import TimeRecordForm
+from advisers.forms import FreshTimeRecordForm, TimeRecordForm
 from advisers.navigation import Destination, destinations_for
 from advisers.views import _caseload_lines, _overdue_actions, _reach_cards
 from areas.models import Area, Stage
@@ -114,15 +114,21 @@ def test_the_home_page_lists_the_overdue_actions(client, adviser):
 
 
 def _time_forms(areas):
+    """The time form as the whole form's template draws a TimeRecordForm,
+    and as the home page draws its FreshTimeRecordForm."""
     request = RequestFactory().get("/staff/")
-    drawn = []
-    for name in ("includes/time_record_form.html", "includes/time_record_form_fresh.html"):
-        form = TimeRecordForm(areas=Area.objects.filter(pk__in=[area.pk for area in areas]))
-        field = form.fields["area"]
-        field.choices = [(area.pk, field.label_from_instance(area)) for area in areas]
-        context = {"time_form": form, "csrf_token": "a-token", "request": request}
-        drawn.append(get_template(name).render(context))
-    return drawn
+    form = TimeRecordForm(areas=Area.objects.filter(pk__in=[area.pk for area in areas]))
+    field = form.fields["area"]
+    field.choices = [(area.pk, field.label_from_instance(area)) for area in areas]
+    return [
+        get_template(name).render(
+            {"time_form": time_form, "csrf_token": "a-token", "request": request}
+        )
+        for name, time_form in [
+            ("includes/time_record_form.html", form),
+            ("includes/time_record_form_fresh.html", FreshTimeRecordForm(areas=areas)),
+        ]
+    ]
 
 
 def test_the_fresh_time_form_is_what_the_template_drew():
