@@ -50,6 +50,20 @@ class TimeRecordForm(forms.Form):
         return cleaned
 
 
+class FreshTimeRecordForm:
+    """What the home page draws of a fresh TimeRecordForm (unbound, no
+    errors) offering ``areas``: their choices, and the form class's own
+    fields. A TimeRecordForm made for every home page copied its six fields
+    and built a queryset it never ran, to be drawn by
+    advisers.templatetags.time_form, which reads only these."""
+
+    fields = TimeRecordForm.base_fields
+
+    def __init__(self, *, areas):
+        # As the area field's ModelChoiceField labels each area.
+        self.area_choices = [(area.pk, str(area)) for area in areas]
+
+
 # How long a new API token lasts unless its owner chooses otherwise.
 DEFAULT_TOKEN_DAYS = 90
 

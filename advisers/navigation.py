@@ -150,13 +150,20 @@ def address(url_name: str) -> str:
     return _address(url_name, get_script_prefix(), urlconf_in_use())
 
 
+def addresses_of(destinations: list[Destination]) -> list[str]:
+    """Each of ``destinations``' ``url``, with what reverse() reads besides
+    its arguments asked once, not once a destination (two lookups of the
+    request's own values each, a third of a menu's time)."""
+    script_prefix, urlconf = get_script_prefix(), urlconf_in_use()
+    return [_address(destination.url_name, script_prefix, urlconf) for destination in destinations]
+
+
 def menu_lines(destinations: list[Destination], path: str) -> SafeString:
     """The header menu's lines, as base.html's loop over ``destinations``
     drew them, the page at ``path`` marked current. Written here because
     the loop, on every staff page, was half of base.html's time."""
     lines = []
-    for destination in destinations:
-        url = destination.url
+    for destination, url in zip(destinations, addresses_of(destinations), strict=True):
         current = ' aria-current="page"' if path == url else ""
         lines.append(
             f'\n              <li><a href="{html.escape(url)}"{current}>'

@@ -1,31 +1,30 @@
 import datetime
+import html
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from advisers import selectors, services
-from advisers.forms import TimeRecordForm
+from advisers.forms import FreshTimeRecordForm, TimeRecordForm
 from advisers.models import (
     ADVISER_CASELOAD_CAP,
     COMMUNITY_WORKER_AREA_CAP,
     TimeRecord,
     User,
 )
-from advisers.navigation import destinations_for
+from advisers.navigation import addresses_of, destinations_for
 from advisers.permissions import has_perm, may_remove_time_record, permission_required
 from advisers.roles import Role
 from advisers.signals import home_page_panels
 from advisers.templatetags.nfc_time import as_days
-from areas.links import area_page_addresses
+from areas.links import addresses, area_page_addresses
 from areas.models import Area, Region
 from casework.models import Action
 from nfc.statements import STAND_IN_DAY, STAND_IN_ID, Statement
@@ -63,16 +62,41 @@ _OVERDUE_ACTIONS = Statement(
 )
 
 
-def _overdue_actions(user) -> list[Action]:
-    """``user``'s overdue actions (Action.objects.overdue()), as model
-    instances holding only what the home page draws, each its area's."""
+class _OverdueAction:
+    """One of the home page's overdue actions: what casework/_action_list.html
+    and may_change_action read of an Action, without a model instance made
+    for each (that cost more than the list's query)."""
+
+    __slots__ = ("pk", "description", "due_on", "done_at", "owner_id", "area_id", "area", "owner")
+
+    # The statement reads only open actions due before today
+    # (Action.objects.overdue()).
+    is_overdue = True
+
+    def __init__(self, fields: dict, *, area: Area, owner: User):
+        self.pk = fields["id"]
+        self.description = fields["description"]
+        self.due_on = fields["due_on"]
+        self.done_at = fields["done_at"]
+        self.owner_id = fields["owner_id"]
+        self.area_id = fields["area_id"]
+        self.area = area
+        self.owner = owner
+
+
+def _overdue_actions(user) -> list[_OverdueAction]:
+    """``user``'s overdue actions (Action.objects.overdue()), holding only
+    what the home page draws, each with its area (an Area made once for
+    each area, however many actions it has)."""
     actions = []
+    areas: dict[int, Area] = {}
     split = len(OVERDUE_ACTION_FIELDS)
     for row in _OVERDUE_ACTIONS.rows(None, owner_id=user.pk, today=timezone.localdate()):
-        action = Action.from_db("default", OVERDUE_ACTION_FIELDS, row[:split])
-        action.area = Area.from_db("default", OVERDUE_AREA_FIELDS, row[split:])
-        action.owner = user
-        actions.append(action)
+        fields = dict(zip(OVERDUE_ACTION_FIELDS, row[:split], strict=True))
+        area_id = fields["area_id"]
+        if area_id not in areas:
+            areas[area_id] = Area.from_db("default", OVERDUE_AREA_FIELDS, row[split:])
+        actions.append(_OverdueAction(fields, area=areas[area_id], owner=user))
     return actions
 
 
@@ -81,31 +105,38 @@ def _recordable_areas(user):
     return Area.objects.visible_to(user) if has_perm(user, "time.record") else Area.objects.none()
 
 
+# Each stage's words, as Area.get_stage_display gives them (which makes a
+# dict of the field's choices each time it is asked).
+_STAGE_WORDS = dict(Area._meta.get_field("stage").flatchoices)
+
+
 def _caseload_lines(caseload: list[Area]) -> SafeString:
     """The caseload table's rows, written here rather than by the
     template's loop (a row of five cells and a filter for each area)."""
-    request_list = escape(reverse("casework:request_list"))
-    days_promised = escape(settings.NFC_ADVISER_DAYS_PER_AREA)
+    request_list = html.escape(str(addresses("casework:request_list", 0)()))
+    days_promised = html.escape(str(settings.NFC_ADVISER_DAYS_PER_AREA))
     lines = []
     for area in caseload:
         requests = (
-            f'<a href="{request_list}">{escape(area.open_requests)}</a>'
+            f'<a href="{request_list}">{html.escape(str(area.open_requests))}</a>'
             if area.open_requests
             else "0"
         )
-        stage = area.get_stage_display() or "Not in the programme"
+        stage = _STAGE_WORDS.get(area.stage, area.stage) or "Not in the programme"
+        name = html.escape(str(area.name))
         lines.append(
             "\n              <tr>\n"
-            f'                <th scope="row"><a href="{escape(area.url)}">{escape(area.name)}</a>'
-            f'<br><span class="muted">{escape(area.local_authority)}</span></th>\n'
-            f"                <td>{escape(stage)}</td>\n"
-            f"                <td>{escape(area.last_contact_day)}</td>\n"
+            f'                <th scope="row"><a href="{html.escape(str(area.url))}">{name}</a>'
+            f'<br><span class="muted">{html.escape(str(area.local_authority))}</span></th>\n'
+            f"                <td>{html.escape(str(stage))}</td>\n"
+            f"                <td>{html.escape(str(area.last_contact_day))}</td>\n"
             f"                <td>{as_days(area.hours_this_month)} of {days_promised}</td>\n"
             f"                <td>{requests}</td>\n"
             "              </tr>\n            "
         )
-    # Every value from the database or the settings is escaped above; the
-    # rest is this function's own markup.
+    # Every value from the database or the settings is escaped above
+    # (html.escape is what Django's escape calls, without its check for lazy
+    # text); the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 
@@ -113,19 +144,20 @@ def _reach_cards(destinations) -> SafeString:
     """The "What you can reach" cards, as the template's loop over
     ``destinations`` drew them (all but the home page itself)."""
     lines = []
-    for destination in destinations:
+    for destination, url in zip(destinations, addresses_of(destinations), strict=True):
         if destination.url_name == "advisers:home":
             lines.append("\n      \n    ")
             continue
         lines.append(
             "\n      \n"
             '        <li class="card">\n'
-            f'          <a href="{escape(destination.url)}">{escape(destination.label)}</a>\n'
-            f"          <p>{escape(destination.description)}</p>\n"
+            f'          <a href="{html.escape(url)}">{html.escape(destination.label)}</a>\n'
+            f"          <p>{html.escape(destination.description)}</p>\n"
             "        </li>\n"
             "      \n    "
         )
-    # Every value is escaped above; the rest is this function's own markup.
+    # Every value is escaped above (html.escape is what Django's escape
+    # calls); the rest is this function's own markup.
     return mark_safe("".join(lines))
 
 
@@ -169,16 +201,12 @@ def home(request):
     if has_perm(user, "casework.log"):
         context["overdue_actions"] = _overdue_actions(user)
     if has_perm(user, "time.record"):
-        form = TimeRecordForm(areas=_recordable_areas(user))
-        # The area select's choices in one plain query (left to the queryset,
-        # the widget counts it and runs it twice through a cursor), or none
-        # when the areas were read above.
-        field = form.fields["area"]
-        if held is None:
-            held = field.queryset.only("name", "local_authority")
-        field.choices = [(area.pk, field.label_from_instance(area)) for area in held]
-        context["time_form"] = form
         context["has_areas"] = bool(context.get("caseload") or context.get("worker_areas"))
+        if context["has_areas"]:
+            # The form is only drawn here, offering the areas read above (the
+            # ones _recordable_areas gives): it posts to time_record_add,
+            # which offers and checks those.
+            context["time_form"] = FreshTimeRecordForm(areas=held)
     context["reach_cards"] = _reach_cards(destinations_for(user))
     context["panels"] = [
         panel

@@ -3,12 +3,12 @@ from an adviser's areas (their home page), and an area's attendance (its
 page). Connected in EventsConfig.ready."""
 
 import datetime
+import html
 
 from django.db.models.utils import create_namedtuple_class
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from advisers.models import User
@@ -102,7 +102,7 @@ def _contact_line(person, *, may_contact: bool) -> str:
     """How to reach someone, or why not, as events/_follow_up_contact.html
     words it (written out here: included, it cost a template a row)."""
     if may_contact:
-        email, phone = escape(person.email), escape(person.phone)
+        email, phone = html.escape(str(person.email)), html.escape(str(person.phone))
         ways = (
             (f' <a href="mailto:{email}">{email}</a>' if email else "")
             + ("," if email and phone else "")
@@ -113,7 +113,7 @@ def _contact_line(person, *, may_contact: bool) -> str:
     if person.follow_up_consented_at and not person.details_removed_at:
         return (
             '\n  <p class="muted">They asked to be contacted after the event: only the '
-            f"adviser for {escape(person.area__name)} sees how to reach them.</p>\n"
+            f"adviser for {html.escape(str(person.area__name))} sees how to reach them.</p>\n"
         )
     return '\n  <p class="muted">They did not ask to be contacted after the event.</p>\n'
 
@@ -130,11 +130,11 @@ def _attendance_lines(user, people) -> SafeString:
     for person in people:
         if person.event_id not in events:
             events[person.event_id] = (
-                escape(event_page(person.event__slug)),
+                html.escape(str(event_page(person.event__slug))),
                 _day(person.event__starts_at),
             )
         event_url, event_day = events[person.event_id]
-        name = escape(without_direction_controls(person.name))
+        name = html.escape(str(without_direction_controls(person.name)))
         may_contact = may_contact_after_event(user, person)
         contact = _contact_line(person, may_contact=may_contact) if person.name else ""
         if person.follow_up_action_id:
@@ -142,21 +142,21 @@ def _attendance_lines(user, people) -> SafeString:
             done = ", done" if person.follow_up_action__done_at else ""
             action = (
                 "\n            <p>Follow-up: "
-                f"{escape(person.follow_up_action__description)} "
+                f"{html.escape(str(person.follow_up_action__description))} "
                 f"(by {due_on.day} {due_on:%b}{done})</p>\n          "
             )
         else:
             what = "Make an action to contact them" if may_contact else "Make a follow-up action"
             action = (
-                f'\n            <p><a href="{escape(make_action(person.pk))}">{what}'
+                f'\n            <p><a href="{html.escape(str(make_action(person.pk)))}">{what}'
                 f'<span class="visually-hidden"> for {name}</span></a></p>\n          '
             )
         lines.append(
             "\n        <li>\n"
             f"          <p><strong>{name or '(details removed)'}</strong> from "
-            f"{escape(person.area__name)}{' (walk-in)' if person.walk_in else ''}</p>\n"
+            f"{html.escape(str(person.area__name))}{' (walk-in)' if person.walk_in else ''}</p>\n"
             f'          <p class="muted">came to <a href="{event_url}">'
-            f"{escape(person.event__title)}</a>, {event_day}</p>\n"
+            f"{html.escape(str(person.event__title))}</a>, {event_day}</p>\n"
             f"          {contact}\n"
             f"          {action}\n"
             "        </li>\n      "
@@ -192,17 +192,34 @@ def attendance_from_my_areas(sender, *, request, caseload, **kwargs) -> str | No
             until=period.end_moment,
         )
     ]
-    # Drawn without the request: the part needs none of what the context
-    # processors give (the menu's pages, the messages), which they would
-    # work out again for it.
-    return render_to_string(
-        "events/_home_attendance.html",
-        {
-            "people": _attendance_lines(user, people[:HOME_LIMIT]),
-            "shown": min(len(people), HOME_LIMIT),
-            "more": len(people) > HOME_LIMIT,
-            "days": RECENT_DAYS,
-        },
+    return _attendance_panel(user, people)
+
+
+def _attendance_panel(user, people) -> SafeString:
+    """The home page's part around who came, written here rather than by a
+    template of its own (drawing it cost more than its rows)."""
+    shown = min(len(people), HOME_LIMIT)
+    if shown:
+        more = f" Only the latest {shown} are shown." if len(people) > HOME_LIMIT else ""
+        inside = (
+            '\n    <p class="muted">People checked in at events that ended in the last'
+            f" {RECENT_DAYS} days, the latest first.{more}</p>\n"
+            '    <ul class="audit">\n'
+            f"      {_attendance_lines(user, people[:HOME_LIMIT])}\n"
+            "    </ul>\n  "
+        )
+    else:
+        inside = (
+            "\n    <p>Nobody from your areas was checked in at an event in the last"
+            f" {RECENT_DAYS} days.</p>\n  "
+        )
+    # The rows are escaped by _attendance_lines; the rest is this
+    # function's own markup and numbers.
+    return mark_safe(
+        '\n<section aria-labelledby="came-from-my-areas">\n'
+        '  <h2 id="came-from-my-areas">Who came to events from your areas</h2>\n'
+        f"  {inside}\n"
+        "</section>\n"
     )
 
 

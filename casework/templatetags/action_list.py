@@ -39,6 +39,9 @@ def action_lines(context, actions) -> SafeString:
     next_value = escape(here)
     # Most lists have one owner or a few: each named once.
     owners: dict[int, str] = {}
+    # Whether the person may change an action turns on its owner and its
+    # area alone (may_change_action): asked once for each pair.
+    may_change: dict[tuple[int, int], bool] = {}
     lines = []
     for action in actions:
         description = conditional_escape(action.description)
@@ -52,7 +55,10 @@ def action_lines(context, actions) -> SafeString:
         if action.owner_id not in owners:
             owners[action.owner_id] = conditional_escape(str(action.owner))
         overdue = ' <strong class="overdue">overdue</strong>' if action.is_overdue else ""
-        if may_change_action(user, action):
+        asked = (action.owner_id, action.area_id)
+        if asked not in may_change:
+            may_change[asked] = may_change_action(user, action)
+        if may_change[asked]:
             changes = (
                 f'\n          · <a href="{escape(change(action.pk) + back_here)}">Change'
                 f'<span class="visually-hidden">: {description}</span></a>\n'

@@ -61,3 +61,21 @@ def test_the_statement_answers_as_its_queryset_for_each_adviser_and_month(advise
     assert (first.name, first.open_requests, first.last_contact) == ("Alton Park", 2, last_month)
     assert (second.name, second.hours_this_month, second.last_contact) == ("Pier", 0, None)
     assert (third.name, third.hours_this_month) == ("Vange", Decimal("7.50"))
+
+
+def test_the_open_requests_are_counted_from_their_index_alone(adviser):
+    """COUNT(*), not COUNT of the ids: PostgreSQL can answer it from the open
+    requests' partial index without reading the table."""
+    area = AreaFactory()
+    services.area_assign_adviser(area=area, adviser=adviser, by=None)
+    SupportRequestFactory(area=area)
+    start, end = month_bounds(timezone.localdate())
+    sql = str(
+        selectors._caseload_queryset(
+            adviser_pk=adviser.pk, role=adviser.role, start=start, end=end
+        ).query
+    )
+    counted = sql[sql.index('FROM "casework_supportrequest"') - 40 :]
+    assert "COUNT(*)" in counted
+    [read] = selectors.caseload(adviser=adviser, month=timezone.localdate())
+    assert read.open_requests == 1

@@ -2,6 +2,7 @@
 same bytes as the template drew."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
@@ -10,10 +11,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from advisers import services
-from advisers.forms import TimeRecordForm
+from advisers.forms import FreshTimeRecordForm, TimeRecordForm
 from advisers.navigation import Destination, destinations_for
-from advisers.views import _overdue_actions, _reach_cards
-from areas.models import Area
+from advisers.views import _caseload_lines, _overdue_actions, _reach_cards
+from areas.models import Area, Stage
 from casework.models import Action
 from tests.factories import AreaFactory, UserFactory
 
@@ -113,15 +114,21 @@ def test_the_home_page_lists_the_overdue_actions(client, adviser):
 
 
 def _time_forms(areas):
+    """The time form as the whole form's template draws a TimeRecordForm,
+    and as the home page draws its FreshTimeRecordForm."""
     request = RequestFactory().get("/staff/")
-    drawn = []
-    for name in ("includes/time_record_form.html", "includes/time_record_form_fresh.html"):
-        form = TimeRecordForm(areas=Area.objects.filter(pk__in=[area.pk for area in areas]))
-        field = form.fields["area"]
-        field.choices = [(area.pk, field.label_from_instance(area)) for area in areas]
-        context = {"time_form": form, "csrf_token": "a-token", "request": request}
-        drawn.append(get_template(name).render(context))
-    return drawn
+    form = TimeRecordForm(areas=Area.objects.filter(pk__in=[area.pk for area in areas]))
+    field = form.fields["area"]
+    field.choices = [(area.pk, field.label_from_instance(area)) for area in areas]
+    return [
+        get_template(name).render(
+            {"time_form": time_form, "csrf_token": "a-token", "request": request}
+        )
+        for name, time_form in [
+            ("includes/time_record_form.html", form),
+            ("includes/time_record_form_fresh.html", FreshTimeRecordForm(areas=areas)),
+        ]
+    ]
 
 
 def test_the_fresh_time_form_is_what_the_template_drew():
@@ -144,3 +151,40 @@ def test_the_home_page_draws_the_fresh_time_form(client, adviser):
     assert '<h2 id="record-time">Record a day</h2>' in page
     assert f'<option value="{area.pk}">&lt;Pier&gt; &amp; Co (' in page
     assert '<input type="radio" name="unit" value="days" required id="id_unit_0" checked>' in page
+
+
+# home.html's caseload rows, as the template's loop drew them before
+# _caseload_lines.
+CASELOAD_LOOP = Template(
+    """{% load nfc_time %}{% url 'casework:request_list' as request_list %}{% for area in caseload %}
+              <tr>
+                <th scope="row"><a href="{{ area.url }}">{{ area.name }}</a><br><span class="muted">{{ area.local_authority }}</span></th>
+                <td>{{ area.get_stage_display|default:"Not in the programme" }}</td>
+                <td>{{ area.last_contact_day }}</td>
+                <td>{{ area.hours_this_month|as_days }} of {{ days_promised }}</td>
+                <td>{% if area.open_requests %}<a href="{{ request_list }}">{{ area.open_requests }}</a>{% else %}0{% endif %}</td>
+              </tr>
+            {% endfor %}"""  # noqa: E501
+)
+
+
+def test_the_caseload_rows_are_what_the_template_drew(settings):
+    caseload = []
+    for n, stage in enumerate(["", *Stage.values]):
+        area = Area(
+            ward_code=f"E0500{n:04d}",
+            name=f"<Pier> & 'Co' {n}",
+            local_authority='"Tendring" & <b>',
+            stage=stage,
+        )
+        area.url = f"/staff/areas/{area.ward_code}/?a=1&b=<2>"
+        area.last_contact_day = "None recorded" if n % 2 else f"{n + 1} Nov 2026"
+        area.hours_this_month = Decimal(n) * Decimal("2.25")
+        area.open_requests = n % 3
+        caseload.append(area)
+    expected = CASELOAD_LOOP.render(
+        Context({"caseload": caseload, "days_promised": settings.NFC_ADVISER_DAYS_PER_AREA})
+    )
+    assert _caseload_lines(caseload) == expected
+    assert "<Pier>" not in expected
+    assert "Not in the programme" in expected

@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from advisers import permissions
 from advisers.permissions import may_change_action
 from casework.models import Action
 from tests.factories import AreaFactory, UserFactory
@@ -71,11 +72,15 @@ def actions():
 
 @pytest.mark.parametrize("show_area", [True, False])
 @pytest.mark.parametrize("token", ["abc<def>", "NOTPROVIDED", None])
-@pytest.mark.parametrize("viewer", ["owner", "stranger"])
+@pytest.mark.parametrize("viewer", ["owner", "stranger", "manager"])
 @pytest.mark.parametrize("path", ["/staff/", "/staff/areas/E05009999/?a=1&b=<2>"])
 def test_the_rows_are_the_loops_to_the_byte(actions, show_area, token, viewer, path):
     owner, made = actions
-    user = owner if viewer == "owner" else UserFactory(role="adviser")
+    user = {
+        "owner": lambda: owner,
+        "stranger": lambda: UserFactory(role="adviser"),
+        "manager": lambda: UserFactory(role="manager"),
+    }[viewer]()
     context = {
         "actions": Action.objects.filter(pk__in=[a.pk for a in made])
         .select_related("area", "owner")
@@ -95,3 +100,29 @@ def test_an_empty_list_says_so(db):
     context = {"actions": [], "user": UserFactory(), "request": RequestFactory().get("/staff/")}
     assert _as_written_now(context) == _as_the_loop_drew_it(context)
     assert "No open actions." in _as_written_now(context)
+
+
+def test_the_permission_is_asked_once_for_each_owner_and_area(actions, monkeypatch):
+    owner, made = actions
+    area = made[0].area
+    for n in range(5):
+        Action.objects.create(
+            area=area, owner=owner, description=f"More {n}", due_on=timezone.localdate()
+        )
+    asked = []
+
+    def counted(user, action):
+        asked.append((action.owner_id, action.area_id))
+        return permissions.may_change_action(user, action)
+
+    monkeypatch.setattr("casework.templatetags.action_list.may_change_action", counted)
+    context = {
+        "actions": Action.objects.select_related("area", "owner").order_by("due_on", "pk"),
+        "user": UserFactory(role="manager"),
+        "request": RequestFactory().get("/staff/"),
+    }
+    drawn = _as_written_now(context)
+    # Eight actions: six of one owner in one area, one of theirs elsewhere,
+    # one of another owner.
+    assert len(asked) == len(set(asked)) == 3
+    assert drawn.count("Mark done") == 8

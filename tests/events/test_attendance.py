@@ -3,17 +3,20 @@ their home page, and the follow-up action made from it."""
 
 import datetime
 import random
+from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.template import Context, Template, engines
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from advisers import services as staff_services
 from advisers.roles import Role
 from areas.models import Region
 from casework.models import Action
-from events import selectors
+from events import attendance_panels, selectors
 from events.attendance_demo import demo_attendance_seed
 from events.models import Feedback, Registration
 from nfc.periods import Period
@@ -339,3 +342,29 @@ def test_who_came_shows_what_people_typed_as_text_not_markup(adviser, hendon):
     assert 'href="mailto:pat&quot;@example.org"' in page
     assert "&lt;i&gt;0770&lt;/i&gt;" in page
     assert "<script>x" not in page
+
+
+# The home page's panel as its template drew it, before it was written in
+# Python (its rows were already written by _attendance_lines).
+HOME_PANEL = (Path(__file__).parent / "home_attendance_panel.html").read_text()
+
+
+@pytest.mark.parametrize("came_in_all", [0, 3, attendance_panels.HOME_LIMIT + 1])
+def test_the_home_panel_is_what_its_template_drew(monkeypatch, came_in_all):
+    def lines(user, people):
+        return mark_safe(f"<li>{len(people)} people & <b>more</b></li>")
+
+    monkeypatch.setattr(attendance_panels, "_attendance_lines", lines)
+    people = list(range(came_in_all))
+    shown = min(came_in_all, attendance_panels.HOME_LIMIT)
+    expected = Template(HOME_PANEL, engine=engines["django"].engine).render(
+        Context(
+            {
+                "people": lines(None, people[:shown]),
+                "shown": shown,
+                "more": came_in_all > shown,
+                "days": attendance_panels.RECENT_DAYS,
+            }
+        )
+    )
+    assert attendance_panels._attendance_panel(None, people) == expected
