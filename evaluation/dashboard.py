@@ -11,6 +11,7 @@ the same number of queries whatever the size of the data.
 
 import copy
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -63,7 +64,8 @@ from events.selectors_network import (
     last_twelve_months,
     upcoming_events,
 )
-from nfc.periods import Period, add_months
+from nfc.periods import Period, add_months, start_of_day
+from nfc.statements import STAND_IN_ID, Statement, stand_in_text
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
@@ -194,15 +196,100 @@ RISK_PERIOD = "quarter"
 AREA_FIELDS = ("ward_code", "name", "region", "cohort", "stage", "joined_on")
 
 
-def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
-    """The areas with their current adviser and community worker (joined, not
-    a subquery each), their overdue requests, actions and outcomes (in a
-    query of their own), whether someone from them came to an event in the
-    last six months, and whether they connected with another area in the
-    last 12 months."""
-    rows = list(
-        areas.only(*AREA_FIELDS)
-        .annotate(
+def _scope_of(role: str, me: int, lead_region: str = "", region: str = "") -> Scope:
+    """The scope of someone in ``role`` (their id, the region they lead),
+    narrowed to ``region``: what a ScopeStatement builds its query from."""
+    return Scope(user=User(pk=me, role=role, region=lead_region), region=region)
+
+
+class ScopeStatement:
+    """A Statement over a scope: ``build(scope, **values)`` compiled once a
+    process for each shape of scope (the person's role, whether they lead a
+    region, whether a region is chosen), with a stand-in person and
+    regions, then run with the request's own. Every scope's SQL comes from
+    the querysets the ORM builds for it (Scope, visible_to), so a scope
+    reads what it read before; ``stand_ins()`` gives the stand-ins of the
+    other values."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, stand_ins: Callable[[], dict]):
+        self._build = build
+        self._stand_ins = stand_ins
+        self._by_role: dict[str, Statement] = {}
+
+    def _statement(self, role: str) -> Statement:
+        def build(*, me: int, lead_region: str = "", region: str = "", **values) -> QuerySet:
+            return self._build(_scope_of(role, me, lead_region, region), **values)
+
+        def stand_ins(shape: tuple[bool, bool]) -> dict:
+            leads, chosen = shape
+            regions = {
+                "lead_region": stand_in_text("the region led") if leads else "",
+                "region": stand_in_text("the region chosen") if chosen else "",
+            }
+            return {"me": STAND_IN_ID, **{k: v for k, v in regions.items() if v}}
+
+        # The person's id is in the SQL only for those who see their own
+        # areas (advisers, community workers), not for a manager.
+        return Statement(
+            build,
+            stand_ins=lambda shape: {**stand_ins(shape), **self._stand_ins()},
+            optional=frozenset({"me"}),
+        )
+
+    def rows(self, scope: Scope, **values) -> list[tuple]:
+        user = scope.user
+        if user.role not in self._by_role:
+            self._by_role[user.role] = self._statement(user.role)
+        return self._by_role[user.role].rows(
+            (bool(user.region), bool(scope.region)),
+            me=user.pk,
+            lead_region=user.region,
+            region=scope.region,
+            **values,
+        )
+
+
+# What _area_query reads of each area: its id and AREA_FIELDS, in the
+# order of the model's fields (as Model.from_db takes them); then the
+# annotations _area_rows adds, in the order the query selects them.
+_AREA_COLUMNS = tuple(
+    field.attname for field in Area._meta.concrete_fields if field.attname in {"id", *AREA_FIELDS}
+)
+_AREA_ANNOTATIONS = (
+    "adviser_id",
+    "adviser_name",
+    "community_worker_id",
+    "community_worker_name",
+    "worker_days",
+    "at_events_lately",
+    "connected_lately",
+)
+
+
+def _area_query(
+    scope: Scope,
+    *,
+    since: datetime.datetime,
+    tomorrow: datetime.datetime,
+    year_start: datetime.date,
+    year_end: datetime.date,
+    year_start_moment: datetime.datetime,
+) -> QuerySet:
+    """The areas in ``scope`` with their current adviser and community worker
+    (joined, not a subquery each), whether someone from them came to an
+    event from ``since`` (to ``tomorrow``, the start of the day after
+    today's), and whether they connected with another area over the year
+    from ``year_start`` to ``year_end`` (today's next day). The moments the
+    query reads of those days are named too, the year's start and end
+    (``tomorrow``): a statement's values must each be one of its own."""
+    year = Period(year_start, year_end)
+    if (year.start_moment, year.end_moment) != (year_start_moment, tomorrow):
+        raise ValueError("The year's moments are not the starts of its days.")
+    # A moment of today's (noon, whatever the clocks): came_to_an_event_since
+    # counts to the start of the day after.
+    today_noon = tomorrow - datetime.timedelta(hours=12)
+    return (
+        scope.areas.annotate(
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
@@ -212,16 +299,58 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE, now=now),
-            connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
+            at_events_lately=came_to_an_event_since(since, now=today_noon),
+            connected_lately=connected_in(period=year),
         )
         .order_by("name")
+        .values_list(*_AREA_COLUMNS, *_AREA_ANNOTATIONS)
     )
+
+
+def _area_query_values(now: datetime.datetime) -> dict:
+    """_area_query's values at ``now``."""
+    today = timezone.localdate(now)
+    year = last_twelve_months(today)
+    return {
+        "since": now - EVENT_ABSENCE,
+        "tomorrow": start_of_day(today + datetime.timedelta(days=1)),
+        "year_start": year.start,
+        "year_end": year.end,
+        "year_start_moment": year.start_moment,
+    }
+
+
+# The ORM took some 3.5 ms a draw to build and compile the areas' query,
+# as long as PostgreSQL took to answer it: its SQL is worked out once a
+# process for each shape of scope.
+_AREA_ROWS = ScopeStatement(
+    _area_query,
+    stand_ins=lambda: _area_query_values(
+        start_of_day(datetime.date(3, 11, 20)) + datetime.timedelta(hours=15)
+    ),
+)
+
+
+def _area_rows(scope: Scope, now: datetime.datetime) -> "list[DashboardArea]":
+    """The areas in the programme in ``scope`` (_area_query, of AREA_FIELDS
+    alone), their overdue requests, actions and outcomes (in a query of
+    their own), whether someone from them came to an event in the last six
+    months, and whether they connected with another area in the last 12
+    months."""
+    width = len(_AREA_COLUMNS)
+    db = connection.alias
+    rows = []
+    for values in _AREA_ROWS.rows(scope, **_area_query_values(now)):
+        # As the ORM makes the areas of .only(*AREA_FIELDS).annotate(...).
+        area = Area.from_db(db, _AREA_COLUMNS, values[:width])
+        for name, value in zip(_AREA_ANNOTATIONS, values[width:], strict=True):
+            setattr(area, name, value)
+        rows.append(area)
     area_ids = [area.pk for area in rows]
     for figure, by_area in overdue_by_area(areas=area_ids, now=now).items():
         for area in rows:
             setattr(area, figure, by_area.get(area.pk, 0))
-    return rows
+    return cast("list[DashboardArea]", rows)
 
 
 def _worker_now() -> FilteredRelation:
@@ -493,7 +622,7 @@ def dashboard(
     months = Months(today=today)
     periods = [DEFAULT_PERIOD] if first_page else list(PERIODS)
     read = months.in_period(DEFAULT_PERIOD) if first_page else months.all
-    areas = _area_rows(scope.areas, now)
+    areas = _area_rows(scope, now)
     by_area = area_deliveries(
         areas=areas,
         months=read,

@@ -1,0 +1,112 @@
+"""The dashboard's queries compiled once a process (ScopeStatement) read the
+rows the ORM's own querysets read, for every shape of scope."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from advisers import services as staff_services
+from advisers.roles import Role
+from areas.models import Region
+from evaluation import dashboard
+from events.models import Connection
+from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
+
+
+def _came(area, *, days_ago: int, event=None):
+    """Someone from ``area`` checked in at ``event`` (a new one ``days_ago``)."""
+    if event is None:
+        starts = timezone.now() - datetime.timedelta(days=days_ago)
+        event = EventFactory(
+            published=True,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=4),
+            registration_closes_at=starts - datetime.timedelta(days=1),
+        )
+    RegistrationFactory(event=event, area=area, checked_in_at=event.starts_at)
+    return event
+
+
+@pytest.fixture
+def programme(adviser, community_worker, manager):
+    """Areas in two regions, in and out of the programme, with and without
+    an adviser and a community worker, people at events lately and long
+    ago, and connections recorded and made at an event."""
+    north = [AreaFactory(name=f"North {n}", programme=True) for n in range(4)]
+    london = [
+        AreaFactory(name=f"London {n}", region=Region.LONDON, programme=True) for n in range(2)
+    ]
+    AreaFactory(name="Outside", programme=False)
+    staff_services.area_assign_adviser(area=north[0], adviser=adviser, by=None)
+    staff_services.area_assign_adviser(area=london[0], adviser=adviser, by=None)
+    staff_services.area_allocate_community_worker(
+        area=north[1], worker=community_worker, by=None, days_per_month=Decimal(3)
+    )
+    _came(north[0], days_ago=10)
+    _came(north[1], days_ago=300)
+    together = _came(north[2], days_ago=40)
+    _came(london[1], days_ago=40, event=together)
+    Connection.objects.create(
+        area_a=min(north[3], london[0], key=lambda a: a.pk),
+        area_b=max(north[3], london[0], key=lambda a: a.pk),
+        topic="funding",
+        origin="visit",
+        made_on=timezone.localdate() - datetime.timedelta(days=20),
+        recorded_by=manager,
+    )
+    return north + london
+
+
+@pytest.fixture
+def lead(db):
+    return UserFactory(role=Role.MANAGER, full_name="Nia Lead", region=Region.NORTH_EAST)
+
+
+SCOPES = [
+    ("manager", ""),
+    ("manager", Region.LONDON),
+    ("lead", Region.NORTH_EAST),
+    ("adviser", ""),
+    ("community_worker", ""),
+]
+
+
+@pytest.mark.parametrize(("person", "region"), SCOPES)
+@pytest.mark.parametrize("days_on", [0, 200])
+def test_the_areas_statement_reads_the_querysets_rows(request, programme, person, region, days_on):
+    user = request.getfixturevalue(person)
+    scope = dashboard.Scope(user=user, region=region)
+    now = timezone.now() + datetime.timedelta(days=days_on)
+    values = dashboard._area_query_values(now)
+
+    rows = dashboard._AREA_ROWS.rows(scope, **values)
+
+    assert rows == list(dashboard._area_query(scope, **values))
+    assert rows, "each scope sees an area"
+
+
+def test_the_areas_rows_are_the_orms_areas(programme, adviser):
+    scope = dashboard.Scope(user=adviser)
+    now = timezone.now()
+
+    (first, *_) = rows = dashboard._area_rows(scope, now)
+
+    assert [area.name for area in rows] == ["London 0", "North 0"]
+    assert first.get_deferred_fields() == {
+        field.attname
+        for field in type(first)._meta.concrete_fields
+        if field.attname not in {"id", *dashboard.AREA_FIELDS}
+    }
+    assert (first.adviser_id, first.adviser_name) == (adviser.pk, adviser.full_name)
+    assert first.connected_lately is True
+    assert first.at_events_lately is False
+    assert rows[1].at_events_lately is True
+
+
+def test_a_statements_year_must_end_tomorrow(programme, manager):
+    values = dashboard._area_query_values(timezone.now())
+    values["year_start_moment"] += datetime.timedelta(hours=1)
+    with pytest.raises(ValueError, match="moments"):
+        dashboard._area_query(dashboard.Scope(user=manager), **values)
