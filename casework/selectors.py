@@ -767,23 +767,34 @@ class AgeRow:
 def open_requests_by_age(*, requests: SupportRequestQuerySet, now: datetime.datetime):
     """Open requests by status and age, and how many are past the response
     target (new ones only): one query."""
+    return age_rows(open_requests_query(requests=requests, now=now))
+
+
+def open_requests_query(*, requests: SupportRequestQuerySet, now: datetime.datetime) -> QuerySet:
+    """open_requests_by_age's counts for each status with open requests:
+    (status, past the response target, each of REQUEST_AGES)."""
     buckets = {key: Count("pk", filter=age_band(key, now)) for key, *_ in REQUEST_AGES}
-    rows = {
-        row["status"]: row
-        for row in requests.open()
+    return (
+        requests.open()
         .values("status")
         .annotate(
             overdue=Count("pk", filter=Q(created_at__lt=first_contact_deadline(now))),
             **buckets,
         )
         .order_by()
-    }
+        .values_list("status", "overdue", *buckets)
+    )
+
+
+def age_rows(rows: Iterable[tuple]) -> list[AgeRow]:
+    """Every open status, from open_requests_query's ``rows``."""
+    found = {status: (overdue, counts) for status, overdue, *counts in rows}
     return [
         AgeRow(
             status=status,
             label=label,
-            counts=[rows.get(status, {}).get(key, 0) for key, *_ in REQUEST_AGES],
-            overdue=rows.get(status, {}).get("overdue", 0) if status == "new" else 0,
+            counts=found[status][1] if status in found else [0] * len(REQUEST_AGES),
+            overdue=found[status][0] if status in found and status == "new" else 0,
         )
         for status, label in SupportRequest.Status.choices
         if status not in SupportRequest.CLOSED_STATUSES
@@ -916,13 +927,26 @@ def residents_reached_by_month(
 
 def overdue_actions_by_owner(*, areas: QuerySet[Area], today: datetime.date) -> list[dict]:
     """Open actions past their due date in ``areas``, counted by owner."""
-    return list(
+    return owners_overdue(overdue_actions_query(areas=areas, today=today))
+
+
+def overdue_actions_query(*, areas: QuerySet[Area], today: datetime.date) -> QuerySet:
+    """overdue_actions_by_owner's rows: (owner id, their name, how many)."""
+    return (
         Action.objects.open()
         .filter(due_on__lt=today, area__in=areas.values("pk"))
         .values("owner_id", "owner__full_name")
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", "owner__full_name")
+        .values_list("owner_id", "owner__full_name", "overdue")
     )
+
+
+def owners_overdue(rows: Iterable[tuple]) -> list[dict]:
+    return [
+        {"owner_id": owner, "owner__full_name": name, "overdue": overdue}
+        for owner, name, overdue in rows
+    ]
 
 
 def _overdue(now: datetime.datetime) -> dict[str, QuerySet]:

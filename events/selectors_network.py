@@ -12,7 +12,7 @@ from the check-in page); see ``attended``.
 import datetime
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
@@ -425,10 +425,16 @@ def attendance_by_region(
 ) -> list[RegionAttendance]:
     """People who came to events that began in ``period``, by the region of
     the area they came from: how many, from how many areas, at how many
-    events. One query, read from the index of who came to each event
-    (registration_came_idx) alone: each person is counted as a row, not by
-    their id, which is not in that index."""
-    rows = (
+    events. One query (attendance_query)."""
+    return region_attendance(attendance_query(registrations=registrations, period=period))
+
+
+def attendance_query(*, registrations: QuerySet[Registration], period: Period) -> QuerySet:
+    """attendance_by_region's rows: (region, people, areas, events), read
+    from the index of who came to each event (registration_came_idx)
+    alone: each person is counted as a row, not by their id, which is not
+    in that index."""
+    return (
         attended(registrations)
         .filter(_in_period(period, "event__"), area__isnull=False)
         .values("area__region")
@@ -438,16 +444,15 @@ def attendance_by_region(
             events=Count("event", distinct=True),
         )
         .order_by()
+        .values_list("area__region", "people", "areas", "events")
     )
-    found = {row["area__region"]: row for row in rows}
+
+
+def region_attendance(rows: Iterable[tuple]) -> list[RegionAttendance]:
+    """attendance_query's ``rows``, in the regions' order."""
+    found = {region: (people, areas, events) for region, people, areas, events in rows}
     return [
-        RegionAttendance(
-            region=region.value,
-            label=region.label,
-            people=found[region.value]["people"],
-            areas=found[region.value]["areas"],
-            events=found[region.value]["events"],
-        )
+        RegionAttendance(region.value, region.label, *found[region.value])
         for region in Region
         if region.value in found
     ]
@@ -463,12 +468,21 @@ class ConnectionsMade:
 def connections_made(*, connections: QuerySet[Connection], period: Period) -> ConnectionsMade:
     """The connections recorded as made in ``period``: how many, how many
     followed up, and how many areas they joined. One query."""
-    # A quarter's connections are tens, not thousands: read, then counted.
-    rows = list(
+    return connections_counted(list(connections_query(connections=connections, period=period)))
+
+
+def connections_query(*, connections: QuerySet[Connection], period: Period) -> QuerySet:
+    """The connections made in ``period``: (area a, area b, followed up)."""
+    return (
         connections.filter(made_on__gte=period.start, made_on__lt=period.end)
         .order_by()
         .values_list("area_a_id", "area_b_id", "followed_up")
     )
+
+
+def connections_counted(rows: list[tuple]) -> ConnectionsMade:
+    """connections_query's ``rows`` counted: a quarter's connections are
+    tens, not thousands."""
     return ConnectionsMade(
         recorded=len(rows),
         followed_up=sum(1 for *_, followed_up in rows if followed_up),

@@ -9,10 +9,21 @@ from django.utils import timezone
 
 from advisers import services as staff_services
 from advisers.roles import Role
-from areas.models import Region
+from areas.models import FundingBid, Region
+from areas.selectors import funding_query
+from casework.models import Action, SupportRequest
+from casework.selectors import open_requests_query, overdue_actions_query
 from evaluation import dashboard
 from events.models import Connection
-from tests.factories import AreaFactory, EventFactory, RegistrationFactory, UserFactory
+from events.selectors_network import attendance_query, connections_query
+from nfc.periods import Period
+from tests.factories import (
+    AreaFactory,
+    EventFactory,
+    RegistrationFactory,
+    SupportRequestFactory,
+    UserFactory,
+)
 
 
 def _came(area, *, days_ago: int, event=None):
@@ -56,6 +67,26 @@ def programme(adviser, community_worker, manager):
         made_on=timezone.localdate() - datetime.timedelta(days=20),
         recorded_by=manager,
     )
+    for n, area in enumerate([*north, *london]):
+        for days in (n, 10 + 3 * n, 40 + 9 * n, 100):
+            request = SupportRequestFactory(area=area, email=f"r{n}-{days}@example.org")
+            SupportRequest.objects.filter(pk=request.pk).update(
+                created_at=timezone.now() - datetime.timedelta(days=days, hours=n),
+                status=[SupportRequest.Status.NEW, SupportRequest.Status.WAITING][days % 2],
+            )
+        Action.objects.create(
+            area=area,
+            description="Call back",
+            owner=[adviser, community_worker, manager][n % 3],
+            due_on=timezone.localdate() - datetime.timedelta(days=n),
+        )
+        FundingBid.objects.create(
+            area=area,
+            stream=["ukspf", "lottery"][n % 2],
+            amount_sought=1000 * (n + 1),
+            amount_secured=400 * n,
+            status=["awarded", "submitted"][n % 3 % 2],
+        )
     return north + london
 
 
@@ -110,3 +141,69 @@ def test_a_statements_year_must_end_tomorrow(programme, manager):
     values["year_start_moment"] += datetime.timedelta(hours=1)
     with pytest.raises(ValueError, match="moments"):
         dashboard._area_query(dashboard.Scope(user=manager), **values)
+
+
+QUARTER = Period.quarter(timezone.localdate())
+
+
+def _figures(scope: dashboard.Scope, now):
+    """Each statement of the scope's figures, with the queryset it compiles
+    and the values it takes."""
+    today = timezone.localdate(now)
+    return [
+        (
+            dashboard._OPEN_REQUESTS,
+            open_requests_query(requests=scope.requests, now=now),
+            dashboard._request_moments(now),
+        ),
+        (
+            dashboard._OVERDUE_ACTIONS,
+            overdue_actions_query(areas=scope.every_area, today=today),
+            {"today": today},
+        ),
+        (dashboard._FUNDING, funding_query(areas=scope.every_area), {}),
+        (
+            dashboard._ATTENDANCE,
+            attendance_query(registrations=scope.registrations, period=QUARTER),
+            {"start": QUARTER.start_moment, "end": QUARTER.end_moment},
+        ),
+        (
+            dashboard._CONNECTIONS,
+            connections_query(connections=scope.connections, period=QUARTER),
+            {"start": QUARTER.start, "end": QUARTER.end},
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("person", "region"), SCOPES)
+@pytest.mark.parametrize("days_on", [0, 1, 2, 3, 4, 5, 6, 30])
+def test_the_scopes_figures_read_their_querysets_rows(request, programme, person, region, days_on):
+    """On each day of the week (the response target counts working days)."""
+    user = request.getfixturevalue(person)
+    scope = dashboard.Scope(user=user, region=region)
+    now = timezone.now() + datetime.timedelta(days=days_on)
+
+    for statement, queryset, values in _figures(scope, now):
+        assert statement.rows(scope, **values) == list(queryset)
+
+
+@pytest.mark.parametrize(("person", "region"), SCOPES)
+def test_each_scope_has_figures_to_compare(request, programme, person, region):
+    """The comparisons above are of rows, not of nothing."""
+    scope = dashboard.Scope(user=request.getfixturevalue(person), region=region)
+    figures = _figures(scope, timezone.now())
+    assert all(list(queryset) for _, queryset, _ in figures[:3])
+
+
+def test_a_period_of_moments_starts_at_midnight():
+    with pytest.raises(ValueError, match="moments"):
+        dashboard._quarter_of(
+            QUARTER.start_moment + datetime.timedelta(hours=1), QUARTER.end_moment
+        )
+
+
+def test_open_requests_moments_must_be_nows(manager):
+    moments = dashboard._request_moments(timezone.now())
+    moments["deadline"] -= datetime.timedelta(seconds=1)
+    with pytest.raises(ValueError, match="now"):
+        dashboard._open_requests(dashboard.Scope(user=manager), **moments)
