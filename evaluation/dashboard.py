@@ -66,7 +66,8 @@ from events.selectors_network import (
     connections_query,
     last_twelve_months,
     region_attendance,
-    upcoming_events,
+    upcoming_of,
+    upcoming_query,
 )
 from nfc.periods import Period, add_months, start_of_day
 from nfc.statements import STAND_IN_DAY, STAND_IN_ID, Statement, stand_in_text
@@ -314,6 +315,10 @@ _ATTENDANCE = ScopeStatement(
         "start": start_of_day(datetime.date(3, 1, 1)),
         "end": start_of_day(datetime.date(3, 4, 1)),
     },
+)
+_UPCOMING = ScopeStatement(
+    lambda scope, now: upcoming_query(events=scope.events, now=now),
+    stand_ins=lambda: {"now": datetime.datetime(3, 6, 1, 9, tzinfo=datetime.UTC)},
 )
 _CONNECTIONS = ScopeStatement(
     lambda scope, start, end: connections_query(
@@ -740,7 +745,9 @@ def dashboard(
         ),
         jobs=job_states() if scope.is_programme else None,
         filters=filters,
-        upcoming_events=upcoming_events(events=scope.events),
+        # Events not yet over at this moment (not at ``now``, which a test
+        # may set to another day).
+        upcoming_events=upcoming_of(_UPCOMING.rows(scope, now=timezone.now())),
         attendance=region_attendance(
             _ATTENDANCE.rows(scope, start=this_quarter.start_moment, end=this_quarter.end_moment)
         ),

@@ -384,9 +384,23 @@ def peer_suggestions(
 
 def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
     """The next published events that are not cancelled, with their
-    places taken counted. One query: the columns the dashboard shows, and
-    the places counted for those ``limit`` events only (a subquery each,
-    after the limit), not for every event still to come.
+    places taken counted. One query (upcoming_query)."""
+    return upcoming_of(upcoming_query(events=events, now=timezone.now(), limit=limit))
+
+
+# What upcoming_query reads of each event, in the order of the model's
+# fields (as Model.from_db takes them), then its places taken.
+UPCOMING_COLUMNS = tuple(
+    field.attname
+    for field in Event._meta.concrete_fields
+    if field.attname in {"id", "slug", "title", "starts_at", "region", "capacity"}
+)
+
+
+def upcoming_query(*, events: QuerySet[Event], now: datetime.datetime, limit: int = 5) -> QuerySet:
+    """upcoming_events' rows: the columns the dashboard shows, and the
+    places counted for those ``limit`` events only (a subquery each, after
+    the limit), not for every event still to come.
 
     Ordered by the start plus nothing: ordered by the start itself, the
     database walks the starts index from the first event ever held to find
@@ -400,15 +414,27 @@ def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return list(
-        events.upcoming()
-        .only("slug", "title", "starts_at", "region", "capacity")
+    return (
+        events.upcoming(now)
         .annotate(places_taken=Coalesce(Subquery(taken), 0))
         .order_by(
             ExpressionWrapper(F("starts_at") + datetime.timedelta(0), output_field=DateTimeField()),
             "pk",
-        )[:limit]
+        )
+        .values_list(*UPCOMING_COLUMNS, "places_taken")[:limit]
     )
+
+
+def upcoming_of(rows: Iterable[tuple]) -> list[Event]:
+    """upcoming_query's ``rows`` as the events, made as the ORM makes those
+    of ``.only()``, each with its ``places_taken``."""
+    width = len(UPCOMING_COLUMNS)
+    events = []
+    for row in rows:
+        event = Event.from_db(connection.alias, UPCOMING_COLUMNS, row[:width])
+        event.places_taken = row[width]
+        events.append(event)
+    return events
 
 
 @dataclass(frozen=True)

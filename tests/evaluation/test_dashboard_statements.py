@@ -14,8 +14,8 @@ from areas.selectors import funding_query
 from casework.models import Action, SupportRequest
 from casework.selectors import open_requests_query, overdue_actions_query
 from evaluation import dashboard
-from events.models import Connection
-from events.selectors_network import attendance_query, connections_query
+from events.models import Connection, Event
+from events.selectors_network import attendance_query, connections_query, upcoming_query
 from nfc.periods import Period
 from tests.factories import (
     AreaFactory,
@@ -87,6 +87,17 @@ def programme(adviser, community_worker, manager):
             amount_secured=400 * n,
             status=["awarded", "submitted"][n % 3 % 2],
         )
+    for days in (-30, 3, 20, 45):
+        starts = timezone.now() + datetime.timedelta(days=days)
+        for region in (Region.NORTH_EAST, Region.LONDON, ""):
+            EventFactory(
+                published=True,
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=4),
+                registration_closes_at=starts - datetime.timedelta(days=1),
+                region=region,
+                kind=Event.Kind.NATIONAL if not region else Event.Kind.REGIONAL,
+            )
     return north + london
 
 
@@ -168,6 +179,11 @@ def _figures(scope: dashboard.Scope, now):
             {"start": QUARTER.start_moment, "end": QUARTER.end_moment},
         ),
         (
+            dashboard._UPCOMING,
+            upcoming_query(events=scope.events, now=now),
+            {"now": now},
+        ),
+        (
             dashboard._CONNECTIONS,
             connections_query(connections=scope.connections, period=QUARTER),
             {"start": QUARTER.start, "end": QUARTER.end},
@@ -192,7 +208,8 @@ def test_each_scope_has_figures_to_compare(request, programme, person, region):
     """The comparisons above are of rows, not of nothing."""
     scope = dashboard.Scope(user=request.getfixturevalue(person), region=region)
     figures = _figures(scope, timezone.now())
-    assert all(list(queryset) for _, queryset, _ in figures[:3])
+    requests, actions, funding, _, upcoming, _ = (list(queryset) for _, queryset, _ in figures)
+    assert all([requests, actions, funding, upcoming])
 
 
 def test_a_period_of_moments_starts_at_midnight():
