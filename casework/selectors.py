@@ -25,6 +25,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -819,25 +820,64 @@ def response_times(
     """For each period: the median days from a request's arrival to its
     first contact (first leaving "new") and to its resolution, counting the
     requests first contacted (or resolved) in that period. Two aggregates,
-    one for each date: each reads only its periods' rows, from its index
-    alone (the index carries created_at), where one query for both needed
-    every row either date found, from the table."""
-    earliest = start_of_day(min(period.start for period in periods))
+    one for each date (response_times_query)."""
     figures: dict = {}
-    for moment, median, count in [
-        ("first_contact_at", "contact", "contacted"),
-        ("resolved_at", "resolution", "resolved"),
-    ]:
-        aggregates: dict[str, Aggregate] = {}
-        for n, period in enumerate(periods):
-            within = Q(
-                **{f"{moment}__gte": period.start_moment, f"{moment}__lt": period.end_moment}
-            )
-            aggregates |= {
-                f"{median}{n}": MedianSeconds(moment, "created_at", filter=within),
-                f"{count}{n}": Count(moment, filter=within),
-            }
-        figures |= requests.filter(**{f"{moment}__gte": earliest}).aggregate(**aggregates)
+    for moment in RESPONSE_MOMENTS:
+        (row,) = response_times_query(requests=requests, periods=periods, moment=moment)
+        figures |= response_figures(moment, periods, row)
+    return response_times_of(figures, periods)
+
+
+# Each date response_times reads, and the names of its median and count.
+RESPONSE_MOMENTS = {
+    "first_contact_at": ("contact", "contacted"),
+    "resolved_at": ("resolution", "resolved"),
+}
+
+
+def _response_names(moment: str, periods: Sequence[Period]) -> list[str]:
+    median, count = RESPONSE_MOMENTS[moment]
+    return [name for n in range(len(periods)) for name in (f"{median}{n}", f"{count}{n}")]
+
+
+def response_times_query(
+    *, requests: QuerySet[SupportRequest], periods: Sequence[Period], moment: str
+) -> QuerySet:
+    """One row: for each of ``periods``, the median seconds from arrival to
+    ``moment`` (a date of RESPONSE_MOMENTS) and how many requests reached it
+    in the period. It reads only the periods' rows, from the date's index
+    alone (the index carries created_at), where one query for both dates
+    needed every row either date found, from the table.
+
+    An aggregate written as a queryset, so that it can be compiled once
+    (the dashboard's statements): grouped by a constant, which PostgreSQL
+    and SQLite are asked as no grouping at all, one row whatever the rows."""
+    earliest = start_of_day(min(period.start for period in periods))
+    median, count = RESPONSE_MOMENTS[moment]
+    aggregates: dict[str, Aggregate] = {}
+    for n, period in enumerate(periods):
+        within = Q(**{f"{moment}__gte": period.start_moment, f"{moment}__lt": period.end_moment})
+        aggregates |= {
+            f"{median}{n}": MedianSeconds(moment, "created_at", filter=within),
+            f"{count}{n}": Count(moment, filter=within),
+        }
+    return (
+        requests.filter(**{f"{moment}__gte": earliest})
+        .order_by()
+        .annotate(every_row=Value(1, output_field=IntegerField()))
+        .values("every_row")
+        .annotate(**aggregates)
+        .values_list(*_response_names(moment, periods))
+    )
+
+
+def response_figures(moment: str, periods: Sequence[Period], row: tuple) -> dict:
+    """response_times_query's ``row`` by name."""
+    return dict(zip(_response_names(moment, periods), row, strict=True))
+
+
+def response_times_of(figures: dict, periods: Sequence[Period]) -> list[ResponseTimes]:
+    """The response times of each of ``periods``, from response_figures."""
 
     def days(seconds):
         return None if seconds is None else round(seconds / 86400, 1)

@@ -38,6 +38,7 @@ from casework.models import (
 )
 from casework.scheduled import JobState, job_states
 from casework.selectors import (
+    RESPONSE_MOMENTS,
     AgeRow,
     age_rows,
     open_requests_query,
@@ -45,7 +46,9 @@ from casework.selectors import (
     overdue_by_area,
     owners_overdue,
     requests_by_month,
-    response_times,
+    response_figures,
+    response_times_of,
+    response_times_query,
     turned_away_by_reason,
 )
 from evaluation.models import OutcomeRecord
@@ -320,6 +323,24 @@ _UPCOMING = ScopeStatement(
     lambda scope, now: upcoming_query(events=scope.events, now=now),
     stand_ins=lambda: {"now": datetime.datetime(3, 6, 1, 9, tzinfo=datetime.UTC)},
 )
+# The response times of this quarter and the last, one statement for each
+# date read: the periods by their moments, the last quarter's end this one's
+# start.
+_RESPONSE_TIMES = {
+    moment: ScopeStatement(
+        lambda scope, this_start, this_end, last_start, moment=moment: response_times_query(
+            requests=scope.requests,
+            periods=[_quarter_of(this_start, this_end), _quarter_of(last_start, this_start)],
+            moment=moment,
+        ),
+        stand_ins=lambda: {
+            "this_start": start_of_day(datetime.date(3, 4, 1)),
+            "this_end": start_of_day(datetime.date(3, 7, 1)),
+            "last_start": start_of_day(datetime.date(3, 1, 1)),
+        },
+    )
+    for moment in RESPONSE_MOMENTS
+}
 _CONNECTIONS = ScopeStatement(
     lambda scope, start, end: connections_query(
         connections=scope.connections, period=Period(start, end)
@@ -493,9 +514,17 @@ def _score_early_warning(
 def _response_times(scope: Scope, today: datetime.date) -> dict:
     """Median days to first contact and to resolution, this quarter and last."""
     this_quarter = Period.quarter(today)
-    now, before = response_times(
-        requests=scope.requests, periods=[this_quarter, this_quarter.shifted(-3)]
-    )
+    periods = [this_quarter, this_quarter.shifted(-3)]
+    moments = {
+        "this_start": this_quarter.start_moment,
+        "this_end": this_quarter.end_moment,
+        "last_start": periods[1].start_moment,
+    }
+    figures: dict = {}
+    for moment, statement in _RESPONSE_TIMES.items():
+        (figured,) = statement.rows(scope, **moments)
+        figures |= response_figures(moment, periods, figured)
+    now, before = response_times_of(figures, periods)
 
     def row(label: str, figure: str, count: str) -> dict:
         return {

@@ -12,7 +12,12 @@ from advisers.roles import Role
 from areas.models import FundingBid, Region
 from areas.selectors import funding_query
 from casework.models import Action, SupportRequest
-from casework.selectors import open_requests_query, overdue_actions_query
+from casework.selectors import (
+    RESPONSE_MOMENTS,
+    open_requests_query,
+    overdue_actions_query,
+    response_times_query,
+)
 from evaluation import dashboard
 from events.models import Connection, Event
 from events.selectors_network import attendance_query, connections_query, upcoming_query
@@ -73,6 +78,10 @@ def programme(adviser, community_worker, manager):
             SupportRequest.objects.filter(pk=request.pk).update(
                 created_at=timezone.now() - datetime.timedelta(days=days, hours=n),
                 status=[SupportRequest.Status.NEW, SupportRequest.Status.WAITING][days % 2],
+                first_contact_at=timezone.now() - datetime.timedelta(days=days // 2),
+                resolved_at=timezone.now() - datetime.timedelta(days=days // 3, hours=n)
+                if days % 3
+                else None,
             )
         Action.objects.create(
             area=area,
@@ -183,6 +192,20 @@ def _figures(scope: dashboard.Scope, now):
             upcoming_query(events=scope.events, now=now),
             {"now": now},
         ),
+        *(
+            (
+                dashboard._RESPONSE_TIMES[moment],
+                response_times_query(
+                    requests=scope.requests, periods=[QUARTER, QUARTER.shifted(-3)], moment=moment
+                ),
+                {
+                    "this_start": QUARTER.start_moment,
+                    "this_end": QUARTER.end_moment,
+                    "last_start": QUARTER.shifted(-3).start_moment,
+                },
+            )
+            for moment in RESPONSE_MOMENTS
+        ),
         (
             dashboard._CONNECTIONS,
             connections_query(connections=scope.connections, period=QUARTER),
@@ -208,7 +231,7 @@ def test_each_scope_has_figures_to_compare(request, programme, person, region):
     """The comparisons above are of rows, not of nothing."""
     scope = dashboard.Scope(user=request.getfixturevalue(person), region=region)
     figures = _figures(scope, timezone.now())
-    requests, actions, funding, _, upcoming, _ = (list(queryset) for _, queryset, _ in figures)
+    requests, actions, funding, _, upcoming, *_ = (list(queryset) for _, queryset, _ in figures)
     assert all([requests, actions, funding, upcoming])
 
 
@@ -224,3 +247,15 @@ def test_open_requests_moments_must_be_nows(manager):
     moments["deadline"] -= datetime.timedelta(seconds=1)
     with pytest.raises(ValueError, match="now"):
         dashboard._open_requests(dashboard.Scope(user=manager), **moments)
+
+
+def test_response_times_are_one_row_of_the_aggregates(programme, manager):
+    """Grouped by a constant, the query is the aggregate: one row, with
+    noughts and no medians where no request was contacted or resolved."""
+    scope = dashboard.Scope(user=manager)
+    periods = [QUARTER, QUARTER.shifted(-3)]
+    for moment in RESPONSE_MOMENTS:
+        query = response_times_query(requests=scope.requests, periods=periods, moment=moment)
+        (row,) = query
+        assert row[1] > 0
+        assert list(query.filter(pk=-1)) == [(None, 0, None, 0)]
