@@ -1076,13 +1076,22 @@ def overdue_by_area(
 def turned_away_by_reason(*, period: Period) -> list[dict]:
     """How many help-form posts were turned away in ``period``, by reason
     (every reason listed, with noughts): counted, never stored."""
-    counts = dict(
+    return turned_away_of(turned_away_query(period=period))
+
+
+def turned_away_query(*, period: Period) -> QuerySet:
+    """turned_away_by_reason's rows: (reason, how many)."""
+    return (
         SpamCount.objects.filter(day__gte=period.start, day__lt=period.end)
         .values("reason")
         .annotate(n=Sum("count"))
         .order_by()
         .values_list("reason", "n")
     )
+
+
+def turned_away_of(rows: Iterable[tuple]) -> list[dict]:
+    counts = dict(rows)
     return [
         {"reason": reason, "label": label, "count": counts.get(reason, 0)}
         for reason, label in SpamCount.Reason.choices

@@ -49,7 +49,8 @@ from casework.selectors import (
     response_figures,
     response_times_of,
     response_times_query,
-    turned_away_by_reason,
+    turned_away_of,
+    turned_away_query,
 )
 from evaluation.models import OutcomeRecord
 from evaluation.outcomes import (
@@ -341,6 +342,11 @@ _RESPONSE_TIMES = {
     )
     for moment in RESPONSE_MOMENTS
 }
+# The help form's posts turned away (the programme's, whoever asks).
+_TURNED_AWAY = Statement(
+    lambda start, end: turned_away_query(period=Period(start, end)),
+    stand_ins=lambda _: {"start": datetime.date(3, 1, 1), "end": datetime.date(3, 2, 1)},
+)
 _CONNECTIONS = ScopeStatement(
     lambda scope, start, end: connections_query(
         connections=scope.connections, period=Period(start, end)
@@ -761,6 +767,7 @@ def dashboard(
         table = [d for d in table if d.status(filters.period) == filters.status]
     table = sorted(table, key=lambda d: SORTS[filters.sort][1](d, filters.period))
     this_quarter = Period.quarter(today)
+    last_30 = _last_days(today, 30)
     return Dashboard(
         scope=scope,
         months=months,
@@ -770,7 +777,9 @@ def dashboard(
         overdue_actions=owners_overdue(_OVERDUE_ACTIONS.rows(scope, today=today)),
         funding=funding_streams(_FUNDING.rows(scope)),
         turned_away=(
-            turned_away_by_reason(period=_last_days(today, 30)) if scope.is_programme else None
+            turned_away_of(_TURNED_AWAY.rows(None, start=last_30.start, end=last_30.end))
+            if scope.is_programme
+            else None
         ),
         jobs=job_states() if scope.is_programme else None,
         filters=filters,

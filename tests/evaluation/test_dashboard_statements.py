@@ -11,12 +11,13 @@ from advisers import services as staff_services
 from advisers.roles import Role
 from areas.models import FundingBid, Region
 from areas.selectors import funding_query
-from casework.models import Action, SupportRequest
+from casework.models import Action, SpamCount, SupportRequest
 from casework.selectors import (
     RESPONSE_MOMENTS,
     open_requests_query,
     overdue_actions_query,
     response_times_query,
+    turned_away_query,
 )
 from evaluation import dashboard
 from events.models import Connection, Event
@@ -259,3 +260,17 @@ def test_response_times_are_one_row_of_the_aggregates(programme, manager):
         (row,) = query
         assert row[1] > 0
         assert list(query.filter(pk=-1)) == [(None, 0, None, 0)]
+
+
+def test_the_turned_away_statement_reads_the_querysets_rows(db):
+    today = timezone.localdate()
+    for days, reason, count in [(0, "honeypot", 3), (5, "too_fast", 2), (40, "honeypot", 7)]:
+        SpamCount.objects.create(
+            day=today - datetime.timedelta(days=days), reason=reason, count=count
+        )
+    period = dashboard._last_days(today, 30)
+
+    rows = dashboard._TURNED_AWAY.rows(None, start=period.start, end=period.end)
+
+    assert sorted(rows) == sorted(turned_away_query(period=period))
+    assert sorted(rows) == [("honeypot", 3), ("too_fast", 2)]
