@@ -274,3 +274,12 @@ def test_the_turned_away_statement_reads_the_querysets_rows(db):
 
     assert sorted(rows) == sorted(turned_away_query(period=period))
     assert sorted(rows) == [("honeypot", 3), ("too_fast", 2)]
+
+
+def test_a_deactivated_persons_scope_is_not_their_roles(programme, manager):
+    manager.is_active = False
+    scope = dashboard.Scope(user=manager)
+    values = dashboard._area_query_values(timezone.now())
+
+    assert dashboard._AREA_ROWS.rows(scope, **values) == []
+    assert dashboard._FUNDING.rows(scope) == []
