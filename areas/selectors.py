@@ -1,6 +1,7 @@
 """Reads about areas: lists with their people, and funding by stream."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
@@ -299,13 +300,22 @@ def funding_by_stream(*, areas: QuerySet[Area], period: Period | None = None) ->
 
     With ``period``, the bids submitted or decided in it: money sought of
     those submitted in it, awards and money secured of those decided in it."""
+    return funding_streams(funding_query(areas=areas, period=period))
+
+
+# What each row of funding_query gives.
+FUNDING_COLUMNS = ("stream", "bids", "areas", "awarded", "sought", "secured")
+
+
+def funding_query(*, areas: QuerySet[Area], period: Period | None = None) -> QuerySet:
+    """funding_by_stream's figures for each stream bid in, as FUNDING_COLUMNS
+    (the dashboard compiles it once a process)."""
     awarded = _awarded_in(period)
     sought = (
         Q() if period is None else Q(submitted_on__gte=period.start, submitted_on__lt=period.end)
     )
-    rows = {
-        row["stream"]: row
-        for row in _bids(areas)
+    return (
+        _bids(areas)
         .filter(_bids_in(period))
         .values("stream")
         .annotate(
@@ -316,16 +326,22 @@ def funding_by_stream(*, areas: QuerySet[Area], period: Period | None = None) ->
             secured=Sum("amount_secured", filter=awarded),
         )
         .order_by()
-    }
+        .values_list(*FUNDING_COLUMNS)
+    )
+
+
+def funding_streams(rows: Iterable[tuple]) -> list[dict]:
+    """Every stream, from funding_query's ``rows``: noughts where none."""
+    found = {row[0]: dict(zip(FUNDING_COLUMNS, row, strict=True)) for row in rows}
     return [
         {
             "stream": stream,
             "label": label,
-            "bids": rows.get(stream, {}).get("bids", 0),
-            "areas": rows.get(stream, {}).get("areas", 0),
-            "awarded": rows.get(stream, {}).get("awarded", 0),
-            "sought": rows.get(stream, {}).get("sought") or Decimal(0),
-            "secured": rows.get(stream, {}).get("secured") or Decimal(0),
+            "bids": found.get(stream, {}).get("bids", 0),
+            "areas": found.get(stream, {}).get("areas", 0),
+            "awarded": found.get(stream, {}).get("awarded", 0),
+            "sought": found.get(stream, {}).get("sought") or Decimal(0),
+            "secured": found.get(stream, {}).get("secured") or Decimal(0),
         }
         for stream, label in FundingBid.Stream.choices
     ]

@@ -25,6 +25,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -767,23 +768,34 @@ class AgeRow:
 def open_requests_by_age(*, requests: SupportRequestQuerySet, now: datetime.datetime):
     """Open requests by status and age, and how many are past the response
     target (new ones only): one query."""
+    return age_rows(open_requests_query(requests=requests, now=now))
+
+
+def open_requests_query(*, requests: SupportRequestQuerySet, now: datetime.datetime) -> QuerySet:
+    """open_requests_by_age's counts for each status with open requests:
+    (status, past the response target, each of REQUEST_AGES)."""
     buckets = {key: Count("pk", filter=age_band(key, now)) for key, *_ in REQUEST_AGES}
-    rows = {
-        row["status"]: row
-        for row in requests.open()
+    return (
+        requests.open()
         .values("status")
         .annotate(
             overdue=Count("pk", filter=Q(created_at__lt=first_contact_deadline(now))),
             **buckets,
         )
         .order_by()
-    }
+        .values_list("status", "overdue", *buckets)
+    )
+
+
+def age_rows(rows: Iterable[tuple]) -> list[AgeRow]:
+    """Every open status, from open_requests_query's ``rows``."""
+    found = {status: (overdue, counts) for status, overdue, *counts in rows}
     return [
         AgeRow(
             status=status,
             label=label,
-            counts=[rows.get(status, {}).get(key, 0) for key, *_ in REQUEST_AGES],
-            overdue=rows.get(status, {}).get("overdue", 0) if status == "new" else 0,
+            counts=found[status][1] if status in found else [0] * len(REQUEST_AGES),
+            overdue=found[status][0] if status in found and status == "new" else 0,
         )
         for status, label in SupportRequest.Status.choices
         if status not in SupportRequest.CLOSED_STATUSES
@@ -808,25 +820,64 @@ def response_times(
     """For each period: the median days from a request's arrival to its
     first contact (first leaving "new") and to its resolution, counting the
     requests first contacted (or resolved) in that period. Two aggregates,
-    one for each date: each reads only its periods' rows, from its index
-    alone (the index carries created_at), where one query for both needed
-    every row either date found, from the table."""
-    earliest = start_of_day(min(period.start for period in periods))
+    one for each date (response_times_query)."""
     figures: dict = {}
-    for moment, median, count in [
-        ("first_contact_at", "contact", "contacted"),
-        ("resolved_at", "resolution", "resolved"),
-    ]:
-        aggregates: dict[str, Aggregate] = {}
-        for n, period in enumerate(periods):
-            within = Q(
-                **{f"{moment}__gte": period.start_moment, f"{moment}__lt": period.end_moment}
-            )
-            aggregates |= {
-                f"{median}{n}": MedianSeconds(moment, "created_at", filter=within),
-                f"{count}{n}": Count(moment, filter=within),
-            }
-        figures |= requests.filter(**{f"{moment}__gte": earliest}).aggregate(**aggregates)
+    for moment in RESPONSE_MOMENTS:
+        (row,) = response_times_query(requests=requests, periods=periods, moment=moment)
+        figures |= response_figures(moment, periods, row)
+    return response_times_of(figures, periods)
+
+
+# Each date response_times reads, and the names of its median and count.
+RESPONSE_MOMENTS = {
+    "first_contact_at": ("contact", "contacted"),
+    "resolved_at": ("resolution", "resolved"),
+}
+
+
+def _response_names(moment: str, periods: Sequence[Period]) -> list[str]:
+    median, count = RESPONSE_MOMENTS[moment]
+    return [name for n in range(len(periods)) for name in (f"{median}{n}", f"{count}{n}")]
+
+
+def response_times_query(
+    *, requests: QuerySet[SupportRequest], periods: Sequence[Period], moment: str
+) -> QuerySet:
+    """One row: for each of ``periods``, the median seconds from arrival to
+    ``moment`` (a date of RESPONSE_MOMENTS) and how many requests reached it
+    in the period. It reads only the periods' rows, from the date's index
+    alone (the index carries created_at), where one query for both dates
+    needed every row either date found, from the table.
+
+    An aggregate written as a queryset, so that it can be compiled once
+    (the dashboard's statements): grouped by a constant, which PostgreSQL
+    and SQLite are asked as no grouping at all, one row whatever the rows."""
+    earliest = start_of_day(min(period.start for period in periods))
+    median, count = RESPONSE_MOMENTS[moment]
+    aggregates: dict[str, Aggregate] = {}
+    for n, period in enumerate(periods):
+        within = Q(**{f"{moment}__gte": period.start_moment, f"{moment}__lt": period.end_moment})
+        aggregates |= {
+            f"{median}{n}": MedianSeconds(moment, "created_at", filter=within),
+            f"{count}{n}": Count(moment, filter=within),
+        }
+    return (
+        requests.filter(**{f"{moment}__gte": earliest})
+        .order_by()
+        .annotate(every_row=Value(1, output_field=IntegerField()))
+        .values("every_row")
+        .annotate(**aggregates)
+        .values_list(*_response_names(moment, periods))
+    )
+
+
+def response_figures(moment: str, periods: Sequence[Period], row: tuple) -> dict:
+    """response_times_query's ``row`` by name."""
+    return dict(zip(_response_names(moment, periods), row, strict=True))
+
+
+def response_times_of(figures: dict, periods: Sequence[Period]) -> list[ResponseTimes]:
+    """The response times of each of ``periods``, from response_figures."""
 
     def days(seconds):
         return None if seconds is None else round(seconds / 86400, 1)
@@ -916,13 +967,26 @@ def residents_reached_by_month(
 
 def overdue_actions_by_owner(*, areas: QuerySet[Area], today: datetime.date) -> list[dict]:
     """Open actions past their due date in ``areas``, counted by owner."""
-    return list(
+    return owners_overdue(overdue_actions_query(areas=areas, today=today))
+
+
+def overdue_actions_query(*, areas: QuerySet[Area], today: datetime.date) -> QuerySet:
+    """overdue_actions_by_owner's rows: (owner id, their name, how many)."""
+    return (
         Action.objects.open()
         .filter(due_on__lt=today, area__in=areas.values("pk"))
         .values("owner_id", "owner__full_name")
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", "owner__full_name")
+        .values_list("owner_id", "owner__full_name", "overdue")
     )
+
+
+def owners_overdue(rows: Iterable[tuple]) -> list[dict]:
+    return [
+        {"owner_id": owner, "owner__full_name": name, "overdue": overdue}
+        for owner, name, overdue in rows
+    ]
 
 
 def _overdue(now: datetime.datetime) -> dict[str, QuerySet]:
@@ -1012,13 +1076,22 @@ def overdue_by_area(
 def turned_away_by_reason(*, period: Period) -> list[dict]:
     """How many help-form posts were turned away in ``period``, by reason
     (every reason listed, with noughts): counted, never stored."""
-    counts = dict(
+    return turned_away_of(turned_away_query(period=period))
+
+
+def turned_away_query(*, period: Period) -> QuerySet:
+    """turned_away_by_reason's rows: (reason, how many)."""
+    return (
         SpamCount.objects.filter(day__gte=period.start, day__lt=period.end)
         .values("reason")
         .annotate(n=Sum("count"))
         .order_by()
         .values_list("reason", "n")
     )
+
+
+def turned_away_of(rows: Iterable[tuple]) -> list[dict]:
+    counts = dict(rows)
     return [
         {"reason": reason, "label": label, "count": counts.get(reason, 0)}
         for reason, label in SpamCount.Reason.choices

@@ -11,6 +11,7 @@ the same number of queries whatever the size of the data.
 
 import copy
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -27,7 +28,7 @@ from advisers.permissions import has_perm
 from advisers.roles import Role
 from advisers.selectors import caseload_overview
 from areas.models import Area
-from areas.selectors import filter_areas, funding_by_stream
+from areas.selectors import filter_areas, funding_query, funding_streams
 from casework.models import (
     REQUEST_AGES,
     Referral,
@@ -37,13 +38,19 @@ from casework.models import (
 )
 from casework.scheduled import JobState, job_states
 from casework.selectors import (
+    RESPONSE_MOMENTS,
     AgeRow,
-    open_requests_by_age,
-    overdue_actions_by_owner,
+    age_rows,
+    open_requests_query,
+    overdue_actions_query,
     overdue_by_area,
+    owners_overdue,
     requests_by_month,
-    response_times,
-    turned_away_by_reason,
+    response_figures,
+    response_times_of,
+    response_times_query,
+    turned_away_of,
+    turned_away_query,
 )
 from evaluation.models import OutcomeRecord
 from evaluation.outcomes import (
@@ -56,14 +63,18 @@ from events.models import Connection, Event, Registration
 from events.selectors_network import (
     ConnectionsMade,
     RegionAttendance,
-    attendance_by_region,
+    attendance_query,
     came_to_an_event_since,
     connected_in,
-    connections_made,
+    connections_counted,
+    connections_query,
     last_twelve_months,
-    upcoming_events,
+    region_attendance,
+    upcoming_of,
+    upcoming_query,
 )
-from nfc.periods import Period, add_months
+from nfc.periods import Period, add_months, start_of_day
+from nfc.statements import STAND_IN_DAY, STAND_IN_ID, Statement, stand_in_text
 
 if TYPE_CHECKING:
     # django-stubs' type for a model with annotations; a dev dependency only.
@@ -194,15 +205,201 @@ RISK_PERIOD = "quarter"
 AREA_FIELDS = ("ward_code", "name", "region", "cohort", "stage", "joined_on")
 
 
-def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]":
-    """The areas with their current adviser and community worker (joined, not
-    a subquery each), their overdue requests, actions and outcomes (in a
-    query of their own), whether someone from them came to an event in the
-    last six months, and whether they connected with another area in the
-    last 12 months."""
-    rows = list(
-        areas.only(*AREA_FIELDS)
-        .annotate(
+def _scope_of(role: str, me: int, lead_region: str = "", region: str = "") -> Scope:
+    """The scope of someone in ``role`` (their id, the region they lead),
+    narrowed to ``region``: what a ScopeStatement builds its query from."""
+    return Scope(user=User(pk=me, role=role, region=lead_region), region=region)
+
+
+class ScopeStatement:
+    """A Statement over a scope: ``build(scope, **values)`` compiled once a
+    process for each shape of scope (the person's role, whether they lead a
+    region, whether a region is chosen), with a stand-in person and
+    regions, then run with the request's own. Every scope's SQL comes from
+    the querysets the ORM builds for it (Scope, visible_to), so a scope
+    reads what it read before; ``stand_ins()`` gives the stand-ins of the
+    other values."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        stand_ins: Callable[[], dict] = dict,
+        optional: frozenset[str] = frozenset(),
+    ):
+        self._build = build
+        self._stand_ins = stand_ins
+        self._optional = optional
+        self._by_role: dict[str, Statement] = {}
+
+    def _statement(self, role: str) -> Statement:
+        def build(*, me: int, lead_region: str = "", region: str = "", **values) -> QuerySet:
+            return self._build(_scope_of(role, me, lead_region, region), **values)
+
+        def stand_ins(shape: tuple[bool, bool]) -> dict:
+            leads, chosen = shape
+            regions = {
+                "lead_region": stand_in_text("the region led") if leads else "",
+                "region": stand_in_text("the region chosen") if chosen else "",
+            }
+            return {"me": STAND_IN_ID, **{k: v for k, v in regions.items() if v}}
+
+        # The person's id is in the SQL only for those who see their own
+        # areas (advisers, community workers), not for a manager.
+        return Statement(
+            build,
+            stand_ins=lambda shape: {**stand_ins(shape), **self._stand_ins()},
+            optional=frozenset({"me"}) | self._optional,
+        )
+
+    def rows(self, scope: Scope, **values) -> list[tuple]:
+        user = scope.user
+        if not user.is_active:
+            # has_perm refuses them whatever their role: no shape compiled
+            # for a role is theirs (nor can they sign in to ask).
+            return list(self._build(scope, **values))
+        if user.role not in self._by_role:
+            self._by_role[user.role] = self._statement(user.role)
+        return self._by_role[user.role].rows(
+            (bool(user.region), bool(scope.region)),
+            me=user.pk,
+            lead_region=user.region,
+            region=scope.region,
+            **values,
+        )
+
+
+def _quarter_of(start: datetime.datetime, end: datetime.datetime) -> Period:
+    """The period from the start of one day, ``start``, to that of another."""
+    period = Period(timezone.localdate(start), timezone.localdate(end))
+    if (period.start_moment, period.end_moment) != (start, end):
+        raise ValueError("A period's moments are the starts of its days.")
+    return period
+
+
+# The ages' bounds, in days before now (casework.models.age_band).
+_AGE_DAYS = sorted({days for _, _, *bounds in REQUEST_AGES for days in bounds if days})
+
+
+def _request_moments(now: datetime.datetime) -> dict:
+    """What open_requests_query reads of ``now``: the response target's
+    deadline and the ages' bounds."""
+    return {
+        "now": now,
+        "deadline": first_contact_deadline(now),
+        **{f"{days}_days_ago": now - datetime.timedelta(days=days) for days in _AGE_DAYS},
+    }
+
+
+def _open_requests(scope: Scope, *, now: datetime.datetime, **moments) -> QuerySet:
+    if moments != {k: v for k, v in _request_moments(now).items() if k != "now"}:
+        raise ValueError("The moments are not those of now.")
+    return open_requests_query(requests=scope.requests, now=now)
+
+
+# The scope's figures the first page shows, compiled once a process: the
+# ORM took some 5 ms of CPU a draw to build them, more than PostgreSQL took
+# to answer. Each reads its values as the ORM's own queryset does (the
+# moments and days it names), tests/evaluation/test_dashboard_statements.py
+# holds each one's rows equal to its queryset's.
+_OPEN_REQUESTS = ScopeStatement(
+    _open_requests,
+    # A Saturday: on a weekday the deadline (five working days back) is the
+    # week's bound, and stand-ins must differ.
+    stand_ins=lambda: _request_moments(datetime.datetime(3, 8, 9, 10, tzinfo=datetime.UTC)),
+    # now itself is not read, only the moments before it.
+    optional=frozenset({"now"}),
+)
+_OVERDUE_ACTIONS = ScopeStatement(
+    lambda scope, today: overdue_actions_query(areas=scope.every_area, today=today),
+    stand_ins=lambda: {"today": STAND_IN_DAY},
+)
+_FUNDING = ScopeStatement(lambda scope: funding_query(areas=scope.every_area))
+_ATTENDANCE = ScopeStatement(
+    lambda scope, start, end: attendance_query(
+        registrations=scope.registrations, period=_quarter_of(start, end)
+    ),
+    stand_ins=lambda: {
+        "start": start_of_day(datetime.date(3, 1, 1)),
+        "end": start_of_day(datetime.date(3, 4, 1)),
+    },
+)
+_UPCOMING = ScopeStatement(
+    lambda scope, now: upcoming_query(events=scope.events, now=now),
+    stand_ins=lambda: {"now": datetime.datetime(3, 6, 1, 9, tzinfo=datetime.UTC)},
+)
+# The response times of this quarter and the last, one statement for each
+# date read: the periods by their moments, the last quarter's end this one's
+# start.
+_RESPONSE_TIMES = {
+    moment: ScopeStatement(
+        lambda scope, this_start, this_end, last_start, moment=moment: response_times_query(
+            requests=scope.requests,
+            periods=[_quarter_of(this_start, this_end), _quarter_of(last_start, this_start)],
+            moment=moment,
+        ),
+        stand_ins=lambda: {
+            "this_start": start_of_day(datetime.date(3, 4, 1)),
+            "this_end": start_of_day(datetime.date(3, 7, 1)),
+            "last_start": start_of_day(datetime.date(3, 1, 1)),
+        },
+    )
+    for moment in RESPONSE_MOMENTS
+}
+# The help form's posts turned away (the programme's, whoever asks).
+_TURNED_AWAY = Statement(
+    lambda start, end: turned_away_query(period=Period(start, end)),
+    stand_ins=lambda _: {"start": datetime.date(3, 1, 1), "end": datetime.date(3, 2, 1)},
+)
+_CONNECTIONS = ScopeStatement(
+    lambda scope, start, end: connections_query(
+        connections=scope.connections, period=Period(start, end)
+    ),
+    stand_ins=lambda: {"start": datetime.date(3, 1, 1), "end": datetime.date(3, 4, 1)},
+)
+
+
+# What _area_query reads of each area: its id and AREA_FIELDS, in the
+# order of the model's fields (as Model.from_db takes them); then the
+# annotations _area_rows adds, in the order the query selects them.
+_AREA_COLUMNS = tuple(
+    field.attname for field in Area._meta.concrete_fields if field.attname in {"id", *AREA_FIELDS}
+)
+_AREA_ANNOTATIONS = (
+    "adviser_id",
+    "adviser_name",
+    "community_worker_id",
+    "community_worker_name",
+    "worker_days",
+    "at_events_lately",
+    "connected_lately",
+)
+
+
+def _area_query(
+    scope: Scope,
+    *,
+    since: datetime.datetime,
+    tomorrow: datetime.datetime,
+    year_start: datetime.date,
+    year_end: datetime.date,
+    year_start_moment: datetime.datetime,
+) -> QuerySet:
+    """The areas in ``scope`` with their current adviser and community worker
+    (joined, not a subquery each), whether someone from them came to an
+    event from ``since`` (to ``tomorrow``, the start of the day after
+    today's), and whether they connected with another area over the year
+    from ``year_start`` to ``year_end`` (today's next day). The moments the
+    query reads of those days are named too, the year's start and end
+    (``tomorrow``): a statement's values must each be one of its own."""
+    year = Period(year_start, year_end)
+    if (year.start_moment, year.end_moment) != (year_start_moment, tomorrow):
+        raise ValueError("The year's moments are not the starts of its days.")
+    # A moment of today's (noon, whatever the clocks): came_to_an_event_since
+    # counts to the start of the day after.
+    today_noon = tomorrow - datetime.timedelta(hours=12)
+    return (
+        scope.areas.annotate(
             adviser_now=FilteredRelation(
                 "adviser_assignments", condition=Q(adviser_assignments__ended_on__isnull=True)
             ),
@@ -212,16 +409,58 @@ def _area_rows(areas: QuerySet, now: datetime.datetime) -> "list[DashboardArea]"
             community_worker_id=F("worker_now__worker_id"),
             community_worker_name=F("worker_now__worker__full_name"),
             worker_days=F("worker_now__days_per_month"),
-            at_events_lately=came_to_an_event_since(now - EVENT_ABSENCE, now=now),
-            connected_lately=connected_in(period=last_twelve_months(timezone.localdate(now))),
+            at_events_lately=came_to_an_event_since(since, now=today_noon),
+            connected_lately=connected_in(period=year),
         )
         .order_by("name")
+        .values_list(*_AREA_COLUMNS, *_AREA_ANNOTATIONS)
     )
+
+
+def _area_query_values(now: datetime.datetime) -> dict:
+    """_area_query's values at ``now``."""
+    today = timezone.localdate(now)
+    year = last_twelve_months(today)
+    return {
+        "since": now - EVENT_ABSENCE,
+        "tomorrow": start_of_day(today + datetime.timedelta(days=1)),
+        "year_start": year.start,
+        "year_end": year.end,
+        "year_start_moment": year.start_moment,
+    }
+
+
+# The ORM took some 3.5 ms a draw to build and compile the areas' query,
+# as long as PostgreSQL took to answer it: its SQL is worked out once a
+# process for each shape of scope.
+_AREA_ROWS = ScopeStatement(
+    _area_query,
+    stand_ins=lambda: _area_query_values(
+        start_of_day(datetime.date(3, 11, 20)) + datetime.timedelta(hours=15)
+    ),
+)
+
+
+def _area_rows(scope: Scope, now: datetime.datetime) -> "list[DashboardArea]":
+    """The areas in the programme in ``scope`` (_area_query, of AREA_FIELDS
+    alone), their overdue requests, actions and outcomes (in a query of
+    their own), whether someone from them came to an event in the last six
+    months, and whether they connected with another area in the last 12
+    months."""
+    width = len(_AREA_COLUMNS)
+    db = connection.alias
+    rows = []
+    for values in _AREA_ROWS.rows(scope, **_area_query_values(now)):
+        # As the ORM makes the areas of .only(*AREA_FIELDS).annotate(...).
+        area = Area.from_db(db, _AREA_COLUMNS, values[:width])
+        for name, value in zip(_AREA_ANNOTATIONS, values[width:], strict=True):
+            setattr(area, name, value)
+        rows.append(area)
     area_ids = [area.pk for area in rows]
     for figure, by_area in overdue_by_area(areas=area_ids, now=now).items():
         for area in rows:
             setattr(area, figure, by_area.get(area.pk, 0))
-    return rows
+    return cast("list[DashboardArea]", rows)
 
 
 def _worker_now() -> FilteredRelation:
@@ -285,9 +524,17 @@ def _score_early_warning(
 def _response_times(scope: Scope, today: datetime.date) -> dict:
     """Median days to first contact and to resolution, this quarter and last."""
     this_quarter = Period.quarter(today)
-    now, before = response_times(
-        requests=scope.requests, periods=[this_quarter, this_quarter.shifted(-3)]
-    )
+    periods = [this_quarter, this_quarter.shifted(-3)]
+    moments = {
+        "this_start": this_quarter.start_moment,
+        "this_end": this_quarter.end_moment,
+        "last_start": periods[1].start_moment,
+    }
+    figures: dict = {}
+    for moment, statement in _RESPONSE_TIMES.items():
+        (figured,) = statement.rows(scope, **moments)
+        figures |= response_figures(moment, periods, figured)
+    now, before = response_times_of(figures, periods)
 
     def row(label: str, figure: str, count: str) -> dict:
         return {
@@ -493,7 +740,7 @@ def dashboard(
     months = Months(today=today)
     periods = [DEFAULT_PERIOD] if first_page else list(PERIODS)
     read = months.in_period(DEFAULT_PERIOD) if first_page else months.all
-    areas = _area_rows(scope.areas, now)
+    areas = _area_rows(scope, now)
     by_area = area_deliveries(
         areas=areas,
         months=read,
@@ -523,25 +770,33 @@ def dashboard(
     if filters.status:
         table = [d for d in table if d.status(filters.period) == filters.status]
     table = sorted(table, key=lambda d: SORTS[filters.sort][1](d, filters.period))
+    this_quarter = Period.quarter(today)
+    last_30 = _last_days(today, 30)
     return Dashboard(
         scope=scope,
         months=months,
         deliveries=deliveries,
-        open_requests=open_requests_by_age(requests=scope.requests, now=now),
+        open_requests=age_rows(_OPEN_REQUESTS.rows(scope, **_request_moments(now))),
         response_times=_response_times(scope, today),
-        overdue_actions=overdue_actions_by_owner(areas=scope.every_area, today=today),
-        funding=funding_by_stream(areas=scope.every_area),
+        overdue_actions=owners_overdue(_OVERDUE_ACTIONS.rows(scope, today=today)),
+        funding=funding_streams(_FUNDING.rows(scope)),
         turned_away=(
-            turned_away_by_reason(period=_last_days(today, 30)) if scope.is_programme else None
+            turned_away_of(_TURNED_AWAY.rows(None, start=last_30.start, end=last_30.end))
+            if scope.is_programme
+            else None
         ),
         jobs=job_states() if scope.is_programme else None,
         filters=filters,
-        upcoming_events=upcoming_events(events=scope.events),
-        attendance=attendance_by_region(
-            registrations=scope.registrations, period=Period.quarter(today)
+        # Events not yet over at this moment (not at ``now``, which a test
+        # may set to another day).
+        upcoming_events=upcoming_of(_UPCOMING.rows(scope, now=timezone.now())),
+        attendance=region_attendance(
+            _ATTENDANCE.rows(scope, start=this_quarter.start_moment, end=this_quarter.end_moment)
         ),
-        connections=connections_made(connections=scope.connections, period=Period.quarter(today)),
-        this_quarter=Period.quarter(today),
+        connections=connections_counted(
+            _CONNECTIONS.rows(scope, start=this_quarter.start, end=this_quarter.end)
+        ),
+        this_quarter=this_quarter,
         outcome_counts=counts,
         filtered=filtered,
         table=table,

@@ -2,6 +2,7 @@
 visits between areas and training series; and the people registered for
 them (residents and partners, who have no account)."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -52,9 +53,10 @@ class EventQuerySet(models.QuerySet["Event"]):
     def published(self):
         return self.filter(published_at__isnull=False)
 
-    def upcoming(self):
-        """Published, not cancelled, and not yet over: the public list."""
-        return self.published().filter(cancelled_at__isnull=True, ends_at__gt=timezone.now())
+    def upcoming(self, now: datetime.datetime | None = None):
+        """Published, not cancelled, and not yet over (at ``now``, or this
+        moment): the public list."""
+        return self.published().filter(cancelled_at__isnull=True, ends_at__gt=now or timezone.now())
 
     def with_places_taken(self):
         """Each event with ``places_taken`` (confirmed, and offered while the

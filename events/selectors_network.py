@@ -12,7 +12,7 @@ from the check-in page); see ``attended``.
 import datetime
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
@@ -384,9 +384,23 @@ def peer_suggestions(
 
 def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
     """The next published events that are not cancelled, with their
-    places taken counted. One query: the columns the dashboard shows, and
-    the places counted for those ``limit`` events only (a subquery each,
-    after the limit), not for every event still to come.
+    places taken counted. One query (upcoming_query)."""
+    return upcoming_of(upcoming_query(events=events, now=timezone.now(), limit=limit))
+
+
+# What upcoming_query reads of each event, in the order of the model's
+# fields (as Model.from_db takes them), then its places taken.
+UPCOMING_COLUMNS = tuple(
+    field.attname
+    for field in Event._meta.concrete_fields
+    if field.attname in {"id", "slug", "title", "starts_at", "region", "capacity"}
+)
+
+
+def upcoming_query(*, events: QuerySet[Event], now: datetime.datetime, limit: int = 5) -> QuerySet:
+    """upcoming_events' rows: the columns the dashboard shows, and the
+    places counted for those ``limit`` events only (a subquery each, after
+    the limit), not for every event still to come.
 
     Ordered by the start plus nothing: ordered by the start itself, the
     database walks the starts index from the first event ever held to find
@@ -400,15 +414,27 @@ def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return list(
-        events.upcoming()
-        .only("slug", "title", "starts_at", "region", "capacity")
+    return (
+        events.upcoming(now)
         .annotate(places_taken=Coalesce(Subquery(taken), 0))
         .order_by(
             ExpressionWrapper(F("starts_at") + datetime.timedelta(0), output_field=DateTimeField()),
             "pk",
-        )[:limit]
+        )
+        .values_list(*UPCOMING_COLUMNS, "places_taken")[:limit]
     )
+
+
+def upcoming_of(rows: Iterable[tuple]) -> list[Event]:
+    """upcoming_query's ``rows`` as the events, made as the ORM makes those
+    of ``.only()``, each with its ``places_taken``."""
+    width = len(UPCOMING_COLUMNS)
+    events = []
+    for row in rows:
+        event = Event.from_db(connection.alias, UPCOMING_COLUMNS, row[:width])
+        event.places_taken = row[width]
+        events.append(event)
+    return events
 
 
 @dataclass(frozen=True)
@@ -425,10 +451,16 @@ def attendance_by_region(
 ) -> list[RegionAttendance]:
     """People who came to events that began in ``period``, by the region of
     the area they came from: how many, from how many areas, at how many
-    events. One query, read from the index of who came to each event
-    (registration_came_idx) alone: each person is counted as a row, not by
-    their id, which is not in that index."""
-    rows = (
+    events. One query (attendance_query)."""
+    return region_attendance(attendance_query(registrations=registrations, period=period))
+
+
+def attendance_query(*, registrations: QuerySet[Registration], period: Period) -> QuerySet:
+    """attendance_by_region's rows: (region, people, areas, events), read
+    from the index of who came to each event (registration_came_idx)
+    alone: each person is counted as a row, not by their id, which is not
+    in that index."""
+    return (
         attended(registrations)
         .filter(_in_period(period, "event__"), area__isnull=False)
         .values("area__region")
@@ -438,16 +470,15 @@ def attendance_by_region(
             events=Count("event", distinct=True),
         )
         .order_by()
+        .values_list("area__region", "people", "areas", "events")
     )
-    found = {row["area__region"]: row for row in rows}
+
+
+def region_attendance(rows: Iterable[tuple]) -> list[RegionAttendance]:
+    """attendance_query's ``rows``, in the regions' order."""
+    found = {region: (people, areas, events) for region, people, areas, events in rows}
     return [
-        RegionAttendance(
-            region=region.value,
-            label=region.label,
-            people=found[region.value]["people"],
-            areas=found[region.value]["areas"],
-            events=found[region.value]["events"],
-        )
+        RegionAttendance(region.value, region.label, *found[region.value])
         for region in Region
         if region.value in found
     ]
@@ -463,12 +494,21 @@ class ConnectionsMade:
 def connections_made(*, connections: QuerySet[Connection], period: Period) -> ConnectionsMade:
     """The connections recorded as made in ``period``: how many, how many
     followed up, and how many areas they joined. One query."""
-    # A quarter's connections are tens, not thousands: read, then counted.
-    rows = list(
+    return connections_counted(list(connections_query(connections=connections, period=period)))
+
+
+def connections_query(*, connections: QuerySet[Connection], period: Period) -> QuerySet:
+    """The connections made in ``period``: (area a, area b, followed up)."""
+    return (
         connections.filter(made_on__gte=period.start, made_on__lt=period.end)
         .order_by()
         .values_list("area_a_id", "area_b_id", "followed_up")
     )
+
+
+def connections_counted(rows: list[tuple]) -> ConnectionsMade:
+    """connections_query's ``rows`` counted: a quarter's connections are
+    tens, not thousands."""
     return ConnectionsMade(
         recorded=len(rows),
         followed_up=sum(1 for *_, followed_up in rows if followed_up),
