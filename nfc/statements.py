@@ -72,14 +72,7 @@ class Statement:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        converters = [
-            (n, converters)
-            for n, expression in enumerate(expressions)
-            if (
-                converters := connection.ops.get_db_converters(expression)
-                + expression.get_db_converters(connection)
-            )
-        ]
+        converters = self._converters(connection, key, expressions)
         if not converters:
             return rows
         converted = []
@@ -92,6 +85,22 @@ class Statement:
                 values_of_row[n] = value
             converted.append(tuple(values_of_row))
         return converted
+
+    def _converters(self, connection, key: tuple, expressions: list) -> list:
+        """Each column's converters, asked of this connection once: they are
+        bound to its own operations (each thread has its connection), so
+        they are kept on it, and go with it."""
+        kept = connection.__dict__.setdefault("_nfc_statement_converters", {})
+        if (self, key) not in kept:
+            kept[self, key] = [
+                (n, converters)
+                for n, expression in enumerate(expressions)
+                if (
+                    converters := connection.ops.get_db_converters(expression)
+                    + expression.get_db_converters(connection)
+                )
+            ]
+        return kept[self, key]
 
     def _compile(self, connection, shape: Hashable) -> tuple[str, list, list]:
         stand_ins = self._stand_ins(shape)

@@ -5,6 +5,7 @@ that never reached the database's parameters is refused, not run."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from advisers.roles import Role
@@ -114,3 +115,32 @@ def test_the_home_pages_people_are_the_querysets(adviser, region):
             assert rows == expected
             found += rows
     assert found, "the data has people to find"
+
+
+def test_each_connection_is_asked_for_the_converters_once(adviser, monkeypatch):
+    """The converters are bound to a connection's own operations, so they
+    are kept on it: asked on its first run, not on each."""
+    statement = Statement(
+        _actions,
+        stand_ins=lambda areas: {
+            "owner": STAND_IN_ID,
+            "due_before": STAND_IN_DAY,
+            "areas": stand_in_ids(areas),
+        },
+    )
+    area = AreaFactory()
+    Action.objects.create(area=area, owner=adviser, description="Ring", due_on=timezone.localdate())
+    values = {"owner": adviser.pk, "due_before": timezone.localdate() + datetime.timedelta(1)}
+    asked = []
+    ask = connection.ops.get_db_converters
+    monkeypatch.setattr(
+        connection.ops, "get_db_converters", lambda expression: asked.append(1) or ask(expression)
+    )
+    first = statement.rows(1, areas=[area.pk], **values)
+    asked_first = len(asked)
+    again = statement.rows(1, areas=[area.pk], **values)
+    assert asked_first == 5
+    assert len(asked) == asked_first
+    monkeypatch.undo()
+    assert first == again == list(_actions(areas=[area.pk], **values))
+    assert isinstance(again[0][3], datetime.datetime)
