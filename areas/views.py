@@ -100,7 +100,7 @@ def area_export(request):
 
 
 def _visible_area(request, ward_code: str) -> Area:
-    return get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
+    return selectors.visible_area(request.user, ward_code)
 
 
 def _day(date) -> str:
@@ -338,7 +338,7 @@ def _render_area_page(request, area: Area, page: str, template: str, context: di
     contents = [
         {
             "title": title,
-            "url": reverse(name, kwargs={"ward_code": area.ward_code}),
+            "url": links.addresses(name, 1)(area.ward_code),
             "current": name_sent == page,
         }
         for name_sent, name, title, perm in AREA_PAGES
@@ -357,6 +357,23 @@ def _render_area_page(request, area: Area, page: str, template: str, context: di
     )
 
 
+# The area's own pages its first page links to, by the name its template
+# uses: worked out once a process (areas.links) rather than by {% url %}
+# each draw, a dozen a page.
+_FIRST_PAGE_LINKS = (
+    ("facts", "areas:facts"),
+    ("join", "areas:join"),
+    ("assign", "areas:assign"),
+    ("handover", "areas:handover"),
+    ("handover_note", "areas:handover_note"),
+    ("partnership", "areas:partnership"),
+    ("contact_add", "areas:contact_add"),
+    ("stage", "areas:stage"),
+    ("time", "areas:time"),
+    ("timeline", "casework:area_timeline"),
+)
+
+
 @require_safe
 @permission_required("areas.view")
 def area_detail(request, ward_code):
@@ -365,12 +382,11 @@ def area_detail(request, ward_code):
     warning, the ways to log work). The longer history is on the pages of
     its contents list, a click away."""
     user = request.user
-    areas = Area.objects.visible_to(user)
-    if has_perm(user, "areas.view_contacts"):
-        # Read with the area, for those whose role may see it; shown below
-        # only where they may see this area's.
-        areas = areas.select_related("partnership")
-    area = get_object_or_404(areas, ward_code=ward_code)
+    # The partnership is read with the area, for those whose role may see
+    # it; shown below only where they may see this area's.
+    area = selectors.visible_area(
+        user, ward_code, partnership=has_perm(user, "areas.view_contacts")
+    )
     may = has_perms(
         user,
         (
@@ -426,6 +442,13 @@ def area_detail(request, ward_code):
     if context["can_see_contacts"]:
         context["contacts"] = lists.contacts
         context["partnership"] = getattr(area, "partnership", None)
+        if can_edit:
+            remove = links.addresses("areas:contact_remove", 2)
+            for contact in lists.contacts or ():
+                contact.remove_url = remove(area.ward_code, contact.pk)
+    context["addresses"] = {
+        name: links.addresses(viewname, 1)(area.ward_code) for name, viewname in _FIRST_PAGE_LINKS
+    }
     return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
 
 
