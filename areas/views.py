@@ -26,6 +26,7 @@ from advisers.permissions import (
 )
 from areas import links, selectors, services
 from areas.forms import (
+    LEAVING_HELP,
     AllocateCommunityWorkerForm,
     AreaFactsForm,
     AreaFilterForm,
@@ -38,8 +39,9 @@ from areas.forms import (
     StageChangeForm,
     StageCorrectionForm,
     StageWithdrawalForm,
+    stage_choices,
 )
-from areas.models import Area, StageChange
+from areas.models import Area, Stage, StageChange
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
 from casework import audit
 from casework.models import (
@@ -294,6 +296,40 @@ def _interaction_lines(interactions: list, *, can_see_notes: bool) -> SafeString
     return mark_safe("".join(lines))
 
 
+def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
+    """What ``{{ form }}`` drew of a fresh StageChangeForm offering
+    ``choices`` (stage_choices'), to the byte, every value escaped ("" for
+    no choices: the page then draws no form). Its fields, widgets and
+    labels through Django's forms took some 0.6 ms a draw, and this form on
+    the page is never bound: a move posted goes to area_stage, which draws
+    its own. tests/areas/test_stage_form_fields.py holds the two equal."""
+    if not choices:
+        return mark_safe("")
+    help_text, described = "", ""
+    if any(value == Stage.LEAVING for value, _ in choices):
+        help_text = f'<div class="helptext" id="id_stage_helptext">{LEAVING_HELP}</div>'
+        described = ' aria-describedby="id_stage_helptext"'
+    options = "".join(
+        f'\n  <option value="{conditional_escape(value)}">{conditional_escape(label)}</option>\n'
+        for value, label in choices
+    )
+    today = conditional_escape(f"{timezone.localdate():%Y-%m-%d}")
+    # Safe: built here from escaped values and the form's own markup (the
+    # help text is the form's, which Django's template marks safe too).
+    return mark_safe(
+        '<div>\n    <label for="id_stage">Stage:</label>\n\n'
+        f"{help_text}\n\n"
+        f'<select name="stage" required{described} id="id_stage">\n'
+        '  <option value="" selected>Choose the new stage</option>\n'
+        f"{options}\n</select>\n    \n</div>\n\n"
+        '  <div>\n    <label for="id_on">Since:</label>\n\n\n\n'
+        f'<input type="date" name="on" value="{today}" required id="id_on">\n    \n</div>\n\n'
+        '  <div>\n    <label for="id_note">Note:</label>\n\n\n\n'
+        '<input type="text" name="note" maxlength="300" id="id_note">\n'
+        "    \n      \n    \n</div>"
+    )
+
+
 def _stage_changes(area: Area, changes: list[StageChange]) -> list[StageChange]:
     """The area's stage changes (first_page_lists'), each with its days
     written out and the address to correct it."""
@@ -436,8 +472,11 @@ def area_detail(request, ward_code):
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
-        # Drawn only for those who may change the stage.
-        "stage_form": StageChangeForm(user=user, area=area) if area.cohort and can_edit else None,
+        # Drawn only for those who may change the stage, and only when
+        # there is a stage they may move it to.
+        "stage_fields": (
+            _stage_form_fields(stage_choices(user, area)) if area.cohort and can_edit else ""
+        ),
     }
     if context["can_see_contacts"]:
         context["contacts"] = lists.contacts
