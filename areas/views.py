@@ -343,6 +343,56 @@ def _stage_changes(area: Area, changes: list[StageChange]) -> list[StageChange]:
     return changes
 
 
+def _stage_lines(
+    changes: list[StageChange], *, can_see_notes: bool, can_correct: bool
+) -> SafeString:
+    """The stage timeline's items (from _stage_changes), as the page's
+    template's loop over them wrote them, to the byte, every value escaped
+    as the template would. tests/areas/test_first_page_lists.py holds the
+    two equal."""
+    lines = []
+    for change in changes:
+        stage = conditional_escape(change.get_stage_display())
+        day = conditional_escape(change.day)
+        if change.withdrawn_at:
+            by = f" by {conditional_escape(change.withdrawn_by)}" if change.withdrawn_by else ""
+            why = f": {conditional_escape(change.withdrawn_reason)}" if can_see_notes else ""
+            item = (
+                f'<li class="withdrawn"><del><strong>{stage}</strong> from {day}</del>\n'
+                f"            (withdrawn {conditional_escape(change.withdrawn_day)}{by}{why})</li>"
+            )
+        else:
+            note = f": {conditional_escape(change.note)}" if can_see_notes and change.note else ""
+            correct = (
+                f' · <a href="{conditional_escape(change.correct_url)}">Correct'
+                f'<span class="visually-hidden"> {stage} from {day}</span></a>'
+                if can_correct
+                else ""
+            )
+            item = f"<li><strong>{stage}</strong> from {day}{note}{correct}</li>"
+        lines.append(f"\n        \n          {item}\n        \n      ")
+    # Safe: built above from escaped values and the page's own markup.
+    return mark_safe("".join(lines))
+
+
+def _contents_lines(contents: list[dict]) -> SafeString:
+    """The area's contents list (_render_area_page's), as _area_header.html's
+    loop over it wrote it, to the byte, every value escaped as the template
+    would: on every page of an area. tests/areas/test_first_page_lists.py
+    holds the two equal."""
+    lines = []
+    for item in contents:
+        url, title = conditional_escape(item["url"]), conditional_escape(item["title"])
+        link = (
+            f'<a href="{url}" aria-current="page"><strong>{title}</strong></a>'
+            if item["current"]
+            else f'<a href="{url}">{title}</a>'
+        )
+        lines.append(f"\n      <li>{link}</li>\n    ")
+    # Safe: built above from escaped values and the page's own markup.
+    return mark_safe("".join(lines))
+
+
 def _funding_bids(area: Area) -> list:
     """The area's funding bids, each with its days written out ("–" for
     none) and the address to change it."""
@@ -389,7 +439,13 @@ def _render_area_page(request, area: Area, page: str, template: str, context: di
     return render(
         request,
         template,
-        {"area": area, "contents": contents, "page_title": title, "panels": panels, **context},
+        {
+            "area": area,
+            "contents_lines": _contents_lines(contents),
+            "page_title": title,
+            "panels": panels,
+            **context,
+        },
     )
 
 
@@ -441,6 +497,7 @@ def area_detail(request, ward_code):
     lists = selectors.first_page_lists(area, contacts=may["areas.view_contacts"])
     interactions = _interactions(user, area) if can_see_casework else []
     adviser_assignments = lists.adviser_assignments
+    stage_changes = _stage_changes(area, lists.stage_changes)
     context = {
         "types": lists.types,
         "adviser_assignments": adviser_assignments,
@@ -461,7 +518,12 @@ def area_detail(request, ward_code):
         ),
         "can_log": may["casework.log"],
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": _stage_changes(area, lists.stage_changes),
+        "stage_changes": stage_changes,
+        "stage_lines": _stage_lines(
+            stage_changes,
+            can_see_notes=may["areas.view_notes"],
+            can_correct=may["areas.correct_stages"],
+        ),
         "can_correct_stages": may["areas.correct_stages"],
         "can_see_contacts": may["areas.view_contacts"],
         "can_see_notes": may["areas.view_notes"],

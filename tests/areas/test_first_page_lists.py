@@ -18,7 +18,15 @@ from advisers.roles import Role
 from areas.models import AreaType, LocalContact, Stage
 from areas.selectors import first_page_lists
 from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
-from areas.views import _interaction_lines, _interactions, _shortened
+from areas.views import (
+    AREA_PAGES,
+    _contents_lines,
+    _interaction_lines,
+    _interactions,
+    _shortened,
+    _stage_changes,
+    _stage_lines,
+)
 from casework.services import interaction_log
 from tests.factories import AreaFactory, UserFactory
 from tests.support import client_for
@@ -50,6 +58,33 @@ LOOP = (
     "          {% endif %}\n"
     "        </li>\n"
     "      {% endfor %}"
+)
+
+# The stage timeline's loop and the contents list's (areas/_area_header.html),
+# as the templates wrote them before _stage_lines and _contents_lines.
+TIMELINE_LOOP = (
+    "{% for change in stage_changes %}\n"
+    "        {% if change.withdrawn_at %}\n"
+    '          <li class="withdrawn"><del><strong>{{ change.get_stage_display }}</strong>'
+    " from {{ change.day }}</del>\n"
+    "            (withdrawn {{ change.withdrawn_day }}{% if change.withdrawn_by %}"
+    " by {{ change.withdrawn_by }}{% endif %}{% if can_see_notes %}:"
+    " {{ change.withdrawn_reason }}{% endif %})</li>\n"
+    "        {% else %}\n"
+    "          <li><strong>{{ change.get_stage_display }}</strong> from {{ change.day }}"
+    "{% if can_see_notes and change.note %}: {{ change.note }}{% endif %}"
+    '{% if can_correct_stages %} · <a href="{{ change.correct_url }}">Correct'
+    '<span class="visually-hidden"> {{ change.get_stage_display }} from {{ change.day }}'
+    "</span></a>{% endif %}</li>\n"
+    "        {% endif %}\n"
+    "      {% endfor %}"
+)
+CONTENTS_LOOP = (
+    "{% for item in contents %}\n"
+    '      <li>{% if item.current %}<a href="{{ item.url }}" aria-current="page">'
+    "<strong>{{ item.title }}</strong></a>{% else %}"
+    '<a href="{{ item.url }}">{{ item.title }}</a>{% endif %}</li>\n'
+    "    {% endfor %}"
 )
 
 
@@ -317,3 +352,41 @@ def test_the_open_actions_are_the_orms_rows_in_the_orms_order(hendon, adviser, m
         assert len(queries) == 1
         assert ours == drawn(orm)
     assert len(_first_page_rows(hendon, "actions")) == 5
+
+
+def test_the_stage_timeline_is_written_as_the_template_wrote_it(busy, manager):
+    manager.full_name = "Mina <Manager> & co"
+    manager.save()
+    changes = _stage_changes(busy, first_page_lists(busy, contacts=False).stage_changes)
+    assert any(change.withdrawn_at for change in changes)
+    assert any(change.note for change in changes)
+    # A withdrawal with nobody named (the import's), and one whose reason
+    # is empty.
+    changes[0].withdrawn_by = None
+    changes[-1].withdrawn_at, changes[-1].withdrawn_reason = timezone.now(), ""
+    changes[-1].withdrawn_day = "1 May 2026"
+    template = engines["django"].from_string(TIMELINE_LOOP)
+    for can_see_notes in (True, False):
+        for can_correct in (True, False):
+            drawn = template.render(
+                {
+                    "stage_changes": changes,
+                    "can_see_notes": can_see_notes,
+                    "can_correct_stages": can_correct,
+                }
+            )
+            written = _stage_lines(changes, can_see_notes=can_see_notes, can_correct=can_correct)
+            assert written == drawn
+    assert "Met &lt;b&gt;" in _stage_lines(changes, can_see_notes=True, can_correct=True)
+    assert _stage_lines([], can_see_notes=True, can_correct=True) == ""
+
+
+def test_the_contents_list_is_written_as_the_template_wrote_it():
+    template = engines["django"].from_string(CONTENTS_LOOP)
+    contents = [
+        {"title": title, "url": f"/staff/areas/E05000001/{n}/?a=1&b=<2>", "current": n == 2}
+        for n, (_, _, title, _) in enumerate(AREA_PAGES)
+    ]
+    contents.append({"title": "Odd <b>title</b> & more", "url": "/x/", "current": False})
+    for some in (contents, contents[:1], []):
+        assert _contents_lines(some) == template.render({"contents": some})
