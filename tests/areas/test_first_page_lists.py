@@ -86,6 +86,23 @@ CONTENTS_LOOP = (
     '<a href="{{ item.url }}">{{ item.title }}</a>{% endif %}</li>\n'
     "    {% endfor %}"
 )
+CONTACTS_LOOP = (
+    "{% for contact in contacts %}\n"
+    "          <li>{{ contact.name }}, {{ contact.get_kind_display|lower }}"
+    "{% if contact.role %} ({{ contact.role }}){% endif %}"
+    "{% if contact.organisation %}, {{ contact.organisation }}{% endif %}"
+    '{% if contact.email %}: <a href="mailto:{{ contact.email }}">{{ contact.email }}</a>'
+    "{% endif %}{% if contact.phone %} {{ contact.phone }}{% endif %}\n"
+    "            {% if can_edit %}\n"
+    '              <form method="post" action="{{ contact.remove_url }}" class="inline-form">\n'
+    "                {% csrf_token %}\n"
+    '                <button type="submit" class="link-button">Remove'
+    '<span class="visually-hidden"> {{ contact.name }}</span></button>\n'
+    "              </form>\n"
+    "            {% endif %}\n"
+    "          </li>\n"
+    "        {% endfor %}"
+)
 
 
 def _assignments(rows):
@@ -390,3 +407,24 @@ def test_the_contents_list_is_written_as_the_template_wrote_it():
     contents.append({"title": "Odd <b>title</b> & more", "url": "/x/", "current": False})
     for some in (contents, contents[:1], []):
         assert _contents_lines(some) == template.render({"contents": some})
+
+
+def test_the_contacts_are_written_as_the_template_wrote_them(busy):
+    contacts = first_page_lists(busy, contacts=True).contacts
+    assert contacts is not None
+    contacts[0].name, contacts[0].organisation = "O'Neil <b>", "Council & co"
+    contacts[1].role, contacts[1].email, contacts[1].phone = "", "", "0191 <1>"
+    for n, contact in enumerate(contacts):
+        contact.remove_url = f"/staff/areas/{busy.ward_code}/contacts/{n}/remove/?a=1&b=2"
+    old = engines["django"].from_string(CONTACTS_LOOP)
+    new = engines["django"].from_string(
+        "{% load area_contacts %}{% contact_lines contacts can_edit %}"
+    )
+    for token in ("a-token", ""):
+        for can_edit in (True, False):
+            for some in (contacts, contacts[:1], []):
+                context = {"contacts": some, "can_edit": can_edit, "csrf_token": token}
+                assert new.render(context) == old.render(context)
+    drawn = new.render({"contacts": contacts, "can_edit": True, "csrf_token": "a-token"})
+    assert "O&#x27;Neil &lt;b&gt;" in drawn
+    assert 'value="a-token"' in drawn
