@@ -5,8 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -43,6 +46,7 @@ from areas.forms import (
 )
 from areas.models import Area, Stage, StageChange
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
+from areas.templatetags.area_figures import as_percent
 from casework import audit
 from casework.models import (
     Action,
@@ -294,6 +298,113 @@ def _interaction_lines(interactions: list, *, can_see_notes: bool) -> SafeString
         )
     # Safe: built above from escaped values and the page's own markup.
     return mark_safe("".join(lines))
+
+
+def _shown(value) -> str:
+    """``value`` as ``{{ value }}`` draws it: localised, then escaped."""
+    return conditional_escape(localize(value))
+
+
+def _or_not_recorded(value) -> str:
+    """``{{ value|default_if_none:"Not recorded" }}``."""
+    return "Not recorded" if value is None else _shown(value)
+
+
+def _facts_and_people(context: dict) -> SafeString:
+    """The first page's facts and people (from the view's ``context``), as
+    its template wrote them, to the byte, every value escaped and filtered
+    as the template did: some thirty tags and filters a draw.
+    tests/areas/test_first_page_lists.py holds the two equal."""
+    area = context["area"]
+    addresses = context["addresses"]
+    types = ", ".join(_shown(each.name) for each in context["types"]) or "Not recorded"
+    share = area.share_most_deprived
+    deprived = (
+        "Not recorded"
+        if share is None
+        else f"{_shown(as_percent(share))} ({_shown(area.population_most_deprived)})"
+    )
+    decile = f", decile {_shown(area.imd_decile)}" if area.imd_decile else ""
+    joined = date_filter(area.joined_on, "j F Y")
+    if area.in_programme:
+        cohort = _shown(area.get_cohort_display())
+        programme = f"{cohort} cohort, since {_shown(joined or '(date not recorded)')}"
+    elif area.cohort:
+        cohort = _shown(area.get_cohort_display())
+        when = _shown(joined or "on a date not recorded")
+        programme = f"No: it has left ({cohort} cohort, joined {when})"
+    else:
+        programme = "No"
+    notes = (
+        f'<h3>Notes</h3><p class="notes">{linebreaksbr(area.notes, autoescape=True)}</p>'
+        if context["can_see_notes"] and area.notes
+        else ""
+    )
+    can_edit, can_manage = context["can_edit"], context["can_manage_caseloads"]
+    change = (
+        f'<p><a href="{_shown(addresses["facts"])}">Change its types and notes</a></p>'
+        if can_edit
+        else ""
+    )
+    join = (
+        f'<p><a href="{_shown(addresses["join"])}">Bring {_shown(area.name)} into the programme'
+        "</a></p>"
+        if can_manage and not area.in_programme
+        else ""
+    )
+    current = context["current_assignment"]
+    adviser = _shown(current.adviser) if current and current.adviser else "none"
+    allocation = context["current_allocation"]
+    worker = (
+        f"{_shown(allocation.worker)} ({floatformat(allocation.days_per_month, '-1')} days a month)"
+        if allocation
+        else "none"
+    )
+    assign = (
+        f'<p><a href="{_shown(addresses["assign"])}">Change who works here</a></p>'
+        if can_manage
+        else ""
+    )
+    handover = (
+        f'<p><a href="{_shown(addresses["handover"])}">Handover page</a> · '
+        f'<a href="{_shown(addresses["handover_note"])}">Write the handover note</a></p>'
+        if can_edit and current
+        else ""
+    )
+    assignments = context["adviser_assignments"]
+    earlier = ""
+    if len(assignments) > 1:
+        rows = "".join(
+            f"\n          <li>{_shown(each.adviser)},"
+            f" {_shown(date_filter(each.started_on, 'j M Y'))}"
+            f" to {_shown(date_filter(each.ended_on, 'j M Y'))}</li>\n        "
+            for each in assignments
+            if each.ended_on
+        )
+        earlier = (
+            "\n    <details>\n      <summary>Earlier advisers</summary>\n      <ul>\n"
+            f"        {rows}\n      </ul>\n    </details>\n  "
+        )
+    # Safe: built here from escaped values (the filters' own output, marked
+    # safe by them, as the template took it) and the page's own markup.
+    return mark_safe(
+        "<h2>Facts</h2>\n"
+        '  <dl class="facts">\n'
+        f"    <dt>Type</dt><dd>{types}</dd>\n"
+        f"    <dt>Population</dt><dd>{_or_not_recorded(area.population)}</dd>\n"
+        f"    <dt>People in England's most deprived tenth</dt><dd>{deprived}</dd>\n"
+        "    <dt>IMD 2019 rank (1 is most deprived)</dt>"
+        f"<dd>{_or_not_recorded(area.imd_rank)}{decile}</dd>\n"
+        f"    <dt>Community Needs Index rank</dt><dd>{_or_not_recorded(area.cni_rank)}</dd>\n"
+        f"    <dt>In the programme</dt><dd>{programme}</dd>\n"
+        f"    <dt>Stage</dt><dd>{_shown(area.get_stage_display() or '–')}</dd>\n"
+        "  </dl>\n"
+        f"  {notes}\n  {change}\n  {join}\n\n"
+        "  <h2>People</h2>\n"
+        f"  <p>Named adviser: <strong>{adviser}</strong>.\n"
+        f"  Community worker: <strong>{worker}</strong>.</p>\n"
+        f"  {assign}\n  {handover}\n  {earlier}"
+    )
 
 
 def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
@@ -550,6 +661,7 @@ def area_detail(request, ward_code):
     context["addresses"] = {
         name: links.addresses(viewname, 1)(area.ward_code) for name, viewname in _FIRST_PAGE_LINKS
     }
+    context["facts_and_people"] = _facts_and_people({"area": area, **context})
     return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
 
 

@@ -14,13 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from advisers import services as staff_services
+from advisers.models import AdviserAssignment, CommunityWorkerAllocation, User
 from advisers.roles import Role
-from areas.models import AreaType, LocalContact, Stage
+from areas.models import Area, AreaType, LocalContact, Stage
 from areas.selectors import first_page_lists
 from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
 from areas.views import (
     AREA_PAGES,
     _contents_lines,
+    _facts_and_people,
     _interaction_lines,
     _interactions,
     _shortened,
@@ -102,6 +104,64 @@ CONTACTS_LOOP = (
     "            {% endif %}\n"
     "          </li>\n"
     "        {% endfor %}"
+)
+
+# The first page's facts and people, as its template drew them before
+# _facts_and_people.
+FACTS_AND_PEOPLE = (
+    "<h2>Facts</h2>\n"
+    '  <dl class="facts">\n'
+    "    <dt>Type</dt><dd>{% for type in types %}{{ type.name }}"
+    "{% if not forloop.last %}, {% endif %}{% empty %}Not recorded{% endfor %}</dd>\n"
+    '    <dt>Population</dt><dd>{{ area.population|default_if_none:"Not recorded" }}'
+    "</dd>\n"
+    "    <dt>People in England's most deprived tenth</dt><dd>"
+    "{% if area.share_most_deprived is not None %}"
+    "{{ area.share_most_deprived|as_percent }} ({{ area.population_most_deprived }})"
+    "{% else %}Not recorded{% endif %}</dd>\n"
+    "    <dt>IMD 2019 rank (1 is most deprived)</dt><dd>"
+    '{{ area.imd_rank|default_if_none:"Not recorded" }}{% if area.imd_decile %}, decile '
+    "{{ area.imd_decile }}{% endif %}</dd>\n"
+    "    <dt>Community Needs Index rank</dt><dd>"
+    '{{ area.cni_rank|default_if_none:"Not recorded" }}</dd>\n'
+    "    <dt>In the programme</dt><dd>{% if area.in_programme %}"
+    "{{ area.get_cohort_display }} cohort, since "
+    '{{ area.joined_on|date:"j F Y"|default:"(date not recorded)" }}'
+    "{% elif area.cohort %}No: it has left ({{ area.get_cohort_display }} cohort, joined "
+    '{{ area.joined_on|date:"j F Y"|default:"on a date not recorded" }}){% else %}No'
+    "{% endif %}</dd>\n"
+    '    <dt>Stage</dt><dd>{{ area.get_stage_display|default:"–" }}</dd>\n'
+    "  </dl>\n"
+    '  {% if can_see_notes and area.notes %}<h3>Notes</h3><p class="notes">'
+    "{{ area.notes|linebreaksbr }}</p>{% endif %}\n"
+    '  {% if can_edit %}<p><a href="{{ addresses.facts }}">Change its types and notes</a>'
+    "</p>{% endif %}\n"
+    '  {% if can_manage_caseloads and not area.in_programme %}<p><a href="'
+    '{{ addresses.join }}">Bring {{ area.name }} into the programme</a></p>{% endif %}\n'
+    "\n"
+    "  <h2>People</h2>\n"
+    '  <p>Named adviser: <strong>{{ current_assignment.adviser|default:"none" }}'
+    "</strong>.\n"
+    "  Community worker: <strong>{% if current_allocation %}"
+    "{{ current_allocation.worker }} ("
+    '{{ current_allocation.days_per_month|floatformat:"-1" }} days a month){% else %}none'
+    "{% endif %}</strong>.</p>\n"
+    '  {% if can_manage_caseloads %}<p><a href="'
+    '{{ addresses.assign }}">Change who works here</a></p>{% endif %}\n'
+    '  {% if can_edit and current_assignment %}<p><a href="'
+    '{{ addresses.handover }}">Handover page</a> · <a href="'
+    '{{ addresses.handover_note }}">Write the handover note</a></p>{% endif %}\n'
+    "  {% if adviser_assignments|length > 1 %}\n"
+    "    <details>\n"
+    "      <summary>Earlier advisers</summary>\n"
+    "      <ul>\n"
+    "        {% for assignment in adviser_assignments %}{% if assignment.ended_on %}\n"
+    '          <li>{{ assignment.adviser }}, {{ assignment.started_on|date:"j M Y" }} to '
+    '{{ assignment.ended_on|date:"j M Y" }}</li>\n'
+    "        {% endif %}{% endfor %}\n"
+    "      </ul>\n"
+    "    </details>\n"
+    "  {% endif %}"
 )
 
 
@@ -428,3 +488,91 @@ def test_the_contacts_are_written_as_the_template_wrote_them(busy):
     drawn = new.render({"contacts": contacts, "can_edit": True, "csrf_token": "a-token"})
     assert "O&#x27;Neil &lt;b&gt;" in drawn
     assert 'value="a-token"' in drawn
+
+
+def _facts_contexts():
+    """Areas in each state the facts draw, each with people and links."""
+    asha = User(full_name="Asha <Adviser> & co", email="asha@example.org")
+    ben = User(full_name="", email="ben@example.org")
+    areas = [
+        Area(
+            name="Hendon",
+            cohort=1,
+            stage=Stage.DELIVERING,
+            joined_on=datetime.date(2026, 4, 1),
+            population=6000,
+            population_most_deprived=3000,
+            imd_rank=12,
+            imd_decile=1,
+            cni_rank=40,
+            notes="Line <one>\n\nLine & two",
+        ),
+        Area(
+            name="O'Hare <b>",
+            cohort=2,
+            stage=Stage.OUTREACH,
+            population=5,
+            population_most_deprived=9,
+        ),
+        Area(
+            name="Left",
+            cohort=3,
+            stage=Stage.LEFT,
+            joined_on=datetime.date(2019, 1, 2),
+            population=0,
+            population_most_deprived=0,
+            imd_decile=10,
+        ),
+        Area(
+            name="Left, undated",
+            cohort=1,
+            stage=Stage.LEFT,
+            population=1000,
+            population_most_deprived=1,
+        ),
+        Area(name="Never", population=1000, population_most_deprived=999, cni_rank=1),
+    ]
+    assignments = [
+        AdviserAssignment(adviser=asha, started_on=datetime.date(2026, 5, 1)),
+        AdviserAssignment(
+            adviser=ben, started_on=datetime.date(2025, 1, 3), ended_on=datetime.date(2026, 4, 30)
+        ),
+        AdviserAssignment(
+            adviser=asha, started_on=datetime.date(2024, 2, 9), ended_on=datetime.date(2025, 1, 2)
+        ),
+    ]
+    addresses = {
+        name: f"/staff/areas/E05000001/{name}/?a=1&b=<2>"
+        for name in ("facts", "join", "assign", "handover", "handover_note")
+    }
+    types = [AreaType(name="Coastal & <rural>"), AreaType(name="Estate")]
+    for n, area in enumerate(areas):
+        for flags in range(8):
+            some = assignments[: (n + flags) % 4]
+            yield {
+                "area": area,
+                "types": types[: n % 3],
+                "can_see_notes": bool(flags & 1),
+                "can_edit": bool(flags & 2),
+                "can_manage_caseloads": bool(flags & 4),
+                "current_assignment": next((a for a in some if a.ended_on is None), None),
+                "current_allocation": (
+                    CommunityWorkerAllocation(
+                        worker=ben, days_per_month=Decimal(("2.5", "2.0")[n % 2])
+                    )
+                    if flags % 3
+                    else None
+                ),
+                "adviser_assignments": some,
+                "addresses": addresses,
+            }
+
+
+def test_the_facts_and_people_are_written_as_the_template_wrote_them(db):
+    template = engines["django"].from_string("{% load area_figures %}" + FACTS_AND_PEOPLE)
+    seen = set()
+    for context in _facts_contexts():
+        written = _facts_and_people(context)
+        assert written == template.render(context)
+        seen.add(written)
+    assert len(seen) > 30
