@@ -407,6 +407,36 @@ def _facts_and_people(context: dict) -> SafeString:
     )
 
 
+def _partnership_lines(partnership, *, can_edit: bool, address: str) -> SafeString:
+    """The area's partnership (None for none) and the link to change it
+    (``address``, for those who may), as the first page's template wrote
+    them, to the byte, every value escaped as the template would.
+    tests/areas/test_first_page_lists.py holds the two equal."""
+    if partnership:
+        trusted = (
+            f", with {_shown(partnership.trusted_organisation)} as its Locally Trusted Organisation"
+            if partnership.trusted_organisation
+            else ""
+        )
+        contact = ""
+        if partnership.contact_name or partnership.contact_email or partnership.contact_phone:
+            contact = f"Contact: {_shown(partnership.contact_name)}"
+            if partnership.contact_email:
+                email = _shown(partnership.contact_email)
+                contact += f' <a href="mailto:{email}">{email}</a>'
+            if partnership.contact_phone:
+                contact += f" {_shown(partnership.contact_phone)}"
+        shown = f"<p><strong>{_shown(partnership.name)}</strong>{trusted}.\n      {contact}</p>"
+    else:
+        shown = "<p>No partnership recorded yet.</p>"
+    link = ""
+    if can_edit:
+        what = "Change the partnership" if partnership else "Add the partnership"
+        link = f'<p><a href="{_shown(address)}">{what}</a></p>'
+    # Safe: built here from escaped values and the page's own markup.
+    return mark_safe(f"\n      {shown}\n    \n    {link}")
+
+
 def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
     """What ``{{ form }}`` drew of a fresh StageChangeForm offering
     ``choices`` (stage_choices'), to the byte, every value escaped ("" for
@@ -651,16 +681,20 @@ def area_detail(request, ward_code):
             _stage_form_fields(stage_choices(user, area)) if area.cohort and can_edit else ""
         ),
     }
+    context["addresses"] = {
+        name: links.addresses(viewname, 1)(area.ward_code) for name, viewname in _FIRST_PAGE_LINKS
+    }
     if context["can_see_contacts"]:
         context["contacts"] = lists.contacts
-        context["partnership"] = getattr(area, "partnership", None)
+        context["partnership_lines"] = _partnership_lines(
+            getattr(area, "partnership", None),
+            can_edit=can_edit,
+            address=context["addresses"]["partnership"],
+        )
         if can_edit:
             remove = links.addresses("areas:contact_remove", 2)
             for contact in lists.contacts or ():
                 contact.remove_url = remove(area.ward_code, contact.pk)
-    context["addresses"] = {
-        name: links.addresses(viewname, 1)(area.ward_code) for name, viewname in _FIRST_PAGE_LINKS
-    }
     context["facts_and_people"] = _facts_and_people({"area": area, **context})
     return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
 

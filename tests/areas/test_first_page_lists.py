@@ -16,7 +16,7 @@ from django.utils import timezone
 from advisers import services as staff_services
 from advisers.models import AdviserAssignment, CommunityWorkerAllocation, User
 from advisers.roles import Role
-from areas.models import Area, AreaType, LocalContact, Stage
+from areas.models import Area, AreaType, LocalContact, Partnership, Stage
 from areas.selectors import first_page_lists
 from areas.services import area_change_stage, local_contact_add, stage_change_withdraw
 from areas.views import (
@@ -25,6 +25,7 @@ from areas.views import (
     _facts_and_people,
     _interaction_lines,
     _interactions,
+    _partnership_lines,
     _shortened,
     _stage_changes,
     _stage_lines,
@@ -162,6 +163,25 @@ FACTS_AND_PEOPLE = (
     "      </ul>\n"
     "    </details>\n"
     "  {% endif %}"
+)
+
+# The partnership and its link, as the first page's template drew them
+# before _partnership_lines.
+PARTNERSHIP = (
+    "{% if partnership %}\n"
+    "      <p><strong>{{ partnership.name }}</strong>{% if partnership.trusted_organisation %},"
+    " with {{ partnership.trusted_organisation }} as its Locally Trusted Organisation"
+    "{% endif %}.\n"
+    "      {% if partnership.contact_name or partnership.contact_email"
+    " or partnership.contact_phone %}Contact: {{ partnership.contact_name }}"
+    '{% if partnership.contact_email %} <a href="mailto:{{ partnership.contact_email }}">'
+    "{{ partnership.contact_email }}</a>{% endif %}{% if partnership.contact_phone %}"
+    " {{ partnership.contact_phone }}{% endif %}{% endif %}</p>\n"
+    "    {% else %}\n"
+    "      <p>No partnership recorded yet.</p>\n"
+    "    {% endif %}\n"
+    '    {% if can_edit %}<p><a href="{{ addresses.partnership }}">{% if partnership %}'
+    "Change the partnership{% else %}Add the partnership{% endif %}</a></p>{% endif %}"
 )
 
 
@@ -576,3 +596,28 @@ def test_the_facts_and_people_are_written_as_the_template_wrote_them(db):
         assert written == template.render(context)
         seen.add(written)
     assert len(seen) > 30
+
+
+def test_the_partnership_is_written_as_the_template_wrote_it():
+    template = engines["django"].from_string(PARTNERSHIP)
+    address = "/staff/areas/E05000001/partnership/?a=1&b=<2>"
+    full = {
+        "name": "Hendon <Together> & co",
+        "trusted_organisation": "O'Neil Trust",
+        "contact_name": "Pat <P>",
+        "contact_email": "pat@example.org",
+        "contact_phone": "0191 <1>",
+    }
+    partnerships = [None, Partnership(**full), Partnership(name="Bare")]
+    for blank in ("trusted_organisation", "contact_name", "contact_email", "contact_phone"):
+        partnerships.append(Partnership(**{**full, blank: ""}))
+    partnerships.append(Partnership(name="Phone only", contact_phone="0191 1"))
+    for partnership in partnerships:
+        for can_edit in (True, False):
+            context = {
+                "partnership": partnership,
+                "can_edit": can_edit,
+                "addresses": {"partnership": address},
+            }
+            written = _partnership_lines(partnership, can_edit=can_edit, address=address)
+            assert written == template.render(context)
