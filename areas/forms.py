@@ -123,6 +123,23 @@ class AllocateCommunityWorkerForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+# What the stage form tells those offered leaving.
+LEAVING_HELP = (
+    "Leaving: the area keeps its adviser and community worker, and their caseload "
+    "places, while the work winds down. Left: both places are freed from that date."
+)
+
+
+def stage_choices(user, area) -> list[tuple[str, str]]:
+    """The stages ``user`` may move ``area`` to (the service's rule), never
+    the one it is at, as (value, label)."""
+    return [
+        (value, label)
+        for value, label in Stage.choices
+        if value != area.stage and may_move_to_stage(user, area, value)
+    ]
+
+
 class StageChangeForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices)
     on = forms.DateField(
@@ -135,20 +152,11 @@ class StageChangeForm(forms.Form):
 
     def __init__(self, *args, user, area, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the stages this person may move the area to (the service's
-        # rule), never the one it is at.
-        allowed = [
-            (value, label)
-            for value, label in Stage.choices
-            if value != area.stage and may_move_to_stage(user, area, value)
-        ]
+        allowed = stage_choices(user, area)
         self.fields["stage"].choices = [("", "Choose the new stage"), *allowed] if allowed else []
         self.fields["stage"].error_messages["required"] = "Choose the stage to move it to."
         if any(value == Stage.LEAVING for value, _ in allowed):
-            self.fields["stage"].help_text = (
-                "Leaving: the area keeps its adviser and community worker, and their caseload "
-                "places, while the work winds down. Left: both places are freed from that date."
-            )
+            self.fields["stage"].help_text = LEAVING_HELP
 
     @property
     def has_choices(self) -> bool:

@@ -5,8 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -26,6 +29,7 @@ from advisers.permissions import (
 )
 from areas import links, selectors, services
 from areas.forms import (
+    LEAVING_HELP,
     AllocateCommunityWorkerForm,
     AreaFactsForm,
     AreaFilterForm,
@@ -38,9 +42,11 @@ from areas.forms import (
     StageChangeForm,
     StageCorrectionForm,
     StageWithdrawalForm,
+    stage_choices,
 )
-from areas.models import Area, StageChange
+from areas.models import Area, Stage, StageChange
 from areas.signals import CASEWORK, EVENTS, OUTCOMES, OVERVIEW, TIME, area_page_panels
+from areas.templatetags.area_figures import as_percent
 from casework import audit
 from casework.models import (
     Action,
@@ -100,7 +106,7 @@ def area_export(request):
 
 
 def _visible_area(request, ward_code: str) -> Area:
-    return get_object_or_404(Area.objects.visible_to(request.user), ward_code=ward_code)
+    return selectors.visible_area(request.user, ward_code)
 
 
 def _day(date) -> str:
@@ -294,6 +300,177 @@ def _interaction_lines(interactions: list, *, can_see_notes: bool) -> SafeString
     return mark_safe("".join(lines))
 
 
+def _shown(value) -> str:
+    """``value`` as ``{{ value }}`` draws it: localised, then escaped."""
+    return conditional_escape(localize(value))
+
+
+def _or_not_recorded(value) -> str:
+    """``{{ value|default_if_none:"Not recorded" }}``."""
+    return "Not recorded" if value is None else _shown(value)
+
+
+def _facts_and_people(context: dict) -> SafeString:
+    """The first page's facts and people (from the view's ``context``), as
+    its template wrote them, to the byte, every value escaped and filtered
+    as the template did: some thirty tags and filters a draw.
+    tests/areas/test_first_page_lists.py holds the two equal."""
+    area = context["area"]
+    addresses = context["addresses"]
+    types = ", ".join(_shown(each.name) for each in context["types"]) or "Not recorded"
+    share = area.share_most_deprived
+    deprived = (
+        "Not recorded"
+        if share is None
+        else f"{_shown(as_percent(share))} ({_shown(area.population_most_deprived)})"
+    )
+    decile = f", decile {_shown(area.imd_decile)}" if area.imd_decile else ""
+    joined = date_filter(area.joined_on, "j F Y")
+    if area.in_programme:
+        cohort = _shown(area.get_cohort_display())
+        programme = f"{cohort} cohort, since {_shown(joined or '(date not recorded)')}"
+    elif area.cohort:
+        cohort = _shown(area.get_cohort_display())
+        when = _shown(joined or "on a date not recorded")
+        programme = f"No: it has left ({cohort} cohort, joined {when})"
+    else:
+        programme = "No"
+    notes = (
+        f'<h3>Notes</h3><p class="notes">{linebreaksbr(area.notes, autoescape=True)}</p>'
+        if context["can_see_notes"] and area.notes
+        else ""
+    )
+    can_edit, can_manage = context["can_edit"], context["can_manage_caseloads"]
+    change = (
+        f'<p><a href="{_shown(addresses["facts"])}">Change its types and notes</a></p>'
+        if can_edit
+        else ""
+    )
+    join = (
+        f'<p><a href="{_shown(addresses["join"])}">Bring {_shown(area.name)} into the programme'
+        "</a></p>"
+        if can_manage and not area.in_programme
+        else ""
+    )
+    current = context["current_assignment"]
+    adviser = _shown(current.adviser) if current and current.adviser else "none"
+    allocation = context["current_allocation"]
+    worker = (
+        f"{_shown(allocation.worker)} ({floatformat(allocation.days_per_month, '-1')} days a month)"
+        if allocation
+        else "none"
+    )
+    assign = (
+        f'<p><a href="{_shown(addresses["assign"])}">Change who works here</a></p>'
+        if can_manage
+        else ""
+    )
+    handover = (
+        f'<p><a href="{_shown(addresses["handover"])}">Handover page</a> · '
+        f'<a href="{_shown(addresses["handover_note"])}">Write the handover note</a></p>'
+        if can_edit and current
+        else ""
+    )
+    assignments = context["adviser_assignments"]
+    earlier = ""
+    if len(assignments) > 1:
+        rows = "".join(
+            f"\n          <li>{_shown(each.adviser)},"
+            f" {_shown(date_filter(each.started_on, 'j M Y'))}"
+            f" to {_shown(date_filter(each.ended_on, 'j M Y'))}</li>\n        "
+            for each in assignments
+            if each.ended_on
+        )
+        earlier = (
+            "\n    <details>\n      <summary>Earlier advisers</summary>\n      <ul>\n"
+            f"        {rows}\n      </ul>\n    </details>\n  "
+        )
+    # Safe: built here from escaped values (the filters' own output, marked
+    # safe by them, as the template took it) and the page's own markup.
+    return mark_safe(
+        "<h2>Facts</h2>\n"
+        '  <dl class="facts">\n'
+        f"    <dt>Type</dt><dd>{types}</dd>\n"
+        f"    <dt>Population</dt><dd>{_or_not_recorded(area.population)}</dd>\n"
+        f"    <dt>People in England's most deprived tenth</dt><dd>{deprived}</dd>\n"
+        "    <dt>IMD 2019 rank (1 is most deprived)</dt>"
+        f"<dd>{_or_not_recorded(area.imd_rank)}{decile}</dd>\n"
+        f"    <dt>Community Needs Index rank</dt><dd>{_or_not_recorded(area.cni_rank)}</dd>\n"
+        f"    <dt>In the programme</dt><dd>{programme}</dd>\n"
+        f"    <dt>Stage</dt><dd>{_shown(area.get_stage_display() or '–')}</dd>\n"
+        "  </dl>\n"
+        f"  {notes}\n  {change}\n  {join}\n\n"
+        "  <h2>People</h2>\n"
+        f"  <p>Named adviser: <strong>{adviser}</strong>.\n"
+        f"  Community worker: <strong>{worker}</strong>.</p>\n"
+        f"  {assign}\n  {handover}\n  {earlier}"
+    )
+
+
+def _partnership_lines(partnership, *, can_edit: bool, address: str) -> SafeString:
+    """The area's partnership (None for none) and the link to change it
+    (``address``, for those who may), as the first page's template wrote
+    them, to the byte, every value escaped as the template would.
+    tests/areas/test_first_page_lists.py holds the two equal."""
+    if partnership:
+        trusted = (
+            f", with {_shown(partnership.trusted_organisation)} as its Locally Trusted Organisation"
+            if partnership.trusted_organisation
+            else ""
+        )
+        contact = ""
+        if partnership.contact_name or partnership.contact_email or partnership.contact_phone:
+            contact = f"Contact: {_shown(partnership.contact_name)}"
+            if partnership.contact_email:
+                email = _shown(partnership.contact_email)
+                contact += f' <a href="mailto:{email}">{email}</a>'
+            if partnership.contact_phone:
+                contact += f" {_shown(partnership.contact_phone)}"
+        shown = f"<p><strong>{_shown(partnership.name)}</strong>{trusted}.\n      {contact}</p>"
+    else:
+        shown = "<p>No partnership recorded yet.</p>"
+    link = ""
+    if can_edit:
+        what = "Change the partnership" if partnership else "Add the partnership"
+        link = f'<p><a href="{_shown(address)}">{what}</a></p>'
+    # Safe: built here from escaped values and the page's own markup.
+    return mark_safe(f"\n      {shown}\n    \n    {link}")
+
+
+def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
+    """What ``{{ form }}`` drew of a fresh StageChangeForm offering
+    ``choices`` (stage_choices'), to the byte, every value escaped ("" for
+    no choices: the page then draws no form). Its fields, widgets and
+    labels through Django's forms took some 0.6 ms a draw, and this form on
+    the page is never bound: a move posted goes to area_stage, which draws
+    its own. tests/areas/test_stage_form_fields.py holds the two equal."""
+    if not choices:
+        return mark_safe("")
+    help_text, described = "", ""
+    if any(value == Stage.LEAVING for value, _ in choices):
+        help_text = f'<div class="helptext" id="id_stage_helptext">{LEAVING_HELP}</div>'
+        described = ' aria-describedby="id_stage_helptext"'
+    options = "".join(
+        f'\n  <option value="{conditional_escape(value)}">{conditional_escape(label)}</option>\n'
+        for value, label in choices
+    )
+    today = conditional_escape(f"{timezone.localdate():%Y-%m-%d}")
+    # Safe: built here from escaped values and the form's own markup (the
+    # help text is the form's, which Django's template marks safe too).
+    return mark_safe(
+        '<div>\n    <label for="id_stage">Stage:</label>\n\n'
+        f"{help_text}\n\n"
+        f'<select name="stage" required{described} id="id_stage">\n'
+        '  <option value="" selected>Choose the new stage</option>\n'
+        f"{options}\n</select>\n    \n</div>\n\n"
+        '  <div>\n    <label for="id_on">Since:</label>\n\n\n\n'
+        f'<input type="date" name="on" value="{today}" required id="id_on">\n    \n</div>\n\n'
+        '  <div>\n    <label for="id_note">Note:</label>\n\n\n\n'
+        '<input type="text" name="note" maxlength="300" id="id_note">\n'
+        "    \n      \n    \n</div>"
+    )
+
+
 def _stage_changes(area: Area, changes: list[StageChange]) -> list[StageChange]:
     """The area's stage changes (first_page_lists'), each with its days
     written out and the address to correct it."""
@@ -305,6 +482,56 @@ def _stage_changes(area: Area, changes: list[StageChange]) -> list[StageChange]:
         )
         change.correct_url = correct(area.ward_code, change.pk)
     return changes
+
+
+def _stage_lines(
+    changes: list[StageChange], *, can_see_notes: bool, can_correct: bool
+) -> SafeString:
+    """The stage timeline's items (from _stage_changes), as the page's
+    template's loop over them wrote them, to the byte, every value escaped
+    as the template would. tests/areas/test_first_page_lists.py holds the
+    two equal."""
+    lines = []
+    for change in changes:
+        stage = conditional_escape(change.get_stage_display())
+        day = conditional_escape(change.day)
+        if change.withdrawn_at:
+            by = f" by {conditional_escape(change.withdrawn_by)}" if change.withdrawn_by else ""
+            why = f": {conditional_escape(change.withdrawn_reason)}" if can_see_notes else ""
+            item = (
+                f'<li class="withdrawn"><del><strong>{stage}</strong> from {day}</del>\n'
+                f"            (withdrawn {conditional_escape(change.withdrawn_day)}{by}{why})</li>"
+            )
+        else:
+            note = f": {conditional_escape(change.note)}" if can_see_notes and change.note else ""
+            correct = (
+                f' · <a href="{conditional_escape(change.correct_url)}">Correct'
+                f'<span class="visually-hidden"> {stage} from {day}</span></a>'
+                if can_correct
+                else ""
+            )
+            item = f"<li><strong>{stage}</strong> from {day}{note}{correct}</li>"
+        lines.append(f"\n        \n          {item}\n        \n      ")
+    # Safe: built above from escaped values and the page's own markup.
+    return mark_safe("".join(lines))
+
+
+def _contents_lines(contents: list[dict]) -> SafeString:
+    """The area's contents list (_render_area_page's), as _area_header.html's
+    loop over it wrote it, to the byte, every value escaped as the template
+    would: on every page of an area. tests/areas/test_first_page_lists.py
+    holds the two equal."""
+    lines = []
+    for item in contents:
+        url, title = conditional_escape(item["url"]), conditional_escape(item["title"])
+        link = (
+            f'<a href="{url}" aria-current="page"><strong>{title}</strong></a>'
+            if item["current"]
+            else f'<a href="{url}">{title}</a>'
+        )
+        lines.append(f"\n      <li>{link}</li>\n    ")
+    # Safe: built above from escaped values and the page's own markup.
+    return mark_safe("".join(lines))
 
 
 def _funding_bids(area: Area) -> list:
@@ -338,7 +565,7 @@ def _render_area_page(request, area: Area, page: str, template: str, context: di
     contents = [
         {
             "title": title,
-            "url": reverse(name, kwargs={"ward_code": area.ward_code}),
+            "url": links.addresses(name, 1)(area.ward_code),
             "current": name_sent == page,
         }
         for name_sent, name, title, perm in AREA_PAGES
@@ -353,8 +580,31 @@ def _render_area_page(request, area: Area, page: str, template: str, context: di
     return render(
         request,
         template,
-        {"area": area, "contents": contents, "page_title": title, "panels": panels, **context},
+        {
+            "area": area,
+            "contents_lines": _contents_lines(contents),
+            "page_title": title,
+            "panels": panels,
+            **context,
+        },
     )
+
+
+# The area's own pages its first page links to, by the name its template
+# uses: worked out once a process (areas.links) rather than by {% url %}
+# each draw, a dozen a page.
+_FIRST_PAGE_LINKS = (
+    ("facts", "areas:facts"),
+    ("join", "areas:join"),
+    ("assign", "areas:assign"),
+    ("handover", "areas:handover"),
+    ("handover_note", "areas:handover_note"),
+    ("partnership", "areas:partnership"),
+    ("contact_add", "areas:contact_add"),
+    ("stage", "areas:stage"),
+    ("time", "areas:time"),
+    ("timeline", "casework:area_timeline"),
+)
 
 
 @require_safe
@@ -365,12 +615,11 @@ def area_detail(request, ward_code):
     warning, the ways to log work). The longer history is on the pages of
     its contents list, a click away."""
     user = request.user
-    areas = Area.objects.visible_to(user)
-    if has_perm(user, "areas.view_contacts"):
-        # Read with the area, for those whose role may see it; shown below
-        # only where they may see this area's.
-        areas = areas.select_related("partnership")
-    area = get_object_or_404(areas, ward_code=ward_code)
+    # The partnership is read with the area, for those whose role may see
+    # it; shown below only where they may see this area's.
+    area = selectors.visible_area(
+        user, ward_code, partnership=has_perm(user, "areas.view_contacts")
+    )
     may = has_perms(
         user,
         (
@@ -389,6 +638,7 @@ def area_detail(request, ward_code):
     lists = selectors.first_page_lists(area, contacts=may["areas.view_contacts"])
     interactions = _interactions(user, area) if can_see_casework else []
     adviser_assignments = lists.adviser_assignments
+    stage_changes = _stage_changes(area, lists.stage_changes)
     context = {
         "types": lists.types,
         "adviser_assignments": adviser_assignments,
@@ -409,7 +659,12 @@ def area_detail(request, ward_code):
         ),
         "can_log": may["casework.log"],
         "can_refer": has_perm(user, "referrals.make"),
-        "stage_changes": _stage_changes(area, lists.stage_changes),
+        "stage_changes": stage_changes,
+        "stage_lines": _stage_lines(
+            stage_changes,
+            can_see_notes=may["areas.view_notes"],
+            can_correct=may["areas.correct_stages"],
+        ),
         "can_correct_stages": may["areas.correct_stages"],
         "can_see_contacts": may["areas.view_contacts"],
         "can_see_notes": may["areas.view_notes"],
@@ -420,12 +675,27 @@ def area_detail(request, ward_code):
         "can_manage_caseloads": has_perm(user, "caseloads.manage"),
         "can_see_audit": has_perm(user, "audit.view"),
         "time_form": TimeRecordForm(areas=Area.objects.filter(pk=area.pk)) if can_record else None,
-        # Drawn only for those who may change the stage.
-        "stage_form": StageChangeForm(user=user, area=area) if area.cohort and can_edit else None,
+        # Drawn only for those who may change the stage, and only when
+        # there is a stage they may move it to.
+        "stage_fields": (
+            _stage_form_fields(stage_choices(user, area)) if area.cohort and can_edit else ""
+        ),
+    }
+    context["addresses"] = {
+        name: links.addresses(viewname, 1)(area.ward_code) for name, viewname in _FIRST_PAGE_LINKS
     }
     if context["can_see_contacts"]:
         context["contacts"] = lists.contacts
-        context["partnership"] = getattr(area, "partnership", None)
+        context["partnership_lines"] = _partnership_lines(
+            getattr(area, "partnership", None),
+            can_edit=can_edit,
+            address=context["addresses"]["partnership"],
+        )
+        if can_edit:
+            remove = links.addresses("areas:contact_remove", 2)
+            for contact in lists.contacts or ():
+                contact.remove_url = remove(area.ward_code, contact.pk)
+    context["facts_and_people"] = _facts_and_people({"area": area, **context})
     return _render_area_page(request, area, OVERVIEW, "areas/area_detail.html", context)
 
 

@@ -16,6 +16,6 @@ def early_warning_panel(sender, *, request, area, page, **kwargs) -> str | None:
     delivery = area_early_warning(area=area)
     if delivery is None:
         return None
-    return render_to_string(
-        "evaluation/_area_early_warning.html", {"delivery": delivery}, request=request
-    )
+    # Drawn without the request: the panel needs none of what the context
+    # processors add, and they would work out the menu a second time.
+    return render_to_string("evaluation/_area_early_warning.html", {"delivery": delivery})
