@@ -20,6 +20,10 @@ class TimeRecordForm(forms.Form):
         initial=timezone.localdate,
         validators=[not_in_the_future],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the day you gave the time.",
+            "invalid": "Enter a real date, like 2026-03-27.",
+        },
     )
     amount = forms.DecimalField(
         label="How long",
@@ -28,6 +32,15 @@ class TimeRecordForm(forms.Form):
         max_value=24,
         max_digits=4,
         decimal_places=2,
+        error_messages={
+            "required": "Enter how long you gave, in days or hours.",
+            "invalid": "Enter how long as a number, like 1 or 0.5.",
+            "min_value": "Enter at least 0.1 (a tenth of a day or an hour).",
+            "max_value": "That is more than 24 hours in one day.",
+            "max_digits": "Enter how long with at most two decimal places, like 7.5.",
+            "max_decimal_places": "Enter how long with at most two decimal places, like 7.5.",
+            "max_whole_digits": "That is more than 24 hours in one day.",
+        },
     )
     unit = forms.ChoiceField(choices=UNITS, initial="days", widget=forms.RadioSelect)
     kind = forms.ChoiceField(

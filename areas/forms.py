@@ -151,6 +151,9 @@ class StageChangeForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, user, area, **kwargs):
+        # Its own ids: the area page's time form has a "note" too, and each
+        # label must point at its own field.
+        kwargs.setdefault("auto_id", "move_%s")
         super().__init__(*args, **kwargs)
         allowed = stage_choices(user, area)
         self.fields["stage"].choices = [("", "Choose the new stage"), *allowed] if allowed else []
@@ -181,6 +184,7 @@ class StageWithdrawalForm(forms.Form):
         label="Why is it withdrawn?",
         max_length=300,
         help_text="For example: recorded against the wrong area, or the date was a plan.",
+        error_messages={"required": "Say why the change is withdrawn."},
     )
 
     def __init__(self, *args, **kwargs):

@@ -448,8 +448,8 @@ def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
         return mark_safe("")
     help_text, described = "", ""
     if any(value == Stage.LEAVING for value, _ in choices):
-        help_text = f'<div class="helptext" id="id_stage_helptext">{LEAVING_HELP}</div>'
-        described = ' aria-describedby="id_stage_helptext"'
+        help_text = f'<div class="helptext" id="move_stage_helptext">{LEAVING_HELP}</div>'
+        described = ' aria-describedby="move_stage_helptext"'
     options = "".join(
         f'\n  <option value="{conditional_escape(value)}">{conditional_escape(label)}</option>\n'
         for value, label in choices
@@ -458,15 +458,15 @@ def _stage_form_fields(choices: list[tuple[str, str]]) -> SafeString:
     # Safe: built here from escaped values and the form's own markup (the
     # help text is the form's, which Django's template marks safe too).
     return mark_safe(
-        '<div>\n    <label for="id_stage">Stage:</label>\n\n'
+        '<div>\n    <label for="move_stage">Stage:</label>\n\n'
         f"{help_text}\n\n"
-        f'<select name="stage" required{described} id="id_stage">\n'
+        f'<select name="stage" required{described} id="move_stage">\n'
         '  <option value="" selected>Choose the new stage</option>\n'
         f"{options}\n</select>\n    \n</div>\n\n"
-        '  <div>\n    <label for="id_on">Since:</label>\n\n\n\n'
-        f'<input type="date" name="on" value="{today}" required id="id_on">\n    \n</div>\n\n'
-        '  <div>\n    <label for="id_note">Note:</label>\n\n\n\n'
-        '<input type="text" name="note" maxlength="300" id="id_note">\n'
+        '  <div>\n    <label for="move_on">Since:</label>\n\n\n\n'
+        f'<input type="date" name="on" value="{today}" required id="move_on">\n    \n</div>\n\n'
+        '  <div>\n    <label for="move_note">Note:</label>\n\n\n\n'
+        '<input type="text" name="note" maxlength="300" id="move_note">\n'
         "    \n      \n    \n</div>"
     )
 

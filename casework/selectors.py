@@ -765,15 +765,10 @@ class AgeRow:
         return [(key, count) for (key, *_), count in zip(REQUEST_AGES, self.counts, strict=True)]
 
 
-def open_requests_by_age(*, requests: SupportRequestQuerySet, now: datetime.datetime):
-    """Open requests by status and age, and how many are past the response
-    target (new ones only): one query."""
-    return age_rows(open_requests_query(requests=requests, now=now))
-
-
 def open_requests_query(*, requests: SupportRequestQuerySet, now: datetime.datetime) -> QuerySet:
-    """open_requests_by_age's counts for each status with open requests:
-    (status, past the response target, each of REQUEST_AGES)."""
+    """Open requests by status and age, and how many are past the response
+    target (new ones only), for each status with open requests: (status,
+    past the response target, each of REQUEST_AGES). age_rows reads them."""
     buckets = {key: Count("pk", filter=age_band(key, now)) for key, *_ in REQUEST_AGES}
     return (
         requests.open()
@@ -965,13 +960,9 @@ def residents_reached_by_month(
     ]
 
 
-def overdue_actions_by_owner(*, areas: QuerySet[Area], today: datetime.date) -> list[dict]:
-    """Open actions past their due date in ``areas``, counted by owner."""
-    return owners_overdue(overdue_actions_query(areas=areas, today=today))
-
-
 def overdue_actions_query(*, areas: QuerySet[Area], today: datetime.date) -> QuerySet:
-    """overdue_actions_by_owner's rows: (owner id, their name, how many)."""
+    """Open actions past their due date in ``areas``, counted by owner:
+    (owner id, their name, how many). owners_overdue reads them."""
     return (
         Action.objects.open()
         .filter(due_on__lt=today, area__in=areas.values("pk"))
@@ -1073,14 +1064,10 @@ def overdue_by_area(
     return found
 
 
-def turned_away_by_reason(*, period: Period) -> list[dict]:
-    """How many help-form posts were turned away in ``period``, by reason
-    (every reason listed, with noughts): counted, never stored."""
-    return turned_away_of(turned_away_query(period=period))
-
-
 def turned_away_query(*, period: Period) -> QuerySet:
-    """turned_away_by_reason's rows: (reason, how many)."""
+    """How many help-form posts were turned away in ``period``, by reason
+    (counted, never stored): (reason, how many). turned_away_of lists every
+    reason, with noughts."""
     return (
         SpamCount.objects.filter(day__gte=period.start, day__lt=period.end)
         .values("reason")

@@ -60,9 +60,11 @@ def figures_changed(**kwargs) -> None:
     """Signal receiver: something the dashboard reads was written."""
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return
-    # Once, after the commit: a move at once as well (as there was) kept
-    # nothing out of date that this one misses, and cost every write a
-    # round trip to Redis more (the help form's post, a fifth of its own).
+    # Once, after the commit. A move at once as well (as there was) cost
+    # every write a round trip to Redis more (the help form's post, a fifth
+    # of its own) and only helped if this process died between the commit
+    # and this move: then the kept pages stay as they were for up to
+    # NFC_DASHBOARD_CACHE_SECONDS, as after a lost Redis.
     transaction.on_commit(_bump)
 
 

@@ -283,17 +283,18 @@ _AGE_DAYS = sorted({days for _, _, *bounds in REQUEST_AGES for days in bounds if
 
 def _request_moments(now: datetime.datetime) -> dict:
     """What open_requests_query reads of ``now``: the response target's
-    deadline and the ages' bounds."""
+    deadline and the ages' bounds (not ``now`` itself, which the deadline
+    equals when the target is 0 working days)."""
     return {
-        "now": now,
         "deadline": first_contact_deadline(now),
         **{f"{days}_days_ago": now - datetime.timedelta(days=days) for days in _AGE_DAYS},
     }
 
 
-def _open_requests(scope: Scope, *, now: datetime.datetime, **moments) -> QuerySet:
-    if moments != {k: v for k, v in _request_moments(now).items() if k != "now"}:
-        raise ValueError("The moments are not those of now.")
+def _open_requests(scope: Scope, **moments) -> QuerySet:
+    now = moments[f"{_AGE_DAYS[0]}_days_ago"] + datetime.timedelta(days=_AGE_DAYS[0])
+    if moments != _request_moments(now):
+        raise ValueError("The moments are not those of one now.")
     return open_requests_query(requests=scope.requests, now=now)
 
 
@@ -305,10 +306,10 @@ def _open_requests(scope: Scope, *, now: datetime.datetime, **moments) -> QueryS
 _OPEN_REQUESTS = ScopeStatement(
     _open_requests,
     # A Saturday: on a weekday the deadline (five working days back) is the
-    # week's bound, and stand-ins must differ.
+    # week's bound, and stand-ins must differ. (From a Saturday a deadline
+    # of one or more working days is a weekday, never a whole number of
+    # weeks back.)
     stand_ins=lambda: _request_moments(datetime.datetime(3, 8, 9, 10, tzinfo=datetime.UTC)),
-    # now itself is not read, only the moments before it.
-    optional=frozenset({"now"}),
 )
 _OVERDUE_ACTIONS = ScopeStatement(
     lambda scope, today: overdue_actions_query(areas=scope.every_area, today=today),

@@ -382,12 +382,6 @@ def peer_suggestions(
 # --- The dashboard -------------------------------------------------------
 
 
-def upcoming_events(*, events: QuerySet[Event], limit: int = 5) -> list[Event]:
-    """The next published events that are not cancelled, with their
-    places taken counted. One query (upcoming_query)."""
-    return upcoming_of(upcoming_query(events=events, now=timezone.now(), limit=limit))
-
-
 # What upcoming_query reads of each event, in the order of the model's
 # fields (as Model.from_db takes them), then its places taken.
 UPCOMING_COLUMNS = tuple(
@@ -398,7 +392,8 @@ UPCOMING_COLUMNS = tuple(
 
 
 def upcoming_query(*, events: QuerySet[Event], now: datetime.datetime, limit: int = 5) -> QuerySet:
-    """upcoming_events' rows: the columns the dashboard shows, and the
+    """The next published events that are not cancelled (upcoming_of makes
+    them events): the columns the dashboard shows, and the
     places counted for those ``limit`` events only (a subquery each, after
     the limit), not for every event still to come.
 
@@ -446,17 +441,9 @@ class RegionAttendance:
     events: int
 
 
-def attendance_by_region(
-    *, registrations: QuerySet[Registration], period: Period
-) -> list[RegionAttendance]:
-    """People who came to events that began in ``period``, by the region of
-    the area they came from: how many, from how many areas, at how many
-    events. One query (attendance_query)."""
-    return region_attendance(attendance_query(registrations=registrations, period=period))
-
-
 def attendance_query(*, registrations: QuerySet[Registration], period: Period) -> QuerySet:
-    """attendance_by_region's rows: (region, people, areas, events), read
+    """People who came to events that began in ``period``, by the region of
+    the area they came from: (region, people, areas, events), read
     from the index of who came to each event (registration_came_idx)
     alone: each person is counted as a row, not by their id, which is not
     in that index."""

@@ -459,6 +459,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = REDIS_URL
 if REDIS_URL.startswith("redis://"):
     # kombu's Redis transport, keeping its redis-py client (nfc/broker.py).
+    # Redis over TLS (rediss://) stays on kombu's own: its set-up for TLS
+    # is not tried here.
     CELERY_BROKER_TRANSPORT = "nfc.broker:Transport"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # The local default has no broker: tasks run in-process, as soon as the

@@ -28,7 +28,7 @@ def test_each_forms_labels_point_at_its_own_fields(hendon, manager):
         assert page.count(f'id="worker_{field}"') == 1
         assert f'for="adviser_{field}"' in page
         assert f'for="worker_{field}"' in page
-    assert 'id="id_on"' not in page
+    assert 'id="move_on"' not in page
 
 
 def test_when_every_other_adviser_is_full_the_page_says_so(hendon, adviser, manager):

@@ -252,11 +252,15 @@ def test_a_community_worker_records_a_day_in_one_step(area, community_worker):
     ("change", "message"),
     [
         ({"area": ""}, "This field is required."),
-        ({"amount": "-1"}, "greater than or equal to 0.1"),
-        ({"amount": "lots"}, "Enter a number."),
+        ({"amount": "-1"}, "How long: Enter at least 0.1 (a tenth of a day or an hour)."),
+        ({"amount": ""}, "How long: Enter how long you gave, in days or hours."),
+        ({"amount": "lots"}, "How long: Enter how long as a number, like 1 or 0.5."),
+        ({"amount": "99", "unit": "hours"}, "How long: That is more than 24 hours in one day."),
+        ({"amount": "1.125"}, "at most two decimal places"),
         ({"amount": "4", "unit": "days"}, "more than 24 hours"),
         ({"date": "2999-01-01"}, "cannot be in the future"),
-        ({"date": "31/02/2026"}, "Enter a valid date."),
+        ({"date": ""}, "Date: Enter the day you gave the time."),
+        ({"date": "31/02/2026"}, "Date: Enter a real date, like 2026-03-27."),
         ({"kind": "party"}, "Select a valid choice."),
     ],
 )
@@ -277,6 +281,19 @@ def test_bad_time_is_refused_with_a_message_and_what_was_typed_is_kept(
     assert message in response.text
     assert "Met the chair" in response.text
     assert not TimeRecord.objects.exists()
+    assert '<a href="/staff/">Back without recording the time</a>' in response.text
+
+
+def test_a_refused_time_form_leads_back_to_the_page_it_was_sent_from(area, adviser):
+    response = client_for(adviser).post(
+        "/staff/time/",
+        {"area": area.pk, "amount": "", "next": f"/staff/areas/{area.ward_code}/"},
+    )
+    assert response.status_code == 200
+    assert (
+        f'<a href="/staff/areas/{area.ward_code}/">Back without recording the time</a>'
+        in response.text
+    )
 
 
 def test_nobody_records_time_in_an_area_that_is_not_theirs(area, outsider):

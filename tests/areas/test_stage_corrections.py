@@ -123,7 +123,7 @@ def test_a_correction_out_of_order_is_refused_and_nothing_changes(
 def test_a_withdrawal_needs_a_reason(hendon, manager, moved):
     response = client_for(manager).post(url(hendon, moved), {"withdraw": "1", "reason": ""})
     assert response.status_code == 200
-    assert "Why is it withdrawn?: This field is required." in response.text
+    assert "Why is it withdrawn?: Say why the change is withdrawn." in response.text
     moved.refresh_from_db()
     assert moved.withdrawn_at is None
 

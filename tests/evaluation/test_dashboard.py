@@ -844,12 +844,13 @@ def test_each_kind_of_change_draws_the_page_afresh(
 
 
 def test_the_page_is_drawn_afresh_when_the_cache_is_out_of_reach(
-    hendon, adviser, manager, settings
+    hendon, adviser, manager, settings, django_capture_on_commit_callbacks
 ):
     settings.CACHES = redis_caches("redis://127.0.0.1:9/0")
     client = client_for(manager)
     assert client.get("/dashboard/delivery/?period=month").status_code == 200
-    give_days(adviser, hendon, "1", timezone.localdate())
+    with django_capture_on_commit_callbacks(execute=True):
+        give_days(adviser, hendon, "1", timezone.localdate())
     again = client.get("/dashboard/delivery/?period=month")
     assert again.status_code == 200
     assert '1.0 <span class="muted">of' in again.content.decode()

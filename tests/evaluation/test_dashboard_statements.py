@@ -250,6 +250,20 @@ def test_open_requests_moments_must_be_nows(manager):
         dashboard._open_requests(dashboard.Scope(user=manager), **moments)
 
 
+@pytest.mark.parametrize("working_days", [0, 1, 5, 10, 20, 65])
+def test_open_requests_compile_for_any_response_target(
+    programme, manager, settings, working_days, monkeypatch
+):
+    """Whatever the response target, its deadline is a stand-in of its own
+    (at 0 working days it is now itself), and the rows are the queryset's."""
+    settings.NFC_FIRST_CONTACT_WORKING_DAYS = working_days
+    monkeypatch.setattr(dashboard._OPEN_REQUESTS, "_by_role", {})
+    scope = dashboard.Scope(user=manager)
+    now = timezone.now()
+    rows = dashboard._OPEN_REQUESTS.rows(scope, **dashboard._request_moments(now))
+    assert sorted(rows) == sorted(open_requests_query(requests=scope.requests, now=now))
+
+
 def test_response_times_are_one_row_of_the_aggregates(programme, manager):
     """Grouped by a constant, the query is the aggregate: one row, with
     noughts and no medians where no request was contacted or resolved."""

@@ -20,15 +20,20 @@ def cache_on_a_hung_redis(settings):
         yield
 
 
-def test_after_one_call_finds_redis_not_answering_the_next_fail_at_once(cache_on_a_hung_redis, db):
+def test_after_one_call_finds_redis_not_answering_the_next_fail_at_once(
+    cache_on_a_hung_redis, db, django_capture_on_commit_callbacks
+):
     with pytest.raises(redis.TimeoutError):
         shared_cache.get("anything")
     assert redis_guard.is_away()
     with pytest.raises(redis_guard.RedisAway):
         shared_cache.incr("anything")
-    # The dashboard is drawn afresh, and a write goes on.
+    # The dashboard is drawn afresh, and a write goes on: the version's
+    # move, after the commit, is let go.
     assert dashboard_cache.page_key(user=None, region="", query="") is None
-    dashboard_cache.figures_changed()
+    with django_capture_on_commit_callbacks(execute=True) as moves:
+        dashboard_cache.figures_changed()
+    assert len(moves) == 1
 
 
 def test_redis_is_asked_again_once_the_while_is_over(cache_on_a_hung_redis, settings):

@@ -15,6 +15,7 @@ print(json.dumps({
     "host": s.DATABASES["default"].get("HOST", ""),
     "eager": s.CELERY_TASK_ALWAYS_EAGER,
     "broker": s.CELERY_BROKER_URL,
+    "broker_transport": getattr(s, "CELERY_BROKER_TRANSPORT", None),
     "cache": s.CACHES["default"]["BACKEND"],
     "cache_location": s.CACHES["default"].get("LOCATION", ""),
     "email": s.EMAIL_BACKEND,
@@ -68,6 +69,13 @@ def test_redis_url_sets_the_broker_and_the_cache_and_stops_in_process_tasks():
         shown["cache_location"] == shown["shared_cache_location"] == "redis://cache.internal:6379/0"
     )
     assert shown["eager"] is False
+
+
+def test_a_redis_broker_is_reached_through_the_transport_that_keeps_its_client():
+    shown = show_settings(REDIS_URL="redis://cache.internal:6379/0")
+    assert shown["broker_transport"] == "nfc.broker:Transport"
+    # Redis over TLS stays on kombu's own transport, as it was.
+    assert show_settings(REDIS_URL="rediss://cache.internal:6380/0")["broker_transport"] is None
 
 
 def test_every_redis_client_gives_up_within_a_second_on_a_redis_that_never_answers():
