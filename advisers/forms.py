@@ -9,6 +9,8 @@ from advisers.models import ApiToken, TimeRecord
 from advisers.tokens import expiry_check
 from nfc.validators import not_in_the_future
 
+MORE_THAN_A_DAY = "That is more than 24 hours in one day: record each day on its own."
+
 
 class TimeRecordForm(forms.Form):
     """Record time given to an area: a day by default, in one step."""
@@ -29,17 +31,16 @@ class TimeRecordForm(forms.Form):
         label="How long",
         initial=1,
         min_value=Decimal("0.1"),
+        # The most is 24, so no count of digits is asked too: a number too
+        # big would be refused twice, in the same words.
         max_value=24,
-        max_digits=4,
         decimal_places=2,
         error_messages={
             "required": "Enter how long you gave, in days or hours.",
             "invalid": "Enter how long as a number, like 1 or 0.5.",
             "min_value": "Enter at least 0.1 (a tenth of a day or an hour).",
-            "max_value": "That is more than 24 hours in one day.",
-            "max_digits": "Enter how long with at most two decimal places, like 7.5.",
+            "max_value": MORE_THAN_A_DAY,
             "max_decimal_places": "Enter how long with at most two decimal places, like 7.5.",
-            "max_whole_digits": "That is more than 24 hours in one day.",
         },
     )
     unit = forms.ChoiceField(choices=UNITS, initial="days", widget=forms.RadioSelect)
@@ -58,7 +59,7 @@ class TimeRecordForm(forms.Form):
         if amount is not None and unit:
             hours = amount * Decimal(str(settings.NFC_HOURS_PER_DAY)) if unit == "days" else amount
             if hours > 24:
-                self.add_error("amount", "That is more than 24 hours in one day.")
+                self.add_error("amount", MORE_THAN_A_DAY)
             cleaned["hours"] = hours.quantize(Decimal("0.01"))
         return cleaned
 

@@ -255,7 +255,8 @@ def test_a_community_worker_records_a_day_in_one_step(area, community_worker):
         ({"amount": "-1"}, "How long: Enter at least 0.1 (a tenth of a day or an hour)."),
         ({"amount": ""}, "How long: Enter how long you gave, in days or hours."),
         ({"amount": "lots"}, "How long: Enter how long as a number, like 1 or 0.5."),
-        ({"amount": "99", "unit": "hours"}, "How long: That is more than 24 hours in one day."),
+        ({"amount": "99", "unit": "hours"}, "How long: That is more than 24 hours in one day"),
+        ({"amount": "25", "unit": "days"}, "How long: That is more than 24 hours in one day"),
         ({"amount": "1.125"}, "at most two decimal places"),
         ({"amount": "4", "unit": "days"}, "more than 24 hours"),
         ({"date": "2999-01-01"}, "cannot be in the future"),
@@ -282,6 +283,17 @@ def test_bad_time_is_refused_with_a_message_and_what_was_typed_is_kept(
     assert "Met the chair" in response.text
     assert not TimeRecord.objects.exists()
     assert '<a href="/staff/">Back without recording the time</a>' in response.text
+
+
+@pytest.mark.parametrize("amount", ["25", "100", "9999"])
+def test_too_long_a_time_is_refused_once(area, adviser, amount):
+    response = client_for(adviser).post(
+        "/staff/time/",
+        {"area": area.pk, "date": timezone.localdate(), "amount": amount, "unit": "hours"},
+    )
+    assert response.status_code == 200
+    # Once in the summary, once beside the field.
+    assert response.text.count("more than 24 hours in one day") == 2
 
 
 def test_a_refused_time_form_leads_back_to_the_page_it_was_sent_from(area, adviser):
